@@ -1,0 +1,88 @@
+# recur - build the library, the CLI and the tests.
+#   make            library (static + shared) and the recur CLI in build/
+#   make test       the whole test suite, normal and under ASan+UBSan
+#   make install PREFIX=/usr/local
+# BUILD=dir SAN=1 builds an AddressSanitizer+UBSan variant into dir.
+
+BUILD  ?= build
+CC     ?= cc
+PREFIX ?= /usr/local
+SAN    ?=
+OPT    ?= -O2
+
+VERSION := 0.1.0
+SOMAJOR := 0
+
+WARN   := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+          -Wmissing-prototypes -Wno-unused-parameter
+BLAS_CFLAGS := -I/usr/include/x86_64-linux-gnu/openblas-pthread $(shell pkg-config --cflags openblas 2>/dev/null)
+BLAS_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
+CFLAGS_ALL := -std=c11 -D_POSIX_C_SOURCE=200809L $(OPT) -g $(WARN) -fPIC \
+              -Iinclude -Isrc $(BLAS_CFLAGS) $(CFLAGS)
+ifeq ($(SAN),1)
+CFLAGS_ALL += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+LDSAN := -fsanitize=address,undefined
+endif
+LDLIBS_ALL := $(BLAS_LIBS) -lm -lpthread
+
+LIB_SRC := $(wildcard src/*.c)
+CLI_SRC := $(wildcard cli/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+F64_OBJ := $(LIB_SRC:%.c=$(BUILD)/f64/%.o)
+
+UNIT_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
+F64_TESTS  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/f64_*.c))
+
+.PHONY: all lib cli tests test install clean bench
+all: lib cli
+lib: $(BUILD)/librecur.a $(BUILD)/librecur.so
+cli: $(BUILD)/recur
+tests: all $(UNIT_TESTS) $(F64_TESTS)
+
+$(BUILD)/%.o: %.c $(wildcard include/*.h src/*.h cli/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/f64/%.o: %.c $(wildcard include/*.h src/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -DRECUR_REAL_DOUBLE -c $< -o $@
+
+$(BUILD)/librecur.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/librecur_f64.a: $(F64_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/librecur.so: $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,librecur.so.$(SOMAJOR) $(LDSAN) -o $@.$(VERSION) $^ $(LDLIBS_ALL)
+	ln -sf librecur.so.$(VERSION) $(BUILD)/librecur.so.$(SOMAJOR)
+	ln -sf librecur.so.$(VERSION) $@
+
+$(BUILD)/recur: $(CLI_OBJ) $(BUILD)/librecur.a
+	$(CC) $(LDSAN) -o $@ $(CLI_OBJ) $(BUILD)/librecur.a $(LDLIBS_ALL)
+
+$(BUILD)/tests/test_%: tests/test_%.c tests/testlib.h $(BUILD)/librecur.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/librecur.a $(LDSAN) $(LDLIBS_ALL)
+
+$(BUILD)/tests/f64_%: tests/f64_%.c tests/testlib.h $(BUILD)/librecur_f64.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -DRECUR_REAL_DOUBLE -o $@ $< $(BUILD)/librecur_f64.a $(LDSAN) $(LDLIBS_ALL)
+
+test:
+	./tests/run_all.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
+	install -m 644 $(BUILD)/librecur.a include/recur.h -t $(DESTDIR)$(PREFIX)/lib
+	mv $(DESTDIR)$(PREFIX)/lib/recur.h $(DESTDIR)$(PREFIX)/include/recur.h
+	install -m 755 $(BUILD)/librecur.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf librecur.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/librecur.so.$(SOMAJOR)
+	ln -sf librecur.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/librecur.so
+	install -m 755 $(BUILD)/recur $(DESTDIR)$(PREFIX)/bin/recur
+
+clean:
+	rm -rf build

@@ -1,0 +1,240 @@
+/* recur.h - the public API of librecur, recurrent neural networks in C.
+ *
+ * Conventions
+ *   - Every function that can fail returns an int status: RECUR_OK (0) or a
+ *     negative RECUR_E_* code. The message for the last failure on the calling
+ *     thread is recur_last_error(). The library never prints, exits or aborts
+ *     on bad input.
+ *   - Objects are opaque; whoever creates one frees it with the matching
+ *     *_free function (NULL is accepted and ignored).
+ *   - Data is time-major: a sequence batch is [T][B][features], contiguous.
+ *   - Weights follow PyTorch's nn.RNN / nn.LSTM / nn.GRU: gate order
+ *     (LSTM i,f,g,o; GRU r,z,n), equations and state_dict tensor names, so a
+ *     model trained there loads here and computes the same numbers.
+ *   - Thread-safety: distinct objects may be used from distinct threads at
+ *     once. A recur_model is only read by recur_state / recur_step, so one
+ *     loaded model may serve many threads, each with its own recur_state.
+ *     Training (recur_trainer) mutates its model and is single-threaded from
+ *     the caller's side (it may use BLAS threads internally).
+ */
+#ifndef RECUR_H
+#define RECUR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RECUR_VERSION_MAJOR 0
+#define RECUR_VERSION_MINOR 1
+#define RECUR_VERSION_PATCH 0
+#define RECUR_VERSION_STRING "0.1.0"
+
+/* ---- status codes ------------------------------------------------------ */
+enum {
+    RECUR_OK = 0,
+    RECUR_E_NOMEM = -1,    /* an allocation failed */
+    RECUR_E_IO = -2,       /* a file could not be read or written */
+    RECUR_E_FORMAT = -3,   /* malformed input: file, text, number */
+    RECUR_E_INVALID = -4,  /* an argument is out of range or inconsistent */
+    RECUR_E_MISMATCH = -5, /* model and data (or two models) do not match */
+    RECUR_E_LIMIT = -6,    /* a size exceeds a documented limit */
+    RECUR_E_NUMERIC = -7   /* NaN or Inf appeared in a loss or gradient */
+};
+
+/* A short fixed description of a status code. Never NULL. */
+const char *recur_strerror(int code);
+/* The message of the last failure on the calling thread ("" if none). The
+ * pointer stays valid until the next failing call on this thread. */
+const char *recur_last_error(void);
+
+
+/* ---- limits -------------------------------------------------------------- */
+#define RECUR_MAX_WIDTH 65536          /* any input, hidden or output size */
+#define RECUR_MAX_VOCAB 65536          /* distinct characters of a corpus */
+#define RECUR_MAX_WORK_BYTES 8.0e9     /* activations of one training window */
+#define RECUR_MAX_TEXT_BYTES (1L << 30) /* a text file to train or evaluate on */
+
+/* ---- model configuration -------------------------------------------------- */
+typedef enum { RECUR_RNN_TANH, RECUR_RNN_RELU, RECUR_LSTM, RECUR_GRU } recur_cell;
+typedef enum {
+    RECUR_INPUT_ONEHOT,    /* token ids, one-hot of input_size (the vocabulary) */
+    RECUR_INPUT_EMBEDDING, /* token ids through an embedding of embed_dim */
+    RECUR_INPUT_DENSE      /* real feature vectors of input_size */
+} recur_input;
+typedef enum { RECUR_LOSS_XENT, RECUR_LOSS_MSE } recur_loss;
+
+typedef struct {
+    recur_cell cell;
+    recur_input input;
+    int input_size;    /* vocabulary size, or features per step */
+    int embed_dim;     /* RECUR_INPUT_EMBEDDING only */
+    int hidden;        /* units per direction */
+    int layers;        /* stacked recurrent layers */
+    int bidirectional; /* 0 or 1 */
+    float dropout;     /* on each recurrent layer's output while training */
+    int output_size;   /* dense outputs per step (vocabulary for a char LM) */
+    recur_loss loss;   /* softmax cross-entropy or mean squared error */
+} recur_config;
+
+/* A one-layer LSTM of 128 units over a one-hot vocabulary of 1, XENT. */
+void recur_config_default(recur_config *c);
+/* RECUR_OK or the first problem found, with a message. */
+int recur_config_check(const recur_config *c);
+/* "rnn_tanh", "rnn_relu", "lstm", "gru"; and back (-1 if unknown). */
+const char *recur_cell_name(recur_cell c);
+int recur_cell_parse(const char *name);
+
+/* ---- models ------------------------------------------------------------- */
+typedef struct recur_model recur_model;
+
+/* A new model with PyTorch's default initialisation drawn from seed. */
+int recur_model_create(const recur_config *cfg, uint64_t seed, recur_model **out);
+/* Load a safetensors model (or checkpoint). Every header field, offset, shape
+ * and dtype is validated before use; the file is untrusted input. */
+int recur_model_load(const char *path, recur_model **out);
+/* Write atomically (temporary file, fsync, rename): on failure any existing
+ * file at path is left as it was. */
+int recur_model_save(const recur_model *m, const char *path);
+void recur_model_free(recur_model *m);
+
+const recur_config *recur_model_config(const recur_model *m);
+long recur_model_param_count(const recur_model *m);
+/* Named parameter tensors in PyTorch state_dict order. shape has room for 2. */
+int recur_model_tensor_count(const recur_model *m);
+const char *recur_model_tensor(const recur_model *m, int i, int *ndim,
+                               int64_t shape[2]);
+/* Copy a named tensor's values out / in (n must equal its element count). */
+int recur_model_get_tensor(const recur_model *m, const char *name, float *dst,
+                           long n);
+int recur_model_set_tensor(recur_model *m, const char *name, const float *src,
+                           long n);
+
+/* Character vocabulary of a text model: Unicode code points, index = token. */
+int recur_model_set_vocab(recur_model *m, const uint32_t *codepoints, int n);
+int recur_model_vocab(const recur_model *m, const uint32_t **codepoints);
+/* Free-form string metadata stored in the model file (training settings). */
+int recur_model_set_meta(recur_model *m, const char *key, const char *value);
+const char *recur_model_meta(const recur_model *m, const char *key);
+int recur_model_meta_count(const recur_model *m);
+const char *recur_model_meta_at(const recur_model *m, int i, const char **value);
+
+/* ---- text ----------------------------------------------------------------- */
+typedef struct recur_text recur_text;
+
+/* Read a UTF-8 text file (refusing binary, invalid UTF-8, empty files and
+ * files over RECUR_MAX_TEXT_BYTES) and tokenise it by code point. With
+ * vocab_of == NULL the vocabulary is the sorted set of its characters;
+ * otherwise the model's vocabulary is used and a character outside it is
+ * an error naming the character and its line. */
+int recur_text_load(const char *path, const recur_model *vocab_of, recur_text **out);
+int recur_text_from_string(const char *s, size_t len, const recur_model *vocab_of,
+                           recur_text **out);
+void recur_text_free(recur_text *t);
+const int32_t *recur_text_tokens(const recur_text *t, long *n);
+const uint32_t *recur_text_vocab(const recur_text *t, int *n);
+/* Encode one code point as UTF-8 into buf (>= 5 bytes); returns bytes. */
+int recur_utf8_encode(uint32_t cp, char *buf);
+
+/* ---- streaming inference -------------------------------------------------- */
+typedef struct recur_state recur_state;
+
+/* Per-sequence state (hidden and cell states, scratch) for one batch-1
+ * stream over a model. The model must outlive the state and stay unchanged. */
+int recur_state_create(const recur_model *m, recur_state **out);
+void recur_state_reset(recur_state *s);
+void recur_state_free(recur_state *s);
+/* One time step: token for one-hot/embedding models (x is then ignored),
+ * x[input_size] for dense-input models. y receives output_size values
+ * (logits for XENT models). Bidirectional models cannot stream. */
+int recur_step(recur_state *s, int32_t token, const float *x, float *y);
+
+/* ---- sampling text -------------------------------------------------------- */
+typedef struct {
+    float temperature; /* > 0; 1 = the model's distribution */
+    int top_k;         /* 0 = all characters */
+    int greedy;        /* 1 = always the most likely character */
+    uint64_t seed;
+} recur_sample_config;
+
+/* Feed prime (UTF-8, may be empty) and generate `length` characters, calling
+ * emit(utf8, bytes, user) for each one. The output is a deterministic
+ * function of model, prime and config. */
+int recur_sample(const recur_model *m, const char *prime,
+                 const recur_sample_config *sc, long length,
+                 void (*emit)(const char *utf8, int bytes, void *user), void *user);
+
+/* ---- training ------------------------------------------------------------- */
+typedef enum { RECUR_SGD, RECUR_ADAM, RECUR_ADAMW, RECUR_RMSPROP } recur_optimizer;
+
+typedef struct {
+    recur_optimizer optimizer;
+    float lr;
+    float beta1, beta2, eps;  /* Adam/AdamW; eps also RMSprop */
+    float momentum;           /* SGD */
+    float rho;                /* RMSprop smoothing (PyTorch's alpha) */
+    float weight_decay;       /* L2 (SGD, Adam, RMSprop) or decoupled (AdamW) */
+    float clip;               /* max global gradient norm; 0 = no clipping */
+    float lr_decay;           /* multiply lr by this each epoch ... */
+    int lr_decay_after;       /* ... after this many epochs */
+    int seq_len;              /* BPTT window T */
+    int batch;                /* sequences per batch B */
+    int stateful;             /* 1: carry hidden state between consecutive
+                                 windows (truncated BPTT, as char-rnn);
+                                 0: shuffled windows from a zero state
+                                 (full BPTT over each window) */
+    uint64_t seed;            /* dropout and shuffling */
+} recur_train_config;
+
+/* Adam, lr 2e-3, clip 5, T 100, B 32, stateful, seed 1. */
+void recur_train_config_default(recur_train_config *tc);
+const char *recur_optimizer_name(recur_optimizer o);
+int recur_optimizer_parse(const char *name);
+
+typedef struct recur_trainer recur_trainer;
+
+typedef struct {
+    double loss;     /* mean loss of the batch (nats per token for XENT) */
+    double accuracy; /* fraction of arg-max hits (XENT) */
+    double grad_norm;/* global gradient norm before clipping */
+    long tokens;     /* tokens (time steps × sequences) scored */
+    double lr;       /* learning rate used */
+} recur_batch_stats;
+
+/* A trainer over a token stream for next-token prediction (language
+ * modelling): the model must be a one-hot or embedding XENT model whose
+ * output size is its vocabulary. tokens must outlive the trainer. */
+int recur_trainer_create(recur_model *m, const recur_train_config *tc,
+                         const int32_t *tokens, long n, recur_trainer **out);
+void recur_trainer_free(recur_trainer *tr);
+/* One optimisation step on the next window; advances the position and the
+ * epoch. Fails with RECUR_E_NUMERIC (parameters left as before the step) if
+ * the loss or a gradient is NaN or Inf. */
+int recur_trainer_step(recur_trainer *tr, recur_batch_stats *st);
+long recur_trainer_steps_per_epoch(const recur_trainer *tr);
+long recur_trainer_step_count(const recur_trainer *tr);  /* steps taken */
+int recur_trainer_epoch(const recur_trainer *tr);        /* 0-based */
+/* Save a checkpoint (model + optimizer + position + RNG) atomically, and
+ * restore one into a trainer created with the same model shape, data size
+ * and settings, so that training continues bit-identically. */
+int recur_trainer_save(const recur_trainer *tr, const char *path);
+int recur_trainer_resume(recur_trainer *tr, const char *path);
+
+typedef struct {
+    double loss;       /* mean nats per token */
+    double accuracy;
+    long tokens;
+} recur_eval_stats;
+
+/* Next-token loss over a whole token stream, read as B parallel streams of
+ * windows of T with the state carried (so every token but the first is
+ * scored with context). Deterministic; no dropout. */
+int recur_evaluate(const recur_model *m, const int32_t *tokens, long n, int T,
+                   int B, recur_eval_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

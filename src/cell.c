@@ -1,0 +1,131 @@
+/* cell.c - what the three cell kinds share: buffer layout, state hand-over,
+ * and the gradients that are one GEMM or one reduction over all steps. */
+#include "cell.h"
+
+#include <string.h>
+
+#include "gemm.h"
+
+int cell_gates(int kind)
+{
+    switch (kind) {
+    case CELL_LSTM: return 4;
+    case CELL_GRU: return 3;
+    default: return 1;
+    }
+}
+
+int cell_saved(int kind)
+{
+    switch (kind) {
+    case CELL_LSTM: return 5; /* i f g o tanh(c) */
+    case CELL_GRU: return 4;  /* r z n (W_hn h + b_hn) */
+    default: return 0;        /* h itself is enough */
+    }
+}
+
+long cell_work_size(int kind, int H, int T, int B)
+{
+    long GH = (long)cell_gates(kind) * H, BH = (long)B * H, TB = (long)T * B;
+    long n = TB * GH          /* xg */
+             + (T + 1) * BH   /* hs */
+             + TB * cell_saved(kind) * H
+             + B * GH         /* hg */
+             + TB * GH        /* dgi */
+             + 2 * BH;        /* dh, dc */
+    if (kind == CELL_LSTM)
+        n += (T + 1) * BH; /* cs */
+    if (kind == CELL_GRU)
+        n += TB * GH; /* dgh */
+    return n;
+}
+
+void cell_work_bind(cell_work *w, int kind, int H, int T, int B, real *mem)
+{
+    long GH = (long)cell_gates(kind) * H, BH = (long)B * H, TB = (long)T * B;
+    memset(w, 0, sizeof *w);
+    w->xg = mem, mem += TB * GH;
+    w->hs = mem, mem += (T + 1) * BH;
+    w->acts = mem, mem += TB * cell_saved(kind) * H;
+    w->hg = mem, mem += B * GH;
+    w->dgi = mem, mem += TB * GH;
+    w->dh = mem, mem += BH;
+    w->dc = mem, mem += BH;
+    w->dgh = w->dgi;
+    if (kind == CELL_LSTM)
+        w->cs = mem, mem += (T + 1) * BH;
+    if (kind == CELL_GRU)
+        w->dgh = mem;
+}
+
+real *cell_h_at(const cell_work *w, int H, int B, int T, int reverse, int t)
+{
+    (void)T;
+    return w->hs + (long)(t + !reverse) * B * H;
+}
+
+real *cell_h_final(const cell_work *w, int H, int B, int T, int reverse)
+{
+    return w->hs + (long)(reverse ? 0 : T) * B * H;
+}
+
+real *cell_c_final(const cell_work *w, int H, int B, int T, int reverse)
+{
+    return w->cs + (long)(reverse ? 0 : T) * B * H;
+}
+
+static void put_state(real *slot, const real *src, long n)
+{
+    if (src)
+        memcpy(slot, src, (size_t)n * sizeof *slot);
+    else
+        memset(slot, 0, (size_t)n * sizeof *slot);
+}
+
+void cell_forward(const cell *c, cell_work *w, int T, int B, int reverse,
+                  const real *h0, const real *c0)
+{
+    long BH = (long)B * c->H, first = reverse ? (long)T * BH : 0;
+    put_state(w->hs + first, h0, BH);
+    if (c->kind == CELL_LSTM)
+        put_state(w->cs + first, c0, BH);
+    switch (c->kind) {
+    case CELL_LSTM: lstm_forward(c, w, T, B, reverse); break;
+    case CELL_GRU: gru_forward(c, w, T, B, reverse); break;
+    default: rnn_forward(c, w, T, B, reverse); break;
+    }
+}
+
+/* acc[j] += Σ_rows m[row][j] */
+static void add_column_sums(real *acc, const real *m, long rows, long cols)
+{
+    for (long r = 0; r < rows; r++)
+        for (long j = 0; j < cols; j++)
+            acc[j] += m[r * cols + j];
+}
+
+void cell_backward(cell *c, cell_work *w, int T, int B, int reverse,
+                   const real *dy, int ldy, const real *dhT, const real *dcT,
+                   real *dh0, real *dc0)
+{
+    int H = c->H, GH = cell_gates(c->kind) * H;
+    long BH = (long)B * H, TB = (long)T * B;
+    put_state(w->dh, dhT, BH);
+    if (c->kind == CELL_LSTM)
+        put_state(w->dc, dcT, BH);
+    switch (c->kind) {
+    case CELL_LSTM: lstm_backward(c, w, T, B, reverse, dy, ldy); break;
+    case CELL_GRU: gru_backward(c, w, T, B, reverse, dy, ldy); break;
+    default: rnn_backward(c, w, T, B, reverse, dy, ldy); break;
+    }
+    /* dW_hh += Σ_t dG_hᵀ(t) · h_{t-1}: the previous states of all steps are
+     * T contiguous slots starting at slot `reverse` (see cell.h). */
+    const real *hprev = w->hs + (reverse ? BH : 0);
+    gemm(1, 0, GH, H, (int)TB, 1, w->dgh, GH, hprev, H, 1, c->gw_hh, H);
+    add_column_sums(c->gb_ih, w->dgi, TB, GH);
+    add_column_sums(c->gb_hh, w->dgh, TB, GH);
+    if (dh0)
+        memcpy(dh0, w->dh, (size_t)BH * sizeof *dh0);
+    if (dc0 && c->kind == CELL_LSTM)
+        memcpy(dc0, w->dc, (size_t)BH * sizeof *dc0);
+}

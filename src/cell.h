@@ -1,0 +1,89 @@
+/* cell.h - one direction of one recurrent layer over a whole sequence.
+ *
+ * The cuDNN recipe: the caller fills w->xg with the input projections of all
+ * time steps at once (one GEMM, or a gather for one-hot input); the cell's
+ * time loop does only the recurrent product h_{t-1}·W_hhᵀ and one fused pass
+ * over the gates. Backward carries dh (and dc) back through time, stores the
+ * pre-activation gate gradients of every step, and forms the recurrent weight
+ * gradient as one GEMM over all steps after the loop.
+ *
+ * Equations, gate order and weight shapes are PyTorch's (see DESIGN.md):
+ *   RNN : h = act(W_ih x + b_ih + W_hh h' + b_hh)                 G = 1
+ *   LSTM: [i f g o] = W_ih x + b_ih + W_hh h' + b_hh;             G = 4
+ *         c = σ(f)⊙c' + σ(i)⊙tanh(g),  h = σ(o)⊙tanh(c)
+ *   GRU : r = σ(.), z = σ(.), n = tanh(W_in x + b_in + r⊙(W_hn h' + b_hn)),
+ *         h = (1−z)⊙n + z⊙h'                                      G = 3
+ *
+ * Hidden states live in w->hs, T+1 slots of [B][H] in time order: the forward
+ * direction keeps h0 in slot 0 and h_t in slot t+1; the reverse direction
+ * keeps h0 in slot T and h_t in slot t. So h_t is slot t+fwd and the state
+ * that fed step t is slot t+rev, and "all previous states" are T contiguous
+ * slots starting at slot rev — ready for one GEMM. Cell states likewise. */
+#ifndef RECUR_CELL_H
+#define RECUR_CELL_H
+
+#include "real.h"
+
+enum cell_kind { CELL_RNN_TANH, CELL_RNN_RELU, CELL_LSTM, CELL_GRU };
+
+/* Gate blocks per cell kind: 1, 1, 4, 3. */
+int cell_gates(int kind);
+/* Activations saved per step and batch row, in units of H. */
+int cell_saved(int kind);
+
+typedef struct {
+    int kind, I, H;
+    real *w_ih, *w_hh, *b_ih, *b_hh;     /* [GH×I] [GH×H] [GH] [GH] */
+    real *gw_ih, *gw_hh, *gb_ih, *gb_hh; /* gradients, accumulated */
+} cell;
+
+/* Buffers for one direction over a window of at most T_cap × B_cap. */
+typedef struct {
+    real *xg;   /* [T][B][GH] input projections incl. b_ih, time-indexed */
+    real *hs;   /* [T+1][B][H] hidden states (layout above) */
+    real *cs;   /* [T+1][B][H] LSTM cell states */
+    real *acts; /* [T][B][saved·H] activations kept for backward */
+    real *hg;   /* [B][GH] recurrent projection of the current step */
+    real *dgi;  /* [T][B][GH] gate gradients on the input side */
+    real *dgh;  /* [T][B][GH] on the recurrent side (GRU; else = dgi) */
+    real *dh;   /* [B][H] gradient carried to the previous step */
+    real *dc;   /* [B][H] LSTM cell gradient carried back */
+} cell_work;
+
+/* Number of reals cell_work_bind needs for (kind, H, T, B). */
+long cell_work_size(int kind, int H, int T, int B);
+/* Carve the buffers of w out of mem (cell_work_size reals). */
+void cell_work_bind(cell_work *w, int kind, int H, int T, int B, real *mem);
+
+/* Run the time loop. w->xg must hold the input projections. h0 and c0 are
+ * [B][H] (c0 for LSTM only); NULL means zeros. */
+void cell_forward(const cell *c, cell_work *w, int T, int B, int reverse,
+                  const real *h0, const real *c0);
+
+/* Backward through time. dy is the gradient of the loss w.r.t. this
+ * direction's outputs h_t, row t·B+b at dy + (t·B+b)·ldy (NULL: zero). dhT
+ * and dcT are the gradients w.r.t. the final state (NULL: zero). Fills
+ * w->dgi (and w->dgh), accumulates gw_hh, gb_ih, gb_hh, and writes the
+ * gradients w.r.t. the initial state into dh0/dc0 when they are non-NULL.
+ * The input side (gw_ih, dx) is the caller's: one GEMM each over w->dgi. */
+void cell_backward(cell *c, cell_work *w, int T, int B, int reverse,
+                   const real *dy, int ldy, const real *dhT, const real *dcT,
+                   real *dh0, real *dc0);
+
+/* Pointer to h_t (time index t) in w->hs, and to the final state. */
+real *cell_h_at(const cell_work *w, int H, int B, int T, int reverse, int t);
+real *cell_h_final(const cell_work *w, int H, int B, int T, int reverse);
+real *cell_c_final(const cell_work *w, int H, int B, int T, int reverse);
+
+/* Per-kind time loops (rnn.c, lstm.c, gru.c). */
+void rnn_forward(const cell *c, cell_work *w, int T, int B, int reverse);
+void rnn_backward(cell *c, cell_work *w, int T, int B, int reverse,
+                  const real *dy, int ldy);
+void lstm_forward(const cell *c, cell_work *w, int T, int B, int reverse);
+void lstm_backward(cell *c, cell_work *w, int T, int B, int reverse,
+                   const real *dy, int ldy);
+void gru_forward(const cell *c, cell_work *w, int T, int B, int reverse);
+void gru_backward(cell *c, cell_work *w, int T, int B, int reverse,
+                  const real *dy, int ldy);
+
+#endif

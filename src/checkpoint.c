@@ -1,0 +1,174 @@
+/* checkpoint.c - a trainer's checkpoint is a model file plus the optimizer
+ * moments, the carried hidden state, the position in the data and the RNG,
+ * so that a resumed run continues bit-identically. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "model_io.h"
+#include "trainer.h"
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static int meta_put(st_writer *w, const char *key, const char *fmt, ...)
+{
+    char buf[128];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return st_writer_meta(w, key, buf);
+}
+
+int recur_trainer_save(const recur_trainer *tr, const char *path)
+{
+    const recur_train_config *tc = &tr->tc;
+    st_writer *w = st_writer_new();
+    if (!w)
+        return RECUR_E_NOMEM;
+    int64_t np = tr->m->nparams, ns = tr->nstate;
+    const uint64_t *s = tr->dropout_rng.s;
+    int rc = model_to_writer(tr->m, w);
+    if (!rc) rc = meta_put(w, "train.step", "%ld", tr->step);
+    if (!rc) rc = meta_put(w, "train.epoch", "%d", tr->epoch);
+    if (!rc) rc = meta_put(w, "train.batch_in_epoch", "%ld", tr->batch_in_epoch);
+    if (!rc) rc = meta_put(w, "train.optim_step", "%ld", tr->opt.step);
+    if (!rc) rc = meta_put(w, "train.rng", "%016" PRIx64 "%016" PRIx64 "%016" PRIx64
+                           "%016" PRIx64, s[0], s[1], s[2], s[3]);
+    if (!rc) rc = meta_put(w, "train.tokens", "%ld", tr->n);
+    if (!rc) rc = meta_put(w, "train.seq_len", "%d", tc->seq_len);
+    if (!rc) rc = meta_put(w, "train.batch", "%d", tc->batch);
+    if (!rc) rc = meta_put(w, "train.stateful", "%d", tc->stateful);
+    if (!rc) rc = st_writer_add(w, "optim.m", 1, &np, tr->opt.m);
+    if (!rc) rc = st_writer_add(w, "optim.v", 1, &np, tr->opt.v);
+    if (!rc) rc = st_writer_add(w, "train.carry_h", 1, &ns, tr->carry_h);
+    if (!rc) rc = st_writer_add(w, "train.carry_c", 1, &ns, tr->carry_c);
+    if (!rc) rc = st_writer_save(w, path);
+    st_writer_free(w);
+    return rc;
+}
+
+static int expect_long(const st_file *f, const char *path, const char *key,
+                       long want, long *got)
+{
+    long v;
+    const char *s = st_meta(f, key);
+    if (!s || parse_long(s, 0, 0x7fffffffffffffffL, &v))
+        return recur_fail(RECUR_E_FORMAT, "%s: not a training checkpoint "
+                          "(metadata '%s' missing or malformed)", path, key);
+    if (want >= 0 && v != want)
+        return recur_fail(RECUR_E_MISMATCH, "%s: the checkpoint was made with "
+                          "%s = %ld, this run has %ld; resume with the same "
+                          "data and settings", path, key + 6, v, want);
+    if (got)
+        *got = v;
+    return RECUR_OK;
+}
+
+static int read_state(const st_file *f, const char *name, long n, real *dst)
+{
+    const st_tensor *t;
+    int64_t shape = n;
+    int rc = st_expect(f, name, 1, &shape, &t);
+    if (!rc)
+        rc = st_read_real(t, dst, n);
+    return rc;
+}
+
+static int parse_rng(const char *s, uint64_t out[4])
+{
+    if (!s || strlen(s) != 64)
+        return RECUR_E_FORMAT;
+    for (int i = 0; i < 4; i++) {
+        char part[17];
+        memcpy(part, s + 16 * i, 16);
+        part[16] = 0;
+        char *end;
+        out[i] = strtoull(part, &end, 16);
+        if (*end)
+            return RECUR_E_FORMAT;
+    }
+    return out[0] | out[1] | out[2] | out[3] ? RECUR_OK : RECUR_E_FORMAT;
+}
+
+int recur_trainer_resume(recur_trainer *tr, const char *path)
+{
+    st_file *f = NULL;
+    recur_model *saved = NULL;
+    int rc = st_read(path, &f);
+    if (rc)
+        return rc;
+    if ((rc = model_from_file(f, path, &saved)))
+        goto done;
+    const recur_config *a = &saved->cfg, *b = &tr->m->cfg;
+    if (a->cell != b->cell || a->input != b->input || a->input_size != b->input_size ||
+        a->embed_dim != b->embed_dim || a->hidden != b->hidden ||
+        a->layers != b->layers || a->bidirectional != b->bidirectional ||
+        a->output_size != b->output_size || a->loss != b->loss) {
+        rc = recur_fail(RECUR_E_MISMATCH, "%s: the checkpoint holds a %s %dx%d "
+                        "model, this run builds a %s %dx%d", path,
+                        recur_cell_name(a->cell), a->layers, a->hidden,
+                        recur_cell_name(b->cell), b->layers, b->hidden);
+        goto done;
+    }
+    long step, epoch, bie, ostep;
+    uint64_t s[4];
+    if ((rc = expect_long(f, path, "train.tokens", tr->n, NULL)) ||
+        (rc = expect_long(f, path, "train.seq_len", tr->tc.seq_len, NULL)) ||
+        (rc = expect_long(f, path, "train.batch", tr->tc.batch, NULL)) ||
+        (rc = expect_long(f, path, "train.stateful", tr->tc.stateful, NULL)) ||
+        (rc = expect_long(f, path, "train.step", -1, &step)) ||
+        (rc = expect_long(f, path, "train.epoch", -1, &epoch)) ||
+        (rc = expect_long(f, path, "train.batch_in_epoch", -1, &bie)) ||
+        (rc = expect_long(f, path, "train.optim_step", -1, &ostep)))
+        goto done;
+    if (bie >= tr->steps_per_epoch || epoch > 1000000000L) {
+        rc = recur_fail(RECUR_E_FORMAT, "%s: position in the data is out of range",
+                        path);
+        goto done;
+    }
+    if (parse_rng(st_meta(f, "train.rng"), s)) {
+        rc = recur_fail(RECUR_E_FORMAT, "%s: metadata 'train.rng' is malformed", path);
+        goto done;
+    }
+    /* Read everything into the trainer only after all of it validated. */
+    real *m = malloc((size_t)tr->opt.n * sizeof(real) * 2);
+    real *st = malloc((size_t)tr->nstate * sizeof(real) * 2);
+    if (!m || !st) {
+        free(m);
+        free(st);
+        rc = recur_fail(RECUR_E_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = read_state(f, "optim.m", tr->opt.n, m)) ||
+        (rc = read_state(f, "optim.v", tr->opt.n, m + tr->opt.n)) ||
+        (rc = read_state(f, "train.carry_h", tr->nstate, st)) ||
+        (rc = read_state(f, "train.carry_c", tr->nstate, st + tr->nstate))) {
+        free(m);
+        free(st);
+        goto done;
+    }
+    memcpy(tr->m->params, saved->params, (size_t)saved->nparams * sizeof(real));
+    memcpy(tr->opt.m, m, (size_t)tr->opt.n * sizeof(real));
+    memcpy(tr->opt.v, m + tr->opt.n, (size_t)tr->opt.n * sizeof(real));
+    memcpy(tr->carry_h, st, (size_t)tr->nstate * sizeof(real));
+    memcpy(tr->carry_c, st + tr->nstate, (size_t)tr->nstate * sizeof(real));
+    free(m);
+    free(st);
+    tr->step = step;
+    tr->epoch = (int)epoch;
+    tr->batch_in_epoch = bie;
+    tr->opt.step = ostep;
+    memcpy(tr->dropout_rng.s, s, sizeof s);
+    if (!tr->tc.stateful)
+        trainer_shuffle(tr);
+done:
+    recur_model_free(saved);
+    st_free(f);
+    return rc;
+}

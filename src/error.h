@@ -1,0 +1,15 @@
+/* error.h - status codes and the per-thread last-error message. */
+#ifndef RECUR_ERROR_H
+#define RECUR_ERROR_H
+
+#include "recur.h"
+
+/* Record a formatted message for the calling thread and return code, so that
+ * a failing path reads: return recur_fail(RECUR_E_FORMAT, "bad %s", what); */
+int recur_fail(int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+#endif

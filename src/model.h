@@ -1,0 +1,92 @@
+/* model.h - the network: input (one-hot, embedding or dense features) →
+ * stacked, optionally bidirectional recurrent layers → time-distributed dense.
+ * All parameters live in one flat array (and their gradients in a second),
+ * so optimizers, clipping and I/O see one vector; named views give PyTorch's
+ * state_dict names. */
+#ifndef RECUR_MODEL_H
+#define RECUR_MODEL_H
+
+#include <stdint.h>
+
+#include "cell.h"
+#include "real.h"
+#include "recur.h"
+#include "rng.h"
+
+#define MODEL_MAX_LAYERS 16
+#define MODEL_MAX_TENSORS (2 + 4 * 2 * MODEL_MAX_LAYERS + 2)
+#define MODEL_MAX_META 64
+
+typedef struct {
+    char name[40];
+    int ndim;
+    int64_t shape[2];
+    long n;
+    real *p; /* view into model->params */
+    real *g; /* view into model->grads */
+} param_tensor;
+
+struct recur_model {
+    recur_config cfg;
+    int dirs;           /* 1 or 2 */
+    long nparams;
+    real *params, *grads;
+    int ntensors;
+    param_tensor tensors[MODEL_MAX_TENSORS];
+    real *emb, *gemb;                  /* [V][E] (embedding input) */
+    cell cells[MODEL_MAX_LAYERS][2];   /* [layer][direction] */
+    real *fc_w, *fc_b, *gfc_w, *gfc_b; /* [O][D·H], [O] */
+    int nvocab;
+    uint32_t *vocab;                   /* code points (text models) */
+    int nmeta;
+    char *meta_key[MODEL_MAX_META], *meta_val[MODEL_MAX_META];
+};
+
+/* Activations and gradients of one forward/backward over at most T × B. */
+typedef struct {
+    int T, B;     /* capacity */
+    real *mem;
+    real *x0;     /* [T][B][E] embedded input */
+    real *y[MODEL_MAX_LAYERS];    /* [T][B][D·H] layer outputs (after dropout) */
+    real *mask[MODEL_MAX_LAYERS]; /* dropout scale per output, or NULL */
+    real *dya, *dyb;              /* [T][B][max width] gradient ping-pong */
+    real *logits, *dlogits;       /* [T][B][O] */
+    real *hn, *cn;                /* [L·D][B][H] final states */
+    cell_work cw[MODEL_MAX_LAYERS][2];
+} model_work;
+
+/* Input to one forward pass: tokens for one-hot/embedding models, features
+ * for dense-input models. */
+typedef struct {
+    const int32_t *tokens; /* [T][B] */
+    const real *x;         /* [T][B][input_size] */
+} model_input;
+
+int model_alloc(const recur_config *cfg, recur_model **out);
+void model_init_params(recur_model *m, uint64_t seed);
+const param_tensor *model_find_tensor(const recur_model *m, const char *name);
+
+int model_work_alloc(const recur_model *m, int T, int B, model_work *w);
+void model_work_free(model_work *w);
+
+/* Forward over T steps of B sequences. h0/c0 are [L·D][B][H] (NULL: zeros).
+ * With rng != NULL dropout is applied (training). Logits land in w->logits,
+ * final states in w->hn / w->cn. */
+void model_forward(const recur_model *m, model_work *w, int T, int B,
+                   model_input in, const real *h0, const real *c0, rng *r);
+
+/* Backward from w->dlogits (filled by a loss) and optional final-state
+ * gradients dhn/dcn ([L·D][B][H]). Accumulates into m->grads. dx, when
+ * non-NULL, receives the gradient w.r.t. dense input features; dh0/dc0 the
+ * gradients w.r.t. the initial states. */
+void model_backward(recur_model *m, model_work *w, int T, int B,
+                    model_input in, const real *dhn, const real *dcn,
+                    real *dx, real *dh0, real *dc0);
+
+void model_zero_grads(recur_model *m);
+
+/* Training metadata (string key/value) kept with the model. */
+int model_set_meta(recur_model *m, const char *key, const char *value);
+const char *model_get_meta(const recur_model *m, const char *key);
+
+#endif

@@ -1,0 +1,263 @@
+/* model_io.c - a model is one safetensors file: PyTorch-named tensors, and
+ * the architecture, vocabulary and training settings in __metadata__. */
+#include "model_io.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "utf8.h"
+
+static const char *const input_names[] = {"onehot", "embedding", "dense"};
+static const char *const loss_names[] = {"xent", "mse"};
+
+/* Metadata keys that describe the architecture (not copied as free meta). */
+static const char *const arch_keys[] = {
+    "format", "recur.version", "cell", "input", "input_size", "embed_dim",
+    "hidden", "layers", "bidirectional", "dropout", "output_size", "loss", "vocab"};
+
+static int is_arch_key(const char *k)
+{
+    for (size_t i = 0; i < sizeof arch_keys / sizeof *arch_keys; i++)
+        if (strcmp(k, arch_keys[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    if (!s || !*s)
+        return RECUR_E_FORMAT;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < lo || v > hi)
+        return RECUR_E_FORMAT;
+    *out = v;
+    return RECUR_OK;
+}
+
+int parse_double(const char *s, double *out)
+{
+    char *end;
+    if (!s || !*s)
+        return RECUR_E_FORMAT;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v))
+        return RECUR_E_FORMAT;
+    *out = v;
+    return RECUR_OK;
+}
+
+static int add_meta_long(st_writer *w, const char *key, long v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%ld", v);
+    return st_writer_meta(w, key, buf);
+}
+
+int model_to_writer(const recur_model *m, st_writer *w)
+{
+    const recur_config *c = &m->cfg;
+    char buf[32];
+    int rc = st_writer_meta(w, "format", "recur");
+    if (!rc) rc = st_writer_meta(w, "recur.version", RECUR_VERSION_STRING);
+    if (!rc) rc = st_writer_meta(w, "cell", recur_cell_name(c->cell));
+    if (!rc) rc = st_writer_meta(w, "input", input_names[c->input]);
+    if (!rc) rc = add_meta_long(w, "input_size", c->input_size);
+    if (!rc) rc = add_meta_long(w, "embed_dim", c->embed_dim);
+    if (!rc) rc = add_meta_long(w, "hidden", c->hidden);
+    if (!rc) rc = add_meta_long(w, "layers", c->layers);
+    if (!rc) rc = add_meta_long(w, "bidirectional", c->bidirectional);
+    snprintf(buf, sizeof buf, "%.9g", (double)c->dropout);
+    if (!rc) rc = st_writer_meta(w, "dropout", buf);
+    if (!rc) rc = add_meta_long(w, "output_size", c->output_size);
+    if (!rc) rc = st_writer_meta(w, "loss", loss_names[c->loss]);
+    if (!rc && m->nvocab > 0) {
+        char *v = malloc((size_t)m->nvocab * 4 + 1);
+        if (!v)
+            return recur_fail(RECUR_E_NOMEM, "out of memory");
+        size_t len = 0;
+        for (int i = 0; i < m->nvocab; i++)
+            len += (size_t)recur_utf8_encode(m->vocab[i], v + len);
+        v[len] = 0;
+        rc = st_writer_meta(w, "vocab", v);
+        free(v);
+    }
+    for (int i = 0; !rc && i < m->nmeta; i++)
+        if (!is_arch_key(m->meta_key[i]))
+            rc = st_writer_meta(w, m->meta_key[i], m->meta_val[i]);
+    for (int i = 0; !rc && i < m->ntensors; i++) {
+        const param_tensor *t = &m->tensors[i];
+        rc = st_writer_add(w, t->name, t->ndim, t->shape, t->p);
+    }
+    return rc;
+}
+
+/* ---- reading -------------------------------------------------------------- */
+
+static int meta_long(const st_file *f, const char *label, const char *key,
+                     long lo, long hi, long *out)
+{
+    const char *s = st_meta(f, key);
+    if (!s)
+        return recur_fail(RECUR_E_FORMAT, "%s: metadata '%s' is missing (is this "
+                          "a recur model? tools/export_pytorch.py writes one)",
+                          label, key);
+    if (parse_long(s, lo, hi, out))
+        return recur_fail(RECUR_E_FORMAT, "%s: metadata '%s' = \"%.40s\" is not an "
+                          "integer in %ld..%ld", label, key, s, lo, hi);
+    return RECUR_OK;
+}
+
+static int meta_choice(const st_file *f, const char *label, const char *key,
+                       const char *const *names, int n, int *out)
+{
+    const char *s = st_meta(f, key);
+    if (!s)
+        return recur_fail(RECUR_E_FORMAT, "%s: metadata '%s' is missing (is this "
+                          "a recur model?)", label, key);
+    for (int i = 0; i < n; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = i;
+            return RECUR_OK;
+        }
+    return recur_fail(RECUR_E_FORMAT, "%s: metadata '%s' = \"%.40s\" is not "
+                      "recognised", label, key, s);
+}
+
+static int read_config(const st_file *f, const char *label, recur_config *c)
+{
+    static const char *const cells[] = {"rnn_tanh", "rnn_relu", "lstm", "gru"};
+    int kind = 0, input = 0, loss = 0;
+    long in = 0, emb = 0, hid = 0, lay = 0, bi = 0, out = 0;
+    double drop = 0;
+    int rc = meta_choice(f, label, "cell", cells, 4, &kind);
+    if (!rc) rc = meta_choice(f, label, "input", input_names, 3, &input);
+    if (!rc) rc = meta_long(f, label, "input_size", 1, RECUR_MAX_WIDTH, &in);
+    if (!rc && input == RECUR_INPUT_EMBEDDING)
+        rc = meta_long(f, label, "embed_dim", 1, RECUR_MAX_WIDTH, &emb);
+    if (!rc) rc = meta_long(f, label, "hidden", 1, RECUR_MAX_WIDTH, &hid);
+    if (!rc) rc = meta_long(f, label, "layers", 1, 1000, &lay);
+    if (!rc) rc = meta_long(f, label, "bidirectional", 0, 1, &bi);
+    if (!rc) rc = meta_long(f, label, "output_size", 1, RECUR_MAX_WIDTH, &out);
+    if (!rc) rc = meta_choice(f, label, "loss", loss_names, 2, &loss);
+    if (!rc && st_meta(f, "dropout") &&
+        (parse_double(st_meta(f, "dropout"), &drop) || drop < 0 || drop >= 1))
+        rc = recur_fail(RECUR_E_FORMAT, "%s: metadata 'dropout' is not a number "
+                                        "in [0, 1)", label);
+    if (rc)
+        return rc;
+    memset(c, 0, sizeof *c);
+    c->cell = (recur_cell)kind;
+    c->input = (recur_input)input;
+    c->input_size = (int)in;
+    c->embed_dim = (int)emb;
+    c->hidden = (int)hid;
+    c->layers = (int)lay;
+    c->bidirectional = (int)bi;
+    c->dropout = (float)drop;
+    c->output_size = (int)out;
+    c->loss = (recur_loss)loss;
+    return RECUR_OK;
+}
+
+/* Decode the vocabulary string into code points. */
+static int read_vocab(const st_file *f, const char *label, recur_model *m)
+{
+    const char *s = st_meta(f, "vocab");
+    if (!s) /* dense input, or a token model exported without characters */
+        return RECUR_OK;
+    size_t len = strlen(s);
+    uint32_t *cps = malloc((len + 1) * sizeof *cps);
+    if (!cps)
+        return recur_fail(RECUR_E_NOMEM, "out of memory");
+    int n = 0;
+    for (size_t i = 0; i < len;) {
+        int k = utf8_decode((const unsigned char *)s + i, len - i, &cps[n]);
+        if (!k) {
+            free(cps);
+            return recur_fail(RECUR_E_FORMAT, "%s: the vocabulary is not UTF-8", label);
+        }
+        n++;
+        i += (size_t)k;
+    }
+    int rc = recur_model_set_vocab(m, cps, n);
+    free(cps);
+    if (rc)
+        return recur_fail(rc, "%s: vocabulary: %s", label, recur_last_error());
+    return RECUR_OK;
+}
+
+int model_from_file(const st_file *f, const char *label, recur_model **out)
+{
+    *out = NULL;
+    recur_config c;
+    int rc = read_config(f, label, &c);
+    if (rc)
+        return rc;
+    recur_model *m = NULL;
+    if ((rc = model_alloc(&c, &m)))
+        return recur_fail(rc, "%s: %s", label, recur_last_error());
+    for (int i = 0; !rc && i < m->ntensors; i++) {
+        param_tensor *t = &m->tensors[i];
+        const st_tensor *st;
+        rc = st_expect(f, t->name, t->ndim, t->shape, &st);
+        if (!rc)
+            rc = st_read_real(st, t->p, t->n);
+        for (long j = 0; !rc && j < t->n; j++)
+            if (!isfinite(t->p[j]))
+                rc = recur_fail(RECUR_E_FORMAT, "%s: tensor '%s' holds NaN or "
+                                "infinite values", label, t->name);
+    }
+    for (size_t i = 0; !rc && i < st_count(f); i++) {
+        const char *name = st_at(f, i)->name;
+        if (strncmp(name, "optim.", 6) && strncmp(name, "train.", 6) &&
+            !model_find_tensor(m, name))
+            rc = recur_fail(RECUR_E_MISMATCH, "%s: unexpected tensor '%s' for a "
+                            "%s model with %d layer(s)%s", label, name,
+                            recur_cell_name(c.cell), c.layers,
+                            c.bidirectional ? ", bidirectional" : "");
+    }
+    if (!rc)
+        rc = read_vocab(f, label, m);
+    for (size_t i = 0; !rc && i < st_meta_count(f); i++)
+        if (!is_arch_key(st_meta_key_at(f, i)))
+            rc = model_set_meta(m, st_meta_key_at(f, i), st_meta_value_at(f, i));
+    if (rc) {
+        recur_model_free(m);
+        return rc;
+    }
+    *out = m;
+    return RECUR_OK;
+}
+
+int recur_model_load(const char *path, recur_model **out)
+{
+    if (!out)
+        return recur_fail(RECUR_E_INVALID, "no output pointer");
+    *out = NULL;
+    st_file *f = NULL;
+    int rc = st_read(path, &f);
+    if (rc)
+        return rc;
+    rc = model_from_file(f, path, out);
+    st_free(f);
+    return rc;
+}
+
+int recur_model_save(const recur_model *m, const char *path)
+{
+    st_writer *w = st_writer_new();
+    if (!w)
+        return RECUR_E_NOMEM;
+    int rc = model_to_writer(m, w);
+    if (!rc)
+        rc = st_writer_save(w, path);
+    st_writer_free(w);
+    return rc;
+}

@@ -1,0 +1,12 @@
+/* utf8.h - decoding UTF-8 (encoding is public: recur_utf8_encode). */
+#ifndef RECUR_UTF8_H
+#define RECUR_UTF8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Decode one code point at s[0..len); returns its length in bytes, or 0 if
+ * the bytes are not well-formed UTF-8 (overlong forms and surrogates too). */
+int utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
+
+#endif
