@@ -8,7 +8,7 @@ BUILD  ?= build
 CC     ?= cc
 PREFIX ?= /usr/local
 SAN    ?=
-OPT    ?= -O2
+OPT    ?= -O3
 
 VERSION := 0.1.0
 SOMAJOR := 0
@@ -42,11 +42,13 @@ tests: all $(UNIT_TESTS) $(F64_TESTS)
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h src/*.h cli/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	@echo "CC $<"
+	@$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/f64/%.o: %.c $(wildcard include/*.h src/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -DRECUR_REAL_DOUBLE -c $< -o $@
+	@echo "CC(f64) $<"
+	@$(CC) $(CFLAGS_ALL) -DRECUR_REAL_DOUBLE -c $< -o $@
 
 $(BUILD)/librecur.a: $(LIB_OBJ)
 	rm -f $@

@@ -8,6 +8,44 @@
 #include "activation.h"
 #include "cell.h"
 #include "gemm.h"
+#include "kernel.h"
+
+/* One batch row of the fused gate pass; a = [r z n (W_hn h' + b_hn)]. */
+RECUR_KERNEL
+static void gru_gates_forward(int H, const real *restrict xg, const real *restrict hg,
+                              const real *restrict bh, const real *restrict hp,
+                              real *restrict h, real *restrict a)
+{
+    for (int j = 0; j < H; j++) {
+        real r = act_sigmoid(xg[j] + hg[j] + bh[j]);
+        real z = act_sigmoid(xg[H + j] + hg[H + j] + bh[H + j]);
+        real hn = hg[2 * H + j] + bh[2 * H + j];
+        real n = act_tanh(xg[2 * H + j] + r * hn);
+        h[j] = (1 - z) * n + z * hp[j];
+        a[j] = r, a[H + j] = z, a[2 * H + j] = n, a[3 * H + j] = hn;
+    }
+}
+
+/* One batch row backward: gate gradients on both sides, and dh (in place)
+ * becomes the direct part z⊙dh of the gradient for h_{t-1}. */
+RECUR_KERNEL
+static void gru_gates_backward(int H, const real *restrict a, const real *restrict dy,
+                               const real *restrict hp, real *restrict dhc,
+                               real *restrict dgi, real *restrict dgh)
+{
+    for (int j = 0; j < H; j++) {
+        real r = a[j], z = a[H + j], n = a[2 * H + j], hn = a[3 * H + j];
+        real dh = dhc[j] + (dy ? dy[j] : 0);
+        real dn = dh * (1 - z) * (1 - n * n);
+        real dz = dh * (hp[j] - n) * z * (1 - z);
+        real dr = dn * hn * r * (1 - r);
+        dgi[j] = dgh[j] = dr;
+        dgi[H + j] = dgh[H + j] = dz;
+        dgi[2 * H + j] = dn;
+        dgh[2 * H + j] = dn * r;
+        dhc[j] = dh * z;
+    }
+}
 
 void gru_forward(const cell *c, cell_work *w, int T, int B, int reverse)
 {
@@ -19,20 +57,10 @@ void gru_forward(const cell *c, cell_work *w, int T, int B, int reverse)
         const real *hp = w->hs + (t + reverse) * BH;
         real *h = w->hs + (t + !reverse) * BH;
         gemm(0, 1, B, GH, H, 1, hp, H, c->w_hh, H, 0, w->hg, GH);
-        for (int b = 0; b < B; b++) {
-            const real *xg = w->xg + ((long)t * B + b) * GH;
-            const real *hg = w->hg + (long)b * GH;
-            real *a = w->acts + ((long)t * B + b) * 4 * H;
-            for (int j = 0; j < H; j++) {
-                long k = (long)b * H + j;
-                real r = act_sigmoid(xg[j] + hg[j] + bh[j]);
-                real z = act_sigmoid(xg[H + j] + hg[H + j] + bh[H + j]);
-                real hn = hg[2 * H + j] + bh[2 * H + j];
-                real n = act_tanh(xg[2 * H + j] + r * hn);
-                h[k] = (1 - z) * n + z * hp[k];
-                a[j] = r, a[H + j] = z, a[2 * H + j] = n, a[3 * H + j] = hn;
-            }
-        }
+        for (int b = 0; b < B; b++)
+            gru_gates_forward(H, w->xg + ((long)t * B + b) * GH, w->hg + (long)b * GH,
+                              bh, hp + (long)b * H, h + (long)b * H,
+                              w->acts + ((long)t * B + b) * 4 * H);
     }
 }
 
@@ -44,25 +72,12 @@ void gru_backward(cell *c, cell_work *w, int T, int B, int reverse,
     for (int s = 0; s < T; s++) {
         int t = reverse ? s : T - 1 - s;
         const real *hp = w->hs + (t + reverse) * BH;
-        for (int b = 0; b < B; b++) {
-            const real *dyr = dy ? dy + ((long)t * B + b) * ldy : NULL;
-            const real *a = w->acts + ((long)t * B + b) * 4 * H;
-            real *dgi = w->dgi + ((long)t * B + b) * GH;
-            real *dgh = w->dgh + ((long)t * B + b) * GH;
-            for (int j = 0; j < H; j++) {
-                long k = (long)b * H + j;
-                real r = a[j], z = a[H + j], n = a[2 * H + j], hn = a[3 * H + j];
-                real dh = w->dh[k] + (dyr ? dyr[j] : 0);
-                real dn = dh * (1 - z) * (1 - n * n);
-                real dz = dh * (hp[k] - n) * z * (1 - z);
-                real dr = dn * hn * r * (1 - r);
-                dgi[j] = dgh[j] = dr;
-                dgi[H + j] = dgh[H + j] = dz;
-                dgi[2 * H + j] = dn;
-                dgh[2 * H + j] = dn * r;
-                w->dh[k] = dh * z; /* the direct path through z⊙h' */
-            }
-        }
+        for (int b = 0; b < B; b++)
+            gru_gates_backward(H, w->acts + ((long)t * B + b) * 4 * H,
+                               dy ? dy + ((long)t * B + b) * ldy : NULL,
+                               hp + (long)b * H, w->dh + (long)b * H,
+                               w->dgi + ((long)t * B + b) * GH,
+                               w->dgh + ((long)t * B + b) * GH);
         gemm(0, 0, B, H, GH, 1, w->dgh + (long)t * B * GH, GH, c->w_hh, H, 1,
              w->dh, H);
     }

@@ -24,15 +24,19 @@ double loss_softmax_xent(const real *logits, const int32_t *targets, long N,
             if (z[o] > z[best])
                 best = o;
         double zmax = z[best], sum = 0;
-        for (int o = 0; o < O; o++)
-            sum += exp((double)z[o] - zmax);
-        double logsum = zmax + log(sum);
-        total += logsum - z[y];
+        for (int o = 0; o < O; o++) {
+            double e = exp((double)z[o] - zmax);
+            sum += e;
+            if (dz)
+                dz[o] = (real)e; /* kept to form the softmax below */
+        }
+        total += zmax + log(sum) - z[y];
         hits += best == y;
         n++;
         if (dz) {
+            real f = (real)(scale / sum);
             for (int o = 0; o < O; o++)
-                dz[o] = (real)(exp((double)z[o] - logsum) * scale);
+                dz[o] *= f;
             dz[y] -= scale;
         }
     }

@@ -6,6 +6,49 @@
 #include "activation.h"
 #include "cell.h"
 #include "gemm.h"
+#include "kernel.h"
+
+/* One batch row of the fused gate pass: pre-activations from the input
+ * projection xg, the recurrent projection hg and b_hh; writes c, h and the
+ * activations a = [i f g o tanh(c)] kept for backward. */
+RECUR_KERNEL
+static void lstm_gates_forward(int H, const real *restrict xg, const real *restrict hg,
+                               const real *restrict bh, const real *restrict cp,
+                               real *restrict c, real *restrict h, real *restrict a)
+{
+    for (int j = 0; j < H; j++) {
+        real gi = act_sigmoid(xg[j] + hg[j] + bh[j]);
+        real gf = act_sigmoid(xg[H + j] + hg[H + j] + bh[H + j]);
+        real gg = act_tanh(xg[2 * H + j] + hg[2 * H + j] + bh[2 * H + j]);
+        real go = act_sigmoid(xg[3 * H + j] + hg[3 * H + j] + bh[3 * H + j]);
+        real cv = gf * cp[j] + gi * gg;
+        real tc = act_tanh(cv);
+        c[j] = cv;
+        h[j] = go * tc;
+        a[j] = gi, a[H + j] = gf, a[2 * H + j] = gg, a[3 * H + j] = go;
+        a[4 * H + j] = tc;
+    }
+}
+
+/* One batch row backward: from dh (carried + dy) and dc to the four
+ * pre-activation gate gradients dg; dc becomes the gradient for c_{t-1}. */
+RECUR_KERNEL
+static void lstm_gates_backward(int H, const real *restrict a, const real *restrict dy,
+                                const real *restrict cp, const real *restrict dhc,
+                                real *restrict dcc, real *restrict dg)
+{
+    for (int j = 0; j < H; j++) {
+        real gi = a[j], gf = a[H + j], gg = a[2 * H + j];
+        real go = a[3 * H + j], tc = a[4 * H + j];
+        real dh = dhc[j] + (dy ? dy[j] : 0);
+        real dc = dcc[j] + dh * go * (1 - tc * tc);
+        dg[j] = dc * gg * gi * (1 - gi);
+        dg[H + j] = dc * cp[j] * gf * (1 - gf);
+        dg[2 * H + j] = dc * gi * (1 - gg * gg);
+        dg[3 * H + j] = dh * tc * go * (1 - go);
+        dcc[j] = dc * gf;
+    }
+}
 
 void lstm_forward(const cell *c, cell_work *w, int T, int B, int reverse)
 {
@@ -19,24 +62,10 @@ void lstm_forward(const cell *c, cell_work *w, int T, int B, int reverse)
         real *h = w->hs + (t + !reverse) * BH;
         real *cc = w->cs + (t + !reverse) * BH;
         gemm(0, 1, B, GH, H, 1, hp, H, c->w_hh, H, 0, w->hg, GH);
-        for (int b = 0; b < B; b++) {
-            const real *xg = w->xg + ((long)t * B + b) * GH;
-            const real *hg = w->hg + (long)b * GH;
-            real *a = w->acts + ((long)t * B + b) * 5 * H;
-            for (int j = 0; j < H; j++) {
-                real gi = act_sigmoid(xg[j] + hg[j] + bh[j]);
-                real gf = act_sigmoid(xg[H + j] + hg[H + j] + bh[H + j]);
-                real gg = act_tanh(xg[2 * H + j] + hg[2 * H + j] + bh[2 * H + j]);
-                real go = act_sigmoid(xg[3 * H + j] + hg[3 * H + j] + bh[3 * H + j]);
-                long k = (long)b * H + j;
-                real cv = gf * cp[k] + gi * gg;
-                real tc = act_tanh(cv);
-                cc[k] = cv;
-                h[k] = go * tc;
-                a[j] = gi, a[H + j] = gf, a[2 * H + j] = gg, a[3 * H + j] = go;
-                a[4 * H + j] = tc;
-            }
-        }
+        for (int b = 0; b < B; b++)
+            lstm_gates_forward(H, w->xg + ((long)t * B + b) * GH, w->hg + (long)b * GH,
+                               bh, cp + (long)b * H, cc + (long)b * H, h + (long)b * H,
+                               w->acts + ((long)t * B + b) * 5 * H);
     }
 }
 
@@ -48,23 +77,11 @@ void lstm_backward(cell *c, cell_work *w, int T, int B, int reverse,
     for (int s = 0; s < T; s++) {
         int t = reverse ? s : T - 1 - s;
         const real *cp = w->cs + (t + reverse) * BH;
-        for (int b = 0; b < B; b++) {
-            const real *dyr = dy ? dy + ((long)t * B + b) * ldy : NULL;
-            const real *a = w->acts + ((long)t * B + b) * 5 * H;
-            real *dg = w->dgi + ((long)t * B + b) * GH;
-            for (int j = 0; j < H; j++) {
-                long k = (long)b * H + j;
-                real gi = a[j], gf = a[H + j], gg = a[2 * H + j];
-                real go = a[3 * H + j], tc = a[4 * H + j];
-                real dh = w->dh[k] + (dyr ? dyr[j] : 0);
-                real dc = w->dc[k] + dh * go * (1 - tc * tc);
-                dg[j] = dc * gg * gi * (1 - gi);
-                dg[H + j] = dc * cp[k] * gf * (1 - gf);
-                dg[2 * H + j] = dc * gi * (1 - gg * gg);
-                dg[3 * H + j] = dh * tc * go * (1 - go);
-                w->dc[k] = dc * gf;
-            }
-        }
+        for (int b = 0; b < B; b++)
+            lstm_gates_backward(H, w->acts + ((long)t * B + b) * 5 * H,
+                                dy ? dy + ((long)t * B + b) * ldy : NULL,
+                                cp + (long)b * H, w->dh + (long)b * H,
+                                w->dc + (long)b * H, w->dgi + ((long)t * B + b) * GH);
         gemm(0, 0, B, H, GH, 1, w->dgi + (long)t * B * GH, GH, c->w_hh, H, 0,
              w->dh, H);
     }

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "activation.h"
 #include "error.h"
 
 int optim_init(optimizer *o, const recur_train_config *tc, long n)
@@ -69,7 +70,7 @@ void optim_step(optimizer *o, real *p, const real *g, double lr)
                 gi += wd * p[i];
             o->m[i] = b1 * o->m[i] + (1 - b1) * gi;
             o->v[i] = b2 * o->v[i] + (1 - b2) * gi * gi;
-            p[i] -= step * o->m[i] / (sqrtf((float)o->v[i]) * rbc2 + eps);
+            p[i] -= step * o->m[i] / (act_sqrt(o->v[i]) * rbc2 + eps);
         }
         break;
     }
@@ -79,7 +80,7 @@ void optim_step(optimizer *o, real *p, const real *g, double lr)
         for (long i = 0; i < n; i++) {
             real gi = g[i] + wd * p[i];
             o->m[i] = al * o->m[i] + (1 - al) * gi * gi;
-            p[i] -= a * gi / (sqrtf((float)o->m[i]) + eps);
+            p[i] -= a * gi / (act_sqrt(o->m[i]) + eps);
         }
         break;
     }

@@ -5,6 +5,34 @@
 #include "activation.h"
 #include "cell.h"
 #include "gemm.h"
+#include "kernel.h"
+
+RECUR_KERNEL
+static void rnn_act_forward(int H, int relu, const real *restrict xg,
+                            const real *restrict hg, const real *restrict bh,
+                            real *restrict h)
+{
+    if (relu)
+        for (int j = 0; j < H; j++) {
+            real pre = xg[j] + hg[j] + bh[j];
+            h[j] = pre > 0 ? pre : 0;
+        }
+    else
+        for (int j = 0; j < H; j++)
+            h[j] = act_tanh(xg[j] + hg[j] + bh[j]);
+}
+
+/* dg = (dh + dy) · act'(pre), with act' read off the output h. */
+RECUR_KERNEL
+static void rnn_act_backward(int H, int relu, const real *restrict h,
+                             const real *restrict dy, const real *restrict dh,
+                             real *restrict dg)
+{
+    for (int j = 0; j < H; j++) {
+        real d = dh[j] + (dy ? dy[j] : 0);
+        dg[j] = relu ? (h[j] > 0 ? d : 0) : d * (1 - h[j] * h[j]);
+    }
+}
 
 void rnn_forward(const cell *c, cell_work *w, int T, int B, int reverse)
 {
@@ -16,14 +44,9 @@ void rnn_forward(const cell *c, cell_work *w, int T, int B, int reverse)
         real *h = w->hs + (t + !reverse) * BH;
         const real *xg = w->xg + t * BH;
         gemm(0, 1, B, H, H, 1, hp, H, c->w_hh, H, 0, w->hg, H);
-        for (int b = 0; b < B; b++) {
-            const real *xr = xg + (long)b * H, *hr = w->hg + (long)b * H;
-            real *out = h + (long)b * H;
-            for (int j = 0; j < H; j++) {
-                real pre = xr[j] + hr[j] + c->b_hh[j];
-                out[j] = relu ? (pre > 0 ? pre : 0) : act_tanh(pre);
-            }
-        }
+        for (int b = 0; b < B; b++)
+            rnn_act_forward(H, relu, xg + (long)b * H, w->hg + (long)b * H, c->b_hh,
+                            h + (long)b * H);
     }
 }
 
@@ -36,15 +59,10 @@ void rnn_backward(cell *c, cell_work *w, int T, int B, int reverse,
         int t = reverse ? s : T - 1 - s; /* the forward order, backwards */
         const real *h = w->hs + (t + !reverse) * BH;
         real *dg = w->dgi + t * BH;
-        for (int b = 0; b < B; b++) {
-            const real *dyr = dy ? dy + ((long)t * B + b) * ldy : NULL;
-            for (int j = 0; j < H; j++) {
-                long k = (long)b * H + j;
-                real d = w->dh[k] + (dyr ? dyr[j] : 0);
-                real hv = h[k];
-                dg[k] = relu ? (hv > 0 ? d : 0) : d * (1 - hv * hv);
-            }
-        }
+        for (int b = 0; b < B; b++)
+            rnn_act_backward(H, relu, h + (long)b * H,
+                             dy ? dy + ((long)t * B + b) * ldy : NULL,
+                             w->dh + (long)b * H, dg + (long)b * H);
         /* dh_{t-1} = dG_t · W_hh */
         gemm(0, 0, B, H, H, 1, dg, H, c->w_hh, H, 0, w->dh, H);
     }

@@ -1,0 +1,382 @@
+/* test_api.c - the public API end to end: save/load round trips, validation
+ * of hostile model files, streaming vs whole-sequence forward, sampling,
+ * bit-identical resume, NaN detection, evaluation with carried state. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "model.h"
+#include "optim.h"
+#include "recur.h"
+#include "safetensors.h"
+#include "testlib.h"
+
+static const char *corpus =
+    "It is a truth universally acknowledged, that a single man in possession "
+    "of a good fortune, must be in want of a wife. However little known the "
+    "feelings or views of such a man may be on his first entering a "
+    "neighbourhood, this truth is so well fixed in the minds of the "
+    "surrounding families, that he is considered the rightful property of "
+    "some one or other of their daughters.\n";
+
+static char tmpdir[64];
+
+static const char *tmp(const char *name)
+{
+    static char buf[4][128];
+    static int k;
+    k = (k + 1) % 4;
+    if (!tmpdir[0]) {
+        strcpy(tmpdir, "/tmp/recur-api-XXXXXX");
+        if (!mkdtemp(tmpdir))
+            abort();
+    }
+    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
+    return buf[k];
+}
+
+static recur_text *text_of(const char *s)
+{
+    recur_text *t = NULL;
+    CHECK(recur_text_from_string(s, strlen(s), NULL, &t) == RECUR_OK);
+    return t;
+}
+
+static recur_model *char_model(recur_cell kind, int hidden, int layers,
+                               const recur_text *t, float dropout, int embed)
+{
+    int nv;
+    const uint32_t *v = recur_text_vocab(t, &nv);
+    recur_config c;
+    recur_config_default(&c);
+    c.cell = kind;
+    c.hidden = hidden;
+    c.layers = layers;
+    c.input_size = c.output_size = nv;
+    c.dropout = dropout;
+    if (embed) {
+        c.input = RECUR_INPUT_EMBEDDING;
+        c.embed_dim = embed;
+    }
+    recur_model *m = NULL;
+    CHECK(recur_model_create(&c, 7, &m) == RECUR_OK);
+    CHECK(recur_model_set_vocab(m, v, nv) == RECUR_OK);
+    return m;
+}
+
+typedef struct {
+    char buf[4096];
+    size_t len;
+} sink;
+
+static void emit(const char *s, int n, void *user)
+{
+    sink *k = user;
+    if (k->len + (size_t)n < sizeof k->buf) {
+        memcpy(k->buf + k->len, s, (size_t)n);
+        k->len += (size_t)n;
+        k->buf[k->len] = 0;
+    }
+}
+
+static void save_load_sample_identical(void)
+{
+    recur_text *t = text_of(corpus);
+    recur_model *m = char_model(RECUR_LSTM, 16, 2, t, 0, 0), *m2 = NULL;
+    CHECK(recur_model_set_meta(m, "train.note", "quote \" and \\ and é") == RECUR_OK);
+    CHECK(recur_model_save(m, tmp("m.safetensors")) == RECUR_OK);
+    CHECK(recur_model_load(tmp("m.safetensors"), &m2) == RECUR_OK);
+    if (!m2)
+        return;
+    CHECK(strcmp(recur_model_meta(m2, "train.note"), "quote \" and \\ and é") == 0);
+    CHECK(recur_model_param_count(m2) == recur_model_param_count(m));
+    CHECK(memcmp(m->params, m2->params, (size_t)m->nparams * sizeof(real)) == 0);
+    recur_sample_config sc = {.temperature = 0.8f, .top_k = 5, .seed = 42};
+    sink a = {{0}, 0}, b = {{0}, 0}, c = {{0}, 0};
+    CHECK(recur_sample(m, "It is", &sc, 200, emit, &a) == RECUR_OK);
+    CHECK(recur_sample(m2, "It is", &sc, 200, emit, &b) == RECUR_OK);
+    CHECK(a.len > 0 && a.len == b.len && memcmp(a.buf, b.buf, a.len) == 0);
+    sc.seed = 43;
+    CHECK(recur_sample(m2, "It is", &sc, 200, emit, &c) == RECUR_OK);
+    CHECK(c.len != a.len || memcmp(a.buf, c.buf, a.len) != 0);
+    /* Saving again gives the same bytes: nothing time-dependent in a file. */
+    CHECK(recur_model_save(m2, tmp("m2.safetensors")) == RECUR_OK);
+    FILE *f1 = fopen(tmp("m.safetensors"), "rb"), *f2 = fopen(tmp("m2.safetensors"), "rb");
+    int same = f1 && f2;
+    while (same) {
+        int x = fgetc(f1), y = fgetc(f2);
+        same = x == y;
+        if (x == EOF || y == EOF)
+            break;
+    }
+    CHECK(same);
+    if (f1) fclose(f1);
+    if (f2) fclose(f2);
+    recur_model_free(m);
+    recur_model_free(m2);
+    recur_text_free(t);
+}
+
+/* Write a file with the model's tensors but one of them reshaped. */
+static void bad_files_refused(void)
+{
+    recur_text *t = text_of(corpus);
+    recur_model *m = char_model(RECUR_GRU, 8, 1, t, 0, 0), *out = NULL;
+    CHECK(recur_model_save(m, tmp("good.safetensors")) == RECUR_OK);
+    /* Truncations at many lengths: each refused with a message, no crash. */
+    FILE *f = fopen(tmp("good.safetensors"), "rb");
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    rewind(f);
+    unsigned char *bytes = malloc((size_t)size);
+    CHECK(fread(bytes, 1, (size_t)size, f) == (size_t)size);
+    fclose(f);
+    for (long cut = 0; cut < size; cut += 1 + cut / 3) {
+        FILE *g = fopen(tmp("cut.safetensors"), "wb");
+        fwrite(bytes, 1, (size_t)cut, g);
+        fclose(g);
+        int rc = recur_model_load(tmp("cut.safetensors"), &out);
+        CHECK_MSG(rc != RECUR_OK && out == NULL && recur_last_error()[0],
+                  "truncated at %ld bytes was accepted", cut);
+    }
+    free(bytes);
+    /* Wrong shape. */
+    st_writer *w = st_writer_new();
+    int64_t wrong[2] = {3 * 8, 5};
+    for (int i = 0; i < m->ntensors; i++) {
+        const param_tensor *p = &m->tensors[i];
+        if (strcmp(p->name, "rnn.weight_hh_l0") == 0)
+            st_writer_add(w, p->name, 2, wrong, p->p);
+        else
+            st_writer_add(w, p->name, p->ndim, p->shape, p->p);
+    }
+    st_writer_meta(w, "cell", "gru");
+    st_writer_meta(w, "input", "onehot");
+    char num[16];
+    snprintf(num, sizeof num, "%d", m->cfg.input_size);
+    st_writer_meta(w, "input_size", num);
+    st_writer_meta(w, "output_size", num);
+    st_writer_meta(w, "hidden", "8");
+    st_writer_meta(w, "layers", "1");
+    st_writer_meta(w, "bidirectional", "0");
+    st_writer_meta(w, "loss", "xent");
+    CHECK(st_writer_save(w, tmp("shape.safetensors")) == RECUR_OK);
+    st_writer_free(w);
+    CHECK(recur_model_load(tmp("shape.safetensors"), &out) == RECUR_E_MISMATCH);
+    CHECK(strstr(recur_last_error(), "rnn.weight_hh_l0") != NULL);
+    /* A model claiming more layers than it has tensors for. */
+    CHECK(recur_model_set_meta(m, "x", "y") == RECUR_OK);
+    m->cfg.layers = 2; /* lie in the metadata only */
+    CHECK(recur_model_save(m, tmp("lie.safetensors")) == RECUR_OK);
+    m->cfg.layers = 1;
+    CHECK(recur_model_load(tmp("lie.safetensors"), &out) != RECUR_OK);
+    CHECK(strstr(recur_last_error(), "missing tensor") != NULL);
+    /* NaN in the weights. */
+    m->params[3] = NAN;
+    CHECK(recur_model_save(m, tmp("nan.safetensors")) == RECUR_OK);
+    CHECK(recur_model_load(tmp("nan.safetensors"), &out) == RECUR_E_FORMAT);
+    CHECK(recur_model_load(tmp("does-not-exist"), &out) == RECUR_E_IO);
+    CHECK(out == NULL);
+    recur_model_free(m);
+    recur_text_free(t);
+}
+
+/* recur_step one step at a time equals the whole-sequence forward. */
+static void streaming_matches_sequence(void)
+{
+    recur_cell cells[] = {RECUR_RNN_TANH, RECUR_RNN_RELU, RECUR_LSTM, RECUR_GRU};
+    recur_text *t = text_of(corpus);
+    long n;
+    const int32_t *tok = recur_text_tokens(t, &n);
+    for (int k = 0; k < 4; k++) {
+        recur_model *m = char_model(cells[k], 24, 2, t, 0, k == 3 ? 6 : 0);
+        int T = 60, V = m->cfg.output_size;
+        model_work w;
+        CHECK(model_work_alloc(m, T, 1, &w) == RECUR_OK);
+        model_input in = {.tokens = tok};
+        model_forward(m, &w, T, 1, in, NULL, NULL, NULL);
+        recur_state *s = NULL;
+        CHECK(recur_state_create(m, &s) == RECUR_OK);
+        float *y = malloc((size_t)V * sizeof *y);
+        double worst = 0;
+        for (int pass = 0; pass < 2; pass++) { /* reset must restart cleanly */
+            recur_state_reset(s);
+            for (int i = 0; i < T; i++) {
+                CHECK(recur_step(s, tok[i], NULL, y) == RECUR_OK);
+                for (int o = 0; o < V; o++) {
+                    double d = fabs((double)y[o] - w.logits[(long)i * V + o]);
+                    worst = d > worst ? d : worst;
+                }
+            }
+        }
+        CHECK_MSG(worst <= 1e-6, "%s: step vs sequence differ by %g",
+                  recur_cell_name(cells[k]), worst);
+        CHECK(recur_step(s, V + 3, NULL, y) == RECUR_E_INVALID);
+        free(y);
+        recur_state_free(s);
+        model_work_free(&w);
+        recur_model_free(m);
+    }
+    recur_text_free(t);
+}
+
+static void train_steps(recur_trainer *tr, int k)
+{
+    recur_batch_stats st;
+    for (int i = 0; i < k; i++)
+        CHECK(recur_trainer_step(tr, &st) == RECUR_OK);
+}
+
+/* N steps, checkpoint, a fresh process-like restart, N more steps, equals
+ * 2N steps straight: stateful with dropout, and stateless shuffled. */
+static void resume_bit_identical(void)
+{
+    recur_text *t = text_of(corpus);
+    long n;
+    const int32_t *tok = recur_text_tokens(t, &n);
+    for (int stateful = 0; stateful <= 1; stateful++) {
+        recur_train_config tc;
+        recur_train_config_default(&tc);
+        tc.seq_len = 10;
+        tc.batch = 3;
+        tc.stateful = stateful;
+        tc.seed = 99;
+        recur_model *a = char_model(RECUR_LSTM, 12, 2, t, 0.2f, 0);
+        recur_model *b = char_model(RECUR_LSTM, 12, 2, t, 0.2f, 0);
+        recur_trainer *ta = NULL, *tb = NULL;
+        CHECK(recur_trainer_create(a, &tc, tok, n, &ta) == RECUR_OK);
+        CHECK(recur_trainer_create(b, &tc, tok, n, &tb) == RECUR_OK);
+        long spe = recur_trainer_steps_per_epoch(ta);
+        int first = (int)(spe + 2), second = (int)(spe + 1); /* crosses epochs */
+        train_steps(ta, first + second);
+        train_steps(tb, first);
+        CHECK(recur_trainer_save(tb, tmp("ckpt.safetensors")) == RECUR_OK);
+        recur_trainer_free(tb);
+        recur_model_free(b);
+        recur_model *c = char_model(RECUR_LSTM, 12, 2, t, 0.2f, 0);
+        recur_trainer *tcn = NULL;
+        CHECK(recur_trainer_create(c, &tc, tok, n, &tcn) == RECUR_OK);
+        CHECK(recur_trainer_resume(tcn, tmp("ckpt.safetensors")) == RECUR_OK);
+        CHECK(recur_trainer_step_count(tcn) == first);
+        train_steps(tcn, second);
+        CHECK_MSG(memcmp(a->params, c->params, (size_t)a->nparams * sizeof(real)) == 0,
+                  "resumed run (stateful=%d) differs from the straight run", stateful);
+        /* A checkpoint from other settings is refused with a reason. */
+        tc.batch = 4;
+        recur_trainer *td = NULL;
+        CHECK(recur_trainer_create(c, &tc, tok, n, &td) == RECUR_OK);
+        CHECK(recur_trainer_resume(td, tmp("ckpt.safetensors")) == RECUR_E_MISMATCH);
+        recur_trainer_free(td);
+        recur_trainer_free(ta);
+        recur_trainer_free(tcn);
+        recur_model_free(a);
+        recur_model_free(c);
+    }
+    recur_text_free(t);
+}
+
+static void nan_detected_and_parameters_kept(void)
+{
+    recur_text *t = text_of(corpus);
+    long n;
+    const int32_t *tok = recur_text_tokens(t, &n);
+    recur_model *m = char_model(RECUR_GRU, 8, 1, t, 0, 0);
+    recur_train_config tc;
+    recur_train_config_default(&tc);
+    tc.seq_len = 8;
+    tc.batch = 2;
+    recur_trainer *tr = NULL;
+    CHECK(recur_trainer_create(m, &tc, tok, n, &tr) == RECUR_OK);
+    train_steps(tr, 2);
+    m->fc_b[0] = INFINITY;
+    real *before = malloc((size_t)m->nparams * sizeof *before);
+    memcpy(before, m->params, (size_t)m->nparams * sizeof *before);
+    CHECK(recur_trainer_step(tr, NULL) == RECUR_E_NUMERIC);
+    CHECK(strstr(recur_last_error(), "step 3") != NULL);
+    CHECK(memcmp(before, m->params, (size_t)m->nparams * sizeof *before) == 0);
+    free(before);
+    recur_trainer_free(tr);
+    recur_model_free(m);
+    recur_text_free(t);
+}
+
+/* Training lowers the loss; evaluation carries the state across windows, so
+ * the window length does not change the result. */
+static void training_learns_and_eval_carries_state(void)
+{
+    recur_text *t = text_of(corpus);
+    long n;
+    const int32_t *tok = recur_text_tokens(t, &n);
+    recur_model *m = char_model(RECUR_LSTM, 32, 1, t, 0, 0);
+    recur_eval_stats e0, e1, e2;
+    CHECK(recur_evaluate(m, tok, n, 50, 1, &e0) == RECUR_OK);
+    recur_train_config tc;
+    recur_train_config_default(&tc);
+    tc.seq_len = 20;
+    tc.batch = 4;
+    tc.lr = 1e-2f;
+    recur_trainer *tr = NULL;
+    CHECK(recur_trainer_create(m, &tc, tok, n, &tr) == RECUR_OK);
+    train_steps(tr, 300);
+    CHECK(recur_evaluate(m, tok, n, 7, 1, &e1) == RECUR_OK);
+    CHECK(recur_evaluate(m, tok, n, (int)n, 1, &e2) == RECUR_OK);
+    CHECK(e1.tokens == n - 1 && e2.tokens == n - 1);
+    CHECK_NEAR(e1.loss, e2.loss, 1e-5);
+    CHECK_MSG(e1.loss < 0.5 * e0.loss, "loss %g -> %g: did not learn", e0.loss, e1.loss);
+    recur_trainer_free(tr);
+    recur_model_free(m);
+    recur_text_free(t);
+}
+
+static void adam_and_clipping_by_hand(void)
+{
+    recur_train_config tc;
+    recur_train_config_default(&tc);
+    tc.lr = 0.1f;
+    optimizer o;
+    real p[2] = {1, -2}, g[2] = {0.5f, -3};
+    CHECK(optim_init(&o, &tc, 2) == RECUR_OK);
+    optim_step(&o, p, g, 0.1);
+    optim_step(&o, p, g, 0.1);
+    /* With a constant gradient Adam's bias-corrected step is lr·g/|g|. */
+    CHECK_NEAR(p[0], 1 - 0.2, 1e-5);
+    CHECK_NEAR(p[1], -2 + 0.2, 1e-5);
+    optim_free(&o);
+    real gv[2] = {3, 4};
+    CHECK_NEAR(clip_grad_norm(gv, 2, 1.0), 5.0, 1e-6);
+    CHECK_NEAR(gv[0], 0.6, 1e-5);
+    CHECK_NEAR(gv[1], 0.8, 1e-5);
+}
+
+static void text_errors(void)
+{
+    recur_text *t = NULL;
+    CHECK(recur_text_from_string("a\0b", 3, NULL, &t) == RECUR_E_FORMAT);
+    CHECK(recur_text_from_string("\xff\xfe", 2, NULL, &t) == RECUR_E_FORMAT);
+    CHECK(recur_text_from_string("\xed\xa0\x80", 3, NULL, &t) == RECUR_E_FORMAT);
+    CHECK(recur_text_load("/nonexistent/file.txt", NULL, &t) == RECUR_E_IO);
+    CHECK(recur_text_load("/tmp", NULL, &t) == RECUR_E_IO);
+    recur_text *u = text_of("héllo wörld");
+    int nv;
+    recur_text_vocab(u, &nv);
+    CHECK(nv == 9);
+    recur_model *m = char_model(RECUR_RNN_TANH, 4, 1, u, 0, 0);
+    CHECK(recur_text_from_string("world!", 6, m, &t) == RECUR_E_MISMATCH);
+    CHECK_MSG(strstr(recur_last_error(), "'!'") != NULL, "%s", recur_last_error());
+    CHECK(t == NULL);
+    recur_model_free(m);
+    recur_text_free(u);
+}
+
+static void cleanup(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    CHECK(tmpdir[0] && system(cmd) == 0);
+}
+
+TEST_MAIN("test_api", TL_CASE(save_load_sample_identical), TL_CASE(bad_files_refused),
+          TL_CASE(streaming_matches_sequence), TL_CASE(resume_bit_identical),
+          TL_CASE(nan_detected_and_parameters_kept),
+          TL_CASE(training_learns_and_eval_carries_state),
+          TL_CASE(adam_and_clipping_by_hand), TL_CASE(text_errors), TL_CASE(cleanup))
