@@ -9,7 +9,7 @@
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
     !defined(RECUR_NO_DISPATCH) && !defined(RECUR_REAL_DOUBLE)
-#define RECUR_KERNEL __attribute__((target_clones("arch=haswell", "default")))
+#define RECUR_KERNEL __attribute__((target_clones("avx2", "default")))
 #else
 #define RECUR_KERNEL
 #endif

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Build and run the whole test suite twice: a normal optimised build
+# (warnings are errors), then AddressSanitizer + UndefinedBehaviorSanitizer.
+# Ends with one line "N passed, N failed" summing every test program.
+set -u
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# Run one test program; add its "N passed, N failed" line to the totals.
+run() {
+    local name=$1
+    shift
+    echo "== $name"
+    "$@" >"$log" 2>&1
+    local rc=$?
+    grep -E '^(FAIL|ok )' "$log" | grep -v '^ok ' || true
+    grep -vE '^(ok |FAIL )' "$log" | tail -n 40
+    local line
+    line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+    if [ -n "$line" ]; then
+        local p f
+        p=$(sed -E 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\1/' <<<"$line")
+        f=$(sed -E 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\2/' <<<"$line")
+        passed=$((passed + p))
+        failed=$((failed + f))
+        if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+            echo "   $name exited with status $rc"
+            failed=$((failed + 1))
+        fi
+    else
+        echo "   $name printed no summary (exit status $rc)"
+        failed=$((failed + 1))
+    fi
+}
+
+suite() {
+    local build=$1
+    shift
+    echo "### building in $build $*"
+    if ! make -s -j"$JOBS" BUILD="$build" "$@" tests; then
+        echo "build failed in $build"
+        failed=$((failed + 1))
+        return
+    fi
+    for t in "$build"/tests/test_* "$build"/tests/f64_*; do
+        [ -x "$t" ] && run "$(basename "$t") [$build]" "$t"
+    done
+    run "cli_test [$build]" bash tests/cli_test.sh "$build/recur"
+}
+
+suite build
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+suite build/asan SAN=1 OPT=-O1
+
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
