@@ -51,6 +51,13 @@ const char *recur_strerror(int code);
 const char *recur_last_error(void);
 
 
+/* ---- threads --------------------------------------------------------------- */
+/* Threads used inside the matrix products (OpenBLAS), process-wide; returns
+ * the previous value. Call before training, not while another thread is
+ * computing. Results are bit-identical for a given seed and thread count. */
+int recur_set_threads(int n);
+int recur_get_threads(void);
+
 /* ---- limits -------------------------------------------------------------- */
 #define RECUR_MAX_WIDTH 65536          /* any input, hidden or output size */
 #define RECUR_MAX_VOCAB 65536          /* distinct characters of a corpus */
@@ -177,8 +184,9 @@ typedef struct {
     float rho;                /* RMSprop smoothing (PyTorch's alpha) */
     float weight_decay;       /* L2 (SGD, Adam, RMSprop) or decoupled (AdamW) */
     float clip;               /* max global gradient norm; 0 = no clipping */
-    float lr_decay;           /* multiply lr by this each epoch ... */
-    int lr_decay_after;       /* ... after this many epochs */
+    float lr_decay;           /* multiply lr by this at the end of each epoch ... */
+    int lr_decay_after;       /* ... from the end of this epoch on (0 or 1:
+                                 from the first); lr_decay = 1: no decay */
     int seq_len;              /* BPTT window T */
     int batch;                /* sequences per batch B */
     int stateful;             /* 1: carry hidden state between consecutive
@@ -228,9 +236,11 @@ typedef struct {
     long tokens;
 } recur_eval_stats;
 
-/* Next-token loss over a whole token stream, read as B parallel streams of
- * windows of T with the state carried (so every token but the first is
- * scored with context). Deterministic; no dropout. */
+/* Next-token loss over a token stream, read as B parallel streams of equal
+ * length (n-1)/B, in windows of T with the state carried between windows,
+ * so that each stream is scored with its whole context. The last
+ * (n-1) mod B tokens are not scored; out->tokens says how many were.
+ * Deterministic; no dropout. */
 int recur_evaluate(const recur_model *m, const int32_t *tokens, long n, int T,
                    int B, recur_eval_stats *out);
 

@@ -15,14 +15,14 @@
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static int meta_put(st_writer *w, const char *key, const char *fmt, ...)
+static int model_meta_printf(recur_model *m, const char *key, const char *fmt, ...)
 {
     char buf[128];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    return st_writer_meta(w, key, buf);
+    return model_set_meta(m, key, buf);
 }
 
 int recur_trainer_save(const recur_trainer *tr, const char *path)
@@ -33,17 +33,20 @@ int recur_trainer_save(const recur_trainer *tr, const char *path)
         return RECUR_E_NOMEM;
     int64_t np = tr->m->nparams, ns = tr->nstate;
     const uint64_t *s = tr->dropout_rng.s;
-    int rc = model_to_writer(tr->m, w);
-    if (!rc) rc = meta_put(w, "train.step", "%ld", tr->step);
-    if (!rc) rc = meta_put(w, "train.epoch", "%d", tr->epoch);
-    if (!rc) rc = meta_put(w, "train.batch_in_epoch", "%ld", tr->batch_in_epoch);
-    if (!rc) rc = meta_put(w, "train.optim_step", "%ld", tr->opt.step);
-    if (!rc) rc = meta_put(w, "train.rng", "%016" PRIx64 "%016" PRIx64 "%016" PRIx64
-                           "%016" PRIx64, s[0], s[1], s[2], s[3]);
-    if (!rc) rc = meta_put(w, "train.tokens", "%ld", tr->n);
-    if (!rc) rc = meta_put(w, "train.seq_len", "%d", tc->seq_len);
-    if (!rc) rc = meta_put(w, "train.batch", "%d", tc->batch);
-    if (!rc) rc = meta_put(w, "train.stateful", "%d", tc->stateful);
+    /* The position goes into the model's own metadata (replacing that of an
+     * earlier checkpoint), so the saved model also tells how far it trained. */
+    recur_model *m = tr->m;
+    int rc = model_meta_printf(m, "train.step", "%ld", tr->step);
+    if (!rc) rc = model_meta_printf(m, "train.epoch", "%d", tr->epoch);
+    if (!rc) rc = model_meta_printf(m, "train.batch_in_epoch", "%ld", tr->batch_in_epoch);
+    if (!rc) rc = model_meta_printf(m, "train.optim_step", "%ld", tr->opt.step);
+    if (!rc) rc = model_meta_printf(m, "train.rng", "%016" PRIx64 "%016" PRIx64 "%016" PRIx64
+                                    "%016" PRIx64, s[0], s[1], s[2], s[3]);
+    if (!rc) rc = model_meta_printf(m, "train.tokens", "%ld", tr->n);
+    if (!rc) rc = model_meta_printf(m, "train.seq_len", "%d", tc->seq_len);
+    if (!rc) rc = model_meta_printf(m, "train.batch", "%d", tc->batch);
+    if (!rc) rc = model_meta_printf(m, "train.stateful", "%d", tc->stateful);
+    if (!rc) rc = model_to_writer(m, w);
     if (!rc) rc = st_writer_add(w, "optim.m", 1, &np, tr->opt.m);
     if (!rc) rc = st_writer_add(w, "optim.v", 1, &np, tr->opt.v);
     if (!rc) rc = st_writer_add(w, "train.carry_h", 1, &ns, tr->carry_h);

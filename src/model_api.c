@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "gemm.h"
 #include "model.h"
 
 static const char *const cell_names[] = {"rnn_tanh", "rnn_relu", "lstm", "gru"};
@@ -148,3 +149,6 @@ const char *recur_model_meta_at(const recur_model *m, int i, const char **value)
         *value = m->meta_val[i];
     return m->meta_key[i];
 }
+
+int recur_set_threads(int n) { return gemm_set_threads(n); }
+int recur_get_threads(void) { return gemm_get_threads(); }

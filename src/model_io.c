@@ -106,7 +106,7 @@ static int meta_long(const st_file *f, const char *label, const char *key,
     const char *s = st_meta(f, key);
     if (!s)
         return recur_fail(RECUR_E_FORMAT, "%s: metadata '%s' is missing (is this "
-                          "a recur model? tools/export_pytorch.py writes one)",
+                          "a recur model?)",
                           label, key);
     if (parse_long(s, lo, hi, out))
         return recur_fail(RECUR_E_FORMAT, "%s: metadata '%s' = \"%.40s\" is not an "

@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "model.h"
+#include "utf8.h"
 
 /* Pick a token from logits z[V]. p is scratch of V doubles. */
 static int32_t pick(const float *z, int V, const recur_sample_config *sc,
@@ -59,8 +60,8 @@ int recur_sample(const recur_model *m, const char *prime,
     if (sc->top_k < 0 || length < 0)
         return recur_fail(RECUR_E_INVALID, "top-k and length must not be negative");
     recur_text *pt = NULL;
-    int rc = recur_text_from_string(prime ? prime : "", prime ? strlen(prime) : 0,
-                                    m, &pt);
+    int rc = text_from_string_labelled(prime ? prime : "", prime ? strlen(prime) : 0,
+                                       m, "prime text", &pt);
     if (rc)
         return rc;
     long np;

@@ -208,11 +208,17 @@ static int text_make(const unsigned char *s, size_t len, const recur_model *voca
     return RECUR_OK;
 }
 
+int text_from_string_labelled(const char *s, size_t len, const recur_model *vocab_of,
+                              const char *label, recur_text **out)
+{
+    *out = NULL;
+    return text_make((const unsigned char *)s, len, vocab_of, label, out);
+}
+
 int recur_text_from_string(const char *s, size_t len, const recur_model *vocab_of,
                            recur_text **out)
 {
-    *out = NULL;
-    return text_make((const unsigned char *)s, len, vocab_of, "text", out);
+    return text_from_string_labelled(s, len, vocab_of, "text", out);
 }
 
 int recur_text_load(const char *path, const recur_model *vocab_of, recur_text **out)

@@ -184,8 +184,10 @@ static void load_window(recur_trainer *tr)
 
 static double current_lr(const recur_trainer *tr)
 {
-    int k = tr->epoch - tr->tc.lr_decay_after + 1;
-    return tr->tc.lr * (k > 0 && tr->tc.lr_decay_after > 0 ? pow(tr->tc.lr_decay, k) : 1.0);
+    /* One decay at the end of every epoch from the lr_decay_after-th on. */
+    int first = tr->tc.lr_decay_after > 1 ? tr->tc.lr_decay_after : 1;
+    int k = tr->epoch - first + 1;
+    return tr->tc.lr * (k > 0 ? pow(tr->tc.lr_decay, k) : 1.0);
 }
 
 int recur_trainer_step(recur_trainer *tr, recur_batch_stats *st)

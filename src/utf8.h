@@ -9,4 +9,11 @@
  * the bytes are not well-formed UTF-8 (overlong forms and surrogates too). */
 int utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
 
+/* recur_text_from_string with the name that error messages give the text
+ * (e.g. "prime text"). Defined in text.c. */
+struct recur_model;
+struct recur_text;
+int text_from_string_labelled(const char *s, size_t len, const struct recur_model *vocab_of,
+                              const char *label, struct recur_text **out);
+
 #endif

@@ -1,0 +1,231 @@
+/* cmd_info.c - `recur info`: a Keras-like summary() of a model file: the
+ * layers with output shapes and parameter counts, the totals, the tensors,
+ * the vocabulary and the training settings stored as metadata. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "args.h"
+#include "commands.h"
+#include "progress.h"
+#include "recur.h"
+
+#define RULE_WIDTH 76
+
+static void rule(char c)
+{
+    for (int i = 0; i < RULE_WIDTH; i++)
+        putchar(c);
+    putchar('\n');
+}
+
+static void row(const char *layer, const char *shape, long params)
+{
+    char count[32];
+    progress_fmt_count(params, count, sizeof count);
+    printf(" %-36s %-24s %12s\n", layer, shape, count);
+}
+
+/* Print s with quotes, escaping what would not show as itself. */
+static void print_escaped(const char *s)
+{
+    putchar('"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '\n': fputs("\\n", stdout); break;
+        case '\t': fputs("\\t", stdout); break;
+        case '\r': fputs("\\r", stdout); break;
+        case '\\': fputs("\\\\", stdout); break;
+        case '"': fputs("\\\"", stdout); break;
+        default:
+            if (*p < 0x20 || *p == 0x7F)
+                printf("\\x%02X", *p);
+            else
+                putchar(*p);
+        }
+    }
+    putchar('"');
+}
+
+/* The layer a tensor belongs to: -1 input/embedding, 0.. recurrent layer,
+ * -2 the dense output layer, -3 anything else. */
+static int tensor_layer(const char *name)
+{
+    if (strncmp(name, "embedding.", 10) == 0)
+        return -1;
+    if (strncmp(name, "fc.", 3) == 0)
+        return -2;
+    const char *l = strstr(name, "_l");
+    if (strncmp(name, "rnn.", 4) == 0 && l && l[2] >= '0' && l[2] <= '9')
+        return atoi(l + 2);
+    return -3;
+}
+
+static long layer_params(const recur_model *m, int layer)
+{
+    long total = 0;
+    for (int i = 0; i < recur_model_tensor_count(m); i++) {
+        int ndim;
+        int64_t shape[2];
+        const char *name = recur_model_tensor(m, i, &ndim, shape);
+        if (tensor_layer(name) == layer)
+            total += (long)(ndim == 2 ? shape[0] * shape[1] : shape[0]);
+    }
+    return total;
+}
+
+static const char *cell_title(recur_cell c)
+{
+    switch (c) {
+    case RECUR_RNN_TANH: return "SimpleRNN";
+    case RECUR_RNN_RELU: return "SimpleRNN, relu";
+    case RECUR_LSTM: return "LSTM";
+    case RECUR_GRU: return "GRU";
+    }
+    return "?";
+}
+
+static void print_layers(const char *path, const recur_model *m)
+{
+    const recur_config *c = recur_model_config(m);
+    const uint32_t *vocab;
+    int nvocab = recur_model_vocab(m, &vocab);
+    char layer[96], shape[48];
+    printf("Model: \"%s\"\n", path);
+    rule('_');
+    printf(" %-36s %-24s %12s\n", "Layer (type)", "Output Shape", "Param #");
+    rule('=');
+    if (c->input == RECUR_INPUT_EMBEDDING) {
+        snprintf(layer, sizeof layer, "embedding (Embedding, %d ids)", c->input_size);
+        snprintf(shape, sizeof shape, "(None, None, %d)", c->embed_dim);
+        row(layer, shape, layer_params(m, -1));
+    } else {
+        snprintf(layer, sizeof layer, "input (%s, %d)",
+                 c->input == RECUR_INPUT_ONEHOT ? "one-hot" : "dense", c->input_size);
+        snprintf(shape, sizeof shape, "(None, None, %d)", c->input_size);
+        row(layer, shape, 0);
+    }
+    const char *lname = recur_cell_name(c->cell);
+    for (int l = 0; l < c->layers; l++) {
+        if (c->bidirectional)
+            snprintf(layer, sizeof layer, "bidirectional_%d (%s, both ways)", l + 1,
+                     cell_title(c->cell));
+        else
+            snprintf(layer, sizeof layer, "%s_%d (%s)", lname, l + 1, cell_title(c->cell));
+        snprintf(shape, sizeof shape, "(None, None, %d)",
+                 c->hidden * (c->bidirectional ? 2 : 1));
+        row(layer, shape, layer_params(m, l));
+        if (c->dropout > 0) { /* after every layer, the last too */
+            snprintf(layer, sizeof layer, "dropout_%d (Dropout %g)", l + 1,
+                     (double)c->dropout);
+            row(layer, shape, 0);
+        }
+    }
+    snprintf(layer, sizeof layer, "dense (Dense, %s)",
+             c->loss == RECUR_LOSS_XENT ? "softmax" : "linear");
+    snprintf(shape, sizeof shape, "(None, None, %d)", c->output_size);
+    row(layer, shape, layer_params(m, -2));
+    rule('=');
+    long np = recur_model_param_count(m);
+    char count[32], bytes[32];
+    progress_fmt_count(np, count, sizeof count);
+    progress_fmt_count(np * 4, bytes, sizeof bytes);
+    printf("Total params: %s (%s bytes as float32)\n", count, bytes);
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        progress_fmt_count((long)st.st_size, bytes, sizeof bytes);
+        printf("File size: %s bytes%s\n", bytes,
+               recur_model_meta(m, "train.step")
+                   ? " (a training checkpoint: it also holds the optimizer state)" : "");
+    }
+    printf("Loss: %s%s\n", c->loss == RECUR_LOSS_XENT ? "softmax cross-entropy" :
+           "mean squared error", nvocab > 0 ? " over the next character" : "");
+    rule('_');
+    printf("Shapes are (time, batch, features); None = any length.\n");
+}
+
+static void print_tensors(const recur_model *m)
+{
+    printf("\nTensors (%d):\n", recur_model_tensor_count(m));
+    for (int i = 0; i < recur_model_tensor_count(m); i++) {
+        int ndim;
+        int64_t shape[2];
+        const char *name = recur_model_tensor(m, i, &ndim, shape);
+        char dims[48], count[32];
+        if (ndim == 2)
+            snprintf(dims, sizeof dims, "[%lld, %lld]", (long long)shape[0],
+                     (long long)shape[1]);
+        else
+            snprintf(dims, sizeof dims, "[%lld]", (long long)shape[0]);
+        progress_fmt_count((long)(ndim == 2 ? shape[0] * shape[1] : shape[0]), count,
+                           sizeof count);
+        printf("  %-28s %-16s %12s\n", name, dims, count);
+    }
+}
+
+static void print_vocab_and_meta(const recur_model *m)
+{
+    const uint32_t *vocab;
+    int nvocab = recur_model_vocab(m, &vocab);
+    if (nvocab > 0) {
+        char *s = malloc((size_t)nvocab * 4 + 1);
+        if (s) {
+            size_t len = 0;
+            for (int i = 0; i < nvocab; i++)
+                len += (size_t)recur_utf8_encode(vocab[i], s + len);
+            s[len] = 0;
+            printf("\nVocabulary (%d characters): ", nvocab);
+            print_escaped(s);
+            putchar('\n');
+            free(s);
+        }
+    } else {
+        printf("\nVocabulary: none (not a character model)\n");
+    }
+    int nmeta = recur_model_meta_count(m);
+    printf("\nMetadata (%d):\n", nmeta);
+    for (int i = 0; i < nmeta; i++) {
+        const char *value = NULL;
+        const char *key = recur_model_meta_at(m, i, &value);
+        if (!key)
+            continue;
+        printf("  %s = ", key);
+        print_escaped(value ? value : "");
+        putchar('\n');
+    }
+}
+
+int cmd_info(int argc, char **argv)
+{
+    static const char *const pos_names[] = {"MODEL"};
+    cli_spec spec = {
+        .cmd = "info",
+        .usage = "recur info MODEL",
+        .description = "Describe a model file (.safetensors model or checkpoint), as\n"
+                       "Keras's summary(): layers, output shapes, parameter counts, then\n"
+                       "its tensors, vocabulary and the training settings it records.",
+        .opts = NULL,
+        .nopts = 0,
+        .pos_names = pos_names,
+        .pos_min = 1,
+        .pos_max = 1,
+        .epilog = NULL,
+    };
+    const char *pos[1];
+    int npos;
+    int a = args_parse(&spec, argc, argv, pos, &npos);
+    if (a == ARGS_HELP)
+        return 0;
+    if (a)
+        return EXIT_USAGE;
+    recur_model *m = NULL;
+    int rc = recur_model_load(pos[0], &m);
+    if (rc)
+        return cli_lib_error(rc);
+    print_layers(pos[0], m);
+    print_tensors(m);
+    print_vocab_and_meta(m);
+    recur_model_free(m);
+    return 0;
+}

@@ -1,0 +1,129 @@
+/* main.c - the recur command: dispatch to a subcommand, --help, --version,
+ * and the error helpers every subcommand shares. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "recur.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"train", cmd_train, "train a character-level language model on a text file"},
+    {"sample", cmd_sample, "generate text from a trained model"},
+    {"eval", cmd_eval, "score a text with a model: loss, bits per character, perplexity"},
+    {"info", cmd_info, "show a model's layers, parameters, tensors and settings"},
+};
+#define NCOMMANDS (int)(sizeof commands / sizeof *commands)
+
+int cli_error(const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    /* One line, whatever the message holds. */
+    for (char *p = msg; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    fflush(stdout);
+    fprintf(stderr, "recur: %s\n", msg);
+    return EXIT_RUNTIME;
+}
+
+int cli_lib_error(int rc)
+{
+    const char *m = recur_last_error();
+    return cli_error("%s", m && *m ? m : recur_strerror(rc));
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: recur COMMAND [ARGUMENTS] [OPTIONS]\n"
+            "\n"
+            "Recurrent neural networks (RNN, LSTM, GRU) as character-level language\n"
+            "models, in the spirit of char-rnn, with Keras-style reporting.\n"
+            "\n"
+            "commands:\n");
+    for (int i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f,
+            "  %-8s show the help of a command\n"
+            "\n"
+            "options:\n"
+            "  --help     show this help and exit\n"
+            "  --version  show the version and exit\n"
+            "\n"
+            "Run 'recur COMMAND --help' for the options of a command. For example:\n"
+            "  recur train --hidden 256 --epochs 10 --save austen.safetensors\n"
+            "  recur sample austen.safetensors --prime 'It is a truth' --length 300\n"
+            "  recur eval austen.safetensors some.txt\n"
+            "  recur info austen.safetensors\n",
+            "help");
+}
+
+static const command *find_command(const char *name)
+{
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "recur: no command given: train, sample, eval or info "
+                        "(try 'recur --help')\n");
+        return EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+        printf("recur %s\n", RECUR_VERSION_STRING);
+        return 0;
+    }
+    if (strcmp(name, "help") == 0) {
+        if (argc == 2) {
+            usage(stdout);
+            return 0;
+        }
+        if (argc > 3) {
+            fprintf(stderr, "recur help: unexpected extra argument '%s' "
+                            "(try 'recur help COMMAND')\n", argv[3]);
+            return EXIT_USAGE;
+        }
+        const command *c = find_command(argv[2]);
+        if (!c) {
+            fprintf(stderr, "recur help: unknown command '%s' (try 'recur --help')\n",
+                    argv[2]);
+            return EXIT_USAGE;
+        }
+        char *help_argv[] = {(char *)c->name, "--help", NULL};
+        return c->run(2, help_argv);
+    }
+    const command *c = find_command(name);
+    if (!c) {
+        if (name[0] == '-')
+            fprintf(stderr, "recur: unknown option '%s' (try 'recur --help')\n", name);
+        else
+            fprintf(stderr, "recur: unknown command '%s' (try 'recur --help')\n", name);
+        return EXIT_USAGE;
+    }
+    int rc = c->run(argc - 1, argv + 1);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "recur: error writing the output\n");
+        return rc ? rc : EXIT_RUNTIME;
+    }
+    return rc;
+}

@@ -1,0 +1,305 @@
+#!/usr/bin/env bash
+# cli_test.sh - end-to-end tests of the recur command-line tool.
+#   bash tests/cli_test.sh [path/to/recur]      (default build/recur)
+# Runs quick real cases on tiny models in a temporary directory, prints
+# "ok" or "FAIL" per case and a final "cli_test: N passed, N failed" line;
+# the exit status is non-zero if any case failed.
+# check() evaluates conditions given in single quotes on purpose:
+# shellcheck disable=SC2016
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${1:-$ROOT/build/recur}
+case $BIN in /*) ;; *) BIN=$PWD/$BIN ;; esac
+if [ ! -x "$BIN" ]; then
+    echo "cli_test: $BIN is not an executable (build it with make)" >&2
+    exit 2
+fi
+CORPUS=$ROOT/data/austen.txt
+T=$(mktemp -d "${TMPDIR:-/tmp}/recur_cli_test.XXXXXX")
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+cd "$T" || exit 2
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-2}
+
+PASS=0
+FAIL=0
+ok() { echo "ok   - $1"; PASS=$((PASS + 1)); }
+bad() {
+    echo "FAIL - $1${2:+ ($2)}"
+    FAIL=$((FAIL + 1))
+}
+
+# check NAME COMMAND: a case that passes when the shell COMMAND succeeds
+check() {
+    if eval "$2"; then ok "$1"; else bad "$1" "${3:-}"; fi
+}
+
+# r ARGS...: run recur, stdout -> out, stderr -> err, status -> $RC
+r() {
+    "$BIN" "$@" >out 2>err
+    RC=$?
+}
+
+# expect_ok NAME ARGS...: exit status 0
+expect_ok() {
+    local name=$1
+    shift
+    r "$@"
+    if [ "$RC" -eq 0 ]; then ok "$name"; else bad "$name" "exit $RC: $(head -c 300 err)"; fi
+}
+
+# expect_fail NAME CODE PATTERN ARGS...: a clean failure: exit status CODE
+# (or any 1..127 if CODE is "-"), exactly one line on stderr starting with
+# "recur" and matching the extended regex PATTERN (if not empty).
+expect_fail() {
+    local name=$1 code=$2 pat=$3
+    shift 3
+    r "$@"
+    local lines
+    lines=$(wc -l <err)
+    local why=""
+    if [ "$RC" -eq 0 ]; then
+        why="exit 0"
+    elif [ "$RC" -ge 128 ]; then
+        why="crashed: exit $RC"
+    elif [ "$code" != "-" ] && [ "$RC" -ne "$code" ]; then
+        why="exit $RC, expected $code"
+    elif [ "$lines" -ne 1 ] || [ "$(wc -c <err)" -lt 8 ]; then
+        why="$lines lines on stderr"
+    elif ! head -n 1 err | grep -q '^recur'; then
+        why="stderr does not start with 'recur'"
+    elif [ -n "$pat" ] && ! grep -Eq -- "$pat" err; then
+        why="stderr does not match /$pat/"
+    fi
+    [ -n "${SHOW:-}" ] && echo "     [$RC] $(cat err)"
+    if [ -z "$why" ]; then
+        ok "$name"
+    else
+        bad "$name" "$why: $(head -c 300 err | tr '\n' '|')"
+    fi
+}
+
+TINY=(--hidden 32 --layers 1 --seq 32 --batch 8)
+
+# ---- help and version ------------------------------------------------------
+expect_ok "--help exits 0" --help
+check "--help lists the commands" 'grep -q train out && grep -q sample out'
+expect_ok "--version exits 0" --version
+check "--version prints the version" "grep -Eq '^recur [0-9]+\.[0-9]+\.[0-9]+\$' out" "$(cat out)"
+expect_ok "train --help exits 0" train --help
+check "train --help lists --lr with its default" 'grep -q -- "--lr RATE" out && grep -q "default 2e-3" out'
+expect_ok "help sample exits 0" help sample
+check "help sample lists --temperature" 'grep -q -- --temperature out'
+expect_fail "unknown command" 2 "unknown command 'frobnicate'" frobnicate
+expect_fail "no command" 2 "" </dev/null
+
+# ---- training ------------------------------------------------------------------
+head -c 20000 "$CORPUS" >small.txt
+expect_ok "train a tiny LSTM for 30 steps" train small.txt "${TINY[@]}" --steps 30 \
+    --save m.safetensors --log log.csv --eval-every 10 --quiet
+if [ -s m.safetensors ]; then ok "train saves the model"; else bad "train saves the model"; fi
+if [ -f log.csv ] && [ "$(head -n 1 log.csv)" = \
+    "step,epoch,tokens_seen,elapsed_s,loss,accuracy,grad_norm,lr,val_loss,val_bpc" ] &&
+    [ "$(wc -l <log.csv)" -eq 31 ]; then
+    ok "log CSV has a header and one row per step"
+else
+    bad "log CSV has a header and one row per step" "$(head -n 2 log.csv 2>&1)"
+fi
+first=$(awk -F, 'NR == 2 { print $5 }' log.csv)
+last=$(awk -F, 'END { print $5 }' log.csv)
+if awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < a) }'; then
+    ok "loss decreases ($first -> $last)"
+else
+    bad "loss decreases" "$first -> $last"
+fi
+if awk -F, 'END { exit !($9 != "" && $10 != "") }' log.csv; then
+    ok "the last log row has val_loss and val_bpc"
+else
+    bad "the last log row has val_loss and val_bpc" "$(tail -n 1 log.csv)"
+fi
+evals=$(awk -F, 'NR > 1 && $9 != "" { printf "%s ", $1 }' log.csv)
+check "--eval-every 10: validation on steps 10, 20, 30" '[ "$evals" = "10 20 30 " ]' "$evals"
+check "--quiet prints just the summary" '[ "$(wc -l <err)" -eq 1 ] && grep -q val_bpc err && grep -q m.safetensors err' "$(cat err)"
+
+expect_ok "train a GRU with embedding, dropout, stateless, sgd" train small.txt \
+    --model gru --embed 8 --dropout 0.1 --stateless --optim sgd --lr 0.5 \
+    "${TINY[@]}" --steps 5 --save gru.safetensors --sample 20 --quiet
+if [ "$(wc -c <out)" -ge 20 ]; then ok "train --sample prints text"; else bad "train --sample prints text"; fi
+
+# ---- sample ------------------------------------------------------------------------
+r sample m.safetensors --prime "It is" --length 100 --seed 1
+cp out s1.txt
+r sample m.safetensors --prime "It is" --length 100 --seed 1
+cp out s2.txt
+r sample m.safetensors --prime "It is" --length 100 --seed 2
+cp out s3.txt
+if [ "$RC" -eq 0 ] && cmp -s s1.txt s2.txt; then
+    ok "sample: same seed, same text"
+else
+    bad "sample: same seed, same text"
+fi
+if ! cmp -s s1.txt s3.txt; then ok "sample: another seed, other text"; else bad "sample: another seed, other text"; fi
+if [ "$(head -c 5 s1.txt)" = "It is" ] && [ "$(wc -l <s1.txt)" -ge 1 ]; then
+    ok "sample prints the prime first"
+else
+    bad "sample prints the prime first" "$(head -c 40 s1.txt)"
+fi
+expect_ok "sample --greedy" sample m.safetensors --prime "The" --length 50 --greedy
+if [ "$(head -c 3 out)" = "The" ]; then ok "sample --greedy output"; else bad "sample --greedy output"; fi
+expect_ok "sample --top-k --temperature" sample m.safetensors --length 30 --top-k 5 --temperature 0.7
+
+# ---- eval and info -----------------------------------------------------------------
+expect_ok "eval" eval m.safetensors small.txt --seq 50 --batch 4
+if grep -Eq '^bpc: +[0-9]+\.[0-9]+' out && grep -q perplexity out; then
+    ok "eval prints bpc and perplexity"
+else
+    bad "eval prints bpc and perplexity" "$(cat out)"
+fi
+expect_ok "info" info m.safetensors
+if grep -q "rnn.weight_ih_l0" out && grep -q "fc.weight" out && grep -q "fc.bias" out &&
+    grep -q "Total params" out && grep -q "train.optimizer" out; then
+    ok "info shows layers, tensors and settings"
+else
+    bad "info shows layers, tensors and settings"
+fi
+
+# ---- resume is bit-identical ---------------------------------------------------------
+r train small.txt "${TINY[@]}" --steps 20 --save straight.safetensors --quiet
+r train small.txt "${TINY[@]}" --steps 10 --save split.safetensors --quiet --log split.csv
+r train small.txt "${TINY[@]}" --steps 20 --save split.safetensors --resume --quiet --log split.csv
+if [ "$RC" -eq 0 ] && cmp -s straight.safetensors split.safetensors; then
+    ok "resume: 20 steps == 10 + resume to 20 (byte-identical)"
+else
+    bad "resume: 20 steps == 10 + resume to 20 (byte-identical)" "$(cat err)"
+fi
+steps=$(cut -d, -f1 split.csv | tr '\n' ' ')
+check "resume appends to the log" '[ "$steps" = "step $(seq -s " " 1 20) " ]' "$steps"
+G=(small.txt --model gru --dropout 0.2 --stateless --optim adamw --layers 2 --hidden 16
+    --seq 16 --batch 4 --quiet)
+r train "${G[@]}" --steps 12 --save g1.safetensors
+r train "${G[@]}" --steps 5 --save g2.safetensors
+r train "${G[@]}" --steps 12 --save g2.safetensors --resume
+if [ "$RC" -eq 0 ] && cmp -s g1.safetensors g2.safetensors; then
+    ok "resume: stateless GRU with dropout (byte-identical)"
+else
+    bad "resume: stateless GRU with dropout (byte-identical)" "$(cat err)"
+fi
+
+# ---- bad inputs: one line on stderr, no crash --------------------------------------
+printf '' >empty.txt
+printf 'abc\000def\n' >binary.txt
+printf 'abc \377\376 def\n' >badutf8.txt
+printf 'hello world\n' >tiny.txt
+head -c 3000 small.txt >short.txt
+expect_fail "train: missing file" 1 "nonexistent.txt" train nonexistent.txt --save x.st
+expect_fail "train: empty file" 1 "empty" train empty.txt --save x.st
+expect_fail "train: binary file" 1 "binary|NUL" train binary.txt --save x.st
+expect_fail "train: invalid UTF-8" 1 "UTF-8" train badutf8.txt --save x.st
+expect_fail "train: unknown flag" 2 "unknown option '--foo' \(try 'recur train --help'\)" train small.txt --foo
+expect_fail "train: --lr abc" 2 "--lr expects a number > 0, got 'abc'" train small.txt --lr abc
+expect_fail "train: --hidden 0" 2 "--hidden expects an integer" train small.txt --hidden 0
+expect_fail "train: --hidden -3" 2 "got '-3'" train small.txt --hidden -3
+expect_fail "train: --hidden=1.5" 2 "--hidden expects" train small.txt --hidden=1.5
+expect_fail "train: --lr without a value" 2 "--lr" train small.txt --lr
+expect_fail "train: two texts" 2 "unexpected" train small.txt small.txt
+expect_fail "train: unknown model type" 2 "--model" train small.txt --model transformer
+expect_fail "train: unknown optimizer" 2 "--optim" train small.txt --optim lbfgs
+expect_fail "train: --quiet=1" 2 "quiet" train small.txt --quiet=1
+expect_fail "train: --bidirectional" 1 "bidirectional" train small.txt "${TINY[@]}" --bidirectional --save x.st
+expect_fail "train: corpus too small for one batch" 1 "too few|characters" train tiny.txt --val 0 --save x.st
+expect_fail "train: --val leaves < 2 characters" 1 "val" train tiny.txt --val 0.1 --seq 2 --batch 2 --save x.st
+expect_fail "train: --resume without a checkpoint" 1 "nothing.st" train small.txt --resume --save nothing.st
+expect_fail "train: --resume with other settings" 1 "" train small.txt "${TINY[@]}" --batch 4 --steps 40 --resume --save m.safetensors
+expect_fail "train: --save into a missing directory" 1 "no/such/dir" train small.txt --save no/such/dir/m.st
+head -c 100 m.safetensors >truncated.safetensors
+expect_fail "sample: truncated model" 1 "truncated.safetensors" sample truncated.safetensors
+expect_fail "info: truncated model" 1 "truncated.safetensors" info truncated.safetensors
+expect_fail "sample: missing model" 1 "nope.safetensors" sample nope.safetensors
+expect_fail "sample: text file as model" 1 "" sample small.txt
+expect_fail "sample: no MODEL" 2 "MODEL" sample
+expect_fail "sample: --temperature 0" 2 "--temperature" sample m.safetensors --temperature 0
+expect_fail "sample: --length x" 2 "--length" sample m.safetensors --length x
+expect_fail "sample: prime outside the vocabulary" 1 "vocabulary" sample m.safetensors --prime "Zürich €"
+if [ ! -s out ]; then ok "sample: nothing printed for a bad prime"; else bad "sample: nothing printed for a bad prime"; fi
+printf 'It is a truth {universally} acknowledged\n' >unknown_chars.txt
+expect_fail "eval: text with unknown characters" 1 "vocabulary" eval m.safetensors unknown_chars.txt
+expect_fail "eval: missing TEXT" 2 "TEXT" eval m.safetensors
+printf 'a' >one.txt
+expect_fail "eval: one-character text" 1 "" eval m.safetensors one.txt
+
+# a model whose fc.weight has the wrong shape, written by hand
+if command -v python3 >/dev/null; then
+    python3 - m.safetensors wrongshape.safetensors <<'EOF'
+import json, struct, sys
+src, dst = sys.argv[1], sys.argv[2]
+data = open(src, "rb").read()
+n = struct.unpack("<Q", data[:8])[0]
+header = json.loads(data[8:8 + n])
+body = data[8 + n:]
+meta = header.pop("__metadata__", {})
+out, blobs, off = {"__metadata__": meta}, [], 0
+for name, t in header.items():
+    b0, b1 = t["data_offsets"]
+    blob, shape = body[b0:b1], t["shape"]
+    if name == "fc.weight":  # drop half the columns: [V, H] -> [V, H/2]
+        shape = [shape[0], shape[1] // 2]
+        blob = blob[:shape[0] * shape[1] * 4]
+    out[name] = {"dtype": t["dtype"], "shape": shape, "data_offsets": [off, off + len(blob)]}
+    blobs.append(blob)
+    off += len(blob)
+h = json.dumps(out).encode()
+h += b" " * (-len(h) % 8)
+open(dst, "wb").write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+EOF
+    expect_fail "sample: fc.weight of the wrong shape" 1 "fc.weight" sample wrongshape.safetensors
+    expect_fail "info: fc.weight of the wrong shape" 1 "fc.weight.*shape|shape.*fc.weight" info wrongshape.safetensors
+fi
+sed 's/"fc.weight"/"fc.weigXt"/' m.safetensors >renamed.safetensors
+expect_fail "eval: header with a renamed tensor" 1 "fc.weig" eval renamed.safetensors small.txt
+
+# ---- a failed run leaves an existing model as it was --------------------------------
+cp m.safetensors precious.safetensors
+before=$(cksum <precious.safetensors)
+r train small.txt --save precious.safetensors --lr abc
+r train tiny.txt --save precious.safetensors --val 0
+r train small.txt "${TINY[@]}" --save precious.safetensors --bidirectional
+r train empty.txt --save precious.safetensors
+r train small.txt "${TINY[@]}" --model rnn_relu --optim sgd --lr 99 --clip 0 --hidden 64 \
+    --steps 50 --save precious.safetensors --quiet
+nan_rc=$RC
+nan_err=$(cat err)
+if [ "$(cksum <precious.safetensors)" = "$before" ]; then
+    ok "failed runs leave the existing model file untouched"
+else
+    bad "failed runs leave the existing model file untouched"
+fi
+if [ "$nan_rc" -eq 1 ] && echo "$nan_err" | grep -q "NaN\|infinite"; then
+    ok "a diverging run stops with a NaN error and exit 1"
+else
+    bad "a diverging run stops with a NaN error and exit 1" "exit $nan_rc: $nan_err"
+fi
+check "no temporary files are left behind" '! ls ./*.tmp.* >/dev/null 2>&1'
+
+# ---- Ctrl-C: finish the step, save, exit 130 -------------------------------------------
+"$BIN" train small.txt --hidden 64 --layers 1 --seq 32 --batch 8 --steps 1000000 \
+    --save int.safetensors >int.out 2>int.err &
+pid=$!
+for _ in $(seq 50); do
+    grep -q "^Training" int.err 2>/dev/null && break
+    sleep 0.1
+done
+sleep 0.5
+kill -INT "$pid"
+wait "$pid"
+irc=$?
+if [ "$irc" -eq 130 ] && grep -q "interrupted" int.err && "$BIN" info int.safetensors >/dev/null 2>&1; then
+    ok "SIGINT saves a checkpoint and exits 130"
+else
+    bad "SIGINT saves a checkpoint and exits 130" "exit $irc: $(tail -n 1 int.err)"
+fi
+expect_ok "--time-limit stops cleanly" train small.txt --hidden 64 --layers 1 --seq 32 \
+    --batch 8 --steps 1000000 --time-limit 0.5 --save tl.safetensors --quiet
+check "--time-limit saves and says so" 'grep -q "time limit" err && [ -s tl.safetensors ]' "$(cat err)"
+
+echo "cli_test: $PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
