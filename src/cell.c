@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gemm.h"
+#include "parallel.h"
 
 int cell_gates(int kind)
 {
@@ -74,6 +75,41 @@ real *cell_c_final(const cell_work *w, int H, int B, int T, int reverse)
     return w->cs + (long)(reverse ? 0 : T) * B * H;
 }
 
+/* One time loop, forward or backward, to be split over batch rows. */
+typedef struct {
+    const cell *c;
+    cell_work *w;
+    int T, B, reverse;
+    const real *dy;
+    int ldy;
+} loop_job;
+
+static void forward_rows(void *arg, int b0, int b1)
+{
+    loop_job *j = arg;
+    switch (j->c->kind) {
+    case CELL_LSTM: lstm_forward(j->c, j->w, j->T, j->B, j->reverse, b0, b1); break;
+    case CELL_GRU: gru_forward(j->c, j->w, j->T, j->B, j->reverse, b0, b1); break;
+    default: rnn_forward(j->c, j->w, j->T, j->B, j->reverse, b0, b1); break;
+    }
+}
+
+static void backward_rows(void *arg, int b0, int b1)
+{
+    loop_job *j = arg;
+    switch (j->c->kind) {
+    case CELL_LSTM: lstm_backward(j->c, j->w, j->T, j->B, j->reverse, j->dy, j->ldy, b0, b1); break;
+    case CELL_GRU: gru_backward(j->c, j->w, j->T, j->B, j->reverse, j->dy, j->ldy, b0, b1); break;
+    default: rnn_backward(j->c, j->w, j->T, j->B, j->reverse, j->dy, j->ldy, b0, b1); break;
+    }
+}
+
+/* Work of one time loop: the recurrent product dominates. */
+static double loop_flops(const cell *c, int T, int B)
+{
+    return 2.0 * T * B * cell_gates(c->kind) * (double)c->H * c->H;
+}
+
 static void put_state(real *slot, const real *src, long n)
 {
     if (src)
@@ -89,11 +125,8 @@ void cell_forward(const cell *c, cell_work *w, int T, int B, int reverse,
     put_state(w->hs + first, h0, BH);
     if (c->kind == CELL_LSTM)
         put_state(w->cs + first, c0, BH);
-    switch (c->kind) {
-    case CELL_LSTM: lstm_forward(c, w, T, B, reverse); break;
-    case CELL_GRU: gru_forward(c, w, T, B, reverse); break;
-    default: rnn_forward(c, w, T, B, reverse); break;
-    }
+    loop_job job = {c, w, T, B, reverse, NULL, 0};
+    parallel_rows(B, loop_flops(c, T, B), forward_rows, &job);
 }
 
 /* acc[j] += Σ_rows m[row][j] */
@@ -113,11 +146,8 @@ void cell_backward(cell *c, cell_work *w, int T, int B, int reverse,
     put_state(w->dh, dhT, BH);
     if (c->kind == CELL_LSTM)
         put_state(w->dc, dcT, BH);
-    switch (c->kind) {
-    case CELL_LSTM: lstm_backward(c, w, T, B, reverse, dy, ldy); break;
-    case CELL_GRU: gru_backward(c, w, T, B, reverse, dy, ldy); break;
-    default: rnn_backward(c, w, T, B, reverse, dy, ldy); break;
-    }
+    loop_job job = {c, w, T, B, reverse, dy, ldy};
+    parallel_rows(B, loop_flops(c, T, B), backward_rows, &job);
     /* dW_hh += Σ_t dG_hᵀ(t) · h_{t-1}: the previous states of all steps are
      * T contiguous slots starting at slot `reverse` (see cell.h). */
     const real *hprev = w->hs + (reverse ? BH : 0);

@@ -75,15 +75,17 @@ real *cell_h_at(const cell_work *w, int H, int B, int T, int reverse, int t);
 real *cell_h_final(const cell_work *w, int H, int B, int T, int reverse);
 real *cell_c_final(const cell_work *w, int H, int B, int T, int reverse);
 
-/* Per-kind time loops (rnn.c, lstm.c, gru.c). */
-void rnn_forward(const cell *c, cell_work *w, int T, int B, int reverse);
-void rnn_backward(cell *c, cell_work *w, int T, int B, int reverse,
-                  const real *dy, int ldy);
-void lstm_forward(const cell *c, cell_work *w, int T, int B, int reverse);
-void lstm_backward(cell *c, cell_work *w, int T, int B, int reverse,
-                   const real *dy, int ldy);
-void gru_forward(const cell *c, cell_work *w, int T, int B, int reverse);
-void gru_backward(cell *c, cell_work *w, int T, int B, int reverse,
-                  const real *dy, int ldy);
+/* Per-kind time loops (rnn.c, lstm.c, gru.c) over the batch rows [b0, b1):
+ * rows are independent through time, so disjoint row ranges may run on
+ * different threads at once. */
+void rnn_forward(const cell *c, cell_work *w, int T, int B, int reverse, int b0, int b1);
+void rnn_backward(const cell *c, cell_work *w, int T, int B, int reverse,
+                  const real *dy, int ldy, int b0, int b1);
+void lstm_forward(const cell *c, cell_work *w, int T, int B, int reverse, int b0, int b1);
+void lstm_backward(const cell *c, cell_work *w, int T, int B, int reverse,
+                   const real *dy, int ldy, int b0, int b1);
+void gru_forward(const cell *c, cell_work *w, int T, int B, int reverse, int b0, int b1);
+void gru_backward(const cell *c, cell_work *w, int T, int B, int reverse,
+                  const real *dy, int ldy, int b0, int b1);
 
 #endif

@@ -1,7 +1,44 @@
-/* gemm.c - the one place the library calls BLAS. */
+/* gemm.c - the one place the library calls BLAS.
+ *
+ * OpenBLAS itself always runs single-threaded here: its worker threads spin
+ * after each call, which steals the cores from our own row-parallel time
+ * loops (bench/NOTES.md). Instead large products are split by rows of C
+ * over our threads (parallel_rows), each part a single-threaded BLAS call. */
 #include "gemm.h"
 
 #include <cblas.h>
+
+#include "parallel.h"
+
+static void blas(int trans_a, int trans_b, int M, int N, int K, real alpha,
+                 const real *A, int lda, const real *B, int ldb, real beta,
+                 real *C, int ldc)
+{
+    enum CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans;
+    enum CBLAS_TRANSPOSE tb = trans_b ? CblasTrans : CblasNoTrans;
+#ifdef RECUR_REAL_DOUBLE
+    cblas_dgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#else
+    cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+#endif
+}
+
+typedef struct {
+    int trans_a, trans_b, N, K;
+    real alpha, beta;
+    const real *A, *B;
+    real *C;
+    int lda, ldb, ldc;
+} gemm_job;
+
+/* Rows [r0, r1) of C: row i of op(A) is row i of A, or column i of Aᵀ. */
+static void gemm_rows(void *arg, int r0, int r1)
+{
+    const gemm_job *j = arg;
+    const real *A = j->trans_a ? j->A + r0 : j->A + (long)r0 * j->lda;
+    blas(j->trans_a, j->trans_b, r1 - r0, j->N, j->K, j->alpha, A, j->lda, j->B,
+         j->ldb, j->beta, j->C + (long)r0 * j->ldc, j->ldc);
+}
 
 void gemm(int trans_a, int trans_b, int M, int N, int K, real alpha,
           const real *A, int lda, const real *B, int ldb, real beta, real *C,
@@ -15,20 +52,26 @@ void gemm(int trans_a, int trans_b, int M, int N, int K, real alpha,
                 C[(long)i * ldc + j] = beta == 0 ? 0 : beta * C[(long)i * ldc + j];
         return;
     }
-    enum CBLAS_TRANSPOSE ta = trans_a ? CblasTrans : CblasNoTrans;
-    enum CBLAS_TRANSPOSE tb = trans_b ? CblasTrans : CblasNoTrans;
-#ifdef RECUR_REAL_DOUBLE
-    cblas_dgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-#else
-    cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
-#endif
+    gemm_job job = {trans_a, trans_b, N, K, alpha, beta, A, B, C, lda, ldb, ldc};
+    parallel_rows(M, 2.0 * M * N * K, gemm_rows, &job);
+}
+
+/* The thread count the user asked for; 0 = not set yet (then BLAS's own
+ * default, from OPENBLAS_NUM_THREADS or the number of cores). */
+static int threads_wanted;
+
+int gemm_get_threads(void)
+{
+    if (!threads_wanted) {
+        threads_wanted = openblas_get_num_threads();
+        openblas_set_num_threads(1);
+    }
+    return threads_wanted;
 }
 
 int gemm_set_threads(int n)
 {
-    int old = openblas_get_num_threads();
-    openblas_set_num_threads(n < 1 ? 1 : n);
+    int old = gemm_get_threads();
+    threads_wanted = n < 1 ? 1 : n;
     return old;
 }
-
-int gemm_get_threads(void) { return openblas_get_num_threads(); }

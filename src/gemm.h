@@ -11,7 +11,7 @@ void gemm(int trans_a, int trans_b, int M, int N, int K, real alpha,
           const real *A, int lda, const real *B, int ldb, real beta, real *C,
           int ldc);
 
-/* Number of BLAS threads (>= 1); returns the previous value. */
+/* Threads for products and time loops (>= 1); returns the previous value. */
 int gemm_set_threads(int n);
 int gemm_get_threads(void);
 

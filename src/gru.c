@@ -47,7 +47,8 @@ static void gru_gates_backward(int H, const real *restrict a, const real *restri
     }
 }
 
-void gru_forward(const cell *c, cell_work *w, int T, int B, int reverse)
+void gru_forward(const cell *c, cell_work *w, int T, int B, int reverse,
+                 int b0, int b1)
 {
     int H = c->H, GH = 3 * H;
     long BH = (long)B * H;
@@ -56,29 +57,30 @@ void gru_forward(const cell *c, cell_work *w, int T, int B, int reverse)
         int t = reverse ? T - 1 - s : s;
         const real *hp = w->hs + (t + reverse) * BH;
         real *h = w->hs + (t + !reverse) * BH;
-        gemm(0, 1, B, GH, H, 1, hp, H, c->w_hh, H, 0, w->hg, GH);
-        for (int b = 0; b < B; b++)
+        gemm(0, 1, b1 - b0, GH, H, 1, hp + (long)b0 * H, H, c->w_hh, H, 0,
+             w->hg + (long)b0 * GH, GH);
+        for (int b = b0; b < b1; b++)
             gru_gates_forward(H, w->xg + ((long)t * B + b) * GH, w->hg + (long)b * GH,
                               bh, hp + (long)b * H, h + (long)b * H,
                               w->acts + ((long)t * B + b) * 4 * H);
     }
 }
 
-void gru_backward(cell *c, cell_work *w, int T, int B, int reverse,
-                  const real *dy, int ldy)
+void gru_backward(const cell *c, cell_work *w, int T, int B, int reverse,
+                  const real *dy, int ldy, int b0, int b1)
 {
     int H = c->H, GH = 3 * H;
     long BH = (long)B * H;
     for (int s = 0; s < T; s++) {
         int t = reverse ? s : T - 1 - s;
         const real *hp = w->hs + (t + reverse) * BH;
-        for (int b = 0; b < B; b++)
+        for (int b = b0; b < b1; b++)
             gru_gates_backward(H, w->acts + ((long)t * B + b) * 4 * H,
                                dy ? dy + ((long)t * B + b) * ldy : NULL,
                                hp + (long)b * H, w->dh + (long)b * H,
                                w->dgi + ((long)t * B + b) * GH,
                                w->dgh + ((long)t * B + b) * GH);
-        gemm(0, 0, B, H, GH, 1, w->dgh + (long)t * B * GH, GH, c->w_hh, H, 1,
-             w->dh, H);
+        gemm(0, 0, b1 - b0, H, GH, 1, w->dgh + ((long)t * B + b0) * GH, GH, c->w_hh,
+             H, 1, w->dh + (long)b0 * H, H);
     }
 }

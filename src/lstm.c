@@ -50,7 +50,8 @@ static void lstm_gates_backward(int H, const real *restrict a, const real *restr
     }
 }
 
-void lstm_forward(const cell *c, cell_work *w, int T, int B, int reverse)
+void lstm_forward(const cell *c, cell_work *w, int T, int B, int reverse,
+                  int b0, int b1)
 {
     int H = c->H, GH = 4 * H;
     long BH = (long)B * H;
@@ -61,28 +62,29 @@ void lstm_forward(const cell *c, cell_work *w, int T, int B, int reverse)
         const real *cp = w->cs + (t + reverse) * BH;
         real *h = w->hs + (t + !reverse) * BH;
         real *cc = w->cs + (t + !reverse) * BH;
-        gemm(0, 1, B, GH, H, 1, hp, H, c->w_hh, H, 0, w->hg, GH);
-        for (int b = 0; b < B; b++)
+        gemm(0, 1, b1 - b0, GH, H, 1, hp + (long)b0 * H, H, c->w_hh, H, 0,
+             w->hg + (long)b0 * GH, GH);
+        for (int b = b0; b < b1; b++)
             lstm_gates_forward(H, w->xg + ((long)t * B + b) * GH, w->hg + (long)b * GH,
                                bh, cp + (long)b * H, cc + (long)b * H, h + (long)b * H,
                                w->acts + ((long)t * B + b) * 5 * H);
     }
 }
 
-void lstm_backward(cell *c, cell_work *w, int T, int B, int reverse,
-                   const real *dy, int ldy)
+void lstm_backward(const cell *c, cell_work *w, int T, int B, int reverse,
+                   const real *dy, int ldy, int b0, int b1)
 {
     int H = c->H, GH = 4 * H;
     long BH = (long)B * H;
     for (int s = 0; s < T; s++) {
         int t = reverse ? s : T - 1 - s;
         const real *cp = w->cs + (t + reverse) * BH;
-        for (int b = 0; b < B; b++)
+        for (int b = b0; b < b1; b++)
             lstm_gates_backward(H, w->acts + ((long)t * B + b) * 5 * H,
                                 dy ? dy + ((long)t * B + b) * ldy : NULL,
                                 cp + (long)b * H, w->dh + (long)b * H,
                                 w->dc + (long)b * H, w->dgi + ((long)t * B + b) * GH);
-        gemm(0, 0, B, H, GH, 1, w->dgi + (long)t * B * GH, GH, c->w_hh, H, 0,
-             w->dh, H);
+        gemm(0, 0, b1 - b0, H, GH, 1, w->dgi + ((long)t * B + b0) * GH, GH, c->w_hh,
+             H, 0, w->dh + (long)b0 * H, H);
     }
 }

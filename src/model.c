@@ -344,6 +344,7 @@ void model_forward(const recur_model *m, model_work *w, int T, int B,
                    (size_t)E * sizeof(real));
         x = w->x0;
     }
+    w->dropout_applied = r != NULL && c->dropout > 0;
     for (int l = 0; l < c->layers; l++) {
         for (int d = 0; d < D; d++) {
             const cell *ce = &m->cells[l][d];
@@ -363,7 +364,7 @@ void model_forward(const recur_model *m, model_work *w, int T, int B,
                 memcpy(w->cn + s, cell_c_final(cw, H, B, T, d),
                        (size_t)BH * sizeof(real));
         }
-        if (r && w->mask[l]) {
+        if (w->dropout_applied) {
             make_dropout_mask(w->mask[l], TB * DH, (real)c->dropout, r);
             for (long i = 0; i < TB * DH; i++)
                 w->y[l][i] *= w->mask[l][i];
@@ -396,7 +397,7 @@ void model_backward(recur_model *m, model_work *w, int T, int B,
     gemm(0, 0, (int)TB, DH, O, 1, w->dlogits, O, m->fc_w, DH, 0, dy, DH);
 
     for (int l = c->layers - 1; l >= 0; l--) {
-        if (w->mask[l])
+        if (w->dropout_applied)
             for (long i = 0; i < TB * DH; i++)
                 dy[i] *= w->mask[l][i];
         int first = l == 0;

@@ -49,6 +49,7 @@ typedef struct {
     real *x0;     /* [T][B][E] embedded input */
     real *y[MODEL_MAX_LAYERS];    /* [T][B][D·H] layer outputs (after dropout) */
     real *mask[MODEL_MAX_LAYERS]; /* dropout scale per output, or NULL */
+    int dropout_applied;          /* the last forward used the masks */
     real *dya, *dyb;              /* [T][B][max width] gradient ping-pong */
     real *logits, *dlogits;       /* [T][B][O] */
     real *hn, *cn;                /* [L·D][B][H] final states */

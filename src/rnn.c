@@ -34,7 +34,8 @@ static void rnn_act_backward(int H, int relu, const real *restrict h,
     }
 }
 
-void rnn_forward(const cell *c, cell_work *w, int T, int B, int reverse)
+void rnn_forward(const cell *c, cell_work *w, int T, int B, int reverse,
+                 int b0, int b1)
 {
     int H = c->H, relu = c->kind == CELL_RNN_RELU;
     long BH = (long)B * H;
@@ -43,15 +44,16 @@ void rnn_forward(const cell *c, cell_work *w, int T, int B, int reverse)
         const real *hp = w->hs + (t + reverse) * BH;
         real *h = w->hs + (t + !reverse) * BH;
         const real *xg = w->xg + t * BH;
-        gemm(0, 1, B, H, H, 1, hp, H, c->w_hh, H, 0, w->hg, H);
-        for (int b = 0; b < B; b++)
+        gemm(0, 1, b1 - b0, H, H, 1, hp + (long)b0 * H, H, c->w_hh, H, 0,
+             w->hg + (long)b0 * H, H);
+        for (int b = b0; b < b1; b++)
             rnn_act_forward(H, relu, xg + (long)b * H, w->hg + (long)b * H, c->b_hh,
                             h + (long)b * H);
     }
 }
 
-void rnn_backward(cell *c, cell_work *w, int T, int B, int reverse,
-                  const real *dy, int ldy)
+void rnn_backward(const cell *c, cell_work *w, int T, int B, int reverse,
+                  const real *dy, int ldy, int b0, int b1)
 {
     int H = c->H, relu = c->kind == CELL_RNN_RELU;
     long BH = (long)B * H;
@@ -59,11 +61,12 @@ void rnn_backward(cell *c, cell_work *w, int T, int B, int reverse,
         int t = reverse ? s : T - 1 - s; /* the forward order, backwards */
         const real *h = w->hs + (t + !reverse) * BH;
         real *dg = w->dgi + t * BH;
-        for (int b = 0; b < B; b++)
+        for (int b = b0; b < b1; b++)
             rnn_act_backward(H, relu, h + (long)b * H,
                              dy ? dy + ((long)t * B + b) * ldy : NULL,
                              w->dh + (long)b * H, dg + (long)b * H);
         /* dh_{t-1} = dG_t · W_hh */
-        gemm(0, 0, B, H, H, 1, dg, H, c->w_hh, H, 0, w->dh, H);
+        gemm(0, 0, b1 - b0, H, H, 1, dg + (long)b0 * H, H, c->w_hh, H, 0,
+             w->dh + (long)b0 * H, H);
     }
 }
