@@ -1,5 +1,5 @@
 /* train_speed.c - training throughput of a char-LM on the bundled corpus:
- *   train_speed CELL HIDDEN LAYERS BATCH SEQ STEPS [THREADS]
+ *   train_speed CELL HIDDEN LAYERS BATCH SEQ STEPS [TEXT]
  * prints tokens/s (median of the per-step rates after one warm-up step). */
 #include <stdio.h>
 #include <stdlib.h>
