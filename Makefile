@@ -83,13 +83,17 @@ test:
 	./tests/run_all.sh
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/bin
-	install -m 644 $(BUILD)/librecur.a include/recur.h -t $(DESTDIR)$(PREFIX)/lib
-	mv $(DESTDIR)$(PREFIX)/lib/recur.h $(DESTDIR)$(PREFIX)/include/recur.h
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
+	           $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 $(BUILD)/librecur.a $(DESTDIR)$(PREFIX)/lib/librecur.a
 	install -m 755 $(BUILD)/librecur.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf librecur.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/librecur.so.$(SOMAJOR)
 	ln -sf librecur.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/librecur.so
+	install -m 644 include/recur.h $(DESTDIR)$(PREFIX)/include/recur.h
 	install -m 755 $(BUILD)/recur $(DESTDIR)$(PREFIX)/bin/recur
+	install -m 644 doc/recur.1 $(DESTDIR)$(PREFIX)/share/man/man1/recur.1
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' doc/recur.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/recur.pc
 
 clean:
 	rm -rf build

@@ -12,10 +12,14 @@
  *     (LSTM i,f,g,o; GRU r,z,n), equations and state_dict tensor names, so a
  *     model trained there loads here and computes the same numbers.
  *   - Thread-safety: distinct objects may be used from distinct threads at
- *     once. A recur_model is only read by recur_state / recur_step, so one
- *     loaded model may serve many threads, each with its own recur_state.
- *     Training (recur_trainer) mutates its model and is single-threaded from
- *     the caller's side (it may use BLAS threads internally).
+ *     once. A recur_model is only read by recur_state / recur_step /
+ *     recur_forward, so one loaded model may serve many threads, each with
+ *     its own recur_state. Training (recur_trainer) mutates its model and is
+ *     single-threaded from the caller's side.
+ *   - Threads inside: large matrix products and the recurrent time loops are
+ *     split over recur_get_threads() threads of the library's own (by batch
+ *     rows). OpenBLAS itself is set to one thread for the whole process on
+ *     first use, since its spinning workers would compete with ours.
  */
 #ifndef RECUR_H
 #define RECUR_H
@@ -52,9 +56,10 @@ const char *recur_last_error(void);
 
 
 /* ---- threads --------------------------------------------------------------- */
-/* Threads used inside the matrix products (OpenBLAS), process-wide; returns
- * the previous value. Call before training, not while another thread is
- * computing. Results are bit-identical for a given seed and thread count. */
+/* Threads the library uses inside one call (matrix products, time loops),
+ * process-wide; the default is OpenBLAS's (OPENBLAS_NUM_THREADS, else the
+ * number of cores). Returns the previous value. Results are bit-identical
+ * for a given seed and thread count. */
 int recur_set_threads(int n);
 int recur_get_threads(void);
 
@@ -157,6 +162,14 @@ void recur_state_free(recur_state *s);
  * x[input_size] for dense-input models. y receives output_size values
  * (logits for XENT models). Bidirectional models cannot stream. */
 int recur_step(recur_state *s, int32_t token, const float *x, float *y);
+
+/* Whole-sequence inference from a zero state: T steps of B sequences at
+ * once (bidirectional models included). tokens is [T][B] for one-hot and
+ * embedding models (x unused), x is [T][B][input_size] for dense-input
+ * models (tokens unused); y receives [T][B][output_size] (logits for XENT
+ * models). Allocates its buffers per call; for a stream, use recur_step. */
+int recur_forward(const recur_model *m, int T, int B, const int32_t *tokens,
+                  const float *x, float *y);
 
 /* ---- sampling text -------------------------------------------------------- */
 typedef struct {

@@ -26,12 +26,17 @@ static inline float act_exp(float x)
 {
     x = x < -87.0f ? -87.0f : x;
     x = x > 88.0f ? 88.0f : x;
-    /* n = round(x / ln 2) by the 1.5·2^23 trick: adds that vectorise. */
-    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    /* k = x/ln2 + 1.5·2^23 rounds x/ln2 to an integer n held in k's low
+     * mantissa bits: n = bits(k) − bits(1.5·2^23). Unsigned arithmetic on the
+     * bits keeps a NaN input well-defined (it stays NaN through p). */
+    float k = x * 1.44269504088896341f + 12582912.0f;
+    float n = k - 12582912.0f;
     float r = x - n * 0.693145751953125f - n * 1.428606765330187e-06f;
     float p = 1.0f + r * (1.0f + r * (0.5f + r * (0.166666672f + r * (0.0416666679f +
                   r * (0.00833333377f + r * 0.00138888892f)))));
-    int32_t bits = ((int32_t)n + 127) << 23;
+    uint32_t kb, bits;
+    memcpy(&kb, &k, sizeof kb);
+    bits = (kb - 0x4B400000u + 127u) << 23;
     float scale;
     memcpy(&scale, &bits, sizeof scale);
     return p * scale;

@@ -28,6 +28,9 @@ static int model_meta_printf(recur_model *m, const char *key, const char *fmt, .
 int recur_trainer_save(const recur_trainer *tr, const char *path)
 {
     const recur_train_config *tc = &tr->tc;
+    int bad = model_check_finite(tr->m, path);
+    if (bad)
+        return bad;
     st_writer *w = st_writer_new();
     if (!w)
         return RECUR_E_NOMEM;
@@ -46,6 +49,9 @@ int recur_trainer_save(const recur_trainer *tr, const char *path)
     if (!rc) rc = model_meta_printf(m, "train.seq_len", "%d", tc->seq_len);
     if (!rc) rc = model_meta_printf(m, "train.batch", "%d", tc->batch);
     if (!rc) rc = model_meta_printf(m, "train.stateful", "%d", tc->stateful);
+    if (!rc) rc = model_meta_printf(m, "train.optimizer_id", "%d", (int)tc->optimizer);
+    if (!rc) rc = model_meta_printf(m, "train.seed_id", "%llu",
+                                    (unsigned long long)(tc->seed & 0x7fffffffffffffffULL));
     if (!rc) rc = model_to_writer(m, w);
     if (!rc) rc = st_writer_add(w, "optim.m", 1, &np, tr->opt.m);
     if (!rc) rc = st_writer_add(w, "optim.v", 1, &np, tr->opt.v);
@@ -73,13 +79,20 @@ static int expect_long(const st_file *f, const char *path, const char *key,
     return RECUR_OK;
 }
 
-static int read_state(const st_file *f, const char *name, long n, real *dst)
+/* A state vector of n finite values (non-negative where they are running
+ * averages of squares, or Adam's and RMSprop's square roots turn NaN). */
+static int read_state(const st_file *f, const char *path, const char *name, long n,
+                      int nonneg, real *dst)
 {
     const st_tensor *t;
     int64_t shape = n;
     int rc = st_expect(f, name, 1, &shape, &t);
     if (!rc)
         rc = st_read_real(t, dst, n);
+    for (long i = 0; !rc && i < n; i++)
+        if (!isfinite(dst[i]) || (nonneg && dst[i] < 0))
+            rc = recur_fail(RECUR_E_FORMAT, "%s: tensor '%s' holds %s values", path,
+                            name, isfinite(dst[i]) ? "negative" : "non-finite");
     return rc;
 }
 
@@ -119,12 +132,21 @@ int recur_trainer_resume(recur_trainer *tr, const char *path)
                         recur_cell_name(b->cell), b->layers, b->hidden);
         goto done;
     }
+    if (saved->nvocab != tr->m->nvocab ||
+        (saved->nvocab && memcmp(saved->vocab, tr->m->vocab,
+                                 (size_t)saved->nvocab * sizeof *saved->vocab))) {
+        rc = recur_fail(RECUR_E_MISMATCH, "%s: the checkpoint's vocabulary differs "
+                        "from this text's", path);
+        goto done;
+    }
     long step, epoch, bie, ostep;
     uint64_t s[4];
     if ((rc = expect_long(f, path, "train.tokens", tr->n, NULL)) ||
         (rc = expect_long(f, path, "train.seq_len", tr->tc.seq_len, NULL)) ||
         (rc = expect_long(f, path, "train.batch", tr->tc.batch, NULL)) ||
         (rc = expect_long(f, path, "train.stateful", tr->tc.stateful, NULL)) ||
+        (rc = expect_long(f, path, "train.optimizer_id", (long)tr->tc.optimizer, NULL)) ||
+        (rc = expect_long(f, path, "train.seed_id", (long)(tr->tc.seed & 0x7fffffffffffffffULL), NULL)) ||
         (rc = expect_long(f, path, "train.step", -1, &step)) ||
         (rc = expect_long(f, path, "train.epoch", -1, &epoch)) ||
         (rc = expect_long(f, path, "train.batch_in_epoch", -1, &bie)) ||
@@ -148,10 +170,11 @@ int recur_trainer_resume(recur_trainer *tr, const char *path)
         rc = recur_fail(RECUR_E_NOMEM, "out of memory");
         goto done;
     }
-    if ((rc = read_state(f, "optim.m", tr->opt.n, m)) ||
-        (rc = read_state(f, "optim.v", tr->opt.n, m + tr->opt.n)) ||
-        (rc = read_state(f, "train.carry_h", tr->nstate, st)) ||
-        (rc = read_state(f, "train.carry_c", tr->nstate, st + tr->nstate))) {
+    int rms = tr->opt.kind == RECUR_RMSPROP;
+    if ((rc = read_state(f, path, "optim.m", tr->opt.n, rms, m)) ||
+        (rc = read_state(f, path, "optim.v", tr->opt.n, 1, m + tr->opt.n)) ||
+        (rc = read_state(f, path, "train.carry_h", tr->nstate, 0, st)) ||
+        (rc = read_state(f, path, "train.carry_c", tr->nstate, 0, st + tr->nstate))) {
         free(m);
         free(st);
         goto done;

@@ -7,6 +7,7 @@
 #include "gemm.h"
 
 #include <cblas.h>
+#include <pthread.h>
 
 #include "parallel.h"
 
@@ -56,16 +57,20 @@ void gemm(int trans_a, int trans_b, int M, int N, int K, real alpha,
     parallel_rows(M, 2.0 * M * N * K, gemm_rows, &job);
 }
 
-/* The thread count the user asked for; 0 = not set yet (then BLAS's own
- * default, from OPENBLAS_NUM_THREADS or the number of cores). */
-static int threads_wanted;
+/* The thread count in use: by default BLAS's own (OPENBLAS_NUM_THREADS, or
+ * the number of cores), read once, after which BLAS is told to use one. */
+static _Atomic int threads_wanted;
+static pthread_once_t threads_once = PTHREAD_ONCE_INIT;
+
+static void threads_init(void)
+{
+    threads_wanted = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+}
 
 int gemm_get_threads(void)
 {
-    if (!threads_wanted) {
-        threads_wanted = openblas_get_num_threads();
-        openblas_set_num_threads(1);
-    }
+    pthread_once(&threads_once, threads_init);
     return threads_wanted;
 }
 

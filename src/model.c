@@ -141,20 +141,31 @@ static void bind(recur_model *m)
     m->fc_b = m->tensors[k + 1].p, m->gfc_b = m->tensors[k + 1].g;
 }
 
-int model_alloc(const recur_config *cfg, recur_model **out)
+int model_plan(const recur_config *cfg, recur_model *m)
 {
-    *out = NULL;
     int rc = recur_config_check(cfg);
     if (rc)
         return rc;
-    recur_model *m = calloc(1, sizeof *m);
-    if (!m)
-        return recur_fail(RECUR_E_NOMEM, "out of memory for the model");
+    memset(m, 0, sizeof *m);
     m->cfg = *cfg;
     if (m->cfg.input != RECUR_INPUT_EMBEDDING)
         m->cfg.embed_dim = 0;
     m->dirs = cfg->bidirectional ? 2 : 1;
     m->nparams = layout(m);
+    return RECUR_OK;
+}
+
+int model_alloc(const recur_config *cfg, recur_model **out)
+{
+    *out = NULL;
+    recur_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return recur_fail(RECUR_E_NOMEM, "out of memory for the model");
+    int rc = model_plan(cfg, m);
+    if (rc) {
+        free(m);
+        return rc;
+    }
     m->params = calloc((size_t)m->nparams, sizeof *m->params);
     m->grads = calloc((size_t)m->nparams, sizeof *m->grads);
     if (!m->params || !m->grads) {
@@ -194,6 +205,16 @@ const param_tensor *model_find_tensor(const recur_model *m, const char *name)
         if (strcmp(m->tensors[i].name, name) == 0)
             return &m->tensors[i];
     return NULL;
+}
+
+int model_check_finite(const recur_model *m, const char *what)
+{
+    for (int i = 0; i < m->ntensors; i++)
+        for (long j = 0; j < m->tensors[i].n; j++)
+            if (!isfinite(m->tensors[i].p[j]))
+                return recur_fail(RECUR_E_NUMERIC, "%s: tensor '%s' holds NaN or "
+                                  "infinite values", what, m->tensors[i].name);
+    return RECUR_OK;
 }
 
 void model_zero_grads(recur_model *m)

@@ -63,6 +63,9 @@ typedef struct {
     const real *x;         /* [T][B][input_size] */
 } model_input;
 
+/* Check cfg and lay out the tensor table of m (names, shapes, offsets)
+ * without allocating anything: how a loader checks a file first. */
+int model_plan(const recur_config *cfg, recur_model *m);
 int model_alloc(const recur_config *cfg, recur_model **out);
 void model_init_params(recur_model *m, uint64_t seed);
 const param_tensor *model_find_tensor(const recur_model *m, const char *name);
@@ -85,6 +88,8 @@ void model_backward(recur_model *m, model_work *w, int T, int B,
                     real *dx, real *dh0, real *dc0);
 
 void model_zero_grads(recur_model *m);
+/* RECUR_E_NUMERIC naming the first tensor with a NaN or Inf, prefixed by what. */
+int model_check_finite(const recur_model *m, const char *what);
 
 /* Training metadata (string key/value) kept with the model. */
 int model_set_meta(recur_model *m, const char *key, const char *value);

@@ -5,6 +5,7 @@
 
 #include "error.h"
 #include "gemm.h"
+#include "json.h"
 #include "model.h"
 
 static const char *const cell_names[] = {"rnn_tanh", "rnn_relu", "lstm", "gru"};
@@ -131,6 +132,9 @@ int recur_model_set_meta(recur_model *m, const char *key, const char *value)
 {
     if (!key || !*key || !value)
         return recur_fail(RECUR_E_INVALID, "metadata needs a key and a value");
+    if (!json_utf8_valid(key, strlen(key)) || !json_utf8_valid(value, strlen(value)))
+        return recur_fail(RECUR_E_INVALID, "metadata '%s' is not valid UTF-8 text",
+                          json_utf8_valid(key, strlen(key)) ? key : "(key)");
     return model_set_meta(m, key, value);
 }
 

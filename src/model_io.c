@@ -200,7 +200,21 @@ int model_from_file(const st_file *f, const char *label, recur_model **out)
     int rc = read_config(f, label, &c);
     if (rc)
         return rc;
-    recur_model *m = NULL;
+    /* Every tensor the configuration implies must be in the file with its
+     * shape before anything is allocated: the metadata alone could ask for
+     * gigabytes. */
+    recur_model *plan = calloc(1, sizeof *plan), *m = NULL;
+    if (!plan)
+        return recur_fail(RECUR_E_NOMEM, "out of memory");
+    rc = model_plan(&c, plan);
+    if (rc)
+        rc = recur_fail(rc, "%s: %s", label, recur_last_error());
+    for (int i = 0; !rc && i < plan->ntensors; i++)
+        rc = st_expect(f, plan->tensors[i].name, plan->tensors[i].ndim,
+                       plan->tensors[i].shape, NULL);
+    free(plan);
+    if (rc)
+        return rc;
     if ((rc = model_alloc(&c, &m)))
         return recur_fail(rc, "%s: %s", label, recur_last_error());
     for (int i = 0; !rc && i < m->ntensors; i++) {
@@ -252,6 +266,10 @@ int recur_model_load(const char *path, recur_model **out)
 
 int recur_model_save(const recur_model *m, const char *path)
 {
+    /* A model that could not be loaded back is never written. */
+    int rc0 = model_check_finite(m, path);
+    if (rc0)
+        return rc0;
     st_writer *w = st_writer_new();
     if (!w)
         return RECUR_E_NOMEM;

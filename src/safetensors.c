@@ -1074,7 +1074,10 @@ int st_writer_save(st_writer *w, const char *path)
         rc = recur_fail(RECUR_E_NOMEM, "%s: out of memory", path);
         goto out;
     }
-    snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
+    /* Unique per process and per save, so that two threads saving to the
+     * same path never remove each other's temporary file. */
+    static _Atomic unsigned long saves;
+    snprintf(tmp, tlen, "%s.tmp.%ld.%lu", path, (long)getpid(), saves++);
     if ((rc = write_temp(w, &h, tmp, path)))
         goto out;
     if (rename(tmp, path) != 0) {

@@ -27,7 +27,9 @@
 #include "real.h"
 
 #define ST_MAX_DIMS 8
-#define ST_MAX_HEADER_SIZE ((uint64_t)100 << 20) /* 100 MiB */
+/* Headers of real models are kilobytes (a 65,536-character vocabulary is
+ * under 2 MB escaped); 16 MiB bounds what a hostile header costs to parse. */
+#define ST_MAX_HEADER_SIZE ((uint64_t)16 << 20) /* 16 MiB */
 #define ST_MAX_FILE_SIZE ((uint64_t)4 << 30)     /* 4 GiB, whole file */
 
 /* Element types, named in the header as in the comments. */
@@ -122,7 +124,7 @@ int st_writer_add(st_writer *w, const char *name, int ndim,
 /* The same for double data, stored as F64. */
 int st_writer_add_f64(st_writer *w, const char *name, int ndim,
                       const int64_t *shape, const double *data);
-/* Write the file atomically: to "<path>.tmp.<pid>" in the same directory,
+/* Write the file atomically: to "<path>.tmp.<pid>.<n>" in the same directory,
  * then fflush, fsync, fclose and rename over path. On any failure the
  * temporary file is removed and whatever was at path is left untouched
  * (RECUR_E_IO; RECUR_E_LIMIT when the file would exceed ST_MAX_FILE_SIZE).

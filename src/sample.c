@@ -29,6 +29,8 @@ static int32_t pick(const float *z, int V, const recur_sample_config *sc,
             for (int i = 0; i < V; i++)
                 if (p[i] != -INFINITY && (arg < 0 || p[i] > p[arg]))
                     arg = i;
+            if (arg < 0) /* fewer than k finite logits */
+                break;
             threshold = p[arg];
             p[arg] = -INFINITY;
         }
@@ -88,6 +90,12 @@ int recur_sample(const recur_model *m, const char *prime,
     if (np == 0 && (rc = recur_step(st, tok, NULL, z)))
         goto done;
     for (long i = 0; i < length; i++) {
+        for (int k = 0; k < V; k++)
+            if (!isfinite(z[k])) {
+                rc = recur_fail(RECUR_E_NUMERIC, "the model produced a non-finite "
+                                "output after %ld characters", i);
+                goto done;
+            }
         tok = pick(z, V, sc, p, &r);
         char buf[5];
         emit(buf, recur_utf8_encode(m->vocab[tok], buf), user);

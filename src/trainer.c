@@ -216,6 +216,14 @@ int recur_trainer_step(recur_trainer *tr, recur_batch_stats *st)
         clip_grad_norm(m->grads, m->nparams, tr->tc.clip);
     double lr = current_lr(tr);
     optim_step(&tr->opt, m->params, m->grads, lr);
+    /* A finite gradient can still overflow a parameter (no clipping, a huge
+     * learning rate). Checkpoints refuse such a model, so the last good one
+     * on disk stays. */
+    for (long i = 0; i < m->nparams; i++)
+        if (!isfinite(m->params[i]))
+            return recur_fail(RECUR_E_NUMERIC, "step %ld: the update made the "
+                              "parameters non-finite (try a lower learning rate or "
+                              "gradient clipping)", tr->step + 1);
     if (tr->tc.stateful) {
         memcpy(tr->carry_h, tr->w.hn, (size_t)tr->nstate * sizeof(real));
         memcpy(tr->carry_c, tr->w.cn, (size_t)tr->nstate * sizeof(real));

@@ -46,6 +46,8 @@ static void saturation(void)
     CHECK(act_tanh(1000.0f) == 1.0f && act_tanh(-1000.0f) == -1.0f);
     CHECK(act_tanh(0.0f) == 0.0f);
     CHECK(isfinite(act_exp(1000.0f)) && act_exp(-1000.0f) >= 0);
+    /* NaN propagates (and, under UBSan, without undefined behaviour). */
+    CHECK(isnan(act_exp(NAN)) && isnan(act_sigmoid(NAN)) && isnan(act_tanh(NAN)));
 }
 
 TEST_MAIN("test_activation", TL_CASE(exp_error), TL_CASE(sigmoid_error),

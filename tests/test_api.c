@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "model.h"
+#include "model_io.h"
 #include "optim.h"
 #include "recur.h"
 #include "safetensors.h"
@@ -173,8 +174,27 @@ static void bad_files_refused(void)
     CHECK(strstr(recur_last_error(), "missing tensor") != NULL);
     /* NaN in the weights. */
     m->params[3] = NAN;
-    CHECK(recur_model_save(m, tmp("nan.safetensors")) == RECUR_OK);
+    /* recur_model_save refuses to write it (and leaves no file) ... */
+    CHECK(recur_model_save(m, tmp("nan.safetensors")) == RECUR_E_NUMERIC);
+    CHECK(access(tmp("nan.safetensors"), F_OK) != 0);
+    /* ... and the loader refuses one written by another tool. */
+    st_writer *wn = st_writer_new();
+    CHECK(model_to_writer(m, wn) == RECUR_OK);
+    CHECK(st_writer_save(wn, tmp("nan.safetensors")) == RECUR_OK);
+    st_writer_free(wn);
     CHECK(recur_model_load(tmp("nan.safetensors"), &out) == RECUR_E_FORMAT);
+    /* Metadata asking for ~6e9 parameters in a tiny file: refused for the
+     * missing tensors before anything that size is allocated. */
+    st_writer *wh = st_writer_new();
+    const char *huge[][2] = {{"cell", "lstm"}, {"input", "dense"}, {"input_size", "4000"},
+                             {"hidden", "4000"}, {"layers", "16"}, {"bidirectional", "1"},
+                             {"output_size", "4000"}, {"loss", "mse"}};
+    for (int i = 0; i < 8; i++)
+        st_writer_meta(wh, huge[i][0], huge[i][1]);
+    CHECK(st_writer_save(wh, tmp("huge.safetensors")) == RECUR_OK);
+    st_writer_free(wh);
+    CHECK(recur_model_load(tmp("huge.safetensors"), &out) == RECUR_E_MISMATCH);
+    CHECK(strstr(recur_last_error(), "missing tensor") != NULL);
     CHECK(recur_model_load(tmp("does-not-exist"), &out) == RECUR_E_IO);
     CHECK(out == NULL);
     recur_model_free(m);

@@ -749,7 +749,7 @@ static void test_read_errors(void)
     CHECK(st_read(path, &f) == RECUR_E_LIMIT && !f);
     unlink(path);
 
-    /* A header over 100 MiB in a file that really holds it. */
+    /* A header over the limit in a file that really holds it. */
     size_t hl = (size_t)ST_MAX_HEADER_SIZE + 8;
     fp = fopen(path, "wb");
     unsigned char pre[8];

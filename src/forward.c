@@ -1,0 +1,45 @@
+/* forward.c - whole-sequence inference through the public API. */
+#include <stdlib.h>
+
+#include "error.h"
+#include "model.h"
+
+int recur_forward(const recur_model *m, int T, int B, const int32_t *tokens,
+                  const float *x, float *y)
+{
+    const recur_config *c = &m->cfg;
+    int dense = c->input == RECUR_INPUT_DENSE;
+    if (!y || (dense ? !x : !tokens))
+        return recur_fail(RECUR_E_INVALID, "recur_forward needs %s and y",
+                          dense ? "x" : "tokens");
+    if (T < 1 || B < 1)
+        return recur_fail(RECUR_E_INVALID, "T and B must be >= 1");
+    long TB = (long)T * B;
+    if (!dense)
+        for (long i = 0; i < TB; i++)
+            if (tokens[i] < 0 || tokens[i] >= c->input_size)
+                return recur_fail(RECUR_E_INVALID, "token %d at %ld is outside the "
+                                  "vocabulary of %d", (int)tokens[i], i, c->input_size);
+    model_work w;
+    int rc = model_work_alloc(m, T, B, &w);
+    if (rc)
+        return rc;
+    real *xr = NULL;
+    if (dense) {
+        long n = TB * c->input_size;
+        xr = malloc((size_t)n * sizeof *xr);
+        if (!xr) {
+            model_work_free(&w);
+            return recur_fail(RECUR_E_NOMEM, "out of memory");
+        }
+        for (long i = 0; i < n; i++)
+            xr[i] = (real)x[i];
+    }
+    model_input in = {.tokens = dense ? NULL : tokens, .x = xr};
+    model_forward(m, &w, T, B, in, NULL, NULL, NULL);
+    for (long i = 0; i < TB * c->output_size; i++)
+        y[i] = (float)w.logits[i];
+    free(xr);
+    model_work_free(&w);
+    return RECUR_OK;
+}
