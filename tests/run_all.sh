@@ -20,11 +20,12 @@ run() {
     grep -E '^(FAIL|ok )' "$log" | grep -v '^ok ' || true
     grep -vE '^(ok |FAIL )' "$log" | tail -n 40
     local line
-    line=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+    line=$(grep -oE '[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
     if [ -n "$line" ]; then
         local p f
-        p=$(sed -E 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\1/' <<<"$line")
-        f=$(sed -E 's/.*[^0-9]?([0-9]+) passed, ([0-9]+) failed.*/\2/' <<<"$line")
+        p=${line%% passed*}
+        f=${line#*, }
+        f=${f%% failed*}
         passed=$((passed + p))
         failed=$((failed + f))
         if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
