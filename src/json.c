@@ -1,6 +1,7 @@
 /* json.c - strict recursive-descent JSON parser and string writer.
  * See json.h for what "strict" means here. */
 #include "json.h"
+#include "utf8.h"
 
 #include "error.h"
 
@@ -44,78 +45,11 @@ struct json_value {
 
 /* ---- UTF-8 ------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (avail bytes left), or 0 when it
- * is invalid: the table of well-formed sequences of Unicode §3.9, which
- * excludes overlong forms, surrogates and code points above U+10FFFF. */
-static size_t utf8_seq_len(const unsigned char *s, size_t avail)
+/* Length of the well-formed UTF-8 sequence at s, or 0 (src/utf8.c). */
+static size_t utf8_len(const unsigned char *s, size_t avail)
 {
-    unsigned c = s[0];
-    unsigned lo = 0x80, hi = 0xBF;
-    size_t n;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2;
-    else if (c >= 0xE0 && c <= 0xEF)
-        n = 3;
-    else if (c >= 0xF0 && c <= 0xF4)
-        n = 4;
-    else
-        return 0;
-    if (avail < n)
-        return 0;
-    if (c == 0xE0)
-        lo = 0xA0;
-    else if (c == 0xED)
-        hi = 0x9F;
-    else if (c == 0xF0)
-        lo = 0x90;
-    else if (c == 0xF4)
-        hi = 0x8F;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t k = 2; k < n; k++)
-        if (s[k] < 0x80 || s[k] > 0xBF)
-            return 0;
-    return n;
-}
-
-int json_utf8_valid(const char *s, size_t n)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        size_t k = utf8_seq_len(u + i, n - i);
-        if (k == 0)
-            return 0;
-        i += k;
-    }
-    return 1;
-}
-
-static size_t utf8_encode(char *dst, uint32_t cp)
-{
-    if (cp < 0x80) {
-        dst[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        dst[0] = (char)(0xC0 | (cp >> 6));
-        dst[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        dst[0] = (char)(0xE0 | (cp >> 12));
-        dst[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        dst[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    dst[0] = (char)(0xF0 | (cp >> 18));
-    dst[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    dst[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    dst[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
+    uint32_t cp;
+    return (size_t)utf8_decode(s, avail, &cp);
 }
 
 void json_excerpt(char *dst, size_t cap, const char *s)
@@ -128,7 +62,7 @@ void json_excerpt(char *dst, size_t cap, const char *s)
     /* Reserve room for "..." only when the text will not fit whole. */
     size_t room = n < cap ? cap - 1 : cap - 4;
     while (i < n) {
-        size_t k = utf8_seq_len(u + i, n - i);
+        size_t k = utf8_len(u + i, n - i);
         if (k == 0)
             k = 1;
         if (o + k > room)
@@ -415,7 +349,7 @@ static int escape(parser *p, char *dst, size_t *n)
     int rc = unicode_escape(p, &cp);
     if (rc)
         return rc;
-    *n = utf8_encode(dst, cp);
+    *n = (size_t)recur_utf8_encode(cp, dst);
     return RECUR_OK;
 }
 
@@ -453,7 +387,7 @@ static int parse_string_raw(parser *p, char **out, size_t *out_len)
             rc = recur_fail(RECUR_E_FORMAT,
                             "JSON: control character 0x%02X in string at byte %zu",
                             *u, p->pos);
-        } else if ((k = utf8_seq_len(u, p->len - p->pos)) == 0) {
+        } else if ((k = utf8_len(u, p->len - p->pos)) == 0) {
             rc = fail_at(p->pos, "invalid UTF-8 in string");
         } else {
             memcpy(s + n, u, k);
@@ -879,7 +813,7 @@ int json_write_string(json_buf *b, const char *s)
     if (!s)
         return recur_fail(RECUR_E_INVALID, "JSON: NULL string");
     n = strlen(s);
-    if (!json_utf8_valid(s, n))
+    if (!utf8_valid(s, n))
         return recur_fail(RECUR_E_INVALID, "JSON: string is not valid UTF-8");
     rc = json_buf_append(b, "\"", 1);
     for (size_t i = 0; i < n && rc == RECUR_OK; i++) {

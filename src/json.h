@@ -70,8 +70,6 @@ const json_value *json_object_value_at(const json_value *v, size_t i);
 /* The value for key, or NULL; O(log n). */
 const json_value *json_object_get(const json_value *v, const char *key);
 
-/* 1 when s[0..n) is valid UTF-8 by the rules above (NUL bytes allowed). */
-int json_utf8_valid(const char *s, size_t n);
 
 /* Copy s into dst[cap] for quoting inside a one-line error message: control
  * characters become '?', and text longer than fits is cut at a UTF-8

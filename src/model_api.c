@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "utf8.h"
 #include "gemm.h"
 #include "json.h"
 #include "model.h"
@@ -132,9 +133,9 @@ int recur_model_set_meta(recur_model *m, const char *key, const char *value)
 {
     if (!key || !*key || !value)
         return recur_fail(RECUR_E_INVALID, "metadata needs a key and a value");
-    if (!json_utf8_valid(key, strlen(key)) || !json_utf8_valid(value, strlen(value)))
+    if (!utf8_valid(key, strlen(key)) || !utf8_valid(value, strlen(value)))
         return recur_fail(RECUR_E_INVALID, "metadata '%s' is not valid UTF-8 text",
-                          json_utf8_valid(key, strlen(key)) ? key : "(key)");
+                          utf8_valid(key, strlen(key)) ? key : "(key)");
     return model_set_meta(m, key, value);
 }
 

@@ -6,6 +6,7 @@
 #include "safetensors.h"
 
 #include "error.h"
+#include "utf8.h"
 #include "json.h"
 
 #include <errno.h>
@@ -804,7 +805,7 @@ int st_writer_meta(st_writer *w, const char *key, const char *value)
 {
     if (!w || !key || !value)
         return recur_fail(RECUR_E_INVALID, "st_writer_meta: NULL argument");
-    if (!json_utf8_valid(key, strlen(key)) || !json_utf8_valid(value, strlen(value)))
+    if (!utf8_valid(key, strlen(key)) || !utf8_valid(value, strlen(value)))
         return recur_fail(RECUR_E_INVALID,
                           "st_writer_meta: metadata '%s' is not valid UTF-8",
                           q(key).s);
@@ -842,7 +843,7 @@ static int check_name(const st_writer *w, const char *name)
     if (strcmp(name, "__metadata__") == 0)
         return recur_fail(RECUR_E_INVALID,
                           "st_writer_add: '__metadata__' is reserved");
-    if (!json_utf8_valid(name, strlen(name)))
+    if (!utf8_valid(name, strlen(name)))
         return recur_fail(RECUR_E_INVALID,
                           "st_writer_add: tensor name '%s' is not valid UTF-8",
                           q(name).s);

@@ -1,4 +1,5 @@
-/* utf8.h - decoding UTF-8 (encoding is public: recur_utf8_encode). */
+/* utf8.h - decoding and validating UTF-8 (encoding is public:
+ * recur_utf8_encode). */
 #ifndef RECUR_UTF8_H
 #define RECUR_UTF8_H
 
@@ -8,6 +9,8 @@
 /* Decode one code point at s[0..len); returns its length in bytes, or 0 if
  * the bytes are not well-formed UTF-8 (overlong forms and surrogates too). */
 int utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
+/* 1 if s[0..n) is entirely well-formed UTF-8, else 0. */
+int utf8_valid(const char *s, size_t n);
 
 /* recur_text_from_string with the name that error messages give the text
  * (e.g. "prime text"). Defined in text.c. */
