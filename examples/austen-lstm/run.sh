@@ -6,11 +6,11 @@
 set -eu
 cd "$(dirname "$0")/../.."
 make -s -j2
-B=${1:-64}
-LR=${2:-3e-3}
+B=${1:-32}
+LR=${2:-4e-3}
 out=examples/austen-lstm
 ./build/recur train --model lstm --hidden 256 --layers 2 --seq 100 --batch "$B" \
-    --lr "$LR" --lr-decay 0.85 --lr-decay-after 3 --clip 5 --val 0.05 --epochs 50 \
+    --lr "$LR" --lr-decay 0.8 --lr-decay-after 3 --dropout 0.1 --clip 5 --val 0.05 --epochs 50 \
     --time-limit 1800 --eval-every 1000 --seed 1 \
     --save "$out/austen-2x256.safetensors" --log "$out/train.csv"
 python3 tools/plot_curve.py "$out/train.csv" "$out/curve.svg" \
