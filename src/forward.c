@@ -15,13 +15,10 @@ int recur_forward(const recur_model *m, int T, int B, const int32_t *tokens,
     if (T < 1 || B < 1)
         return recur_fail(RECUR_E_INVALID, "T and B must be >= 1");
     long TB = (long)T * B;
-    if (!dense)
-        for (long i = 0; i < TB; i++)
-            if (tokens[i] < 0 || tokens[i] >= c->input_size)
-                return recur_fail(RECUR_E_INVALID, "token %d at %ld is outside the "
-                                  "vocabulary of %d", (int)tokens[i], i, c->input_size);
+    int rc = dense ? RECUR_OK : model_check_tokens(m, tokens, TB, RECUR_E_INVALID);
     model_work w;
-    int rc = model_work_alloc(m, T, B, &w);
+    if (!rc)
+        rc = model_work_alloc(m, T, B, &w);
     if (rc)
         return rc;
     real *xr = NULL;

@@ -207,6 +207,15 @@ const param_tensor *model_find_tensor(const recur_model *m, const char *name)
     return NULL;
 }
 
+int model_check_tokens(const recur_model *m, const int32_t *tokens, long n, int code)
+{
+    for (long i = 0; i < n; i++)
+        if (tokens[i] < 0 || tokens[i] >= m->cfg.input_size)
+            return recur_fail(code, "token %d at position %ld is outside the model's "
+                              "vocabulary of %d", (int)tokens[i], i, m->cfg.input_size);
+    return RECUR_OK;
+}
+
 int model_check_finite(const recur_model *m, const char *what)
 {
     for (int i = 0; i < m->ntensors; i++)

@@ -88,6 +88,8 @@ void model_backward(recur_model *m, model_work *w, int T, int B,
                     real *dx, real *dh0, real *dc0);
 
 void model_zero_grads(recur_model *m);
+/* code (with a message) if a token is outside [0, input_size), else OK. */
+int model_check_tokens(const recur_model *m, const int32_t *tokens, long n, int code);
 /* RECUR_E_NUMERIC naming the first tensor with a NaN or Inf, prefixed by what. */
 int model_check_finite(const recur_model *m, const char *what);
 

@@ -66,9 +66,9 @@ int recur_step(recur_state *s, int32_t token, const float *x, float *y)
             s->x[i] = (real)x[i];
         in.x = s->x;
     } else {
-        if (token < 0 || token >= c->input_size)
-            return recur_fail(RECUR_E_INVALID, "token %d is outside the vocabulary "
-                              "of %d", (int)token, c->input_size);
+        int rc = model_check_tokens(s->m, &token, 1, RECUR_E_INVALID);
+        if (rc)
+            return rc;
         in.tokens = &token;
     }
     model_forward(s->m, &s->w, 1, 1, in, s->h, s->c, NULL);

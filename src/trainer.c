@@ -102,11 +102,8 @@ int recur_trainer_create(recur_model *m, const recur_train_config *tc,
         return recur_fail(RECUR_E_INVALID, "a bidirectional model sees the future "
                           "and cannot be trained to predict the next token");
     int T = tc->seq_len, B = tc->batch;
-    for (long i = 0; i < n; i++)
-        if (tokens[i] < 0 || tokens[i] >= c->input_size)
-            return recur_fail(RECUR_E_MISMATCH, "token %d at position %ld is outside "
-                              "the model's vocabulary of %d", (int)tokens[i], i,
-                              c->input_size);
+    if ((rc = model_check_tokens(m, tokens, n, RECUR_E_MISMATCH)))
+        return rc;
     long stream_len = n > 1 ? (n - 1) / B : 0;
     long nwindows = n > 1 ? (n - 1) / T : 0;
     long steps = tc->stateful ? stream_len / T : nwindows / B;
@@ -259,10 +256,9 @@ int recur_evaluate(const recur_model *m, const int32_t *tokens, long n, int T,
                                            "two characters");
     if (T < 1 || B < 1)
         return recur_fail(RECUR_E_INVALID, "sequence length and batch must be >= 1");
-    for (long i = 0; i < n; i++)
-        if (tokens[i] < 0 || tokens[i] >= c->input_size)
-            return recur_fail(RECUR_E_MISMATCH, "token %d at position %ld is outside "
-                              "the model's vocabulary", (int)tokens[i], i);
+    int rc = model_check_tokens(m, tokens, n, RECUR_E_MISMATCH);
+    if (rc)
+        return rc;
     if (B > n - 1)
         B = (int)(n - 1);
     long L = (n - 1) / B;
@@ -270,7 +266,7 @@ int recur_evaluate(const recur_model *m, const int32_t *tokens, long n, int T,
         T = (int)L;
     model_work w;
     long nstate = (long)c->layers * B * c->hidden;
-    int rc = model_work_alloc(m, T, B, &w);
+    rc = model_work_alloc(m, T, B, &w);
     if (rc)
         return rc;
     real *h = calloc((size_t)nstate, sizeof *h), *cs = calloc((size_t)nstate, sizeof *cs);
