@@ -17,7 +17,8 @@ static const char *const loss_names[] = {"xent", "mse"};
 /* Metadata keys that describe the architecture (not copied as free meta). */
 static const char *const arch_keys[] = {
     "format", "recur.version", "cell", "input", "input_size", "embed_dim",
-    "hidden", "layers", "bidirectional", "dropout", "output_size", "loss", "vocab"};
+    "hidden", "layers", "bidirectional", "dropout", "output_size", "loss", "readout",
+    "vocab"};
 
 static int is_arch_key(const char *k)
 {
@@ -77,6 +78,7 @@ int model_to_writer(const recur_model *m, st_writer *w)
     if (!rc) rc = st_writer_meta(w, "dropout", buf);
     if (!rc) rc = add_meta_long(w, "output_size", c->output_size);
     if (!rc) rc = st_writer_meta(w, "loss", loss_names[c->loss]);
+    if (!rc) rc = st_writer_meta(w, "readout", recur_readout_name(c->readout));
     if (!rc && m->nvocab > 0) {
         char *v = malloc((size_t)m->nvocab * 4 + 1);
         if (!v)
@@ -133,7 +135,8 @@ static int meta_choice(const st_file *f, const char *label, const char *key,
 static int read_config(const st_file *f, const char *label, recur_config *c)
 {
     static const char *const cells[] = {"rnn_tanh", "rnn_relu", "lstm", "gru"};
-    int kind = 0, input = 0, loss = 0;
+    static const char *const readout_names[] = {"sequence", "last", "mean"};
+    int kind = 0, input = 0, loss = 0, readout = 0;
     long in = 0, emb = 0, hid = 0, lay = 0, bi = 0, out = 0;
     double drop = 0;
     int rc = meta_choice(f, label, "cell", cells, 4, &kind);
@@ -144,8 +147,10 @@ static int read_config(const st_file *f, const char *label, recur_config *c)
     if (!rc) rc = meta_long(f, label, "hidden", 1, RECUR_MAX_WIDTH, &hid);
     if (!rc) rc = meta_long(f, label, "layers", 1, 1000, &lay);
     if (!rc) rc = meta_long(f, label, "bidirectional", 0, 1, &bi);
-    if (!rc) rc = meta_long(f, label, "output_size", 1, RECUR_MAX_WIDTH, &out);
+    if (!rc) rc = meta_long(f, label, "output_size", 0, RECUR_MAX_WIDTH, &out);
     if (!rc) rc = meta_choice(f, label, "loss", loss_names, 2, &loss);
+    if (!rc && st_meta(f, "readout")) /* absent in older files: SEQUENCE */
+        rc = meta_choice(f, label, "readout", readout_names, 3, &readout);
     if (!rc && st_meta(f, "dropout") &&
         (parse_double(st_meta(f, "dropout"), &drop) || drop < 0 || drop >= 1))
         rc = recur_fail(RECUR_E_FORMAT, "%s: metadata 'dropout' is not a number "
@@ -163,6 +168,7 @@ static int read_config(const st_file *f, const char *label, recur_config *c)
     c->dropout = (float)drop;
     c->output_size = (int)out;
     c->loss = (recur_loss)loss;
+    c->readout = (recur_readout)readout;
     return RECUR_OK;
 }
 
