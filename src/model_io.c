@@ -3,6 +3,7 @@
 #include "model_io.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,17 +42,50 @@ int parse_long(const char *s, long lo, long hi, long *out)
     return RECUR_OK;
 }
 
+/* Numbers in metadata always use '.', whatever LC_NUMERIC the host
+ * application set: strtod and printf follow the locale's decimal point, so
+ * it is swapped in before parsing and out after formatting. */
 int parse_double(const char *s, double *out)
 {
-    char *end;
-    if (!s || !*s)
+    char buf[64], *end;
+    if (!s || !*s || strlen(s) >= sizeof buf - 8)
         return RECUR_E_FORMAT;
+    const char *point = localeconv()->decimal_point;
+    if (!point || !*point)
+        point = ".";
+    size_t o = 0, plen = strlen(point);
+    for (const char *c = s; *c && o + plen < sizeof buf; c++) {
+        if (*c == '.') {
+            memcpy(buf + o, point, plen);
+            o += plen;
+        } else {
+            buf[o++] = *c;
+        }
+    }
+    buf[o] = 0;
     errno = 0;
-    double v = strtod(s, &end);
+    double v = strtod(buf, &end);
     if (errno || *end || !isfinite(v))
         return RECUR_E_FORMAT;
     *out = v;
     return RECUR_OK;
+}
+
+void format_double(char *buf, size_t n, double v)
+{
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%.9g", v);
+    const char *point = localeconv()->decimal_point;
+    size_t plen = point ? strlen(point) : 0, o = 0;
+    for (const char *c = tmp; *c && o + 1 < n;) {
+        if (plen && strncmp(c, point, plen) == 0) {
+            buf[o++] = '.';
+            c += plen;
+        } else {
+            buf[o++] = *c++;
+        }
+    }
+    buf[o] = 0;
 }
 
 static int add_meta_long(st_writer *w, const char *key, long v)
@@ -74,7 +108,7 @@ int model_to_writer(const recur_model *m, st_writer *w)
     if (!rc) rc = add_meta_long(w, "hidden", c->hidden);
     if (!rc) rc = add_meta_long(w, "layers", c->layers);
     if (!rc) rc = add_meta_long(w, "bidirectional", c->bidirectional);
-    snprintf(buf, sizeof buf, "%.9g", (double)c->dropout);
+    format_double(buf, sizeof buf, (double)c->dropout);
     if (!rc) rc = st_writer_meta(w, "dropout", buf);
     if (!rc) rc = add_meta_long(w, "output_size", c->output_size);
     if (!rc) rc = st_writer_meta(w, "loss", loss_names[c->loss]);
