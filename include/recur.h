@@ -202,11 +202,17 @@ typedef struct {
     int top_k;         /* 0 = all characters */
     int greedy;        /* 1 = always the most likely character */
     uint64_t seed;
+    int window;        /* 0 = the state carries the whole text so far; W > 0:
+                          each next character is predicted from only the last
+                          W characters, read from a zero state (a model
+                          trained on windows: `recur train --window W`, its
+                          "train.window" metadata) */
 } recur_sample_config;
 
 /* Feed prime (UTF-8, may be empty) and generate `length` characters, calling
  * emit(utf8, bytes, user) for each one. The output is a deterministic
- * function of model, prime and config. */
+ * function of model, prime and config. With a window, a prime shorter than
+ * the window is read as it is (fewer steps). */
 int recur_sample(const recur_model *m, const char *prime,
                  const recur_sample_config *sc, long length,
                  void (*emit)(const char *utf8, int bytes, void *user), void *user);
