@@ -28,13 +28,14 @@ typedef struct {
     double *norms; /* [layers][T] */
 } report;
 
-/* "runs/rnn_tanh.safetensors" -> "rnn_tanh" (no commas, for the CSV). */
+/* "runs/rnn_tanh.safetensors" -> "rnn_tanh": the file name without its
+ * extension (and without commas, for the CSV). */
 static void label_of(const char *path, char *out, size_t size)
 {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     snprintf(out, size, "%s", base);
-    char *dot = strstr(out, ".safetensors");
+    char *dot = strrchr(out, '.');
     if (dot && dot != out)
         *dot = 0;
     for (char *c = out; *c; c++)
