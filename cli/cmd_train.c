@@ -553,7 +553,10 @@ int cmd_train(int argc, char **argv)
             "the bundled Jane Austen corpus, " RECUR_DEFAULT_CORPUS ").\n"
             "The last --val of the text is held out for validation. Progress goes to\n"
             "stderr; the checkpoint (--save) is written atomically every epoch and at\n"
-            "the end, so an interrupted or failed run keeps the last good one.",
+            "the end, so an interrupted or failed run keeps the last good one.\n"
+            "With --window W it trains a many-to-one model instead: every W characters\n"
+            "(stride 1) predict the next one, from a zero state, in shuffled batches,\n"
+            "with no validation (Keras's SimpleRNN text example).",
         .opts = opts,
         .nopts = (int)(sizeof opts / sizeof *opts),
         .pos_names = pos_names,
