@@ -57,6 +57,17 @@ expect_ok "an LSTM with an embedding on windows of 5, pytorch init" train --text
 expect_ok "sample it" sample w5.st --prime "This is" --length 10 --greedy
 check "its sample has 17 characters" '[ "$(head -n 1 out | wc -m)" -eq 18 ]' "$(cat out)"
 
+expect_ok "a bidirectional window model" train --text-string "$SENTENCE" --window 4 --bidirectional \
+    --hidden 8 --layers 1 --steps 5 --save bi.st --quiet
+expect_ok "samples from whole windows" sample bi.st --prime "This" --length 12 --greedy
+check "its sample has 16 characters" '[ "$(head -n 1 out | wc -m)" -eq 17 ]' "$(cat out)"
+expect_ok "a language model (readout sequence)" train --text-string "$SENTENCE" --seq 5 --batch 2 \
+    --val 0 --hidden 8 --layers 1 --steps 3 --save lm.st --quiet
+expect_ok "samples with an explicit --window" sample lm.st --prime "This is" --length 20 --greedy --window 4
+cp out lm4.txt
+expect_ok "and without" sample lm.st --prime "This is" --length 20 --greedy
+check "both have 27 characters" '[ "$(head -n 1 out | wc -m)" -eq 28 ] && [ "$(head -n 1 lm4.txt | wc -m)" -eq 28 ]'
+
 # ---- bad input -------------------------------------------------------------------
 expect_fail "text no longer than the window" 1 "needs at least 4" train --text-string abc --window 3 --save x.st
 expect_fail "--window with --seq" 2 "--seq does not apply" train --text-string "$SENTENCE" --window 3 --seq 10
