@@ -21,7 +21,6 @@
 #define RECUR_DEFAULT_CORPUS "data/austen.txt"
 #endif
 
-
 /* ---- signals -------------------------------------------------------------- */
 
 volatile sig_atomic_t stop_signal;

@@ -61,8 +61,11 @@ expect_ok "a bidirectional window model" train --text-string "$SENTENCE" --windo
     --hidden 8 --layers 1 --steps 5 --save bi.st --quiet
 expect_ok "samples from whole windows" sample bi.st --prime "This" --length 12 --greedy
 check "its sample has 16 characters" '[ "$(head -n 1 out | wc -m)" -eq 17 ]' "$(cat out)"
-expect_ok "a language model (readout sequence)" train --text-string "$SENTENCE" --seq 5 --batch 2 \
-    --val 0 --hidden 8 --layers 1 --steps 3 --save lm.st --quiet
+expect_ok "a language model (readout sequence), keras init" train --text-string "$SENTENCE" --seq 5 \
+    --batch 2 --val 0 --hidden 8 --layers 1 --steps 3 --init keras --save lm.st --quiet
+check "the model records its initialisation" '"$BIN" info lm.st | grep -q "train.init.*keras"'
+expect_fail "a language model does not resume a window checkpoint" 1 "" train --text-string "$SENTENCE" \
+    --seq 5 --batch 2 --val 0 --hidden 50 --layers 1 --steps 3 --model rnn_relu --save r.st --resume
 expect_ok "samples with an explicit --window" sample lm.st --prime "This is" --length 20 --greedy --window 4
 cp out lm4.txt
 expect_ok "and without" sample lm.st --prime "This is" --length 20 --greedy
