@@ -356,6 +356,8 @@ static int run(const train_opts *o, const char *corpus)
         cli_lib_error(rc);
         goto done;
     }
+    if (o->resume && check_resume_window(o->save, 0))
+        goto done;
     if (o->resume && (rc = recur_trainer_resume(r.tr, o->save))) {
         cli_lib_error(rc);
         goto done;

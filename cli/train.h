@@ -48,6 +48,10 @@ int load_training_text(const train_opts *o, const char *corpus, recur_text **out
 /* The --init scheme applied to a freshly created model. */
 int apply_init(recur_model *m, const train_opts *o);
 
+/* 0, or one error line if the checkpoint save was trained with another
+ * window (0: a language model) than this run's. */
+int check_resume_window(const char *save, int window);
+
 /* `recur train --window W`: every window of W characters (stride 1) labelled
  * with the character after it, a readout-LAST model, shuffled mini-batches,
  * Keras-style epoch lines. Returns the exit status. */

@@ -133,15 +133,22 @@ static void fill_train_config(const train_opts *o, recur_train_config *tc)
     tc->seed = o->seed;
 }
 
-/* A loaded checkpoint must have been trained on windows of the same size. */
-static int check_resumed_window(const recur_model *m, const train_opts *o)
+int check_resume_window(const char *save, int window)
 {
-    const char *w = recur_model_meta(m, "train.window");
-    if (!w || atoi(w) != o->window)
-        return cli_error("--resume: %s was trained %s%s, not with --window %d",
-                         o->save, w ? "with --window " : "as a language model",
-                         w ? w : "", o->window);
-    return 0;
+    recur_model *saved = NULL;
+    int rc = recur_model_load(save, &saved);
+    if (rc)
+        return cli_lib_error(rc);
+    const char *w = recur_model_meta(saved, "train.window");
+    int had = w ? atoi(w) : 0, code = 0;
+    if (had != window && had > 0)
+        code = cli_error("--resume: %s was trained with --window %d; resume it with "
+                         "--window %d", save, had, had);
+    else if (had != window)
+        code = cli_error("--resume: %s was trained as a language model, not with "
+                         "--window %d", save, window);
+    recur_model_free(saved);
+    return code;
 }
 
 int train_windows(const train_opts *o, const char *corpus)
@@ -172,17 +179,8 @@ int train_windows(const train_opts *o, const char *corpus)
     }
     if (make_windows(tokens, n, o->window, &win))
         goto done;
-    if (o->resume) { /* the checkpoint's own weights replace these below */
-        recur_model *saved = NULL;
-        if ((rc = recur_model_load(o->save, &saved))) {
-            cli_lib_error(rc);
-            goto done;
-        }
-        int bad = check_resumed_window(saved, o);
-        recur_model_free(saved);
-        if (bad)
-            goto done;
-    }
+    if (o->resume && check_resume_window(o->save, o->window))
+        goto done;
     if (!(m = create_model(o, text, corpus, win.ds.count)))
         goto done;
     recur_train_config tc;

@@ -64,7 +64,7 @@ check "its sample has 16 characters" '[ "$(head -n 1 out | wc -m)" -eq 17 ]' "$(
 expect_ok "a language model (readout sequence), keras init" train --text-string "$SENTENCE" --seq 5 \
     --batch 2 --val 0 --hidden 8 --layers 1 --steps 3 --init keras --save lm.st --quiet
 check "the model records its initialisation" '"$BIN" info lm.st | grep -q "train.init.*keras"'
-expect_fail "a language model does not resume a window checkpoint" 1 "" train --text-string "$SENTENCE" \
+expect_fail "a language model does not resume a window checkpoint" 1 "trained with --window 3; resume it with --window 3" train --text-string "$SENTENCE" \
     --seq 5 --batch 2 --val 0 --hidden 50 --layers 1 --steps 3 --model rnn_relu --save r.st --resume
 expect_ok "samples with an explicit --window" sample lm.st --prime "This is" --length 20 --greedy --window 4
 cp out lm4.txt
@@ -79,8 +79,10 @@ expect_fail "--window -2" 2 "--window" train --text-string "$SENTENCE" --window 
 expect_fail "--init unknown" 2 "--init expects pytorch or keras" train --text-string "$SENTENCE" --init glorot
 expect_fail "a file and --text-string" 2 "not both" train "$EX/sentence.txt" --text-string "$SENTENCE"
 expect_fail "--text-string ''" 1 "empty|0 characters" train --text-string "" --window 3 --save x.st
-expect_fail "resume a checkpoint of another window" 1 "--window 3" train --text-string "$SENTENCE" \
+expect_fail "resume a checkpoint of another window" 1 "trained with --window 3" train --text-string "$SENTENCE" \
     --window 4 --resume --save r.st
+expect_fail "window training does not resume a language model" 1 "trained as a language model" train \
+    --text-string "$SENTENCE" --window 3 --resume --save lm.st
 check "a failed resume leaves the checkpoint as it was" '"$BIN" info r.st >/dev/null'
 [ -e x.st ] && bad "no model file is written on bad input" || ok "no model file is written on bad input"
 
