@@ -52,6 +52,8 @@ check "a resumed run ends where a straight one does" \
     "$(cat err)"
 expect_ok "--log writes a row per epoch" train --text-string "$SENTENCE" "${KERAS[@]}" --epochs 5 --save l.st --log l.csv
 check "epoch log" '[ "$(head -n 1 l.csv)" = "epoch,step,elapsed_s,loss,accuracy" ] && [ "$(wc -l <l.csv)" -eq 6 ]' "$(cat l.csv)"
+expect_ok "train --window --sample" train --text-string "$SENTENCE" "${KERAS[@]}" --steps 4 --save t.st --sample 12
+check "prints 12 generated characters" '[ "$(head -n 1 out | wc -m)" -eq 13 ]' "$(cat out)"
 expect_ok "an LSTM with an embedding on windows of 5, pytorch init" train --text-string "$SENTENCE" \
     --window 5 --model lstm --embed 4 --hidden 8 --layers 2 --batch 7 --steps 10 --save w5.st --quiet
 expect_ok "sample it" sample w5.st --prime "This is" --length 10 --greedy
