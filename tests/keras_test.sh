@@ -45,11 +45,13 @@ expect_ok "--text-string trains as the file does" train --text-string "$SENTENCE
 check "same final numbers from the string and the file" \
     '[ "$(grep -o "accuracy.*- saved" err)" = "$(grep -o "accuracy.*- saved" train.txt | tail -n 1)" ]' \
     "$(cat err) vs $(tail -n 1 train.txt)"
-expect_ok "train 60 epochs" train --text-string "$SENTENCE" "${KERAS[@]}" --epochs 60 --save r.st
-expect_ok "resume to 100 epochs" train --text-string "$SENTENCE" "${KERAS[@]}" --epochs 100 --save r.st --resume
+expect_ok "train 60 epochs" train --text-string "$SENTENCE" "${KERAS[@]}" --epochs 60 --save r.st --log r.csv
+expect_ok "resume to 100 epochs" train --text-string "$SENTENCE" "${KERAS[@]}" --epochs 100 --save r.st --resume --log r.csv
 check "a resumed run ends where a straight one does" \
     '[ "$(grep -o "all 48 windows.*- saved" err)" = "$(grep -o "all 48 windows.*- saved" train.txt)" ]' \
     "$(cat err)"
+check "the resumed log continues: one header, epochs 1..100" \
+    '[ "$(grep -c epoch r.csv)" -eq 1 ] && [ "$(cut -d, -f1 r.csv | tail -n +2 | tr "\n" " ")" = "$(seq 1 100 | tr "\n" " ")" ]' "$(head -n 3 r.csv)"
 expect_ok "--log writes a row per epoch" train --text-string "$SENTENCE" "${KERAS[@]}" --epochs 5 --save l.st --log l.csv
 check "epoch log" '[ "$(head -n 1 l.csv)" = "epoch,step,elapsed_s,loss,accuracy" ] && [ "$(wc -l <l.csv)" -eq 6 ]' "$(cat l.csv)"
 expect_ok "train --window --sample" train --text-string "$SENTENCE" "${KERAS[@]}" --steps 4 --save t.st --sample 12
