@@ -43,10 +43,10 @@ int cmd_sample(int argc, char **argv)
          "always take the most likely character", 0, 0, 0, 0, 0, 0, 0},
         {"seed", NULL, OPT_U64, &seed, "N", "1", "random seed (same seed, same text)",
          0, 0, 0, 0, 0, 0, 0},
-        {"window", NULL, OPT_INT, &window, "W", "the model's",
+        {"window", NULL, OPT_INT, &window, "W",
+         "the model's train.window (recur train --window), else 0",
          "predict each character from only the last W, read from a zero state; 0 = "
-         "carry the state through the whole text (default: the window the model was "
-         "trained on, `recur train --window`, else 0)", 1, 1, 0, 0, 0, 100000, 0},
+         "carry the state through the whole text", 1, 1, 0, 0, 0, 100000, 0},
     };
     static const char *const pos_names[] = {"MODEL"};
     cli_spec spec = {
