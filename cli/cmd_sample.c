@@ -1,6 +1,7 @@
 /* cmd_sample.c - `recur sample`: generate text from a character model. The
  * prime is printed first, then the generated characters, then a newline. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
@@ -27,7 +28,7 @@ int cmd_sample(int argc, char **argv)
     const char *prime = "";
     long length = 500;
     double temperature = 1.0;
-    int top_k = 0, greedy = 0;
+    int top_k = 0, greedy = 0, window = 0;
     uint64_t seed = 1;
     cli_opt opts[] = {
         {"prime", "primetext", OPT_STRING, &prime, "TEXT", NULL,
@@ -42,6 +43,10 @@ int cmd_sample(int argc, char **argv)
          "always take the most likely character", 0, 0, 0, 0, 0, 0, 0},
         {"seed", NULL, OPT_U64, &seed, "N", "1", "random seed (same seed, same text)",
          0, 0, 0, 0, 0, 0, 0},
+        {"window", NULL, OPT_INT, &window, "W",
+         "the model's train.window (recur train --window), else 0",
+         "predict each character from only the last W, read from a zero state; 0 = "
+         "carry the state through the whole text", 1, 1, 0, 0, 0, 100000, 0},
     };
     static const char *const pos_names[] = {"MODEL"};
     cli_spec spec = {
@@ -70,8 +75,17 @@ int cmd_sample(int argc, char **argv)
     int rc = recur_model_load(pos[0], &m);
     if (rc)
         return cli_lib_error(rc);
+    if (!args_given(&spec, "window")) {
+        const char *w = recur_model_meta(m, "train.window");
+        window = w ? atoi(w) : 0;
+        if (window < 0 || window > 100000) {
+            recur_model_free(m);
+            return cli_error("%s: bad train.window '%s' in the model (override it with "
+                             "--window)", pos[0], w);
+        }
+    }
     recur_sample_config sc = {.temperature = (float)temperature, .top_k = top_k,
-                              .greedy = greedy, .seed = seed};
+                              .greedy = greedy, .seed = seed, .window = window};
     emit_state e = {prime, 0};
     rc = recur_sample(m, prime, &sc, length, emit, &e);
     recur_model_free(m);

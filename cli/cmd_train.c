@@ -15,33 +15,15 @@
 #include "commands.h"
 #include "progress.h"
 #include "recur.h"
+#include "train.h"
 
 #ifndef RECUR_DEFAULT_CORPUS
 #define RECUR_DEFAULT_CORPUS "data/austen.txt"
 #endif
 
-typedef struct {
-    const char *model;
-    int hidden, layers, embed, bidirectional;
-    double dropout;
-    int seq, batch;
-    long epochs, steps;
-    double time_limit;
-    const char *optim;
-    double lr, momentum, rho, weight_decay, beta1, beta2, eps, clip, lr_decay;
-    int lr_decay_after;
-    double val;
-    uint64_t seed;
-    int threads;
-    const char *save;
-    long checkpoint_every, eval_every, sample;
-    int resume, stateless, quiet;
-    const char *log;
-} train_opts;
-
 /* ---- signals -------------------------------------------------------------- */
 
-static volatile sig_atomic_t stop_signal;
+volatile sig_atomic_t stop_signal;
 
 static void on_signal(int sig)
 {
@@ -53,7 +35,7 @@ static void on_signal(int sig)
     stop_signal = sig;
 }
 
-static void catch_signals(void)
+void catch_signals(void)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -65,7 +47,7 @@ static void catch_signals(void)
 
 /* ---- helpers ----------------------------------------------------------------- */
 
-static int set_meta(recur_model *m, const char *key, const char *fmt, double v)
+int set_meta(recur_model *m, const char *key, const char *fmt, double v)
 {
     char buf[64];
     snprintf(buf, sizeof buf, fmt, v);
@@ -76,8 +58,8 @@ static int set_meta(recur_model *m, const char *key, const char *fmt, double v)
  * train.seq_len, train.batch and train.stateful are written by the trainer's
  * checkpoint itself, so they are not set here. Nothing that differs between
  * a straight run and a resumed one (step targets, time limits) is recorded. */
-static int record_settings(recur_model *m, const train_opts *o, const char *corpus,
-                           long ntrain, long nval)
+int record_settings(recur_model *m, const train_opts *o, const char *corpus,
+                    long ntrain, long nval)
 {
     int rc = recur_model_set_meta(m, "train.corpus", corpus);
     int opt = recur_optimizer_parse(o->optim);
@@ -106,14 +88,14 @@ static int record_settings(recur_model *m, const train_opts *o, const char *corp
     return rc;
 }
 
-static int file_exists(const char *path)
+int file_exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
 }
 
 /* The directory of path must be writable for the atomic save. */
-static int check_save_dir(const char *path)
+int check_save_dir(const char *path)
 {
     char dir[4096];
     const char *slash = strrchr(path, '/');
@@ -133,6 +115,23 @@ static int check_save_dir(const char *path)
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
         return cli_error("--save %s: is a directory", path);
     return 0;
+}
+
+int load_training_text(const train_opts *o, const char *corpus, recur_text **out)
+{
+    int rc = o->text_string
+                 ? recur_text_from_string(o->text_string, strlen(o->text_string), NULL, out)
+                 : recur_text_load(corpus, NULL, out);
+    return rc ? cli_lib_error(rc) : 0;
+}
+
+int apply_init(recur_model *m, const train_opts *o)
+{
+    int rc = strcmp(o->init, "keras") == 0 ? recur_model_init(m, RECUR_INIT_KERAS, o->seed)
+                                           : RECUR_OK;
+    if (!rc)
+        rc = recur_model_set_meta(m, "train.init", o->init);
+    return rc;
 }
 
 /* ---- the training run ------------------------------------------------------ */
@@ -299,8 +298,8 @@ static int run(const train_opts *o, const char *corpus)
     if (check_save_dir(o->save))
         return EXIT_RUNTIME;
     recur_set_threads(o->threads);
-    if ((rc = recur_text_load(corpus, NULL, &text)))
-        return cli_lib_error(rc);
+    if (load_training_text(o, corpus, &text))
+        return EXIT_RUNTIME;
     long n;
     const int32_t *tokens = recur_text_tokens(text, &n);
     int vocab;
@@ -328,6 +327,7 @@ static int run(const train_opts *o, const char *corpus)
     cfg.dropout = (float)o->dropout;
     cfg.loss = RECUR_LOSS_XENT;
     if ((rc = recur_config_check(&cfg)) || (rc = recur_model_create(&cfg, o->seed, &m)) ||
+        (rc = apply_init(m, o)) ||
         (rc = recur_model_set_vocab(m, cps, vocab)) ||
         (rc = record_settings(m, o, corpus, ntrain, nval))) {
         cli_lib_error(rc);
@@ -356,6 +356,8 @@ static int run(const train_opts *o, const char *corpus)
         cli_lib_error(rc);
         goto done;
     }
+    if (o->resume && check_resume_window(o->save, 0))
+        goto done;
     if (o->resume && (rc = recur_trainer_resume(r.tr, o->save))) {
         cli_lib_error(rc);
         goto done;
@@ -463,7 +465,7 @@ int cmd_train(int argc, char **argv)
         .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .clip = 5, .lr_decay = 1,
         .lr_decay_after = 0, .val = 0.05, .seed = 1, .threads = 2,
         .save = "model.safetensors", .checkpoint_every = 0, .eval_every = 0,
-        .sample = 0};
+        .sample = 0, .window = 0, .init = "pytorch", .text_string = NULL};
     cli_opt opts[] = {
         {"model", NULL, OPT_STRING, &o.model, "TYPE", "lstm",
          "recurrent cell: rnn (= rnn_tanh), rnn_tanh, rnn_relu, lstm, gru", 0, 0, 0, 0, 0, 0, 0},
@@ -533,17 +535,29 @@ int cmd_train(int argc, char **argv)
             "after training, print N generated characters", 1, 0, 0, 1, 1e9, 0),
         {"quiet", NULL, OPT_FLAG, &o.quiet, NULL, NULL,
          "print only the final summary", 0, 0, 0, 0, 0, 0, 0},
+        {"init", NULL, OPT_STRING, &o.init, "SCHEME", "pytorch",
+         "initial weights: pytorch, or keras (Glorot, orthogonal, zero biases)",
+         0, 0, 0, 0, 0, 0, 0},
+        {"text-string", NULL, OPT_STRING, &o.text_string, "STRING", NULL,
+         "train on this text instead of a file", 0, 0, 0, 0, 0, 0, 0},
+        NUM("window", NULL, OPT_INT, &o.window, "W", "0",
+            "many to one: every W characters (stride 1) predict the next one, "
+            "one label per window (Keras's SimpleRNN example); 0 = language model",
+            1, 0, 0, 1, 100000, 0),
     };
     static const char *const pos_names[] = {"TEXT"};
     cli_spec spec = {
         .cmd = "train",
-        .usage = "recur train [TEXT] [OPTIONS]",
+        .usage = "recur train [TEXT | --text-string STRING] [OPTIONS]",
         .description =
             "Train a character-level language model on TEXT, a UTF-8 file (default:\n"
             "the bundled Jane Austen corpus, " RECUR_DEFAULT_CORPUS ").\n"
             "The last --val of the text is held out for validation. Progress goes to\n"
             "stderr; the checkpoint (--save) is written atomically every epoch and at\n"
-            "the end, so an interrupted or failed run keeps the last good one.",
+            "the end, so an interrupted or failed run keeps the last good one.\n"
+            "With --window W it trains a many-to-one model instead: every W characters\n"
+            "(stride 1) predict the next one, from a zero state, in shuffled batches,\n"
+            "with no validation (Keras's SimpleRNN text example).",
         .opts = opts,
         .nopts = (int)(sizeof opts / sizeof *opts),
         .pos_names = pos_names,
@@ -553,7 +567,9 @@ int cmd_train(int argc, char **argv)
                   "status 130.\nexamples:\n"
                   "  recur train --hidden 256 --layers 2 --epochs 10 --save austen.safetensors\n"
                   "  recur train notes.txt --model gru --steps 5000 --log train.csv\n"
-                  "  recur train --save austen.safetensors --resume --epochs 20",
+                  "  recur train --save austen.safetensors --resume --epochs 20\n"
+                  "  recur train sentence.txt --window 3 --model rnn_relu --hidden 50 "
+                  "--layers 1 --init keras\n      --lr 1e-3 --eps 1e-7 --clip 0 --epochs 100",
     };
     const char *pos[1];
     int npos;
@@ -576,5 +592,26 @@ int cmd_train(int argc, char **argv)
         args_error(&spec, "--save expects a file name, got ''");
         return EXIT_USAGE;
     }
-    return run(&o, npos ? pos[0] : RECUR_DEFAULT_CORPUS);
+    if (strcmp(o.init, "pytorch") != 0 && strcmp(o.init, "keras") != 0) {
+        args_error(&spec, "--init expects pytorch or keras, got '%s'", o.init);
+        return EXIT_USAGE;
+    }
+    if (o.text_string && npos) {
+        args_error(&spec, "give either a TEXT file or --text-string, not both");
+        return EXIT_USAGE;
+    }
+    const char *corpus = o.text_string ? "--text-string" : npos ? pos[0]
+                                                                : RECUR_DEFAULT_CORPUS;
+    if (o.window > 0) {
+        static const char *const lm_only[] = {"val", "eval-every", "stateless", "seq"};
+        for (int i = 0; i < 4; i++)
+            if (args_given(&spec, lm_only[i])) {
+                args_error(&spec, "--%s does not apply to --window training (every "
+                           "window is a training example of --window characters)",
+                           lm_only[i]);
+                return EXIT_USAGE;
+            }
+        return train_windows(&o, corpus);
+    }
+    return run(&o, corpus);
 }

@@ -18,6 +18,7 @@ static const command commands[] = {
     {"sample", cmd_sample, "generate text from a trained model"},
     {"eval", cmd_eval, "score a text with a model: loss, bits per character, perplexity"},
     {"info", cmd_info, "show a model's layers, parameters, tensors and settings"},
+    {"grad-report", cmd_grad_report, "how far back in time a model's gradient reaches (BPTT)"},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof *commands)
 
@@ -53,9 +54,9 @@ static void usage(FILE *f)
             "\n"
             "commands:\n");
     for (int i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
     fprintf(f,
-            "  %-8s show the help of a command\n"
+            "  %-11s show the help of a command\n"
             "\n"
             "options:\n"
             "  --help     show this help and exit\n"

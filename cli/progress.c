@@ -208,6 +208,15 @@ void progress_epoch_end(progress *p, long step, int has_val, double val_loss)
         snprintf(tail, sizeof tail, " - %.0fs %.0fms/step - loss: %.4f - accuracy: "
                  "%.4f - %s tok/s%s", el, per * 1e3, mean_loss(p), mean_acc(p), rate, val);
         draw_bar(p, k, tail, 1);
+    } else if (p->mode == PROGRESS_EPOCHS) {
+        long k = p->epoch >= 0 ? step - (long)p->epoch * p->steps_per_epoch : 0;
+        long done = step - p->epoch_first_step;
+        double el = now - p->epoch_t0, per = done > 0 ? el / (double)done : 0;
+        fprintf(p->out, "Epoch %d/%d\n%ld/%ld [==============================] - %.0fs "
+                "%.0fms/step - loss: %.4f - accuracy: %.4f%s\n", p->epoch + 1,
+                p->total_epochs, k, p->steps_per_epoch, el, per * 1e3, mean_loss(p),
+                mean_acc(p), val);
+        fflush(p->out);
     } else if (p->mode == PROGRESS_PLAIN) {
         plain_line(p, step, now);
         if (has_val)

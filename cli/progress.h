@@ -5,6 +5,8 @@
  *                   " 120/500 [=====>.....] - ETA: 1:23 - loss: ... - 12,345 tok/s")
  *   PROGRESS_PLAIN  a log line every 10 seconds and at each epoch end
  *   PROGRESS_QUIET  nothing (the command prints its final summary itself)
+ *   PROGRESS_EPOCHS Keras's lines at each epoch end, nothing in between
+ *                   ("Epoch 3/10", then "2/2 [====...] - 0s 1ms/step - loss: ...")
  *
  * loss and accuracy shown are running means over the current epoch, weighted
  * by tokens. Messages printed through progress_message() first move off a
@@ -14,7 +16,7 @@
 
 #include <stdio.h>
 
-typedef enum { PROGRESS_QUIET, PROGRESS_PLAIN, PROGRESS_BAR } progress_mode;
+typedef enum { PROGRESS_QUIET, PROGRESS_PLAIN, PROGRESS_BAR, PROGRESS_EPOCHS } progress_mode;
 
 typedef struct {
     progress_mode mode;

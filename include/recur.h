@@ -202,11 +202,17 @@ typedef struct {
     int top_k;         /* 0 = all characters */
     int greedy;        /* 1 = always the most likely character */
     uint64_t seed;
+    int window;        /* 0 = the state carries the whole text so far; W > 0:
+                          each next character is predicted from only the last
+                          W characters, read from a zero state (a model
+                          trained on windows: `recur train --window W`, its
+                          "train.window" metadata) */
 } recur_sample_config;
 
 /* Feed prime (UTF-8, may be empty) and generate `length` characters, calling
  * emit(utf8, bytes, user) for each one. The output is a deterministic
- * function of model, prime and config. */
+ * function of model, prime and config. With a window, a prime shorter than
+ * the window is read as it is (fewer steps). */
 int recur_sample(const recur_model *m, const char *prime,
                  const recur_sample_config *sc, long length,
                  void (*emit)(const char *utf8, int bytes, void *user), void *user);
@@ -324,6 +330,21 @@ int recur_predict_dataset(const recur_model *m, const recur_dataset *ds, int B,
  * Deterministic; no dropout. */
 int recur_evaluate(const recur_model *m, const int32_t *tokens, long n, int T,
                    int B, recur_eval_stats *out);
+
+/* ---- gradient report (BPTT made visible) ------------------------------------ */
+/* How the gradient of a loss fades (or holds) as it flows back in time. B
+ * windows of T characters are taken from tokens[0..n) (window b starts at
+ * b·(n−T−1)/B, so they spread over the text; n must be >= T+1); each is
+ * scored only at its last step, by the cross-entropy of the character that
+ * follows it, and one backward pass records ‖∂L/∂h_t‖ for every step t of
+ * every layer (forward direction; for a stacked model the state of layer l
+ * receives gradient from above and from the future). norms ([layers][T])
+ * receives, for each distance k = 0..T-1 from the loss, the mean over the
+ * windows of ‖∂L_b/∂h_{T-1-k}‖ (each window's own loss). The model must be a
+ * unidirectional character model (token input, XENT over its vocabulary)
+ * with readout SEQUENCE or LAST; it is only read (no dropout). */
+int recur_grad_report(const recur_model *m, const int32_t *tokens, long n, int T,
+                      int B, double *norms);
 
 #ifdef __cplusplus
 }

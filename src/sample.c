@@ -49,6 +49,68 @@ static int32_t pick(const float *z, int V, const recur_sample_config *sc,
     return best;
 }
 
+/* With no prime, start from a newline if the vocabulary has one. */
+static int32_t start_token(const recur_model *m)
+{
+    int32_t tok = 0;
+    for (int i = 0; i < m->nvocab; i++)
+        if (m->vocab[i] == '\n')
+            tok = i;
+    return tok;
+}
+
+static int check_finite(const float *z, int V, long i)
+{
+    for (int k = 0; k < V; k++)
+        if (!isfinite(z[k]))
+            return recur_fail(RECUR_E_NUMERIC, "the model produced a non-finite "
+                              "output after %ld characters", i);
+    return RECUR_OK;
+}
+
+/* Windowed sampling: each character from the last W of the text so far,
+ * read as one whole sequence from a zero state by recur_forward, so that
+ * every readout (last, mean, sequence) and bidirectional models predict as
+ * they were trained. z and p are scratch of V. */
+static int windowed(const recur_model *m, const recur_sample_config *sc,
+                    const int32_t *ptoks, long np, long length, float *z, double *p,
+                    void (*emit)(const char *utf8, int bytes, void *user), void *user)
+{
+    int V = m->cfg.output_size, W = sc->window;
+    int per_step = m->cfg.readout == RECUR_READOUT_SEQUENCE;
+    long cap = (np > 0 ? np : 1) + length;
+    int32_t *hist = malloc((size_t)cap * sizeof *hist);
+    float *y = malloc((size_t)(per_step ? W : 1) * (size_t)V * sizeof *y);
+    if (!hist || !y) {
+        free(hist);
+        free(y);
+        return recur_fail(RECUR_E_NOMEM, "out of memory");
+    }
+    long nh = np;
+    if (np > 0)
+        memcpy(hist, ptoks, (size_t)np * sizeof *hist);
+    else
+        hist[nh++] = start_token(m);
+    rng r;
+    rng_seed(&r, sc->seed);
+    int rc = RECUR_OK;
+    for (long i = 0; i < length; i++) {
+        int T = nh < W ? (int)nh : W;
+        if ((rc = recur_forward(m, T, 1, hist + nh - T, NULL, y)))
+            break;
+        memcpy(z, y + (per_step ? (long)(T - 1) * V : 0), (size_t)V * sizeof *z);
+        if ((rc = check_finite(z, V, i)))
+            break;
+        int32_t tok = pick(z, V, sc, p, &r);
+        hist[nh++] = tok;
+        char buf[5];
+        emit(buf, recur_utf8_encode(m->vocab[tok], buf), user);
+    }
+    free(hist);
+    free(y);
+    return rc;
+}
+
 int recur_sample(const recur_model *m, const char *prime,
                  const recur_sample_config *sc, long length,
                  void (*emit)(const char *utf8, int bytes, void *user), void *user)
@@ -59,8 +121,9 @@ int recur_sample(const recur_model *m, const char *prime,
                                             "language model");
     if (!sc->greedy && !(sc->temperature > 0 && sc->temperature <= 100))
         return recur_fail(RECUR_E_INVALID, "temperature must be in (0, 100]");
-    if (sc->top_k < 0 || length < 0)
-        return recur_fail(RECUR_E_INVALID, "top-k and length must not be negative");
+    if (sc->top_k < 0 || length < 0 || sc->window < 0)
+        return recur_fail(RECUR_E_INVALID, "top-k, length and window must not be "
+                                           "negative");
     recur_text *pt = NULL;
     int rc = text_from_string_labelled(prime ? prime : "", prime ? strlen(prime) : 0,
                                        m, "prime text", &pt);
@@ -72,16 +135,17 @@ int recur_sample(const recur_model *m, const char *prime,
     int V = c->output_size;
     float *z = malloc((size_t)V * sizeof *z);
     double *p = malloc((size_t)V * sizeof *p);
-    rc = z && p ? recur_state_create(m, &st) : recur_fail(RECUR_E_NOMEM, "out of memory");
-    if (rc)
+    if (!z || !p)
+        rc = recur_fail(RECUR_E_NOMEM, "out of memory");
+    else if (sc->window > 0)
+        rc = windowed(m, sc, ptoks, np, length, z, p, emit, user);
+    else
+        rc = recur_state_create(m, &st);
+    if (rc || sc->window > 0)
         goto done;
     rng r;
     rng_seed(&r, sc->seed);
-    /* With no prime, start from a newline if the vocabulary has one. */
-    int32_t tok = 0;
-    for (int i = 0; i < m->nvocab; i++)
-        if (m->vocab[i] == '\n')
-            tok = i;
+    int32_t tok = start_token(m);
     for (long i = 0; i < np; i++) {
         tok = ptoks[i];
         if ((rc = recur_step(st, tok, NULL, z)))
@@ -90,12 +154,8 @@ int recur_sample(const recur_model *m, const char *prime,
     if (np == 0 && (rc = recur_step(st, tok, NULL, z)))
         goto done;
     for (long i = 0; i < length; i++) {
-        for (int k = 0; k < V; k++)
-            if (!isfinite(z[k])) {
-                rc = recur_fail(RECUR_E_NUMERIC, "the model produced a non-finite "
-                                "output after %ld characters", i);
-                goto done;
-            }
+        if ((rc = check_finite(z, V, i)))
+            goto done;
         tok = pick(z, V, sc, p, &r);
         char buf[5];
         emit(buf, recur_utf8_encode(m->vocab[tok], buf), user);

@@ -1,0 +1,280 @@
+/* svg.c - the line plot of svg.h: nice ticks (1, 2, 5 × 10^k) on a linear
+ * axis, decades on a log axis, one polyline per run of drawable points. */
+#include "svg.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define W 760.0
+#define H 460.0
+#define LEFT 84.0
+#define RIGHT 24.0
+#define TOP 40.0
+#define BOTTOM 56.0
+#define MAX_SERIES 32
+
+typedef struct {
+    char *label;
+    double *x, *y;
+    long n;
+} series;
+
+struct svg_plot {
+    char *title, *xlabel, *ylabel;
+    svg_scale scale;
+    series s[MAX_SERIES];
+    int ns;
+};
+
+static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
+                                      "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                                      "#bcbd22", "#17becf"};
+#define NPALETTE (int)(sizeof palette / sizeof *palette)
+
+static char *dup_or_null(const char *s)
+{
+    if (!s)
+        return NULL;
+    char *d = malloc(strlen(s) + 1);
+    if (d)
+        strcpy(d, s);
+    return d;
+}
+
+svg_plot *svg_plot_new(const char *title, const char *xlabel, const char *ylabel,
+                       svg_scale yscale)
+{
+    svg_plot *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->scale = yscale;
+    p->title = dup_or_null(title);
+    p->xlabel = dup_or_null(xlabel);
+    p->ylabel = dup_or_null(ylabel);
+    if ((title && !p->title) || (xlabel && !p->xlabel) || (ylabel && !p->ylabel)) {
+        svg_plot_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void svg_plot_free(svg_plot *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < p->ns; i++) {
+        free(p->s[i].label);
+        free(p->s[i].x);
+        free(p->s[i].y);
+    }
+    free(p->title);
+    free(p->xlabel);
+    free(p->ylabel);
+    free(p);
+}
+
+int svg_plot_add(svg_plot *p, const char *label, const double *x, const double *y,
+                 long n)
+{
+    if (p->ns == MAX_SERIES || n < 0)
+        return -1;
+    series *s = &p->s[p->ns];
+    size_t bytes = (size_t)(n > 0 ? n : 1) * sizeof(double);
+    s->label = dup_or_null(label ? label : "");
+    s->x = malloc(bytes);
+    s->y = malloc(bytes);
+    if (!s->label || !s->x || !s->y) {
+        free(s->label);
+        free(s->x);
+        free(s->y);
+        memset(s, 0, sizeof *s);
+        return -1;
+    }
+    memcpy(s->x, x, (size_t)n * sizeof(double));
+    memcpy(s->y, y, (size_t)n * sizeof(double));
+    s->n = n;
+    p->ns++;
+    return 0;
+}
+
+static int drawable(const svg_plot *p, double x, double y)
+{
+    return isfinite(x) && isfinite(y) && (p->scale == SVG_LINEAR_Y || y > 0);
+}
+
+static double ymap(const svg_plot *p, double y)
+{
+    return p->scale == SVG_LOG_Y ? log10(y) : y;
+}
+
+static void xml_text(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+/* A step of 1, 2 or 5 × 10^k giving about `want` intervals over range. */
+static double nice_step(double range, int want)
+{
+    double raw = range / want, mag = pow(10, floor(log10(raw))), r = raw / mag;
+    return (r < 1.5 ? 1 : r < 3.5 ? 2 : r < 7.5 ? 5 : 10) * mag;
+}
+
+static void fmt_tick(char *buf, size_t size, double v, svg_scale scale)
+{
+    if (scale == SVG_LOG_Y) {
+        int e = (int)lround(v);
+        if (e >= -2 && e <= 4)
+            snprintf(buf, size, "%g", pow(10, e));
+        else
+            snprintf(buf, size, "1e%d", e);
+    } else {
+        snprintf(buf, size, "%g", fabs(v) < 1e-12 ? 0.0 : v);
+    }
+}
+
+int svg_plot_fprint(const svg_plot *p, FILE *f)
+{
+    /* Data ranges over the drawable points. */
+    double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+    for (int i = 0; i < p->ns; i++)
+        for (long j = 0; j < p->s[i].n; j++) {
+            double x = p->s[i].x[j], y = p->s[i].y[j];
+            if (!drawable(p, x, y))
+                continue;
+            x0 = fmin(x0, x), x1 = fmax(x1, x);
+            y0 = fmin(y0, ymap(p, y)), y1 = fmax(y1, ymap(p, y));
+        }
+    if (!(x0 <= x1))
+        x0 = 0, x1 = 1;
+    if (!(y0 <= y1))
+        y0 = 0, y1 = 1;
+    if (x1 - x0 < 1e-300)
+        x0 -= 1, x1 += 1;
+    double ystep;
+    if (p->scale == SVG_LOG_Y) {
+        y0 = floor(y0), y1 = ceil(y1);
+        if (y1 <= y0)
+            y1 = y0 + 1;
+        ystep = ceil((y1 - y0) / 10); /* at most ~10 labelled decades */
+        y0 = floor(y0 / ystep) * ystep, y1 = ceil(y1 / ystep) * ystep;
+    } else {
+        if (y1 - y0 < 1e-300)
+            y0 -= 1, y1 += 1;
+        ystep = nice_step(y1 - y0, 6);
+        y0 = floor(y0 / ystep) * ystep, y1 = ceil(y1 / ystep) * ystep;
+    }
+    double xstep = nice_step(x1 - x0, 8);
+    double pw = W - LEFT - RIGHT, ph = H - TOP - BOTTOM;
+#define PX(x) (LEFT + ((x) - x0) / (x1 - x0) * pw)
+#define PY(v) (TOP + (1 - ((v) - y0) / (y1 - y0)) * ph)
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+               "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n",
+            W, H, W, H);
+    fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+    if (p->title) {
+        fprintf(f, "<text x=\"%.1f\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">",
+                LEFT + pw / 2);
+        xml_text(f, p->title);
+        fputs("</text>\n", f);
+    }
+    /* Grid and ticks. */
+    char buf[32];
+    for (double v = y0; v <= y1 + 1e-9 * ystep; v += ystep) {
+        double y = PY(v);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n",
+                LEFT, y, LEFT + pw, y);
+        fmt_tick(buf, sizeof buf, v, p->scale);
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+                LEFT - 6, y + 4, buf);
+    }
+    for (double v = ceil(x0 / xstep) * xstep; v <= x1 + 1e-9 * xstep; v += xstep) {
+        double x = PX(v);
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n",
+                x, TOP, x, TOP + ph);
+        fmt_tick(buf, sizeof buf, v, SVG_LINEAR_Y);
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x,
+                TOP + ph + 16, buf);
+    }
+    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+               "stroke=\"#444\"/>\n", LEFT, TOP, pw, ph);
+    if (p->xlabel) {
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", LEFT + pw / 2,
+                H - 14);
+        xml_text(f, p->xlabel);
+        fputs("</text>\n", f);
+    }
+    if (p->ylabel) {
+        fprintf(f, "<text transform=\"translate(18 %.1f) rotate(-90)\" "
+                   "text-anchor=\"middle\">", TOP + ph / 2);
+        xml_text(f, p->ylabel);
+        fputs("</text>\n", f);
+    }
+    /* The series: one polyline per run of drawable points. */
+    for (int i = 0; i < p->ns; i++) {
+        const series *s = &p->s[i];
+        const char *col = palette[i % NPALETTE];
+        int open = 0;
+        for (long j = 0; j <= s->n; j++) {
+            int ok = j < s->n && drawable(p, s->x[j], s->y[j]);
+            if (ok && !open) {
+                fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\" "
+                           "points=\"", col);
+                open = 1;
+            }
+            if (ok)
+                fprintf(f, "%.1f,%.1f ", PX(s->x[j]), PY(ymap(p, s->y[j])));
+            if (!ok && open) {
+                fputs("\"/>\n", f);
+                open = 0;
+            }
+        }
+    }
+    /* The legend, in the top-right corner of the plot. */
+    if (p->ns > 0) {
+        size_t longest = 0;
+        for (int i = 0; i < p->ns; i++)
+            if (strlen(p->s[i].label) > longest)
+                longest = strlen(p->s[i].label);
+        double lw = 40 + 7.0 * (double)longest, lh = 8 + 18.0 * p->ns;
+        double lx = LEFT + pw - lw - 8, ly = TOP + 8;
+        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                   "fill=\"white\" fill-opacity=\"0.85\" stroke=\"#999\"/>\n",
+                lx, ly, lw, lh);
+        for (int i = 0; i < p->ns; i++) {
+            double y = ly + 16 + 18.0 * i;
+            fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                       "stroke=\"%s\" stroke-width=\"2.5\"/>\n",
+                    lx + 6, y - 4, lx + 28, y - 4, palette[i % NPALETTE]);
+            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", lx + 34, y);
+            xml_text(f, p->s[i].label);
+            fputs("</text>\n", f);
+        }
+    }
+    fputs("</svg>\n", f);
+#undef PX
+#undef PY
+    return ferror(f) ? -1 : 0;
+}
+
+int svg_plot_write(const svg_plot *p, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    int rc = svg_plot_fprint(p, f);
+    int saved = errno;
+    if (fclose(f) != 0)
+        return -1;
+    errno = saved;
+    return rc;
+}

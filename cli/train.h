@@ -1,0 +1,60 @@
+/* train.h - what the two forms of `recur train` share: the options, the
+ * signal handling and the checkpoint helpers of cmd_train.c, and the
+ * windowed (many-to-one) trainer of train_windows.c. */
+#ifndef RECUR_CLI_TRAIN_H
+#define RECUR_CLI_TRAIN_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "recur.h"
+
+typedef struct {
+    const char *model;
+    int hidden, layers, embed, bidirectional;
+    double dropout;
+    int seq, batch;
+    long epochs, steps;
+    double time_limit;
+    const char *optim;
+    double lr, momentum, rho, weight_decay, beta1, beta2, eps, clip, lr_decay;
+    int lr_decay_after;
+    double val;
+    uint64_t seed;
+    int threads;
+    const char *save;
+    long checkpoint_every, eval_every, sample;
+    int resume, stateless, quiet;
+    const char *log;
+    int window;              /* > 0: many-to-one windows (train_windows) */
+    const char *init;        /* "pytorch" or "keras" */
+    const char *text_string; /* train on this string instead of a file */
+} train_opts;
+
+/* The signal that asked training to stop (SIGINT, SIGTERM), or 0. */
+extern volatile sig_atomic_t stop_signal;
+/* The first Ctrl-C sets stop_signal; a second one stops at once. */
+void catch_signals(void);
+
+int set_meta(recur_model *m, const char *key, const char *fmt, double v);
+/* The training settings, in the model file's metadata. */
+int record_settings(recur_model *m, const train_opts *o, const char *corpus,
+                    long ntrain, long nval);
+int file_exists(const char *path);
+/* 0, or one error line (EXIT_RUNTIME) if --save cannot be written there. */
+int check_save_dir(const char *path);
+/* The training text: --text-string if given, else the file corpus. */
+int load_training_text(const train_opts *o, const char *corpus, recur_text **out);
+/* The --init scheme applied to a freshly created model. */
+int apply_init(recur_model *m, const train_opts *o);
+
+/* 0, or one error line if the checkpoint save was trained with another
+ * window (0: a language model) than this run's. */
+int check_resume_window(const char *save, int window);
+
+/* `recur train --window W`: every window of W characters (stride 1) labelled
+ * with the character after it, a readout-LAST model, shuffled mini-batches,
+ * Keras-style epoch lines. Returns the exit status. */
+int train_windows(const train_opts *o, const char *corpus);
+
+#endif
