@@ -25,6 +25,12 @@ static int model_meta_printf(recur_model *m, const char *key, const char *fmt, .
     return model_set_meta(m, key, buf);
 }
 
+static const char *input_name(recur_input k)
+{
+    return k == RECUR_INPUT_ONEHOT ? "one-hot" : k == RECUR_INPUT_EMBEDDING ? "embedding"
+                                                                           : "dense";
+}
+
 int recur_trainer_save(const recur_trainer *tr, const char *path)
 {
     const recur_train_config *tc = &tr->tc;
@@ -127,10 +133,18 @@ int recur_trainer_resume(recur_trainer *tr, const char *path)
         a->layers != b->layers || a->bidirectional != b->bidirectional ||
         a->output_size != b->output_size || a->loss != b->loss ||
         a->readout != b->readout) {
-        rc = recur_fail(RECUR_E_MISMATCH, "%s: the checkpoint holds a %s %dx%d "
-                        "model, this run builds a %s %dx%d", path,
+        rc = recur_fail(RECUR_E_MISMATCH, "%s: the checkpoint holds a %s %dx%d%s "
+                        "model (%s input %d, %s readout, %d outputs), this run "
+                        "builds a %s %dx%d%s model (%s input %d, %s readout, %d "
+                        "outputs)", path,
                         recur_cell_name(a->cell), a->layers, a->hidden,
-                        recur_cell_name(b->cell), b->layers, b->hidden);
+                        a->bidirectional ? " bidirectional" : "",
+                        input_name(a->input), a->input_size,
+                        recur_readout_name(a->readout), a->output_size,
+                        recur_cell_name(b->cell), b->layers, b->hidden,
+                        b->bidirectional ? " bidirectional" : "",
+                        input_name(b->input), b->input_size,
+                        recur_readout_name(b->readout), b->output_size);
         goto done;
     }
     if (saved->nvocab != tr->m->nvocab ||
