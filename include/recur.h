@@ -364,6 +364,9 @@ int recur_series_value_column(const recur_series *s);        /* 1-based */
  * after the previous: "YYYY-MM" monthly 12, "YYYY-Qn" quarterly 4, an
  * integer (a year) 1; otherwise 0 (unknown). */
 int recur_series_period(const recur_series *s);
+/* Row i's position on the calendar when the period is known (months,
+ * quarters or years since year 0), else i itself; -1 if i is outside. */
+long recur_series_time_index(const recur_series *s, long i);
 /* The time label k >= 1 steps after the last row ("1961-01", "2009"; "+k"
  * when the labels follow no known calendar). */
 int recur_series_time_after(const recur_series *s, long k, char *buf, size_t size);

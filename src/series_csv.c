@@ -498,6 +498,16 @@ const char *recur_series_value_name(const recur_series *s) { return s ? s->value
 int recur_series_value_column(const recur_series *s) { return s ? s->value_column : 0; }
 int recur_series_period(const recur_series *s) { return s ? s->period : 0; }
 
+long recur_series_time_index(const recur_series *s, long i)
+{
+    long step;
+    if (!s || i < 0 || i >= s->n)
+        return -1;
+    if (s->period && time_kind(s->labels + s->label_at[i], &step))
+        return step;
+    return i;
+}
+
 int recur_series_time_after(const recur_series *s, long k, char *buf, size_t size)
 {
     if (!s || !buf || size == 0 || k < 1)

@@ -47,6 +47,8 @@ static void test_monthly(void)
     char buf[32];
     CHECK(recur_series_time_after(s, 10, buf, sizeof buf) == RECUR_OK);
     CHECK_MSG(strcmp(buf, "1950-01") == 0, "got %s", buf);
+    CHECK(recur_series_time_index(s, 1) == 1949 * 12 + 1);
+    CHECK(recur_series_time_index(s, 3) == -1);
     recur_series_free(s);
 }
 
