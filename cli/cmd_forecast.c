@@ -35,20 +35,45 @@ typedef struct {
     int window;        /* W past values per example */
     int season;        /* steps per season (1: none) */
     int season_input;  /* add sin/cos of the phase as inputs */
-    recur_scaler sc;   /* fitted on the training part */
+    int log;           /* model log(y) (y > 0) */
+    int diff;          /* the network sees and predicts z[t] - z[t-diff] of
+                          z = y or log y; 0: z itself */
+    recur_scaler sc;   /* fitted on the training part's transformed values */
 } encoding;
 
 static int enc_features(const encoding *e) { return e->season_input ? 3 : 1; }
 
+static double level(const encoding *e, double v) { return e->log ? log(v) : v; }
+
+/* The transformed value at position j (j >= diff), before scaling. */
+static double enc_value(const encoding *e, const double *y, long j)
+{
+    double z = level(e, y[j]);
+    return e->diff ? z - level(e, y[j - e->diff]) : z;
+}
+
+/* The forecast for position t in the series' units from the network's
+ * scaled output (y before t is known or forecast). */
+static double enc_invert(const encoding *e, const double *y, long t, double out)
+{
+    double z = recur_scaler_invert(&e->sc, out);
+    if (e->diff)
+        z += level(e, y[t - e->diff]);
+    if (e->log)
+        z = exp(z < 700 ? z : 700);
+    return z;
+}
+
 /* The inputs for predicting the value at position t (calendar index tix[t]
- * for the phase) from the W values before it: scaled y[t-W .. t-1]. */
+ * for the phase) from the W values before it: the scaled transformed values
+ * at t-W .. t-1 (which reach back to y[t-W-diff]). */
 static void enc_window(const encoding *e, const double *y, const long *tix, long t,
                        float *x)
 {
     int F = enc_features(e);
     for (int k = 0; k < e->window; k++) {
         long j = t - e->window + k;
-        x[k * F] = (float)recur_scaler_apply(&e->sc, y[j]);
+        x[k * F] = (float)recur_scaler_apply(&e->sc, enc_value(e, y, j));
         if (e->season_input) {
             double ph = 2 * PI * (double)(((tix[j] % e->season) + e->season) % e->season) /
                         e->season;
@@ -78,7 +103,7 @@ static int recursive(const recur_model *m, const encoding *e, double *buf, const
             free(x);
             return cli_lib_error(rc);
         }
-        buf[start + h] = recur_scaler_invert(&e->sc, yv);
+        buf[start + h] = enc_invert(e, buf, start + h, yv);
         out[h] = buf[start + h];
     }
     free(x);
@@ -150,11 +175,13 @@ static int meta_double(const recur_model *m, const char *path, const char *key,
 /* Read and check the forecasting settings of a saved model. */
 static int read_encoding(const recur_model *m, const char *path, encoding *e)
 {
-    long w, season, si;
+    long w, season, si, lg, diff;
     double off, scale;
     if (meta_long(m, path, "forecast.window", 1, MAX_WINDOW, &w) ||
         meta_long(m, path, "forecast.season", 1, 1000000, &season) ||
         meta_long(m, path, "forecast.season_input", 0, 1, &si) ||
+        meta_long(m, path, "forecast.log", 0, 1, &lg) ||
+        meta_long(m, path, "forecast.diff", 0, 1000000, &diff) ||
         meta_double(m, path, "forecast.scale_offset", &off) ||
         meta_double(m, path, "forecast.scale_factor", &scale))
         return EXIT_RUNTIME;
@@ -169,6 +196,8 @@ static int read_encoding(const recur_model *m, const char *path, encoding *e)
     e->window = (int)w;
     e->season = (int)season;
     e->season_input = (int)si;
+    e->log = (int)lg;
+    e->diff = (int)diff;
     e->sc.kind = (recur_scale_kind)k;
     e->sc.offset = off;
     e->sc.scale = scale;
@@ -235,9 +264,10 @@ static void metrics(const double *truth, const double *pred, long n, double *rms
 }
 
 /* The season when --season is not given: 12 for monthly data, 4 for
- * quarterly; otherwise (yearly or unknown) the lag in 2..n/3 with the
- * largest autocorrelation of the training part (11 for yearly sunspots),
- * or 1 (no season) if no lag correlates positively. */
+ * quarterly; otherwise (yearly or no calendar) the integer period P in
+ * 2..n/4 with the most power in the periodogram of the training part (its
+ * last 4096 points at most), |sum_t (y_t - mean) e^(-2 pi i t / P)|^2:
+ * 11 for yearly sunspots. 1 (no season) for a constant series. */
 static int infer_season(const recur_series *s, const double *y, long ntrain, int *how)
 {
     int p = recur_series_period(s);
@@ -246,29 +276,26 @@ static int infer_season(const recur_series *s, const double *y, long ntrain, int
         return p;
     }
     *how = 1;
-    double mean = 0, var = 0;
-    for (long i = 0; i < ntrain; i++)
-        mean += y[i];
-    mean /= (double)ntrain;
-    for (long i = 0; i < ntrain; i++)
-        var += (y[i] - mean) * (y[i] - mean);
+    long n = ntrain < 4096 ? ntrain : 4096;
+    const double *v = y + ntrain - n;
+    double mean = 0;
+    for (long i = 0; i < n; i++)
+        mean += v[i];
+    mean /= (double)n;
     int best = 1;
-    double best_r = 0;
-    /* local maxima only: lag 2 of a smooth series correlates more than its
-     * true cycle */
-    double prev = 1, cur = 0;
-    long maxlag = ntrain / 3 < 1000 ? ntrain / 3 : 1000;
-    for (long lag = 1; lag <= maxlag + 1 && var > 0; lag++) {
-        double c = 0;
-        for (long i = lag; i < ntrain; i++)
-            c += (y[i] - mean) * (y[i - lag] - mean);
-        double r = c / var;
-        if (lag >= 3 && cur > prev && cur >= r && cur > best_r) {
-            best_r = cur;
-            best = (int)(lag - 1);
+    double best_pow = 0;
+    for (long P = 2; P <= n / 4 && P <= 1000; P++) {
+        double re = 0, im = 0;
+        for (long t = 0; t < n; t++) {
+            double ang = 2 * PI * (double)(t % P) / (double)P;
+            re += (v[t] - mean) * cos(ang);
+            im -= (v[t] - mean) * sin(ang);
         }
-        prev = cur;
-        cur = r;
+        double pw = re * re + im * im;
+        if (pw > best_pow * (1 + 1e-12)) {
+            best_pow = pw;
+            best = (int)P;
+        }
     }
     return best;
 }
@@ -278,7 +305,8 @@ static int infer_season(const recur_series *s, const double *y, long ntrain, int
 typedef struct {
     const char *column, *cell, *scale, *init, *optim;
     double test, lr, clip, time_limit;
-    int window, season, season_input, hidden, layers, batch, threads, quiet, history;
+    int window, season, season_input, log, diff, hidden, layers, batch, threads, quiet,
+        history;
     long epochs;
     uint64_t seed;
     const char *csv, *svg, *save;
@@ -349,6 +377,8 @@ static int save_model(recur_model *m, const forecast_run *r, const train_opts *o
     if (!rc) rc = set_meta_num(m, "forecast.window", "%.0f", e->window);
     if (!rc) rc = set_meta_num(m, "forecast.season", "%.0f", e->season);
     if (!rc) rc = set_meta_num(m, "forecast.season_input", "%.0f", e->season_input);
+    if (!rc) rc = set_meta_num(m, "forecast.log", "%.0f", e->log);
+    if (!rc) rc = set_meta_num(m, "forecast.diff", "%.0f", e->diff);
     if (!rc) rc = recur_model_set_meta(m, "forecast.scale", recur_scale_name(e->sc.kind));
     if (!rc) rc = set_meta_num(m, "forecast.scale_offset", "%.17g", e->sc.offset);
     if (!rc) rc = set_meta_num(m, "forecast.scale_factor", "%.17g", e->sc.scale);
@@ -372,13 +402,13 @@ static int make_examples(const forecast_run *r, long *offsets, float *x, float *
 {
     const encoding *e = &r->e;
     int F = enc_features(e);
-    long count = r->ntrain - e->window;
+    long first = e->window + e->diff, count = r->ntrain - first;
     for (long i = 0; i <= count; i++)
         offsets[i] = i * e->window;
     for (long i = 0; i < count; i++) {
-        long t = e->window + i;
+        long t = first + i;
         enc_window(e, r->y, r->tix, t, x + i * e->window * F);
-        targets[i] = (float)recur_scaler_apply(&e->sc, r->y[t]);
+        targets[i] = (float)recur_scaler_apply(&e->sc, enc_value(e, r->y, t));
     }
     return 0;
 }
@@ -467,12 +497,18 @@ static int run_train(const train_opts *o, const char *path)
         goto done;
     }
     long ntrain = n - ntest;
-    if (o->window >= ntrain) {
-        cli_error("--window %d is not shorter than the training part (%ld points): no "
+    if ((long)o->window + o->diff >= ntrain) {
+        cli_error("--window %d%s is not shorter than the training part (%ld points): no "
                   "training example fits (use a smaller --window or --test)", o->window,
-                  ntrain);
+                  o->diff ? " plus --diff" : "", ntrain);
         goto done;
     }
+    for (long i = 0; o->log && i < n; i++)
+        if (!(y[i] > 0)) {
+            cli_error("--log needs positive values; %s has %g at %s", path, y[i],
+                      recur_series_time(s, i));
+            goto done;
+        }
     int how = 0;
     int season = o->season ? o->season : infer_season(s, y, ntrain, &how);
     if (season > ntrain) {
@@ -488,8 +524,19 @@ static int run_train(const train_opts *o, const char *path)
     r.e.window = o->window;
     r.e.season = season;
     r.e.season_input = o->season_input;
-    if ((rc = recur_scaler_fit(&r.e.sc, (recur_scale_kind)recur_scale_parse(o->scale), y,
-                               ntrain))) {
+    r.e.log = o->log;
+    r.e.diff = o->diff;
+    double *tv = malloc((size_t)ntrain * sizeof *tv);
+    if (!tv) {
+        cli_error("out of memory");
+        goto done;
+    }
+    for (long j = o->diff; j < ntrain; j++)
+        tv[j - o->diff] = enc_value(&r.e, y, j);
+    rc = recur_scaler_fit(&r.e.sc, (recur_scale_kind)recur_scale_parse(o->scale), tv,
+                          ntrain - o->diff);
+    free(tv);
+    if (rc) {
         cli_lib_error(rc);
         goto done;
     }
@@ -500,7 +547,7 @@ static int run_train(const train_opts *o, const char *path)
     r.tix = tix;
 
     int F = enc_features(&r.e);
-    long count = ntrain - o->window;
+    long count = ntrain - o->window - o->diff;
     offsets = malloc((size_t)(count + 1) * sizeof *offsets);
     x = malloc((size_t)count * (size_t)o->window * (size_t)F * sizeof *x);
     targets = malloc((size_t)count * sizeof *targets);
@@ -539,6 +586,10 @@ static int run_train(const train_opts *o, const char *path)
     }
     int period = recur_series_period(s);
     if (!o->quiet) {
+        char what[96];
+        snprintf(what, sizeof what, "%s%s%s%s%s", F == 1 ? "" : "(", o->log ? "log " : "",
+                 o->diff ? "changes" : "values", o->diff ? " over the lag" : "",
+                 F == 1 ? "" : ", phase sin, phase cos)");
         char np[32];
         progress_fmt_count(recur_model_param_count(m), np, sizeof np);
         fprintf(stderr, "Series: %s, column '%s', %ld points (%s): %ld for training "
@@ -550,9 +601,9 @@ static int run_train(const train_opts *o, const char *path)
                 recur_series_time(s, ntrain), recur_series_time(s, n - 1));
         fprintf(stderr, "Model: %d-layer %s of %d units over windows of %d %s, %s scaling "
                 "fitted on the training part, Dense(1) on the last state; %s parameters; "
-                "season %d (%s).\n", o->layers, o->cell, o->hidden, o->window,
-                F == 1 ? "values" : "(value, phase sin, phase cos)", o->scale, np, season,
-                o->season ? "given" : how == 0 ? "the calendar" : "autocorrelation");
+                "season %d (%s).\n", o->layers, o->cell, o->hidden, o->window, what,
+                o->scale, np, season,
+                o->season ? "given" : how == 0 ? "the calendar" : "periodogram");
     }
     if (train_model(m, &r, o, &ds)) {
         free(xt);
@@ -588,7 +639,7 @@ static int run_train(const train_opts *o, const char *path)
     }
     for (long h = 0; h < ntest; h++) {
         long t = ntrain + h;
-        r.one_step[h] = recur_scaler_invert(&r.e.sc, pred[h]);
+        r.one_step[h] = enc_invert(&r.e, y, t, pred[h]);
         r.last1[h] = y[t - 1];
         r.snaive1[h] = y[t - season];
         r.lastH[h] = y[ntrain - 1];
@@ -683,10 +734,17 @@ static int run_predict(const predict_opts *o, const char *model_path, const char
         goto done;
     }
     long n = recur_series_length(s), H = o->horizon;
-    if (n < e.window) {
-        cli_error("%s: %ld points, fewer than the model's window of %d", path, n, e.window);
+    if (n < (long)e.window + e.diff) {
+        cli_error("%s: %ld points, fewer than the model's window of %d%s", path, n,
+                  e.window, e.diff ? " plus its difference lag" : "");
         goto done;
     }
+    for (long i = 0; e.log && i < n; i++)
+        if (!(recur_series_values(s)[i] > 0)) {
+            cli_error("%s: the model works on logarithms, but the series has %g at %s",
+                      path, recur_series_values(s)[i], recur_series_time(s, i));
+            goto done;
+        }
     buf = malloc((size_t)(n + H) * sizeof *buf);
     fc = malloc((size_t)H * sizeof *fc);
     tix = time_indices(s, n + H);
@@ -778,10 +836,15 @@ static int forecast_train(int argc, char **argv)
             "past values the network sees for each forecast", 1, 1, 0, 1, MAX_WINDOW, 0),
         NUM("season", NULL, OPT_INT, &o.season, "S", NULL,
             "steps per season for the seasonal-naive baseline (default: 12 for monthly, "
-            "4 for quarterly data, else the lag of the largest autocorrelation of the "
-            "training part)", 1, 1, 0, 1, 1000000, 0),
+            "4 for quarterly data, else the strongest integer period in the periodogram "
+            "of the training part)", 1, 1, 0, 1, 1000000, 0),
         FLAG("season-input", &o.season_input,
              "also feed the sine and cosine of each step's phase in the season"),
+        FLAG("log", &o.log, "model the logarithm of the values (all must be > 0)"),
+        NUM("diff", NULL, OPT_INT, &o.diff, "LAG", "0",
+            "model the change over LAG steps (1: first differences, 12: the change from "
+            "a year before for monthly data); 0: the values themselves",
+            1, 0, 0, 1, 1000000, 0),
         STR("scale", NULL, &o.scale, "KIND", "minmax",
             "scaling fitted on the training part: minmax, zscore, none"),
         STR("cell", "model", &o.cell, "TYPE", "lstm",
