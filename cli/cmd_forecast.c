@@ -353,7 +353,7 @@ static int write_plot(const forecast_run *r, const char *path, long history,
         xs[i - h0] = plot_x(r->s, r->tix[i]);
     const double *xt = xs + (r->ntrain - h0);
     svg_series ss[5] = {
-        {"history (training part)", "#7f7f7f", xs, r->y + h0, nh - 1, 0},
+        {"history (training part)", "#7f7f7f", xs, r->y + h0, nh, 0},
         {"truth (test part)", "#000000", xt, r->y + r->ntrain, r->ntest, 0},
         {"RNN one step ahead", "#1f77b4", xt, r->one_step, r->ntest, 0},
         {"RNN recursive", "#d62728", xt, r->rec, r->ntest, 0},

@@ -86,7 +86,7 @@ int svg_write(FILE *f, const svg_plot *p, const svg_series *s, int ns)
     axis_range(x0, x1, 8, &xa, &xb, &xs);
     axis_range(y0, y1, 6, &ya, &yb, &ys);
     /* The plot area, with room for the ticks, titles and the legend. */
-    int left = 70, right = 20, top = p && p->title && *p->title ? 40 : 20;
+    int left = 70, right = 30, top = p && p->title && *p->title ? 40 : 20;
     int bottom = p && p->xlabel && *p->xlabel ? 60 : 40;
     double pw = W - left - right, ph = H - top - bottom;
 #define PX(v) (left + ((v) - xa) / (xb - xa) * pw)

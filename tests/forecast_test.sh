@@ -109,6 +109,11 @@ expect_ok "train with --log --diff 1 --season-input --scale zscore" forecast tra
 expect_ok "predict with a transformed model" forecast predict m2.safetensors sine.csv --horizon 3 --csv p.csv
 check "predict --csv writes the file" '[ "$(wc -l <p.csv)" -eq 4 ]'
 
+expect_ok "--time-limit stops a long run" forecast train sine.csv --window 8 --hidden 8 \
+    --epochs 1000000 --time-limit 0.5 --test 24
+check "--time-limit: says so and still reports" \
+    'grep -q "Stopped at the time limit" err && grep -q "^last value" out'
+
 # ---- bad inputs: one line, non-zero exit, no crash --------------------------
 : >empty.csv
 expect_fail "empty CSV" 'empty.csv: the file is empty' forecast train empty.csv "${FAST[@]}"
