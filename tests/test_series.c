@@ -1,5 +1,6 @@
 /* test_series.c - the CSV time-series loader (good files, every malformed
  * case with its line number) and scaling fitted on the training part. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +223,47 @@ static void test_scaling_fitted_on_train(void)
     CHECK(strcmp(recur_scale_name(RECUR_SCALE_MINMAX), "minmax") == 0);
 }
 
+/* Mutated copies of a good file: each parse succeeds with finite values or
+ * fails with a one-line message; never a crash (this runs under ASan too). */
+static void test_mutations(void)
+{
+    const char *good = "\"month\",value,other\r\n1949-01,112,3\r\n1949-02,118,4\r\n"
+                       "1949-03,\"132\",5\r\n";
+    size_t n = strlen(good);
+    char buf[128];
+    uint64_t x = 88172645463325252ull;
+    int oks = 0, fails = 0;
+    for (int it = 0; it < 20000; it++) {
+        memcpy(buf, good, n);
+        size_t len = n;
+        int edits = 1 + it % 4;
+        for (int e = 0; e < edits && len > 1; e++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            size_t at = (size_t)(x % len);
+            static const char pool[] = ",\"\r\n0-.eE+9aN \t\x01";
+            switch ((x >> 32) % 3) {
+            case 0: buf[at] = pool[(x >> 40) % (sizeof pool - 1)]; break;
+            case 1: memmove(buf + at, buf + at + 1, len - at - 1), len--; break;
+            default: len = at + 1; break;
+            }
+        }
+        recur_series *s = NULL;
+        int rc = recur_series_from_memory(buf, len, it % 5 == 0 ? "value" : NULL, &s);
+        if (rc == RECUR_OK) {
+            oks++;
+            CHECK(s && recur_series_length(s) >= RECUR_MIN_SERIES_ROWS);
+            for (long i = 0; s && i < recur_series_length(s); i++)
+                CHECK(isfinite(recur_series_values(s)[i]));
+        } else {
+            fails++;
+            CHECK(s == NULL);
+            CHECK(recur_last_error()[0] != 0 && !strchr(recur_last_error(), '\n'));
+        }
+        recur_series_free(s);
+    }
+    CHECK_MSG(oks > 100 && fails > 100, "%d parsed, %d refused", oks, fails);
+}
+
 TEST_MAIN("test_series", TL_CASE(test_monthly), TL_CASE(test_quoted_yearly_crlf),
           TL_CASE(test_columns), TL_CASE(test_malformed), TL_CASE(test_file),
-          TL_CASE(test_scaling_fitted_on_train))
+          TL_CASE(test_scaling_fitted_on_train), TL_CASE(test_mutations))
