@@ -25,7 +25,7 @@ echo "load before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores" >&2
 AIR=(--test 24 --window 12 --log --diff 1 --epochs 200)
 NOTTEM=(--test 24 --window 24 --season-input --epochs 200)
 SUN_Y=(--test 40 --window 12 --scale zscore --epochs 200)
-SUN_M=(--test 240 --window 48 --scale zscore --epochs 30)
+SUN_M=(--test 240 --window 132 --scale zscore --epochs 30)
 
 # series NAME FILE OPTIONS...: train once per seed; keep the outputs of the first.
 series() {
