@@ -436,16 +436,19 @@ static int train_model(recur_model *m, const forecast_run *r, const train_opts *
         fprintf(stderr, "Training: %s lr %g, batches of %d windows, %ld steps per epoch, "
                 "%ld epochs.\n", o->optim, o->lr, tc.batch < ds->count ? tc.batch :
                 (int)ds->count, spe, o->epochs);
-    for (long ep = 0; ep < o->epochs; ep++) {
-        if (o->time_limit > 0 && progress_now() - t0 >= o->time_limit) {
-            if (!o->quiet)
-                fprintf(stderr, "Stopped at the time limit (%gs) after epoch %ld.\n",
-                        o->time_limit, ep);
-            break;
-        }
+    int timed_out = 0;
+    for (long ep = 0; ep < o->epochs && !timed_out; ep++) {
         double sum = 0;
         long tok = 0;
         for (long k = 0; k < spe; k++) {
+            if (o->time_limit > 0 && progress_now() - t0 >= o->time_limit) {
+                if (!o->quiet)
+                    fprintf(stderr, "Stopped at the time limit (%gs) in epoch %ld, after "
+                            "%ld steps.\n", o->time_limit, ep + 1,
+                            recur_trainer_step_count(tr));
+                timed_out = 1;
+                break;
+            }
             recur_batch_stats st;
             if ((rc = recur_trainer_step(tr, &st))) {
                 recur_trainer_free(tr);
@@ -454,7 +457,7 @@ static int train_model(recur_model *m, const forecast_run *r, const train_opts *
             sum += st.loss * (double)st.tokens;
             tok += st.tokens;
         }
-        if (!o->quiet && ((ep + 1) % every == 0 || ep + 1 == o->epochs)) {
+        if (!o->quiet && !timed_out && ((ep + 1) % every == 0 || ep + 1 == o->epochs)) {
             char el[32];
             progress_fmt_time(progress_now() - t0, el, sizeof el);
             fprintf(stderr, "epoch %ld/%ld - loss: %.6f (scaled MSE) - %s\n", ep + 1,
