@@ -92,13 +92,15 @@ static int recursive(const recur_model *m, const encoding *e, double *buf, const
                      long start, long horizon, double *out)
 {
     int F = enc_features(e);
-    float *x = malloc((size_t)e->window * (size_t)F * sizeof *x);
+    int seq = recur_model_config(m)->readout == RECUR_READOUT_SEQUENCE;
+    float *x = malloc((size_t)e->window * (size_t)(F + 1) * sizeof *x);
     if (!x)
         return cli_error("out of memory");
+    float *yo = x + (size_t)e->window * (size_t)F; /* [W] outputs (sequence) or [1] */
     for (long h = 0; h < horizon; h++) {
         enc_window(e, buf, tix, start + h, x);
-        float yv;
-        int rc = recur_forward(m, e->window, 1, NULL, x, &yv);
+        int rc = recur_forward(m, e->window, 1, NULL, x, yo);
+        float yv = seq ? yo[e->window - 1] : yo[0];
         if (rc) {
             free(x);
             return cli_lib_error(rc);
@@ -202,10 +204,10 @@ static int read_encoding(const recur_model *m, const char *path, encoding *e)
     e->sc.offset = off;
     e->sc.scale = scale;
     if (c->input != RECUR_INPUT_DENSE || c->input_size != enc_features(e) ||
-        c->output_size != 1 || c->readout != RECUR_READOUT_LAST || c->bidirectional)
+        c->output_size != 1 || c->readout == RECUR_READOUT_MEAN || c->bidirectional)
         return cli_error("%s: the network does not match its forecasting settings (it "
-                         "needs dense input of %d, readout last and one output)", path,
-                         enc_features(e));
+                         "needs dense input of %d, readout last or sequence and one "
+                         "output)", path, enc_features(e));
     return 0;
 }
 
@@ -305,8 +307,8 @@ static int infer_season(const recur_series *s, const double *y, long ntrain, int
 typedef struct {
     const char *column, *cell, *scale, *init, *optim;
     double test, lr, clip, time_limit;
-    int window, season, season_input, log, diff, hidden, layers, batch, threads, quiet,
-        history;
+    int window, season, season_input, log, diff, many, hidden, layers, batch, threads,
+        quiet, history;
     long epochs;
     uint64_t seed;
     const char *csv, *svg, *save;
@@ -396,9 +398,11 @@ static int save_model(recur_model *m, const forecast_run *r, const train_opts *o
     return rc ? cli_lib_error(rc) : 0;
 }
 
-/* Build the training examples: for each target t in W .. ntrain-1, the
- * window before it. */
-static int make_examples(const forecast_run *r, long *offsets, float *x, float *targets)
+/* Build the training examples: for each target t in W+diff .. ntrain-1,
+ * the window before it, and the value at t as the target (many to one) or
+ * the value after each step of the window (many to many). */
+static int make_examples(const forecast_run *r, int many, long *offsets, float *x,
+                         float *targets)
 {
     const encoding *e = &r->e;
     int F = enc_features(e);
@@ -408,7 +412,14 @@ static int make_examples(const forecast_run *r, long *offsets, float *x, float *
     for (long i = 0; i < count; i++) {
         long t = first + i;
         enc_window(e, r->y, r->tix, t, x + i * e->window * F);
-        targets[i] = (float)recur_scaler_apply(&e->sc, enc_value(e, r->y, t));
+        if (!many) {
+            targets[i] = (float)recur_scaler_apply(&e->sc, enc_value(e, r->y, t));
+            continue;
+        }
+        /* many to many: at every step of the window, the next value */
+        for (int k = 0; k < e->window; k++)
+            targets[i * e->window + k] = (float)recur_scaler_apply(
+                &e->sc, enc_value(e, r->y, t - e->window + k + 1));
     }
     return 0;
 }
@@ -553,11 +564,11 @@ static int run_train(const train_opts *o, const char *path)
     long count = ntrain - o->window - o->diff;
     offsets = malloc((size_t)(count + 1) * sizeof *offsets);
     x = malloc((size_t)count * (size_t)o->window * (size_t)F * sizeof *x);
-    targets = malloc((size_t)count * sizeof *targets);
+    long per = o->many ? o->window : 1; /* targets (and outputs) per example */
+    targets = malloc((size_t)count * (size_t)per * sizeof *targets);
     fc = calloc((size_t)ntest * 6, sizeof *fc);
     buf = malloc((size_t)n * sizeof *buf);
-    long nt = ntest > count ? ntest : count;
-    out = malloc((size_t)nt * sizeof *out);
+    out = calloc((size_t)ntest * (size_t)per, sizeof *out);
     float *xt = malloc((size_t)ntest * (size_t)o->window * (size_t)F * sizeof *xt);
     long *toff = malloc((size_t)(ntest + 1) * sizeof *toff);
     if (!offsets || !x || !targets || !fc || !buf || !out || !xt || !toff) {
@@ -566,7 +577,7 @@ static int run_train(const train_opts *o, const char *path)
         cli_error("out of memory for %ld windows of %d", count, o->window);
         goto done;
     }
-    make_examples(&r, offsets, x, targets);
+    make_examples(&r, o->many, offsets, x, targets);
     recur_dataset ds = {.count = count, .offsets = offsets, .x = x, .targets = targets};
 
     recur_config cfg;
@@ -578,7 +589,7 @@ static int run_train(const train_opts *o, const char *path)
     cfg.layers = o->layers;
     cfg.output_size = 1;
     cfg.loss = RECUR_LOSS_MSE;
-    cfg.readout = RECUR_READOUT_LAST;
+    cfg.readout = o->many ? RECUR_READOUT_SEQUENCE : RECUR_READOUT_LAST;
     if ((rc = recur_config_check(&cfg)) || (rc = recur_model_create(&cfg, o->seed, &m)) ||
         (strcmp(o->init, "keras") == 0 &&
          (rc = recur_model_init(m, RECUR_INIT_KERAS, o->seed)))) {
@@ -603,9 +614,10 @@ static int run_train(const train_opts *o, const char *path)
                 ntrain, recur_series_time(s, 0), recur_series_time(s, ntrain - 1), ntest,
                 recur_series_time(s, ntrain), recur_series_time(s, n - 1));
         fprintf(stderr, "Model: %d-layer %s of %d units over windows of %d %s, %s scaling "
-                "fitted on the training part, Dense(1) on the last state; %s parameters; "
+                "fitted on the training part, Dense(1) on %s; %s parameters; "
                 "season %d (%s).\n", o->layers, o->cell, o->hidden, o->window, what,
-                o->scale, np, season,
+                o->scale, o->many ? "every state (many to many)" : "the last state", np,
+                season,
                 o->season ? "given" : how == 0 ? "the calendar" : "periodogram");
     }
     if (train_model(m, &r, o, &ds)) {
@@ -620,9 +632,8 @@ static int run_train(const train_opts *o, const char *path)
     for (long h = 0; h < ntest; h++)
         enc_window(&r.e, y, tix, ntrain + h, xt + h * o->window * F);
     recur_dataset dt = {.count = ntest, .offsets = toff, .x = xt, .targets = out};
-    for (long h = 0; h < ntest; h++)
-        out[h] = 0; /* scored by nothing: predict only reads the inputs */
-    float *pred = malloc((size_t)ntest * sizeof *pred);
+    /* out: zero targets, scored by nothing (predict only reads the inputs) */
+    float *pred = malloc((size_t)ntest * (size_t)per * sizeof *pred);
     rc = pred ? recur_predict_dataset(m, &dt, 64, 0, pred) : RECUR_E_NOMEM;
     free(xt);
     free(toff);
@@ -642,7 +653,7 @@ static int run_train(const train_opts *o, const char *path)
     }
     for (long h = 0; h < ntest; h++) {
         long t = ntrain + h;
-        r.one_step[h] = enc_invert(&r.e, y, t, pred[h]);
+        r.one_step[h] = enc_invert(&r.e, y, t, pred[h * per + per - 1]);
         r.last1[h] = y[t - 1];
         r.snaive1[h] = y[t - season];
         r.lastH[h] = y[ntrain - 1];
@@ -848,6 +859,9 @@ static int forecast_train(int argc, char **argv)
             "model the change over LAG steps (1: first differences, 12: the change from "
             "a year before for monthly data); 0: the values themselves",
             1, 0, 0, 1, 1000000, 0),
+        FLAG("many-to-many", &o.many,
+             "train on the next value after every step of each window (readout "
+             "sequence) instead of only after its last step"),
         STR("scale", NULL, &o.scale, "KIND", "minmax",
             "scaling fitted on the training part: minmax, zscore, none"),
         STR("cell", "model", &o.cell, "TYPE", "lstm",

@@ -104,6 +104,13 @@ check "predict: the forecasts follow the sine" \
 check "predict: the plot was written" 'grep -q "</svg>" p.svg'
 expect_ok "the model records its window and scaling" info m.safetensors
 check "info shows forecast settings" 'grep -q "forecast.window = \"8\"" out && grep -q "forecast.scale = \"minmax\"" out'
+expect_ok "train many to many" forecast train sine.csv "${FAST[@]}" --many-to-many \
+    --save mm.safetensors
+mm=$(awk '$1 == "rnn" { print $4 }' out)
+check "many to many: one-step RMSE beats the last value" \
+    'awk -v a="$mm" -v b="$last" "BEGIN { exit !(a + 0 < 0.5 * b) }"' "rnn $mm, last $last"
+expect_ok "predict with a many-to-many model" forecast predict mm.safetensors sine.csv --horizon 4
+check "many to many: 4 forecasts" '[ "$(tail -n +2 out | wc -l)" -eq 4 ]'
 expect_ok "train with --log --diff 1 --season-input --scale zscore" forecast train sine.csv \
     "${FAST[@]}" --epochs 3 --log --diff 1 --season-input --scale zscore --cell gru --save m2.safetensors
 expect_ok "predict with a transformed model" forecast predict m2.safetensors sine.csv --horizon 3 --csv p.csv

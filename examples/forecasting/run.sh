@@ -6,7 +6,8 @@
 #   results.md          the table of RMSE/MAE (mean and range over seeds)
 #   NAME.svg, NAME.csv  plot and forecasts of the first seed
 #   airpassengers-future.svg/.csv  24 months beyond the data (predict)
-# Models and per-seed tables go to $WORK (default: a temporary directory).
+# Models and per-seed tables go to $WORK (default: a temporary directory,
+# removed at the end).
 #   examples/forecasting/run.sh            (SEEDS="1 2 3" to change seeds)
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -15,7 +16,10 @@ BIN=${RECUR:-$ROOT/build/recur}
 DATA=$ROOT/data/timeseries
 SEEDS=${SEEDS:-1 2 3 4 5}
 [ -x "$BIN" ] || make -C "$ROOT" -j2 cli >/dev/null
-WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/recur_forecasting.XXXXXX")}
+if [ -z "${WORK:-}" ]; then
+    WORK=$(mktemp -d "${TMPDIR:-/tmp}/recur_forecasting.XXXXXX")
+    trap 'rm -rf "$WORK"' EXIT
+fi
 mkdir -p "$WORK"
 export OPENBLAS_NUM_THREADS=1
 t0=$(date +%s)
@@ -78,4 +82,4 @@ nice -n 19 "$BIN" forecast predict "$WORK/airpassengers.safetensors" "$DATA/airp
     done
 } >"$HERE/results.md"
 cat "$HERE/results.md"
-echo "total $(( $(date +%s) - t0 ))s; load after: $(cut -d' ' -f1-3 /proc/loadavg); work files in $WORK" >&2
+echo "total $(( $(date +%s) - t0 ))s; load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
