@@ -75,6 +75,9 @@ $(BUILD)/tests/test_%: tests/test_%.c tests/testlib.h $(BUILD)/librecur.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/librecur.a $(LDSAN) $(LDLIBS_ALL)
 
+# test_svg includes the CLI's plot writer itself.
+$(BUILD)/tests/test_svg: cli/svg.c cli/svg.h
+
 $(BUILD)/tests/f64_%: tests/f64_%.c tests/testlib.h $(BUILD)/librecur_f64.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -DRECUR_REAL_DOUBLE -o $@ $< $(BUILD)/librecur_f64.a $(LDSAN) $(LDLIBS_ALL)

@@ -12,6 +12,7 @@ int cmd_sample(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_grad_report(int argc, char **argv);
+int cmd_forecast(int argc, char **argv);
 
 /* "recur: <message>" on stderr, one line; returns EXIT_RUNTIME. */
 #if defined(__GNUC__)

@@ -19,6 +19,7 @@ static const command commands[] = {
     {"eval", cmd_eval, "score a text with a model: loss, bits per character, perplexity"},
     {"info", cmd_info, "show a model's layers, parameters, tensors and settings"},
     {"grad-report", cmd_grad_report, "how far back in time a model's gradient reaches (BPTT)"},
+    {"forecast", cmd_forecast, "forecast a time series (CSV) with an RNN: train, predict"},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof *commands)
 
@@ -66,7 +67,8 @@ static void usage(FILE *f)
             "  recur train --hidden 256 --epochs 10 --save austen.safetensors\n"
             "  recur sample austen.safetensors --prime 'It is a truth' --length 300\n"
             "  recur eval austen.safetensors some.txt\n"
-            "  recur info austen.safetensors\n",
+            "  recur info austen.safetensors\n"
+            "  recur forecast train data/timeseries/airpassengers_monthly.csv --test 24\n",
             "help");
 }
 

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define W 760.0
 #define H 460.0
@@ -19,6 +20,8 @@ typedef struct {
     char *label;
     double *x, *y;
     long n;
+    char color[32]; /* "" = the palette's */
+    int dashed;
 } series;
 
 struct svg_plot {
@@ -78,6 +81,12 @@ void svg_plot_free(svg_plot *p)
 int svg_plot_add(svg_plot *p, const char *label, const double *x, const double *y,
                  long n)
 {
+    return svg_plot_add_styled(p, label, x, y, n, NULL, 0);
+}
+
+int svg_plot_add_styled(svg_plot *p, const char *label, const double *x,
+                        const double *y, long n, const char *color, int dashed)
+{
     if (p->ns == MAX_SERIES || n < 0)
         return -1;
     series *s = &p->s[p->ns];
@@ -95,6 +104,12 @@ int svg_plot_add(svg_plot *p, const char *label, const double *x, const double *
     memcpy(s->x, x, (size_t)n * sizeof(double));
     memcpy(s->y, y, (size_t)n * sizeof(double));
     s->n = n;
+    s->dashed = dashed;
+    /* Only plain colour names and #hex go into the attribute. */
+    if (color && strlen(color) < sizeof s->color &&
+        strspn(color, "#0123456789abcdefABCDEFghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ") ==
+            strlen(color))
+        strcpy(s->color, color);
     p->ns++;
     return 0;
 }
@@ -222,13 +237,14 @@ int svg_plot_fprint(const svg_plot *p, FILE *f)
     /* The series: one polyline per run of drawable points. */
     for (int i = 0; i < p->ns; i++) {
         const series *s = &p->s[i];
-        const char *col = palette[i % NPALETTE];
+        const char *col = s->color[0] ? s->color : palette[i % NPALETTE];
         int open = 0;
         for (long j = 0; j <= s->n; j++) {
             int ok = j < s->n && drawable(p, s->x[j], s->y[j]);
             if (ok && !open) {
-                fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\" "
-                           "points=\"", col);
+                fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\"%s "
+                           "points=\"", col,
+                        s->dashed ? " stroke-dasharray=\"6 4\"" : "");
                 open = 1;
             }
             if (ok)
@@ -253,8 +269,10 @@ int svg_plot_fprint(const svg_plot *p, FILE *f)
         for (int i = 0; i < p->ns; i++) {
             double y = ly + 16 + 18.0 * i;
             fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                       "stroke=\"%s\" stroke-width=\"2.5\"/>\n",
-                    lx + 6, y - 4, lx + 28, y - 4, palette[i % NPALETTE]);
+                       "stroke=\"%s\" stroke-width=\"2.5\"%s/>\n",
+                    lx + 6, y - 4, lx + 28, y - 4,
+                    p->s[i].color[0] ? p->s[i].color : palette[i % NPALETTE],
+                    p->s[i].dashed ? " stroke-dasharray=\"6 4\"" : "");
             fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", lx + 34, y);
             xml_text(f, p->s[i].label);
             fputs("</text>\n", f);
@@ -268,13 +286,25 @@ int svg_plot_fprint(const svg_plot *p, FILE *f)
 
 int svg_plot_write(const svg_plot *p, const char *path)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
+    size_t n = strlen(path) + 32;
+    char *tmp = malloc(n);
+    if (!tmp)
         return -1;
+    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        free(tmp);
+        return -1;
+    }
     int rc = svg_plot_fprint(p, f);
     int saved = errno;
-    if (fclose(f) != 0)
-        return -1;
+    if (fclose(f) != 0 && !rc)
+        rc = -1, saved = errno;
+    if (!rc && rename(tmp, path) != 0)
+        rc = -1, saved = errno;
+    if (rc)
+        remove(tmp);
+    free(tmp);
     errno = saved;
     return rc;
 }

@@ -8,7 +8,8 @@
  *   svg_plot_free(p);
  *
  * On a log axis, points with y <= 0 (or not finite) break the line. The
- * series are copied; labels and titles are escaped for XML. */
+ * series are copied; labels and titles are escaped for XML. Colours come
+ * from a palette unless given (svg_plot_add_styled). */
 #ifndef RECUR_CLI_SVG_H
 #define RECUR_CLI_SVG_H
 
@@ -24,7 +25,12 @@ svg_plot *svg_plot_new(const char *title, const char *xlabel, const char *ylabel
 /* Add a line of n points; 0, or -1 when out of memory. */
 int svg_plot_add(svg_plot *p, const char *label, const double *x, const double *y,
                  long n);
-/* Write the plot to an open stream, or to a file (0, or -1 with errno). */
+/* The same with a colour (any SVG colour, NULL: the palette's next) and a
+ * dashed line when dashed != 0. */
+int svg_plot_add_styled(svg_plot *p, const char *label, const double *x,
+                        const double *y, long n, const char *color, int dashed);
+/* Write the plot to an open stream, or to a file atomically (a temporary
+ * file renamed over path): 0, or -1 with errno. */
 int svg_plot_fprint(const svg_plot *p, FILE *f);
 int svg_plot_write(const svg_plot *p, const char *path);
 void svg_plot_free(svg_plot *p);

@@ -53,6 +53,7 @@ suite() {
     run "cli_test [$build]" bash tests/cli_test.sh "$build/recur"
     run "keras_test [$build]" bash tests/keras_test.sh "$build/recur"
     run "grad_report_test [$build]" bash tests/grad_report_test.sh "$build/recur"
+    run "forecast_test [$build]" bash tests/forecast_test.sh "$build/recur"
     # The installed library must link plain programs: not for sanitizer builds.
     [ "$build" = build ] && run "install_test [$build]" bash tests/install_test.sh "$build"
 }

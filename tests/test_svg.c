@@ -123,5 +123,21 @@ static void test_degenerate(void)
     svg_plot_free(p);
 }
 
+static void test_styles(void)
+{
+    svg_plot *p = svg_plot_new("styled", "t", "v", SVG_LINEAR_Y);
+    double x[3] = {1, 2, 3}, y[3] = {1, 4, 9};
+    CHECK(p && svg_plot_add_styled(p, "truth", x, y, 3, "#000000", 0) == 0);
+    CHECK(p && svg_plot_add_styled(p, "naive", x, y, 3, "#2ca02c", 1) == 0);
+    /* something that is not a colour never reaches the attribute */
+    CHECK(p && svg_plot_add_styled(p, "odd", x, y, 3, "red\" onload=\"x", 0) == 0);
+    char *s = p ? render(p) : NULL;
+    CHECK(s && count(s, "stroke=\"#000000\"") == 2);      /* line and legend */
+    CHECK(s && count(s, "stroke-dasharray") == 2);
+    CHECK(s && strstr(s, "onload") == NULL);
+    free(s);
+    svg_plot_free(p);
+}
+
 TEST_MAIN("test_svg", TL_CASE(test_log_plot), TL_CASE(test_linear_plot),
-          TL_CASE(test_degenerate))
+          TL_CASE(test_degenerate), TL_CASE(test_styles))
