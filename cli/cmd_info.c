@@ -122,10 +122,23 @@ static void print_layers(const char *path, const recur_model *m)
             row(layer, shape, 0);
         }
     }
-    snprintf(layer, sizeof layer, "dense (Dense, %s)",
-             c->loss == RECUR_LOSS_XENT ? "softmax" : "linear");
-    snprintf(shape, sizeof shape, "(None, None, %d)", c->output_size);
-    row(layer, shape, layer_params(m, -2));
+    int DH = c->hidden * (c->bidirectional ? 2 : 1);
+    if (c->readout != RECUR_READOUT_SEQUENCE) {
+        snprintf(layer, sizeof layer, "%s (readout: %s)",
+                 c->readout == RECUR_READOUT_LAST ? "last_state" : "mean_pool",
+                 c->readout == RECUR_READOUT_LAST ? "last valid step" : "mean of steps");
+        snprintf(shape, sizeof shape, "(None, %d)", DH);
+        row(layer, shape, 0);
+    }
+    if (c->output_size > 0) {
+        snprintf(layer, sizeof layer, "dense (Dense, %s)",
+                 c->loss == RECUR_LOSS_XENT ? "softmax" : "linear");
+        if (c->readout != RECUR_READOUT_SEQUENCE)
+            snprintf(shape, sizeof shape, "(None, %d)", c->output_size);
+        else
+            snprintf(shape, sizeof shape, "(None, None, %d)", c->output_size);
+        row(layer, shape, layer_params(m, -2));
+    }
     rule('=');
     long np = recur_model_param_count(m);
     char count[32], bytes[32];
@@ -139,8 +152,14 @@ static void print_layers(const char *path, const recur_model *m)
                recur_model_meta(m, "train.step")
                    ? " (a training checkpoint: it also holds the optimizer state)" : "");
     }
-    printf("Loss: %s%s\n", c->loss == RECUR_LOSS_XENT ? "softmax cross-entropy" :
-           "mean squared error", nvocab > 0 ? " over the next character" : "");
+    if (c->output_size == 0)
+        printf("No output layer: an encoder (its outputs are its states).\n");
+    else if (c->readout != RECUR_READOUT_SEQUENCE)
+        printf("Loss: %s, one per sequence (many to one)\n",
+               c->loss == RECUR_LOSS_XENT ? "softmax cross-entropy" : "mean squared error");
+    else
+        printf("Loss: %s%s\n", c->loss == RECUR_LOSS_XENT ? "softmax cross-entropy" :
+               "mean squared error", nvocab > 0 ? " over the next character" : "");
     rule('_');
     printf("Shapes are (time, batch, features); None = any length.\n");
 }

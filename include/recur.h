@@ -77,6 +77,15 @@ typedef enum {
     RECUR_INPUT_DENSE      /* real feature vectors of input_size */
 } recur_input;
 typedef enum { RECUR_LOSS_XENT, RECUR_LOSS_MSE } recur_loss;
+/* What the dense output layer reads (the network's "shape"):
+ *   SEQUENCE: every step's top-layer output: many to many (aligned), e.g. a
+ *             char language model or a tagger; outputs are [T][B][O];
+ *   LAST:     each sequence's last state (for a bidirectional model the
+ *             forward direction at its last valid step and the reverse
+ *             direction at step 0): many to one; outputs are [B][O];
+ *   MEAN:     the mean of the top-layer outputs over each sequence's valid
+ *             steps: many to one; outputs are [B][O]. */
+typedef enum { RECUR_READOUT_SEQUENCE, RECUR_READOUT_LAST, RECUR_READOUT_MEAN } recur_readout;
 
 typedef struct {
     recur_cell cell;
@@ -87,8 +96,11 @@ typedef struct {
     int layers;        /* stacked recurrent layers */
     int bidirectional; /* 0 or 1 */
     float dropout;     /* on each recurrent layer's output while training */
-    int output_size;   /* dense outputs per step (vocabulary for a char LM) */
+    int output_size;   /* dense outputs per step (vocabulary for a char LM);
+                          0: no dense layer, the outputs are the top layer's
+                          states (an encoder) */
     recur_loss loss;   /* softmax cross-entropy or mean squared error */
+    recur_readout readout; /* SEQUENCE (the default), LAST or MEAN */
 } recur_config;
 
 /* A one-layer LSTM of 128 units over a one-hot vocabulary of 1, XENT. */
@@ -98,12 +110,21 @@ int recur_config_check(const recur_config *c);
 /* "rnn_tanh", "rnn_relu", "lstm", "gru"; and back (-1 if unknown). */
 const char *recur_cell_name(recur_cell c);
 int recur_cell_parse(const char *name);
+/* "sequence", "last", "mean"; and back (-1 if unknown). */
+const char *recur_readout_name(recur_readout r);
+int recur_readout_parse(const char *name);
 
 /* ---- models ------------------------------------------------------------- */
 typedef struct recur_model recur_model;
 
 /* A new model with PyTorch's default initialisation drawn from seed. */
 int recur_model_create(const recur_config *cfg, uint64_t seed, recur_model **out);
+/* Re-initialise every parameter from seed: PYTORCH is PyTorch's default
+ * (what recur_model_create uses); KERAS is Keras's: Glorot-uniform input
+ * and dense kernels, orthogonal recurrent kernels, zero biases (LSTM forget
+ * bias 1), embeddings U(-0.05, 0.05). */
+typedef enum { RECUR_INIT_PYTORCH, RECUR_INIT_KERAS } recur_init;
+int recur_model_init(recur_model *m, recur_init scheme, uint64_t seed);
 /* Load a safetensors model (or checkpoint). Every header field, offset, shape
  * and dtype is validated before use; the file is untrusted input. */
 int recur_model_load(const char *path, recur_model **out);
@@ -167,7 +188,11 @@ int recur_step(recur_state *s, int32_t token, const float *x, float *y);
  * once (bidirectional models included). tokens is [T][B] for one-hot and
  * embedding models (x unused), x is [T][B][input_size] for dense-input
  * models (tokens unused); y receives [T][B][output_size] (logits for XENT
- * models). Allocates its buffers per call; for a stream, use recur_step. */
+ * models), or [B][output_size] for a LAST/MEAN readout; a model without a
+ * dense layer (output_size 0) gives its top layer's [T][B][D·hidden]
+ * states (or their [B][D·hidden] readout). Allocates its buffers per call;
+ * for a stream, use recur_step; for sequences of different lengths,
+ * recur_predict_dataset. */
 int recur_forward(const recur_model *m, int T, int B, const int32_t *tokens,
                   const float *x, float *y);
 
@@ -244,10 +269,53 @@ int recur_trainer_save(const recur_trainer *tr, const char *path);
 int recur_trainer_resume(recur_trainer *tr, const char *path);
 
 typedef struct {
-    double loss;       /* mean nats per token */
-    double accuracy;
-    long tokens;
+    double loss;       /* mean nats per token (XENT) or squared error (MSE) */
+    double accuracy;   /* XENT only */
+    long tokens;       /* what was scored: tokens, labels or values */
 } recur_eval_stats;
+
+/* ---- supervised data: classification, tagging, forecasting ---------------- */
+/* A set of variable-length examples. Example i covers the steps
+ * offsets[i] .. offsets[i+1]-1 (at least one) of the input arrays. In a
+ * batch, shorter examples are padded to the longest and masked: padding
+ * changes no output, loss or gradient (a bidirectional model's reverse
+ * direction starts at each example's own last step). What is scored depends
+ * on the model's readout and loss:
+ *   readout LAST/MEAN (many to one): labels[count] (XENT) or
+ *       targets[count][output_size] (MSE), one per example;
+ *   readout SEQUENCE (many to many): labels[steps] (XENT; a negative label
+ *       is not scored) or targets[steps][output_size] (MSE), one per step. */
+typedef struct {
+    long count;             /* examples */
+    const long *offsets;    /* [count + 1], offsets[0] = 0, increasing */
+    const int32_t *tokens;  /* [steps]: one-hot/embedding models */
+    const float *x;         /* [steps][input_size]: dense-input models */
+    const int32_t *labels;  /* XENT models */
+    const float *targets;   /* MSE models */
+} recur_dataset;
+
+/* RECUR_OK if ds fits m (sizes, token and label ranges, finite values). */
+int recur_dataset_check(const recur_model *m, const recur_dataset *ds);
+
+/* A trainer over shuffled mini-batches of a data set (stateless: each
+ * example starts from a zero state; full BPTT over it). tc->seq_len caps
+ * the steps used of each example (longer ones keep their first seq_len);
+ * tc->stateful is ignored. A batch's loss is the mean over what it scores.
+ * ds and its arrays must outlive the trainer. The other trainer functions
+ * (step, save, resume, ...) work as for text. */
+int recur_trainer_create_dataset(recur_model *m, const recur_train_config *tc,
+                                 const recur_dataset *ds, recur_trainer **out);
+
+/* Mean loss (nats for XENT, squared error per value for MSE) and accuracy
+ * (XENT) of m over ds in batches of B, without dropout. Examples longer
+ * than max_len steps keep their first max_len (0: no cap). */
+int recur_evaluate_dataset(const recur_model *m, const recur_dataset *ds, int B,
+                           int max_len, recur_eval_stats *out);
+/* Outputs of m for every example: [count][output_size] for LAST/MEAN
+ * readouts, [steps][output_size] for SEQUENCE (logits for XENT models). */
+int recur_predict_dataset(const recur_model *m, const recur_dataset *ds, int B,
+                          int max_len, float *out);
+
 
 /* Next-token loss over a token stream, read as B parallel streams of equal
  * length (n-1)/B, in windows of T with the state carried between windows,

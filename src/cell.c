@@ -159,3 +159,42 @@ void cell_backward(cell *c, cell_work *w, int T, int B, int reverse,
     if (dc0 && c->kind == CELL_LSTM)
         memcpy(dc0, w->dc, (size_t)BH * sizeof *dc0);
 }
+
+/* ---- padding and gradient recording (see cell.h) ------------------------ */
+
+int cell_pass_padding(cell_work *w, int t, int B, int b, int H, int GH,
+                      const real *dy)
+{
+    if (!cell_padded(w, t, b))
+        return 0;
+    real *dh = w->dh + (long)b * H, *keep = w->hg + (long)b * GH;
+    for (int j = 0; j < H; j++)
+        keep[j] = dh[j] += dy ? dy[j] : 0;
+    long row = ((long)t * B + b) * GH;
+    memset(w->dgi + row, 0, (size_t)GH * sizeof(real));
+    if (w->dgh != w->dgi)
+        memset(w->dgh + row, 0, (size_t)GH * sizeof(real));
+    return 1;
+}
+
+void cell_record_dh(cell_work *w, int t, int B, int b, int H, const real *dy)
+{
+    if (!w->dhsq)
+        return;
+    const real *dh = w->dh + (long)b * H;
+    double s = 0;
+    for (int j = 0; j < H; j++) {
+        double v = (double)dh[j] + (dy ? (double)dy[j] : 0);
+        s += v * v;
+    }
+    w->dhsq[(long)t * B + b] = (real)s;
+}
+
+void cell_restore_padding(cell_work *w, int t, int b0, int b1, int H, int GH)
+{
+    if (!w->len)
+        return;
+    for (int b = b0; b < b1; b++)
+        if (cell_padded(w, t, b))
+            memcpy(w->dh + (long)b * H, w->hg + (long)b * GH, (size_t)H * sizeof(real));
+}

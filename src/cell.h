@@ -22,6 +22,8 @@
 #ifndef RECUR_CELL_H
 #define RECUR_CELL_H
 
+#include <stdint.h>
+
 #include "real.h"
 
 enum cell_kind { CELL_RNN_TANH, CELL_RNN_RELU, CELL_LSTM, CELL_GRU };
@@ -48,7 +50,33 @@ typedef struct {
     real *dgh;  /* [T][B][GH] on the recurrent side (GRU; else = dgi) */
     real *dh;   /* [B][H] gradient carried to the previous step */
     real *dc;   /* [B][H] LSTM cell gradient carried back */
+    /* Set by the caller before a pass, not owned: */
+    const int32_t *len; /* [B] valid steps of each row, or NULL: all T. A
+                           row's steps t >= len[b] are padding: the state
+                           passes through them unchanged (h_t = h_{t-1}),
+                           so padding changes no output, loss or gradient,
+                           and a reverse direction starts at its row's
+                           last valid step, as PyTorch's packed sequences. */
+    real *dhsq;         /* [T][B] or NULL: backward records ‖∂L/∂h_t‖² */
 } cell_work;
+
+/* Is step t of row b padding? */
+static inline int cell_padded(const cell_work *w, int t, int b)
+{
+    return w->len && t >= w->len[b];
+}
+
+/* Backward over a padded step: h_t = h_{t-1}, so the gradient passes
+ * through unchanged: dh (and dc) keep their value plus dy, and the step's
+ * gate gradients are zero. Returns 1 if the step was padding. */
+int cell_pass_padding(cell_work *w, int t, int B, int b, int H, int GH,
+                      const real *dy);
+/* With w->dhsq set, record ‖dh + dy‖² of step t, row b (before it is used). */
+void cell_record_dh(cell_work *w, int t, int B, int b, int H, const real *dy);
+/* After the recurrent gradient GEMM of step t overwrote dh for rows
+ * [b0, b1): put back the carried gradient of padded rows (saved in w->hg by
+ * cell_pass_padding). */
+void cell_restore_padding(cell_work *w, int t, int b0, int b1, int H, int GH);
 
 /* Number of reals cell_work_bind needs for (kind, H, T, B). */
 long cell_work_size(int kind, int H, int T, int B);

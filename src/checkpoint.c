@@ -125,7 +125,8 @@ int recur_trainer_resume(recur_trainer *tr, const char *path)
     if (a->cell != b->cell || a->input != b->input || a->input_size != b->input_size ||
         a->embed_dim != b->embed_dim || a->hidden != b->hidden ||
         a->layers != b->layers || a->bidirectional != b->bidirectional ||
-        a->output_size != b->output_size || a->loss != b->loss) {
+        a->output_size != b->output_size || a->loss != b->loss ||
+        a->readout != b->readout) {
         rc = recur_fail(RECUR_E_MISMATCH, "%s: the checkpoint holds a %s %dx%d "
                         "model, this run builds a %s %dx%d", path,
                         recur_cell_name(a->cell), a->layers, a->hidden,

@@ -34,8 +34,14 @@ int recur_forward(const recur_model *m, int T, int B, const int32_t *tokens,
     }
     model_input in = {.tokens = dense ? NULL : tokens, .x = xr};
     model_forward(m, &w, T, B, in, NULL, NULL, NULL);
-    for (long i = 0; i < TB * c->output_size; i++)
-        y[i] = (float)w.logits[i];
+    /* Outputs per step, or per sequence for a pooled readout; without a
+     * dense layer, the top layer's states (or their readout) themselves. */
+    int pooled = c->readout != RECUR_READOUT_SEQUENCE;
+    long n = (pooled ? B : TB) *
+             (c->output_size ? c->output_size : (long)c->hidden * m->dirs);
+    const real *src = c->output_size ? w.logits : pooled ? w.pool : w.y[c->layers - 1];
+    for (long i = 0; i < n; i++)
+        y[i] = (float)src[i];
     free(xr);
     model_work_free(&w);
     return RECUR_OK;

@@ -4,6 +4,7 @@
  * Because r multiplies the recurrent part of n, the gate gradients on the
  * input side (dgi) and the recurrent side (dgh) differ in the n block. */
 #include <stddef.h>
+#include <string.h>
 
 #include "activation.h"
 #include "cell.h"
@@ -59,10 +60,15 @@ void gru_forward(const cell *c, cell_work *w, int T, int B, int reverse,
         real *h = w->hs + (t + !reverse) * BH;
         gemm(0, 1, b1 - b0, GH, H, 1, hp + (long)b0 * H, H, c->w_hh, H, 0,
              w->hg + (long)b0 * GH, GH);
-        for (int b = b0; b < b1; b++)
+        for (int b = b0; b < b1; b++) {
+            if (cell_padded(w, t, b)) {
+                memcpy(h + (long)b * H, hp + (long)b * H, (size_t)H * sizeof(real));
+                continue;
+            }
             gru_gates_forward(H, w->xg + ((long)t * B + b) * GH, w->hg + (long)b * GH,
                               bh, hp + (long)b * H, h + (long)b * H,
                               w->acts + ((long)t * B + b) * 4 * H);
+        }
     }
 }
 
@@ -74,13 +80,18 @@ void gru_backward(const cell *c, cell_work *w, int T, int B, int reverse,
     for (int s = 0; s < T; s++) {
         int t = reverse ? s : T - 1 - s;
         const real *hp = w->hs + (t + reverse) * BH;
-        for (int b = b0; b < b1; b++)
-            gru_gates_backward(H, w->acts + ((long)t * B + b) * 4 * H,
-                               dy ? dy + ((long)t * B + b) * ldy : NULL,
+        for (int b = b0; b < b1; b++) {
+            const real *dyr = dy ? dy + ((long)t * B + b) * ldy : NULL;
+            cell_record_dh(w, t, B, b, H, dyr);
+            if (cell_pass_padding(w, t, B, b, H, GH, dyr))
+                continue;
+            gru_gates_backward(H, w->acts + ((long)t * B + b) * 4 * H, dyr,
                                hp + (long)b * H, w->dh + (long)b * H,
                                w->dgi + ((long)t * B + b) * GH,
                                w->dgh + ((long)t * B + b) * GH);
+        }
         gemm(0, 0, b1 - b0, H, GH, 1, w->dgh + ((long)t * B + b0) * GH, GH, c->w_hh,
              H, 1, w->dh + (long)b0 * H, H);
+        cell_restore_padding(w, t, b0, b1, H, GH);
     }
 }

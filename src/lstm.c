@@ -2,6 +2,7 @@
  *   c_t = σ(f)⊙c_{t-1} + σ(i)⊙tanh(g),   h_t = σ(o)⊙tanh(c_t).
  * Forward keeps i, f, g, o (activated) and tanh(c_t) for the backward pass. */
 #include <stddef.h>
+#include <string.h>
 
 #include "activation.h"
 #include "cell.h"
@@ -64,10 +65,16 @@ void lstm_forward(const cell *c, cell_work *w, int T, int B, int reverse,
         real *cc = w->cs + (t + !reverse) * BH;
         gemm(0, 1, b1 - b0, GH, H, 1, hp + (long)b0 * H, H, c->w_hh, H, 0,
              w->hg + (long)b0 * GH, GH);
-        for (int b = b0; b < b1; b++)
+        for (int b = b0; b < b1; b++) {
+            if (cell_padded(w, t, b)) {
+                memcpy(h + (long)b * H, hp + (long)b * H, (size_t)H * sizeof(real));
+                memcpy(cc + (long)b * H, cp + (long)b * H, (size_t)H * sizeof(real));
+                continue;
+            }
             lstm_gates_forward(H, w->xg + ((long)t * B + b) * GH, w->hg + (long)b * GH,
                                bh, cp + (long)b * H, cc + (long)b * H, h + (long)b * H,
                                w->acts + ((long)t * B + b) * 5 * H);
+        }
     }
 }
 
@@ -79,12 +86,17 @@ void lstm_backward(const cell *c, cell_work *w, int T, int B, int reverse,
     for (int s = 0; s < T; s++) {
         int t = reverse ? s : T - 1 - s;
         const real *cp = w->cs + (t + reverse) * BH;
-        for (int b = b0; b < b1; b++)
-            lstm_gates_backward(H, w->acts + ((long)t * B + b) * 5 * H,
-                                dy ? dy + ((long)t * B + b) * ldy : NULL,
+        for (int b = b0; b < b1; b++) {
+            const real *dyr = dy ? dy + ((long)t * B + b) * ldy : NULL;
+            cell_record_dh(w, t, B, b, H, dyr);
+            if (cell_pass_padding(w, t, B, b, H, GH, dyr))
+                continue;
+            lstm_gates_backward(H, w->acts + ((long)t * B + b) * 5 * H, dyr,
                                 cp + (long)b * H, w->dh + (long)b * H,
                                 w->dc + (long)b * H, w->dgi + ((long)t * B + b) * GH);
+        }
         gemm(0, 0, b1 - b0, H, GH, 1, w->dgi + ((long)t * B + b0) * GH, GH, c->w_hh,
              H, 0, w->dh + (long)b0 * H, H);
+        cell_restore_padding(w, t, b0, b1, H, GH);
     }
 }

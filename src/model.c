@@ -49,9 +49,11 @@ int recur_config_check(const recur_config *c)
                           c->layers, MODEL_MAX_LAYERS);
     if (c->bidirectional != 0 && c->bidirectional != 1)
         return recur_fail(RECUR_E_INVALID, "bidirectional must be 0 or 1");
-    if (c->output_size < 1 || c->output_size > RECUR_MAX_WIDTH)
-        return recur_fail(RECUR_E_LIMIT, "output size %d is outside 1..%d",
+    if (c->output_size < 0 || c->output_size > RECUR_MAX_WIDTH)
+        return recur_fail(RECUR_E_LIMIT, "output size %d is outside 0..%d",
                           c->output_size, RECUR_MAX_WIDTH);
+    if (c->readout < RECUR_READOUT_SEQUENCE || c->readout > RECUR_READOUT_MEAN)
+        return recur_fail(RECUR_E_INVALID, "unknown readout %d", (int)c->readout);
     if (!(c->dropout >= 0 && c->dropout < 1))
         return recur_fail(RECUR_E_INVALID, "dropout %g is outside [0, 1)",
                           (double)c->dropout);
@@ -106,8 +108,10 @@ static long layout(recur_model *m)
             add_tensor(m, name, GH, 0, &off);
         }
     }
-    add_tensor(m, "fc.weight", c->output_size, (int64_t)H * m->dirs, &off);
-    add_tensor(m, "fc.bias", c->output_size, 0, &off);
+    if (c->output_size > 0) {
+        add_tensor(m, "fc.weight", c->output_size, (int64_t)H * m->dirs, &off);
+        add_tensor(m, "fc.bias", c->output_size, 0, &off);
+    }
     return off;
 }
 
@@ -137,8 +141,10 @@ static void bind(recur_model *m)
             ce->b_hh = m->tensors[k + 3].p, ce->gb_hh = m->tensors[k + 3].g;
             k += 4;
         }
-    m->fc_w = m->tensors[k].p, m->gfc_w = m->tensors[k].g;
-    m->fc_b = m->tensors[k + 1].p, m->gfc_b = m->tensors[k + 1].g;
+    if (c->output_size > 0) {
+        m->fc_w = m->tensors[k].p, m->gfc_w = m->tensors[k].g;
+        m->fc_b = m->tensors[k + 1].p, m->gfc_b = m->tensors[k + 1].g;
+    }
 }
 
 int model_plan(const recur_config *cfg, recur_model *m)
@@ -289,7 +295,7 @@ int model_work_alloc(const recur_model *m, int T, int B, model_work *w)
     long LDBH = (long)c->layers * m->dirs * B * c->hidden;
     int kind = cell_kind_of(c->cell);
     double total = (double)TB * (c->embed_dim + 2 * widest + 2 * c->output_size) +
-                   2.0 * LDBH +
+                   2.0 * LDBH + 2.0 * B * DH +
                    (double)c->layers * TB * DH * (c->dropout > 0 ? 2 : 1);
     for (int l = 0; l < c->layers; l++)
         total += (double)m->dirs * cell_work_size(kind, c->hidden, T, B);
@@ -311,6 +317,8 @@ int model_work_alloc(const recur_model *m, int T, int B, model_work *w)
     w->dlogits = p, p += TB * c->output_size;
     w->hn = p, p += LDBH;
     w->cn = p, p += LDBH;
+    w->pool = p, p += (long)B * DH;
+    w->dpool = p, p += (long)B * DH;
     for (int l = 0; l < c->layers; l++) {
         w->y[l] = p, p += TB * DH;
         if (c->dropout > 0)
@@ -352,6 +360,63 @@ static void input_projection(const cell *ce, cell_work *cw, long TB,
             cw->xg[r * GH + g] += ce->b_ih[g];
 }
 
+/* Valid steps of sequence b. */
+static int seq_len_of(const int32_t *len, int T, int b)
+{
+    return len ? len[b] : T;
+}
+
+/* The many-to-one readouts of the top layer's outputs y [T][B][D·H]:
+ * LAST takes the forward half at each sequence's last valid step and the
+ * reverse half at step 0 (where the reverse direction ends); MEAN averages
+ * over the valid steps. */
+static void readout_pool(recur_readout how, const real *y, const int32_t *len,
+                         int T, int B, int H, int D, real *pool)
+{
+    int DH = D * H;
+    for (int b = 0; b < B; b++) {
+        int n = seq_len_of(len, T, b);
+        real *p = pool + (long)b * DH;
+        if (how == RECUR_READOUT_LAST) {
+            memcpy(p, y + ((long)(n - 1) * B + b) * DH, (size_t)H * sizeof(real));
+            if (D == 2)
+                memcpy(p + H, y + (long)b * DH + H, (size_t)H * sizeof(real));
+            continue;
+        }
+        memset(p, 0, (size_t)DH * sizeof(real));
+        for (int t = 0; t < n; t++) {
+            const real *yt = y + ((long)t * B + b) * DH;
+            for (int j = 0; j < DH; j++)
+                p[j] += yt[j];
+        }
+        for (int j = 0; j < DH; j++)
+            p[j] /= (real)n;
+    }
+}
+
+/* The transpose of readout_pool: dy [T][B][D·H] from dpool [B][D·H]. */
+static void readout_unpool(recur_readout how, const real *dpool, const int32_t *len,
+                           int T, int B, int H, int D, real *dy)
+{
+    int DH = D * H;
+    memset(dy, 0, (size_t)T * B * DH * sizeof(real));
+    for (int b = 0; b < B; b++) {
+        int n = seq_len_of(len, T, b);
+        const real *dp = dpool + (long)b * DH;
+        if (how == RECUR_READOUT_LAST) {
+            memcpy(dy + ((long)(n - 1) * B + b) * DH, dp, (size_t)H * sizeof(real));
+            if (D == 2)
+                memcpy(dy + (long)b * DH + H, dp + H, (size_t)H * sizeof(real));
+            continue;
+        }
+        for (int t = 0; t < n; t++) {
+            real *d = dy + ((long)t * B + b) * DH;
+            for (int j = 0; j < DH; j++)
+                d[j] = dp[j] / (real)n;
+        }
+    }
+}
+
 static void make_dropout_mask(real *mask, long n, real p, rng *r)
 {
     real keep = 1 / (1 - p);
@@ -381,6 +446,7 @@ void model_forward(const recur_model *m, model_work *w, int T, int B,
             cell_work *cw = &w->cw[l][d];
             long s = (long)(l * D + d) * BH;
             input_projection(ce, cw, TB, l == 0 ? onehot : NULL, x);
+            cw->len = in.len;
             cell_forward(ce, cw, T, B, d, h0 ? h0 + s : NULL,
                          c0 ? c0 + s : NULL);
             for (int t = 0; t < T; t++) {
@@ -401,11 +467,19 @@ void model_forward(const recur_model *m, model_work *w, int T, int B,
         }
         x = w->y[l];
     }
-    gemm(0, 1, (int)TB, c->output_size, DH, 1, x, DH, m->fc_w, DH, 0,
-         w->logits, c->output_size);
-    for (long i = 0; i < TB; i++)
-        for (int o = 0; o < c->output_size; o++)
-            w->logits[i * c->output_size + o] += m->fc_b[o];
+    int O = c->output_size;
+    long rows = TB;
+    if (c->readout != RECUR_READOUT_SEQUENCE) {
+        readout_pool(c->readout, x, in.len, T, B, H, D, w->pool);
+        x = w->pool;
+        rows = B;
+    }
+    if (O == 0)
+        return;
+    gemm(0, 1, (int)rows, O, DH, 1, x, DH, m->fc_w, DH, 0, w->logits, O);
+    for (long i = 0; i < rows; i++)
+        for (int o = 0; o < O; o++)
+            w->logits[i * O + o] += m->fc_b[o];
 }
 
 /* ---- backward ------------------------------------------------------------- */
@@ -417,14 +491,23 @@ void model_backward(recur_model *m, model_work *w, int T, int B,
     const recur_config *c = &m->cfg;
     int H = c->hidden, D = m->dirs, DH = H * D, O = c->output_size;
     long TB = (long)T * B, BH = (long)B * H;
-    const real *ytop = w->y[c->layers - 1];
-    /* Dense: dW += dlogitsᵀ·Y, db += Σ dlogits, dY = dlogits·W. */
-    gemm(1, 0, O, DH, (int)TB, 1, w->dlogits, O, ytop, DH, 1, m->gfc_w, DH);
-    for (long i = 0; i < TB; i++)
-        for (int o = 0; o < O; o++)
-            m->gfc_b[o] += w->dlogits[i * O + o];
+    int pooled = c->readout != RECUR_READOUT_SEQUENCE;
+    const real *feat = pooled ? w->pool : w->y[c->layers - 1];
+    long rows = pooled ? B : TB;
     real *dy = w->dya, *dnext = w->dyb;
-    gemm(0, 0, (int)TB, DH, O, 1, w->dlogits, O, m->fc_w, DH, 0, dy, DH);
+    real *dfeat = pooled ? w->dpool : dy;
+    if (O > 0) {
+        /* Dense: dW += dlogitsᵀ·F, db += Σ dlogits, dF = dlogits·W. */
+        gemm(1, 0, O, DH, (int)rows, 1, w->dlogits, O, feat, DH, 1, m->gfc_w, DH);
+        for (long i = 0; i < rows; i++)
+            for (int o = 0; o < O; o++)
+                m->gfc_b[o] += w->dlogits[i * O + o];
+        gemm(0, 0, (int)rows, DH, O, 1, w->dlogits, O, m->fc_w, DH, 0, dfeat, DH);
+    } else {
+        memset(dfeat, 0, (size_t)rows * DH * sizeof(real));
+    }
+    if (pooled)
+        readout_unpool(c->readout, w->dpool, in.len, T, B, H, D, dy);
 
     for (int l = c->layers - 1; l >= 0; l--) {
         if (w->dropout_applied)
@@ -443,6 +526,8 @@ void model_backward(recur_model *m, model_work *w, int T, int B,
             cell_work *cw = &w->cw[l][d];
             long s = (long)(l * D + d) * BH;
             int GH = cell_gates(ce->kind) * H;
+            cw->len = in.len;
+            cw->dhsq = d == 0 ? w->dhsq[l] : NULL;
             cell_backward(ce, cw, T, B, d, dy + d * H, DH, dhn ? dhn + s : NULL,
                           dcn ? dcn + s : NULL, dh0 ? dh0 + s : NULL,
                           dc0 ? dc0 + s : NULL);

@@ -53,6 +53,10 @@ typedef struct {
     real *dya, *dyb;              /* [T][B][max width] gradient ping-pong */
     real *logits, *dlogits;       /* [T][B][O] */
     real *hn, *cn;                /* [L·D][B][H] final states */
+    real *pool, *dpool;           /* [B][D·H] the readout (LAST, MEAN) */
+    real *dhsq[MODEL_MAX_LAYERS]; /* optional, the caller's [T][B]: backward
+                                     records ‖∂L/∂h_t‖² of each layer's
+                                     forward direction (gradient reports) */
     cell_work cw[MODEL_MAX_LAYERS][2];
 } model_work;
 
@@ -61,6 +65,8 @@ typedef struct {
 typedef struct {
     const int32_t *tokens; /* [T][B] */
     const real *x;         /* [T][B][input_size] */
+    const int32_t *len;    /* [B] valid steps per sequence, 1..T; NULL: all T.
+                              Padded steps change no output or gradient. */
 } model_input;
 
 /* Check cfg and lay out the tensor table of m (names, shapes, offsets)
@@ -74,13 +80,15 @@ int model_work_alloc(const recur_model *m, int T, int B, model_work *w);
 void model_work_free(model_work *w);
 
 /* Forward over T steps of B sequences. h0/c0 are [L·D][B][H] (NULL: zeros).
- * With rng != NULL dropout is applied (training). Logits land in w->logits,
- * final states in w->hn / w->cn. */
+ * With rng != NULL dropout is applied (training). Logits land in w->logits
+ * ([T][B][O] for the SEQUENCE readout, [B][O] for LAST and MEAN, whose
+ * pooled vectors are in w->pool), final states in w->hn / w->cn (the state
+ * after each sequence's last valid step). */
 void model_forward(const recur_model *m, model_work *w, int T, int B,
                    model_input in, const real *h0, const real *c0, rng *r);
 
-/* Backward from w->dlogits (filled by a loss) and optional final-state
- * gradients dhn/dcn ([L·D][B][H]). Accumulates into m->grads. dx, when
+/* Backward from w->dlogits (filled by a loss; unused without a dense layer)
+ * and optional final-state gradients dhn/dcn ([L·D][B][H]). Accumulates into m->grads. dx, when
  * non-NULL, receives the gradient w.r.t. dense input features; dh0/dc0 the
  * gradients w.r.t. the initial states. */
 void model_backward(recur_model *m, model_work *w, int T, int B,

@@ -28,6 +28,22 @@ int recur_cell_parse(const char *name)
     return -1;
 }
 
+static const char *const readout_names[] = {"sequence", "last", "mean"};
+
+const char *recur_readout_name(recur_readout r)
+{
+    return r >= RECUR_READOUT_SEQUENCE && r <= RECUR_READOUT_MEAN ? readout_names[r]
+                                                                  : "unknown";
+}
+
+int recur_readout_parse(const char *name)
+{
+    for (int i = 0; i < 3; i++)
+        if (strcmp(name, readout_names[i]) == 0)
+            return i;
+    return -1;
+}
+
 void recur_config_default(recur_config *c)
 {
     memset(c, 0, sizeof *c);

@@ -4,6 +4,7 @@
 #include "model_io.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,8 @@ static const char *const loss_names[] = {"xent", "mse"};
 /* Metadata keys that describe the architecture (not copied as free meta). */
 static const char *const arch_keys[] = {
     "format", "recur.version", "cell", "input", "input_size", "embed_dim",
-    "hidden", "layers", "bidirectional", "dropout", "output_size", "loss", "vocab"};
+    "hidden", "layers", "bidirectional", "dropout", "output_size", "loss", "readout",
+    "vocab"};
 
 static int is_arch_key(const char *k)
 {
@@ -41,17 +43,50 @@ int parse_long(const char *s, long lo, long hi, long *out)
     return RECUR_OK;
 }
 
+/* Numbers in metadata always use '.', whatever LC_NUMERIC the host
+ * application set: strtod and printf follow the locale's decimal point, so
+ * it is swapped in before parsing and out after formatting. */
 int parse_double(const char *s, double *out)
 {
-    char *end;
-    if (!s || !*s)
+    char buf[64], *end;
+    if (!s || !*s || strlen(s) >= sizeof buf - 8)
         return RECUR_E_FORMAT;
+    const char *point = localeconv()->decimal_point;
+    if (!point || !*point)
+        point = ".";
+    size_t o = 0, plen = strlen(point);
+    for (const char *c = s; *c && o + plen < sizeof buf; c++) {
+        if (*c == '.') {
+            memcpy(buf + o, point, plen);
+            o += plen;
+        } else {
+            buf[o++] = *c;
+        }
+    }
+    buf[o] = 0;
     errno = 0;
-    double v = strtod(s, &end);
+    double v = strtod(buf, &end);
     if (errno || *end || !isfinite(v))
         return RECUR_E_FORMAT;
     *out = v;
     return RECUR_OK;
+}
+
+void format_double(char *buf, size_t n, double v)
+{
+    char tmp[64];
+    snprintf(tmp, sizeof tmp, "%.9g", v);
+    const char *point = localeconv()->decimal_point;
+    size_t plen = point ? strlen(point) : 0, o = 0;
+    for (const char *c = tmp; *c && o + 1 < n;) {
+        if (plen && strncmp(c, point, plen) == 0) {
+            buf[o++] = '.';
+            c += plen;
+        } else {
+            buf[o++] = *c++;
+        }
+    }
+    buf[o] = 0;
 }
 
 static int add_meta_long(st_writer *w, const char *key, long v)
@@ -74,10 +109,11 @@ int model_to_writer(const recur_model *m, st_writer *w)
     if (!rc) rc = add_meta_long(w, "hidden", c->hidden);
     if (!rc) rc = add_meta_long(w, "layers", c->layers);
     if (!rc) rc = add_meta_long(w, "bidirectional", c->bidirectional);
-    snprintf(buf, sizeof buf, "%.9g", (double)c->dropout);
+    format_double(buf, sizeof buf, (double)c->dropout);
     if (!rc) rc = st_writer_meta(w, "dropout", buf);
     if (!rc) rc = add_meta_long(w, "output_size", c->output_size);
     if (!rc) rc = st_writer_meta(w, "loss", loss_names[c->loss]);
+    if (!rc) rc = st_writer_meta(w, "readout", recur_readout_name(c->readout));
     if (!rc && m->nvocab > 0) {
         char *v = malloc((size_t)m->nvocab * 4 + 1);
         if (!v)
@@ -134,7 +170,8 @@ static int meta_choice(const st_file *f, const char *label, const char *key,
 static int read_config(const st_file *f, const char *label, recur_config *c)
 {
     static const char *const cells[] = {"rnn_tanh", "rnn_relu", "lstm", "gru"};
-    int kind = 0, input = 0, loss = 0;
+    static const char *const readout_names[] = {"sequence", "last", "mean"};
+    int kind = 0, input = 0, loss = 0, readout = 0;
     long in = 0, emb = 0, hid = 0, lay = 0, bi = 0, out = 0;
     double drop = 0;
     int rc = meta_choice(f, label, "cell", cells, 4, &kind);
@@ -145,8 +182,10 @@ static int read_config(const st_file *f, const char *label, recur_config *c)
     if (!rc) rc = meta_long(f, label, "hidden", 1, RECUR_MAX_WIDTH, &hid);
     if (!rc) rc = meta_long(f, label, "layers", 1, 1000, &lay);
     if (!rc) rc = meta_long(f, label, "bidirectional", 0, 1, &bi);
-    if (!rc) rc = meta_long(f, label, "output_size", 1, RECUR_MAX_WIDTH, &out);
+    if (!rc) rc = meta_long(f, label, "output_size", 0, RECUR_MAX_WIDTH, &out);
     if (!rc) rc = meta_choice(f, label, "loss", loss_names, 2, &loss);
+    if (!rc && st_meta(f, "readout")) /* absent in older files: SEQUENCE */
+        rc = meta_choice(f, label, "readout", readout_names, 3, &readout);
     if (!rc && st_meta(f, "dropout") &&
         (parse_double(st_meta(f, "dropout"), &drop) || drop < 0 || drop >= 1))
         rc = recur_fail(RECUR_E_FORMAT, "%s: metadata 'dropout' is not a number "
@@ -164,6 +203,7 @@ static int read_config(const st_file *f, const char *label, recur_config *c)
     c->dropout = (float)drop;
     c->output_size = (int)out;
     c->loss = (recur_loss)loss;
+    c->readout = (recur_readout)readout;
     return RECUR_OK;
 }
 

@@ -39,5 +39,7 @@ int model_infer_plain(const st_file *f, const char *label, recur_config *c,
 /* Strict number parsing for metadata: the whole string must be the number. */
 int parse_long(const char *s, long lo, long hi, long *out);
 int parse_double(const char *s, double *out);
+/* "%.9g" with a '.' decimal point whatever the locale. */
+void format_double(char *buf, size_t n, double v);
 
 #endif

@@ -1,6 +1,7 @@
 /* rnn.c - the Elman RNN: h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh),
  * act = tanh or relu. Forward and backward through time. */
 #include <stddef.h>
+#include <string.h>
 
 #include "activation.h"
 #include "cell.h"
@@ -46,9 +47,13 @@ void rnn_forward(const cell *c, cell_work *w, int T, int B, int reverse,
         const real *xg = w->xg + t * BH;
         gemm(0, 1, b1 - b0, H, H, 1, hp + (long)b0 * H, H, c->w_hh, H, 0,
              w->hg + (long)b0 * H, H);
-        for (int b = b0; b < b1; b++)
-            rnn_act_forward(H, relu, xg + (long)b * H, w->hg + (long)b * H, c->b_hh,
-                            h + (long)b * H);
+        for (int b = b0; b < b1; b++) {
+            if (cell_padded(w, t, b))
+                memcpy(h + (long)b * H, hp + (long)b * H, (size_t)H * sizeof(real));
+            else
+                rnn_act_forward(H, relu, xg + (long)b * H, w->hg + (long)b * H,
+                                c->b_hh, h + (long)b * H);
+        }
     }
 }
 
@@ -61,12 +66,16 @@ void rnn_backward(const cell *c, cell_work *w, int T, int B, int reverse,
         int t = reverse ? s : T - 1 - s; /* the forward order, backwards */
         const real *h = w->hs + (t + !reverse) * BH;
         real *dg = w->dgi + t * BH;
-        for (int b = b0; b < b1; b++)
-            rnn_act_backward(H, relu, h + (long)b * H,
-                             dy ? dy + ((long)t * B + b) * ldy : NULL,
-                             w->dh + (long)b * H, dg + (long)b * H);
+        for (int b = b0; b < b1; b++) {
+            const real *dyr = dy ? dy + ((long)t * B + b) * ldy : NULL;
+            cell_record_dh(w, t, B, b, H, dyr);
+            if (!cell_pass_padding(w, t, B, b, H, H, dyr))
+                rnn_act_backward(H, relu, h + (long)b * H, dyr, w->dh + (long)b * H,
+                                 dg + (long)b * H);
+        }
         /* dh_{t-1} = dG_t · W_hh */
         gemm(0, 0, b1 - b0, H, H, 1, dg + (long)b0 * H, H, c->w_hh, H, 0,
              w->dh + (long)b0 * H, H);
+        cell_restore_padding(w, t, b0, b1, H, H);
     }
 }

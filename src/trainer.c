@@ -44,7 +44,7 @@ void recur_train_config_default(recur_train_config *tc)
     tc->seed = 1;
 }
 
-static int check_train_config(const recur_train_config *tc)
+int trainer_check_config(const recur_train_config *tc)
 {
     if (tc->optimizer < RECUR_SGD || tc->optimizer > RECUR_RMSPROP)
         return recur_fail(RECUR_E_INVALID, "unknown optimizer %d", (int)tc->optimizer);
@@ -91,13 +91,16 @@ int recur_trainer_create(recur_model *m, const recur_train_config *tc,
 {
     *out = NULL;
     const recur_config *c = &m->cfg;
-    int rc = check_train_config(tc);
+    int rc = trainer_check_config(tc);
     if (rc)
         return rc;
     if (c->input == RECUR_INPUT_DENSE || c->loss != RECUR_LOSS_XENT ||
         c->output_size != c->input_size)
         return recur_fail(RECUR_E_MISMATCH, "next-token training needs a token "
                           "model whose output is its vocabulary");
+    if (c->readout != RECUR_READOUT_SEQUENCE)
+        return recur_fail(RECUR_E_MISMATCH, "next-token training needs a model "
+                          "that reads out every step (readout 'sequence')");
     if (c->bidirectional)
         return recur_fail(RECUR_E_INVALID, "a bidirectional model sees the future "
                           "and cannot be trained to predict the next token");
@@ -157,6 +160,7 @@ void recur_trainer_free(recur_trainer *tr)
     free(tr->inp);
     free(tr->tgt);
     free(tr->order);
+    data_batch_free(&tr->db);
     free(tr);
 }
 
@@ -189,6 +193,8 @@ static double current_lr(const recur_trainer *tr)
 
 int recur_trainer_step(recur_trainer *tr, recur_batch_stats *st)
 {
+    if (tr->ds.count > 0)
+        return dataset_step(tr, st);
     recur_model *m = tr->m;
     int T = tr->tc.seq_len, B = tr->tc.batch, V = m->cfg.output_size;
     long TB = (long)T * B;
@@ -203,6 +209,13 @@ int recur_trainer_step(recur_trainer *tr, recur_batch_stats *st)
     double loss = loss_softmax_xent(tr->w.logits, tr->tgt, TB, V, tr->w.dlogits,
                                     (real)(1.0 / (double)TB), &counted, &correct);
     model_backward(m, &tr->w, T, B, in, NULL, NULL, NULL, NULL, NULL);
+    return trainer_update(tr, loss, counted, correct, st);
+}
+
+int trainer_update(recur_trainer *tr, double loss, long counted, long correct,
+                   recur_batch_stats *st)
+{
+    recur_model *m = tr->m;
     double norm = grad_norm(m->grads, m->nparams);
     if (!isfinite(loss) || !isfinite(norm))
         return recur_fail(RECUR_E_NUMERIC, "step %ld: the %s is %s; parameters "
@@ -233,8 +246,8 @@ int recur_trainer_step(recur_trainer *tr, recur_batch_stats *st)
             trainer_shuffle(tr);
     }
     if (st) {
-        st->loss = loss / (double)counted;
-        st->accuracy = (double)correct / (double)counted;
+        st->loss = counted ? loss / (double)counted : 0;
+        st->accuracy = counted ? (double)correct / (double)counted : 0;
         st->grad_norm = norm;
         st->tokens = counted;
         st->lr = lr;
@@ -248,7 +261,8 @@ int recur_evaluate(const recur_model *m, const int32_t *tokens, long n, int T,
     const recur_config *c = &m->cfg;
     memset(out, 0, sizeof *out);
     if (c->input == RECUR_INPUT_DENSE || c->loss != RECUR_LOSS_XENT ||
-        c->output_size != c->input_size || c->bidirectional)
+        c->output_size != c->input_size || c->bidirectional ||
+        c->readout != RECUR_READOUT_SEQUENCE)
         return recur_fail(RECUR_E_MISMATCH, "evaluation needs a unidirectional "
                                             "next-token model");
     if (n < 2)

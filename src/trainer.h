@@ -5,6 +5,17 @@
 #include "model.h"
 #include "optim.h"
 
+/* A batch of a supervised data set, padded to its longest example. */
+typedef struct {
+    int T, B;           /* this batch */
+    int32_t *tokens;    /* [T][B] */
+    real *x;            /* [T][B][input_size] */
+    int32_t *len;       /* [B] */
+    int32_t *labels;    /* [B] or [T][B] (-1: padding) */
+    real *targets;      /* [B][O] or [T][B][O] */
+    real *weight;       /* [B] or [T][B]: 1 scored, 0 padding (MSE) */
+} data_batch;
+
 struct recur_trainer {
     recur_model *m;
     recur_train_config tc;
@@ -23,8 +34,21 @@ struct recur_trainer {
     long step;               /* steps taken in all */
     int epoch;
     long batch_in_epoch;
+    /* Supervised data (recur_trainer_create_dataset); ds.count == 0 for a
+     * token stream. */
+    recur_dataset ds;
+    data_batch db;
 };
 
+/* After a forward/backward with gradients in m->grads: NaN/Inf checks,
+ * clipping, the optimizer update and the step/epoch bookkeeping. */
+int trainer_update(recur_trainer *tr, double loss, long counted, long correct,
+                   recur_batch_stats *st);
+/* One step on supervised data (dataset.c). */
+int dataset_step(recur_trainer *tr, recur_batch_stats *st);
+void data_batch_free(data_batch *db);
+
+int trainer_check_config(const recur_train_config *tc);
 /* The window order of the current epoch (stateless training). */
 void trainer_shuffle(recur_trainer *tr);
 

@@ -65,6 +65,8 @@ typedef struct {
     uint64_t seed;
     int eval_mode;  /* dropout configured, but every forward gets rng NULL */
     double scale;   /* parameters are drawn U(-scale, scale); 0: 0.8 */
+    recur_readout readout; /* LAST / MEAN: one output row per sequence */
+    int varlen;     /* 1: random lengths 1..T per sequence (masked padding) */
 } gc_spec;
 
 typedef struct {
@@ -73,7 +75,8 @@ typedef struct {
     model_work w;
     int lstm, dense;
     long TB, nstate; /* nstate: L·D·B·H */
-    int32_t *tokens, *targets;
+    int32_t *tokens, *targets, *len;
+    long rows; /* output rows: T·B, or B for a pooled readout */
     real *x, *ytgt, *h0, *c0, *rh, *rc;
     real *dx, *dh0, *dc0;
     long scored; /* cross-entropy rows with a target */
@@ -111,6 +114,7 @@ static void ctx_free(gc_ctx *c)
     recur_model_free(c->m);
     free(c->tokens);
     free(c->targets);
+    free(c->len);
     free(c->x);
     free(c->ytgt);
     free(c->h0);
@@ -141,6 +145,7 @@ static int ctx_init(gc_ctx *c, const gc_spec *s, uint64_t seed)
     cfg.dropout = s->dropout;
     cfg.output_size = s->O;
     cfg.loss = s->loss;
+    cfg.readout = s->readout;
     int rc = model_alloc(&cfg, &c->m);
     CHECK_MSG(rc == 0, "model_alloc failed: %d (%s)", rc, recur_last_error());
     if (rc)
@@ -163,9 +168,11 @@ static int ctx_init(gc_ctx *c, const gc_spec *s, uint64_t seed)
     c->TB = (long)s->T * s->B;
     c->nstate = (long)s->layers * (s->bidir ? 2 : 1) * s->B * s->H;
 
+    c->rows = s->readout != RECUR_READOUT_SEQUENCE ? s->B : c->TB;
     c->tokens = calloc((size_t)c->TB, sizeof *c->tokens);
     c->targets = calloc((size_t)c->TB, sizeof *c->targets);
-    if (!c->tokens || !c->targets) {
+    c->len = calloc((size_t)s->B, sizeof *c->len);
+    if (!c->tokens || !c->targets || !c->len) {
         fprintf(stderr, "out of memory\n");
         exit(2);
     }
@@ -180,12 +187,21 @@ static int ctx_init(gc_ctx *c, const gc_spec *s, uint64_t seed)
         fill_uniform(c->x, c->TB * s->V, -1, 1, &r);
     c->dx = alloc_reals(c->dense ? c->TB * s->V : 0);
 
-    if (s->loss == RECUR_LOSS_XENT) {
+    /* Variable lengths: the first sequence is full, the second as short as
+     * can be, the rest random. */
+    for (int b = 0; b < s->B; b++)
+        c->len[b] = !s->varlen || b == 0 ? s->T
+                    : b == 1 ? 1 : 1 + (int32_t)rng_below(&r, (uint64_t)s->T);
+    if (s->loss == RECUR_LOSS_XENT && c->rows == s->B) {
+        for (long i = 0; i < c->rows; i++)
+            c->targets[i] = (int32_t)rng_below(&r, (uint64_t)s->O);
+        c->scored = c->rows;
+    } else if (s->loss == RECUR_LOSS_XENT) {
         /* About a quarter of the rows are padding; at least one is, and at
-         * least one is not. */
+         * least one is not. Steps past a sequence's length are padding. */
         for (long i = 0; i < c->TB; i++)
-            c->targets[i] = rng_uniform(&r) < 0.25 ? -1
-                                                   : (int32_t)rng_below(&r, (uint64_t)s->O);
+            c->targets[i] = rng_uniform(&r) < 0.25 || i / s->B >= c->len[i % s->B]
+                                ? -1 : (int32_t)rng_below(&r, (uint64_t)s->O);
         c->targets[c->TB / 2] = -1;
         c->targets[0] = (int32_t)rng_below(&r, (uint64_t)s->O);
         for (long i = 0; i < c->TB; i++)
@@ -212,14 +228,16 @@ static int ctx_init(gc_ctx *c, const gc_spec *s, uint64_t seed)
 static double data_loss(gc_ctx *c, real *dl)
 {
     const gc_spec *s = &c->s;
+    if (s->O == 0) /* an encoder: only the state terms */
+        return 0;
     if (s->loss == RECUR_LOSS_XENT) {
         long counted = -1;
-        double sum = loss_softmax_xent(c->w.logits, c->targets, c->TB, s->O, dl,
+        double sum = loss_softmax_xent(c->w.logits, c->targets, c->rows, s->O, dl,
                                        (real)(1.0 / (double)c->scored), &counted, NULL);
         CHECK(counted == c->scored);
         return sum / (double)c->scored;
     }
-    long n = c->TB * s->O;
+    long n = c->rows * s->O;
     double sum = loss_squared_error(c->w.logits, c->ytgt, n, dl, (real)(1.0 / (double)n));
     return sum / (double)n;
 }
@@ -232,7 +250,7 @@ static void forward(gc_ctx *c)
         rng_seed(&c->drop_state, s->seed ^ 0x5eedd50bULL);
         c->drop = &c->drop_state;
     }
-    model_input in = {c->tokens, c->dense ? c->x : NULL};
+    model_input in = {c->tokens, c->dense ? c->x : NULL, s->varlen ? c->len : NULL};
     model_forward(c->m, &c->w, s->T, s->B, in, s->states ? c->h0 : NULL,
                   s->states && c->lstm ? c->c0 : NULL, c->drop);
 }
@@ -260,11 +278,11 @@ static void eval_grads(gc_ctx *c)
     forward(c);
     data_loss(c, c->w.dlogits);
     if (s->loss == RECUR_LOSS_XENT) /* padded rows get no gradient */
-        for (long i = 0; i < c->TB; i++)
+        for (long i = 0; i < c->rows; i++)
             if (c->targets[i] < 0)
                 for (int o = 0; o < s->O; o++)
                     CHECK(c->w.dlogits[i * s->O + o] == 0);
-    model_input in = {c->tokens, c->dense ? c->x : NULL};
+    model_input in = {c->tokens, c->dense ? c->x : NULL, s->varlen ? c->len : NULL};
     model_backward(c->m, &c->w, s->T, s->B, in, s->states ? c->rh : NULL,
                    s->states && c->lstm ? c->rc : NULL, c->dense ? c->dx : NULL,
                    s->states ? c->dh0 : NULL, s->states && c->lstm ? c->dc0 : NULL);
@@ -285,7 +303,7 @@ static double relu_margin(const gc_ctx *c)
             for (int t = 0; t < T; t++) {
                 const real *hp = cw->hs + (long)(t + d) * BH;
                 for (int b = 0; b < B; b++)
-                    for (int j = 0; j < H; j++) {
+                    for (int j = 0; j < H && t < c->len[b]; j++) {
                         double pre = cw->xg[((long)t * B + b) * H + j] + ce->b_hh[j];
                         for (int k = 0; k < H; k++)
                             pre += (double)ce->w_hh[(long)j * H + k] * hp[(long)b * H + k];
@@ -437,7 +455,7 @@ static void run_gradcheck(const gc_spec *spec)
          * done: its dropout mask must not leak into an eval-mode backward. */
         rng tr;
         rng_seed(&tr, seed ^ 0x7a1bULL);
-        model_input tin = {c.tokens, c.dense ? c.x : NULL};
+        model_input tin = {c.tokens, c.dense ? c.x : NULL, spec->varlen ? c.len : NULL};
         model_forward(c.m, &c.w, spec->T, spec->B, tin, NULL, NULL, &tr);
     }
     eval_grads(&c);
@@ -458,6 +476,8 @@ static void run_gradcheck(const gc_spec *spec)
     for (long i = 0; i < np; i++)
         gnorm += (double)g[i] * g[i];
     CHECK_MSG(gnorm > 0, "all parameter gradients are zero");
+    if (spec->varlen) /* padding is real: some state passed through it */
+        CHECK(c.len[1] < spec->T);
 
     /* Dropout must actually drop something (and keep something). */
     if (spec->dropout > 0 && !spec->eval_mode) {
@@ -504,12 +524,13 @@ static void run_gradcheck(const gc_spec *spec)
     }
 
     fprintf(stderr,
-            "     %-8s %-9s L=%d %s T=%d B=%d H=%d V=%d %s%s%s seed=%llu: "
+            "     %-8s %-9s L=%d %s T=%d B=%d H=%d V=%d O=%d %s %s%s%s%s seed=%llu: "
             "%ld elements (%ld failed), worst rel err %.2e at %s (central h=1e-6: "
             "%.2e; %ld re-checked five-point, worst %.2e)\n",
             cell_label(spec->cell), input_label(spec->input), spec->layers,
-            spec->bidir ? "bi " : "uni", spec->T, spec->B, spec->H, spec->V,
+            spec->bidir ? "bi " : "uni", spec->T, spec->B, spec->H, spec->V, spec->O,
             spec->loss == RECUR_LOSS_XENT ? "xent" : "mse",
+            recur_readout_name(spec->readout), spec->varlen ? " +lengths" : "",
             spec->states ? " +states" : "",
             spec->dropout > 0 ? (spec->eval_mode ? " +dropout(eval)" : " +dropout") : "",
             (unsigned long long)seed, st.checked, st.failed, st.worst, st.worst_at,
@@ -619,6 +640,46 @@ static gc_spec spec_dropout_eval_mode(recur_cell k)
     return s;
 }
 
+/* Many to one: a bidirectional two-layer classifier over sequences of
+ * different lengths, reading out the last states or the mean. */
+static gc_spec spec_readout(recur_cell k, recur_readout how)
+{
+    gc_spec s = {.cell = k, .input = RECUR_INPUT_EMBEDDING, .layers = 2, .bidir = 1,
+                 .T = 5, .B = 3, .H = 3, .V = 6, .E = 3, .O = 4,
+                 .loss = RECUR_LOSS_XENT, .states = 1, .seed = 1101,
+                 .readout = how, .varlen = 1};
+    return s;
+}
+
+/* Many to one regression (forecasting): dense input, MSE, last state. */
+static gc_spec spec_forecast(recur_cell k)
+{
+    gc_spec s = {.cell = k, .input = RECUR_INPUT_DENSE, .layers = 2, .T = 6,
+                 .B = 3, .H = 4, .V = 2, .O = 3, .loss = RECUR_LOSS_MSE,
+                 .states = 1, .seed = 1202, .readout = RECUR_READOUT_LAST,
+                 .varlen = 1};
+    return s;
+}
+
+/* Many to many over padded sequences (tagging), bidirectional. */
+static gc_spec spec_tagging_varlen(recur_cell k)
+{
+    gc_spec s = {.cell = k, .input = RECUR_INPUT_ONEHOT, .layers = 1, .bidir = 1,
+                 .T = 5, .B = 3, .H = 3, .V = 5, .O = 4, .loss = RECUR_LOSS_XENT,
+                 .states = 1, .seed = 1303, .varlen = 1};
+    return s;
+}
+
+/* An encoder: no dense layer; the loss reaches it only through its final
+ * states (as from a decoder). */
+static gc_spec spec_encoder(recur_cell k)
+{
+    gc_spec s = {.cell = k, .input = RECUR_INPUT_EMBEDDING, .layers = 2, .bidir = 1,
+                 .T = 4, .B = 3, .H = 3, .V = 6, .E = 3, .O = 0,
+                 .loss = RECUR_LOSS_MSE, .states = 1, .seed = 1404, .varlen = 1};
+    return s;
+}
+
 #define GC_CASES(tag, kind)                                                    \
     static void tag##_onehot(void) { gc_spec s = spec_onehot(kind); run_gradcheck(&s); } \
     static void tag##_onehot_nostate(void) { gc_spec s = spec_onehot_nostate(kind); run_gradcheck(&s); } \
@@ -628,7 +689,12 @@ static gc_spec spec_dropout_eval_mode(recur_cell k)
     static void tag##_onehot_bi_l2(void) { gc_spec s = spec_onehot_bi_l2(kind); run_gradcheck(&s); } \
     static void tag##_dense_bi_l2_dropout(void) { gc_spec s = spec_dense_bi_l2_dropout(kind); run_gradcheck(&s); } \
     static void tag##_dense_l2_dropout(void) { gc_spec s = spec_dense_l2_dropout(kind); run_gradcheck(&s); } \
-    static void tag##_wide_sampled(void) { gc_spec s = spec_wide_sampled(kind); run_gradcheck(&s); }
+    static void tag##_wide_sampled(void) { gc_spec s = spec_wide_sampled(kind); run_gradcheck(&s); } \
+    static void tag##_readout_last(void) { gc_spec s = spec_readout(kind, RECUR_READOUT_LAST); run_gradcheck(&s); } \
+    static void tag##_readout_mean(void) { gc_spec s = spec_readout(kind, RECUR_READOUT_MEAN); run_gradcheck(&s); } \
+    static void tag##_forecast(void) { gc_spec s = spec_forecast(kind); run_gradcheck(&s); } \
+    static void tag##_tagging_varlen(void) { gc_spec s = spec_tagging_varlen(kind); run_gradcheck(&s); } \
+    static void tag##_encoder(void) { gc_spec s = spec_encoder(kind); run_gradcheck(&s); }
 
 GC_CASES(rnn_tanh, RECUR_RNN_TANH)
 GC_CASES(rnn_relu, RECUR_RNN_RELU)
@@ -640,7 +706,9 @@ GC_CASES(gru, RECUR_GRU)
         TL_CASE(tag##_embed_l2), TL_CASE(tag##_dense_bi),                      \
         TL_CASE(tag##_embed_bi_l2), TL_CASE(tag##_onehot_bi_l2),               \
         TL_CASE(tag##_dense_bi_l2_dropout), TL_CASE(tag##_dense_l2_dropout),   \
-        TL_CASE(tag##_wide_sampled)
+        TL_CASE(tag##_wide_sampled), TL_CASE(tag##_readout_last),             \
+        TL_CASE(tag##_readout_mean), TL_CASE(tag##_forecast),                  \
+        TL_CASE(tag##_tagging_varlen), TL_CASE(tag##_encoder)
 
 /* ---- padding ---------------------------------------------------------------- */
 
@@ -655,7 +723,7 @@ static void check_padding_invariance(recur_cell kind)
         return;
     }
     long np = c.m->nparams, O = s.O;
-    model_input in = {c.tokens, NULL};
+    model_input in = {c.tokens, NULL, NULL};
     real *g1 = alloc_reals(np), *dl1 = alloc_reals(c.TB * O);
     double L[2];
     rng r;
@@ -725,7 +793,130 @@ static void gru_dropout_eval_mode(void)
     run_gradcheck(&s);
 }
 
-TEST_MAIN("f64_gradcheck", GC_LIST(rnn_tanh), GC_LIST(rnn_relu), GC_LIST(lstm),
+
+/* ---- variable lengths: a padded batch is its sequences one by one -------- */
+
+/* The loss summed over sequences, with dlogits for it, for a batch whose
+ * sequence b has len[b] steps: per-sequence labels (pooled readouts) or
+ * per-step labels with the padded steps unscored. */
+static double summed_xent(const recur_model *m, model_work *w, int T, int B,
+                          const int32_t *len, const int32_t *labels_of_seq,
+                          const int32_t *labels_of_step, int ldl)
+{
+    int O = m->cfg.output_size;
+    if (m->cfg.readout != RECUR_READOUT_SEQUENCE)
+        return loss_softmax_xent(w->logits, labels_of_seq, B, O, w->dlogits, 1, NULL,
+                                 NULL);
+    int32_t tg[64];
+    for (int t = 0; t < T; t++)
+        for (int b = 0; b < B; b++)
+            tg[t * B + b] = t < len[b] ? labels_of_step[t * ldl + b] : -1;
+    return loss_softmax_xent(w->logits, tg, (long)T * B, O, w->dlogits, 1, NULL, NULL);
+}
+
+static void check_batch_equals_singles(recur_cell kind, recur_readout how, int bidir)
+{
+    enum { T = 6, B = 3 };
+    const int32_t len[B] = {6, 2, 4};
+    recur_config cfg = {.cell = kind, .input = RECUR_INPUT_EMBEDDING, .input_size = 7,
+                        .embed_dim = 3, .hidden = 4, .layers = 2,
+                        .bidirectional = bidir, .output_size = 5,
+                        .loss = RECUR_LOSS_XENT, .readout = how};
+    recur_model *m;
+    if (model_alloc(&cfg, &m)) {
+        CHECK_MSG(0, "model_alloc: %s", recur_last_error());
+        return;
+    }
+    rng r;
+    rng_seed(&r, 4242 + (uint64_t)kind);
+    fill_uniform(m->params, m->nparams, -0.6, 0.6, &r);
+    int32_t tok[T * B], lab_seq[B], lab_step[T * B];
+    for (int i = 0; i < T * B; i++) {
+        tok[i] = (int32_t)rng_below(&r, 7); /* padding holds junk too */
+        lab_step[i] = (int32_t)rng_below(&r, 5);
+    }
+    for (int b = 0; b < B; b++)
+        lab_seq[b] = (int32_t)rng_below(&r, 5);
+    long np = m->nparams, nh = (long)cfg.layers * (bidir ? 2 : 1) * cfg.hidden;
+
+    /* The padded batch. */
+    model_work w;
+    CHECK(model_work_alloc(m, T, B, &w) == 0);
+    model_zero_grads(m);
+    model_input in = {tok, NULL, len};
+    model_forward(m, &w, T, B, in, NULL, NULL, NULL);
+    double Lb = summed_xent(m, &w, T, B, len, lab_seq, lab_step, B);
+    model_backward(m, &w, T, B, in, NULL, NULL, NULL, NULL, NULL);
+    real *gb = alloc_reals(np), *hnb = alloc_reals(nh * B);
+    memcpy(gb, m->grads, (size_t)np * sizeof *gb);
+    memcpy(hnb, w.hn, (size_t)(nh * B) * sizeof *hnb);
+    real logits_b[T * B * 5];
+    memcpy(logits_b, w.logits, sizeof logits_b);
+    model_work_free(&w);
+
+    /* Each sequence alone, unpadded, gradients accumulated. */
+    model_zero_grads(m);
+    double Ls = 0, worst = 0;
+    for (int b = 0; b < B; b++) {
+        int n = len[b];
+        int32_t t1[T], l1[T];
+        for (int t = 0; t < n; t++)
+            t1[t] = tok[t * B + b], l1[t] = lab_step[t * B + b];
+        model_work w1;
+        CHECK(model_work_alloc(m, n, 1, &w1) == 0);
+        model_input in1 = {t1, NULL, NULL};
+        model_forward(m, &w1, n, 1, in1, NULL, NULL, NULL);
+        int32_t one = n;
+        Ls += summed_xent(m, &w1, n, 1, &one, &lab_seq[b], l1, 1);
+        model_backward(m, &w1, n, 1, in1, NULL, NULL, NULL, NULL, NULL);
+        /* outputs: the same logits and final states */
+        if (how != RECUR_READOUT_SEQUENCE) {
+            for (int o = 0; o < 5; o++)
+                worst = fmax(worst, fabs(w1.logits[o] - logits_b[b * 5 + o]));
+        } else {
+            for (int t = 0; t < n; t++)
+                for (int o = 0; o < 5; o++)
+                    worst = fmax(worst, fabs(w1.logits[t * 5 + o] -
+                                             logits_b[(t * B + b) * 5 + o]));
+        }
+        for (long ld = 0; ld < nh / cfg.hidden; ld++)
+            for (int j = 0; j < cfg.hidden; j++)
+                worst = fmax(worst, fabs(w1.hn[ld * cfg.hidden + j] -
+                                         hnb[(ld * B + b) * cfg.hidden + j]));
+        model_work_free(&w1);
+    }
+    double gworst = 0, gmax = 0;
+    for (long i = 0; i < np; i++) {
+        gworst = fmax(gworst, fabs(gb[i] - m->grads[i]));
+        gmax = fmax(gmax, fabs(gb[i]));
+    }
+    CHECK_MSG(fabs(Lb - Ls) <= 1e-12 * fabs(Ls), "loss: batch %.17g, one by one %.17g",
+              Lb, Ls);
+    CHECK_MSG(worst <= 1e-12, "outputs or final states differ by %.3g", worst);
+    CHECK_MSG(gmax > 0 && gworst <= 1e-12 * gmax, "gradients differ by %.3g (max %.3g)",
+              gworst, gmax);
+    fprintf(stderr, "     %-8s %s %s: padded batch vs one by one: loss diff %.1e, "
+            "outputs %.1e, gradients %.1e of %.2g\n", cell_label(kind),
+            recur_readout_name(how), bidir ? "bi" : "uni", fabs(Lb - Ls), worst, gworst,
+            gmax);
+    free(gb);
+    free(hnb);
+    recur_model_free(m);
+}
+
+#define PAD_CASES(tag, kind)                                                   \
+    static void tag##_padded_last_bi(void) { check_batch_equals_singles(kind, RECUR_READOUT_LAST, 1); } \
+    static void tag##_padded_mean_bi(void) { check_batch_equals_singles(kind, RECUR_READOUT_MEAN, 1); } \
+    static void tag##_padded_sequence_bi(void) { check_batch_equals_singles(kind, RECUR_READOUT_SEQUENCE, 1); } \
+    static void tag##_padded_last_uni(void) { check_batch_equals_singles(kind, RECUR_READOUT_LAST, 0); }
+PAD_CASES(pad_rnn, RECUR_RNN_TANH)
+PAD_CASES(pad_lstm, RECUR_LSTM)
+PAD_CASES(pad_gru, RECUR_GRU)
+#define PAD_LIST(tag)                                                          \
+    TL_CASE(tag##_padded_last_bi), TL_CASE(tag##_padded_mean_bi),             \
+        TL_CASE(tag##_padded_sequence_bi), TL_CASE(tag##_padded_last_uni)
+
+TEST_MAIN("f64_gradcheck", PAD_LIST(pad_rnn), PAD_LIST(pad_lstm), PAD_LIST(pad_gru), GC_LIST(rnn_tanh), GC_LIST(rnn_relu), GC_LIST(lstm),
           GC_LIST(gru), TL_CASE(padding_invariance_rnn_tanh),
           TL_CASE(padding_invariance_lstm), TL_CASE(padding_invariance_gru),
           TL_CASE(lstm_dropout_eval_mode), TL_CASE(gru_dropout_eval_mode))

@@ -1,0 +1,286 @@
+/* test_dataset.c - supervised training through the public API: variable-
+ * length classification and regression learn, predictions equal running
+ * each sequence alone, resume is bit-identical, bad data sets are refused. */
+#include "recur.h"
+#include "testlib.h"
+
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CKPT "test_dataset.ckpt.safetensors"
+
+/* N token sequences of length 3..12 over {0..4}; label 1 iff token 4 occurs
+ * (a many-to-one task that needs memory of the whole sequence). */
+typedef struct {
+    long offsets[401];
+    int32_t tokens[400 * 12], labels[400];
+    float x[400 * 12], targets[400];
+    recur_dataset tok, dense;
+} synth;
+
+static void make_synth(synth *s, long n, uint64_t seed)
+{
+    uint64_t r = seed * 2654435761u + 1;
+    long pos = 0;
+    s->offsets[0] = 0;
+    for (long i = 0; i < n; i++) {
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        int len = 3 + (int)((r >> 33) % 10), has = 0;
+        float sum = 0;
+        for (int t = 0; t < len; t++) {
+            r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+            int32_t k = (int32_t)((r >> 33) % 16);
+            k = k < 15 ? k % 4 : 4; /* token 4 is rare */
+            s->tokens[pos] = k;
+            has |= k == 4;
+            s->x[pos] = (float)((r >> 20) % 1000) / 1000.0f - 0.5f;
+            sum += s->x[pos];
+            pos++;
+        }
+        s->labels[i] = has;
+        s->targets[i] = sum;
+        s->offsets[i + 1] = pos;
+    }
+    s->tok = (recur_dataset){.count = n, .offsets = s->offsets, .tokens = s->tokens,
+                             .labels = s->labels};
+    s->dense = (recur_dataset){.count = n, .offsets = s->offsets, .x = s->x,
+                               .targets = s->targets};
+}
+
+static recur_model *classifier(recur_cell cell, int bidir, recur_readout how)
+{
+    recur_config c;
+    recur_config_default(&c);
+    c.cell = cell;
+    c.input = RECUR_INPUT_EMBEDDING;
+    c.input_size = 5;
+    c.embed_dim = 4;
+    c.hidden = 12;
+    c.bidirectional = bidir;
+    c.output_size = 2;
+    c.readout = how;
+    recur_model *m = NULL;
+    int rc = recur_model_create(&c, 7, &m);
+    CHECK_MSG(rc == RECUR_OK, "create: %s", recur_last_error());
+    return m;
+}
+
+static recur_train_config train_config(void)
+{
+    recur_train_config tc;
+    recur_train_config_default(&tc);
+    tc.lr = 0.02f;
+    tc.batch = 16;
+    tc.seed = 3;
+    return tc;
+}
+
+static void learn_classifier(recur_cell cell, int bidir, recur_readout how)
+{
+    static synth train, test;
+    make_synth(&train, 400, 1);
+    make_synth(&test, 200, 2);
+    recur_model *m = classifier(cell, bidir, how);
+    if (!m)
+        return;
+    recur_train_config tc = train_config();
+    recur_trainer *tr = NULL;
+    CHECK(recur_trainer_create_dataset(m, &tc, &train.tok, &tr) == RECUR_OK);
+    CHECK(recur_trainer_steps_per_epoch(tr) == 25);
+    recur_eval_stats before, after;
+    CHECK(recur_evaluate_dataset(m, &test.tok, 64, 0, &before) == RECUR_OK);
+    for (int i = 0; tr && i < 500; i++)
+        if (recur_trainer_step(tr, NULL) != RECUR_OK) {
+            CHECK_MSG(0, "step %d: %s", i, recur_last_error());
+            break;
+        }
+    CHECK(recur_evaluate_dataset(m, &test.tok, 64, 0, &after) == RECUR_OK);
+    CHECK(after.tokens == 200);
+    CHECK_MSG(after.accuracy >= 0.95, "%s %s %s: test accuracy %.3f (before %.3f)",
+              recur_cell_name(cell), bidir ? "bi" : "uni", recur_readout_name(how),
+              after.accuracy, before.accuracy);
+    fprintf(stderr, "     %s %s %s: test accuracy %.3f -> %.3f, loss %.3f -> %.3f\n",
+            recur_cell_name(cell), bidir ? "bi" : "uni", recur_readout_name(how),
+            before.accuracy, after.accuracy, before.loss, after.loss);
+    recur_trainer_free(tr);
+    recur_model_free(m);
+}
+
+static void gru_last_learns(void) { learn_classifier(RECUR_GRU, 0, RECUR_READOUT_LAST); }
+static void lstm_bi_mean_learns(void) { learn_classifier(RECUR_LSTM, 1, RECUR_READOUT_MEAN); }
+static void rnn_bi_last_learns(void) { learn_classifier(RECUR_RNN_TANH, 1, RECUR_READOUT_LAST); }
+
+/* Regression many to one: the sum of a variable-length series. */
+static void regression_learns(void)
+{
+    static synth train, test;
+    make_synth(&train, 400, 5);
+    make_synth(&test, 200, 6);
+    recur_config c;
+    recur_config_default(&c);
+    c.cell = RECUR_GRU;
+    c.input = RECUR_INPUT_DENSE;
+    c.input_size = 1;
+    c.hidden = 16;
+    c.output_size = 1;
+    c.loss = RECUR_LOSS_MSE;
+    c.readout = RECUR_READOUT_LAST;
+    recur_model *m = NULL;
+    CHECK(recur_model_create(&c, 9, &m) == RECUR_OK);
+    recur_train_config tc = train_config();
+    tc.lr = 0.01f;
+    recur_trainer *tr = NULL;
+    CHECK(recur_trainer_create_dataset(m, &tc, &train.dense, &tr) == RECUR_OK);
+    double var = 0;
+    for (long i = 0; i < 200; i++)
+        var += (double)test.targets[i] * test.targets[i] / 200;
+    for (int i = 0; tr && i < 600; i++)
+        CHECK(recur_trainer_step(tr, NULL) == RECUR_OK);
+    recur_eval_stats st;
+    CHECK(recur_evaluate_dataset(m, &test.dense, 50, 0, &st) == RECUR_OK);
+    CHECK_MSG(st.loss < var / 10, "test MSE %.4f, target variance %.4f", st.loss, var);
+    fprintf(stderr, "     sum of a series: test MSE %.4f (predicting 0: %.4f)\n",
+            st.loss, var);
+    recur_trainer_free(tr);
+    recur_model_free(m);
+}
+
+/* recur_predict_dataset on padded batches = recur_forward on each alone. */
+static void predict_matches_forward(void)
+{
+    static synth d;
+    make_synth(&d, 40, 8);
+    recur_model *m = classifier(RECUR_LSTM, 1, RECUR_READOUT_LAST);
+    if (!m)
+        return;
+    float out[40 * 2], y[2];
+    CHECK(recur_predict_dataset(m, &d.tok, 16, 0, out) == RECUR_OK);
+    double worst = 0;
+    for (long i = 0; i < 40; i++) {
+        int n = (int)(d.offsets[i + 1] - d.offsets[i]);
+        CHECK(recur_forward(m, n, 1, d.tokens + d.offsets[i], NULL, y) == RECUR_OK);
+        for (int o = 0; o < 2; o++)
+            worst = fmax(worst, fabs((double)y[o] - out[i * 2 + o]));
+    }
+    CHECK_MSG(worst <= 1e-5, "batched prediction differs by %.3g", worst);
+    recur_model_free(m);
+}
+
+static void resume_bit_identical(void)
+{
+    static synth d;
+    make_synth(&d, 100, 4);
+    recur_train_config tc = train_config();
+    tc.batch = 32; /* 4 steps per epoch, the last one short */
+    float *p[2] = {NULL, NULL};
+    long np = 0;
+    for (int run = 0; run < 2; run++) {
+        recur_model *m = classifier(RECUR_GRU, 1, RECUR_READOUT_MEAN);
+        recur_trainer *tr = NULL;
+        CHECK(recur_trainer_create_dataset(m, &tc, &d.tok, &tr) == RECUR_OK);
+        if (!tr)
+            return;
+        if (run == 0) {
+            for (int i = 0; i < 6; i++)
+                CHECK(recur_trainer_step(tr, NULL) == RECUR_OK);
+            CHECK(recur_trainer_save(tr, CKPT) == RECUR_OK);
+        } else {
+            CHECK_MSG(recur_trainer_resume(tr, CKPT) == RECUR_OK, "resume: %s",
+                      recur_last_error());
+            CHECK(recur_trainer_step_count(tr) == 6 && recur_trainer_epoch(tr) == 1);
+        }
+        for (int i = 0; i < 7; i++)
+            CHECK(recur_trainer_step(tr, NULL) == RECUR_OK);
+        np = recur_model_param_count(m);
+        p[run] = malloc((size_t)np * sizeof(float));
+        long off = 0;
+        for (int t = 0; t < recur_model_tensor_count(m); t++) {
+            int nd;
+            int64_t sh[2];
+            const char *name = recur_model_tensor(m, t, &nd, sh);
+            long n = (long)(nd == 2 ? sh[0] * sh[1] : sh[0]);
+            recur_model_get_tensor(m, name, p[run] + off, n);
+            off += n;
+        }
+        recur_trainer_free(tr);
+        recur_model_free(m);
+    }
+    CHECK_MSG(memcmp(p[0], p[1], (size_t)np * sizeof(float)) == 0,
+              "resumed run differs from the uninterrupted one");
+    free(p[0]);
+    free(p[1]);
+    unlink(CKPT);
+}
+
+static void bad_data_refused(void)
+{
+    static synth d;
+    make_synth(&d, 10, 9);
+    recur_model *m = classifier(RECUR_GRU, 0, RECUR_READOUT_LAST);
+    if (!m)
+        return;
+    recur_train_config tc = train_config();
+    recur_trainer *tr = NULL;
+    recur_dataset bad = d.tok;
+    bad.count = 0;
+    CHECK(recur_trainer_create_dataset(m, &tc, &bad, &tr) == RECUR_E_INVALID && !tr);
+    bad = d.tok;
+    long offs[11];
+    memcpy(offs, d.offsets, sizeof offs);
+    offs[3] = offs[2]; /* an empty example */
+    bad.offsets = offs;
+    CHECK(recur_dataset_check(m, &bad) == RECUR_E_INVALID);
+    CHECK(strstr(recur_last_error(), "example 3") != NULL);
+    bad = d.tok;
+    int32_t labels[10];
+    memcpy(labels, d.labels, sizeof labels);
+    labels[4] = 2; /* the model has 2 classes */
+    bad.labels = labels;
+    CHECK(recur_dataset_check(m, &bad) == RECUR_E_MISMATCH);
+    labels[4] = -1; /* a many-to-one example must have a label */
+    CHECK(recur_dataset_check(m, &bad) == RECUR_E_MISMATCH);
+    bad = d.tok;
+    int32_t toks[400 * 12];
+    memcpy(toks, d.tokens, sizeof toks);
+    toks[5] = 5; /* outside the vocabulary of 5 */
+    bad.tokens = toks;
+    CHECK(recur_dataset_check(m, &bad) == RECUR_E_MISMATCH);
+    CHECK(recur_dataset_check(m, &d.dense) == RECUR_E_MISMATCH); /* no tokens */
+    recur_eval_stats st;
+    CHECK(recur_evaluate_dataset(m, &d.tok, 0, 0, &st) == RECUR_E_INVALID);
+    recur_model_free(m);
+
+    /* Regression targets must be finite. */
+    recur_config c;
+    recur_config_default(&c);
+    c.input = RECUR_INPUT_DENSE;
+    c.loss = RECUR_LOSS_MSE;
+    c.readout = RECUR_READOUT_LAST;
+    CHECK(recur_model_create(&c, 1, &m) == RECUR_OK);
+    float tg[10];
+    memcpy(tg, d.targets, sizeof tg);
+    tg[7] = NAN;
+    bad = d.dense;
+    bad.targets = tg;
+    CHECK(recur_dataset_check(m, &bad) == RECUR_E_INVALID);
+    CHECK(recur_dataset_check(m, &d.dense) == RECUR_OK);
+    recur_model_free(m);
+
+    /* A char-LM trainer refuses a many-to-one model. */
+    m = classifier(RECUR_GRU, 0, RECUR_READOUT_LAST);
+    int32_t text[200];
+    for (int i = 0; i < 200; i++)
+        text[i] = i % 2;
+    recur_config lm = *recur_model_config(m);
+    recur_model_free(m);
+    lm.output_size = lm.input_size;
+    CHECK(recur_model_create(&lm, 1, &m) == RECUR_OK);
+    CHECK(recur_trainer_create(m, &tc, text, 200, &tr) == RECUR_E_MISMATCH && !tr);
+    recur_model_free(m);
+}
+
+TEST_MAIN("test_dataset", TL_CASE(gru_last_learns), TL_CASE(lstm_bi_mean_learns),
+          TL_CASE(rnn_bi_last_learns), TL_CASE(regression_learns),
+          TL_CASE(predict_matches_forward), TL_CASE(resume_bit_identical),
+          TL_CASE(bad_data_refused))
