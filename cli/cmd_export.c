@@ -66,9 +66,10 @@ static int write_json(FILE *f, const recur_model *m)
             c->input_size, c->input == RECUR_INPUT_EMBEDDING ? c->embed_dim : 0, c->hidden);
     fprintf(f, "    \"layers\": %d,\n    \"bidirectional\": %s,\n    \"dropout\": %.9g,\n",
             c->layers, c->bidirectional ? "true" : "false", (double)c->dropout);
-    fprintf(f, "    \"output_size\": %d,\n    \"loss\": \"%s\",\n    \"params\": %ld,\n",
+    fprintf(f, "    \"output_size\": %d,\n    \"loss\": \"%s\",\n    \"readout\": \"%s\",\n",
             c->output_size, c->loss == RECUR_LOSS_XENT ? "xent" : "mse",
-            recur_model_param_count(m));
+            recur_readout_name(c->readout));
+    fprintf(f, "    \"params\": %ld,\n", recur_model_param_count(m));
     const uint32_t *vocab;
     int nv = recur_model_vocab(m, &vocab);
     fprintf(f, "    \"vocab\": ");

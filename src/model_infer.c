@@ -10,11 +10,13 @@
  *                     (1 RNN, 3 GRU, 4 LSTM); RNN is tanh unless the metadata
  *                     says cell = rnn_relu or nonlinearity = relu;
  *                     layers and bidirectional from the names;
- *   Linear            a group Q "weight" [outputs, D*H] and optional "bias";
+ *   Linear            optional, a group Q "weight" [outputs, D*H] and
+ *                     optional "bias"; without one the model is an encoder
+ *                     (output_size 0: its outputs are the top layer's states,
+ *                     as a bare nn.RNN/LSTM/GRU's);
  *   Embedding         optional, a group E with only "weight" [V, input width].
- * With two weight groups the shapes decide which is which, then a name
- * containing "emb"; anything still ambiguous, or any other tensor, is an
- * error. Only shapes needed to derive the configuration are read here; the
+ * Where a weight fits both roles a name containing "emb" decides; anything
+ * still ambiguous, or any other tensor, is an error. Only shapes needed to derive the configuration are read here; the
  * loader then checks every tensor against the plan before allocating. */
 #include <stdio.h>
 #include <string.h>
@@ -263,9 +265,19 @@ int model_infer_plain(const st_file *f, const char *label, recur_config *c,
             return recur_fail(RECUR_E_MISMATCH, "%s: tensor '%s' has no weight "
                               "beside it", label, q(groups[g].bias->name).s);
     const group *lin = NULL, *emb = NULL;
-    if (ngroups == 1 && is_linear(&groups[0], DH)) {
-        lin = &groups[0];
-    } else if (ngroups == 2) {
+    int ok = 0;
+    if (ngroups == 0) {
+        ok = 1; /* an encoder: a bare recurrent module */
+    } else if (ngroups == 1) {
+        int l = is_linear(&groups[0], DH), e = is_embedding(&groups[0], I0);
+        if (l && e) /* a bias-free [DH, DH] weight with DH == I0 */
+            l = !names_embedding(&groups[0]), e = !l;
+        if (l)
+            lin = &groups[0];
+        if (e)
+            emb = &groups[0];
+        ok = l || e;
+    } else {
         int a = is_embedding(&groups[0], I0) && is_linear(&groups[1], DH);
         int b = is_embedding(&groups[1], I0) && is_linear(&groups[0], DH);
         if (a && b) { /* both shapes fit both roles: go by the names */
@@ -282,18 +294,16 @@ int model_infer_plain(const st_file *f, const char *label, recur_config *c,
             emb = &groups[0], lin = &groups[1];
         else if (b)
             emb = &groups[1], lin = &groups[0];
+        ok = a || b;
     }
-    if (!lin) {
-        if (ngroups == 0)
-            return recur_fail(RECUR_E_MISMATCH, "%s: no Linear output layer "
-                              "('NAME.weight' [outputs, %lld]): recur models end in "
-                              "one", label, (long long)DH);
+    if (!ok) {
         if (ngroups == 1)
-            return recur_fail(RECUR_E_MISMATCH, "%s: tensor '%s' has shape %s; the "
-                              "output Linear needs [outputs, %lld] (and a bias of "
-                              "[outputs])", label, q(groups[0].weight->name).s,
-                              shape_str(groups[0].weight, s1, sizeof s1),
-                              (long long)DH);
+            return recur_fail(RECUR_E_MISMATCH, "%s: tensor '%s' has shape %s: neither "
+                              "an output Linear [outputs, %lld] (with a bias of "
+                              "[outputs], if any) nor an Embedding [ids, %lld]", label,
+                              q(groups[0].weight->name).s,
+                              shape_str(groups[0].weight, s1, sizeof s1), (long long)DH,
+                              (long long)I0);
         return recur_fail(RECUR_E_MISMATCH, "%s: tensors '%s' %s and '%s' %s are not "
                           "an Embedding [ids, %lld] and a Linear [outputs, %lld]",
                           label, q(groups[0].weight->name).s,
@@ -314,9 +324,10 @@ int model_infer_plain(const st_file *f, const char *label, recur_config *c,
     c->hidden = (int)H;
     c->layers = layers;
     c->bidirectional = dirs == 2;
-    c->output_size = (int)lin->weight->shape[0];
+    c->output_size = lin ? (int)lin->weight->shape[0] : 0;
+    c->readout = RECUR_READOUT_SEQUENCE;
     /* Logits either way; the loss only names what training would minimise. */
-    c->loss = emb ? RECUR_LOSS_XENT : RECUR_LOSS_MSE;
+    c->loss = emb && lin ? RECUR_LOSS_XENT : RECUR_LOSS_MSE;
     const char *loss = st_meta(f, "loss");
     if (loss && strcmp(loss, "xent") && strcmp(loss, "mse"))
         return recur_fail(RECUR_E_FORMAT, "%s: metadata 'loss' = \"%s\" is not "
@@ -326,10 +337,11 @@ int model_infer_plain(const st_file *f, const char *label, recur_config *c,
 
     memset(tm, 0, sizeof *tm);
     tm->rnn = rp, tm->rnn_len = rlen;
-    tm->fc = lin->prefix, tm->fc_len = lin->len;
+    if (lin)
+        tm->fc = lin->prefix, tm->fc_len = lin->len;
     if (emb)
         tm->emb = emb->prefix, tm->emb_len = emb->len;
     tm->rnn_bias = with_bias;
-    tm->fc_bias = lin->bias != NULL;
+    tm->fc_bias = lin && lin->bias;
     return RECUR_OK;
 }

@@ -91,7 +91,8 @@ static void write_plain(const recur_model *m, const plain_spec *ps, const char *
 static double forward_diff(const recur_model *a, const recur_model *b)
 {
     const recur_config *c = recur_model_config(a);
-    int T = 7, B = 3, O = c->output_size;
+    int T = 7, B = 3;
+    int O = c->output_size ? c->output_size : c->hidden * (c->bidirectional ? 2 : 1);
     long TB = (long)T * B, nx = TB * c->input_size;
     int32_t *tok = malloc((size_t)TB * sizeof *tok);
     float *x = malloc((size_t)nx * sizeof *x);
@@ -144,6 +145,11 @@ static void plain_files_load(void)
          * apart by name. */
         {RECUR_GRU, RECUR_INPUT_EMBEDDING, 8, 8, 8, 1, 0, 8,
          {"rnn.", "out.", "my_embedding.", 0, 1, {{0}}, 0, 0}},
+        /* Encoders: a bare recurrent module, with and without an Embedding. */
+        {RECUR_LSTM, RECUR_INPUT_DENSE, 3, 0, 5, 2, 1, 0,
+         {"", "", "", 0, 0, {{0}}, 0, 0}},
+        {RECUR_GRU, RECUR_INPUT_EMBEDDING, 9, 4, 6, 1, 0, 0,
+         {"encoder.rnn.", "", "encoder.embedding.", 0, 0, {{0}}, 0, 0}},
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         recur_model *m = make(cases[k].cell, cases[k].input, cases[k].in, cases[k].emb,
@@ -281,9 +287,10 @@ static void hostile_plain_files(void)
     ps = (plain_spec){"gru.", "fc.", "", 0, 0, {{0}}, "fc.weight", 0};
     write_plain(gru, &ps, p);
     refused("no Linear", p, RECUR_E_MISMATCH, "no weight");
-    ps = (plain_spec){"gru.", "fc.", "", 0, 1, {{0}}, "fc.weight", 0};
+    ps = (plain_spec){"gru.", "fc.", "", 0, 0, {{0}}, 0, "gru.weight"};
     write_plain(gru, &ps, p);
-    refused("no Linear at all", p, RECUR_E_MISMATCH, "no Linear");
+    refused("a stray weight beside the Linear", p, RECUR_E_MISMATCH,
+            "are not an Embedding [ids, 3] and a Linear [outputs, 4]");
     ps = (plain_spec){"gru.", "fc.", "", 0, 0, {{"loss", "hinge"}}, 0, 0};
     write_plain(gru, &ps, p);
     refused("unknown loss", p, RECUR_E_FORMAT, "hinge");
@@ -304,7 +311,8 @@ static void hostile_plain_files(void)
         {"3-D weight", "not [gates", RECUR_E_MISMATCH,
          {"rnn.weight_ih_l0", "rnn.weight_hh_l0", "fc.weight", 0},
          {{4, 3}, {4, 4, 1}, {2, 4}}, {2, 3, 2}},
-        {"Linear of the wrong width", "[outputs, 4]", RECUR_E_MISMATCH,
+        {"Linear of the wrong width", "neither an output Linear [outputs, 4]",
+         RECUR_E_MISMATCH,
          {"rnn.weight_ih_l0", "rnn.weight_hh_l0", "fc.weight", 0},
          {{4, 3}, {4, 4}, {2, 5}}, {2, 2, 2}},
         {"Embedding or Linear?", "cannot tell", RECUR_E_MISMATCH,

@@ -6,9 +6,11 @@
  *
  * INPUT is text: "T B", then T*B token ids (one-hot and embedding models)
  * or T*B*input_size numbers (dense models), time-major ([T][B][...]).
- * Prints the T*B*output_size outputs of recur_forward, time-major, one per
- * line with %.9g; with --step, each of the B sequences is run through its
- * own recur_state with recur_step instead (unidirectional models only).
+ * Prints the outputs of recur_forward, one per line with %.9g: [T][B][O]
+ * (or [B][O] for a last/mean readout), O = output_size, or D*hidden for an
+ * encoder without a dense layer. With --step, each of the B sequences is
+ * run through its own recur_state with recur_step instead (unidirectional
+ * per-step models with a dense layer only).
  * Errors: one line on stderr, exit status 1. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +56,12 @@ int main(int argc, char **argv)
     if (recur_model_load(argv[1], &m))
         return fail("cannot load the model", recur_last_error());
     const recur_config *c = recur_model_config(m);
+    int pooled = c->readout != RECUR_READOUT_SEQUENCE;
+    long O = c->output_size ? c->output_size : (long)c->hidden * (c->bidirectional ? 2 : 1);
+    if (step && (pooled || !c->output_size)) {
+        recur_model_free(m);
+        return fail("--step needs a per-step model with a dense layer", NULL);
+    }
     FILE *f = fopen(argv[2], "r");
     int T = 0, B = 0, rc = 1;
     int32_t *tok = NULL;
@@ -65,7 +73,8 @@ int main(int argc, char **argv)
     long TB = (long)T * B, nx = c->input == RECUR_INPUT_DENSE ? TB * c->input_size : 0;
     tok = malloc((size_t)TB * sizeof *tok);
     x = malloc((size_t)(nx ? nx : 1) * sizeof *x);
-    y = malloc((size_t)(TB * c->output_size) * sizeof *y);
+    long ny = (pooled ? B : TB) * O;
+    y = malloc((size_t)ny * sizeof *y);
     if (!tok || !x || !y) {
         fail("out of memory", NULL);
         goto done;
@@ -82,7 +91,7 @@ int main(int argc, char **argv)
         fail(step ? "recur_step failed" : "recur_forward failed", recur_last_error());
         goto done;
     }
-    for (long i = 0; i < TB * c->output_size; i++)
+    for (long i = 0; i < ny; i++)
         printf("%.9g\n", (double)y[i]);
     rc = 0;
 done:

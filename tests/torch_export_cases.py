@@ -174,6 +174,37 @@ def module_cases():
         compare(name, path, model, inputs(model, inp, 9, 3, seed=k), inp, bf, not bi)
 
 
+class Encoder(nn.Module):
+    """What recur computes for a model without a Linear: rnn(x)[0]."""
+
+    def __init__(self, emb, rnn):
+        super().__init__()
+        self.emb, self.rnn = emb, rnn
+
+    def forward(self, x):
+        return self.rnn(self.emb(x) if self.emb is not None else x)[0]
+
+
+def encoder_cases():
+    """No Linear: recur's outputs are the top layer's states."""
+    torch.manual_seed(30)
+    lstm = nn.LSTM(4, 5, 2, bidirectional=True, batch_first=True)
+    path = os.path.join(TMP, "enc0.safetensors")
+    ex.export(lstm, path)
+    x = inputs(None, "dense", 7, 3)
+    compare("encoder: bare LSTM 2 layers bidirectional batch_first", path,
+            Encoder(None, lstm), x, "dense", True, False)
+    emb, gru = nn.Embedding(11, 4), nn.GRU(4, 6)
+    path = os.path.join(TMP, "enc1.safetensors")
+    ex.export({"embedding": emb, "rnn": gru}, path)
+    compare("encoder: Embedding + GRU", path, Encoder(emb, gru),
+            inputs(None, "embedding", 7, 3), "embedding", False, False)
+    path = os.path.join(TMP, "enc2.safetensors")
+    ex.export(Encoder(emb, gru), path, plain=True)
+    compare("encoder: plain Embedding + GRU", path, Encoder(emb, gru),
+            inputs(None, "embedding", 5, 2), "embedding", False, False)
+
+
 def plain_cases():
     """Plain files (PyTorch names, no recur metadata): recur infers the rest."""
     plain = [
@@ -281,7 +312,6 @@ def refusals():
                                 "rnn": nn.GRU(3, 4), "fc": nn.Linear(4, 2)}, "max_norm"),
         ("Linear of the wrong width", {"rnn": nn.GRU(3, 4, bidirectional=True),
                                        "fc": nn.Linear(4, 2)}, "reads 4 features"),
-        ("bare LSTM", nn.LSTM(3, 4), "no output layer"),
         ("too many layers", {"rnn": nn.GRU(3, 4, 17), "fc": nn.Linear(4, 2)}, "layer count"),
         ("vocabulary out of order", {"embedding": nn.Embedding(3, 3), "rnn": nn.GRU(3, 4),
                                      "fc": nn.Linear(4, 3), "vocab": "cba"}, "increasing"),
@@ -313,7 +343,7 @@ def refusals():
 
 
 def main():
-    for fn in (module_cases, plain_cases, cli_cases, refusals):
+    for fn in (module_cases, encoder_cases, plain_cases, cli_cases, refusals):
         try:
             fn()
         except Exception as e:  # a crash in a group counts as one failure

@@ -2,7 +2,7 @@
 """Export a PyTorch RNN/LSTM/GRU model to a recur model file (safetensors).
 
 recur runs  [nn.Embedding] -> nn.RNN (tanh or relu) | nn.LSTM | nn.GRU
-(any number of layers, bidirectional or not) -> nn.Linear at every time
+(any number of layers, bidirectional or not) -> [nn.Linear] at every time
 step. A PyTorch model of that shape, whatever its submodules are called,
 exports to one .safetensors file holding recur's tensor names
 (embedding.weight, rnn.weight_ih_l0[_reverse], ..., fc.weight, fc.bias) and
@@ -17,6 +17,8 @@ As a module:
     import sys; sys.path.insert(0, "tools")
     from export_pytorch import export
     export(model, "model.safetensors")                 # an nn.Module
+    export(nn.LSTM(8, 32, 2), "encoder.safetensors")   # no Linear: an encoder whose
+                                                       # outputs are the top layer's states
     export(model, "lm.safetensors", vocab=chars)       # a character LM: chars[i] is token i
     export({"embedding": emb, "rnn": lstm, "fc": linear}, "m.safetensors")
     export(model.state_dict(), "m.safetensors", nonlinearity="relu")
@@ -44,7 +46,9 @@ Options (keyword arguments of export()):
                  metadata cell = rnn_relu)
 
 The exporter assumes the module's forward is embedding -> rnn -> linear on
-every step (what recur computes); it cannot see the forward code. It refuses
+every step (what recur computes); it cannot see the forward code. Without
+an nn.Linear the model is an encoder (recur's output_size 0): recur_forward
+gives the recurrent module's output, as PyTorch's rnn(x)[0]. It refuses
 what recur cannot represent, with a message: LSTM proj_size, an Embedding
 with max_norm, more than one recurrent module, Linear or Embedding, any
 other parameterised module, shapes that do not chain, sizes beyond recur's
@@ -87,10 +91,6 @@ class Parts:
 
 
 def _parts_of_module(model):
-    if isinstance(model, nn.RNNBase):
-        raise ExportError("a bare %s has no output layer: recur models end in an "
-                          "nn.Linear (export a module holding both, or "
-                          "{'rnn': ..., 'fc': ...})" % type(model).__name__)
     found = {"emb": [], "rnn": [], "fc": []}
     owned = set()
     for name, mod in model.named_modules():
@@ -116,13 +116,11 @@ def _parts_of_module(model):
     for kind, what in (("rnn", "recurrent module (nn.RNN/LSTM/GRU)"),
                        ("fc", "nn.Linear"), ("emb", "nn.Embedding")):
         if len(found[kind]) > 1:
-            raise ExportError("the model has %d of %s: %s; recur holds one"
+            raise ExportError("the model has %d of a kind recur holds one of, %s: %s"
                               % (len(found[kind]), what,
                                  ", ".join("'%s'" % n for n, _ in found[kind])))
     if not found["rnn"]:
         raise ExportError("the model has no nn.RNN, nn.LSTM or nn.GRU")
-    if not found["fc"]:
-        raise ExportError("the model has no nn.Linear output layer: recur models end in one")
     pick = {k: (v[0] if v else ("", None)) for k, v in found.items()}
     prefix = {k: (n + "." if n else "") for k, (n, _) in pick.items()}
     return Parts(pick["emb"][1], pick["rnn"][1], pick["fc"][1], prefix)
@@ -137,7 +135,7 @@ def _parts_of_dict(d):
     if not isinstance(rnn, (nn.RNN, nn.LSTM, nn.GRU)):
         raise ExportError("part 'rnn' must be an nn.RNN, nn.LSTM or nn.GRU, not %s"
                           % type(rnn).__name__)
-    if type(fc) is not nn.Linear:
+    if fc is not None and type(fc) is not nn.Linear:
         raise ExportError("part 'fc' must be an nn.Linear, not %s" % type(fc).__name__)
     if emb is not None and type(emb) is not nn.Embedding:
         raise ExportError("part 'embedding' must be an nn.Embedding, not %s"
@@ -212,8 +210,14 @@ def _parts_of_state_dict(sd, nonlinearity):
 
     names = list(groups)
     emb_name = fc_name = None
-    if len(names) == 1 and linear_ok(groups[names[0]]):
-        fc_name = names[0]
+    found = not names  # no other tensors: an encoder
+    if len(names) == 1:
+        lin, em = linear_ok(groups[names[0]]), emb_ok(groups[names[0]])
+        if lin and em:
+            lin, em = "emb" not in names[0], "emb" in names[0]
+        fc_name = names[0] if lin else None
+        emb_name = names[0] if em else None
+        found = lin or em
     elif len(names) == 2:
         a = emb_ok(groups[names[0]]) and linear_ok(groups[names[1]])
         b = emb_ok(groups[names[1]]) and linear_ok(groups[names[0]])
@@ -222,26 +226,30 @@ def _parts_of_state_dict(sd, nonlinearity):
             b = "emb" in names[1] and "emb" not in names[0]
         if a != b:
             emb_name, fc_name = (names[0], names[1]) if a else (names[1], names[0])
-    if fc_name is None:
-        raise ExportError("cannot find one Linear [outputs, %d] (and optionally one "
-                          "Embedding [ids, %d]) among %s" % (DH, I0, ", ".join(
+            found = True
+    if not found:
+        raise ExportError("cannot find at most one Linear [outputs, %d] and one "
+                          "Embedding [ids, %d] among %s" % (DH, I0, ", ".join(
                               "'%sweight' %s" % (n, list(groups[n]["weight"].shape))
                               if "weight" in groups[n] else "'%sbias'" % n
-                              for n in names) or "no other tensors"))
-    g = groups[fc_name]
-    fc = nn.Linear(DH, g["weight"].shape[0], bias="bias" in g)
-    fc.load_state_dict(g)
+                              for n in names)))
+    fc = None
+    if fc_name is not None:
+        g = groups[fc_name]
+        fc = nn.Linear(DH, g["weight"].shape[0], bias="bias" in g)
+        fc.load_state_dict(g)
     emb = None
     if emb_name is not None:
         w = groups[emb_name]["weight"]
         emb = nn.Embedding(w.shape[0], w.shape[1])
         emb.load_state_dict(groups[emb_name])
-    return Parts(emb, rnn, fc, {"emb": emb_name or "", "rnn": rnn_prefix, "fc": fc_name})
+    return Parts(emb, rnn, fc, {"emb": emb_name or "", "rnn": rnn_prefix,
+                                "fc": fc_name or ""})
 
 
 def find_parts(obj, nonlinearity=None):
-    """The Parts of an nn.Module, a {'embedding','rnn','fc'} dict of modules,
-    or a state_dict (name -> tensor)."""
+    """The Parts of an nn.Module, a {'embedding','rnn','fc'} dict of modules
+    ('embedding' and 'fc' optional), or a state_dict (name -> tensor)."""
     if isinstance(obj, nn.Module):
         if nonlinearity is not None:
             raise ExportError("nonlinearity is for state_dicts: a module knows its own")
@@ -283,11 +291,12 @@ def recur_tensors(parts, input="dense"):
     _limit("input size", rnn.input_size)
     if not 0 <= rnn.dropout < 1:
         raise ExportError("dropout %g is outside [0, 1)" % rnn.dropout)
-    if fc.in_features != H * D:
+    if fc is not None and fc.in_features != H * D:
         raise ExportError("the Linear reads %d features but the %s gives %d "
                           "(hidden %d x %d direction(s))"
                           % (fc.in_features, type(rnn).__name__, H * D, H, D))
-    _limit("output size", fc.out_features)
+    if fc is not None:
+        _limit("output size", fc.out_features)
     meta = OrderedDict(format="recur", cell=cell)
     if emb is not None:
         if emb.max_norm is not None:
@@ -304,7 +313,9 @@ def recur_tensors(parts, input="dense"):
     else:
         raise ExportError("input must be dense or onehot (got %r)" % (input,))
     meta.update(hidden=H, layers=L, bidirectional=int(D == 2),
-                dropout=repr(float(rnn.dropout)), output_size=fc.out_features)
+                dropout=repr(float(rnn.dropout)),
+                output_size=fc.out_features if fc is not None else 0,
+                readout="sequence")
 
     tensors = OrderedDict()
     if emb is not None:
@@ -317,9 +328,10 @@ def recur_tensors(parts, input="dense"):
                 name = "rnn." + kind + sfx
                 t = getattr(rnn, kind + sfx, None)  # None: bias=False
                 tensors[name] = _f32(name, t) if t is not None else torch.zeros(GH)
-    tensors["fc.weight"] = _f32("fc.weight", fc.weight)
-    tensors["fc.bias"] = (_f32("fc.bias", fc.bias) if fc.bias is not None
-                          else torch.zeros(fc.out_features))
+    if fc is not None:
+        tensors["fc.weight"] = _f32("fc.weight", fc.weight)
+        tensors["fc.bias"] = (_f32("fc.bias", fc.bias) if fc.bias is not None
+                              else torch.zeros(fc.out_features))
     return meta, tensors
 
 
@@ -401,7 +413,7 @@ def export(module_or_parts, path, vocab=None, input="dense", loss=None,
         return plain_meta
     token_input = meta["input"] != "dense"
     if loss is None:
-        loss = "xent" if token_input else "mse"
+        loss = "xent" if token_input and parts.fc is not None else "mse"
     if loss not in ("xent", "mse"):
         raise ExportError("loss must be xent or mse (got %r)" % (loss,))
     meta["loss"] = loss
@@ -432,7 +444,7 @@ def _load(path):
 def main(argv=None):
     ap = argparse.ArgumentParser(
         prog="export_pytorch.py",
-        description="Export a PyTorch [Embedding ->] RNN/LSTM/GRU -> Linear model "
+        description="Export a PyTorch [Embedding ->] RNN/LSTM/GRU [-> Linear] model "
                     "(a torch.save'd state_dict or module) to a recur .safetensors file.")
     ap.add_argument("model", help="file written by torch.save(model.state_dict()) "
                                   "or torch.save(model)")
