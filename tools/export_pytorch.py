@@ -113,10 +113,10 @@ def _parts_of_module(model):
             raise ExportError("parameter '%s' belongs to %s (%s), which recur cannot "
                               "represent: recur models are [Embedding] -> RNN/LSTM/GRU "
                               "-> Linear" % (pname, owner, type(mod).__name__))
-    for kind, what in (("rnn", "recurrent module (nn.RNN/LSTM/GRU)"),
-                       ("fc", "nn.Linear"), ("emb", "nn.Embedding")):
+    for kind, what in (("rnn", "recurrent modules (nn.RNN/LSTM/GRU)"),
+                       ("fc", "nn.Linear modules"), ("emb", "nn.Embedding modules")):
         if len(found[kind]) > 1:
-            raise ExportError("the model has %d of a kind recur holds one of, %s: %s"
+            raise ExportError("the model has %d %s: %s; recur holds one"
                               % (len(found[kind]), what,
                                  ", ".join("'%s'" % n for n, _ in found[kind])))
     if not found["rnn"]:
