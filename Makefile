@@ -35,12 +35,14 @@ F64_OBJ := $(LIB_SRC:%.c=$(BUILD)/f64/%.o)
 
 UNIT_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 F64_TESTS  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/f64_*.c))
+# Helpers that test scripts drive (not run on their own).
+TEST_TOOLS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/tool_*.c))
 
 .PHONY: all lib cli tests test install clean bench
 all: lib cli
 lib: $(BUILD)/librecur.a $(BUILD)/librecur.so
 cli: $(BUILD)/recur
-tests: all $(UNIT_TESTS) $(F64_TESTS)
+tests: all $(UNIT_TESTS) $(F64_TESTS) $(TEST_TOOLS)
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h src/*.h cli/*.h)
 	@mkdir -p $(dir $@)
@@ -77,6 +79,9 @@ $(BUILD)/tests/test_%: tests/test_%.c tests/testlib.h $(BUILD)/librecur.a
 
 # test_svg includes the CLI's plot writer itself.
 $(BUILD)/tests/test_svg: cli/svg.c cli/svg.h
+$(BUILD)/tests/tool_%: tests/tool_%.c $(BUILD)/librecur.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/librecur.a $(LDSAN) $(LDLIBS_ALL)
 
 $(BUILD)/tests/f64_%: tests/f64_%.c tests/testlib.h $(BUILD)/librecur_f64.a
 	@mkdir -p $(dir $@)

@@ -20,6 +20,7 @@ static const command commands[] = {
     {"info", cmd_info, "show a model's layers, parameters, tensors and settings"},
     {"grad-report", cmd_grad_report, "how far back in time a model's gradient reaches (BPTT)"},
     {"forecast", cmd_forecast, "forecast a time series (CSV) with an RNN: train, predict"},
+    {"export", cmd_export, "dump a model's tensors as JSON or CSV"},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof *commands)
 
@@ -50,8 +51,10 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: recur COMMAND [ARGUMENTS] [OPTIONS]\n"
             "\n"
-            "Recurrent neural networks (RNN, LSTM, GRU) as character-level language\n"
-            "models, in the spirit of char-rnn, with Keras-style reporting.\n"
+            "Recurrent neural networks (RNN, LSTM, GRU): character-level language\n"
+            "models in the spirit of char-rnn, many-to-one text models, sequence\n"
+            "classifiers, forecasters and sequence-to-sequence models, with\n"
+            "Keras-style reporting.\n"
             "\n"
             "commands:\n");
     for (int i = 0; i < NCOMMANDS; i++)
@@ -68,7 +71,8 @@ static void usage(FILE *f)
             "  recur sample austen.safetensors --prime 'It is a truth' --length 300\n"
             "  recur eval austen.safetensors some.txt\n"
             "  recur info austen.safetensors\n"
-            "  recur forecast train data/timeseries/airpassengers_monthly.csv --test 24\n",
+            "  recur forecast train data/timeseries/airpassengers_monthly.csv --test 24\n"
+            "  recur export austen.safetensors --format csv -o austen.csv\n",
             "help");
 }
 
@@ -83,7 +87,7 @@ static const command *find_command(const char *name)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "recur: no command given: train, sample, eval or info "
+        fprintf(stderr, "recur: no command given: train, sample, eval, info or export "
                         "(try 'recur --help')\n");
         return EXIT_USAGE;
     }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what recur needs from Debian 12 packages (run as root).
 #   scripts/install-deps.sh          build + test dependencies
-#   scripts/install-deps.sh --torch  also PyTorch, for tools/ and bench/
+#   scripts/install-deps.sh --torch  also PyTorch, for tools/, bench/ and
+#                                    tests/torch_export_test.sh
 set -eu
 pkgs="build-essential pkg-config libopenblas-dev python3"
 if [ "${1:-}" = "--torch" ]; then

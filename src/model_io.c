@@ -1,5 +1,6 @@
 /* model_io.c - a model is one safetensors file: PyTorch-named tensors, and
- * the architecture, vocabulary and training settings in __metadata__. */
+ * the architecture, vocabulary and training settings in __metadata__. Plain
+ * files without that metadata are read through model_infer.c. */
 #include "model_io.h"
 
 #include <errno.h>
@@ -233,16 +234,43 @@ static int read_vocab(const st_file *f, const char *label, recur_model *m)
     return RECUR_OK;
 }
 
+/* A file that describes itself as recur's (its architecture in metadata). */
+static int has_recur_metadata(const st_file *f)
+{
+    const char *fmt = st_meta(f, "format");
+    return (fmt && strcmp(fmt, "recur") == 0) || st_meta(f, "input") != NULL;
+}
+
+/* Whether the file tensor `name` is one the model reads through tm. */
+static int mapped(const recur_model *m, const tensor_map *tm, const char *name)
+{
+    char buf[TENSOR_MAP_NAME_CAP];
+    for (int i = 0; i < m->ntensors; i++)
+        if (tensor_map_name(tm, m->tensors[i].name, buf, sizeof buf) &&
+            strcmp(buf, name) == 0)
+            return 1;
+    return 0;
+}
+
 int model_from_file(const st_file *f, const char *label, recur_model **out)
 {
     *out = NULL;
     recur_config c;
-    int rc = read_config(f, label, &c);
+    tensor_map tm;
+    int recur_file = has_recur_metadata(f);
+    int rc;
+    if (recur_file) {
+        tensor_map_recur(&tm);
+        rc = read_config(f, label, &c);
+    } else {
+        rc = model_infer_plain(f, label, &c, &tm);
+    }
     if (rc)
         return rc;
     /* Every tensor the configuration implies must be in the file with its
      * shape before anything is allocated: the metadata alone could ask for
      * gigabytes. */
+    char name[TENSOR_MAP_NAME_CAP];
     recur_model *plan = calloc(1, sizeof *plan), *m = NULL;
     if (!plan)
         return recur_fail(RECUR_E_NOMEM, "out of memory");
@@ -250,8 +278,9 @@ int model_from_file(const st_file *f, const char *label, recur_model **out)
     if (rc)
         rc = recur_fail(rc, "%s: %s", label, recur_last_error());
     for (int i = 0; !rc && i < plan->ntensors; i++)
-        rc = st_expect(f, plan->tensors[i].name, plan->tensors[i].ndim,
-                       plan->tensors[i].shape, NULL);
+        if (tensor_map_name(&tm, plan->tensors[i].name, name, sizeof name))
+            rc = st_expect(f, name, plan->tensors[i].ndim, plan->tensors[i].shape,
+                           NULL);
     free(plan);
     if (rc)
         return rc;
@@ -260,20 +289,23 @@ int model_from_file(const st_file *f, const char *label, recur_model **out)
     for (int i = 0; !rc && i < m->ntensors; i++) {
         param_tensor *t = &m->tensors[i];
         const st_tensor *st;
-        rc = st_expect(f, t->name, t->ndim, t->shape, &st);
+        if (!tensor_map_name(&tm, t->name, name, sizeof name))
+            continue; /* a bias the module did not have: zeros */
+        rc = st_expect(f, name, t->ndim, t->shape, &st);
         if (!rc)
             rc = st_read_real(st, t->p, t->n);
         for (long j = 0; !rc && j < t->n; j++)
             if (!isfinite(t->p[j]))
                 rc = recur_fail(RECUR_E_FORMAT, "%s: tensor '%s' holds NaN or "
-                                "infinite values", label, t->name);
+                                "infinite values", label, name);
     }
     for (size_t i = 0; !rc && i < st_count(f); i++) {
-        const char *name = st_at(f, i)->name;
-        if (strncmp(name, "optim.", 6) && strncmp(name, "train.", 6) &&
-            !model_find_tensor(m, name))
+        const char *tn = st_at(f, i)->name;
+        if (recur_file && (!strncmp(tn, "optim.", 6) || !strncmp(tn, "train.", 6)))
+            continue;
+        if (!mapped(m, &tm, tn))
             rc = recur_fail(RECUR_E_MISMATCH, "%s: unexpected tensor '%s' for a "
-                            "%s model with %d layer(s)%s", label, name,
+                            "%s model with %d layer(s)%s", label, tn,
                             recur_cell_name(c.cell), c.layers,
                             c.bidirectional ? ", bidirectional" : "");
     }

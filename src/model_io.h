@@ -9,9 +9,32 @@
 /* Add the model's tensors, architecture, vocabulary and metadata to w. The
  * model must stay alive until the writer is saved. */
 int model_to_writer(const recur_model *m, st_writer *w);
-/* Build a model from a validated file. Tensors named "optim.*" or "train.*"
- * (checkpoint state) are skipped; any other unknown tensor is an error. */
+/* Build a model from a validated file. A file whose metadata has
+ * format = recur or an "input" key is read by its metadata: tensors named
+ * "optim.*" or "train.*" (checkpoint state) are skipped; any other unknown
+ * tensor is an error. Any other file is read as a plain PyTorch state_dict
+ * (model_infer_plain); such a model has no vocabulary. */
 int model_from_file(const st_file *f, const char *label, recur_model **out);
+
+/* Where recur's tensors are in a file: recur's own names ("rnn.", "fc.",
+ * "embedding." prefixes), or those of a PyTorch state_dict found by
+ * model_infer_plain. Prefixes point into the file's tensor names. */
+typedef struct {
+    const char *rnn, *fc, *emb; /* each ends in '.', or is empty */
+    size_t rnn_len, fc_len, emb_len;
+    int rnn_bias, fc_bias;      /* 0: the file has none; they stay zero */
+} tensor_map;
+
+#define TENSOR_MAP_NAME_CAP 256
+void tensor_map_recur(tensor_map *tm);
+/* The file's name for recur tensor `name` into buf[TENSOR_MAP_NAME_CAP].
+ * Returns 1 if the file holds it, 0 if absent (a bias left at zero). */
+int tensor_map_name(const tensor_map *tm, const char *name, char *buf, size_t cap);
+/* The configuration and tensor map of a plain safetensors file (PyTorch
+ * state_dict names, no recur architecture metadata), from its tensor names
+ * and shapes; see model_infer.c for the rules. */
+int model_infer_plain(const st_file *f, const char *label, recur_config *c,
+                      tensor_map *tm);
 
 /* Strict number parsing for metadata: the whole string must be the number. */
 int parse_long(const char *s, long lo, long hi, long *out);

@@ -116,7 +116,11 @@ int recur_sample(const recur_model *m, const char *prime,
                  void (*emit)(const char *utf8, int bytes, void *user), void *user)
 {
     const recur_config *c = &m->cfg;
-    if (m->nvocab <= 0 || c->output_size != c->input_size || c->loss != RECUR_LOSS_XENT)
+    if (m->nvocab <= 0)
+        return recur_fail(RECUR_E_MISMATCH, "the model has no character vocabulary "
+                          "(a plain safetensors file or a non-text model): sampling "
+                          "needs a character language model");
+    if (c->output_size != c->input_size || c->loss != RECUR_LOSS_XENT)
         return recur_fail(RECUR_E_MISMATCH, "the model is not a character "
                                             "language model");
     if (!sc->greedy && !(sc->temperature > 0 && sc->temperature <= 100))

@@ -163,6 +163,97 @@ else
     bad "info shows layers, tensors and settings"
 fi
 
+# ---- export -------------------------------------------------------------------------
+PY=""
+if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; elif command -v python3 >/dev/null; then PY=python3; fi
+r info m.safetensors
+nparams=$(sed -n 's/^Total params: \([0-9,]*\) .*/\1/p' out | tr -d ,)
+expect_ok "export --format json" export m.safetensors --format json
+cp out m.json
+if [ -n "$PY" ]; then
+    check "export json is valid JSON" '"$PY" -m json.tool m.json >/dev/null 2>&1'
+    nvalues=$("$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print(sum(len(t["data"]) for t in d["tensors"].values()))' m.json 2>&1)
+else # without python: the structure, and the number of values by counting them
+    check "export json has config, metadata and tensors" \
+        'grep -q "\"config\"" m.json && grep -q "\"metadata\"" m.json && grep -q "\"tensors\"" m.json'
+    nvalues=$(sed -n '/"data": \[/,/\]/p' m.json | grep -v '"data"\|\]' | tr ',' '\n' | grep -c '[0-9]')
+fi
+check "export json: one value per parameter ($nparams)" '[ -n "$nparams" ] && [ "$nvalues" = "$nparams" ]' "$nvalues values"
+expect_ok "export --format csv" export m.safetensors --format csv
+cp out m.csv
+check "export csv header" '[ "$(head -n 1 m.csv)" = "tensor,index0,index1,value" ]' "$(head -n 1 m.csv)"
+check "export csv: one row per parameter" '[ "$(($(wc -l <m.csv) - 1))" = "$nparams" ]' "$(wc -l <m.csv) lines"
+check "export csv: 2-D and 1-D rows" 'grep -Eq "^rnn.weight_hh_l0,3,2,-?[0-9]" m.csv && grep -Eq "^fc.bias,4,,-?[0-9]" m.csv'
+if [ -n "$PY" ]; then
+    # Every value gives back the stored float32 exactly.
+    cat >roundtrip.py <<'EOF'
+import csv, json, struct, sys
+raw = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+head, body = json.loads(raw[8:8 + n]), raw[8 + n:]
+js = json.load(open(sys.argv[2]))["tensors"]
+rows = list(csv.reader(open(sys.argv[3])))[1:]
+k = 0
+f32 = lambda v: struct.unpack("<f", struct.pack("<f", v))[0]
+for name, t in js.items():
+    b0, b1 = head[name]["data_offsets"]
+    want = struct.unpack("<%df" % ((b1 - b0) // 4), body[b0:b1])
+    assert t["shape"] == head[name]["shape"], name
+    assert list(want) == [f32(v) for v in t["data"]], name
+    for v in want:
+        assert rows[k][0] == name and f32(float(rows[k][3])) == v, rows[k]
+        k += 1
+assert k == len(rows)
+EOF
+    check "export json and csv values round-trip to the file's floats" \
+        '"$PY" roundtrip.py m.safetensors m.json m.csv' "$("$PY" roundtrip.py m.safetensors m.json m.csv 2>&1 | tail -n 1)"
+fi
+expect_ok "export -o FILE" export m.safetensors --format csv -o exported.csv
+check "export -o writes what stdout gets, no temporary left" 'cmp -s exported.csv m.csv && ! ls ./*.tmp.* >/dev/null 2>&1'
+expect_fail "export: bad --format" 2 "--format expects json or csv, got 'xml'" export m.safetensors --format xml
+expect_fail "export: missing model" 1 "nope.safetensors" export nope.safetensors
+head -c 100 m.safetensors >trunc.safetensors
+expect_fail "export: truncated model" 1 "trunc.safetensors" export trunc.safetensors
+cp m.safetensors keep.safetensors
+before=$(cksum <keep.safetensors)
+expect_fail "export: -o onto the model itself" 1 "model itself" export keep.safetensors -o keep.safetensors
+check "export: the model is left untouched" '[ "$(cksum <keep.safetensors)" = "$before" ]'
+expect_fail "export: -o into a missing directory" 1 "no/such/dir" export m.safetensors -o no/such/dir/x.json
+
+# ---- a plain safetensors file (PyTorch names, no recur metadata) -----------------
+if [ -n "$PY" ]; then
+    cat >make_plain.py <<'EOF'
+import json, struct, sys
+src, dst = sys.argv[1], sys.argv[2]
+data = open(src, "rb").read()
+n = struct.unpack("<Q", data[:8])[0]
+header = json.loads(data[8:8 + n])
+body = data[8 + n:]
+header.pop("__metadata__", None)
+out, blobs, off = {"__metadata__": {"format": "pt"}}, [], 0
+for name, t in header.items():
+    if name.startswith(("optim.", "train.")):  # a checkpoint's training state
+        continue
+    b0, b1 = t["data_offsets"]
+    name = name.replace("rnn.", "lstm.").replace("fc.", "decoder.")
+    out[name] = {"dtype": t["dtype"], "shape": t["shape"], "data_offsets": [off, off + b1 - b0]}
+    blobs.append(body[b0:b1])
+    off += b1 - b0
+h = json.dumps(out).encode()
+h += b" " * (-len(h) % 8)
+open(dst, "wb").write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+EOF
+    "$PY" make_plain.py m.safetensors plain.safetensors
+    expect_ok "info on a plain PyTorch safetensors file" info plain.safetensors
+    check "info: the plain file is a dense-input LSTM without vocabulary" \
+        'grep -q "input (dense" out && grep -q "LSTM" out && grep -q "Vocabulary: none" out' "$(head -n 8 out)"
+    expect_fail "sample: a plain file has no vocabulary" 1 "vocabulary" sample plain.safetensors
+    expect_ok "export a plain file" export plain.safetensors --format csv
+    check "export of the plain file: the same values as the model" 'cmp -s out m.csv'
+fi
+
 # ---- resume is bit-identical ---------------------------------------------------------
 r train small.txt "${TINY[@]}" --steps 20 --save straight.safetensors --quiet
 r train small.txt "${TINY[@]}" --steps 10 --save split.safetensors --quiet --log split.csv

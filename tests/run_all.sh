@@ -54,8 +54,12 @@ suite() {
     run "keras_test [$build]" bash tests/keras_test.sh "$build/recur"
     run "grad_report_test [$build]" bash tests/grad_report_test.sh "$build/recur"
     run "forecast_test [$build]" bash tests/forecast_test.sh "$build/recur"
-    # The installed library must link plain programs: not for sanitizer builds.
-    [ "$build" = build ] && run "install_test [$build]" bash tests/install_test.sh "$build"
+    # The installed library must link plain programs, and PyTorch exports
+    # must match (skipped without python3-torch): not for sanitizer builds.
+    if [ "$build" = build ]; then
+        run "install_test [$build]" bash tests/install_test.sh "$build"
+        run "torch_export_test [$build]" bash tests/torch_export_test.sh "$build"
+    fi
 }
 
 suite build
