@@ -20,24 +20,6 @@
 #define RECUR_DEFAULT_CORPUS "data/austen.txt"
 #endif
 
-typedef struct {
-    const char *model;
-    int hidden, layers, embed, bidirectional;
-    double dropout;
-    int seq, batch;
-    long epochs, steps;
-    double time_limit;
-    const char *optim;
-    double lr, momentum, rho, weight_decay, beta1, beta2, eps, clip, lr_decay;
-    int lr_decay_after;
-    double val;
-    uint64_t seed;
-    int threads;
-    const char *save;
-    long checkpoint_every, eval_every, sample;
-    int resume, stateless, quiet;
-    const char *log;
-} train_opts;
 
 /* ---- signals -------------------------------------------------------------- */
 
@@ -454,7 +436,7 @@ done:
 #define NUM(nm, al, kind, dst, mv, df, hl, hasl, lo_, loo, hash, hi_, hio) \
     {nm, al, kind, dst, mv, df, hl, hasl, hash, loo, hio, lo_, hi_, 0}
 
-int cmd_train(int argc, char **argv)
+int train_parse(int argc, char **argv, train_opts *out)
 {
     train_opts o = {
         .model = "lstm", .hidden = 128, .layers = 2, .embed = 0, .dropout = 0,
@@ -463,7 +445,7 @@ int cmd_train(int argc, char **argv)
         .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .clip = 5, .lr_decay = 1,
         .lr_decay_after = 0, .val = 0.05, .seed = 1, .threads = 2,
         .save = "model.safetensors", .checkpoint_every = 0, .eval_every = 0,
-        .sample = 0};
+        .sample = 0, .text = RECUR_DEFAULT_CORPUS};
     cli_opt opts[] = {
         {"model", NULL, OPT_STRING, &o.model, "TYPE", "lstm",
          "recurrent cell: rnn (= rnn_tanh), rnn_tanh, rnn_relu, lstm, gru", 0, 0, 0, 0, 0, 0, 0},
@@ -558,23 +540,29 @@ int cmd_train(int argc, char **argv)
     const char *pos[1];
     int npos;
     int a = args_parse(&spec, argc, argv, pos, &npos);
+    if (a)
+        return a;
+    if (recur_cell_parse(o.model) < 0)
+        return args_error(&spec, "--model expects one of rnn, rnn_tanh, rnn_relu, lstm, "
+                                 "gru, got '%s'", o.model);
+    if (recur_optimizer_parse(o.optim) < 0)
+        return args_error(&spec, "--optim expects one of sgd, adam, adamw, rmsprop, "
+                                 "got '%s'", o.optim);
+    if (!*o.save)
+        return args_error(&spec, "--save expects a file name, got ''");
+    if (npos)
+        o.text = pos[0];
+    *out = o;
+    return ARGS_OK;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    train_opts o;
+    int a = train_parse(argc, argv, &o);
     if (a == ARGS_HELP)
         return 0;
     if (a)
         return EXIT_USAGE;
-    if (recur_cell_parse(o.model) < 0) {
-        args_error(&spec, "--model expects one of rnn, rnn_tanh, rnn_relu, lstm, gru, "
-                          "got '%s'", o.model);
-        return EXIT_USAGE;
-    }
-    if (recur_optimizer_parse(o.optim) < 0) {
-        args_error(&spec, "--optim expects one of sgd, adam, adamw, rmsprop, got '%s'",
-                   o.optim);
-        return EXIT_USAGE;
-    }
-    if (!*o.save) {
-        args_error(&spec, "--save expects a file name, got ''");
-        return EXIT_USAGE;
-    }
-    return run(&o, npos ? pos[0] : RECUR_DEFAULT_CORPUS);
+    return run(&o, o.text);
 }

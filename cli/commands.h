@@ -5,7 +5,56 @@
 #ifndef RECUR_CLI_COMMANDS_H
 #define RECUR_CLI_COMMANDS_H
 
+#include <stdint.h>
+
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+/* Each command's options, parsed from its argv by *_parse apart from running
+ * it (so that fuzz/fuzz_args.c can exercise the option tables alone). The
+ * parsers return args.h's ARGS_OK; ARGS_HELP after printing the help; or
+ * ARGS_ERROR after one line on stderr. On ARGS_OK every number is in the
+ * range its option declares. Strings point into argv. */
+typedef struct {
+    const char *text; /* the corpus: the positional TEXT or the bundled one */
+    const char *model;
+    int hidden, layers, embed, bidirectional;
+    double dropout;
+    int seq, batch;
+    long epochs, steps;
+    double time_limit;
+    const char *optim;
+    double lr, momentum, rho, weight_decay, beta1, beta2, eps, clip, lr_decay;
+    int lr_decay_after;
+    double val;
+    uint64_t seed;
+    int threads;
+    const char *save;
+    long checkpoint_every, eval_every, sample;
+    int resume, stateless, quiet;
+    const char *log;
+} train_opts;
+
+typedef struct {
+    const char *model, *prime;
+    long length;
+    double temperature;
+    int top_k, greedy;
+    uint64_t seed;
+} sample_opts;
+
+typedef struct {
+    const char *model, *text;
+    int seq, batch;
+} eval_opts;
+
+typedef struct {
+    const char *model;
+} info_opts;
+
+int train_parse(int argc, char **argv, train_opts *o);
+int sample_parse(int argc, char **argv, sample_opts *o);
+int eval_parse(int argc, char **argv, eval_opts *o);
+int info_parse(int argc, char **argv, info_opts *o);
 
 int cmd_train(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
