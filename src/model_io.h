@@ -12,6 +12,11 @@ int model_to_writer(const recur_model *m, st_writer *w);
 /* Build a model from a validated file. Tensors named "optim.*" or "train.*"
  * (checkpoint state) are skipped; any other unknown tensor is an error. */
 int model_from_file(const st_file *f, const char *label, recur_model **out);
+/* recur_model_load over the bytes of a model file in memory (copied; the
+ * caller keeps its buffer). label names the input in messages (NULL:
+ * "<memory>"). For embedding a model in a program, and for fuzzing. */
+int model_load_memory(const unsigned char *bytes, size_t len, const char *label,
+                      recur_model **out);
 
 /* Strict number parsing for metadata: the whole string must be the number. */
 int parse_long(const char *s, long lo, long hi, long *out);
