@@ -9,8 +9,10 @@
 #include "utf8.h"
 #include "json.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <float.h>
 #include <inttypes.h>
 #include <math.h>
@@ -1065,6 +1067,59 @@ static void sync_parent(const char *path)
     free(dir);
 }
 
+/* The pid in a temporary name "<base>.tmp.<pid>.<n>" (name starts after
+ * "<base>.tmp."), or 0 when the rest is not two runs of digits. */
+static long temp_owner(const char *rest)
+{
+    char *end;
+    if (*rest < '0' || *rest > '9')
+        return 0;
+    long pid = strtol(rest, &end, 10);
+    if (*end != '.' || end[1] < '0' || end[1] > '9')
+        return 0;
+    for (const char *p = end + 1; *p; p++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    return pid;
+}
+
+/* Remove the temporary files that writers to path killed mid-save (power
+ * loss, SIGKILL) left behind, so that they do not pile up over a long run
+ * with frequent checkpoints: those whose process no longer exists. Only
+ * names of our own pattern are touched; failures are ignored. */
+static void remove_stale_temps(const char *path)
+{
+    char *dir = copy_string(path);
+    if (!dir)
+        return;
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? path + (slash - dir) + 1 : path;
+    if (!slash)
+        strcpy(dir, ".");
+    else
+        slash[slash == dir] = '\0';
+    size_t blen = strlen(base);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        long pid;
+        if (strncmp(e->d_name, base, blen) || strncmp(e->d_name + blen, ".tmp.", 5) ||
+            !(pid = temp_owner(e->d_name + blen + 5)) || pid == (long)getpid() ||
+            kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        size_t len = strlen(dir) + strlen(e->d_name) + 2;
+        char *stale = malloc(len);
+        if (stale) {
+            snprintf(stale, len, "%s/%s", dir, e->d_name);
+            unlink(stale);
+            free(stale);
+        }
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+}
+
 int st_writer_save(st_writer *w, const char *path)
 {
     json_buf h = {0};
@@ -1102,6 +1157,7 @@ int st_writer_save(st_writer *w, const char *path)
         goto out;
     }
     sync_parent(path);
+    remove_stale_temps(path);
 out:
     free(tmp);
     json_buf_free(&h);

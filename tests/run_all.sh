@@ -5,6 +5,7 @@
 set -u
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+FUZZ_TARGETS="json model text args"
 passed=0
 failed=0
 log=$(mktemp)
@@ -51,6 +52,14 @@ suite() {
         [ -x "$t" ] && run "$(basename "$t") [$build]" "$t"
     done
     run "cli_test [$build]" bash tests/cli_test.sh "$build/recur"
+    for t in $FUZZ_TARGETS; do
+        run "replay_$t [$build]" "$build/fuzz/replay_$t" fuzz/corpus/"$t" fuzz/regress/"$t"
+    done
+    # Timing-based and slow-tool tests: the normal build only.
+    if [ "$build" = build ]; then
+        run "kill_test [$build]" bash tests/kill_test.sh "$build/recur"
+        run "valgrind_test [$build]" bash tests/valgrind_test.sh "$build/recur"
+    fi
     # The installed library must link plain programs: not for sanitizer builds.
     [ "$build" = build ] && run "install_test [$build]" bash tests/install_test.sh "$build"
 }
