@@ -31,7 +31,7 @@ int sample_parse(int argc, char **argv, sample_opts *out)
          "text to start from; printed before the generated text", 0, 0, 0, 0, 0, 0, 0},
         {"length", NULL, OPT_LONG, &o.length, "N", "500", "characters to generate",
          1, 0, 0, 0, 0, 0, 0},
-        {"temperature", NULL, OPT_DOUBLE, &o.temperature, "T", "1.0",
+        {"temperature", NULL, OPT_FLOAT, &o.temperature, "T", "1.0",
          "below 1 more conservative, above 1 more surprising", 1, 1, 1, 0, 0, 100, 0},
         {"top-k", NULL, OPT_INT, &o.top_k, "K", "0",
          "draw only from the K most likely characters; 0 = all", 1, 0, 0, 0, 0, 0, 0},

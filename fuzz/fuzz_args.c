@@ -3,6 +3,7 @@
  * (train, sample, eval, info); the rest, split on NUL bytes, is its argv.
  * A parse either fails (one line on stderr), prints the help, or succeeds
  * with every number inside the range its option declares. */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -45,6 +46,16 @@ static void check_train(const train_opts *o)
         !(o->lr_decay > 0 && o->lr_decay <= 1) || !(o->val >= 0 && o->val < 1) ||
         !(o->time_limit >= 0) || !isfinite(o->time_limit))
         fail("train", "a number is out of range");
+    /* What the library receives as floats, rounded as it will be. */
+    float lr = (float)o->lr, drop = (float)o->dropout, mom = (float)o->momentum,
+          rho = (float)o->rho, b1 = (float)o->beta1, b2 = (float)o->beta2,
+          eps = (float)o->eps, decay = (float)o->lr_decay;
+    if (fabs(o->lr) > FLT_MAX || fabs(o->clip) > FLT_MAX || fabs(o->eps) > FLT_MAX ||
+        fabs(o->weight_decay) > FLT_MAX || !(lr > 0 && lr < 100) ||
+        !(drop >= 0 && drop < 1) || !(mom >= 0 && mom < 1) || !(rho >= 0 && rho < 1) ||
+        !(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1) || !(eps > 0) ||
+        !(decay > 0 && decay <= 1))
+        fail("train", "a number is out of range in single precision");
     if (o->bidirectional & ~1 || o->resume & ~1 || o->stateless & ~1 || o->quiet & ~1)
         fail("train", "a flag is not 0 or 1");
 }
@@ -53,7 +64,9 @@ static void check_sample(const sample_opts *o)
 {
     if (!o->model || !o->prime)
         fail("sample", "a string is missing");
+    float t = (float)o->temperature;
     if (o->length < 0 || o->top_k < 0 || !(o->temperature > 0 && o->temperature <= 100) ||
+        !(t > 0 && t <= 100) ||
         o->greedy & ~1)
         fail("sample", "a number is out of range");
 }
