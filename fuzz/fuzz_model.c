@@ -3,7 +3,9 @@
  * in-memory form of recur_model_load. An input either fails with a one-line
  * message and no model, or gives a model that runs (streaming steps, a
  * whole-sequence forward, sampling for character models) and that saves
- * and loads back with the same tensors. */
+ * and loads back with the same tensors. A checkpoint of a character model
+ * (train.* metadata) is also resumed by a trainer built to match it, which
+ * then takes a step, saves and resumes again. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
@@ -71,13 +73,18 @@ static void run_model(const recur_model *m)
     free(y);
 }
 
+/* "/tmp/recur_fuzz_<what>.<pid>.safetensors" into path[80]. */
+static const char *temp_path(char *path, const char *what)
+{
+    snprintf(path, 80, "/tmp/recur_fuzz_%s.%ld.safetensors", what, (long)getpid());
+    return path;
+}
+
 /* Save to a temporary file and load it back: the same tensors, bit for bit. */
 static void round_trip(const recur_model *m)
 {
-    static char path[64];
-    if (!path[0])
-        snprintf(path, sizeof path, "/tmp/recur_fuzz_model.%ld.safetensors",
-                 (long)getpid());
+    char buf[80];
+    const char *path = temp_path(buf, "model");
     if (recur_model_save(m, path) != RECUR_OK)
         fail("saving a loaded model");
     recur_model *back = NULL;
@@ -105,6 +112,68 @@ static void round_trip(const recur_model *m)
     recur_model_free(back);
 }
 
+static long meta_long(const recur_model *m, const char *key, long hi)
+{
+    const char *s = recur_model_meta(m, key);
+    char *end;
+    if (!s || !*s)
+        return -1;
+    long v = strtol(s, &end, 10);
+    return *end || v < 0 || v > hi ? -1 : v;
+}
+
+/* The input as a training checkpoint: recur_trainer_resume reads it from a
+ * file, so it is written to one. Returns quietly whenever the input does not
+ * describe a run this model can be trained in (most inputs). */
+static void resume_checkpoint(recur_model *m, const uint8_t *data, size_t size)
+{
+    const recur_config *c = recur_model_config(m);
+    long n = meta_long(m, "train.tokens", 4096), T = meta_long(m, "train.seq_len", 4096),
+         B = meta_long(m, "train.batch", 4096), st = meta_long(m, "train.stateful", 1),
+         opt = meta_long(m, "train.optimizer_id", RECUR_RMSPROP),
+         seed = meta_long(m, "train.seed_id", 0x7fffffffffffffffL);
+    if (n < 2 || T < 1 || B < 1 || st < 0 || opt < 0 || seed < 0 ||
+        c->input == RECUR_INPUT_DENSE || c->loss != RECUR_LOSS_XENT ||
+        c->output_size != c->input_size || c->bidirectional)
+        return;
+    int32_t *tokens = malloc((size_t)n * sizeof *tokens);
+    if (!tokens)
+        abort();
+    for (long i = 0; i < n; i++)
+        tokens[i] = (int32_t)(i * 7 % c->input_size);
+    recur_train_config tc;
+    recur_train_config_default(&tc);
+    tc.optimizer = (recur_optimizer)opt;
+    tc.seq_len = (int)T;
+    tc.batch = (int)B;
+    tc.stateful = (int)st;
+    tc.seed = (uint64_t)seed;
+    recur_trainer *tr = NULL;
+    if (recur_trainer_create(m, &tc, tokens, n, &tr) == RECUR_OK) {
+        char bin[80], bout[80];
+        const char *in = temp_path(bin, "ckpt_in"), *out = temp_path(bout, "ckpt_out");
+        FILE *f = fopen(in, "wb");
+        if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
+            abort();
+        int rc = recur_trainer_resume(tr, in);
+        if (rc && (!*recur_last_error() || strchr(recur_last_error(), '\n')))
+            fail("a refused checkpoint without a one-line message");
+        recur_batch_stats bs;
+        if (!rc && (rc = recur_trainer_step(tr, &bs)) != RECUR_OK && rc != RECUR_E_NUMERIC)
+            fail("a step after resuming");
+        if (!rc) {
+            if (recur_trainer_save(tr, out) != RECUR_OK)
+                fail("saving a resumed checkpoint");
+            if (recur_trainer_resume(tr, out) != RECUR_OK)
+                fail("resuming a checkpoint just saved");
+        }
+        unlink(in);
+        unlink(out);
+    }
+    recur_trainer_free(tr);
+    free(tokens);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     recur_model *m = NULL;
@@ -127,6 +196,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fail("tensor sizes do not add up to the parameter count");
     run_model(m);
     round_trip(m);
+    resume_checkpoint(m, data, size);
     recur_model_free(m);
     return 0;
 }

@@ -111,7 +111,8 @@ int recur_model_create(const recur_config *cfg, uint64_t seed, recur_model **out
  * and dtype is validated before use; the file is untrusted input. */
 int recur_model_load(const char *path, recur_model **out);
 /* Write atomically (temporary file, fsync, rename): on failure any existing
- * file at path is left as it was. */
+ * file at path is left as it was. A successful save also removes the
+ * temporary files of earlier writers to path that were killed mid-save. */
 int recur_model_save(const recur_model *m, const char *path);
 void recur_model_free(recur_model *m);
 
