@@ -8,6 +8,7 @@
 # them into fuzz/corpus by hand when they are worth keeping). A crash,
 # leak, timeout or out-of-memory is written to build/fuzzer/findings/<target>/;
 # once fixed, copy it into fuzz/regress/<target>/ so `make test` replays it.
+# fuzz/<target>.dict, where present, gives libFuzzer the format's keywords.
 # Prints, per target, the executions and the findings; exits non-zero if any
 # target found something. Runs at nice 19 and one target at a time.
 set -u
@@ -37,7 +38,9 @@ for t in $TARGETS; do
     echo "== $t: fuzzing for $SECONDS_EACH s"
     # -close_fd_mask=3: the targets' own stdout/stderr (help text, one-line
     # errors) are discarded; libFuzzer's and the sanitizers' reports are not.
-    nice -n 19 "$OUT/fuzz/fuzz_$t" "$scratch" fuzz/corpus/"$t" fuzz/regress/"$t" \
+    dict=()
+    [ -f fuzz/"$t".dict ] && dict=(-dict=fuzz/"$t".dict)
+    nice -n 19 "$OUT/fuzz/fuzz_$t" "$scratch" fuzz/corpus/"$t" fuzz/regress/"$t" "${dict[@]}" \
         -max_total_time="$SECONDS_EACH" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
         -malloc_limit_mb=1024 -close_fd_mask=3 -print_final_stats=1 \
         -artifact_prefix="$findings/" >"$log" 2>&1
