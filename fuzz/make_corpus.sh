@@ -103,6 +103,8 @@ printf '\002\xce\xb1\xce\xb2\xce\xb3\377\xce\xb3\xce\xb1\xce\xb2\xce\xb2' >"$C"/
 head -c 2000 "$ROOT"/data/austen.txt | { printf '\000'; cat; } >"$C"/text/austen.txt
 
 # ---- args: command byte (0 train, 1 sample, 2 eval, 3 info), argv split on NUL ---
+# The first argument is the command byte as a printf escape ('\001').
+# shellcheck disable=SC2059
 a() { local f=$1; shift; { printf "$1"; shift; printf '%s\0' "$@"; } >"$C/args/$f"; }
 a train_full '\000' corpus.txt --model gru --hidden 64 --layers=2 --embed 8 --dropout 0.1 \
     --seq 50 --batch 16 --epochs 3 --optim adamw --lr 1e-3 --clip 1 --lr-decay 0.9 \
