@@ -1,6 +1,7 @@
 # recur - build the library, the CLI and the tests.
 #   make            library (static + shared) and the recur CLI in build/
 #   make test       the whole test suite, normal and under ASan+UBSan
+#   make fuzz       libFuzzer binaries (clang) in build/fuzzer/fuzz/; see fuzz/run.sh
 #   make install PREFIX=/usr/local
 # BUILD=dir SAN=1 builds an AddressSanitizer+UBSan variant into dir.
 
@@ -33,16 +34,25 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 F64_OBJ := $(LIB_SRC:%.c=$(BUILD)/f64/%.o)
 
+CLI_LIB_OBJ := $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
+
+# Fuzz targets (fuzz/fuzz_<name>.c): replayed over fuzz/corpus and
+# fuzz/regress by `make test` with a plain main() (fuzz/replay.c), and built
+# for libFuzzer with clang by `make fuzz`.
+FUZZ_TARGETS := json model text args
+FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
+FUZZ_BUILD   := build/fuzzer
+
 UNIT_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/test_*.c))
 F64_TESTS  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/f64_*.c))
 # Helpers that test scripts drive (not run on their own).
 TEST_TOOLS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/tool_*.c))
 
-.PHONY: all lib cli tests test install clean bench
+.PHONY: all lib cli tests test install clean bench fuzz
 all: lib cli
 lib: $(BUILD)/librecur.a $(BUILD)/librecur.so
 cli: $(BUILD)/recur
-tests: all $(UNIT_TESTS) $(F64_TESTS) $(TEST_TOOLS)
+tests: all $(UNIT_TESTS) $(F64_TESTS) $(TEST_TOOLS) $(FUZZ_REPLAY)
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h src/*.h cli/*.h)
 	@mkdir -p $(dir $@)
@@ -86,6 +96,22 @@ $(BUILD)/tests/tool_%: tests/tool_%.c $(BUILD)/librecur.a
 $(BUILD)/tests/f64_%: tests/f64_%.c tests/testlib.h $(BUILD)/librecur_f64.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -DRECUR_REAL_DOUBLE -o $@ $< $(BUILD)/librecur_f64.a $(LDSAN) $(LDLIBS_ALL)
+
+$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c $(CLI_LIB_OBJ) $(BUILD)/librecur.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Icli -o $@ fuzz/fuzz_$*.c fuzz/replay.c $(CLI_LIB_OBJ) \
+	    $(BUILD)/librecur.a $(LDSAN) $(LDLIBS_ALL)
+
+# The libraries are instrumented for coverage (fuzzer-no-link); only the
+# targets link libFuzzer's main.
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(CLI_LIB_OBJ) $(BUILD)/librecur.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Icli -fsanitize=fuzzer -o $@ fuzz/fuzz_$*.c $(CLI_LIB_OBJ) \
+	    $(BUILD)/librecur.a $(LDSAN) $(LDLIBS_ALL)
+
+fuzz:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang SAN=1 OPT=-O1 CFLAGS=-fsanitize=fuzzer-no-link \
+	    $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/fuzz_%)
 
 test:
 	./tests/run_all.sh

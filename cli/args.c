@@ -2,6 +2,7 @@
 #include "args.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -66,7 +67,7 @@ static void fmt_bound(char *buf, size_t size, double v, int integer)
 /* "a number > 0", "an integer >= 1", "a number in [0, 1)", "an integer in 1..10" */
 static void describe_range(const cli_opt *o, char *buf, size_t size)
 {
-    int integer = o->kind != OPT_DOUBLE;
+    int integer = o->kind != OPT_DOUBLE && o->kind != OPT_FLOAT;
     const char *what = integer ? "an integer" : "a number";
     char lo[32], hi[32];
     fmt_bound(lo, sizeof lo, o->lo, integer);
@@ -133,6 +134,23 @@ static int set_value(const cli_spec *spec, cli_opt *o, const char *v)
         double d = *v ? strtod(v, &end) : 0;
         if (!*v || *end || errno == ERANGE || !isfinite(d) || !in_range(o, d))
             return args_error(spec, "--%s expects %s, got '%s'", o->name, range, v);
+        *(double *)o->dest = d;
+        return ARGS_OK;
+    }
+    case OPT_FLOAT: {
+        char *end;
+        errno = 0;
+        double d = *v ? strtod(v, &end) : 0;
+        if (!*v || *end || errno == ERANGE || !isfinite(d) || !in_range(o, d))
+            return args_error(spec, "--%s expects %s, got '%s'", o->name, range, v);
+        /* The conversion to float is only defined within its range. */
+        if (fabs(d) > FLT_MAX || (d != 0 && fabs(d) < FLT_MIN))
+            return args_error(spec, "--%s expects %s within single precision "
+                              "(1.2e-38 to 3.4e38 in magnitude, or 0), got '%s'",
+                              o->name, range, v);
+        if (!in_range(o, (double)(float)d))
+            return args_error(spec, "--%s expects %s, got '%s', which is %.9g in "
+                              "single precision", o->name, range, v, (double)(float)d);
         *(double *)o->dest = d;
         return ARGS_OK;
     }

@@ -16,6 +16,9 @@ typedef enum {
     OPT_LONG,   /* long */
     OPT_U64,    /* uint64_t, no sign */
     OPT_DOUBLE, /* double */
+    OPT_FLOAT,  /* double holding a value the library keeps as a float: within
+                   float's range, not flushed to 0, and still in the option's
+                   range once rounded to float */
     OPT_STRING  /* const char * (points into argv) */
 } opt_kind;
 

@@ -8,14 +8,14 @@
 #include "progress.h"
 #include "recur.h"
 
-int cmd_eval(int argc, char **argv)
+int eval_parse(int argc, char **argv, eval_opts *out)
 {
-    int seq = 100, batch = 32;
+    eval_opts o = {.model = NULL, .text = NULL, .seq = 100, .batch = 32};
     cli_opt opts[] = {
-        {"seq", "seq-length", OPT_INT, &seq, "T", "100",
+        {"seq", "seq-length", OPT_INT, &o.seq, "T", "100",
          "characters per window (the state is carried across windows)",
          1, 1, 0, 0, 1, 100000, 0},
-        {"batch", "batch-size", OPT_INT, &batch, "B", "32",
+        {"batch", "batch-size", OPT_INT, &o.batch, "B", "32",
          "parallel streams the text is cut into", 1, 1, 0, 0, 1, 100000, 0},
     };
     static const char *const pos_names[] = {"MODEL", "TEXT"};
@@ -39,6 +39,18 @@ int cmd_eval(int argc, char **argv)
     const char *pos[2];
     int npos;
     int a = args_parse(&spec, argc, argv, pos, &npos);
+    if (a)
+        return a;
+    o.model = pos[0];
+    o.text = pos[1];
+    *out = o;
+    return ARGS_OK;
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    eval_opts o;
+    int a = eval_parse(argc, argv, &o);
     if (a == ARGS_HELP)
         return 0;
     if (a)
@@ -46,14 +58,14 @@ int cmd_eval(int argc, char **argv)
 
     recur_model *m = NULL;
     recur_text *t = NULL;
-    int rc = recur_model_load(pos[0], &m);
+    int rc = recur_model_load(o.model, &m);
     if (!rc)
-        rc = recur_text_load(pos[1], m, &t);
+        rc = recur_text_load(o.text, m, &t);
     recur_eval_stats es;
     if (!rc) {
         long n;
         const int32_t *tokens = recur_text_tokens(t, &n);
-        rc = recur_evaluate(m, tokens, n, seq, batch, &es);
+        rc = recur_evaluate(m, tokens, n, o.seq, o.batch, &es);
     }
     if (rc) {
         cli_lib_error(rc);

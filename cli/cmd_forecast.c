@@ -312,7 +312,7 @@ typedef struct {
     long epochs;
     uint64_t seed;
     const char *csv, *svg, *save;
-} train_opts;
+} forecast_train_opts;
 
 typedef struct {
     const char *path;
@@ -378,7 +378,7 @@ static int write_plot(const forecast_run *r, const char *path, long history,
     return 0;
 }
 
-static int save_model(recur_model *m, const forecast_run *r, const train_opts *o)
+static int save_model(recur_model *m, const forecast_run *r, const forecast_train_opts *o)
 {
     const encoding *e = &r->e;
     int rc = recur_model_set_meta(m, "forecast.series", r->path);
@@ -431,7 +431,7 @@ static int make_examples(const forecast_run *r, int many, long *offsets, float *
     return 0;
 }
 
-static int train_model(recur_model *m, const forecast_run *r, const train_opts *o,
+static int train_model(recur_model *m, const forecast_run *r, const forecast_train_opts *o,
                        const recur_dataset *ds)
 {
     recur_train_config tc;
@@ -486,7 +486,7 @@ static int train_model(recur_model *m, const forecast_run *r, const train_opts *
     return 0;
 }
 
-static int run_train(const train_opts *o, const char *path)
+static int run_train(const forecast_train_opts *o, const char *path)
 {
     int code = EXIT_RUNTIME, rc;
     recur_series *s = NULL;
@@ -848,7 +848,7 @@ done:
 
 static int forecast_train(int argc, char **argv)
 {
-    train_opts o = {.cell = "lstm", .scale = "minmax", .init = "keras", .optim = "adam",
+    forecast_train_opts o = {.cell = "lstm", .scale = "minmax", .init = "keras", .optim = "adam",
                     .test = 0.2, .lr = 0.01, .clip = 1, .window = 12, .hidden = 32,
                     .layers = 1, .batch = 32, .threads = 1, .epochs = 100, .seed = 1};
     cli_opt opts[] = {

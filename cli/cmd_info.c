@@ -215,7 +215,7 @@ static void print_vocab_and_meta(const recur_model *m)
     }
 }
 
-int cmd_info(int argc, char **argv)
+int info_parse(int argc, char **argv, info_opts *out)
 {
     static const char *const pos_names[] = {"MODEL"};
     cli_spec spec = {
@@ -234,15 +234,25 @@ int cmd_info(int argc, char **argv)
     const char *pos[1];
     int npos;
     int a = args_parse(&spec, argc, argv, pos, &npos);
+    if (a)
+        return a;
+    out->model = pos[0];
+    return ARGS_OK;
+}
+
+int cmd_info(int argc, char **argv)
+{
+    info_opts o;
+    int a = info_parse(argc, argv, &o);
     if (a == ARGS_HELP)
         return 0;
     if (a)
         return EXIT_USAGE;
     recur_model *m = NULL;
-    int rc = recur_model_load(pos[0], &m);
+    int rc = recur_model_load(o.model, &m);
     if (rc)
         return cli_lib_error(rc);
-    print_layers(pos[0], m);
+    print_layers(o.model, m);
     print_tensors(m);
     print_vocab_and_meta(m);
     recur_model_free(m);

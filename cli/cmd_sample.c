@@ -23,27 +23,24 @@ static void emit(const char *utf8, int bytes, void *user)
     fwrite(utf8, 1, (size_t)bytes, stdout);
 }
 
-int cmd_sample(int argc, char **argv)
+int sample_parse(int argc, char **argv, sample_opts *out)
 {
-    const char *prime = "";
-    long length = 500;
-    double temperature = 1.0;
-    int top_k = 0, greedy = 0, window = 0;
-    uint64_t seed = 1;
+    sample_opts o = {.model = NULL, .prime = "", .length = 500, .temperature = 1.0,
+                     .top_k = 0, .greedy = 0, .seed = 1, .window = 0};
     cli_opt opts[] = {
-        {"prime", "primetext", OPT_STRING, &prime, "TEXT", NULL,
+        {"prime", "primetext", OPT_STRING, &o.prime, "TEXT", NULL,
          "text to start from; printed before the generated text", 0, 0, 0, 0, 0, 0, 0},
-        {"length", NULL, OPT_LONG, &length, "N", "500", "characters to generate",
+        {"length", NULL, OPT_LONG, &o.length, "N", "500", "characters to generate",
          1, 0, 0, 0, 0, 0, 0},
-        {"temperature", NULL, OPT_DOUBLE, &temperature, "T", "1.0",
+        {"temperature", NULL, OPT_FLOAT, &o.temperature, "T", "1.0",
          "below 1 more conservative, above 1 more surprising", 1, 1, 1, 0, 0, 100, 0},
-        {"top-k", NULL, OPT_INT, &top_k, "K", "0",
+        {"top-k", NULL, OPT_INT, &o.top_k, "K", "0",
          "draw only from the K most likely characters; 0 = all", 1, 0, 0, 0, 0, 0, 0},
-        {"greedy", "argmax", OPT_FLAG, &greedy, NULL, NULL,
+        {"greedy", "argmax", OPT_FLAG, &o.greedy, NULL, NULL,
          "always take the most likely character", 0, 0, 0, 0, 0, 0, 0},
-        {"seed", NULL, OPT_U64, &seed, "N", "1", "random seed (same seed, same text)",
+        {"seed", NULL, OPT_U64, &o.seed, "N", "1", "random seed (same seed, same text)",
          0, 0, 0, 0, 0, 0, 0},
-        {"window", NULL, OPT_INT, &window, "W",
+        {"window", NULL, OPT_INT, &o.window, "W",
          "the model's train.window (recur train --window), else 0",
          "predict each character from only the last W, read from a zero state; 0 = "
          "carry the state through the whole text", 1, 1, 0, 0, 0, 100000, 0},
@@ -66,33 +63,46 @@ int cmd_sample(int argc, char **argv)
     const char *pos[1];
     int npos;
     int a = args_parse(&spec, argc, argv, pos, &npos);
+    if (a)
+        return a;
+    o.model = pos[0];
+    if (!args_given(&spec, "window"))
+        o.window = -1;
+    *out = o;
+    return ARGS_OK;
+}
+
+int cmd_sample(int argc, char **argv)
+{
+    sample_opts o;
+    int a = sample_parse(argc, argv, &o);
     if (a == ARGS_HELP)
         return 0;
     if (a)
         return EXIT_USAGE;
 
     recur_model *m = NULL;
-    int rc = recur_model_load(pos[0], &m);
+    int rc = recur_model_load(o.model, &m);
     if (rc)
         return cli_lib_error(rc);
-    if (!args_given(&spec, "window")) {
+    if (o.window < 0) {
         const char *w = recur_model_meta(m, "train.window");
-        window = w ? atoi(w) : 0;
-        if (window < 0 || window > 100000) {
+        o.window = w ? atoi(w) : 0;
+        if (o.window < 0 || o.window > 100000) {
             recur_model_free(m);
             return cli_error("%s: bad train.window '%s' in the model (override it with "
-                             "--window)", pos[0], w);
+                             "--window)", o.model, w);
         }
     }
-    recur_sample_config sc = {.temperature = (float)temperature, .top_k = top_k,
-                              .greedy = greedy, .seed = seed, .window = window};
-    emit_state e = {prime, 0};
-    rc = recur_sample(m, prime, &sc, length, emit, &e);
+    recur_sample_config sc = {.temperature = (float)o.temperature, .top_k = o.top_k,
+                              .greedy = o.greedy, .seed = o.seed, .window = o.window};
+    emit_state e = {o.prime, 0};
+    rc = recur_sample(m, o.prime, &sc, o.length, emit, &e);
     recur_model_free(m);
     if (rc)
         return cli_lib_error(rc);
     if (!e.printed_prime)
-        fputs(prime, stdout);
+        fputs(o.prime, stdout);
     fputc('\n', stdout);
     return 0;
 }

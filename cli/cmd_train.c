@@ -456,7 +456,7 @@ done:
 #define NUM(nm, al, kind, dst, mv, df, hl, hasl, lo_, loo, hash, hi_, hio) \
     {nm, al, kind, dst, mv, df, hl, hasl, hash, loo, hio, lo_, hi_, 0}
 
-int cmd_train(int argc, char **argv)
+int train_parse(int argc, char **argv, train_opts *out)
 {
     train_opts o = {
         .model = "lstm", .hidden = 128, .layers = 2, .embed = 0, .dropout = 0,
@@ -465,7 +465,8 @@ int cmd_train(int argc, char **argv)
         .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .clip = 5, .lr_decay = 1,
         .lr_decay_after = 0, .val = 0.05, .seed = 1, .threads = 2,
         .save = "model.safetensors", .checkpoint_every = 0, .eval_every = 0,
-        .sample = 0, .window = 0, .init = "pytorch", .text_string = NULL};
+        .sample = 0, .window = 0, .init = "pytorch", .text_string = NULL,
+        .text = RECUR_DEFAULT_CORPUS};
     cli_opt opts[] = {
         {"model", NULL, OPT_STRING, &o.model, "TYPE", "lstm",
          "recurrent cell: rnn (= rnn_tanh), rnn_tanh, rnn_relu, lstm, gru", 0, 0, 0, 0, 0, 0, 0},
@@ -475,7 +476,7 @@ int cmd_train(int argc, char **argv)
             1, 1, 0, 0, 0, 0),
         NUM("embed", NULL, OPT_INT, &o.embed, "N", "0",
             "embedding size; 0 = one-hot characters", 1, 0, 0, 1, RECUR_MAX_WIDTH, 0),
-        NUM("dropout", NULL, OPT_DOUBLE, &o.dropout, "P", "0",
+        NUM("dropout", NULL, OPT_FLOAT, &o.dropout, "P", "0",
             "dropout on each recurrent layer's output", 1, 0, 0, 1, 1, 1),
         {"bidirectional", NULL, OPT_FLAG, &o.bidirectional, NULL, NULL,
          "bidirectional layers (not possible for a language model)", 0, 0, 0, 0, 0, 0, 0},
@@ -492,21 +493,21 @@ int cmd_train(int argc, char **argv)
             "stop cleanly after this much time, with a checkpoint", 1, 0, 1, 0, 0, 0),
         {"optim", "optimizer", OPT_STRING, &o.optim, "NAME", "adam",
          "optimizer: sgd, adam, adamw, rmsprop", 0, 0, 0, 0, 0, 0, 0},
-        NUM("lr", "learning-rate", OPT_DOUBLE, &o.lr, "RATE", "2e-3", "learning rate",
-            1, 0, 1, 0, 0, 0),
-        NUM("momentum", NULL, OPT_DOUBLE, &o.momentum, "M", "0.9", "SGD momentum",
+        NUM("lr", "learning-rate", OPT_FLOAT, &o.lr, "RATE", "2e-3", "learning rate",
+            1, 0, 1, 1, 100, 1),
+        NUM("momentum", NULL, OPT_FLOAT, &o.momentum, "M", "0.9", "SGD momentum",
             1, 0, 0, 1, 1, 1),
-        NUM("rho", "decay-rate", OPT_DOUBLE, &o.rho, "R", "0.99", "RMSprop smoothing",
+        NUM("rho", "decay-rate", OPT_FLOAT, &o.rho, "R", "0.99", "RMSprop smoothing",
             1, 0, 0, 1, 1, 1),
-        NUM("weight-decay", NULL, OPT_DOUBLE, &o.weight_decay, "W", "0",
+        NUM("weight-decay", NULL, OPT_FLOAT, &o.weight_decay, "W", "0",
             "L2 penalty (decoupled for adamw)", 1, 0, 0, 0, 0, 0),
-        NUM("beta1", NULL, OPT_DOUBLE, &o.beta1, "B1", "0.9", "Adam beta1", 1, 0, 0, 1, 1, 1),
-        NUM("beta2", NULL, OPT_DOUBLE, &o.beta2, "B2", "0.999", "Adam beta2", 1, 0, 0, 1, 1, 1),
-        NUM("eps", NULL, OPT_DOUBLE, &o.eps, "E", "1e-8", "Adam/RMSprop epsilon",
+        NUM("beta1", NULL, OPT_FLOAT, &o.beta1, "B1", "0.9", "Adam beta1", 1, 0, 0, 1, 1, 1),
+        NUM("beta2", NULL, OPT_FLOAT, &o.beta2, "B2", "0.999", "Adam beta2", 1, 0, 0, 1, 1, 1),
+        NUM("eps", NULL, OPT_FLOAT, &o.eps, "E", "1e-8", "Adam/RMSprop epsilon",
             1, 0, 1, 0, 0, 0),
-        NUM("clip", "grad-clip", OPT_DOUBLE, &o.clip, "NORM", "5",
+        NUM("clip", "grad-clip", OPT_FLOAT, &o.clip, "NORM", "5",
             "clip the global gradient norm; 0 = off", 1, 0, 0, 0, 0, 0),
-        NUM("lr-decay", "learning-rate-decay", OPT_DOUBLE, &o.lr_decay, "F", "1",
+        NUM("lr-decay", "learning-rate-decay", OPT_FLOAT, &o.lr_decay, "F", "1",
             "multiply the learning rate by F every epoch ...", 1, 0, 1, 1, 1, 0),
         NUM("lr-decay-after", "learning-rate-decay-after", OPT_INT, &o.lr_decay_after, "N",
             "0", "... after this many epochs", 1, 0, 0, 0, 0, 0),
@@ -574,44 +575,46 @@ int cmd_train(int argc, char **argv)
     const char *pos[1];
     int npos;
     int a = args_parse(&spec, argc, argv, pos, &npos);
+    if (a)
+        return a;
+    if (recur_cell_parse(o.model) < 0)
+        return args_error(&spec, "--model expects one of rnn, rnn_tanh, rnn_relu, lstm, "
+                                 "gru, got '%s'", o.model);
+    if (recur_optimizer_parse(o.optim) < 0)
+        return args_error(&spec, "--optim expects one of sgd, adam, adamw, rmsprop, "
+                                 "got '%s'", o.optim);
+    if (!*o.save)
+        return args_error(&spec, "--save expects a file name, got ''");
+    if (strcmp(o.init, "pytorch") != 0 && strcmp(o.init, "keras") != 0)
+        return args_error(&spec, "--init expects pytorch or keras, got '%s'", o.init);
+    if (o.text_string && npos)
+        return args_error(&spec, "give either a TEXT file or --text-string, not both");
+    if (o.window > 0) {
+        static const char *const lm_only[] = {"val", "eval-every", "stateless", "seq"};
+        for (int i = 0; i < 4; i++)
+            if (args_given(&spec, lm_only[i]))
+                return args_error(&spec, "--%s does not apply to --window training "
+                                  "(every window is a training example of --window "
+                                  "characters)", lm_only[i]);
+    }
+    /* The corpus: --text-string, the TEXT file, or the bundled text. */
+    if (o.text_string)
+        o.text = "--text-string";
+    else if (npos)
+        o.text = pos[0];
+    *out = o;
+    return ARGS_OK;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    train_opts o;
+    int a = train_parse(argc, argv, &o);
     if (a == ARGS_HELP)
         return 0;
     if (a)
         return EXIT_USAGE;
-    if (recur_cell_parse(o.model) < 0) {
-        args_error(&spec, "--model expects one of rnn, rnn_tanh, rnn_relu, lstm, gru, "
-                          "got '%s'", o.model);
-        return EXIT_USAGE;
-    }
-    if (recur_optimizer_parse(o.optim) < 0) {
-        args_error(&spec, "--optim expects one of sgd, adam, adamw, rmsprop, got '%s'",
-                   o.optim);
-        return EXIT_USAGE;
-    }
-    if (!*o.save) {
-        args_error(&spec, "--save expects a file name, got ''");
-        return EXIT_USAGE;
-    }
-    if (strcmp(o.init, "pytorch") != 0 && strcmp(o.init, "keras") != 0) {
-        args_error(&spec, "--init expects pytorch or keras, got '%s'", o.init);
-        return EXIT_USAGE;
-    }
-    if (o.text_string && npos) {
-        args_error(&spec, "give either a TEXT file or --text-string, not both");
-        return EXIT_USAGE;
-    }
-    const char *corpus = o.text_string ? "--text-string" : npos ? pos[0]
-                                                                : RECUR_DEFAULT_CORPUS;
-    if (o.window > 0) {
-        static const char *const lm_only[] = {"val", "eval-every", "stateless", "seq"};
-        for (int i = 0; i < 4; i++)
-            if (args_given(&spec, lm_only[i])) {
-                args_error(&spec, "--%s does not apply to --window training (every "
-                           "window is a training example of --window characters)",
-                           lm_only[i]);
-                return EXIT_USAGE;
-            }
-        return train_windows(&o, corpus);
-    }
-    return run(&o, corpus);
+    if (o.window > 0)
+        return train_windows(&o, o.text);
+    return run(&o, o.text);
 }

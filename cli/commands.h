@@ -5,7 +5,39 @@
 #ifndef RECUR_CLI_COMMANDS_H
 #define RECUR_CLI_COMMANDS_H
 
+#include <stdint.h>
+
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+/* Each command's options, parsed from its argv by *_parse apart from running
+ * it (so that fuzz/fuzz_args.c can exercise the option tables alone). The
+ * parsers return args.h's ARGS_OK; ARGS_HELP after printing the help; or
+ * ARGS_ERROR after one line on stderr. On ARGS_OK every number is in the
+ * range its option declares. Strings point into argv. */
+#include "train.h" /* train_opts */
+
+typedef struct {
+    const char *model, *prime;
+    long length;
+    double temperature;
+    int top_k, greedy;
+    uint64_t seed;
+    int window; /* -1: the model's train.window, else 0 */
+} sample_opts;
+
+typedef struct {
+    const char *model, *text;
+    int seq, batch;
+} eval_opts;
+
+typedef struct {
+    const char *model;
+} info_opts;
+
+int train_parse(int argc, char **argv, train_opts *o);
+int sample_parse(int argc, char **argv, sample_opts *o);
+int eval_parse(int argc, char **argv, eval_opts *o);
+int info_parse(int argc, char **argv, info_opts *o);
 
 int cmd_train(int argc, char **argv);
 int cmd_sample(int argc, char **argv);

@@ -1,6 +1,4 @@
-/* main.c - the recur command: dispatch to a subcommand, --help, --version,
- * and the error helpers every subcommand shares. */
-#include <stdarg.h>
+/* main.c - the recur command: dispatch to a subcommand, --help, --version. */
 #include <stdio.h>
 #include <string.h>
 
@@ -23,28 +21,6 @@ static const command commands[] = {
     {"export", cmd_export, "dump a model's tensors as JSON or CSV"},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof *commands)
-
-int cli_error(const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    /* One line, whatever the message holds. */
-    for (char *p = msg; *p; p++)
-        if (*p == '\n' || *p == '\r')
-            *p = ' ';
-    fflush(stdout);
-    fprintf(stderr, "recur: %s\n", msg);
-    return EXIT_RUNTIME;
-}
-
-int cli_lib_error(int rc)
-{
-    const char *m = recur_last_error();
-    return cli_error("%s", m && *m ? m : recur_strerror(rc));
-}
 
 static void usage(FILE *f)
 {

@@ -9,7 +9,10 @@
 
 #include "recur.h"
 
+/* The options of `recur train`, parsed by train_parse (commands.h). */
 typedef struct {
+    const char *text; /* the corpus: the TEXT file, the bundled one, or
+                         "--text-string" when text_string is used */
     const char *model;
     int hidden, layers, embed, bidirectional;
     double dropout;

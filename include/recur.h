@@ -68,6 +68,9 @@ int recur_get_threads(void);
 #define RECUR_MAX_VOCAB 65536          /* distinct characters of a corpus */
 #define RECUR_MAX_WORK_BYTES 8.0e9     /* activations of one training window */
 #define RECUR_MAX_TEXT_BYTES (1L << 30) /* a text file to train or evaluate on */
+/* Parameters of one model: 1 GiB as float32, so that a training checkpoint
+ * (with Adam's two moments) stays under the 4 GiB model-file limit. */
+#define RECUR_MAX_PARAMS (1L << 28)
 
 /* ---- model configuration -------------------------------------------------- */
 typedef enum { RECUR_RNN_TANH, RECUR_RNN_RELU, RECUR_LSTM, RECUR_GRU } recur_cell;
@@ -129,7 +132,8 @@ int recur_model_init(recur_model *m, recur_init scheme, uint64_t seed);
  * and dtype is validated before use; the file is untrusted input. */
 int recur_model_load(const char *path, recur_model **out);
 /* Write atomically (temporary file, fsync, rename): on failure any existing
- * file at path is left as it was. */
+ * file at path is left as it was. A successful save also removes the
+ * temporary files of earlier writers to path that were killed mid-save. */
 int recur_model_save(const recur_model *m, const char *path);
 void recur_model_free(recur_model *m);
 

@@ -3,11 +3,16 @@
 #   scripts/install-deps.sh          build + test dependencies
 #   scripts/install-deps.sh --torch  also PyTorch, for tools/, bench/ and
 #                                    tests/torch_export_test.sh
+#   scripts/install-deps.sh --fuzz   also clang and its libFuzzer, for fuzz/run.sh
 set -eu
-pkgs="build-essential pkg-config libopenblas-dev python3"
-if [ "${1:-}" = "--torch" ]; then
-    pkgs="$pkgs python3-torch"
-fi
+pkgs="build-essential pkg-config libopenblas-dev python3 valgrind"
+for opt in "$@"; do
+    case $opt in
+    --torch) pkgs="$pkgs python3-torch" ;;
+    --fuzz) pkgs="$pkgs clang libclang-rt-dev" ;;
+    *) echo "install-deps.sh: unknown option '$opt' (--torch, --fuzz)" >&2; exit 2 ;;
+    esac
+done
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

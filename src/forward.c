@@ -15,12 +15,15 @@ int recur_forward(const recur_model *m, int T, int B, const int32_t *tokens,
     if (T < 1 || B < 1)
         return recur_fail(RECUR_E_INVALID, "T and B must be >= 1");
     long TB = (long)T * B;
-    int rc = dense ? RECUR_OK : model_check_tokens(m, tokens, TB, RECUR_E_INVALID);
+    /* The size limits first: T and B say how much of tokens[] may be read. */
     model_work w;
-    if (!rc)
-        rc = model_work_alloc(m, T, B, &w);
+    int rc = model_work_alloc(m, T, B, &w);
     if (rc)
         return rc;
+    if (!dense && (rc = model_check_tokens(m, tokens, TB, RECUR_E_INVALID))) {
+        model_work_free(&w);
+        return rc;
+    }
     real *xr = NULL;
     if (dense) {
         long n = TB * c->input_size;

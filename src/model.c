@@ -67,6 +67,17 @@ int recur_config_check(const recur_config *c)
         (double)c->input_size * c->embed_dim > 1e9)
         return recur_fail(RECUR_E_LIMIT, "model too large (a tensor would "
                                          "exceed 10^9 elements)");
+    /* Every parameter, as layout() below lays them out, before allocating. */
+    double params = (c->input == RECUR_INPUT_EMBEDDING ? (double)c->input_size * c->embed_dim
+                                                        : 0) +
+                    (double)c->output_size * (c->hidden * D + 1);
+    for (int l = 0; l < c->layers; l++) {
+        double in = l == 0 ? first_input_width(c) : (double)c->hidden * D;
+        params += D * (double)G * c->hidden * (in + c->hidden + 2);
+    }
+    if (params > RECUR_MAX_PARAMS)
+        return recur_fail(RECUR_E_LIMIT, "model too large: %.0f parameters, over the "
+                          "limit of %ld", params, (long)RECUR_MAX_PARAMS);
     return RECUR_OK;
 }
 

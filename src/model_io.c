@@ -336,6 +336,23 @@ int recur_model_load(const char *path, recur_model **out)
     return rc;
 }
 
+int model_load_memory(const unsigned char *bytes, size_t len, const char *label,
+                      recur_model **out)
+{
+    if (!out)
+        return recur_fail(RECUR_E_INVALID, "no output pointer");
+    *out = NULL;
+    if (!label)
+        label = "<memory>";
+    st_file *f = NULL;
+    int rc = st_parse(bytes, len, label, &f);
+    if (rc)
+        return rc;
+    rc = model_from_file(f, label, out);
+    st_free(f);
+    return rc;
+}
+
 int recur_model_save(const recur_model *m, const char *path)
 {
     /* A model that could not be loaded back is never written. */

@@ -15,6 +15,11 @@ int model_to_writer(const recur_model *m, st_writer *w);
  * tensor is an error. Any other file is read as a plain PyTorch state_dict
  * (model_infer_plain); such a model has no vocabulary. */
 int model_from_file(const st_file *f, const char *label, recur_model **out);
+/* recur_model_load over the bytes of a model file in memory (copied; the
+ * caller keeps its buffer). label names the input in messages (NULL:
+ * "<memory>"). For embedding a model in a program, and for fuzzing. */
+int model_load_memory(const unsigned char *bytes, size_t len, const char *label,
+                      recur_model **out);
 
 /* Where recur's tensors are in a file: recur's own names ("rnn.", "fc.",
  * "embedding." prefixes), or those of a PyTorch state_dict found by

@@ -9,8 +9,10 @@
 #include "utf8.h"
 #include "json.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <float.h>
 #include <inttypes.h>
 #include <math.h>
@@ -452,26 +454,28 @@ static int index_names(st_file *f)
     return RECUR_OK;
 }
 
-/* The length prefix: present, within the file and within the limit. */
-static int read_prefix(const st_file *f, size_t *hlen)
+/* The length prefix: present, within the file and within the limit, and
+ * followed by '{'. p holds the first min(size, 9) bytes of a file of size
+ * bytes, so a file can be refused from its first bytes before it is read. */
+static int check_prefix(const unsigned char *p, size_t size, const char *label,
+                        size_t *hlen)
 {
-    if (f->size < 8)
-        return st_fail(RECUR_E_FORMAT, f->label,
+    if (size < 8)
+        return st_fail(RECUR_E_FORMAT, label,
                        "file is %zu bytes, too short for the 8-byte header length",
-                       f->size);
-    uint64_t n = le_bytes(f->buf, 8);
-    if (n > f->size - 8)
-        return st_fail(RECUR_E_FORMAT, f->label,
+                       size);
+    uint64_t n = le_bytes(p, 8);
+    if (n > size - 8)
+        return st_fail(RECUR_E_FORMAT, label,
                        "header length %" PRIu64 " exceeds the %zu bytes that follow it",
-                       n, f->size - 8);
+                       n, size - 8);
     if (n > ST_MAX_HEADER_SIZE)
-        return st_fail(RECUR_E_LIMIT, f->label,
+        return st_fail(RECUR_E_LIMIT, label,
                        "header length %" PRIu64 " exceeds the limit of %" PRIu64
                        " bytes",
                        n, ST_MAX_HEADER_SIZE);
-    if (n == 0 || f->buf[8] != '{')
-        return st_fail(RECUR_E_FORMAT, f->label,
-                       "header does not begin with '{'");
+    if (n == 0 || p[8] != '{')
+        return st_fail(RECUR_E_FORMAT, label, "header does not begin with '{'");
     *hlen = (size_t)n;
     return RECUR_OK;
 }
@@ -525,7 +529,8 @@ static int parse_file(st_file *f)
 {
     size_t hlen = 0;
     int rc;
-    if ((rc = read_prefix(f, &hlen)) || (rc = parse_header_json(f, hlen)))
+    if ((rc = check_prefix(f->buf, f->size, f->label, &hlen)) ||
+        (rc = parse_header_json(f, hlen)))
         return rc;
     region r = {f->label, f->buf + 8 + hlen, f->size - 8 - hlen};
     if ((rc = parse_entries(f, &r)) || (rc = check_overlaps(f, &r)) ||
@@ -645,13 +650,23 @@ int st_read(const char *path, st_file **out)
         return recur_fail(RECUR_E_INVALID, "st_read: NULL path");
     if ((rc = open_regular(path, &fd, &size)))
         return rc;
-    unsigned char *buf = malloc(size ? size : 1);
+    /* The first bytes decide whether the file is worth reading at all: a
+     * large file that is not safetensors is refused without allocating. */
+    unsigned char head[9];
+    size_t nhead = size < sizeof head ? size : sizeof head, hlen;
+    if ((rc = read_all(fd, head, nhead, path)) ||
+        (rc = check_prefix(head, size, path, &hlen))) {
+        close(fd);
+        return rc;
+    }
+    unsigned char *buf = malloc(size);
     if (!buf) {
         close(fd);
         return recur_fail(RECUR_E_NOMEM, "%s: out of memory for %zu bytes",
                           path, size);
     }
-    rc = read_all(fd, buf, size, path);
+    memcpy(buf, head, nhead);
+    rc = read_all(fd, buf + nhead, size - nhead, path);
     close(fd);
     if (rc) {
         free(buf);
@@ -1052,6 +1067,59 @@ static void sync_parent(const char *path)
     free(dir);
 }
 
+/* The pid in a temporary name "<base>.tmp.<pid>.<n>" (name starts after
+ * "<base>.tmp."), or 0 when the rest is not two runs of digits. */
+static long temp_owner(const char *rest)
+{
+    char *end;
+    if (*rest < '0' || *rest > '9')
+        return 0;
+    long pid = strtol(rest, &end, 10);
+    if (*end != '.' || end[1] < '0' || end[1] > '9')
+        return 0;
+    for (const char *p = end + 1; *p; p++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    return pid;
+}
+
+/* Remove the temporary files that writers to path killed mid-save (power
+ * loss, SIGKILL) left behind, so that they do not pile up over a long run
+ * with frequent checkpoints: those whose process no longer exists. Only
+ * names of our own pattern are touched; failures are ignored. */
+static void remove_stale_temps(const char *path)
+{
+    char *dir = copy_string(path);
+    if (!dir)
+        return;
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? path + (slash - dir) + 1 : path;
+    if (!slash)
+        strcpy(dir, ".");
+    else
+        slash[slash == dir] = '\0';
+    size_t blen = strlen(base);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        long pid;
+        if (strncmp(e->d_name, base, blen) || strncmp(e->d_name + blen, ".tmp.", 5) ||
+            !(pid = temp_owner(e->d_name + blen + 5)) || pid == (long)getpid() ||
+            kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        size_t len = strlen(dir) + strlen(e->d_name) + 2;
+        char *stale = malloc(len);
+        if (stale) {
+            snprintf(stale, len, "%s/%s", dir, e->d_name);
+            unlink(stale);
+            free(stale);
+        }
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+}
+
 int st_writer_save(st_writer *w, const char *path)
 {
     json_buf h = {0};
@@ -1089,6 +1157,7 @@ int st_writer_save(st_writer *w, const char *path)
         goto out;
     }
     sync_parent(path);
+    remove_stale_temps(path);
 out:
     free(tmp);
     json_buf_free(&h);

@@ -128,7 +128,9 @@ int st_writer_add_f64(st_writer *w, const char *name, int ndim,
  * then fflush, fsync, fclose and rename over path. On any failure the
  * temporary file is removed and whatever was at path is left untouched
  * (RECUR_E_IO; RECUR_E_LIMIT when the file would exceed ST_MAX_FILE_SIZE).
- * Two saves to the same path at once from one process are not supported. */
+ * Two saves to the same path at once from one process are not supported.
+ * After a successful save, temporary files of this pattern left by writers
+ * that were killed mid-save (their process no longer exists) are removed. */
 int st_writer_save(st_writer *w, const char *path);
 void st_writer_free(st_writer *w);
 

@@ -287,7 +287,7 @@ expect_fail "train: empty file" 1 "empty" train empty.txt --save x.st
 expect_fail "train: binary file" 1 "binary|NUL" train binary.txt --save x.st
 expect_fail "train: invalid UTF-8" 1 "UTF-8" train badutf8.txt --save x.st
 expect_fail "train: unknown flag" 2 "unknown option '--foo' \(try 'recur train --help'\)" train small.txt --foo
-expect_fail "train: --lr abc" 2 "--lr expects a number > 0, got 'abc'" train small.txt --lr abc
+expect_fail "train: --lr abc" 2 "--lr expects a number in \\(0, 100\\), got 'abc'" train small.txt --lr abc
 expect_fail "train: --hidden 0" 2 "--hidden expects an integer" train small.txt --hidden 0
 expect_fail "train: --hidden -3" 2 "got '-3'" train small.txt --hidden -3
 expect_fail "train: --hidden=1.5" 2 "--hidden expects" train small.txt --hidden=1.5
@@ -347,6 +347,65 @@ EOF
 fi
 sed 's/"fc.weight"/"fc.weigXt"/' m.safetensors >renamed.safetensors
 expect_fail "eval: header with a renamed tensor" 1 "fc.weig" eval renamed.safetensors small.txt
+
+# ---- resource limits: refused in one line before anything large is allocated --------
+expect_fail "train: --seq 10^9" 2 "--seq expects an integer in 1..100000" train small.txt --seq 1000000000
+expect_fail "train: --batch 10^9" 2 "--batch expects" train small.txt --batch 1000000000
+expect_fail "train: --hidden 10^9" 2 "--hidden expects an integer in 1..65536" train small.txt --hidden 1000000000
+expect_fail "train: --layers 10^9" 1 "layer count" train small.txt --layers 1000000000 --save x.st
+expect_fail "train: 16 layers of 15000 units (2.9e10 parameters)" 1 "too large.*parameters" \
+    train small.txt --hidden 15000 --layers 16 --save x.st
+expect_fail "train: --seq 100000 --batch 100000" 1 "too few|outside|GB" train small.txt \
+    --seq 100000 --batch 100000 --hidden 8 --layers 1 --save x.st
+expect_fail "train: --lr 1e999" 2 "--lr expects" train small.txt --lr 1e999
+expect_fail "train: --lr nan" 2 "--lr expects" train small.txt --lr nan
+expect_fail "train: --lr inf" 2 "--lr expects" train small.txt --lr inf
+expect_fail "train: --lr 1e50 (beyond float)" 2 "--lr expects a number in \(0, 100\)" train small.txt --lr 1e50
+expect_fail "train: --lr 1e-40 (flushed to 0 as float)" 2 "single precision" train small.txt --lr 1e-40
+expect_fail "train: --clip 1e39 (beyond float)" 2 "--clip.*single precision" train small.txt --clip 1e39
+expect_fail "train: --momentum 0.99999999999 (1 as float)" 2 "which is 1 in single precision" \
+    train small.txt --momentum 0.99999999999
+expect_fail "train: --steps overflowing" 2 "--steps" train small.txt --steps 99999999999999999999
+expect_fail "train: --epochs -1" 2 "--epochs" train small.txt --epochs -1
+expect_fail "train: --seed -1" 2 "--seed" train small.txt --seed -1
+expect_fail "train: --seed 1e999" 2 "--seed" train small.txt --seed 1e999
+expect_fail "train: --threads 99999999999" 2 "--threads" train small.txt --threads 99999999999
+expect_fail "train: --checkpoint-every 0" 2 "--checkpoint-every" train small.txt --checkpoint-every 0
+expect_fail "sample: --length -1" 2 "--length" sample m.safetensors --length -1
+expect_fail "sample: --length overflowing" 2 "--length" sample m.safetensors --length 99999999999999999999
+expect_fail "sample: --top-k -1" 2 "--top-k" sample m.safetensors --top-k -1
+expect_fail "sample: --temperature nan" 2 "--temperature" sample m.safetensors --temperature nan
+expect_fail "sample: --temperature 1e-40" 2 "--temperature" sample m.safetensors --temperature 1e-40
+expect_fail "eval: --seq 10^9" 2 "--seq" eval m.safetensors small.txt --seq 1000000000
+expect_fail "eval: --batch -5" 2 "--batch" eval m.safetensors small.txt --batch -5
+# --length 10^18 streams: the output is cut by head, nothing is allocated for it
+n=$( ("$BIN" sample m.safetensors --length 1000000000000000000 2>/dev/null; true) | head -c 5000 | wc -c)
+check "sample --length 10^18 streams" '[ "$n" -eq 5000 ]' "$n bytes"
+# Sparse files: no disk and no time, but the sizes of the real thing.
+truncate -s 2G big2g.txt
+truncate -s $(((1 << 30) + 1)) big1g.txt
+expect_fail "train: a 2 GB text file" 1 "big2g.txt: 2147483648 bytes is over the 1073741824-byte limit" \
+    train big2g.txt --save x.st
+expect_fail "train: a text file one byte over 1 GiB" 1 "over the 1073741824-byte limit" train big1g.txt --save x.st
+expect_fail "eval: a 2 GB text file" 1 "limit" eval m.safetensors big2g.txt
+{ printf 'one very long line'; } >longline.txt
+truncate -s 2G longline.txt
+expect_fail "train: a 2 GB line" 1 "limit" train longline.txt --save x.st
+truncate -s 3G big3g.safetensors
+expect_fail "info: a 3 GB file of zeros as model" 1 "header" info big3g.safetensors
+truncate -s 5G big5g.safetensors
+expect_fail "info: a 5 GB model file" 1 "over the limit" info big5g.safetensors
+rm -f big2g.txt big1g.txt longline.txt big3g.safetensors big5g.safetensors
+# A header that claims a 65536 x 65536 tensor in a file of a few hundred bytes,
+# and one whose metadata asks for 16 layers of 65536 units.
+le64() { local n=$1 i; for i in 0 1 2 3 4 5 6 7; do printf "\\$(printf %03o $(((n >> (8 * i)) & 255)))"; done; }
+st_file() { le64 ${#1}; printf '%s' "$1"; head -c 64 /dev/zero; }
+META='"__metadata__":{"format":"recur","cell":"lstm","input":"onehot","input_size":"4","hidden":"4","layers":"1","bidirectional":"0","output_size":"4","loss":"xent"}'
+st_file "{$META,\"fc.weight\":{\"dtype\":\"F32\",\"shape\":[65536,65536],\"data_offsets\":[0,17179869184]}}" >claims.safetensors
+expect_fail "info: a header claiming a 16 GiB tensor" 1 "fc.weight.*exceed the data region" info claims.safetensors
+WIDE=${META/\"layers\":\"1\"/\"layers\":\"16\"}
+st_file "{${WIDE/\"hidden\":\"4\"/\"hidden\":\"65536\"}}" >wide.safetensors
+expect_fail "info: metadata asking for 16 layers of 65536 units" 1 "too large" info wide.safetensors
 
 # ---- a failed run leaves an existing model as it was --------------------------------
 cp m.safetensors precious.safetensors

@@ -5,6 +5,7 @@
 set -u
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+FUZZ_TARGETS="json model text args"
 passed=0
 failed=0
 log=$(mktemp)
@@ -54,9 +55,15 @@ suite() {
     run "keras_test [$build]" bash tests/keras_test.sh "$build/recur"
     run "grad_report_test [$build]" bash tests/grad_report_test.sh "$build/recur"
     run "forecast_test [$build]" bash tests/forecast_test.sh "$build/recur"
-    # The installed library must link plain programs, and PyTorch exports
-    # must match (skipped without python3-torch): not for sanitizer builds.
+    for t in $FUZZ_TARGETS; do
+        run "replay_$t [$build]" "$build/fuzz/replay_$t" fuzz/corpus/"$t" fuzz/regress/"$t"
+    done
+    # Timing-based and slow-tool tests, the installed library linking plain
+    # programs, and PyTorch exports matching (skipped without python3-torch):
+    # the normal build only.
     if [ "$build" = build ]; then
+        run "kill_test [$build]" bash tests/kill_test.sh "$build/recur"
+        run "valgrind_test [$build]" bash tests/valgrind_test.sh "$build/recur"
         run "install_test [$build]" bash tests/install_test.sh "$build"
         run "torch_export_test [$build]" bash tests/torch_export_test.sh "$build"
     fi

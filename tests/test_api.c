@@ -193,7 +193,18 @@ static void bad_files_refused(void)
         st_writer_meta(wh, huge[i][0], huge[i][1]);
     CHECK(st_writer_save(wh, tmp("huge.safetensors")) == RECUR_OK);
     st_writer_free(wh);
-    CHECK(recur_model_load(tmp("huge.safetensors"), &out) == RECUR_E_MISMATCH);
+    CHECK(recur_model_load(tmp("huge.safetensors"), &out) == RECUR_E_LIMIT);
+    CHECK_MSG(strstr(recur_last_error(), "too large") != NULL, "%s", recur_last_error());
+    /* Under the parameter limit (1.3e8) but still half a gigabyte: refused
+     * for the missing tensors. */
+    st_writer *wm = st_writer_new();
+    huge[4][1] = "1";
+    huge[5][1] = "0";
+    for (int i = 0; i < 8; i++)
+        st_writer_meta(wm, huge[i][0], huge[i][1]);
+    CHECK(st_writer_save(wm, tmp("big.safetensors")) == RECUR_OK);
+    st_writer_free(wm);
+    CHECK(recur_model_load(tmp("big.safetensors"), &out) == RECUR_E_MISMATCH);
     CHECK(strstr(recur_last_error(), "missing tensor") != NULL);
     CHECK(recur_model_load(tmp("does-not-exist"), &out) == RECUR_E_IO);
     CHECK(out == NULL);
@@ -388,6 +399,71 @@ static void text_errors(void)
     recur_text_free(u);
 }
 
+/* Sizes that would need gigabytes are refused with RECUR_E_LIMIT before
+ * anything is allocated. */
+static void resource_limits(void)
+{
+    recur_config c;
+    recur_config_default(&c);
+    /* Exactly RECUR_MAX_PARAMS: 8001·(23641 + 8001 + 2) + 1906·(8001 + 1). */
+    c.cell = RECUR_RNN_TANH;
+    c.input = RECUR_INPUT_DENSE;
+    c.input_size = 23641;
+    c.hidden = 8001;
+    c.output_size = 1906;
+    c.loss = RECUR_LOSS_MSE;
+    CHECK(recur_config_check(&c) == RECUR_OK);
+    c.output_size++;
+    CHECK(recur_config_check(&c) == RECUR_E_LIMIT);
+    CHECK_MSG(strstr(recur_last_error(), "268435456") != NULL, "%s", recur_last_error());
+    /* 16 layers of a 15000-unit LSTM: 2.9e10 parameters, 116 GB. */
+    recur_config_default(&c);
+    c.input_size = c.output_size = 80;
+    c.hidden = 15000;
+    c.layers = 16;
+    recur_model *m = (recur_model *)&c; /* must be reset to NULL */
+    CHECK(recur_model_create(&c, 1, &m) == RECUR_E_LIMIT);
+    CHECK(m == NULL);
+    c.hidden = 1000000000;
+    CHECK(recur_model_create(&c, 1, &m) == RECUR_E_LIMIT);
+    /* Windows: 10^9 steps, 10^9 sequences. */
+    recur_config_default(&c);
+    c.input_size = c.output_size = 4;
+    c.hidden = 4;
+    CHECK(recur_model_create(&c, 1, &m) == RECUR_OK);
+    int32_t tokens[8] = {0, 1, 2, 3, 0, 1, 2, 3};
+    recur_train_config tc;
+    recur_train_config_default(&tc);
+    recur_trainer *tr = NULL;
+    tc.seq_len = 1000000000;
+    CHECK(recur_trainer_create(m, &tc, tokens, 8, &tr) == RECUR_E_LIMIT);
+    tc.seq_len = 2;
+    tc.batch = 1000000000;
+    CHECK(recur_trainer_create(m, &tc, tokens, 8, &tr) == RECUR_E_LIMIT);
+    CHECK(tr == NULL);
+    recur_eval_stats es;
+    /* Evaluation clamps its window to the text: nothing large is allocated. */
+    CHECK(recur_evaluate(m, tokens, 8, 1000000000, 1000000000, &es) == RECUR_OK);
+    CHECK(es.tokens == 7);
+    /* A forward over 10^18 positions is refused before tokens[] is read. */
+    float y[4];
+    CHECK(recur_forward(m, 1000000000, 1000000000, tokens, NULL, y) == RECUR_E_LIMIT);
+    recur_model_free(m);
+    /* A 2 GiB text file (sparse: no disk, no time) is refused by its size
+     * before it is read. */
+    FILE *f = fopen(tmp("big.txt"), "w");
+    CHECK(f != NULL);
+    if (f) {
+        CHECK(ftruncate(fileno(f), (off_t)2 << 30) == 0);
+        fclose(f);
+        recur_text *t = (recur_text *)&c;
+        CHECK(recur_text_load(tmp("big.txt"), NULL, &t) == RECUR_E_LIMIT);
+        CHECK(t == NULL);
+        CHECK_MSG(strstr(recur_last_error(), "limit") != NULL, "%s", recur_last_error());
+        unlink(tmp("big.txt"));
+    }
+}
+
 static void cleanup(void)
 {
     char cmd[128];
@@ -399,4 +475,5 @@ TEST_MAIN("test_api", TL_CASE(save_load_sample_identical), TL_CASE(bad_files_ref
           TL_CASE(streaming_matches_sequence), TL_CASE(resume_bit_identical),
           TL_CASE(nan_detected_and_parameters_kept),
           TL_CASE(training_learns_and_eval_carries_state),
-          TL_CASE(adam_and_clipping_by_hand), TL_CASE(text_errors), TL_CASE(cleanup))
+          TL_CASE(adam_and_clipping_by_hand), TL_CASE(text_errors), TL_CASE(resource_limits),
+          TL_CASE(cleanup))

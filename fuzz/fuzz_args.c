@@ -1,0 +1,133 @@
+/* fuzz_args.c - fuzz target for the CLI's option parsing (cli/args.c with
+ * each command's real option table). The first byte picks the command
+ * (train, sample, eval, info); the rest, split on NUL bytes, is its argv.
+ * A parse either fails (one line on stderr), prints the help, or succeeds
+ * with every number inside the range its option declares. */
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "commands.h"
+#include "recur.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define MAX_ARGS 64
+
+static void fail(const char *cmd, const char *what)
+{
+    fprintf(stderr, "fuzz_args: %s: parsed, but %s\n", cmd, what);
+    abort();
+}
+
+static int in(double v, double lo, double hi) { return v >= lo && v <= hi; }
+
+static void check_train(const train_opts *o)
+{
+    if (!o->text || !o->model || !o->optim || !o->save || !*o->save)
+        fail("train", "a string is missing");
+    if (recur_cell_parse(o->model) < 0 || recur_optimizer_parse(o->optim) < 0)
+        fail("train", "--model or --optim is unknown");
+    if (!in(o->hidden, 1, RECUR_MAX_WIDTH) || o->layers < 1 ||
+        !in(o->embed, 0, RECUR_MAX_WIDTH) || !in(o->seq, 1, 100000) ||
+        !in(o->batch, 1, 100000) || !in((double)o->epochs, 1, 1e9) || o->steps < 0 ||
+        !in(o->threads, 1, 1024) || !in((double)o->sample, 0, 1e9) ||
+        o->checkpoint_every < 0 || o->eval_every < 0 || o->lr_decay_after < 0)
+        fail("train", "an integer is out of range");
+    if (!(o->dropout >= 0 && o->dropout < 1) || !(o->lr > 0) || !isfinite(o->lr) ||
+        !(o->momentum >= 0 && o->momentum < 1) || !(o->rho >= 0 && o->rho < 1) ||
+        !(o->beta1 >= 0 && o->beta1 < 1) || !(o->beta2 >= 0 && o->beta2 < 1) ||
+        !(o->eps > 0) || !isfinite(o->eps) || !(o->weight_decay >= 0) ||
+        !isfinite(o->weight_decay) || !(o->clip >= 0) || !isfinite(o->clip) ||
+        !(o->lr_decay > 0 && o->lr_decay <= 1) || !(o->val >= 0 && o->val < 1) ||
+        !(o->time_limit >= 0) || !isfinite(o->time_limit))
+        fail("train", "a number is out of range");
+    /* What the library receives as floats, rounded as it will be. */
+    float lr = (float)o->lr, drop = (float)o->dropout, mom = (float)o->momentum,
+          rho = (float)o->rho, b1 = (float)o->beta1, b2 = (float)o->beta2,
+          eps = (float)o->eps, decay = (float)o->lr_decay;
+    if (fabs(o->lr) > FLT_MAX || fabs(o->clip) > FLT_MAX || fabs(o->eps) > FLT_MAX ||
+        fabs(o->weight_decay) > FLT_MAX || !(lr > 0 && lr < 100) ||
+        !(drop >= 0 && drop < 1) || !(mom >= 0 && mom < 1) || !(rho >= 0 && rho < 1) ||
+        !(b1 >= 0 && b1 < 1) || !(b2 >= 0 && b2 < 1) || !(eps > 0) ||
+        !(decay > 0 && decay <= 1))
+        fail("train", "a number is out of range in single precision");
+    if (o->bidirectional & ~1 || o->resume & ~1 || o->stateless & ~1 || o->quiet & ~1)
+        fail("train", "a flag is not 0 or 1");
+}
+
+static void check_sample(const sample_opts *o)
+{
+    if (!o->model || !o->prime)
+        fail("sample", "a string is missing");
+    float t = (float)o->temperature;
+    if (o->length < 0 || o->top_k < 0 || !(o->temperature > 0 && o->temperature <= 100) ||
+        !(t > 0 && t <= 100) ||
+        o->greedy & ~1)
+        fail("sample", "a number is out of range");
+}
+
+static void check_eval(const eval_opts *o)
+{
+    if (!o->model || !o->text)
+        fail("eval", "a string is missing");
+    if (!in(o->seq, 1, 100000) || !in(o->batch, 1, 100000))
+        fail("eval", "a number is out of range");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const char *const names[] = {"train", "sample", "eval", "info"};
+    if (size < 1)
+        return 0;
+    int cmd = data[0] % 4;
+    /* argv strings: the rest of the input, NUL-terminated, split on NULs. */
+    size_t len = size - 1;
+    char *buf = malloc(len + 1);
+    if (!buf)
+        abort();
+    memcpy(buf, data + 1, len);
+    buf[len] = 0;
+    char *argv[MAX_ARGS + 2];
+    int argc = 0;
+    argv[argc++] = (char *)names[cmd];
+    for (size_t i = 0; len > 0 && i <= len && argc <= MAX_ARGS;) {
+        argv[argc++] = buf + i;
+        i += strlen(buf + i) + 1;
+    }
+    argv[argc] = NULL;
+    int a;
+    switch (cmd) {
+    case 0: {
+        train_opts o;
+        if ((a = train_parse(argc, argv, &o)) == ARGS_OK)
+            check_train(&o);
+        break;
+    }
+    case 1: {
+        sample_opts o;
+        if ((a = sample_parse(argc, argv, &o)) == ARGS_OK)
+            check_sample(&o);
+        break;
+    }
+    case 2: {
+        eval_opts o;
+        if ((a = eval_parse(argc, argv, &o)) == ARGS_OK)
+            check_eval(&o);
+        break;
+    }
+    default: {
+        info_opts o;
+        if ((a = info_parse(argc, argv, &o)) == ARGS_OK && !o.model)
+            fail("info", "MODEL is missing");
+    }
+    }
+    if (a != ARGS_OK && a != ARGS_HELP && a != ARGS_ERROR)
+        fail(names[cmd], "returned an unknown status");
+    free(buf);
+    return 0;
+}

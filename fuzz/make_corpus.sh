@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# make_corpus.sh - (re)create the seed corpora in fuzz/corpus/<target>/:
+# tiny models and checkpoints trained by the CLI (hidden sizes 2-3), a
+# bidirectional dense-input model and a plain model written by Python, the
+# JSON headers of those files plus hand-written JSON, text samples, and argv
+# examples. Needs build/recur (make) and /usr/bin/python3.
+#   bash fuzz/make_corpus.sh
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=$ROOT/build/recur
+C=$ROOT/fuzz/corpus
+PY=/usr/bin/python3
+mkdir -p "$C"/model "$C"/json "$C"/text "$C"/args
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+cd "$T"
+
+# ---- models: checkpoints from the CLI -----------------------------------------
+for _ in 1 2 3 4 5 6; do printf 'the cat sat on the mat.\nthe dog ate the hat!\n'; done >corpus.txt
+Q=(corpus.txt --seq 4 --batch 2 --val 0 --quiet)
+"$BIN" train "${Q[@]}" --model lstm --hidden 3 --layers 1 --steps 2 --save "$C"/model/lstm_ckpt.safetensors
+"$BIN" train "${Q[@]}" --model gru --embed 2 --hidden 2 --layers 2 --steps 2 --optim sgd \
+    --save "$C"/model/gru_embed_l2_ckpt.safetensors
+"$BIN" train "${Q[@]}" --model rnn_relu --hidden 2 --layers 1 --steps 1 --optim rmsprop \
+    --save "$C"/model/rnn_relu_ckpt.safetensors
+"$BIN" train corpus.txt --seq 4 --batch 2 --val 0.2 --quiet --model rnn --hidden 2 \
+    --steps 1 --optim adamw --dropout 0.1 --stateless --save "$C"/model/rnn_tanh_ckpt.safetensors
+
+# ---- models written directly: plain, bidirectional dense MSE, unicode vocab ----
+"$PY" - "$C"/model <<'PYEOF'
+import json, random, struct, sys
+out = sys.argv[1]
+random.seed(1)
+
+def save(path, meta, tensors):
+    header, blobs, off = {"__metadata__": meta}, [], 0
+    for name, shape in tensors:
+        n = 1
+        for d in shape:
+            n *= d
+        blob = struct.pack("<%df" % n, *[random.uniform(-0.5, 0.5) for _ in range(n)])
+        header[name] = {"dtype": "F32", "shape": shape, "data_offsets": [off, off + len(blob)]}
+        blobs.append(blob)
+        off += len(blob)
+    h = json.dumps(header).encode()
+    h += b" " * (-len(h) % 8)
+    open(path, "wb").write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+
+def rnn(cell, gates, layers, inp, hid, bi):
+    t = []
+    for l in range(layers):
+        for sfx in (["", "_reverse"] if bi else [""]):
+            width = inp if l == 0 else hid * (2 if bi else 1)
+            t += [("rnn.weight_ih_l%d%s" % (l, sfx), [gates * hid, width]),
+                  ("rnn.weight_hh_l%d%s" % (l, sfx), [gates * hid, hid]),
+                  ("rnn.bias_ih_l%d%s" % (l, sfx), [gates * hid]),
+                  ("rnn.bias_hh_l%d%s" % (l, sfx), [gates * hid])]
+    return t
+
+def meta(cell, inp, emb, hid, layers, bi, out_size, loss, vocab=None, kind="onehot"):
+    m = {"format": "recur", "recur.version": "0.1.0", "cell": cell, "input": kind,
+         "input_size": str(inp), "embed_dim": str(emb), "hidden": str(hid),
+         "layers": str(layers), "bidirectional": str(bi), "dropout": "0",
+         "output_size": str(out_size), "loss": loss}
+    if vocab is not None:
+        m["vocab"] = vocab
+    return m
+
+# a bidirectional GRU over dense features with a mean-squared-error output
+save(out + "/gru_dense_bi_mse.safetensors", meta("gru", 3, 0, 2, 1, 1, 2, "mse", kind="dense"),
+     rnn("gru", 3, 1, 3, 2, True) + [("fc.weight", [2, 4]), ("fc.bias", [2])])
+# a plain LSTM language model over a vocabulary with multi-byte characters
+vocab = "\n !é€😀"
+V = len(vocab)
+save(out + "/lstm_unicode_vocab.safetensors", meta("lstm", V, 0, 2, 2, 0, V, "xent", vocab),
+     rnn("lstm", 4, 2, V, 2, False) + [("fc.weight", [V, 2]), ("fc.bias", [V])])
+# an embedding RNN whose metadata also carries free-form keys
+m = meta("rnn_tanh", 4, 2, 2, 1, 0, 4, "xent", "abcd", kind="embedding")
+m["train.note"] = "a \"quoted\" note\twith a tab"
+save(out + "/rnn_embed_meta.safetensors", m,
+     [("embedding.weight", [4, 2])] + rnn("rnn_tanh", 1, 1, 2, 2, False) +
+     [("fc.weight", [4, 2]), ("fc.bias", [4])])
+PYEOF
+
+# ---- JSON: the model headers, and hand-written documents ----------------------
+for f in "$C"/model/*.safetensors; do
+    "$PY" -c 'import struct,sys; d=open(sys.argv[1],"rb").read(); n=struct.unpack("<Q",d[:8])[0]; sys.stdout.buffer.write(d[8:8+n])' \
+        "$f" >"$C/json/header_$(basename "$f" .safetensors).json"
+done
+printf '{"a": [1, -2.5e-3, 1E+2, 0, -0, true, false, null], "b": {"c": "d"}}' >"$C"/json/mixed.json
+printf '"\\u00e9\\ud83d\\ude00\\n\\t\\\\\\"\\/ caf\xc3\xa9"' >"$C"/json/escapes.json
+printf '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]' >"$C"/json/nested.json
+printf '{"n": 9007199254740993, "m": -9223372036854775808, "x": 1.7976931348623157e308}' >"$C"/json/numbers.json
+printf '  \t\r\n{ } \n' >"$C"/json/whitespace.json
+
+# ---- text: mode byte (0 own vocabulary, 1 fixed model, 2 vocabulary|text) --------
+printf '\000Hello, world!\nA second line.\n' >"$C"/text/plain.txt
+printf '\000caf\xc3\xa9 \xe2\x82\xac 10 \xf0\x9f\x98\x80\n' >"$C"/text/unicode.txt
+printf '\001It was the best of times, it was the worst of times.\n\tcaf\xc3\xa9 \xe2\x82\xac\n' >"$C"/text/fixed_vocab.txt
+printf '\001Zürich {braces} ~tilde\n' >"$C"/text/fixed_vocab_outside.txt
+printf '\002abcdefg \n\377bad cafe\n' >"$C"/text/own_vocab.txt
+printf '\002\xce\xb1\xce\xb2\xce\xb3\377\xce\xb3\xce\xb1\xce\xb2\xce\xb2' >"$C"/text/greek.txt
+head -c 2000 "$ROOT"/data/austen.txt | { printf '\000'; cat; } >"$C"/text/austen.txt
+
+# ---- args: command byte (0 train, 1 sample, 2 eval, 3 info), argv split on NUL ---
+# The first argument is the command byte as a printf escape ('\001').
+# shellcheck disable=SC2059
+a() { local f=$1; shift; { printf "$1"; shift; printf '%s\0' "$@"; } >"$C/args/$f"; }
+a train_full '\000' corpus.txt --model gru --hidden 64 --layers=2 --embed 8 --dropout 0.1 \
+    --seq 50 --batch 16 --epochs 3 --optim adamw --lr 1e-3 --clip 1 --lr-decay 0.9 \
+    --lr-decay-after 2 --val 0.1 --seed 42 --threads 1 --save m.safetensors \
+    --checkpoint-every 10 --log l.csv --eval-every 5 --stateless --sample 20 --quiet
+a train_aliases '\000' --rnn-size 32 --num-layers 1 --seq-length 10 --batch-size 4 \
+    --max-epochs 2 --learning-rate 0.01 --grad-clip 0 --val-frac 0 --checkpoint x.st --resume
+a train_bad '\000' --lr nan --hidden 1e999 --seed -1 --steps 99999999999999999999
+a train_help '\000' --help
+a sample '\001' m.safetensors --prime 'It is' --length 1000 --temperature 0.8 --top-k 5 --seed 7 --greedy
+a sample_bad '\001' m.safetensors --length -1 --temperature inf
+a eval '\002' m.safetensors t.txt --seq 100 --batch 32
+a eval_dashdash '\002' -- -m.safetensors -t.txt
+a info '\003' m.safetensors
+a info_extra '\003' m.safetensors extra --
+echo "seeds: $(ls "$C"/model | wc -l) model, $(ls "$C"/json | wc -l) json, $(ls "$C"/text | wc -l) text, $(ls "$C"/args | wc -l) args"
