@@ -18,6 +18,7 @@ static const command commands[] = {
     {"sample", cmd_sample, "generate text from a trained model"},
     {"eval", cmd_eval, "score a text with a model: loss, bits per character, perplexity"},
     {"info", cmd_info, "show a model's layers, parameters, tensors and settings"},
+    {"classify", cmd_classify, "classify texts (LABEL<TAB>TEXT): train, eval, predict, baseline"},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof *commands)
 
@@ -65,7 +66,8 @@ static void usage(FILE *f)
             "  recur train --hidden 256 --epochs 10 --save austen.safetensors\n"
             "  recur sample austen.safetensors --prime 'It is a truth' --length 300\n"
             "  recur eval austen.safetensors some.txt\n"
-            "  recur info austen.safetensors\n",
+            "  recur info austen.safetensors\n"
+            "  recur classify train langs.tsv --save langs.safetensors\n",
             "help");
 }
 
@@ -80,7 +82,7 @@ static const command *find_command(const char *name)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "recur: no command given: train, sample, eval or info "
+        fprintf(stderr, "recur: no command given: train, sample, eval, info or classify "
                         "(try 'recur --help')\n");
         return EXIT_USAGE;
     }
