@@ -442,7 +442,8 @@ static int build_chars(const recur_tsv *t, const long *idx, long n, int min_coun
             astral[nastral++] = s[i];
         }
     }
-    qsort(astral, (size_t)nastral, sizeof *astral, cmp_u32);
+    if (nastral)
+        qsort(astral, (size_t)nastral, sizeof *astral, cmp_u32);
     bmp[RECUR_UNKNOWN_CHAR] = min_count > 0 ? min_count : 1; /* always present */
     long k = 0;
     for (long c = 1; c < 0x10000; c++)
