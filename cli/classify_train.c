@@ -308,10 +308,12 @@ static int run(const train_opts *o, const char *data)
                 "characters (U+FFFD for unknown ones) -> %d classes; %s "
                 "parameters.\n", o->bidirectional ? "bidirectional " : "", o->layers,
                 o->cell, o->hidden, o->readout, input, nchars, ncls, params);
+        char used[48] = "whole texts";
+        if (o->max_len)
+            snprintf(used, sizeof used, "first %d characters of each", o->max_len);
         fprintf(stderr, "Data: %s: %ld training examples, %ld test examples (%s), "
-                "first %d characters of each; %ld training and %ld test characters "
-                "unknown.\n", data, d.ntrain, d.ntest,
-                o->test ? o->test : "stratified held-out split", o->max_len,
+                "%s; %ld training and %ld test characters unknown.\n", data, d.ntrain,
+                d.ntest, o->test ? o->test : "stratified held-out split", used,
                 unk_train, unk_test);
         fprintf(stderr, "Training: %s lr %g, clip %g, batches of %d, %ld steps per "
                 "epoch, %ld epochs; checkpoint %s every epoch.\n", o->optim, o->lr,
