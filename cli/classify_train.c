@@ -469,7 +469,8 @@ int classify_train(int argc, char **argv)
         .pos_min = 1,
         .pos_max = 1,
         .epilog = "Ctrl-C finishes the current step, saves a checkpoint and exits with "
-                  "status 130.\nexamples:\n"
+                  "status 130.\nThe progress line's tok/s counts examples per second.\n"
+                  "examples:\n"
                   "  recur classify train langs.tsv --save langs.safetensors --epochs 5\n"
                   "  recur classify train langs.tsv --bidirectional --readout mean\n"
                   "  recur classify train train.tsv --test test.tsv --cell lstm",

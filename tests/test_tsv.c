@@ -294,6 +294,41 @@ static void test_vocab_and_dataset(void)
     recur_tsv_free(t);
 }
 
+/* Random short inputs from an alphabet of the bytes that matter: every call
+ * either succeeds with well-formed examples or fails with a message (and,
+ * under the sanitizers, touches no memory it should not). */
+static void test_random_inputs(void)
+{
+    static const char alphabet[] = {'a', 'b', '\t', '\n', '\\', 'n', '\r', (char)0xff,
+                                    (char)0xc3, (char)0xa9, 0, ' '};
+    uint64_t x = 88172645463325252ULL;
+    for (int iter = 0; iter < 3000; iter++) {
+        char buf[40];
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t len = (size_t)(x % sizeof buf);
+        for (size_t i = 0; i < len; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            buf[i] = alphabet[x % sizeof alphabet];
+        }
+        int flags = iter % 8;
+        recur_tsv *t = NULL;
+        int rc = recur_tsv_from_memory(buf, len, "rnd", flags, &t);
+        if (rc) {
+            CHECK(t == NULL && *recur_last_error() != 0);
+            continue;
+        }
+        CHECK(t && recur_tsv_count(t) > 0);
+        for (long i = 0; t && i < recur_tsv_count(t); i++) {
+            long n;
+            CHECK(recur_tsv_text(t, i, &n) != NULL && n > 0);
+            CHECK(recur_tsv_line(t, i) >= 1);
+            CHECK((flags & RECUR_TSV_UNLABELLED) ? *recur_tsv_label(t, i) == 0
+                                                 : *recur_tsv_label(t, i) != 0);
+        }
+        recur_tsv_free(t);
+    }
+}
+
 TEST_MAIN("test_tsv", TL_CASE(test_good_file), TL_CASE(test_escapes_header_unlabelled),
           TL_CASE(test_malformed), TL_CASE(test_limits), TL_CASE(test_split),
-          TL_CASE(test_vocab_and_dataset))
+          TL_CASE(test_vocab_and_dataset), TL_CASE(test_random_inputs))
