@@ -24,6 +24,7 @@
 #include "progress.h"
 #include "recur.h"
 #include "svg.h"
+#include "train_common.h"
 
 #define MAX_WINDOW 10000
 #define PI 3.14159265358979323846
@@ -212,29 +213,6 @@ static int read_encoding(const recur_model *m, const char *path, encoding *e)
 }
 
 /* ---- small helpers -------------------------------------------------------------- */
-
-/* The directory of path must exist and be writable before a long run. */
-static int check_out_path(const char *opt, const char *path)
-{
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    if (!*path)
-        return cli_error("%s expects a file name, got ''", opt);
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == path)
-        snprintf(dir, sizeof dir, "/");
-    else
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return cli_error("%s %s: directory '%s' does not exist", opt, path, dir);
-    if (access(dir, W_OK) != 0)
-        return cli_error("%s %s: directory '%s' is not writable", opt, path, dir);
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return cli_error("%s %s: is a directory", opt, path);
-    return 0;
-}
 
 /* A CSV field: quoted when it holds a comma or a quote. */
 static void put_field(FILE *f, const char *s)
@@ -497,9 +475,9 @@ static int run_train(const forecast_train_opts *o, const char *path)
     forecast_run r;
     memset(&r, 0, sizeof r);
 
-    if ((o->save && check_out_path("--save", o->save)) ||
-        (o->csv && check_out_path("--csv", o->csv)) ||
-        (o->svg && check_out_path("--svg", o->svg)))
+    if ((o->save && cli_check_save_dir("--save", o->save)) ||
+        (o->csv && cli_check_save_dir("--csv", o->csv)) ||
+        (o->svg && cli_check_save_dir("--svg", o->svg)))
         return EXIT_RUNTIME;
     recur_set_threads(o->threads);
     if ((rc = recur_series_load(path, o->column, &s)))
@@ -740,8 +718,8 @@ static int run_predict(const predict_opts *o, const char *model_path, const char
     double *buf = NULL, *fc = NULL, *xs = NULL;
     long *tix = NULL;
     FILE *f = NULL;
-    if ((o->csv && check_out_path("--csv", o->csv)) ||
-        (o->svg && check_out_path("--svg", o->svg)))
+    if ((o->csv && cli_check_save_dir("--csv", o->csv)) ||
+        (o->svg && cli_check_save_dir("--svg", o->svg)))
         return EXIT_RUNTIME;
     recur_set_threads(o->threads);
     if ((rc = recur_model_load(model_path, &m)))

@@ -14,7 +14,6 @@ enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
  * parsers return args.h's ARGS_OK; ARGS_HELP after printing the help; or
  * ARGS_ERROR after one line on stderr. On ARGS_OK every number is in the
  * range its option declares. Strings point into argv. */
-#include "train.h" /* train_opts */
 
 typedef struct {
     const char *model, *prime;
@@ -34,7 +33,6 @@ typedef struct {
     const char *model;
 } info_opts;
 
-int train_parse(int argc, char **argv, train_opts *o);
 int sample_parse(int argc, char **argv, sample_opts *o);
 int eval_parse(int argc, char **argv, eval_opts *o);
 int info_parse(int argc, char **argv, info_opts *o);
@@ -46,6 +44,7 @@ int cmd_info(int argc, char **argv);
 int cmd_grad_report(int argc, char **argv);
 int cmd_forecast(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
 
 /* "recur: <message>" on stderr, one line; returns EXIT_RUNTIME. */
 #if defined(__GNUC__)

@@ -19,6 +19,7 @@ static const command commands[] = {
     {"grad-report", cmd_grad_report, "how far back in time a model's gradient reaches (BPTT)"},
     {"forecast", cmd_forecast, "forecast a time series (CSV) with an RNN: train, predict"},
     {"export", cmd_export, "dump a model's tensors as JSON or CSV"},
+    {"classify", cmd_classify, "classify texts (LABEL<TAB>TEXT): train, eval, predict, baseline"},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof *commands)
 
@@ -48,6 +49,7 @@ static void usage(FILE *f)
             "  recur eval austen.safetensors some.txt\n"
             "  recur info austen.safetensors\n"
             "  recur forecast train data/timeseries/airpassengers_monthly.csv --test 24\n"
+            "  recur classify train langs.tsv --save langs.safetensors\n"
             "  recur export austen.safetensors --format csv -o austen.csv\n",
             "help");
 }
@@ -63,8 +65,8 @@ static const command *find_command(const char *name)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "recur: no command given: train, sample, eval, info or export "
-                        "(try 'recur --help')\n");
+        fprintf(stderr, "recur: no command given: train, sample, eval, info, classify, "
+                        "forecast, ... (try 'recur --help')\n");
         return EXIT_USAGE;
     }
     const char *name = argv[1];

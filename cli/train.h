@@ -1,5 +1,5 @@
 /* train.h - what the two forms of `recur train` share: the options, the
- * signal handling and the checkpoint helpers of cmd_train.c, and the
+ * checkpoint helpers (signals and save checks: train_common.h) of cmd_train.c, and the
  * windowed (many-to-one) trainer of train_windows.c. */
 #ifndef RECUR_CLI_TRAIN_H
 #define RECUR_CLI_TRAIN_H
@@ -34,18 +34,15 @@ typedef struct {
     const char *text_string; /* train on this string instead of a file */
 } train_opts;
 
-/* The signal that asked training to stop (SIGINT, SIGTERM), or 0. */
-extern volatile sig_atomic_t stop_signal;
-/* The first Ctrl-C sets stop_signal; a second one stops at once. */
-void catch_signals(void);
 
 int set_meta(recur_model *m, const char *key, const char *fmt, double v);
+/* Parse recur train's options (ARGS_OK, ARGS_HELP or ARGS_ERROR after one
+ * line on stderr; see commands.h). */
+int train_parse(int argc, char **argv, train_opts *o);
+
 /* The training settings, in the model file's metadata. */
 int record_settings(recur_model *m, const train_opts *o, const char *corpus,
                     long ntrain, long nval);
-int file_exists(const char *path);
-/* 0, or one error line (EXIT_RUNTIME) if --save cannot be written there. */
-int check_save_dir(const char *path);
 /* The training text: --text-string if given, else the file corpus. */
 int load_training_text(const train_opts *o, const char *corpus, recur_text **out);
 /* The --init scheme applied to a freshly created model. */

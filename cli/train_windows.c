@@ -16,6 +16,7 @@
 #include "progress.h"
 #include "recur.h"
 #include "train.h"
+#include "train_common.h"
 
 /* The windows of tokens[0..n): example i is tokens[i .. i+W), its label
  * tokens[i+W]. The arrays are owned by the caller (free_windows). */
@@ -161,11 +162,11 @@ int train_windows(const train_opts *o, const char *corpus)
     windows win;
     memset(&win, 0, sizeof win);
 
-    if (o->resume && !file_exists(o->save))
+    if (o->resume && !cli_file_exists(o->save))
         return cli_error("--resume: %s does not exist (nothing to resume; leave out "
                          "--resume to start afresh, or name the checkpoint with --save)",
                          o->save);
-    if (check_save_dir(o->save))
+    if (cli_check_save_dir("--save", o->save))
         return EXIT_RUNTIME;
     recur_set_threads(o->threads);
     if (load_training_text(o, corpus, &text))
@@ -217,14 +218,14 @@ int train_windows(const train_opts *o, const char *corpus)
     progress_mode mode = o->quiet ? PROGRESS_QUIET
                          : isatty(fileno(stderr)) ? PROGRESS_BAR : PROGRESS_EPOCHS;
     progress_init(&prog, mode, stderr, spe, start, target);
-    catch_signals();
+    cli_catch_signals();
     long last_saved = start;
-    while (recur_trainer_step_count(tr) < target && !stop_signal &&
+    while (recur_trainer_step_count(tr) < target && !cli_stop_signal &&
            !(o->time_limit > 0 && progress_now() - prog.t0 >= o->time_limit)) {
         recur_batch_stats st;
         if ((rc = recur_trainer_step(tr, &st))) {
             progress_break(&prog);
-            if (file_exists(o->save))
+            if (cli_file_exists(o->save))
                 cli_error("%s (%s was left as it was)", recur_last_error(), o->save);
             else
                 cli_lib_error(rc);
@@ -255,8 +256,8 @@ int train_windows(const train_opts *o, const char *corpus)
     long step = recur_trainer_step_count(tr);
     if (step == start) {
         progress_break(&prog);
-        if (stop_signal) {
-            code = 128 + (int)stop_signal;
+        if (cli_stop_signal) {
+            code = 128 + (int)cli_stop_signal;
             cli_error("interrupted before the first step; nothing was trained or saved");
         } else {
             code = 0;
@@ -272,8 +273,8 @@ int train_windows(const train_opts *o, const char *corpus)
         cli_lib_error(rc);
         goto done;
     }
-    if (stop_signal) {
-        code = 128 + (int)stop_signal;
+    if (cli_stop_signal) {
+        code = 128 + (int)cli_stop_signal;
         cli_error("interrupted at step %ld; checkpoint saved to %s (continue with "
                   "--resume)", step, o->save);
         goto done;

@@ -12,6 +12,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "train.h"
 #include "recur.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

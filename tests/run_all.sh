@@ -67,6 +67,9 @@ suite() {
         run "install_test [$build]" bash tests/install_test.sh "$build"
         run "torch_export_test [$build]" bash tests/torch_export_test.sh "$build"
     fi
+    run "classify_test [$build]" bash tests/classify_test.sh "$build/recur"
+    # The installed library must link plain programs: not for sanitizer builds.
+    [ "$build" = build ] && run "install_test [$build]" bash tests/install_test.sh "$build"
 }
 
 suite build

@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# classify_test.sh - end-to-end tests of `recur classify` (train, eval,
+# predict, baseline) on small TSV files made here.
+#   bash tests/classify_test.sh [path/to/recur]      (default build/recur)
+# Prints "ok" or "FAIL" per case and a final "classify_test: N passed, N
+# failed" line; the exit status is non-zero if any case failed.
+# check() evaluates conditions given in single quotes on purpose:
+# shellcheck disable=SC2016
+set -u
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${1:-$ROOT/build/recur}
+case $BIN in /*) ;; *) BIN=$PWD/$BIN ;; esac
+if [ ! -x "$BIN" ]; then
+    echo "classify_test: $BIN is not an executable (build it with make)" >&2
+    exit 2
+fi
+T=$(mktemp -d "${TMPDIR:-/tmp}/recur_classify_test.XXXXXX")
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
+cd "$T" || exit 2
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-2}
+
+PASS=0
+FAIL=0
+ok() { echo "ok   - $1"; PASS=$((PASS + 1)); }
+bad() {
+    echo "FAIL - $1${2:+ ($2)}"
+    FAIL=$((FAIL + 1))
+}
+check() {
+    if eval "$2"; then ok "$1"; else bad "$1" "${3:-}"; fi
+}
+r() {
+    "$BIN" "$@" >out 2>err
+    RC=$?
+}
+expect_ok() {
+    local name=$1
+    shift
+    r "$@"
+    if [ "$RC" -eq 0 ]; then ok "$name"; else bad "$name" "exit $RC: $(head -c 300 err)"; fi
+}
+# expect_fail NAME CODE PATTERN ARGS...: exit status CODE, exactly one line
+# on stderr starting with "recur" and matching the extended regex PATTERN.
+expect_fail() {
+    local name=$1 code=$2 pat=$3
+    shift 3
+    r "$@"
+    local why=""
+    if [ "$RC" -eq 0 ]; then
+        why="exit 0"
+    elif [ "$RC" -ge 128 ]; then
+        why="crashed: exit $RC"
+    elif [ "$RC" -ne "$code" ]; then
+        why="exit $RC, expected $code"
+    elif [ "$(wc -l <err)" -ne 1 ]; then
+        why="$(wc -l <err) lines on stderr"
+    elif ! grep -q '^recur' err; then
+        why="stderr does not start with 'recur'"
+    elif [ -n "$pat" ] && ! grep -Eq -- "$pat" err; then
+        why="stderr does not match /$pat/"
+    fi
+    if [ -z "$why" ]; then ok "$name"; else bad "$name" "$why: $(head -c 300 err | tr '\n' '|')"; fi
+}
+
+# ---- data: two classes told apart by one character ----------------------------
+# "yes" texts hold a 'z' somewhere among random letters a-h, "no" texts do
+# not; a \n escape now and then exercises the escapes.
+awk 'BEGIN {
+    srand(7);
+    for (i = 0; i < 400; i++) {
+        n = 4 + int(rand() * 10); s = "";
+        for (k = 0; k < n; k++) s = s substr("abcdefgh", 1 + int(rand() * 8), 1);
+        if (i % 2) { p = 1 + int(rand() * length(s)); s = substr(s, 1, p - 1) "z" substr(s, p) }
+        if (rand() < 0.1) s = s "\\n" s;
+        print (i % 2 ? "yes" : "no") "\t" s
+    } }' >data.tsv
+head -n 300 data.tsv >train.tsv
+tail -n 100 data.tsv >test.tsv
+
+# ---- training and the learning check --------------------------------------------
+QUICK=(--hidden 24 --embed 8 --batch 16 --lr 0.01 --seed 3)
+expect_ok "train a tiny classifier" classify train train.tsv --test test.tsv \
+    "${QUICK[@]}" --epochs 6 --save m.st --log log.csv
+check "the model file is written" '[ -s m.st ]'
+check "train prints the test accuracy each epoch" \
+    '[ "$(grep -c "test_accuracy" err)" -ge 6 ]' "$(tail -n 3 err)"
+check "train prints the naive Bayes baseline" 'grep -q "Baseline: character-bigram naive Bayes" err'
+acc=$(sed -n 's/.*Trained .*test_accuracy: \([0-9.]*\) .*/\1/p' err)
+check "the classifier learns the rule (test accuracy $acc >= 0.9)" \
+    'awk -v a="$acc" "BEGIN { exit !(a != \"\" && a >= 0.9) }"' "$(tail -n 2 err)"
+check "log CSV has a header and one row per epoch" \
+    '[ "$(head -n 1 log.csv)" = "epoch,step,elapsed_s,loss,accuracy,test_loss,test_accuracy" ] && [ "$(wc -l <log.csv)" -eq 7 ]'
+expect_ok "the model file loads (recur info)" info m.st
+check "info shows the class names" 'grep -q "classes = \"no\\\\tyes\"" out' "$(grep classes out)"
+
+# ---- eval -------------------------------------------------------------------------------
+expect_ok "eval on the test file" classify eval m.st test.tsv
+check "eval prints accuracy and per-class rows" \
+    'grep -Eq "^accuracy: [0-9.]+ \([0-9]+ of 100\)" out && grep -Eq "^no +50 " out && grep -Eq "^yes +50 " out' \
+    "$(head -n 3 out)"
+eacc=$(sed -n 's/^accuracy: \([0-9.]*\) .*/\1/p' out)
+check "eval agrees with the training run's test accuracy" '[ -n "$eacc" ] && [ "$eacc" = "$acc" ]' "$eacc vs $acc"
+printf 'yes\tabz\nmaybe\tabc\n' >unknown_label.tsv
+expect_fail "eval: a label the model does not know" 1 "unknown_label.tsv: line 2: label 'maybe'" \
+    classify eval m.st unknown_label.tsv
+
+# ---- predict ----------------------------------------------------------------------------
+printf 'abczdefg\nabcdefgh\n\nhgfzdcba\nhhhhhh\n' >texts.txt
+expect_ok "predict on a file" classify predict m.st texts.txt
+check "predict gives one class per text, right" '[ "$(tr "\n" " " <out)" = "yes no yes no " ]' \
+    "$(tr '\n' ' ' <out)"
+r classify predict m.st --prob <texts.txt
+check "predict reads stdin and prints probabilities" \
+    '[ "$RC" -eq 0 ] && [ "$(wc -l <out)" -eq 4 ] && awk -F"\t" "NF != 2 || \$2 < 0.5 || \$2 > 1 { exit 1 }" out' \
+    "$(head -c 200 out) $(head -c 200 err)"
+printf 'ab\xc3\xa9Q\xe2\x82\xacz\n' | "$BIN" classify predict m.st - >out 2>err
+check "unseen characters read as unknown, not an error" '[ $? -eq 0 ] && [ "$(wc -l <out)" -eq 1 ]' "$(cat err)"
+printf 'ab\xffc\n' >badutf.txt
+expect_fail "predict: invalid UTF-8 names the line" 1 "line 1: invalid UTF-8" \
+    classify predict m.st badutf.txt
+
+# ---- resume continues bit-identically ----------------------------------------------------
+expect_ok "train 1 epoch" classify train train.tsv --test test.tsv "${QUICK[@]}" \
+    --epochs 1 --save r.st --quiet
+expect_ok "resume to 2 epochs" classify train train.tsv --test test.tsv "${QUICK[@]}" \
+    --epochs 2 --save r.st --resume
+check "resume says so" 'grep -q "Resuming from r.st at epoch 2" err'
+expect_ok "train 2 epochs straight" classify train train.tsv --test test.tsv "${QUICK[@]}" \
+    --epochs 2 --save s.st --quiet
+"$BIN" classify predict r.st texts.txt --prob >pr 2>/dev/null
+"$BIN" classify predict s.st texts.txt --prob >ps 2>/dev/null
+check "resumed and straight runs predict the same" '[ -s pr ] && cmp -s pr ps'
+sed 's/^yes/si/' train.tsv >other.tsv
+expect_fail "resume with other classes" 1 "classes differ" classify train other.tsv \
+    --save r.st --resume --epochs 3 --quiet
+
+# ---- held-out split and the baseline -------------------------------------------------------
+expect_ok "train with a held-out split" classify train data.tsv --test-split 0.25 \
+    "${QUICK[@]}" --epochs 1 --save split.st
+check "the split holds out a quarter of each class" \
+    'grep -q "300 training examples, 100 test examples (stratified held-out split)" err' \
+    "$(grep Data: err)"
+cp err split.err
+expect_ok "baseline alone" classify baseline data.tsv --test-split 0.25 --seed 3
+nb=$(sed -n 's/.*test_accuracy: \([0-9.]*\) on 100 test examples/\1/p' out)
+check "baseline reports its accuracy on the same split" \
+    '[ -n "$nb" ] && grep -q "(naive Bayes $nb)" split.err' "baseline $nb; $(tail -n 1 err)"
+check "naive Bayes learns the rule too (>= 0.9)" 'awk -v a="$nb" "BEGIN { exit !(a >= 0.9) }"' "$nb"
+
+# ---- bad input: one line, non-zero exit, the model file unharmed -----------------------------
+cp m.st keep.st
+printf 'yes\tabz\nno\tabc\nno tab here\n' >notab.tsv
+expect_fail "a line without a tab" 1 "notab.tsv: line 3: no tab" classify train notab.tsv \
+    --save m.st --quiet
+printf 'yes\tabz\n\tabc\n' >nolabel.tsv
+expect_fail "an empty label" 1 "line 2: the label is empty" classify train nolabel.tsv --save m.st
+printf 'yes\tabz\nno\t\n' >notext.tsv
+expect_fail "an empty text" 1 "line 2: the text is empty" classify train notext.tsv --save m.st
+printf 'yes\tabz\nno\ta\xc0\xafb\n' >badutf.tsv
+expect_fail "invalid UTF-8" 1 "line 2: invalid UTF-8" classify train badutf.tsv --save m.st
+printf 'yes\tab\\qz\nno\tabc\n' >escape.tsv
+expect_fail "an unknown escape" 1 "line 1: unknown escape" classify train escape.tsv --save m.st
+: >empty.tsv
+expect_fail "an empty file" 1 "empty" classify train empty.tsv --save m.st
+printf 'yes\tabz\nyes\tabc\n' >oneclass.tsv
+expect_fail "a single class" 1 "at least 2" classify train oneclass.tsv --save m.st --test-split 0
+check "failed runs left the model file as it was" 'cmp -s m.st keep.st'
+expect_ok "--raw takes backslashes literally" classify train escape.tsv --raw --test-split 0 \
+    "${QUICK[@]}" --epochs 1 --save raw.st --quiet
+expect_fail "--save into a missing directory" 1 "does not exist" classify train train.tsv \
+    --save nodir/m.st
+expect_fail "--resume without a checkpoint" 1 "does not exist" classify train train.tsv \
+    --save none.st --resume
+expect_fail "a missing data file" 1 "nofile.tsv" classify train nofile.tsv --save x.st
+expect_fail "an unknown readout" 2 "--readout expects last or mean" classify train train.tsv \
+    --readout sequence
+expect_fail "--test and --test-split together" 2 "not both" classify train train.tsv \
+    --test test.tsv --test-split 0.1
+expect_fail "an unknown subcommand" 2 "unknown subcommand 'fit'" classify fit
+expect_fail "eval with a TSV file for a model" 1 "data.tsv: " classify eval data.tsv test.tsv
+head -c 4000 data.tsv | cut -f2 >lm.txt
+"$BIN" train lm.txt --hidden 8 --layers 1 --seq 16 --batch 2 --steps 2 --save lm.st --quiet \
+    --val 0 >/dev/null 2>&1
+expect_fail "eval with a language model" 1 "lm.st: the model has no class names" \
+    classify eval lm.st test.tsv
+expect_ok "classify --help" classify --help
+expect_ok "classify train --help" classify train --help
+
+echo "classify_test: $PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
