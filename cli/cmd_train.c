@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "progress.h"
 #include "recur.h"
+#include "train_common.h"
 
 #ifndef RECUR_DEFAULT_CORPUS
 #define RECUR_DEFAULT_CORPUS "data/austen.txt"
@@ -38,30 +39,6 @@ typedef struct {
     int resume, stateless, quiet;
     const char *log;
 } train_opts;
-
-/* ---- signals -------------------------------------------------------------- */
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-    if (stop_signal) { /* a second Ctrl-C: stop at once */
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return;
-    }
-    stop_signal = sig;
-}
-
-static void catch_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
 
 /* ---- helpers ----------------------------------------------------------------- */
 
@@ -104,35 +81,6 @@ static int record_settings(recur_model *m, const train_opts *o, const char *corp
         rc = recur_model_set_meta(m, "train.seed", buf);
     }
     return rc;
-}
-
-static int file_exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
-
-/* The directory of path must be writable for the atomic save. */
-static int check_save_dir(const char *path)
-{
-    char dir[4096];
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == path)
-        snprintf(dir, sizeof dir, "/");
-    else
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    struct stat st;
-    if (stat(dir, &st) != 0)
-        return cli_error("--save %s: directory '%s' does not exist", path, dir);
-    if (!S_ISDIR(st.st_mode))
-        return cli_error("--save %s: '%s' is not a directory", path, dir);
-    if (access(dir, W_OK) != 0)
-        return cli_error("--save %s: directory '%s' is not writable", path, dir);
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return cli_error("--save %s: is a directory", path);
-    return 0;
 }
 
 /* ---- the training run ------------------------------------------------------ */
@@ -248,7 +196,7 @@ static int train_loop(run_state *r, long target)
     const train_opts *o = r->o;
     long spe = recur_trainer_steps_per_epoch(r->tr);
     while (recur_trainer_step_count(r->tr) < target) {
-        if (stop_signal)
+        if (cli_stop_signal)
             break;
         if (o->time_limit > 0 && progress_now() - r->prog.t0 >= o->time_limit)
             break;
@@ -292,11 +240,11 @@ static int run(const train_opts *o, const char *corpus)
     memset(&r, 0, sizeof r);
     r.o = o;
 
-    if (o->resume && !file_exists(o->save))
+    if (o->resume && !cli_file_exists(o->save))
         return cli_error("--resume: %s does not exist (nothing to resume; leave out "
                          "--resume to start afresh, or name the checkpoint with --save)",
                          o->save);
-    if (check_save_dir(o->save))
+    if (cli_check_save_dir("--save", o->save))
         return EXIT_RUNTIME;
     recur_set_threads(o->threads);
     if ((rc = recur_text_load(corpus, NULL, &text)))
@@ -378,12 +326,12 @@ static int run(const train_opts *o, const char *corpus)
     progress_init(&r.prog, mode, stderr, spe, start, target);
     if (!o->quiet)
         print_header(&r, corpus, n, ntrain, vocab, target, start);
-    catch_signals();
+    cli_catch_signals();
 
     rc = train_loop(&r, target);
     long step = recur_trainer_step_count(r.tr);
     if (rc) { /* NaN/Inf, or a failed evaluation or save: keep the last good file */
-        if (file_exists(o->save))
+        if (cli_file_exists(o->save))
             cli_error("%s (%s was left as it was)", recur_last_error(), o->save);
         else
             cli_lib_error(rc);
@@ -392,8 +340,8 @@ static int run(const train_opts *o, const char *corpus)
     int stopped_early = step < target;
     if (step == start) { /* stopped before the first step of this run */
         progress_break(&r.prog);
-        if (stop_signal) {
-            code = 128 + (int)stop_signal;
+        if (cli_stop_signal) {
+            code = 128 + (int)cli_stop_signal;
             cli_error("interrupted before the first step; nothing was trained or saved");
         } else {
             code = 0;
@@ -402,19 +350,19 @@ static int run(const train_opts *o, const char *corpus)
         }
         goto done;
     }
-    if (stopped_early && !stop_signal && r.nval > 0 && (rc = evaluate(&r))) {
+    if (stopped_early && !cli_stop_signal && r.nval > 0 && (rc = evaluate(&r))) {
         cli_lib_error(rc);
         goto done;
     }
-    if (stopped_early && !stop_signal)
+    if (stopped_early && !cli_stop_signal)
         progress_epoch_end(&r.prog, step, r.has_val, r.val_loss);
     progress_break(&r.prog);
     if (step > r.last_saved_step && (rc = save(&r))) {
         cli_lib_error(rc);
         goto done;
     }
-    if (stop_signal) {
-        code = 128 + (int)stop_signal;
+    if (cli_stop_signal) {
+        code = 128 + (int)cli_stop_signal;
         cli_error("interrupted at step %ld; checkpoint saved to %s (continue with "
                   "--resume)", step, o->save);
         goto done;
