@@ -18,6 +18,7 @@ static const command commands[] = {
     {"sample", cmd_sample, "generate text from a trained model"},
     {"eval", cmd_eval, "score a text with a model: loss, bits per character, perplexity"},
     {"info", cmd_info, "show a model's layers, parameters, tensors and settings"},
+    {"seq2seq", cmd_seq2seq, "encoder-decoder models: train, eval, translate (TSV pairs)"},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof *commands)
 
