@@ -51,6 +51,7 @@ suite() {
         [ -x "$t" ] && run "$(basename "$t") [$build]" "$t"
     done
     run "cli_test [$build]" bash tests/cli_test.sh "$build/recur"
+    run "seq2seq_test [$build]" bash tests/seq2seq_test.sh "$build/recur"
     # The installed library must link plain programs: not for sanitizer builds.
     [ "$build" = build ] && run "install_test [$build]" bash tests/install_test.sh "$build"
 }
