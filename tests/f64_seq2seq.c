@@ -173,6 +173,63 @@ static void run_case(const s2s_spec *sp, const char *label)
     recur_seq2seq_free(c.s);
 }
 
+/* Padding on both sides changes nothing: the summed loss and gradient of a
+ * padded batch equal those of its examples run one at a time. */
+static void batch_equals_singles(recur_cell kind)
+{
+    recur_seq2seq_config cfg = {.cell = kind, .src_vocab = 5, .tgt_vocab = 6, .bos = 0,
+                                .eos = 1, .embed_dim = 3, .hidden = 3, .layers = 2,
+                                .bidirectional = 1};
+    recur_seq2seq *s = NULL;
+    CHECK(recur_seq2seq_create(&cfg, 5, &s) == RECUR_OK);
+    if (!s)
+        return;
+    static const long so[7] = {0, 3, 4, 8, 10, 14, 15}, to[7] = {0, 2, 5, 5, 9, 10, 12};
+    int32_t src[15], tgt[12];
+    rng r;
+    rng_seed(&r, 3);
+    for (int i = 0; i < 15; i++)
+        src[i] = (int32_t)rng_below(&r, 5);
+    for (int i = 0; i < 12; i++)
+        tgt[i] = 2 + (int32_t)rng_below(&r, 4);
+    recur_seq2seq_data d = {6, so, src, to, tgt};
+    long idx[6] = {0, 1, 2, 3, 4, 5}, n, k;
+    long ne = s->enc->nparams, nd = s->dec->nparams;
+    real *gsum = calloc((size_t)(ne + nd), sizeof *gsum);
+    s2s_batch b;
+    CHECK(s2s_batch_alloc(s, 4, 5, 6, &b) == RECUR_OK);
+    double singles = 0;
+    for (int i = 0; i < 6; i++) {
+        s2s_batch_pack(&b, s, &d, idx + i, 1);
+        model_zero_grads(s->enc);
+        model_zero_grads(s->dec);
+        singles += s2s_forward_backward(s, &b, NULL, 1, &n, &k);
+        for (long j = 0; j < ne; j++)
+            gsum[j] += s->enc->grads[j] * (real)n;
+        for (long j = 0; j < nd; j++)
+            gsum[ne + j] += s->dec->grads[j] * (real)n;
+    }
+    s2s_batch_pack(&b, s, &d, idx, 6);
+    model_zero_grads(s->enc);
+    model_zero_grads(s->dec);
+    double batch = s2s_forward_backward(s, &b, NULL, 1, &n, &k);
+    CHECK(n == 12 + 6);
+    CHECK_NEAR(batch, singles, 1e-12);
+    double worst = 0;
+    for (long j = 0; j < ne + nd; j++) {
+        double g = (j < ne ? s->enc->grads[j] : s->dec->grads[j - ne]) * (real)n;
+        double e = fabs(g - gsum[j]);
+        worst = e > worst ? e : worst;
+    }
+    CHECK_MSG(worst < 1e-12, "batch and single-example gradients differ by %g", worst);
+    free(gsum);
+    s2s_batch_free(&b);
+    recur_seq2seq_free(s);
+}
+
+static void lstm_batch_equals_singles(void) { batch_equals_singles(RECUR_LSTM); }
+static void gru_batch_equals_singles(void) { batch_equals_singles(RECUR_GRU); }
+
 static void lstm_onehot(void)
 {
     s2s_spec s = {RECUR_LSTM, 1, 0, 0, 3, 4, 5, 4, 0, 11};
@@ -201,4 +258,5 @@ static void rnn_tanh_embed(void)
 
 TEST_MAIN("f64_seq2seq", TL_CASE(lstm_onehot), TL_CASE(lstm_bidir_embed_2layers),
           TL_CASE(gru_bidir_onehot), TL_CASE(gru_embed_2layers_dropout),
-          TL_CASE(rnn_tanh_embed))
+          TL_CASE(rnn_tanh_embed), TL_CASE(lstm_batch_equals_singles),
+          TL_CASE(gru_batch_equals_singles))
