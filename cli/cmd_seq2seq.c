@@ -466,6 +466,16 @@ static int train_run(const train_opts *o, const char *path)
         }
         goto done;
     }
+    if (step % spe != 0 && step < target && !cli_stop_signal && d.nval > 0) {
+        /* Stopped by the time limit between epochs: a fresh held-out loss. */
+        recur_eval_stats es;
+        if ((rc = recur_seq2seq_evaluate(s, &d.held, 64, &es))) {
+            cli_lib_error(rc);
+            goto done;
+        }
+        has_val = 1;
+        val_loss = es.loss;
+    }
     if (step > last_saved && (rc = recur_seq2seq_trainer_save(tr, o->save))) {
         cli_lib_error(rc);
         goto done;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # One to many: a language code -> a word of that language. The source is one
 # token, so the encoder's final state is just a learned vector per language
-# that initialises the decoder. Trains for 5 minutes on the bundled UDHR word
+# that initialises the decoder. Trains 12 epochs (near the best held-out loss) on the UDHR word
 # lists (12 languages), compares the held-out loss with the same model given
 # no language (every source "any"), and prints greedy and sampled words.
 # Writes model.safetensors, any.safetensors and results.txt here.
@@ -17,7 +17,7 @@ trap 'rm -f "$any"' EXIT
 sed 's/^[^\t]*\t/any\t/' $data >"$any"
 train() {
     nice -n 19 $recur seq2seq train "$1" --src-tokens words --model gru --hidden 128 \
-        --embed 32 --batch 32 --lr 3e-3 --epochs 100 --time-limit ${TIME_LIMIT:-240} \
+        --embed 32 --batch 32 --lr 3e-3 --dropout 0.2 --epochs 12 \
         --val 0.1 --seed 1 --eval-max 0 --save "$2" 2>&1
 }
 {
