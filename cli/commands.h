@@ -45,6 +45,7 @@ int cmd_grad_report(int argc, char **argv);
 int cmd_forecast(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
+int cmd_seq2seq(int argc, char **argv);
 
 /* "recur: <message>" on stderr, one line; returns EXIT_RUNTIME. */
 #if defined(__GNUC__)

@@ -20,6 +20,7 @@ static const command commands[] = {
     {"forecast", cmd_forecast, "forecast a time series (CSV) with an RNN: train, predict"},
     {"export", cmd_export, "dump a model's tensors as JSON or CSV"},
     {"classify", cmd_classify, "classify texts (LABEL<TAB>TEXT): train, eval, predict, baseline"},
+    {"seq2seq", cmd_seq2seq, "encoder-decoder models: train, eval, translate (TSV pairs)"},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof *commands)
 

@@ -49,10 +49,18 @@ int tensor_map_name(const tensor_map *tm, const char *name, char *buf, size_t ca
 
 void tensor_map_recur(tensor_map *tm)
 {
+    tensor_map_recur_prefixed(tm, "");
+}
+
+void tensor_map_recur_prefixed(tensor_map *tm, const char *prefix)
+{
+    static const char *const parts[3] = {"rnn.", "fc.", "embedding."};
     memset(tm, 0, sizeof *tm);
-    tm->rnn = "rnn.", tm->rnn_len = 4;
-    tm->fc = "fc.", tm->fc_len = 3;
-    tm->emb = "embedding.", tm->emb_len = 10;
+    for (int i = 0; i < 3; i++)
+        snprintf(tm->own[i], sizeof tm->own[i], "%.60s%s", prefix, parts[i]);
+    tm->rnn = tm->own[0], tm->rnn_len = strlen(tm->own[0]);
+    tm->fc = tm->own[1], tm->fc_len = strlen(tm->own[1]);
+    tm->emb = tm->own[2], tm->emb_len = strlen(tm->own[2]);
     tm->rnn_bias = tm->fc_bias = 1;
 }
 

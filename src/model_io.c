@@ -89,31 +89,56 @@ void format_double(char *buf, size_t n, double v)
     buf[o] = 0;
 }
 
-static int add_meta_long(st_writer *w, const char *key, long v)
+/* prefix + key in buf (model files use no prefix; a sequence-to-sequence
+ * file holds two models under "encoder." and "decoder."). */
+static const char *pkey(const char *prefix, const char *key, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s%s", prefix, key);
+    return buf;
+}
+
+typedef struct {
+    st_writer *w;
+    const char *prefix;
+} pwriter;
+
+static int put_meta(pwriter *p, const char *key, const char *value)
+{
+    char k[256];
+    return st_writer_meta(p->w, pkey(p->prefix, key, k, sizeof k), value);
+}
+
+static int add_meta_long(pwriter *w, const char *key, long v)
 {
     char buf[32];
     snprintf(buf, sizeof buf, "%ld", v);
-    return st_writer_meta(w, key, buf);
+    return put_meta(w, key, buf);
 }
 
 int model_to_writer(const recur_model *m, st_writer *w)
 {
+    return model_to_writer_prefixed(m, w, "");
+}
+
+int model_to_writer_prefixed(const recur_model *m, st_writer *sw, const char *prefix)
+{
     const recur_config *c = &m->cfg;
     char buf[32];
-    int rc = st_writer_meta(w, "format", "recur");
-    if (!rc) rc = st_writer_meta(w, "recur.version", RECUR_VERSION_STRING);
-    if (!rc) rc = st_writer_meta(w, "cell", recur_cell_name(c->cell));
-    if (!rc) rc = st_writer_meta(w, "input", input_names[c->input]);
+    pwriter pw = {sw, prefix}, *w = &pw;
+    int rc = put_meta(w, "format", "recur");
+    if (!rc) rc = put_meta(w, "recur.version", RECUR_VERSION_STRING);
+    if (!rc) rc = put_meta(w, "cell", recur_cell_name(c->cell));
+    if (!rc) rc = put_meta(w, "input", input_names[c->input]);
     if (!rc) rc = add_meta_long(w, "input_size", c->input_size);
     if (!rc) rc = add_meta_long(w, "embed_dim", c->embed_dim);
     if (!rc) rc = add_meta_long(w, "hidden", c->hidden);
     if (!rc) rc = add_meta_long(w, "layers", c->layers);
     if (!rc) rc = add_meta_long(w, "bidirectional", c->bidirectional);
     format_double(buf, sizeof buf, (double)c->dropout);
-    if (!rc) rc = st_writer_meta(w, "dropout", buf);
+    if (!rc) rc = put_meta(w, "dropout", buf);
     if (!rc) rc = add_meta_long(w, "output_size", c->output_size);
-    if (!rc) rc = st_writer_meta(w, "loss", loss_names[c->loss]);
-    if (!rc) rc = st_writer_meta(w, "readout", recur_readout_name(c->readout));
+    if (!rc) rc = put_meta(w, "loss", loss_names[c->loss]);
+    if (!rc) rc = put_meta(w, "readout", recur_readout_name(c->readout));
     if (!rc && m->nvocab > 0) {
         char *v = malloc((size_t)m->nvocab * 4 + 1);
         if (!v)
@@ -122,74 +147,83 @@ int model_to_writer(const recur_model *m, st_writer *w)
         for (int i = 0; i < m->nvocab; i++)
             len += (size_t)recur_utf8_encode(m->vocab[i], v + len);
         v[len] = 0;
-        rc = st_writer_meta(w, "vocab", v);
+        rc = put_meta(w, "vocab", v);
         free(v);
     }
     for (int i = 0; !rc && i < m->nmeta; i++)
         if (!is_arch_key(m->meta_key[i]))
-            rc = st_writer_meta(w, m->meta_key[i], m->meta_val[i]);
+            rc = put_meta(w, m->meta_key[i], m->meta_val[i]);
     for (int i = 0; !rc && i < m->ntensors; i++) {
         const param_tensor *t = &m->tensors[i];
-        rc = st_writer_add(w, t->name, t->ndim, t->shape, t->p);
+        char name[256];
+        rc = st_writer_add(sw, pkey(prefix, t->name, name, sizeof name), t->ndim,
+                           t->shape, t->p);
     }
     return rc;
 }
 
 /* ---- reading -------------------------------------------------------------- */
 
-static int meta_long(const st_file *f, const char *label, const char *key,
-                     long lo, long hi, long *out)
+static const char *pmeta(const st_file *f, const char *prefix, const char *key)
 {
-    const char *s = st_meta(f, key);
+    char k[256];
+    return st_meta(f, pkey(prefix, key, k, sizeof k));
+}
+
+static int meta_long(const st_file *f, const char *label, const char *prefix,
+                     const char *key, long lo, long hi, long *out)
+{
+    const char *s = pmeta(f, prefix, key);
     if (!s)
-        return recur_fail(RECUR_E_FORMAT, "%s: metadata '%s' is missing (is this "
+        return recur_fail(RECUR_E_FORMAT, "%s: metadata '%s%s' is missing (is this "
                           "a recur model?)",
-                          label, key);
+                          label, prefix, key);
     if (parse_long(s, lo, hi, out))
-        return recur_fail(RECUR_E_FORMAT, "%s: metadata '%s' = \"%.40s\" is not an "
-                          "integer in %ld..%ld", label, key, s, lo, hi);
+        return recur_fail(RECUR_E_FORMAT, "%s: metadata '%s%s' = \"%.40s\" is not an "
+                          "integer in %ld..%ld", label, prefix, key, s, lo, hi);
     return RECUR_OK;
 }
 
-static int meta_choice(const st_file *f, const char *label, const char *key,
-                       const char *const *names, int n, int *out)
+static int meta_choice(const st_file *f, const char *label, const char *prefix,
+                       const char *key, const char *const *names, int n, int *out)
 {
-    const char *s = st_meta(f, key);
+    const char *s = pmeta(f, prefix, key);
     if (!s)
-        return recur_fail(RECUR_E_FORMAT, "%s: metadata '%s' is missing (is this "
-                          "a recur model?)", label, key);
+        return recur_fail(RECUR_E_FORMAT, "%s: metadata '%s%s' is missing (is this "
+                          "a recur model?)", label, prefix, key);
     for (int i = 0; i < n; i++)
         if (strcmp(s, names[i]) == 0) {
             *out = i;
             return RECUR_OK;
         }
-    return recur_fail(RECUR_E_FORMAT, "%s: metadata '%s' = \"%.40s\" is not "
-                      "recognised", label, key, s);
+    return recur_fail(RECUR_E_FORMAT, "%s: metadata '%s%s' = \"%.40s\" is not "
+                      "recognised", label, prefix, key, s);
 }
 
-static int read_config(const st_file *f, const char *label, recur_config *c)
+static int read_config(const st_file *f, const char *label, const char *prefix,
+                       recur_config *c)
 {
     static const char *const cells[] = {"rnn_tanh", "rnn_relu", "lstm", "gru"};
     static const char *const readout_names[] = {"sequence", "last", "mean"};
     int kind = 0, input = 0, loss = 0, readout = 0;
     long in = 0, emb = 0, hid = 0, lay = 0, bi = 0, out = 0;
     double drop = 0;
-    int rc = meta_choice(f, label, "cell", cells, 4, &kind);
-    if (!rc) rc = meta_choice(f, label, "input", input_names, 3, &input);
-    if (!rc) rc = meta_long(f, label, "input_size", 1, RECUR_MAX_WIDTH, &in);
+    int rc = meta_choice(f, label, prefix, "cell", cells, 4, &kind);
+    if (!rc) rc = meta_choice(f, label, prefix, "input", input_names, 3, &input);
+    if (!rc) rc = meta_long(f, label, prefix, "input_size", 1, RECUR_MAX_WIDTH, &in);
     if (!rc && input == RECUR_INPUT_EMBEDDING)
-        rc = meta_long(f, label, "embed_dim", 1, RECUR_MAX_WIDTH, &emb);
-    if (!rc) rc = meta_long(f, label, "hidden", 1, RECUR_MAX_WIDTH, &hid);
-    if (!rc) rc = meta_long(f, label, "layers", 1, 1000, &lay);
-    if (!rc) rc = meta_long(f, label, "bidirectional", 0, 1, &bi);
-    if (!rc) rc = meta_long(f, label, "output_size", 0, RECUR_MAX_WIDTH, &out);
-    if (!rc) rc = meta_choice(f, label, "loss", loss_names, 2, &loss);
-    if (!rc && st_meta(f, "readout")) /* absent in older files: SEQUENCE */
-        rc = meta_choice(f, label, "readout", readout_names, 3, &readout);
-    if (!rc && st_meta(f, "dropout") &&
-        (parse_double(st_meta(f, "dropout"), &drop) || drop < 0 || drop >= 1))
-        rc = recur_fail(RECUR_E_FORMAT, "%s: metadata 'dropout' is not a number "
-                                        "in [0, 1)", label);
+        rc = meta_long(f, label, prefix, "embed_dim", 1, RECUR_MAX_WIDTH, &emb);
+    if (!rc) rc = meta_long(f, label, prefix, "hidden", 1, RECUR_MAX_WIDTH, &hid);
+    if (!rc) rc = meta_long(f, label, prefix, "layers", 1, 1000, &lay);
+    if (!rc) rc = meta_long(f, label, prefix, "bidirectional", 0, 1, &bi);
+    if (!rc) rc = meta_long(f, label, prefix, "output_size", 0, RECUR_MAX_WIDTH, &out);
+    if (!rc) rc = meta_choice(f, label, prefix, "loss", loss_names, 2, &loss);
+    if (!rc && pmeta(f, prefix, "readout")) /* absent in older files: SEQUENCE */
+        rc = meta_choice(f, label, prefix, "readout", readout_names, 3, &readout);
+    if (!rc && pmeta(f, prefix, "dropout") &&
+        (parse_double(pmeta(f, prefix, "dropout"), &drop) || drop < 0 || drop >= 1))
+        rc = recur_fail(RECUR_E_FORMAT, "%s: metadata '%sdropout' is not a number "
+                                        "in [0, 1)", label, prefix);
     if (rc)
         return rc;
     memset(c, 0, sizeof *c);
@@ -208,9 +242,10 @@ static int read_config(const st_file *f, const char *label, recur_config *c)
 }
 
 /* Decode the vocabulary string into code points. */
-static int read_vocab(const st_file *f, const char *label, recur_model *m)
+static int read_vocab(const st_file *f, const char *label, const char *prefix,
+                      recur_model *m)
 {
-    const char *s = st_meta(f, "vocab");
+    const char *s = pmeta(f, prefix, "vocab");
     if (!s) /* dense input, or a token model exported without characters */
         return RECUR_OK;
     size_t len = strlen(s);
@@ -254,14 +289,27 @@ static int mapped(const recur_model *m, const tensor_map *tm, const char *name)
 
 int model_from_file(const st_file *f, const char *label, recur_model **out)
 {
+    return model_from_file_prefixed(f, label, "", out);
+}
+
+int model_from_file_prefixed(const st_file *f, const char *label, const char *prefix,
+                             recur_model **out)
+{
     *out = NULL;
     recur_config c;
     tensor_map tm;
-    int recur_file = has_recur_metadata(f);
+    size_t np = strlen(prefix);
+    /* A file holding several models (a prefix) is always recur's own. */
+    int recur_file = np > 0 || has_recur_metadata(f);
+    const char *fmt = st_meta(f, "format");
+    if (!np && fmt && strcmp(fmt, "recur-seq2seq") == 0)
+        return recur_fail(RECUR_E_FORMAT, "%s: a sequence-to-sequence model (two "
+                          "models in one file): use recur_seq2seq_load / recur "
+                          "seq2seq", label);
     int rc;
     if (recur_file) {
-        tensor_map_recur(&tm);
-        rc = read_config(f, label, &c);
+        tensor_map_recur_prefixed(&tm, prefix);
+        rc = read_config(f, label, prefix, &c);
     } else {
         rc = model_infer_plain(f, label, &c, &tm);
     }
@@ -299,21 +347,27 @@ int model_from_file(const st_file *f, const char *label, recur_model **out)
                 rc = recur_fail(RECUR_E_FORMAT, "%s: tensor '%s' holds NaN or "
                                 "infinite values", label, name);
     }
+    /* With a prefix, only the tensors under it belong to this model. */
     for (size_t i = 0; !rc && i < st_count(f); i++) {
-        const char *tn = st_at(f, i)->name;
+        const char *full = st_at(f, i)->name;
+        if (strncmp(full, prefix, np))
+            continue;
+        const char *tn = full + np;
         if (recur_file && (!strncmp(tn, "optim.", 6) || !strncmp(tn, "train.", 6)))
             continue;
-        if (!mapped(m, &tm, tn))
+        if (!mapped(m, &tm, full))
             rc = recur_fail(RECUR_E_MISMATCH, "%s: unexpected tensor '%s' for a "
-                            "%s model with %d layer(s)%s", label, tn,
+                            "%s model with %d layer(s)%s", label, full,
                             recur_cell_name(c.cell), c.layers,
                             c.bidirectional ? ", bidirectional" : "");
     }
     if (!rc)
-        rc = read_vocab(f, label, m);
-    for (size_t i = 0; !rc && i < st_meta_count(f); i++)
-        if (!is_arch_key(st_meta_key_at(f, i)))
-            rc = model_set_meta(m, st_meta_key_at(f, i), st_meta_value_at(f, i));
+        rc = read_vocab(f, label, prefix, m);
+    for (size_t i = 0; !rc && i < st_meta_count(f); i++) {
+        const char *k = st_meta_key_at(f, i);
+        if (strncmp(k, prefix, np) == 0 && !is_arch_key(k + np))
+            rc = model_set_meta(m, k + np, st_meta_value_at(f, i));
+    }
     if (rc) {
         recur_model_free(m);
         return rc;

@@ -28,10 +28,14 @@ typedef struct {
     const char *rnn, *fc, *emb; /* each ends in '.', or is empty */
     size_t rnn_len, fc_len, emb_len;
     int rnn_bias, fc_bias;      /* 0: the file has none; they stay zero */
+    char own[3][96];            /* prefixed recur names (tensor_map_recur_prefixed) */
 } tensor_map;
 
 #define TENSOR_MAP_NAME_CAP 256
 void tensor_map_recur(tensor_map *tm);
+/* recur's names under a prefix ("encoder.rnn." ...); prefix "" is
+ * tensor_map_recur. */
+void tensor_map_recur_prefixed(tensor_map *tm, const char *prefix);
 /* The file's name for recur tensor `name` into buf[TENSOR_MAP_NAME_CAP].
  * Returns 1 if the file holds it, 0 if absent (a bias left at zero). */
 int tensor_map_name(const tensor_map *tm, const char *name, char *buf, size_t cap);
@@ -40,6 +44,14 @@ int tensor_map_name(const tensor_map *tm, const char *name, char *buf, size_t ca
  * and shapes; see model_infer.c for the rules. */
 int model_infer_plain(const st_file *f, const char *label, recur_config *c,
                       tensor_map *tm);
+
+/* The same with every tensor name and metadata key prefixed by prefix
+ * ("encoder.": one file holding several models). Reading considers only the
+ * tensors and metadata under the prefix; an unknown tensor under it is an
+ * error. "" gives the functions above. */
+int model_to_writer_prefixed(const recur_model *m, st_writer *w, const char *prefix);
+int model_from_file_prefixed(const st_file *f, const char *label, const char *prefix,
+                             recur_model **out);
 
 /* Strict number parsing for metadata: the whole string must be the number. */
 int parse_long(const char *s, long lo, long hi, long *out);

@@ -55,6 +55,8 @@ suite() {
     run "keras_test [$build]" bash tests/keras_test.sh "$build/recur"
     run "grad_report_test [$build]" bash tests/grad_report_test.sh "$build/recur"
     run "forecast_test [$build]" bash tests/forecast_test.sh "$build/recur"
+    run "classify_test [$build]" bash tests/classify_test.sh "$build/recur"
+    run "seq2seq_test [$build]" bash tests/seq2seq_test.sh "$build/recur"
     for t in $FUZZ_TARGETS; do
         run "replay_$t [$build]" "$build/fuzz/replay_$t" fuzz/corpus/"$t" fuzz/regress/"$t"
     done
@@ -67,9 +69,6 @@ suite() {
         run "install_test [$build]" bash tests/install_test.sh "$build"
         run "torch_export_test [$build]" bash tests/torch_export_test.sh "$build"
     fi
-    run "classify_test [$build]" bash tests/classify_test.sh "$build/recur"
-    # The installed library must link plain programs: not for sanitizer builds.
-    [ "$build" = build ] && run "install_test [$build]" bash tests/install_test.sh "$build"
 }
 
 suite build
