@@ -2,6 +2,7 @@
 #   make            library (static + shared) and the recur CLI in build/
 #   make test       the whole test suite, normal and under ASan+UBSan
 #   make install PREFIX=/usr/local
+#   make bench      recur vs PyTorch on this machine (QUICK=1: ~2 minutes)
 # BUILD=dir SAN=1 builds an AddressSanitizer+UBSan variant into dir.
 
 BUILD  ?= build
@@ -81,6 +82,9 @@ $(BUILD)/tests/f64_%: tests/f64_%.c tests/testlib.h $(BUILD)/librecur_f64.a
 
 test:
 	./tests/run_all.sh
+
+bench:
+	QUICK=$(QUICK) ./bench/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
