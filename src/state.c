@@ -66,7 +66,8 @@ int recur_state_create(const recur_model *m, recur_state **out)
         packed_init(&s->whh[l], s->GH, s->H, ce->w_hh, p);
         p += packed_size(s->GH, s->H);
     }
-    packed_init(&s->fc, s->O, s->H, m->fc_w, p);
+    if (s->O > 0) /* else no dense layer: nothing to output (an encoder) */
+        packed_init(&s->fc, s->O, s->H, m->fc_w, p);
     *out = s;
     return RECUR_OK;
 }
@@ -170,6 +171,8 @@ int recur_step(recur_state *s, int32_t token, const float *x, float *y)
         }
         in = h;
     }
+    if (s->O == 0)
+        return RECUR_OK;
     memset(s->y, 0, (size_t)s->O * sizeof *s->y);
     packed_apply(&s->fc, in, s->y);
     for (int o = 0; o < s->O; o++)
