@@ -178,6 +178,55 @@ static void long_batch_equals_streams(void)
     }
 }
 
+/* Models large enough for two threads inside a step: stepping equals the
+ * sequence, and the outputs are bit-identical with one thread, with no
+ * allocation per step either way. */
+static void threaded_step(void)
+{
+    struct { recur_cell cell; recur_input input; int in, H, L, O; } cases[] = {
+        {RECUR_LSTM, RECUR_INPUT_ONEHOT, 20, 301, 2, 20},
+        {RECUR_GRU, RECUR_INPUT_DENSE, 3, 600, 1, 1},
+        {RECUR_RNN_TANH, RECUR_INPUT_EMBEDDING, 9, 1100, 1, 9},
+    };
+    int old = recur_set_threads(2);
+    for (int k = 0; k < 3; k++) {
+        recur_model *m = make_model(cases[k].cell, cases[k].input, cases[k].in,
+                                    cases[k].input == RECUR_INPUT_EMBEDDING ? 7 : 0,
+                                    cases[k].H, cases[k].L, cases[k].O);
+        if (!m)
+            continue;
+        double worst = step_vs_sequence(m, 30);
+        CHECK_MSG(worst <= 1e-6, "%s H=%d: step vs sequence differ by %g",
+                  recur_cell_name(cases[k].cell), cases[k].H, worst);
+        enum { T = 40 };
+        int O = cases[k].O, I = cases[k].in;
+        float *y1 = malloc((size_t)T * O * sizeof *y1), *y2 = malloc((size_t)T * O * sizeof *y2);
+        float *x = malloc((size_t)T * I * sizeof *x);
+        for (int i = 0; i < T * I; i++)
+            x[i] = uniform();
+        recur_state *s1 = NULL, *s2 = NULL;
+        recur_set_threads(1);
+        CHECK(recur_state_create(m, &s1) == RECUR_OK);
+        recur_set_threads(2);
+        CHECK(recur_state_create(m, &s2) == RECUR_OK);
+        long before = allocations();
+        for (int t = 0; t < T && s1 && s2; t++) {
+            CHECK(recur_step(s1, t % I, x + (long)t * I, y1 + (long)t * O) == RECUR_OK);
+            CHECK(recur_step(s2, t % I, x + (long)t * I, y2 + (long)t * O) == RECUR_OK);
+        }
+        CHECK_MSG(allocations() == before, "%ld allocations in %d steps",
+                  allocations() - before, T);
+        CHECK_MSG(memcmp(y1, y2, (size_t)T * O * sizeof *y1) == 0,
+                  "%s H=%d: one and two threads differ", recur_cell_name(cases[k].cell),
+                  cases[k].H);
+        recur_state_free(s1);
+        recur_state_free(s2);
+        free(y1), free(y2), free(x);
+        recur_model_free(m);
+    }
+    recur_set_threads(old);
+}
+
 /* No allocation inside recur_step, for every cell and input kind. */
 static void step_allocates_nothing(void)
 {
@@ -250,4 +299,5 @@ static void step_rejects_bad_input(void)
 
 TEST_MAIN("test_stream", TL_CASE(step_equals_sequence), TL_CASE(benchmark_shapes),
           TL_CASE(long_batch_equals_streams),
+          TL_CASE(threaded_step),
           TL_CASE(step_allocates_nothing), TL_CASE(step_rejects_bad_input))
