@@ -65,6 +65,7 @@ END {
 
     for (i = 1; i <= n["sample"]; i++) {
         c = order["sample", i]
-        printf "\n**Sampling:** `recur sample` on an LSTM %s: %s characters/s\n", c, big(get("sample", c, "recur", "chars_s"))
+        printf "\n**Sampling:** `recur sample` on an LSTM %s: %s characters/s with 2 threads, %s with 1\n", substr(c, 6),
+               big(get("sample", c, "recur-2t", "chars_s")), big(get("sample", c, "recur-1t", "chars_s"))
     }
 }' "$1"
