@@ -48,7 +48,11 @@ load() { echo "# load $1: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out"; }
     echo "# openblas $(dpkg-query -W -f '${Version}' libopenblas0-pthread 2>/dev/null || echo '?')"
     echo "# recur $(git describe --always --dirty 2>/dev/null || echo '?')"
     echo "# quick $QUICK, training batch $B, sequence $T, $TRAIN_STEPS timed steps"
-    [ $have_torch = 1 ] && echo "# torch $("$PY" -c 'import torch; print(torch.__version__)')"
+    if [ $have_torch = 1 ]; then
+        echo "# torch $("$PY" -c 'import torch; print(torch.__version__)')"
+    else
+        echo "# torch not found: recur only"
+    fi
 } >"$out"
 say() { echo "$*" >&2; }
 run() { "$@" | tee -a "$out" >/dev/null; }
