@@ -15,6 +15,7 @@ function get(s, c, i, m) { return ((s SUBSEP c SUBSEP i SUBSEP m) in v) ? v[s SU
 function num(x, d) { return x == "" ? "–" : sprintf("%." d "f", x) }
 function big(x) { return x == "" ? "–" : sprintf("%\047d", x) }
 function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "–" : sprintf("%.2f×", a / b) }
+function mb(x) { return x == "" ? "–" : sprintf("%.0f MB", x) }
 function best(a, b) { return a == "" ? b : (b == "" ? a : (a < b ? a : b)) }
 END {
     for (i = 1; i <= nh; i++) if (hdr[i] !~ /^load /) print "    " hdr[i]
@@ -47,8 +48,8 @@ END {
         tg = t2 != "" && f != "" ? t2 * f / 1e9 : ""
         frac = g != "" && ceil != "" ? sprintf("%.0f%%", 100 * g / ceil) : "–"
         rr = get("train", c, "recur-2t", "rss_mb"); tr = get("train", c, "torch-2t", "rss_mb")
-        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s MB | %s MB |\n", c, big(r2), big(r1),
-               big(t2), ratio(r2, t2), met, num(g, 1), frac, num(tg, 1), num(rr, 0), num(tr, 0)
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c, big(r2), big(r1),
+               big(t2), ratio(r2, t2), met, num(g, 1), frac, num(tg, 1), mb(rr), mb(tr)
     }
 
     print "\n**Streaming: batch 1, one step per call, input 1 → cell → Dense(1); seconds per 48,000 steps (= real-time factor at 48 kHz)**\n"
