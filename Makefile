@@ -2,7 +2,7 @@
 #   make            library (static + shared) and the recur CLI in build/
 #   make test       the whole test suite, normal and under ASan+UBSan
 #   make install PREFIX=/usr/local
-#   make bench      recur vs PyTorch on this machine (QUICK=1: ~2 minutes)
+#   make bench      recur vs PyTorch on this machine (QUICK=1: fewer steps)
 # BUILD=dir SAN=1 builds an AddressSanitizer+UBSan variant into dir.
 
 BUILD  ?= build

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # recur against PyTorch on this machine, every number measured in this run:
-#   make bench            (about 8 minutes on 2 cores)
-#   make bench QUICK=1    (about 2 minutes: fewer steps and repetitions)
+#   make bench            (7 training steps, 5 stream repetitions per config)
+#   make bench QUICK=1    (3 training steps, shorter PyTorch streams)
 # Writes the raw tab-separated numbers to bench/results/<UTC date-time>.tsv
 # (lines "section config impl metric value"; '#' lines: machine and load) and
 # prints the tables of bench/report.sh. PyTorch (Debian's python3-torch, run
