@@ -9,7 +9,7 @@
  * whole-sequence forward (cell.h), so both give the same outputs to float
  * rounding.
  *
- * Large models use two threads inside a step: the hidden units are split
+ * Large models (8 M multiply-adds per step and up) use two threads inside a step: the hidden units are split
  * in two parts, each with its own packed rows of every gate, so a part
  * computes its units' gates and states alone; the two meet at a barrier
  * after each layer (the next layer, and the next step's W_hh·h, read every
@@ -31,9 +31,11 @@
 #include "model.h"
 
 #define MAX_PARTS 2
-/* Multiply-adds per step from which a second thread pays for its two
- * wake-ups per layer (bench/NOTES.md). */
-#define MIN_MACS_FOR_THREADS 1000000L
+/* Multiply-adds per step from which a second thread pays for its wake-ups
+ * (one per layer), measured at load 2 on 2 cores (bench/NOTES.md): a 2×512
+ * LSTM (3.2 M) sampled slower on two threads than on one, a 2×1024 LSTM
+ * (12.7 M) 1.2–1.5× faster. */
+#define MIN_MACS_FOR_THREADS 8000000L
 
 typedef struct {
     int j0, Hp; /* hidden units [j0, j0 + Hp) */
