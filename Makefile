@@ -3,6 +3,7 @@
 #   make test       the whole test suite, normal and under ASan+UBSan
 #   make fuzz       libFuzzer binaries (clang) in build/fuzzer/fuzz/; see fuzz/run.sh
 #   make install PREFIX=/usr/local
+#   make bench      recur vs PyTorch on this machine (QUICK=1: fewer steps)
 # BUILD=dir SAN=1 builds an AddressSanitizer+UBSan variant into dir.
 
 BUILD  ?= build
@@ -115,6 +116,9 @@ fuzz:
 
 test:
 	./tests/run_all.sh
+
+bench:
+	QUICK=$(QUICK) ./bench/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \

@@ -1,28 +1,123 @@
 #!/usr/bin/env bash
-# Training throughput of recur vs PyTorch on this machine, measured in one run.
-#   bench/run.sh [STEPS]      (needs `make`; PyTorch optional: python3-torch)
-# Prints a table of tokens/s and the ratio recur/PyTorch, and writes the raw
-# lines to bench/results.txt.
+# recur against PyTorch on this machine, every number measured in this run:
+#   make bench            (7 training steps, 5 stream repetitions per config)
+#   make bench QUICK=1    (3 training steps, shorter PyTorch streams)
+# Writes the raw tab-separated numbers to bench/results/<UTC date-time>.tsv
+# (lines "section config impl metric value"; '#' lines: machine and load) and
+# prints the tables of bench/report.sh. PyTorch (Debian's python3-torch, run
+# with /usr/bin/python3) is optional: without it only recur's numbers appear.
 set -eu
 cd "$(dirname "$0")/.."
-STEPS=${1:-10}
-make -s -j2 lib >/dev/null
-cc -O2 -Iinclude bench/train_speed.c build/librecur.a \
-   $(pkg-config --libs openblas 2>/dev/null || echo -lopenblas) -lm -lpthread -o build/train_speed
+QUICK=${QUICK:-0}
+PY=${PYTHON:-/usr/bin/python3}
+if [ "$QUICK" = 1 ]; then
+    TRAIN_STEPS=3 STREAM_STEPS=48000 STREAM_REPS=3 TORCH_STREAM_STEPS=4800 SAMPLE_CHARS=1000 SQUARE=1024
+else
+    TRAIN_STEPS=7 STREAM_STEPS=48000 STREAM_REPS=5 TORCH_STREAM_STEPS=24000 SAMPLE_CHARS=4000 SQUARE=2048
+fi
+# PyTorch's streaming loops run fewer steps than recur's (their cost per
+# step does not depend on the position); every time is scaled to 48,000.
+B=64 T=100
+TRAIN_CONFIGS=("lstm 128 1" "lstm 512 2" "gru 512 1" "rnn_tanh 512 1" "lstm 256 1 --bidir")
+STREAM_HIDDEN="8 16 32 64 128"
+
+echo "building..." >&2
+make -s -j2 lib cli >/dev/null
+mkdir -p build/bench bench/results
+BLAS=$(pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
+CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -Wall -Wextra -Werror"
+cc $CFLAGS -Iinclude -Isrc bench/train_speed.c build/librecur.a $BLAS -lm -lpthread -o build/bench/train_speed
+cc $CFLAGS -Iinclude bench/stream_speed.c build/librecur.a $BLAS -lm -lpthread -o build/bench/stream_speed
+cc $CFLAGS -I/usr/include/x86_64-linux-gnu/openblas-pthread $(pkg-config --cflags openblas 2>/dev/null) \
+   bench/sgemm_ceiling.c $BLAS -lm -lpthread -o build/bench/sgemm_ceiling
+
 have_torch=0
-/usr/bin/python3 -c "import torch" 2>/dev/null && have_torch=1
-[ $have_torch = 1 ] || echo "PyTorch not installed (apt-get install python3-torch): recur only"
-out=bench/results.txt
-{ date -u; uname -m; grep -m1 "model name" /proc/cpuinfo; nproc; } > "$out"
-printf "%-22s %12s %12s %8s\n" config "recur tok/s" "torch tok/s" ratio
-for cfg in "lstm 128 1 64 100" "lstm 256 2 64 100" "lstm 512 2 64 100" "gru 512 1 64 100" "rnn_tanh 512 1 64 100"; do
-    set -- $cfg
-    r=$(./build/train_speed "$@" "$STEPS" | tee -a "$out" | sed -E 's/.*median ([0-9]+) tok.*/\1/')
-    t=-
+if "$PY" -c "import torch" 2>/dev/null; then
+    have_torch=1
+else
+    echo "PyTorch not found ($PY -c 'import torch' failed; Debian: apt-get install python3-torch):" \
+         "measuring recur only" >&2
+fi
+
+out=bench/results/$(date -u +%Y%m%d-%H%M%S).tsv
+load() { echo "# load $1: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out"; }
+{
+    echo "# date $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "# cpu $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores"
+    echo "# kernel $(uname -sr)"
+    echo "# openblas $(dpkg-query -W -f '${Version}' libopenblas0-pthread 2>/dev/null || echo '?')"
+    echo "# recur $(git describe --always --dirty 2>/dev/null || echo '?')"
+    echo "# quick $QUICK, training batch $B, sequence $T, $TRAIN_STEPS timed steps"
     if [ $have_torch = 1 ]; then
-        t=$(/usr/bin/python3 bench/torch_train.py "$@" "$STEPS" | tee -a "$out" | sed -E 's/.*median ([0-9]+) tok.*/\1/')
+        echo "# torch $("$PY" -c 'import torch; print(torch.__version__)')"
+    else
+        echo "# torch not found: recur only"
     fi
-    ratio=-
-    [ "$t" != - ] && ratio=$(awk -v a="$r" -v b="$t" 'BEGIN { printf "%.2fx", a / b }')
-    printf "%-22s %12s %12s %8s\n" "$1 ${3}x$2 B=$4 T=$5" "$r" "$t" "$ratio"
+} >"$out"
+say() { echo "$*" >&2; }
+run() { "$@" | tee -a "$out" >/dev/null; }
+
+say "sgemm ceiling..."
+load ceiling
+shapes=""
+for cfg in "${TRAIN_CONFIGS[@]}"; do
+    set -- $cfg
+    G=1
+    [ "$1" = lstm ] && G=4
+    [ "$1" = gru ] && G=3
+    shapes="$shapes $B,$((G * $2)),$2"
 done
+run build/bench/sgemm_ceiling "$SQUARE" $(echo $shapes | tr ' ' '\n' | sort -u)
+
+for cfg in "${TRAIN_CONFIGS[@]}"; do
+    set -- $cfg
+    say "training $cfg..."
+    load "train $cfg"
+    run build/bench/train_speed "$1" "$2" "$3" $B $T "$TRAIN_STEPS" --threads 2 ${4:-}
+    run build/bench/train_speed "$1" "$2" "$3" $B $T "$TRAIN_STEPS" --threads 1 ${4:-}
+    if [ $have_torch = 1 ]; then
+        run "$PY" bench/torch_train.py "$1" "$2" "$3" $B $T "$TRAIN_STEPS" --threads 2 ${4:-}
+    fi
+done
+
+for cell in lstm gru; do
+    for h in $STREAM_HIDDEN; do
+        say "streaming $cell $h..."
+        load "stream $cell $h"
+        run build/bench/stream_speed $cell "$h" "$STREAM_STEPS" "$STREAM_REPS"
+        if [ $have_torch = 1 ]; then
+            for th in 1 2; do
+                run "$PY" bench/torch_stream.py $cell "$h" "$TORCH_STREAM_STEPS" 3 --threads $th
+            done
+        fi
+    done
+done
+
+say "sampling..."
+load sample
+model=build/bench/sample-lstm-2x512.safetensors
+rm -f "$model"
+./build/recur train --model lstm --hidden 512 --layers 2 --batch 4 --seq 16 --steps 1 \
+    --val 0 --save "$model" >/dev/null 2>&1
+sample_time() { # threads length
+    local a b
+    a=$(date +%s.%N)
+    OPENBLAS_NUM_THREADS=$1 ./build/recur sample "$model" --length "$2" --seed 1 >/dev/null
+    b=$(date +%s.%N)
+    echo "$a $b" | awk '{ print $2 - $1 }'
+}
+for th in 2 1; do
+    rates=""
+    for r in 1 2 3; do
+        # Two lengths, so that loading the model does not count.
+        short=$(sample_time $th 100)
+        long=$(sample_time $th $((100 + SAMPLE_CHARS)))
+        rates="$rates $(awk -v s="$short" -v l="$long" -v n="$SAMPLE_CHARS" 'BEGIN { printf "%.0f", n / (l - s) }')"
+    done
+    median=$(echo $rates | tr ' ' '\n' | sort -n | sed -n 2p)
+    printf "sample\tlstm 2x512\trecur-%dt\tchars_s\t%s\n" "$th" "$median" >>"$out"
+done
+load end
+
+bench/report.sh "$out"
+say "raw numbers: $out"

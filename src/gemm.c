@@ -24,6 +24,49 @@ static void blas(int trans_a, int trans_b, int M, int N, int K, real alpha,
 #endif
 }
 
+static void blas_gemv(int trans, int rows, int cols, real alpha, const real *A,
+                      int lda, const real *x, int incx, real beta, real *y, int incy)
+{
+    enum CBLAS_TRANSPOSE t = trans ? CblasTrans : CblasNoTrans;
+#ifdef RECUR_REAL_DOUBLE
+    cblas_dgemv(CblasRowMajor, t, rows, cols, alpha, A, lda, x, incx, beta, y, incy);
+#else
+    cblas_sgemv(CblasRowMajor, t, rows, cols, alpha, A, lda, x, incx, beta, y, incy);
+#endif
+}
+
+/* A product with one row or one column of C is a matrix-vector product.
+ * sgemm would pack the whole weight matrix on every call: a batch-1 time
+ * loop (an LSTM 128 over 48,000 steps) took 2.1 s with sgemm, 1.2 s with
+ * gemv (bench/NOTES.md). Single-threaded: a mat-vec is memory-bound.
+ * beta = 0 clears C first, so that stale NaNs cannot leak through 0·NaN. */
+static int gemv_if_vector(int trans_a, int trans_b, int M, int N, int K, real alpha,
+                          const real *A, int lda, const real *B, int ldb, real beta,
+                          real *C, int ldc)
+{
+    if (M != 1 && N != 1)
+        return 0;
+    if (beta == 0) {
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++)
+                C[(long)i * ldc + j] = 0;
+    }
+    if (M == 1) { /* C row = op(A) row · op(B): op(B)ᵀ times a vector */
+        int inca = trans_a ? lda : 1;
+        if (trans_b) /* B is [N×K] */
+            blas_gemv(0, N, K, alpha, B, ldb, A, inca, beta, C, 1);
+        else /* B is [K×N] */
+            blas_gemv(1, K, N, alpha, B, ldb, A, inca, beta, C, 1);
+    } else { /* C column = op(A) · op(B) column */
+        int incb = trans_b ? 1 : ldb;
+        if (trans_a) /* A is [K×M] */
+            blas_gemv(1, K, M, alpha, A, lda, B, incb, beta, C, ldc);
+        else
+            blas_gemv(0, M, K, alpha, A, lda, B, incb, beta, C, ldc);
+    }
+    return 1;
+}
+
 typedef struct {
     int trans_a, trans_b, N, K;
     real alpha, beta;
@@ -53,6 +96,8 @@ void gemm(int trans_a, int trans_b, int M, int N, int K, real alpha,
                 C[(long)i * ldc + j] = beta == 0 ? 0 : beta * C[(long)i * ldc + j];
         return;
     }
+    if (gemv_if_vector(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc))
+        return;
     gemm_job job = {trans_a, trans_b, N, K, alpha, beta, A, B, C, lda, ldb, ldc};
     parallel_rows(M, 2.0 * M * N * K, gemm_rows, &job);
 }

@@ -165,6 +165,28 @@ static void predict_matches_forward(void)
     }
     CHECK_MSG(worst <= 1e-5, "batched prediction differs by %.3g", worst);
     recur_model_free(m);
+
+    /* A LAST readout streams: each step's output is the prediction for the
+     * sequence so far; a MEAN readout does not. */
+    m = classifier(RECUR_GRU, 0, RECUR_READOUT_LAST);
+    recur_state *s = NULL;
+    CHECK(recur_state_create(m, &s) == RECUR_OK);
+    worst = 0;
+    int n = (int)(d.offsets[1] - d.offsets[0]);
+    for (int t = 0; s && t < n; t++) {
+        float ys[2], yf[2];
+        CHECK(recur_step(s, d.tokens[t], NULL, ys) == RECUR_OK);
+        CHECK(recur_forward(m, t + 1, 1, d.tokens, NULL, yf) == RECUR_OK);
+        for (int o = 0; o < 2; o++)
+            worst = fmax(worst, fabs((double)ys[o] - yf[o]));
+    }
+    CHECK_MSG(worst <= 1e-5, "streaming a LAST readout differs by %.3g", worst);
+    recur_state_free(s);
+    recur_model_free(m);
+    m = classifier(RECUR_GRU, 0, RECUR_READOUT_MEAN);
+    s = NULL;
+    CHECK(recur_state_create(m, &s) == RECUR_E_INVALID && !s);
+    recur_model_free(m);
 }
 
 static void resume_bit_identical(void)

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Tables (Markdown) from one raw results file of bench/run.sh:
+#   bench/report.sh bench/results/DATE.tsv
+# Ratios are always between numbers of the same file (the same run).
+set -eu
+[ $# -eq 1 ] && [ -r "$1" ] || { echo "usage: bench/report.sh RESULTS.tsv" >&2; exit 2; }
+awk -F'\t' '
+/^# / { sub(/^# /, ""); hdr[++nh] = $0; next }
+NF == 5 {
+    key = $1 SUBSEP $2 SUBSEP $3 SUBSEP $4
+    v[key] = $5
+    if (!(($1 SUBSEP $2) in seen)) { seen[$1 SUBSEP $2] = 1; order[$1, ++n[$1]] = $2 }
+}
+function get(s, c, i, m) { return ((s SUBSEP c SUBSEP i SUBSEP m) in v) ? v[s SUBSEP c SUBSEP i SUBSEP m] : "" }
+function num(x, d) { return x == "" ? "–" : sprintf("%." d "f", x) }
+function big(x) { return x == "" ? "–" : sprintf("%\047d", x) }
+function ratio(a, b) { return (a == "" || b == "" || b == 0) ? "–" : sprintf("%.2f×", a / b) }
+function mb(x) { return x == "" ? "–" : sprintf("%.0f MB", x) }
+function best(a, b) { return a == "" ? b : (b == "" ? a : (a < b ? a : b)) }
+END {
+    for (i = 1; i <= nh; i++) if (hdr[i] !~ /^load /) print "    " hdr[i]
+    printf "    load:"
+    for (i = 1; i <= nh; i++) if (hdr[i] ~ /^load /) { h = hdr[i]; sub(/^load /, "", h); printf " [%s]", h }
+    print "\n"
+
+    print "**Ceiling: OpenBLAS sgemm, C = A·Bᵀ (GFLOP/s)**\n"
+    print "| M×N×K | 1 thread | 2 threads |"
+    print "|---|---:|---:|"
+    ceil = ""
+    for (i = 1; i <= n["ceiling"]; i++) {
+        c = order["ceiling", i]
+        one = get("ceiling", c, "openblas-1t", "gflops"); two = get("ceiling", c, "openblas-2t", "gflops")
+        if (i == 1) ceil = two != "" && two > one ? two : one  # the best square rate
+        printf "| %s%s | %s | %s |\n", c, i == 1 ? " (square)" : "", num(one, 1), num(two, 1)
+    }
+
+    print "\n(\"Of ceiling\" below is recur'"'"'s GFLOP/s over the better square rate, " num(ceil, 1) " GFLOP/s.)"
+    print "\n**Training: char-LM on data/austen.txt, one-hot input, batch 64, sequence 100, Adam, clip 5 (tokens/s, median of steps)**\n"
+    print "| config | recur 2 threads | recur 1 thread | PyTorch 2 threads | recur / PyTorch | target | recur GFLOP/s | of ceiling | PyTorch GFLOP/s | peak RSS recur | peak RSS PyTorch |"
+    print "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"
+    for (i = 1; i <= n["train"]; i++) {
+        c = order["train", i]
+        r2 = get("train", c, "recur-2t", "tok_s"); r1 = get("train", c, "recur-1t", "tok_s")
+        t2 = get("train", c, "torch-2t", "tok_s"); f = get("train", c, "flops", "flops_per_token")
+        want = c ~ / 1x128$/ ? 4 : 2
+        met = (r2 == "" || t2 == "") ? "–" : (r2 / t2 >= want ? "≥" want "× met" : "≥" want "× **not met**")
+        g = r2 != "" && f != "" ? r2 * f / 1e9 : ""
+        tg = t2 != "" && f != "" ? t2 * f / 1e9 : ""
+        frac = g != "" && ceil != "" ? sprintf("%.0f%%", 100 * g / ceil) : "–"
+        rr = get("train", c, "recur-2t", "rss_mb"); tr = get("train", c, "torch-2t", "rss_mb")
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c, big(r2), big(r1),
+               big(t2), ratio(r2, t2), met, num(g, 1), frac, num(tg, 1), mb(rr), mb(tr)
+    }
+
+    print "\n**Streaming: batch 1, one step per call, input 1 → cell → Dense(1); seconds per 48,000 steps (= real-time factor at 48 kHz)**\n"
+    print "| model | recur step | recur whole sequence | PyTorch step loop | PyTorch whole sequence | recur step vs PyTorch step | vs PyTorch whole sequence |"
+    print "|---|---:|---:|---:|---:|---:|---:|"
+    for (i = 1; i <= n["stream"]; i++) {
+        c = order["stream", i]
+        rs = get("stream", c, "recur-step", "s_per_48k"); rq = get("stream", c, "recur-seq", "s_per_48k")
+        ts = best(get("stream", c, "torch-step-1t", "s_per_48k"), get("stream", c, "torch-step-2t", "s_per_48k"))
+        tq = best(get("stream", c, "torch-seq-1t", "s_per_48k"), get("stream", c, "torch-seq-2t", "s_per_48k"))
+        printf "| %s | %s | %s | %s | %s | %s | %s |\n", c, num(rs, 4), num(rq, 4), num(ts, 3), num(tq, 3),
+               ratio(ts, rs), ratio(tq, rs)
+    }
+    print "\n(PyTorch: the better of 1 and 2 threads; ratios are how many times faster recur'"'"'s step is.)"
+
+    for (i = 1; i <= n["sample"]; i++) {
+        c = order["sample", i]
+        printf "\n**Sampling:** `recur sample` on an LSTM %s: %s characters/s with 2 threads, %s with 1\n", substr(c, 6),
+               big(get("sample", c, "recur-2t", "chars_s")), big(get("sample", c, "recur-1t", "chars_s"))
+    }
+}' "$1"

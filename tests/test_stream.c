@@ -1,0 +1,303 @@
+/* test_stream.c - the streaming path (recur_state / recur_step): stepping
+ * gives the whole-sequence forward's outputs (recur_forward) to 1e-6 for
+ * every cell kind, input kind, a range of widths and depths, including the
+ * shapes of the streaming benchmark (input 1, hidden 8..128, Dense(1)); and
+ * a step performs no heap allocation at all, counted by wrapping malloc. */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "recur.h"
+#include "testlib.h"
+
+/* ---- counting allocations ------------------------------------------------
+ * This program's malloc family replaces the C library's for the whole
+ * process (the library is linked statically into it) and counts calls. The
+ * sanitizer builds bring their own allocator, so there the count is not
+ * available and the zero-allocation test checks outputs only. */
+#if defined(__SANITIZE_ADDRESS__) || !defined(__GLIBC__)
+#define COUNTING 0
+static long allocations(void) { return 0; }
+#else
+#define COUNTING 1
+static atomic_long n_alloc;
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t k, size_t n);
+extern void *__libc_realloc(void *p, size_t n);
+extern void __libc_free(void *p);
+void *malloc(size_t n)
+{
+    n_alloc++;
+    return __libc_malloc(n);
+}
+void *calloc(size_t k, size_t n)
+{
+    n_alloc++;
+    return __libc_calloc(k, n);
+}
+void *realloc(void *p, size_t n)
+{
+    n_alloc++;
+    return __libc_realloc(p, n);
+}
+void free(void *p) { __libc_free(p); }
+static long allocations(void) { return n_alloc; }
+#endif
+
+static uint64_t lcg = 12345;
+static float uniform(void) /* in [-1, 1) */
+{
+    lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (float)((lcg >> 40) * (1.0 / (1 << 24))) * 2 - 1;
+}
+
+static recur_model *make_model(recur_cell cell, recur_input input, int in_size,
+                               int embed, int hidden, int layers, int out)
+{
+    recur_config c;
+    recur_config_default(&c);
+    c.cell = cell;
+    c.input = input;
+    c.input_size = in_size;
+    c.embed_dim = embed;
+    c.hidden = hidden;
+    c.layers = layers;
+    c.output_size = out;
+    c.loss = input == RECUR_INPUT_DENSE ? RECUR_LOSS_MSE : RECUR_LOSS_XENT;
+    recur_model *m = NULL;
+    CHECK(recur_model_create(&c, 7, &m) == RECUR_OK);
+    return m;
+}
+
+/* Step through T inputs and compare with one whole-sequence forward. */
+static double step_vs_sequence(recur_model *m, int T)
+{
+    const recur_config *c = recur_model_config(m);
+    int dense = c->input == RECUR_INPUT_DENSE, O = c->output_size;
+    int32_t *tok = malloc((size_t)T * sizeof *tok);
+    float *x = malloc((size_t)T * c->input_size * sizeof *x);
+    float *ys = malloc((size_t)T * O * sizeof *ys), *y = malloc((size_t)O * sizeof *y);
+    for (int t = 0; t < T; t++)
+        tok[t] = (int32_t)((t * 7 + t / 3) % c->input_size);
+    for (long i = 0; i < (long)T * c->input_size; i++)
+        x[i] = uniform();
+    CHECK(recur_forward(m, T, 1, tok, x, ys) == RECUR_OK);
+    recur_state *s = NULL;
+    CHECK(recur_state_create(m, &s) == RECUR_OK);
+    double worst = 0;
+    for (int pass = 0; pass < 2 && s; pass++) { /* reset must restart cleanly */
+        recur_state_reset(s);
+        for (int t = 0; t < T; t++) {
+            CHECK(recur_step(s, tok[t], dense ? x + (long)t * c->input_size : NULL, y) ==
+                  RECUR_OK);
+            for (int o = 0; o < O; o++) {
+                double d = fabs((double)y[o] - ys[(long)t * O + o]);
+                worst = d > worst ? d : worst;
+            }
+        }
+    }
+    recur_state_free(s);
+    free(tok), free(x), free(ys), free(y);
+    return worst;
+}
+
+static const recur_cell cells[] = {RECUR_RNN_TANH, RECUR_RNN_RELU, RECUR_LSTM, RECUR_GRU};
+
+/* All cells and input kinds, widths below, at and above the kernels' vector
+ * widths and unrolling (1, 3, 8, 13, 33), one and three layers, narrow and
+ * wide outputs (both packed layouts). */
+static void step_equals_sequence(void)
+{
+    const int widths[] = {1, 3, 8, 13, 33};
+    for (int k = 0; k < 4; k++)
+        for (int w = 0; w < 5; w++)
+            for (int layers = 1; layers <= 3; layers += 2)
+                for (int input = 0; input < 3; input++) {
+                    int H = widths[w], O = input == 0 ? 1 + w * 5 : 2 + w;
+                    recur_model *m = make_model(cells[k], (recur_input)input,
+                                                input == 0 ? 11 : 17, input == 1 ? 5 : 0,
+                                                H, layers, O);
+                    if (!m)
+                        continue;
+                    double worst = step_vs_sequence(m, 40);
+                    CHECK_MSG(worst <= 1e-6, "%s H=%d L=%d input %d: step vs sequence "
+                              "differ by %g", recur_cell_name(cells[k]), H, layers,
+                              input, worst);
+                    recur_model_free(m);
+                }
+}
+
+/* The streaming benchmark's shapes: dense input 1, hidden 8..128, Dense(1),
+ * over a longer stream. */
+static void benchmark_shapes(void)
+{
+    for (int k = 2; k < 4; k++)
+        for (int H = 8; H <= 128; H *= 2) {
+            recur_model *m = make_model(cells[k], RECUR_INPUT_DENSE, 1, 0, H, 1, 1);
+            if (!m)
+                continue;
+            double worst = step_vs_sequence(m, 1100); /* > 2 windows */
+            CHECK_MSG(worst <= 1e-6, "%s H=%d: step vs sequence differ by %g",
+                      recur_cell_name(cells[k]), H, worst);
+            recur_model_free(m);
+        }
+}
+
+/* recur_forward runs long unidirectional sequences in windows with the
+ * state carried: B interleaved sequences over several windows and a partial
+ * one equal B separate streams. */
+static void long_batch_equals_streams(void)
+{
+    for (int k = 0; k < 4; k++) {
+        recur_model *m = make_model(cells[k], RECUR_INPUT_ONEHOT, 13, 0, 20, 2, 13);
+        if (!m)
+            continue;
+        enum { T = 1200, B = 3, V = 13 };
+        int32_t *tok = malloc((size_t)T * B * sizeof *tok);
+        float *ys = malloc((size_t)T * B * V * sizeof *ys), y[V];
+        for (long i = 0; i < (long)T * B; i++)
+            tok[i] = (int32_t)((i * 5 + i / 7) % V);
+        CHECK(recur_forward(m, T, B, tok, NULL, ys) == RECUR_OK);
+        double worst = 0;
+        for (int b = 0; b < B; b++) {
+            recur_state *s = NULL;
+            CHECK(recur_state_create(m, &s) == RECUR_OK);
+            for (int t = 0; t < T && s; t++) {
+                CHECK(recur_step(s, tok[(long)t * B + b], NULL, y) == RECUR_OK);
+                for (int o = 0; o < V; o++) {
+                    double d = fabs((double)y[o] - ys[((long)t * B + b) * V + o]);
+                    worst = d > worst ? d : worst;
+                }
+            }
+            recur_state_free(s);
+        }
+        CHECK_MSG(worst <= 1e-6, "%s: %d sequences of %d steps differ from streams by %g",
+                  recur_cell_name(cells[k]), B, T, worst);
+        free(tok), free(ys);
+        recur_model_free(m);
+    }
+}
+
+/* Models large enough for two threads inside a step (>= 8 M multiply-adds): stepping equals the
+ * sequence, and the outputs are bit-identical with one thread, with no
+ * allocation per step either way. */
+static void threaded_step(void)
+{
+    struct { recur_cell cell; recur_input input; int in, H, L, O; } cases[] = {
+        {RECUR_LSTM, RECUR_INPUT_ONEHOT, 20, 851, 2, 20},
+        {RECUR_GRU, RECUR_INPUT_DENSE, 3, 1650, 1, 1},
+        {RECUR_RNN_TANH, RECUR_INPUT_EMBEDDING, 9, 2900, 1, 9},
+    };
+    int old = recur_set_threads(2);
+    for (int k = 0; k < 3; k++) {
+        recur_model *m = make_model(cases[k].cell, cases[k].input, cases[k].in,
+                                    cases[k].input == RECUR_INPUT_EMBEDDING ? 7 : 0,
+                                    cases[k].H, cases[k].L, cases[k].O);
+        if (!m)
+            continue;
+        double worst = step_vs_sequence(m, 30);
+        CHECK_MSG(worst <= 1e-6, "%s H=%d: step vs sequence differ by %g",
+                  recur_cell_name(cases[k].cell), cases[k].H, worst);
+        enum { T = 40 };
+        int O = cases[k].O, I = cases[k].in;
+        float *y1 = malloc((size_t)T * O * sizeof *y1), *y2 = malloc((size_t)T * O * sizeof *y2);
+        float *x = malloc((size_t)T * I * sizeof *x);
+        for (int i = 0; i < T * I; i++)
+            x[i] = uniform();
+        recur_state *s1 = NULL, *s2 = NULL;
+        recur_set_threads(1);
+        CHECK(recur_state_create(m, &s1) == RECUR_OK);
+        recur_set_threads(2);
+        CHECK(recur_state_create(m, &s2) == RECUR_OK);
+        long before = allocations();
+        for (int t = 0; t < T && s1 && s2; t++) {
+            CHECK(recur_step(s1, t % I, x + (long)t * I, y1 + (long)t * O) == RECUR_OK);
+            CHECK(recur_step(s2, t % I, x + (long)t * I, y2 + (long)t * O) == RECUR_OK);
+        }
+        CHECK_MSG(allocations() == before, "%ld allocations in %d steps",
+                  allocations() - before, T);
+        CHECK_MSG(memcmp(y1, y2, (size_t)T * O * sizeof *y1) == 0,
+                  "%s H=%d: one and two threads differ", recur_cell_name(cases[k].cell),
+                  cases[k].H);
+        recur_state_free(s1);
+        recur_state_free(s2);
+        free(y1), free(y2), free(x);
+        recur_model_free(m);
+    }
+    recur_set_threads(old);
+}
+
+/* No allocation inside recur_step, for every cell and input kind. */
+static void step_allocates_nothing(void)
+{
+    for (int k = 0; k < 4; k++)
+        for (int input = 0; input < 3; input++) {
+            recur_model *m = make_model(cells[k], (recur_input)input, 9,
+                                        input == 1 ? 4 : 0, 64, 2, 9);
+            recur_state *s = NULL;
+            CHECK(m && recur_state_create(m, &s) == RECUR_OK);
+            if (!s) {
+                recur_model_free(m);
+                continue;
+            }
+            float x[9], y[9];
+            for (int i = 0; i < 9; i++)
+                x[i] = uniform();
+            long before = allocations();
+            int bad = 0;
+            for (int t = 0; t < 1000; t++)
+                bad |= recur_step(s, t % 9, x, y) != RECUR_OK;
+            long n = allocations() - before;
+            CHECK(!bad);
+            CHECK_MSG(n == 0, "%s input %d: %ld allocations in 1000 steps",
+                      recur_cell_name(cells[k]), input, n);
+            for (int o = 0; o < 9; o++)
+                CHECK(isfinite(y[o]));
+            recur_state_free(s);
+            recur_model_free(m);
+        }
+    if (COUNTING) { /* the counter itself works */
+        void *(*volatile alloc)(size_t) = malloc; /* not elided */
+        long before = allocations();
+        void *p = alloc(16);
+        CHECK(allocations() == before + 1);
+        free(p);
+    }
+}
+
+static void step_rejects_bad_input(void)
+{
+    recur_model *m = make_model(RECUR_LSTM, RECUR_INPUT_ONEHOT, 5, 0, 4, 1, 5);
+    recur_state *s = NULL;
+    CHECK(m && recur_state_create(m, &s) == RECUR_OK);
+    float y[5];
+    if (s) {
+        CHECK(recur_step(s, 5, NULL, y) == RECUR_E_INVALID);
+        CHECK(recur_step(s, -1, NULL, y) == RECUR_E_INVALID);
+        CHECK(recur_step(s, 4, NULL, y) == RECUR_OK);
+    }
+    recur_state_free(s);
+    recur_model_free(m);
+    m = make_model(RECUR_GRU, RECUR_INPUT_DENSE, 2, 0, 4, 1, 1);
+    s = NULL;
+    CHECK(m && recur_state_create(m, &s) == RECUR_OK);
+    if (s)
+        CHECK(recur_step(s, 0, NULL, y) == RECUR_E_INVALID);
+    recur_state_free(s);
+    recur_model_free(m);
+    recur_config c;
+    recur_config_default(&c);
+    c.input_size = c.output_size = 3;
+    c.bidirectional = 1;
+    m = NULL;
+    CHECK(recur_model_create(&c, 1, &m) == RECUR_OK);
+    s = (recur_state *)&c; /* must be reset to NULL on failure */
+    CHECK(recur_state_create(m, &s) == RECUR_E_INVALID);
+    CHECK(s == NULL);
+    recur_model_free(m);
+}
+
+TEST_MAIN("test_stream", TL_CASE(step_equals_sequence), TL_CASE(benchmark_shapes),
+          TL_CASE(long_batch_equals_streams),
+          TL_CASE(threaded_step),
+          TL_CASE(step_allocates_nothing), TL_CASE(step_rejects_bad_input))
