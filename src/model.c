@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "gemm.h"
+#include "parallel.h"
 
 static int cell_kind_of(recur_cell c)
 {
@@ -435,12 +436,101 @@ static void make_dropout_mask(real *mask, long n, real p, rng *r)
         mask[i] = rng_uniform(r) < p ? 0 : keep;
 }
 
+/* One layer's directions, for forward or backward: [d0, d1) of them. */
+typedef struct {
+    const recur_model *m;
+    model_work *w;
+    int T, B;
+    model_input in;
+    const real *h0, *c0;                       /* forward */
+    const real *dhn, *dcn;                     /* backward */
+    real *dh0, *dc0;
+    real *dy;
+    int l;
+    const int32_t *tokens; /* one-hot tokens of layer 0, else NULL */
+    const real *x;         /* the layer's input */
+} direction_job;
+
+static void forward_directions(void *arg, int d0, int d1)
+{
+    direction_job *j = arg;
+    const recur_model *m = j->m;
+    model_work *w = j->w;
+    int H = m->cfg.hidden, D = m->dirs, DH = H * D, T = j->T, B = j->B, l = j->l;
+    long TB = (long)T * B, BH = (long)B * H;
+    for (int d = d0; d < d1; d++) {
+        const cell *ce = &m->cells[l][d];
+        cell_work *cw = &w->cw[l][d];
+        long s = (long)(l * D + d) * BH;
+        input_projection(ce, cw, TB, j->tokens, j->x);
+        cw->len = j->in.len;
+        cell_forward(ce, cw, T, B, d, j->h0 ? j->h0 + s : NULL, j->c0 ? j->c0 + s : NULL);
+        for (int t = 0; t < T; t++) {
+            const real *h = cell_h_at(cw, H, B, T, d, t);
+            for (int b = 0; b < B; b++)
+                memcpy(w->y[l] + ((long)t * B + b) * DH + d * H, h + (long)b * H,
+                       (size_t)H * sizeof(real));
+        }
+        memcpy(w->hn + s, cell_h_final(cw, H, B, T, d), (size_t)BH * sizeof(real));
+        if (ce->kind == CELL_LSTM)
+            memcpy(w->cn + s, cell_c_final(cw, H, B, T, d), (size_t)BH * sizeof(real));
+    }
+}
+
+/* cell_backward and the input-weight gradient of directions [d0, d1). */
+static void backward_directions(void *arg, int d0, int d1)
+{
+    direction_job *j = arg;
+    recur_model *m = (recur_model *)j->m;
+    model_work *w = j->w;
+    int H = m->cfg.hidden, D = m->dirs, DH = H * D, T = j->T, B = j->B, l = j->l;
+    long TB = (long)T * B, BH = (long)B * H;
+    int I = m->cells[l][0].I;
+    for (int d = d0; d < d1; d++) {
+        cell *ce = &m->cells[l][d];
+        cell_work *cw = &w->cw[l][d];
+        long s = (long)(l * D + d) * BH;
+        int GH = cell_gates(ce->kind) * H;
+        cw->len = j->in.len;
+        cw->dhsq = d == 0 ? w->dhsq[l] : NULL;
+        cell_backward(ce, cw, T, B, d, j->dy + d * H, DH, j->dhn ? j->dhn + s : NULL,
+                      j->dcn ? j->dcn + s : NULL, j->dh0 ? j->dh0 + s : NULL,
+                      j->dc0 ? j->dc0 + s : NULL);
+        if (j->tokens && m->cfg.input == RECUR_INPUT_ONEHOT) {
+            /* dW_ih[:, tok] += dG_t: a scatter, the transpose of the gather. */
+            for (long r = 0; r < TB; r++) {
+                const real *dg = cw->dgi + r * GH;
+                real *col = ce->gw_ih + j->tokens[r];
+                for (int g = 0; g < GH; g++)
+                    col[(long)g * I] += dg[g];
+            }
+        } else {
+            gemm(1, 0, GH, I, (int)TB, 1, cw->dgi, GH, j->x, I, 1, ce->gw_ih, I);
+        }
+    }
+}
+
+/* Both directions of a layer at once, one thread each (parallel_rows over
+ * the 2 directions; inside, each direction's time loop and products stay on
+ * its thread with the whole batch); one direction as before. */
+static void run_directions(direction_job *j, void (*fn)(void *, int, int))
+{
+    const recur_model *m = j->m;
+    if (m->dirs == 1) {
+        fn(j, 0, 1);
+        return;
+    }
+    double H = m->cfg.hidden;
+    parallel_rows(2, 2.0 * 2 * j->T * j->B * cell_gates(m->cells[0][0].kind) * H * H,
+                  fn, j);
+}
+
 void model_forward(const recur_model *m, model_work *w, int T, int B,
                    model_input in, const real *h0, const real *c0, rng *r)
 {
     const recur_config *c = &m->cfg;
     int H = c->hidden, D = m->dirs, DH = H * D;
-    long TB = (long)T * B, BH = (long)B * H;
+    long TB = (long)T * B;
     const real *x = in.x;
     const int32_t *onehot = c->input == RECUR_INPUT_ONEHOT ? in.tokens : NULL;
     if (c->input == RECUR_INPUT_EMBEDDING) {
@@ -452,25 +542,11 @@ void model_forward(const recur_model *m, model_work *w, int T, int B,
     }
     w->dropout_applied = r != NULL && c->dropout > 0;
     for (int l = 0; l < c->layers; l++) {
-        for (int d = 0; d < D; d++) {
-            const cell *ce = &m->cells[l][d];
-            cell_work *cw = &w->cw[l][d];
-            long s = (long)(l * D + d) * BH;
-            input_projection(ce, cw, TB, l == 0 ? onehot : NULL, x);
-            cw->len = in.len;
-            cell_forward(ce, cw, T, B, d, h0 ? h0 + s : NULL,
-                         c0 ? c0 + s : NULL);
-            for (int t = 0; t < T; t++) {
-                const real *h = cell_h_at(cw, H, B, T, d, t);
-                for (int b = 0; b < B; b++)
-                    memcpy(w->y[l] + ((long)t * B + b) * DH + d * H,
-                           h + (long)b * H, (size_t)H * sizeof(real));
-            }
-            memcpy(w->hn + s, cell_h_final(cw, H, B, T, d), (size_t)BH * sizeof(real));
-            if (ce->kind == CELL_LSTM)
-                memcpy(w->cn + s, cell_c_final(cw, H, B, T, d),
-                       (size_t)BH * sizeof(real));
-        }
+        /* The two directions of a bidirectional layer are independent: one
+         * thread each, with the whole batch (see run_directions). */
+        direction_job job = {m, w, T, B, in, h0, c0, NULL, NULL, NULL, NULL, NULL,
+                             l, l == 0 ? onehot : NULL, x};
+        run_directions(&job, forward_directions);
         if (w->dropout_applied) {
             make_dropout_mask(w->mask[l], TB * DH, (real)c->dropout, r);
             for (long i = 0; i < TB * DH; i++)
@@ -501,7 +577,7 @@ void model_backward(recur_model *m, model_work *w, int T, int B,
 {
     const recur_config *c = &m->cfg;
     int H = c->hidden, D = m->dirs, DH = H * D, O = c->output_size;
-    long TB = (long)T * B, BH = (long)B * H;
+    long TB = (long)T * B;
     int pooled = c->readout != RECUR_READOUT_SEQUENCE;
     const real *feat = pooled ? w->pool : w->y[c->layers - 1];
     long rows = pooled ? B : TB;
@@ -532,30 +608,14 @@ void model_backward(recur_model *m, model_work *w, int T, int B,
         /* The gradient w.r.t. this layer's input is needed below layer 0,
          * and at layer 0 for embeddings or when the caller asks for it. */
         int want_dx = !first || c->input == RECUR_INPUT_EMBEDDING || (dx && !tokens);
-        for (int d = 0; d < D; d++) {
-            cell *ce = &m->cells[l][d];
-            cell_work *cw = &w->cw[l][d];
-            long s = (long)(l * D + d) * BH;
-            int GH = cell_gates(ce->kind) * H;
-            cw->len = in.len;
-            cw->dhsq = d == 0 ? w->dhsq[l] : NULL;
-            cell_backward(ce, cw, T, B, d, dy + d * H, DH, dhn ? dhn + s : NULL,
-                          dcn ? dcn + s : NULL, dh0 ? dh0 + s : NULL,
-                          dc0 ? dc0 + s : NULL);
-            if (tokens && c->input == RECUR_INPUT_ONEHOT) {
-                /* dW_ih[:, tok] += dG_t: a scatter, the transpose of the gather. */
-                for (long r = 0; r < TB; r++) {
-                    const real *dg = cw->dgi + r * GH;
-                    real *col = ce->gw_ih + tokens[r];
-                    for (int g = 0; g < GH; g++)
-                        col[(long)g * I] += dg[g];
-                }
-            } else {
-                gemm(1, 0, GH, I, (int)TB, 1, cw->dgi, GH, x, I, 1, ce->gw_ih, I);
-            }
-            if (want_dx)
-                gemm(0, 0, (int)TB, I, GH, 1, cw->dgi, GH, ce->w_ih, I,
-                     d ? 1 : 0, dnext, I);
+        direction_job job = {m, w, T, B, in, NULL, NULL, dhn, dcn, dh0, dc0, dy,
+                             l, tokens, x};
+        run_directions(&job, backward_directions);
+        /* dX = Σ_d dG_d·W_ih,d: after both directions, in order. */
+        for (int d = 0; d < D && want_dx; d++) {
+            const cell *ce = &m->cells[l][d];
+            gemm(0, 0, (int)TB, I, cell_gates(ce->kind) * H, 1, w->cw[l][d].dgi,
+                 cell_gates(ce->kind) * H, ce->w_ih, I, d ? 1 : 0, dnext, I);
         }
         if (first) {
             if (c->input == RECUR_INPUT_EMBEDDING) {
