@@ -311,6 +311,15 @@ int model_work_alloc(const recur_model *m, int T, int B, model_work *w)
                    (double)c->layers * TB * DH * (c->dropout > 0 ? 2 : 1);
     for (int l = 0; l < c->layers; l++)
         total += (double)m->dirs * cell_work_size(kind, c->hidden, T, B);
+    /* One-hot input: a transposed copy of W_ih per direction makes the
+     * gather of a step's columns (and the scatter of their gradients) run
+     * along contiguous rows; worth it when there are more rows than
+     * vocabulary entries, and kept to a few MB. */
+    long GH = (long)cell_gates(kind) * c->hidden;
+    int transposed = c->input == RECUR_INPUT_ONEHOT && TB >= c->input_size &&
+                     (double)c->input_size * GH <= (1 << 22);
+    if (transposed)
+        total += (double)m->dirs * c->input_size * GH;
     if (total * sizeof(real) > RECUR_MAX_WORK_BYTES)
         return recur_fail(RECUR_E_LIMIT,
                           "a window of %d x %d needs %.1f GB of activations "
@@ -330,6 +339,8 @@ int model_work_alloc(const recur_model *m, int T, int B, model_work *w)
     w->hn = p, p += LDBH;
     w->cn = p, p += LDBH;
     w->pool = p, p += (long)B * DH;
+    for (int d = 0; transposed && d < m->dirs; d++)
+        w->onehot_t[d] = p, p += c->input_size * GH;
     w->dpool = p, p += (long)B * DH;
     for (int l = 0; l < c->layers; l++) {
         w->y[l] = p, p += TB * DH;
@@ -354,9 +365,18 @@ void model_work_free(model_work *w)
 /* xg[t][b] = W_ih · x_t + b_ih for every step: a gather of W_ih's columns
  * for one-hot input, one GEMM otherwise. */
 static void input_projection(const cell *ce, cell_work *cw, long TB,
-                             const int32_t *tokens, const real *x)
+                             const int32_t *tokens, const real *x, real *wt)
 {
     int GH = cell_gates(ce->kind) * ce->H, I = ce->I;
+    if (tokens && wt && TB >= I) {
+        /* wt[v] = W_ih[:, v] + b_ih: then each row is one contiguous copy. */
+        for (int g = 0; g < GH; g++)
+            for (int v = 0; v < I; v++)
+                wt[(long)v * GH + g] = ce->w_ih[(long)g * I + v] + ce->b_ih[g];
+        for (long r = 0; r < TB; r++)
+            memcpy(cw->xg + r * GH, wt + (long)tokens[r] * GH, (size_t)GH * sizeof(real));
+        return;
+    }
     if (tokens) {
         for (long r = 0; r < TB; r++) {
             real *out = cw->xg + r * GH;
@@ -462,7 +482,7 @@ static void forward_directions(void *arg, int d0, int d1)
         const cell *ce = &m->cells[l][d];
         cell_work *cw = &w->cw[l][d];
         long s = (long)(l * D + d) * BH;
-        input_projection(ce, cw, TB, j->tokens, j->x);
+        input_projection(ce, cw, TB, j->tokens, j->x, w->onehot_t[d]);
         cw->len = j->in.len;
         cell_forward(ce, cw, T, B, d, j->h0 ? j->h0 + s : NULL, j->c0 ? j->c0 + s : NULL);
         for (int t = 0; t < T; t++) {
@@ -496,7 +516,21 @@ static void backward_directions(void *arg, int d0, int d1)
         cell_backward(ce, cw, T, B, d, j->dy + d * H, DH, j->dhn ? j->dhn + s : NULL,
                       j->dcn ? j->dcn + s : NULL, j->dh0 ? j->dh0 + s : NULL,
                       j->dc0 ? j->dc0 + s : NULL);
-        if (j->tokens && m->cfg.input == RECUR_INPUT_ONEHOT) {
+        real *wt = w->onehot_t[d];
+        if (j->tokens && m->cfg.input == RECUR_INPUT_ONEHOT && wt && TB >= I) {
+            /* The scatter along the contiguous rows of wt, then one
+             * transposed add into dW_ih. */
+            memset(wt, 0, (size_t)I * GH * sizeof(real));
+            for (long r = 0; r < TB; r++) {
+                const real *dg = cw->dgi + r * GH;
+                real *row = wt + (long)j->tokens[r] * GH;
+                for (int g = 0; g < GH; g++)
+                    row[g] += dg[g];
+            }
+            for (int g = 0; g < GH; g++)
+                for (int v = 0; v < I; v++)
+                    ce->gw_ih[(long)g * I + v] += wt[(long)v * GH + g];
+        } else if (j->tokens && m->cfg.input == RECUR_INPUT_ONEHOT) {
             /* dW_ih[:, tok] += dG_t: a scatter, the transpose of the gather. */
             for (long r = 0; r < TB; r++) {
                 const real *dg = cw->dgi + r * GH;

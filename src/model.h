@@ -54,6 +54,9 @@ typedef struct {
     real *logits, *dlogits;       /* [T][B][O] */
     real *hn, *cn;                /* [L·D][B][H] final states */
     real *pool, *dpool;           /* [B][D·H] the readout (LAST, MEAN) */
+    real *onehot_t[2];            /* [V][GH] per direction, or NULL: layer 0's
+                                     W_ih transposed for one-hot gathers and
+                                     scatters along contiguous rows */
     real *dhsq[MODEL_MAX_LAYERS]; /* optional, the caller's [T][B]: backward
                                      records ‖∂L/∂h_t‖² of each layer's
                                      forward direction (gradient reports) */
