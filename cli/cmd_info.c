@@ -240,6 +240,32 @@ int info_parse(int argc, char **argv, info_opts *out)
     return ARGS_OK;
 }
 
+/* A sequence-to-sequence file: both halves, as two models. */
+static int info_seq2seq(const char *path)
+{
+    recur_seq2seq *s = NULL;
+    int rc = recur_seq2seq_load(path, &s);
+    if (rc)
+        return cli_lib_error(rc);
+    int nsrc = 0, ntgt = 0;
+    recur_seq2seq_vocab(s, 0, &nsrc);
+    recur_seq2seq_vocab(s, 1, &ntgt);
+    char count[32];
+    progress_fmt_count(recur_seq2seq_param_count(s), count, sizeof count);
+    printf("Sequence-to-sequence model: \"%s\"\n"
+           "An encoder over %d source tokens and a decoder over %d target tokens\n"
+           "(the encoder's final states start the decoder); %s parameters in all.\n\n",
+           path, nsrc, ntgt, count);
+    char label[4096];
+    snprintf(label, sizeof label, "%s: encoder", path);
+    print_layers(label, recur_seq2seq_encoder(s));
+    printf("\n");
+    snprintf(label, sizeof label, "%s: decoder", path);
+    print_layers(label, recur_seq2seq_decoder(s));
+    recur_seq2seq_free(s);
+    return 0;
+}
+
 int cmd_info(int argc, char **argv)
 {
     info_opts o;
@@ -250,6 +276,8 @@ int cmd_info(int argc, char **argv)
         return EXIT_USAGE;
     recur_model *m = NULL;
     int rc = recur_model_load(o.model, &m);
+    if (rc && strstr(recur_last_error(), "sequence-to-sequence"))
+        return info_seq2seq(o.model);
     if (rc)
         return cli_lib_error(rc);
     print_layers(o.model, m);

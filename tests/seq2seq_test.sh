@@ -86,6 +86,9 @@ check "the reverser is >= 90% exact on held-out strings ($exact)" \
 expect_ok "eval on the held-out split, beam 3" seq2seq eval rev.safetensors rev.tsv --val 0.1 --beam 3
 check "eval reports loss, exact match, character error rate" \
     'grep -q "teacher-forced loss" out && grep -q "exact match" out && grep -q "character error rate" out' "$(cat out)"
+expect_ok "info describes a seq2seq file" info rev.safetensors
+check "info shows the encoder and the decoder" \
+    'grep -q "Sequence-to-sequence model" out && grep -q ": encoder" out && grep -q ": decoder" out && grep -q "dense (Dense, softmax)" out'
 expect_ok "eval the copy baseline" seq2seq eval rev.safetensors rev.tsv --val 0.1 --baseline copy
 copy=$(awk '/exact match/ { print $3 }' out)
 check "copying is a worse reverser than the model ($copy < $exact)" \
