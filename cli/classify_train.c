@@ -23,7 +23,7 @@ typedef struct {
     int hidden, layers, embed, bidirectional, batch, max_len, min_count, threads;
     long epochs;
     uint64_t seed;
-    int resume, raw, header, quiet;
+    int resume, raw, header, quiet, bucket;
 } train_opts;
 
 typedef struct {
@@ -264,6 +264,7 @@ static int run(const train_opts *o, const char *data)
     tc.batch = o->batch;
     tc.stateful = 0;
     tc.seed = o->seed;
+    tc.bucket = o->bucket;
     if ((rc = recur_trainer_create_dataset(r.m, &tc, &r.train, &r.tr))) {
         cli_lib_error(rc);
         goto done;
@@ -451,6 +452,8 @@ int classify_train(int argc, char **argv)
         FLAG("raw", &o.raw, "take texts literally (no \\n, \\t, \\\\ escapes)"),
         FLAG("header", &o.header, "the first line of each TSV file is a header"),
         FLAG("quiet", &o.quiet, "print only the final summary"),
+        FLAG("bucket", &o.bucket, "batch texts of similar length together (less "
+             "padding, faster epochs; the batch order stays shuffled)"),
     };
     static const char *const pos_names[] = {"DATA.tsv"};
     cli_spec spec = {

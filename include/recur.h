@@ -245,6 +245,12 @@ typedef struct {
                                  0: shuffled windows from a zero state
                                  (full BPTT over each window) */
     uint64_t seed;            /* dropout and shuffling */
+    int bucket;               /* data sets (recur_trainer_create_dataset): 1 =
+                                 batches of examples of similar length (sorted
+                                 within runs of 64 batches of the shuffled
+                                 order, the batch order shuffled again), so
+                                 less of each batch is padding; 0 = plain
+                                 shuffled batches */
 } recur_train_config;
 
 /* Adam, lr 2e-3, clip 5, T 100, B 32, stateful, seed 1. */

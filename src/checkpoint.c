@@ -55,6 +55,7 @@ int recur_trainer_save(const recur_trainer *tr, const char *path)
     if (!rc) rc = model_meta_printf(m, "train.seq_len", "%d", tc->seq_len);
     if (!rc) rc = model_meta_printf(m, "train.batch", "%d", tc->batch);
     if (!rc) rc = model_meta_printf(m, "train.stateful", "%d", tc->stateful);
+    if (!rc) rc = model_meta_printf(m, "train.bucket", "%d", tc->bucket ? 1 : 0);
     if (!rc) rc = model_meta_printf(m, "train.optimizer_id", "%d", (int)tc->optimizer);
     if (!rc) rc = model_meta_printf(m, "train.seed_id", "%llu",
                                     (unsigned long long)(tc->seed & 0x7fffffffffffffffULL));
@@ -160,6 +161,8 @@ int recur_trainer_resume(recur_trainer *tr, const char *path)
         (rc = expect_long(f, path, "train.seq_len", tr->tc.seq_len, NULL)) ||
         (rc = expect_long(f, path, "train.batch", tr->tc.batch, NULL)) ||
         (rc = expect_long(f, path, "train.stateful", tr->tc.stateful, NULL)) ||
+        (st_meta(f, "train.bucket") && /* absent in older checkpoints: 0 */
+         (rc = expect_long(f, path, "train.bucket", tr->tc.bucket ? 1 : 0, NULL))) ||
         (rc = expect_long(f, path, "train.optimizer_id", (long)tr->tc.optimizer, NULL)) ||
         (rc = expect_long(f, path, "train.seed_id", (long)(tr->tc.seed & 0x7fffffffffffffffULL), NULL)) ||
         (rc = expect_long(f, path, "train.step", -1, &step)) ||

@@ -182,6 +182,42 @@ static double score(const recur_model *m, const data_batch *db, const real *logi
     return total;
 }
 
+/* Examples are sorted by length (ties by position, so the sort is
+ * deterministic) within runs of BUCKET_RUN batches of the shuffled order;
+ * the batches so formed are then put in a shuffled order, keeping the
+ * short last batch (if any) last. */
+#define BUCKET_RUN 64
+
+static const recur_dataset *sort_ds;
+static int by_length(const void *a, const void *b)
+{
+    long i = *(const long *)a, j = *(const long *)b;
+    long li = sort_ds->offsets[i + 1] - sort_ds->offsets[i];
+    long lj = sort_ds->offsets[j + 1] - sort_ds->offsets[j];
+    return li != lj ? (li < lj ? -1 : 1) : (i < j ? -1 : i > j);
+}
+
+void dataset_bucket(recur_trainer *tr, rng *r)
+{
+    long n = tr->ds.count, B = tr->tc.batch, run = BUCKET_RUN * B;
+    sort_ds = &tr->ds;
+    for (long s0 = 0; s0 < n; s0 += run)
+        qsort(tr->order + s0, (size_t)(s0 + run < n ? run : n - s0), sizeof(long),
+              by_length);
+    long full = n / B; /* whole batches; a short last one stays last */
+    long *copy = tr->scratch, *bidx = tr->scratch + n;
+    memcpy(copy, tr->order, (size_t)n * sizeof(long));
+    for (long k = 0; k < full; k++)
+        bidx[k] = k;
+    for (long k = full - 1; k > 0; k--) {
+        long j = (long)rng_below(r, (uint64_t)k + 1), t = bidx[k];
+        bidx[k] = bidx[j];
+        bidx[j] = t;
+    }
+    for (long k = 0; k < full; k++)
+        memcpy(tr->order + k * B, copy + bidx[k] * B, (size_t)B * sizeof(long));
+}
+
 int recur_trainer_create_dataset(recur_model *m, const recur_train_config *tc,
                                  const recur_dataset *ds, recur_trainer **out)
 {
@@ -207,7 +243,8 @@ int recur_trainer_create_dataset(recur_model *m, const recur_train_config *tc,
     tr->carry_h = calloc((size_t)tr->nstate, sizeof(real));
     tr->carry_c = calloc((size_t)tr->nstate, sizeof(real));
     tr->order = malloc((size_t)ds->count * sizeof(long));
-    if (!tr->carry_h || !tr->carry_c || !tr->order) {
+    tr->scratch = malloc(2 * (size_t)ds->count * sizeof(long));
+    if (!tr->carry_h || !tr->carry_c || !tr->order || !tr->scratch) {
         recur_trainer_free(tr);
         return recur_fail(RECUR_E_NOMEM, "out of memory for the trainer");
     }

@@ -84,6 +84,8 @@ void trainer_shuffle(recur_trainer *tr)
         tr->order[i] = tr->order[j];
         tr->order[j] = t;
     }
+    if (tr->ds.count > 0 && tr->tc.bucket)
+        dataset_bucket(tr, &r);
 }
 
 int recur_trainer_create(recur_model *m, const recur_train_config *tc,
@@ -160,6 +162,7 @@ void recur_trainer_free(recur_trainer *tr)
     free(tr->inp);
     free(tr->tgt);
     free(tr->order);
+    free(tr->scratch);
     data_batch_free(&tr->db);
     free(tr);
 }

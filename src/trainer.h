@@ -38,6 +38,7 @@ struct recur_trainer {
      * token stream. */
     recur_dataset ds;
     data_batch db;
+    long *scratch;           /* [2 count] for dataset_bucket */
 };
 
 /* After a forward/backward with gradients in m->grads: NaN/Inf checks,
@@ -47,6 +48,9 @@ int trainer_update(recur_trainer *tr, double loss, long counted, long correct,
 /* One step on supervised data (dataset.c). */
 int dataset_step(recur_trainer *tr, recur_batch_stats *st);
 void data_batch_free(data_batch *db);
+/* Group the shuffled example order into batches of similar length and
+ * shuffle the batches (tc.bucket); deterministic given r's state. */
+void dataset_bucket(recur_trainer *tr, rng *r);
 
 int trainer_check_config(const recur_train_config *tc);
 /* The window order of the current epoch (stateless training). */

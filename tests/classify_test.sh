@@ -89,6 +89,11 @@ check "train prints the naive Bayes baseline" 'grep -q "Baseline: character-bigr
 acc=$(sed -n 's/.*Trained .*test_accuracy: \([0-9.]*\) .*/\1/p' err)
 check "the classifier learns the rule (test accuracy $acc >= 0.9)" \
     'awk -v a="$acc" "BEGIN { exit !(a != \"\" && a >= 0.9) }"' "$(tail -n 2 err)"
+expect_ok "train with --bucket (batches of similar lengths)" classify train train.tsv \
+    --test test.tsv "${QUICK[@]}" --epochs 6 --bucket --save mb.st
+bacc=$(sed -n 's/.*Trained .*test_accuracy: \([0-9.]*\) .*/\1/p' err)
+check "a bucketed run learns the rule too ($bacc >= 0.9)" \
+    'awk -v a="$bacc" "BEGIN { exit !(a != \"\" && a >= 0.9) }"' "$(tail -n 2 err)"
 check "log CSV has a header and one row per epoch" \
     '[ "$(head -n 1 log.csv)" = "epoch,step,elapsed_s,loss,accuracy,test_loss,test_accuracy" ] && [ "$(wc -l <log.csv)" -eq 7 ]'
 expect_ok "the model file loads (recur info)" info m.st

@@ -3,6 +3,7 @@
  * each sequence alone, resume is bit-identical, bad data sets are refused. */
 #include "recur.h"
 #include "testlib.h"
+#include "trainer.h" /* the epoch order, to measure padding */
 
 #include <stdint.h>
 #include <string.h>
@@ -48,11 +49,11 @@ static void make_synth(synth *s, long n, uint64_t seed)
                                .targets = s->targets};
 }
 
-static recur_model *classifier(recur_cell cell, int bidir, recur_readout how)
+static recur_model *classifier(recur_cell kind, int bidir, recur_readout how)
 {
     recur_config c;
     recur_config_default(&c);
-    c.cell = cell;
+    c.cell = kind;
     c.input = RECUR_INPUT_EMBEDDING;
     c.input_size = 5;
     c.embed_dim = 4;
@@ -76,12 +77,12 @@ static recur_train_config train_config(void)
     return tc;
 }
 
-static void learn_classifier(recur_cell cell, int bidir, recur_readout how)
+static void learn_classifier(recur_cell kind, int bidir, recur_readout how)
 {
     static synth train, test;
     make_synth(&train, 400, 1);
     make_synth(&test, 200, 2);
-    recur_model *m = classifier(cell, bidir, how);
+    recur_model *m = classifier(kind, bidir, how);
     if (!m)
         return;
     recur_train_config tc = train_config();
@@ -98,12 +99,67 @@ static void learn_classifier(recur_cell cell, int bidir, recur_readout how)
     CHECK(recur_evaluate_dataset(m, &test.tok, 64, 0, &after) == RECUR_OK);
     CHECK(after.tokens == 200);
     CHECK_MSG(after.accuracy >= 0.95, "%s %s %s: test accuracy %.3f (before %.3f)",
-              recur_cell_name(cell), bidir ? "bi" : "uni", recur_readout_name(how),
+              recur_cell_name(kind), bidir ? "bi" : "uni", recur_readout_name(how),
               after.accuracy, before.accuracy);
     fprintf(stderr, "     %s %s %s: test accuracy %.3f -> %.3f, loss %.3f -> %.3f\n",
-            recur_cell_name(cell), bidir ? "bi" : "uni", recur_readout_name(how),
+            recur_cell_name(kind), bidir ? "bi" : "uni", recur_readout_name(how),
             before.accuracy, after.accuracy, before.loss, after.loss);
     recur_trainer_free(tr);
+    recur_model_free(m);
+}
+
+/* Bucketing: batches of similar lengths (less padding), still learns, and
+ * a resumed run is still bit-identical. */
+static double padding_share(const synth *d, const long *order, long n, int B)
+{
+    long used = 0, padded = 0;
+    for (long s0 = 0; s0 < n; s0 += B) {
+        long T = 0, sum = 0;
+        for (long k = s0; k < s0 + B && k < n; k++) {
+            long len = d->offsets[order[k] + 1] - d->offsets[order[k]];
+            T = len > T ? len : T;
+            sum += len;
+        }
+        used += sum;
+        padded += T * (s0 + B < n ? B : n - s0) - sum;
+    }
+    return (double)padded / (double)(used + padded);
+}
+
+static void bucketing(void)
+{
+    static synth train;
+    make_synth(&train, 400, 1);
+    recur_model *m = classifier(RECUR_GRU, 0, RECUR_READOUT_LAST);
+    recur_train_config tc = train_config();
+    recur_trainer *plain = NULL, *bucketed = NULL;
+    CHECK(recur_trainer_create_dataset(m, &tc, &train.tok, &plain) == RECUR_OK);
+    tc.bucket = 1;
+    CHECK(recur_trainer_create_dataset(m, &tc, &train.tok, &bucketed) == RECUR_OK);
+    if (!plain || !bucketed)
+        return;
+    /* The same examples, each once, in both orders. */
+    long seen[400] = {0};
+    for (long i = 0; i < 400; i++)
+        seen[bucketed->order[i]]++;
+    int once = 1;
+    for (long i = 0; i < 400; i++)
+        once &= seen[i] == 1;
+    CHECK_MSG(once, "the bucketed order loses or repeats examples");
+    double p0 = padding_share(&train, plain->order, 400, 16);
+    double p1 = padding_share(&train, bucketed->order, 400, 16);
+    CHECK_MSG(p1 < p0 / 3, "padding share: %.3f shuffled, %.3f bucketed", p0, p1);
+    fprintf(stderr, "     padding share of the batches: %.3f shuffled, %.3f bucketed\n",
+            p0, p1);
+    for (int i = 0; i < 500; i++)
+        CHECK(recur_trainer_step(bucketed, NULL) == RECUR_OK);
+    static synth test;
+    make_synth(&test, 200, 2);
+    recur_eval_stats st;
+    CHECK(recur_evaluate_dataset(m, &test.tok, 64, 0, &st) == RECUR_OK);
+    CHECK_MSG(st.accuracy >= 0.95, "bucketed training: test accuracy %.3f", st.accuracy);
+    recur_trainer_free(plain);
+    recur_trainer_free(bucketed);
     recur_model_free(m);
 }
 
@@ -195,6 +251,7 @@ static void resume_bit_identical(void)
     make_synth(&d, 100, 4);
     recur_train_config tc = train_config();
     tc.batch = 32; /* 4 steps per epoch, the last one short */
+    tc.bucket = 1;
     float *p[2] = {NULL, NULL};
     long np = 0;
     for (int run = 0; run < 2; run++) {
@@ -302,7 +359,7 @@ static void bad_data_refused(void)
     recur_model_free(m);
 }
 
-TEST_MAIN("test_dataset", TL_CASE(gru_last_learns), TL_CASE(lstm_bi_mean_learns),
+TEST_MAIN("test_dataset", TL_CASE(bucketing), TL_CASE(gru_last_learns), TL_CASE(lstm_bi_mean_learns),
           TL_CASE(rnn_bi_last_learns), TL_CASE(regression_learns),
           TL_CASE(predict_matches_forward), TL_CASE(resume_bit_identical),
           TL_CASE(bad_data_refused))
