@@ -8,60 +8,8 @@
 # shellcheck disable=SC2016
 set -u
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${1:-$ROOT/build/recur}
-case $BIN in /*) ;; *) BIN=$PWD/$BIN ;; esac
-if [ ! -x "$BIN" ]; then
-    echo "classify_test: $BIN is not an executable (build it with make)" >&2
-    exit 2
-fi
-T=$(mktemp -d "${TMPDIR:-/tmp}/recur_classify_test.XXXXXX")
-trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-cd "$T" || exit 2
-export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-2}
-
-PASS=0
-FAIL=0
-ok() { echo "ok   - $1"; PASS=$((PASS + 1)); }
-bad() {
-    echo "FAIL - $1${2:+ ($2)}"
-    FAIL=$((FAIL + 1))
-}
-check() {
-    if eval "$2"; then ok "$1"; else bad "$1" "${3:-}"; fi
-}
-r() {
-    "$BIN" "$@" >out 2>err
-    RC=$?
-}
-expect_ok() {
-    local name=$1
-    shift
-    r "$@"
-    if [ "$RC" -eq 0 ]; then ok "$name"; else bad "$name" "exit $RC: $(head -c 300 err)"; fi
-}
-# expect_fail NAME CODE PATTERN ARGS...: exit status CODE, exactly one line
-# on stderr starting with "recur" and matching the extended regex PATTERN.
-expect_fail() {
-    local name=$1 code=$2 pat=$3
-    shift 3
-    r "$@"
-    local why=""
-    if [ "$RC" -eq 0 ]; then
-        why="exit 0"
-    elif [ "$RC" -ge 128 ]; then
-        why="crashed: exit $RC"
-    elif [ "$RC" -ne "$code" ]; then
-        why="exit $RC, expected $code"
-    elif [ "$(wc -l <err)" -ne 1 ]; then
-        why="$(wc -l <err) lines on stderr"
-    elif ! grep -q '^recur' err; then
-        why="stderr does not start with 'recur'"
-    elif [ -n "$pat" ] && ! grep -Eq -- "$pat" err; then
-        why="stderr does not match /$pat/"
-    fi
-    if [ -z "$why" ]; then ok "$name"; else bad "$name" "$why: $(head -c 300 err | tr '\n' '|')"; fi
-}
+. "$(dirname "$0")/cli_lib.sh"
+cli_setup classify_test "${1:-}"
 
 # ---- data: two classes told apart by one character ----------------------------
 # "yes" texts hold a 'z' somewhere among random letters a-h, "no" texts do
@@ -192,5 +140,4 @@ expect_fail "eval with a language model" 1 "lm.st: the model has no class names"
 expect_ok "classify --help" classify --help
 expect_ok "classify train --help" classify train --help
 
-echo "classify_test: $PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+cli_summary

@@ -70,6 +70,7 @@ expect_fail() {
     elif [ -n "$pat" ] && ! grep -Eq -- "$pat" err; then
         why="stderr does not match /$pat/"
     fi
+    [ -n "${SHOW:-}" ] && echo "     [$RC] $(cat err)"
     if [ -z "$why" ]; then ok "$name"; else bad "$name" "$why: $(head -c 300 err | tr '\n' '|')"; fi
 }
 

@@ -8,76 +8,9 @@
 # shellcheck disable=SC2016
 set -u
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${1:-$ROOT/build/recur}
-case $BIN in /*) ;; *) BIN=$PWD/$BIN ;; esac
-if [ ! -x "$BIN" ]; then
-    echo "cli_test: $BIN is not an executable (build it with make)" >&2
-    exit 2
-fi
+. "$(dirname "$0")/cli_lib.sh"
+cli_setup cli_test "${1:-}"
 CORPUS=$ROOT/data/austen.txt
-T=$(mktemp -d "${TMPDIR:-/tmp}/recur_cli_test.XXXXXX")
-trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-cd "$T" || exit 2
-export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-2}
-
-PASS=0
-FAIL=0
-ok() { echo "ok   - $1"; PASS=$((PASS + 1)); }
-bad() {
-    echo "FAIL - $1${2:+ ($2)}"
-    FAIL=$((FAIL + 1))
-}
-
-# check NAME COMMAND: a case that passes when the shell COMMAND succeeds
-check() {
-    if eval "$2"; then ok "$1"; else bad "$1" "${3:-}"; fi
-}
-
-# r ARGS...: run recur, stdout -> out, stderr -> err, status -> $RC
-r() {
-    "$BIN" "$@" >out 2>err
-    RC=$?
-}
-
-# expect_ok NAME ARGS...: exit status 0
-expect_ok() {
-    local name=$1
-    shift
-    r "$@"
-    if [ "$RC" -eq 0 ]; then ok "$name"; else bad "$name" "exit $RC: $(head -c 300 err)"; fi
-}
-
-# expect_fail NAME CODE PATTERN ARGS...: a clean failure: exit status CODE
-# (or any 1..127 if CODE is "-"), exactly one line on stderr starting with
-# "recur" and matching the extended regex PATTERN (if not empty).
-expect_fail() {
-    local name=$1 code=$2 pat=$3
-    shift 3
-    r "$@"
-    local lines
-    lines=$(wc -l <err)
-    local why=""
-    if [ "$RC" -eq 0 ]; then
-        why="exit 0"
-    elif [ "$RC" -ge 128 ]; then
-        why="crashed: exit $RC"
-    elif [ "$code" != "-" ] && [ "$RC" -ne "$code" ]; then
-        why="exit $RC, expected $code"
-    elif [ "$lines" -ne 1 ] || [ "$(wc -c <err)" -lt 8 ]; then
-        why="$lines lines on stderr"
-    elif ! head -n 1 err | grep -q '^recur'; then
-        why="stderr does not start with 'recur'"
-    elif [ -n "$pat" ] && ! grep -Eq -- "$pat" err; then
-        why="stderr does not match /$pat/"
-    fi
-    [ -n "${SHOW:-}" ] && echo "     [$RC] $(cat err)"
-    if [ -z "$why" ]; then
-        ok "$name"
-    else
-        bad "$name" "$why: $(head -c 300 err | tr '\n' '|')"
-    fi
-}
 
 TINY=(--hidden 32 --layers 1 --seq 32 --batch 8)
 
@@ -451,5 +384,4 @@ expect_ok "--time-limit stops cleanly" train small.txt --hidden 64 --layers 1 --
     --batch 8 --steps 1000000 --time-limit 0.5 --save tl.safetensors --quiet
 check "--time-limit saves and says so" 'grep -q "time limit" err && [ -s tl.safetensors ]' "$(cat err)"
 
-echo "cli_test: $PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+cli_summary

@@ -9,36 +9,12 @@
 # shellcheck disable=SC2016
 set -u
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${1:-$ROOT/build/recur}
-case $BIN in /*) ;; *) BIN=$PWD/$BIN ;; esac
-if [ ! -x "$BIN" ]; then
-    echo "forecast_test: $BIN is not an executable (build it with make)" >&2
-    exit 2
-fi
-T=$(mktemp -d "${TMPDIR:-/tmp}/recur_forecast_test.XXXXXX")
-trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-cd "$T" || exit 2
+. "$(dirname "$0")/cli_lib.sh"
+cli_setup forecast_test "${1:-}"
 export OPENBLAS_NUM_THREADS=1
 
-PASS=0
-FAIL=0
-ok() { echo "ok   - $1"; PASS=$((PASS + 1)); }
-bad() {
-    echo "FAIL - $1${2:+ ($2)}"
-    FAIL=$((FAIL + 1))
-}
-check() { if eval "$2"; then ok "$1"; else bad "$1" "${3:-}"; fi; }
-r() {
-    "$BIN" "$@" >out 2>err
-    RC=$?
-}
-expect_ok() {
-    local name=$1
-    shift
-    r "$@"
-    if [ "$RC" -eq 0 ]; then ok "$name"; else bad "$name" "exit $RC: $(head -c 300 err)"; fi
-}
+# This file's own expect_fail (it replaces cli_lib.sh's): exit status 1
+# or 2 only.
 # expect_fail NAME PATTERN ARGS...: exit status 1 or 2, exactly one line on
 # stderr, starting "recur" and matching the extended regex PATTERN.
 expect_fail() {
@@ -163,5 +139,4 @@ check "help lists forecast" '"$BIN" --help | grep -q forecast'
 expect_ok "forecast --help" forecast --help
 expect_ok "forecast train --help" forecast train --help
 
-echo "forecast_test: $PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+cli_summary

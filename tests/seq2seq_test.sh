@@ -7,60 +7,8 @@
 # shellcheck disable=SC2016
 set -u
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${1:-$ROOT/build/recur}
-case $BIN in /*) ;; *) BIN=$PWD/$BIN ;; esac
-if [ ! -x "$BIN" ]; then
-    echo "seq2seq_test: $BIN is not an executable (build it with make)" >&2
-    exit 2
-fi
-T=$(mktemp -d "${TMPDIR:-/tmp}/recur_seq2seq_test.XXXXXX")
-trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-cd "$T" || exit 2
-export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-2}
-
-PASS=0
-FAIL=0
-ok() { echo "ok   - $1"; PASS=$((PASS + 1)); }
-bad() {
-    echo "FAIL - $1${2:+ ($2)}"
-    FAIL=$((FAIL + 1))
-}
-check() {
-    if eval "$2"; then ok "$1"; else bad "$1" "${3:-}"; fi
-}
-r() {
-    "$BIN" "$@" >out 2>err
-    RC=$?
-}
-expect_ok() {
-    local name=$1
-    shift
-    r "$@"
-    if [ "$RC" -eq 0 ]; then ok "$name"; else bad "$name" "exit $RC: $(head -c 300 err)"; fi
-}
-# expect_fail NAME CODE PATTERN ARGS...: exit CODE (- = any 1..127), one line
-# on stderr starting with "recur" and matching PATTERN.
-expect_fail() {
-    local name=$1 code=$2 pat=$3
-    shift 3
-    r "$@"
-    local why=""
-    if [ "$RC" -eq 0 ]; then
-        why="exit 0"
-    elif [ "$RC" -ge 128 ]; then
-        why="crashed: exit $RC"
-    elif [ "$code" != "-" ] && [ "$RC" -ne "$code" ]; then
-        why="exit $RC, expected $code"
-    elif [ "$(wc -l <err)" -ne 1 ]; then
-        why="$(wc -l <err) lines on stderr"
-    elif ! head -n 1 err | grep -q '^recur'; then
-        why="stderr does not start with 'recur'"
-    elif [ -n "$pat" ] && ! grep -Eq -- "$pat" err; then
-        why="stderr does not match /$pat/"
-    fi
-    if [ -z "$why" ]; then ok "$name"; else bad "$name" "$why: $(head -c 300 err | tr '\n' '|')"; fi
-}
+. "$(dirname "$0")/cli_lib.sh"
+cli_setup seq2seq_test "${1:-}"
 
 # A task a tiny model learns in seconds: reverse strings of 3-5 letters a-f.
 awk 'BEGIN { srand(7); for (i = 0; i < 3000; i++) { n = 3 + int(rand() * 3); s = "";
@@ -161,5 +109,4 @@ expect_fail "--val that holds out nothing" 1 "holds out none" seq2seq train digi
 expect_fail "--temperature 0" 2 "temperature" seq2seq translate rev.safetensors --sample --temperature 0
 expect_fail "unknown option" 2 "--frobnicate" seq2seq eval rev.safetensors rev.tsv --frobnicate
 
-echo "seq2seq_test: $PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+cli_summary
