@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkpoint.h"
 #include "error.h"
 #include "model_io.h"
 #include "trainer.h"
@@ -49,8 +50,9 @@ int recur_trainer_save(const recur_trainer *tr, const char *path)
     if (!rc) rc = model_meta_printf(m, "train.epoch", "%d", tr->epoch);
     if (!rc) rc = model_meta_printf(m, "train.batch_in_epoch", "%ld", tr->batch_in_epoch);
     if (!rc) rc = model_meta_printf(m, "train.optim_step", "%ld", tr->opt.step);
-    if (!rc) rc = model_meta_printf(m, "train.rng", "%016" PRIx64 "%016" PRIx64 "%016" PRIx64
-                                    "%016" PRIx64, s[0], s[1], s[2], s[3]);
+    char rs[65];
+    checkpoint_format_rng(s, rs);
+    if (!rc) rc = model_set_meta(m, "train.rng", rs);
     if (!rc) rc = model_meta_printf(m, "train.tokens", "%ld", tr->n);
     if (!rc) rc = model_meta_printf(m, "train.seq_len", "%d", tc->seq_len);
     if (!rc) rc = model_meta_printf(m, "train.batch", "%d", tc->batch);
@@ -69,8 +71,8 @@ int recur_trainer_save(const recur_trainer *tr, const char *path)
     return rc;
 }
 
-static int expect_long(const st_file *f, const char *path, const char *key,
-                       long want, long *got)
+int checkpoint_expect_long(const st_file *f, const char *path, const char *key,
+                           long want, long *got)
 {
     long v;
     const char *s = st_meta(f, key);
@@ -86,10 +88,8 @@ static int expect_long(const st_file *f, const char *path, const char *key,
     return RECUR_OK;
 }
 
-/* A state vector of n finite values (non-negative where they are running
- * averages of squares, or Adam's and RMSprop's square roots turn NaN). */
-static int read_state(const st_file *f, const char *path, const char *name, long n,
-                      int nonneg, real *dst)
+int checkpoint_read_state(const st_file *f, const char *path, const char *name,
+                          long n, int nonneg, real *dst)
 {
     const st_tensor *t;
     int64_t shape = n;
@@ -103,7 +103,13 @@ static int read_state(const st_file *f, const char *path, const char *name, long
     return rc;
 }
 
-static int parse_rng(const char *s, uint64_t out[4])
+void checkpoint_format_rng(const uint64_t s[4], char *buf)
+{
+    snprintf(buf, 65, "%016" PRIx64 "%016" PRIx64 "%016" PRIx64 "%016" PRIx64, s[0],
+             s[1], s[2], s[3]);
+}
+
+int checkpoint_parse_rng(const char *s, uint64_t out[4])
 {
     if (!s || strlen(s) != 64)
         return RECUR_E_FORMAT;
@@ -157,25 +163,25 @@ int recur_trainer_resume(recur_trainer *tr, const char *path)
     }
     long step, epoch, bie, ostep;
     uint64_t s[4];
-    if ((rc = expect_long(f, path, "train.tokens", tr->n, NULL)) ||
-        (rc = expect_long(f, path, "train.seq_len", tr->tc.seq_len, NULL)) ||
-        (rc = expect_long(f, path, "train.batch", tr->tc.batch, NULL)) ||
-        (rc = expect_long(f, path, "train.stateful", tr->tc.stateful, NULL)) ||
+    if ((rc = checkpoint_expect_long(f, path, "train.tokens", tr->n, NULL)) ||
+        (rc = checkpoint_expect_long(f, path, "train.seq_len", tr->tc.seq_len, NULL)) ||
+        (rc = checkpoint_expect_long(f, path, "train.batch", tr->tc.batch, NULL)) ||
+        (rc = checkpoint_expect_long(f, path, "train.stateful", tr->tc.stateful, NULL)) ||
         (st_meta(f, "train.bucket") && /* absent in older checkpoints: 0 */
-         (rc = expect_long(f, path, "train.bucket", tr->tc.bucket ? 1 : 0, NULL))) ||
-        (rc = expect_long(f, path, "train.optimizer_id", (long)tr->tc.optimizer, NULL)) ||
-        (rc = expect_long(f, path, "train.seed_id", (long)(tr->tc.seed & 0x7fffffffffffffffULL), NULL)) ||
-        (rc = expect_long(f, path, "train.step", -1, &step)) ||
-        (rc = expect_long(f, path, "train.epoch", -1, &epoch)) ||
-        (rc = expect_long(f, path, "train.batch_in_epoch", -1, &bie)) ||
-        (rc = expect_long(f, path, "train.optim_step", -1, &ostep)))
+         (rc = checkpoint_expect_long(f, path, "train.bucket", tr->tc.bucket ? 1 : 0, NULL))) ||
+        (rc = checkpoint_expect_long(f, path, "train.optimizer_id", (long)tr->tc.optimizer, NULL)) ||
+        (rc = checkpoint_expect_long(f, path, "train.seed_id", (long)(tr->tc.seed & 0x7fffffffffffffffULL), NULL)) ||
+        (rc = checkpoint_expect_long(f, path, "train.step", -1, &step)) ||
+        (rc = checkpoint_expect_long(f, path, "train.epoch", -1, &epoch)) ||
+        (rc = checkpoint_expect_long(f, path, "train.batch_in_epoch", -1, &bie)) ||
+        (rc = checkpoint_expect_long(f, path, "train.optim_step", -1, &ostep)))
         goto done;
     if (bie >= tr->steps_per_epoch || epoch > 1000000000L) {
         rc = recur_fail(RECUR_E_FORMAT, "%s: position in the data is out of range",
                         path);
         goto done;
     }
-    if (parse_rng(st_meta(f, "train.rng"), s)) {
+    if (checkpoint_parse_rng(st_meta(f, "train.rng"), s)) {
         rc = recur_fail(RECUR_E_FORMAT, "%s: metadata 'train.rng' is malformed", path);
         goto done;
     }
@@ -189,10 +195,10 @@ int recur_trainer_resume(recur_trainer *tr, const char *path)
         goto done;
     }
     int rms = tr->opt.kind == RECUR_RMSPROP;
-    if ((rc = read_state(f, path, "optim.m", tr->opt.n, rms, m)) ||
-        (rc = read_state(f, path, "optim.v", tr->opt.n, 1, m + tr->opt.n)) ||
-        (rc = read_state(f, path, "train.carry_h", tr->nstate, 0, st)) ||
-        (rc = read_state(f, path, "train.carry_c", tr->nstate, 0, st + tr->nstate))) {
+    if ((rc = checkpoint_read_state(f, path, "optim.m", tr->opt.n, rms, m)) ||
+        (rc = checkpoint_read_state(f, path, "optim.v", tr->opt.n, 1, m + tr->opt.n)) ||
+        (rc = checkpoint_read_state(f, path, "train.carry_h", tr->nstate, 0, st)) ||
+        (rc = checkpoint_read_state(f, path, "train.carry_c", tr->nstate, 0, st + tr->nstate))) {
         free(m);
         free(st);
         goto done;

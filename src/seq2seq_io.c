@@ -3,12 +3,12 @@
  * metadata the format, bos/eos, the token names of both sides (JSON arrays)
  * and free settings. A training checkpoint adds both optimizers' moments and
  * the position in the data. */
-#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkpoint.h"
 #include "error.h"
 #include "json.h"
 #include "model_io.h"
@@ -227,9 +227,8 @@ int recur_seq2seq_trainer_save(const recur_seq2seq_trainer *tr, const char *path
     if (rc)
         return rc;
     const uint64_t *r = tr->dropout_rng.s;
-    char rs[80];
-    snprintf(rs, sizeof rs, "%016" PRIx64 "%016" PRIx64 "%016" PRIx64 "%016" PRIx64,
-             r[0], r[1], r[2], r[3]);
+    char rs[65];
+    checkpoint_format_rng(r, rs);
     rc = set_long(s, "train.step", tr->step);
     if (!rc) rc = set_long(s, "train.epoch", tr->epoch);
     if (!rc) rc = set_long(s, "train.batch_in_epoch", tr->batch_in_epoch);
@@ -252,38 +251,6 @@ int recur_seq2seq_trainer_save(const recur_seq2seq_trainer *tr, const char *path
     if (!rc) rc = st_writer_add(w, "optim.decoder.v", 1, &nd, tr->od.v);
     if (!rc) rc = st_writer_save(w, path);
     st_writer_free(w);
-    return rc;
-}
-
-static int expect_long(const st_file *f, const char *path, const char *key, long want,
-                       long *got)
-{
-    long v;
-    const char *s = st_meta(f, key);
-    if (!s || parse_long(s, 0, 0x7fffffffffffffffL, &v))
-        return recur_fail(RECUR_E_FORMAT, "%s: not a training checkpoint (metadata "
-                          "'%s' missing or malformed)", path, key);
-    if (want >= 0 && v != want)
-        return recur_fail(RECUR_E_MISMATCH, "%s: the checkpoint was made with %s = "
-                          "%ld, this run has %ld; resume with the same data and "
-                          "settings", path, key + 6, v, want);
-    if (got)
-        *got = v;
-    return RECUR_OK;
-}
-
-static int read_moments(const st_file *f, const char *path, const char *name, long n,
-                        int nonneg, real *dst)
-{
-    const st_tensor *t;
-    int64_t shape = n;
-    int rc = st_expect(f, name, 1, &shape, &t);
-    if (!rc)
-        rc = st_read_real(t, dst, n);
-    for (long i = 0; !rc && i < n; i++)
-        if (!isfinite(dst[i]) || (nonneg && dst[i] < 0))
-            rc = recur_fail(RECUR_E_FORMAT, "%s: tensor '%s' holds %s values", path,
-                            name, isfinite(dst[i]) ? "negative" : "non-finite");
     return rc;
 }
 
@@ -328,30 +295,21 @@ int recur_seq2seq_trainer_resume(recur_seq2seq_trainer *tr, const char *path)
     }
     long step, epoch, bie, ostep;
     uint64_t s[4];
-    if ((rc = expect_long(f, path, "train.examples", tr->d.count, NULL)) ||
-        (rc = expect_long(f, path, "train.batch", tr->tc.batch, NULL)) ||
-        (rc = expect_long(f, path, "train.optimizer_id", (long)tr->tc.optimizer, NULL)) ||
-        (rc = expect_long(f, path, "train.seed_id",
+    if ((rc = checkpoint_expect_long(f, path, "train.examples", tr->d.count, NULL)) ||
+        (rc = checkpoint_expect_long(f, path, "train.batch", tr->tc.batch, NULL)) ||
+        (rc = checkpoint_expect_long(f, path, "train.optimizer_id", (long)tr->tc.optimizer, NULL)) ||
+        (rc = checkpoint_expect_long(f, path, "train.seed_id",
                           (long)(tr->tc.seed & 0x7fffffffffffffffULL), NULL)) ||
-        (rc = expect_long(f, path, "train.step", -1, &step)) ||
-        (rc = expect_long(f, path, "train.epoch", -1, &epoch)) ||
-        (rc = expect_long(f, path, "train.batch_in_epoch", -1, &bie)) ||
-        (rc = expect_long(f, path, "train.optim_step", -1, &ostep)))
+        (rc = checkpoint_expect_long(f, path, "train.step", -1, &step)) ||
+        (rc = checkpoint_expect_long(f, path, "train.epoch", -1, &epoch)) ||
+        (rc = checkpoint_expect_long(f, path, "train.batch_in_epoch", -1, &bie)) ||
+        (rc = checkpoint_expect_long(f, path, "train.optim_step", -1, &ostep)))
         goto done;
     if (bie >= tr->steps_per_epoch || epoch > 1000000000L) {
         rc = recur_fail(RECUR_E_FORMAT, "%s: position in the data is out of range", path);
         goto done;
     }
-    const char *rs = st_meta(f, "train.rng");
-    int ok = rs && strlen(rs) == 64;
-    for (int i = 0; ok && i < 4; i++) {
-        char part[17], *end;
-        memcpy(part, rs + 16 * i, 16);
-        part[16] = 0;
-        s[i] = strtoull(part, &end, 16);
-        ok = *end == 0;
-    }
-    if (!ok || !(s[0] | s[1] | s[2] | s[3])) {
+    if (checkpoint_parse_rng(st_meta(f, "train.rng"), s)) {
         rc = recur_fail(RECUR_E_FORMAT, "%s: metadata 'train.rng' is malformed", path);
         goto done;
     }
@@ -362,10 +320,10 @@ int recur_seq2seq_trainer_resume(recur_seq2seq_trainer *tr, const char *path)
         goto done;
     }
     int rms = tr->tc.optimizer == RECUR_RMSPROP;
-    if ((rc = read_moments(f, path, "optim.encoder.m", ne, rms, buf)) ||
-        (rc = read_moments(f, path, "optim.encoder.v", ne, 1, buf + ne)) ||
-        (rc = read_moments(f, path, "optim.decoder.m", nd, rms, buf + 2 * ne)) ||
-        (rc = read_moments(f, path, "optim.decoder.v", nd, 1, buf + 2 * ne + nd)))
+    if ((rc = checkpoint_read_state(f, path, "optim.encoder.m", ne, rms, buf)) ||
+        (rc = checkpoint_read_state(f, path, "optim.encoder.v", ne, 1, buf + ne)) ||
+        (rc = checkpoint_read_state(f, path, "optim.decoder.m", nd, rms, buf + 2 * ne)) ||
+        (rc = checkpoint_read_state(f, path, "optim.decoder.v", nd, 1, buf + 2 * ne + nd)))
         goto done;
     /* Everything validated: now change the trainer. */
     memcpy(tr->s->enc->params, saved->enc->params, (size_t)ne * sizeof(real));
