@@ -188,22 +188,33 @@ static double score(const recur_model *m, const data_batch *db, const real *logi
  * short last batch (if any) last. */
 #define BUCKET_RUN 64
 
-static const recur_dataset *sort_ds;
+/* An example's length and position, sorted by length, then position (so
+ * the sort is deterministic); no global state, so trainers on different
+ * threads may shuffle at once. */
+typedef struct {
+    long len, idx;
+} length_key;
+
 static int by_length(const void *a, const void *b)
 {
-    long i = *(const long *)a, j = *(const long *)b;
-    long li = sort_ds->offsets[i + 1] - sort_ds->offsets[i];
-    long lj = sort_ds->offsets[j + 1] - sort_ds->offsets[j];
-    return li != lj ? (li < lj ? -1 : 1) : (i < j ? -1 : i > j);
+    const length_key *x = a, *y = b;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
 void dataset_bucket(recur_trainer *tr, rng *r)
 {
     long n = tr->ds.count, B = tr->tc.batch, run = BUCKET_RUN * B;
-    sort_ds = &tr->ds;
+    length_key *keys = (length_key *)tr->scratch; /* 2n longs: n keys */
+    for (long i = 0; i < n; i++) {
+        long e = tr->order[i];
+        keys[i] = (length_key){tr->ds.offsets[e + 1] - tr->ds.offsets[e], e};
+    }
     for (long s0 = 0; s0 < n; s0 += run)
-        qsort(tr->order + s0, (size_t)(s0 + run < n ? run : n - s0), sizeof(long),
-              by_length);
+        qsort(keys + s0, (size_t)(s0 + run < n ? run : n - s0), sizeof *keys, by_length);
+    for (long i = 0; i < n; i++)
+        tr->order[i] = keys[i].idx;
     long full = n / B; /* whole batches; a short last one stays last */
     long *copy = tr->scratch, *bidx = tr->scratch + n;
     memcpy(copy, tr->order, (size_t)n * sizeof(long));
