@@ -22,8 +22,7 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Index of cp in the sorted vocabulary, or -1. */
-static int vocab_index(const uint32_t *vocab, int n, uint32_t cp)
+int text_vocab_index(const uint32_t *vocab, int n, uint32_t cp)
 {
     int lo = 0, hi = n - 1;
     while (lo <= hi) {
@@ -91,7 +90,7 @@ static int tokenize(recur_text *t, const unsigned char *s, size_t len,
         }
         line = 1;
         for (long i = 0; i < n; i++) {
-            int id = vocab_index(v, nv, cps[i]);
+            int id = text_vocab_index(v, nv, cps[i]);
             if (id < 0) {
                 char what[48];
                 describe_char(cps[i], what, sizeof what);
@@ -132,7 +131,7 @@ static int tokenize(recur_text *t, const unsigned char *s, size_t len,
             sorted[nv++] = sorted[i];
         }
     for (long i = 0; i < n; i++)
-        t->tokens[i] = vocab_index(sorted, nv, cps[i]);
+        t->tokens[i] = text_vocab_index(sorted, nv, cps[i]);
     free(cps);
     t->vocab = sorted;
     t->nvocab = nv;

@@ -597,21 +597,6 @@ int recur_model_classes(const recur_model *m, char ***names, int *n)
 
 /* ---- examples as a data set ------------------------------------------------------------ */
 
-static int vocab_find(const uint32_t *v, int n, uint32_t cp)
-{
-    int lo = 0, hi = n - 1;
-    while (lo <= hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (v[mid] == cp)
-            return mid;
-        if (v[mid] < cp)
-            lo = mid + 1;
-        else
-            hi = mid - 1;
-    }
-    return -1;
-}
-
 typedef struct {
     const char *name;
     int id;
@@ -656,7 +641,7 @@ int recur_tsv_dataset(const recur_tsv *t, const long *idx, long n, const recur_m
     int nv = recur_model_vocab(m, &vocab);
     if (nv <= 0)
         return recur_fail(RECUR_E_MISMATCH, "the model has no character vocabulary");
-    int unk = vocab_find(vocab, nv, RECUR_UNKNOWN_CHAR);
+    int unk = text_vocab_index(vocab, nv, RECUR_UNKNOWN_CHAR);
     char **classes = NULL;
     int ncls = 0, rc;
     int labelled = !(t->flags & RECUR_TSV_UNLABELLED);
@@ -694,7 +679,7 @@ int recur_tsv_dataset(const recur_tsv *t, const long *idx, long n, const recur_m
         if (max_len > 0 && len > max_len)
             len = max_len;
         for (long k = 0; k < len; k++) {
-            int id = vocab_find(vocab, nv, s[k]);
+            int id = text_vocab_index(vocab, nv, s[k]);
             if (id < 0) {
                 if (unk < 0) {
                     char what[32];

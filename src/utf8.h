@@ -18,5 +18,7 @@ struct recur_model;
 struct recur_text;
 int text_from_string_labelled(const char *s, size_t len, const struct recur_model *vocab_of,
                               const char *label, struct recur_text **out);
+/* Index of code point cp in a sorted vocabulary of n, or -1 (text.c). */
+int text_vocab_index(const uint32_t *vocab, int n, uint32_t cp);
 
 #endif
