@@ -10,18 +10,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+#include "timing.h"
 
 /* GFLOP/s of C[M×N] = A[M×K]·B[N×K]ᵀ (the layout of h·W_hhᵀ). */
 static double rate(int M, int N, int K)
@@ -38,15 +27,15 @@ static double rate(int M, int N, int K)
         b[i] = (float)(i % 5) * 0.1f;
     double flops = 2.0 * M * N * K, g[1000];
     int reps = 0;
-    double start = now();
+    double start = bench_now();
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1, a, K, b, K, 0, c, N);
-    while (reps < 1000 && (reps < 3 || now() - start < 0.2)) {
-        double t = now();
+    while (reps < 1000 && (reps < 3 || bench_now() - start < 0.2)) {
+        double t = bench_now();
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, M, N, K, 1, a, K, b, K, 0,
                     c, N);
-        g[reps++] = flops / (now() - t) / 1e9;
+        g[reps++] = flops / (bench_now() - t) / 1e9;
     }
-    qsort(g, (size_t)reps, sizeof *g, cmp);
+    qsort(g, (size_t)reps, sizeof *g, bench_cmp);
     free(a), free(b), free(c);
     return g[reps / 2];
 }

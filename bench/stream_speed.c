@@ -11,26 +11,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "timing.h"
 #include "recur.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 int main(int argc, char **argv)
 {
@@ -65,26 +47,26 @@ int main(int argc, char **argv)
     double step[100], seq[100], check = 0;
     for (int r = 0; r < reps; r++) {
         recur_state_reset(s);
-        double a = now();
+        double a = bench_now();
         for (int t = 0; t < T; t++)
             if (recur_step(s, 0, x + t, y + t))
                 return 1;
-        step[r] = (now() - a) * 48000.0 / T;
+        step[r] = (bench_now() - a) * 48000.0 / T;
         check += y[T - 1];
-        a = now();
+        a = bench_now();
         if (recur_forward(m, T, 1, NULL, x, y)) {
             fprintf(stderr, "stream_speed: %s\n", recur_last_error());
             return 1;
         }
-        seq[r] = (now() - a) * 48000.0 / T;
+        seq[r] = (bench_now() - a) * 48000.0 / T;
         check -= y[T - 1];
     }
     if (!(fabs(check) < 1e-4 * reps)) { /* both ways must agree */
         fprintf(stderr, "stream_speed: step and sequence outputs differ\n");
         return 1;
     }
-    printf("stream\t%s h%d\trecur-step\ts_per_48k\t%.5f\n", argv[1], H, median(step, reps));
-    printf("stream\t%s h%d\trecur-seq\ts_per_48k\t%.5f\n", argv[1], H, median(seq, reps));
+    printf("stream\t%s h%d\trecur-step\ts_per_48k\t%.5f\n", argv[1], H, bench_median(step, reps));
+    printf("stream\t%s h%d\trecur-seq\ts_per_48k\t%.5f\n", argv[1], H, bench_median(seq, reps));
     free(x);
     free(y);
     recur_state_free(s);

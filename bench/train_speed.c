@@ -19,23 +19,11 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "timing.h"
 #include "loss.h"
 #include "model.h"
 #include "optim.h"
 #include "recur.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* Multiply-adds per token of one training step that are matrix products:
  * each weight matrix W is used three times (forward, input gradient, weight
@@ -160,7 +148,7 @@ int main(int argc, char **argv)
     double *rate = malloc((size_t)steps * sizeof *rate), loss = 0;
     long tokens = (long)tc.batch * tc.seq_len;
     for (int i = -1; i < steps; i++) { /* step -1 warms up */
-        double a = now();
+        double a = bench_now();
         if (bidir) {
             loss = bidir_step(&bt);
         } else {
@@ -172,10 +160,9 @@ int main(int argc, char **argv)
             loss = st.loss;
         }
         if (i >= 0)
-            rate[i] = (double)tokens / (now() - a);
+            rate[i] = (double)tokens / (bench_now() - a);
     }
-    qsort(rate, (size_t)steps, sizeof *rate, cmp);
-    double med = steps % 2 ? rate[steps / 2] : (rate[steps / 2 - 1] + rate[steps / 2]) / 2;
+    double med = bench_median(rate, steps);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     char cfg[64], impl[32];
