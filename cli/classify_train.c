@@ -333,10 +333,7 @@ static int run(const train_opts *o, const char *data)
     rc = train_loop(&r, target);
     long step = recur_trainer_step_count(r.tr);
     if (rc) { /* NaN/Inf, or a failed evaluation or save: keep the last good file */
-        if (cli_file_exists(o->save))
-            cli_error("%s (%s was left as it was)", recur_last_error(), o->save);
-        else
-            cli_lib_error(rc);
+        cli_training_failed(rc, o->save);
         goto done;
     }
     if (step == start) {

@@ -422,10 +422,7 @@ static int train_run(const train_opts *o, const char *path)
         recur_batch_stats st;
         if ((rc = recur_seq2seq_trainer_step(tr, &st))) {
             progress_break(&prog);
-            if (cli_file_exists(o->save))
-                cli_error("%s (%s was left as it was)", recur_last_error(), o->save);
-            else
-                cli_lib_error(rc);
+            cli_training_failed(rc, o->save);
             goto done;
         }
         long step = recur_seq2seq_trainer_step_count(tr);

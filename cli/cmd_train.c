@@ -66,6 +66,20 @@ int record_settings(recur_model *m, const train_opts *o, const char *corpus,
     return rc;
 }
 
+void train_model_config(const train_opts *o, int vocab, recur_config *cfg)
+{
+    recur_config_default(cfg);
+    cfg->cell = (recur_cell)recur_cell_parse(o->model);
+    cfg->input = o->embed > 0 ? RECUR_INPUT_EMBEDDING : RECUR_INPUT_ONEHOT;
+    cfg->embed_dim = o->embed;
+    cfg->input_size = cfg->output_size = vocab;
+    cfg->hidden = o->hidden;
+    cfg->layers = o->layers;
+    cfg->bidirectional = o->bidirectional;
+    cfg->dropout = (float)o->dropout;
+    cfg->loss = RECUR_LOSS_XENT;
+}
+
 int load_training_text(const train_opts *o, const char *corpus, recur_text **out)
 {
     int rc = o->text_string
@@ -265,16 +279,7 @@ static int run(const train_opts *o, const char *corpus)
     r.nval = nval;
 
     recur_config cfg;
-    recur_config_default(&cfg);
-    cfg.cell = (recur_cell)recur_cell_parse(o->model);
-    cfg.input = o->embed > 0 ? RECUR_INPUT_EMBEDDING : RECUR_INPUT_ONEHOT;
-    cfg.embed_dim = o->embed;
-    cfg.input_size = cfg.output_size = vocab;
-    cfg.hidden = o->hidden;
-    cfg.layers = o->layers;
-    cfg.bidirectional = o->bidirectional;
-    cfg.dropout = (float)o->dropout;
-    cfg.loss = RECUR_LOSS_XENT;
+    train_model_config(o, vocab, &cfg);
     if ((rc = recur_config_check(&cfg)) || (rc = recur_model_create(&cfg, o->seed, &m)) ||
         (rc = apply_init(m, o)) ||
         (rc = recur_model_set_vocab(m, cps, vocab)) ||
@@ -334,10 +339,7 @@ static int run(const train_opts *o, const char *corpus)
     rc = train_loop(&r, target);
     long step = recur_trainer_step_count(r.tr);
     if (rc) { /* NaN/Inf, or a failed evaluation or save: keep the last good file */
-        if (cli_file_exists(o->save))
-            cli_error("%s (%s was left as it was)", recur_last_error(), o->save);
-        else
-            cli_lib_error(rc);
+        cli_training_failed(rc, o->save);
         goto done;
     }
     int stopped_early = step < target;

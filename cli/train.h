@@ -43,6 +43,9 @@ int train_parse(int argc, char **argv, train_opts *o);
 /* The training settings, in the model file's metadata. */
 int record_settings(recur_model *m, const train_opts *o, const char *corpus,
                     long ntrain, long nval);
+/* The model the options describe over a vocabulary of vocab characters
+ * (a next-character model: output over the same vocabulary). */
+void train_model_config(const train_opts *o, int vocab, recur_config *cfg);
 /* The training text: --text-string if given, else the file corpus. */
 int load_training_text(const train_opts *o, const char *corpus, recur_text **out);
 /* The --init scheme applied to a freshly created model. */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "recur.h"
 
 volatile sig_atomic_t cli_stop_signal;
 
@@ -59,4 +60,11 @@ int cli_check_save_dir(const char *option, const char *path)
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
         return cli_error("%s %s: is a directory", option, path);
     return 0;
+}
+
+int cli_training_failed(int rc, const char *save)
+{
+    if (cli_file_exists(save))
+        return cli_error("%s (%s was left as it was)", recur_last_error(), save);
+    return cli_lib_error(rc);
 }

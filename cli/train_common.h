@@ -16,4 +16,9 @@ int cli_file_exists(const char *path);
  * option, e.g. "--save") and EXIT_RUNTIME. */
 int cli_check_save_dir(const char *option, const char *path);
 
+/* A training failure (status rc, message in recur_last_error()): one error
+ * line, saying that the checkpoint at save, if there is one, was left as
+ * it was. Returns EXIT_RUNTIME. */
+int cli_training_failed(int rc, const char *save);
+
 #endif

@@ -81,17 +81,8 @@ static recur_model *create_model(const train_opts *o, const recur_text *text,
     int vocab;
     const uint32_t *cps = recur_text_vocab(text, &vocab);
     recur_config cfg;
-    recur_config_default(&cfg);
-    cfg.cell = (recur_cell)recur_cell_parse(o->model);
-    cfg.input = o->embed > 0 ? RECUR_INPUT_EMBEDDING : RECUR_INPUT_ONEHOT;
-    cfg.embed_dim = o->embed;
-    cfg.input_size = cfg.output_size = vocab;
-    cfg.hidden = o->hidden;
-    cfg.layers = o->layers;
-    cfg.bidirectional = o->bidirectional;
-    cfg.dropout = (float)o->dropout;
-    cfg.loss = RECUR_LOSS_XENT;
-    cfg.readout = RECUR_READOUT_LAST;
+    train_model_config(o, vocab, &cfg);
+    cfg.readout = RECUR_READOUT_LAST; /* one label per window */
     recur_model *m = NULL;
     train_opts rec = *o;
     rec.val = 0; /* every window trains */
@@ -225,10 +216,7 @@ int train_windows(const train_opts *o, const char *corpus)
         recur_batch_stats st;
         if ((rc = recur_trainer_step(tr, &st))) {
             progress_break(&prog);
-            if (cli_file_exists(o->save))
-                cli_error("%s (%s was left as it was)", recur_last_error(), o->save);
-            else
-                cli_lib_error(rc);
+            cli_training_failed(rc, o->save);
             goto done;
         }
         long step = recur_trainer_step_count(tr);
