@@ -241,12 +241,8 @@ int info_parse(int argc, char **argv, info_opts *out)
 }
 
 /* A sequence-to-sequence file: both halves, as two models. */
-static int info_seq2seq(const char *path)
+static int info_seq2seq(const char *path, recur_seq2seq *s)
 {
-    recur_seq2seq *s = NULL;
-    int rc = recur_seq2seq_load(path, &s);
-    if (rc)
-        return cli_lib_error(rc);
     int nsrc = 0, ntgt = 0;
     recur_seq2seq_vocab(s, 0, &nsrc);
     recur_seq2seq_vocab(s, 1, &ntgt);
@@ -276,8 +272,16 @@ int cmd_info(int argc, char **argv)
         return EXIT_USAGE;
     recur_model *m = NULL;
     int rc = recur_model_load(o.model, &m);
-    if (rc && strstr(recur_last_error(), "sequence-to-sequence"))
-        return info_seq2seq(o.model);
+    if (rc == RECUR_E_FORMAT) {
+        /* Not a single model: perhaps two, an encoder-decoder. Otherwise the
+         * single-model loader's message stands. */
+        char why[512];
+        snprintf(why, sizeof why, "%s", recur_last_error());
+        recur_seq2seq *s = NULL;
+        if (recur_seq2seq_load(o.model, &s) == RECUR_OK)
+            return info_seq2seq(o.model, s);
+        return cli_error("%s", why);
+    }
     if (rc)
         return cli_lib_error(rc);
     print_layers(o.model, m);
