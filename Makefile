@@ -19,9 +19,14 @@ SOMAJOR := 0
 
 WARN   := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
           -Wmissing-prototypes -Wno-unused-parameter
-BLAS_CFLAGS := -I/usr/include/x86_64-linux-gnu/openblas-pthread $(shell pkg-config --cflags openblas 2>/dev/null)
+# OpenBLAS from pkg-config (Debian puts cblas.h under a per-architecture
+# openblas-pthread folder that its openblas.pc names).
+BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
+# -fvisibility=hidden: the shared library exports only what include/ marks
+# RECUR_API (tests/symbols_test.sh checks it).
 CFLAGS_ALL := -std=c11 -D_POSIX_C_SOURCE=200809L $(OPT) -g $(WARN) -fPIC -fno-trapping-math \
+              -fvisibility=hidden \
               -Iinclude -Isrc $(BLAS_CFLAGS) $(CFLAGS)
 ifeq ($(SAN),1)
 CFLAGS_ALL += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
@@ -29,7 +34,7 @@ LDSAN := -fsanitize=address,undefined
 endif
 LDLIBS_ALL := $(BLAS_LIBS) -lm -lpthread
 
-LIB_SRC := $(wildcard src/*.c)
+LIB_SRC := $(wildcard src/*/*.c)
 CLI_SRC := $(wildcard cli/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -55,7 +60,7 @@ lib: $(BUILD)/librecur.a $(BUILD)/librecur.so
 cli: $(BUILD)/recur
 tests: all $(UNIT_TESTS) $(F64_TESTS) $(TEST_TOOLS) $(FUZZ_REPLAY)
 
-$(BUILD)/%.o: %.c $(wildcard include/*.h src/*.h cli/*.h)
+$(BUILD)/%.o: %.c $(wildcard include/*.h include/recur/*.h src/*/*.h cli/*.h)
 	@mkdir -p $(dir $@)
 	@echo "CC $<"
 	@$(CC) $(CFLAGS_ALL) -c $< -o $@
@@ -63,7 +68,7 @@ $(BUILD)/%.o: %.c $(wildcard include/*.h src/*.h cli/*.h)
 # The CLI's default training text is the bundled corpus, by absolute path.
 $(BUILD)/cli/%.o: CFLAGS_ALL += -DRECUR_DEFAULT_CORPUS='"$(CURDIR)/data/austen.txt"'
 
-$(BUILD)/f64/%.o: %.c $(wildcard include/*.h src/*.h)
+$(BUILD)/f64/%.o: %.c $(wildcard include/*.h include/recur/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
 	@echo "CC(f64) $<"
 	@$(CC) $(CFLAGS_ALL) -DRECUR_REAL_DOUBLE -c $< -o $@
@@ -127,11 +132,14 @@ install: all
 	install -m 755 $(BUILD)/librecur.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf librecur.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/librecur.so.$(SOMAJOR)
 	ln -sf librecur.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/librecur.so
+	install -d $(DESTDIR)$(PREFIX)/include/recur $(DESTDIR)$(PREFIX)/share/recur
 	install -m 644 include/recur.h $(DESTDIR)$(PREFIX)/include/recur.h
+	install -m 644 include/recur/*.h $(DESTDIR)$(PREFIX)/include/recur/
+	install -m 644 data/austen.txt $(DESTDIR)$(PREFIX)/share/recur/austen.txt
 	install -m 755 $(BUILD)/recur $(DESTDIR)$(PREFIX)/bin/recur
 	install -m 644 doc/recur.1 $(DESTDIR)$(PREFIX)/share/man/man1/recur.1
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' doc/recur.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/recur.pc
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD)

@@ -20,9 +20,9 @@
 #include <time.h>
 
 #include "timing.h"
-#include "loss.h"
-#include "model.h"
-#include "optim.h"
+#include "nn/loss.h"
+#include "nn/model.h"
+#include "train/optim.h"
 #include "recur.h"
 
 /* Multiply-adds per token of one training step that are matrix products:
@@ -68,15 +68,15 @@ static double bidir_step(bidir_trainer *t)
         t->pos += t->T;
     }
     model_input in = {.tokens = t->inp};
-    model_zero_grads(m);
-    model_forward(m, &t->w, t->T, t->B, in, NULL, NULL, NULL);
+    recur__model_zero_grads(m);
+    recur__model_forward(m, &t->w, t->T, t->B, in, NULL, NULL, NULL);
     long counted, correct;
-    double loss = loss_softmax_xent(t->w.logits, t->tgt, TB, m->cfg.output_size,
+    double loss = recur__loss_softmax_xent(t->w.logits, t->tgt, TB, m->cfg.output_size,
                                     t->w.dlogits, (real)(1.0 / (double)TB), &counted,
                                     &correct);
-    model_backward(m, &t->w, t->T, t->B, in, NULL, NULL, NULL, NULL, NULL);
-    clip_grad_norm(m->grads, m->nparams, 5.0);
-    optim_step(&t->opt, m->params, m->grads, 2e-3);
+    recur__model_backward(m, &t->w, t->T, t->B, in, NULL, NULL, NULL, NULL, NULL);
+    recur__clip_grad_norm(m->grads, m->nparams, 5.0);
+    recur__optim_step(&t->opt, m->params, m->grads, 2e-3);
     return loss / (double)counted;
 }
 
@@ -137,9 +137,9 @@ int main(int argc, char **argv)
         bt = (bidir_trainer){.m = m, .tok = tok, .n = n, .T = tc.seq_len, .B = tc.batch};
         bt.inp = malloc((size_t)tc.seq_len * tc.batch * sizeof *bt.inp);
         bt.tgt = malloc((size_t)tc.seq_len * tc.batch * sizeof *bt.tgt);
-        rc = model_work_alloc(m, tc.seq_len, tc.batch, &bt.w);
+        rc = recur__model_work_alloc(m, tc.seq_len, tc.batch, &bt.w);
         if (!rc)
-            rc = optim_init(&bt.opt, &tc, m->nparams);
+            rc = recur__optim_init(&bt.opt, &tc, m->nparams);
     }
     if (rc) {
         fprintf(stderr, "train_speed: %s\n", recur_last_error());
@@ -176,8 +176,8 @@ int main(int argc, char **argv)
     free(rate);
     free(bt.inp);
     free(bt.tgt);
-    model_work_free(&bt.w);
-    optim_free(&bt.opt);
+    recur__model_work_free(&bt.w);
+    recur__optim_free(&bt.opt);
     recur_trainer_free(tr);
     recur_model_free(m);
     recur_text_free(text);

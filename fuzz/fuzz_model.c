@@ -1,5 +1,5 @@
 /* fuzz_model.c - fuzz target for the model loader: the bytes of a
- * safetensors model file (or checkpoint) through model_load_memory, the
+ * safetensors model file (or checkpoint) through recur__model_load_memory, the
  * in-memory form of recur_model_load. An input either fails with a one-line
  * message and no model, or gives a model that runs (streaming steps, a
  * whole-sequence forward, sampling for character models) and that saves
@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "model_io.h"
+#include "nn/model_io.h"
 #include "recur.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -177,7 +177,7 @@ static void resume_checkpoint(recur_model *m, const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     recur_model *m = NULL;
-    int rc = model_load_memory(data, size, "fuzz", &m);
+    int rc = recur__model_load_memory(data, size, "fuzz", &m);
     if (rc) {
         if (m || !*recur_last_error() || strchr(recur_last_error(), '\n'))
             fail("a refusal without a one-line message, or with a model");

@@ -8,7 +8,7 @@
  *
  *   L = loss(logits) [+ Σ hn·Rh + Σ cn·Rc]
  *
- * is differentiated two ways: model_backward (with dlogits from the loss, the
+ * is differentiated two ways: recur__model_backward (with dlogits from the loss, the
  * final-state gradients dhn = Rh, dcn = Rc, and dx / dh0 / dc0 requested) and
  * central differences with h = 1e-6. loss is softmax cross-entropy averaged
  * over the scored rows (some targets are -1, padding) or the mean squared
@@ -27,9 +27,9 @@
  * pre-activations all stay at least 1e-4 away from the kink at 0. The
  * padding cases check that the logits of padded rows affect neither the
  * loss nor any gradient. */
-#include "loss.h"
-#include "model.h"
-#include "rng.h"
+#include "nn/loss.h"
+#include "nn/model.h"
+#include "core/rng.h"
 #include "testlib.h"
 
 #include <math.h>
@@ -95,7 +95,7 @@ typedef struct {
 static void fill_uniform(real *p, long n, double lo, double hi, rng *r)
 {
     for (long i = 0; i < n; i++)
-        p[i] = (real)(lo + (hi - lo) * rng_uniform(r));
+        p[i] = (real)(lo + (hi - lo) * recur__rng_uniform(r));
 }
 
 static real *alloc_reals(long n)
@@ -110,7 +110,7 @@ static real *alloc_reals(long n)
 
 static void ctx_free(gc_ctx *c)
 {
-    model_work_free(&c->w);
+    recur__model_work_free(&c->w);
     recur_model_free(c->m);
     free(c->tokens);
     free(c->targets);
@@ -146,20 +146,20 @@ static int ctx_init(gc_ctx *c, const gc_spec *s, uint64_t seed)
     cfg.output_size = s->O;
     cfg.loss = s->loss;
     cfg.readout = s->readout;
-    int rc = model_alloc(&cfg, &c->m);
-    CHECK_MSG(rc == 0, "model_alloc failed: %d (%s)", rc, recur_last_error());
+    int rc = recur__model_alloc(&cfg, &c->m);
+    CHECK_MSG(rc == 0, "recur__model_alloc failed: %d (%s)", rc, recur_last_error());
     if (rc)
         return rc;
-    rc = model_work_alloc(c->m, s->T, s->B, &c->w);
-    CHECK_MSG(rc == 0, "model_work_alloc failed: %d (%s)", rc, recur_last_error());
+    rc = recur__model_work_alloc(c->m, s->T, s->B, &c->w);
+    CHECK_MSG(rc == 0, "recur__model_work_alloc failed: %d (%s)", rc, recur_last_error());
     if (rc)
         return rc;
 
     rng r;
-    rng_seed(&r, seed);
+    recur__rng_seed(&r, seed);
     /* Start from the library's initialisation (exercises it), then redraw
      * at a scale that drives tanh / sigmoid away from their linear range. */
-    model_init_params(c->m, seed);
+    recur__model_init_params(c->m, seed);
     double a = s->scale > 0 ? s->scale : 0.8;
     fill_uniform(c->m->params, c->m->nparams, -a, a, &r);
 
@@ -180,7 +180,7 @@ static int ctx_init(gc_ctx *c, const gc_spec *s, uint64_t seed)
         /* Leave the last vocabulary entry unused: its one-hot column and
          * embedding row must get exactly zero gradient. */
         for (long i = 0; i < c->TB; i++)
-            c->tokens[i] = (int32_t)rng_below(&r, (uint64_t)(s->V > 1 ? s->V - 1 : 1));
+            c->tokens[i] = (int32_t)recur__rng_below(&r, (uint64_t)(s->V > 1 ? s->V - 1 : 1));
     }
     c->x = alloc_reals(c->dense ? c->TB * s->V : 0);
     if (c->dense)
@@ -191,19 +191,19 @@ static int ctx_init(gc_ctx *c, const gc_spec *s, uint64_t seed)
      * can be, the rest random. */
     for (int b = 0; b < s->B; b++)
         c->len[b] = !s->varlen || b == 0 ? s->T
-                    : b == 1 ? 1 : 1 + (int32_t)rng_below(&r, (uint64_t)s->T);
+                    : b == 1 ? 1 : 1 + (int32_t)recur__rng_below(&r, (uint64_t)s->T);
     if (s->loss == RECUR_LOSS_XENT && c->rows == s->B) {
         for (long i = 0; i < c->rows; i++)
-            c->targets[i] = (int32_t)rng_below(&r, (uint64_t)s->O);
+            c->targets[i] = (int32_t)recur__rng_below(&r, (uint64_t)s->O);
         c->scored = c->rows;
     } else if (s->loss == RECUR_LOSS_XENT) {
         /* About a quarter of the rows are padding; at least one is, and at
          * least one is not. Steps past a sequence's length are padding. */
         for (long i = 0; i < c->TB; i++)
-            c->targets[i] = rng_uniform(&r) < 0.25 || i / s->B >= c->len[i % s->B]
-                                ? -1 : (int32_t)rng_below(&r, (uint64_t)s->O);
+            c->targets[i] = recur__rng_uniform(&r) < 0.25 || i / s->B >= c->len[i % s->B]
+                                ? -1 : (int32_t)recur__rng_below(&r, (uint64_t)s->O);
         c->targets[c->TB / 2] = -1;
-        c->targets[0] = (int32_t)rng_below(&r, (uint64_t)s->O);
+        c->targets[0] = (int32_t)recur__rng_below(&r, (uint64_t)s->O);
         for (long i = 0; i < c->TB; i++)
             c->scored += c->targets[i] >= 0;
     }
@@ -224,7 +224,7 @@ static int ctx_init(gc_ctx *c, const gc_spec *s, uint64_t seed)
 }
 
 /* The data loss of the current logits; with dl != NULL its gradient (already
- * scaled, as model_backward expects it). */
+ * scaled, as recur__model_backward expects it). */
 static double data_loss(gc_ctx *c, real *dl)
 {
     const gc_spec *s = &c->s;
@@ -232,13 +232,13 @@ static double data_loss(gc_ctx *c, real *dl)
         return 0;
     if (s->loss == RECUR_LOSS_XENT) {
         long counted = -1;
-        double sum = loss_softmax_xent(c->w.logits, c->targets, c->rows, s->O, dl,
+        double sum = recur__loss_softmax_xent(c->w.logits, c->targets, c->rows, s->O, dl,
                                        (real)(1.0 / (double)c->scored), &counted, NULL);
         CHECK(counted == c->scored);
         return sum / (double)c->scored;
     }
     long n = c->rows * s->O;
-    double sum = loss_squared_error(c->w.logits, c->ytgt, n, dl, (real)(1.0 / (double)n));
+    double sum = recur__loss_squared_error(c->w.logits, c->ytgt, n, dl, (real)(1.0 / (double)n));
     return sum / (double)n;
 }
 
@@ -247,11 +247,11 @@ static void forward(gc_ctx *c)
     const gc_spec *s = &c->s;
     c->drop = NULL;
     if (s->dropout > 0 && !s->eval_mode) {
-        rng_seed(&c->drop_state, s->seed ^ 0x5eedd50bULL);
+        recur__rng_seed(&c->drop_state, s->seed ^ 0x5eedd50bULL);
         c->drop = &c->drop_state;
     }
     model_input in = {c->tokens, c->dense ? c->x : NULL, s->varlen ? c->len : NULL};
-    model_forward(c->m, &c->w, s->T, s->B, in, s->states ? c->h0 : NULL,
+    recur__model_forward(c->m, &c->w, s->T, s->B, in, s->states ? c->h0 : NULL,
                   s->states && c->lstm ? c->c0 : NULL, c->drop);
 }
 
@@ -274,7 +274,7 @@ static double eval_loss(gc_ctx *c)
 static void eval_grads(gc_ctx *c)
 {
     const gc_spec *s = &c->s;
-    model_zero_grads(c->m);
+    recur__model_zero_grads(c->m);
     forward(c);
     data_loss(c, c->w.dlogits);
     if (s->loss == RECUR_LOSS_XENT) /* padded rows get no gradient */
@@ -283,7 +283,7 @@ static void eval_grads(gc_ctx *c)
                 for (int o = 0; o < s->O; o++)
                     CHECK(c->w.dlogits[i * s->O + o] == 0);
     model_input in = {c->tokens, c->dense ? c->x : NULL, s->varlen ? c->len : NULL};
-    model_backward(c->m, &c->w, s->T, s->B, in, s->states ? c->rh : NULL,
+    recur__model_backward(c->m, &c->w, s->T, s->B, in, s->states ? c->rh : NULL,
                    s->states && c->lstm ? c->rc : NULL, c->dense ? c->dx : NULL,
                    s->states ? c->dh0 : NULL, s->states && c->lstm ? c->dc0 : NULL);
 }
@@ -345,7 +345,7 @@ static void fd_check(gc_ctx *c, const char *what, real *p, const real *analytic,
     if (n > FULL_CHECK_MAX) { /* partial Fisher-Yates: a random subset */
         m = SAMPLE_COUNT;
         for (long i = 0; i < m; i++) {
-            long j = i + (long)rng_below(pick, (uint64_t)(n - i));
+            long j = i + (long)recur__rng_below(pick, (uint64_t)(n - i));
             long t = idx[i];
             idx[i] = idx[j];
             idx[j] = t;
@@ -454,9 +454,9 @@ static void run_gradcheck(const gc_spec *spec)
         /* A training-mode forward first, as a trainer's step would have
          * done: its dropout mask must not leak into an eval-mode backward. */
         rng tr;
-        rng_seed(&tr, seed ^ 0x7a1bULL);
+        recur__rng_seed(&tr, seed ^ 0x7a1bULL);
         model_input tin = {c.tokens, c.dense ? c.x : NULL, spec->varlen ? c.len : NULL};
-        model_forward(c.m, &c.w, spec->T, spec->B, tin, NULL, NULL, &tr);
+        recur__model_forward(c.m, &c.w, spec->T, spec->B, tin, NULL, NULL, &tr);
     }
     eval_grads(&c);
     /* Keep the analytic results: the finite differences run forward only,
@@ -491,7 +491,7 @@ static void run_gradcheck(const gc_spec *spec)
     gc_stat st;
     memset(&st, 0, sizeof st);
     rng pick;
-    rng_seed(&pick, seed ^ 0xfeedULL);
+    recur__rng_seed(&pick, seed ^ 0xfeedULL);
     for (int i = 0; i < c.m->ntensors; i++) {
         param_tensor *t = &c.m->tensors[i];
         fd_check(&c, t->name, t->p, g + (t->p - c.m->params), t->n, &st, &pick);
@@ -508,8 +508,8 @@ static void run_gradcheck(const gc_spec *spec)
     if (!c.dense && spec->V > 1) {
         int unused = spec->V - 1;
         const param_tensor *t = spec->input == RECUR_INPUT_EMBEDDING
-                                    ? model_find_tensor(c.m, "embedding.weight")
-                                    : model_find_tensor(c.m, "rnn.weight_ih_l0");
+                                    ? recur__model_find_tensor(c.m, "embedding.weight")
+                                    : recur__model_find_tensor(c.m, "rnn.weight_ih_l0");
         CHECK(t != NULL);
         if (t) {
             const real *gt = g + (t->p - c.m->params);
@@ -727,17 +727,17 @@ static void check_padding_invariance(recur_cell kind)
     real *g1 = alloc_reals(np), *dl1 = alloc_reals(c.TB * O);
     double L[2];
     rng r;
-    rng_seed(&r, 99);
+    recur__rng_seed(&r, 99);
     for (int pass = 0; pass < 2; pass++) {
-        model_zero_grads(c.m);
+        recur__model_zero_grads(c.m);
         forward(&c);
         if (pass == 1)
             for (long i = 0; i < c.TB; i++)
                 if (c.targets[i] < 0)
                     for (long o = 0; o < O; o++)
-                        c.w.logits[i * O + o] = (real)(40 * (2 * rng_uniform(&r) - 1));
+                        c.w.logits[i * O + o] = (real)(40 * (2 * recur__rng_uniform(&r) - 1));
         L[pass] = data_loss(&c, c.w.dlogits);
-        model_backward(c.m, &c.w, s.T, s.B, in, c.rh, c.lstm ? c.rc : NULL, NULL,
+        recur__model_backward(c.m, &c.w, s.T, s.B, in, c.rh, c.lstm ? c.rc : NULL, NULL,
                        c.dh0, c.lstm ? c.dc0 : NULL);
         if (pass == 0) {
             memcpy(g1, c.m->grads, (size_t)np * sizeof *g1);
@@ -805,13 +805,13 @@ static double summed_xent(const recur_model *m, model_work *w, int T, int B,
 {
     int O = m->cfg.output_size;
     if (m->cfg.readout != RECUR_READOUT_SEQUENCE)
-        return loss_softmax_xent(w->logits, labels_of_seq, B, O, w->dlogits, 1, NULL,
+        return recur__loss_softmax_xent(w->logits, labels_of_seq, B, O, w->dlogits, 1, NULL,
                                  NULL);
     int32_t tg[64];
     for (int t = 0; t < T; t++)
         for (int b = 0; b < B; b++)
             tg[t * B + b] = t < len[b] ? labels_of_step[t * ldl + b] : -1;
-    return loss_softmax_xent(w->logits, tg, (long)T * B, O, w->dlogits, 1, NULL, NULL);
+    return recur__loss_softmax_xent(w->logits, tg, (long)T * B, O, w->dlogits, 1, NULL, NULL);
 }
 
 static void check_batch_equals_singles(recur_cell kind, recur_readout how, int bidir)
@@ -823,39 +823,39 @@ static void check_batch_equals_singles(recur_cell kind, recur_readout how, int b
                         .bidirectional = bidir, .output_size = 5,
                         .loss = RECUR_LOSS_XENT, .readout = how};
     recur_model *m;
-    if (model_alloc(&cfg, &m)) {
-        CHECK_MSG(0, "model_alloc: %s", recur_last_error());
+    if (recur__model_alloc(&cfg, &m)) {
+        CHECK_MSG(0, "recur__model_alloc: %s", recur_last_error());
         return;
     }
     rng r;
-    rng_seed(&r, 4242 + (uint64_t)kind);
+    recur__rng_seed(&r, 4242 + (uint64_t)kind);
     fill_uniform(m->params, m->nparams, -0.6, 0.6, &r);
     int32_t tok[T * B], lab_seq[B], lab_step[T * B];
     for (int i = 0; i < T * B; i++) {
-        tok[i] = (int32_t)rng_below(&r, 7); /* padding holds junk too */
-        lab_step[i] = (int32_t)rng_below(&r, 5);
+        tok[i] = (int32_t)recur__rng_below(&r, 7); /* padding holds junk too */
+        lab_step[i] = (int32_t)recur__rng_below(&r, 5);
     }
     for (int b = 0; b < B; b++)
-        lab_seq[b] = (int32_t)rng_below(&r, 5);
+        lab_seq[b] = (int32_t)recur__rng_below(&r, 5);
     long np = m->nparams, nh = (long)cfg.layers * (bidir ? 2 : 1) * cfg.hidden;
 
     /* The padded batch. */
     model_work w;
-    CHECK(model_work_alloc(m, T, B, &w) == 0);
-    model_zero_grads(m);
+    CHECK(recur__model_work_alloc(m, T, B, &w) == 0);
+    recur__model_zero_grads(m);
     model_input in = {tok, NULL, len};
-    model_forward(m, &w, T, B, in, NULL, NULL, NULL);
+    recur__model_forward(m, &w, T, B, in, NULL, NULL, NULL);
     double Lb = summed_xent(m, &w, T, B, len, lab_seq, lab_step, B);
-    model_backward(m, &w, T, B, in, NULL, NULL, NULL, NULL, NULL);
+    recur__model_backward(m, &w, T, B, in, NULL, NULL, NULL, NULL, NULL);
     real *gb = alloc_reals(np), *hnb = alloc_reals(nh * B);
     memcpy(gb, m->grads, (size_t)np * sizeof *gb);
     memcpy(hnb, w.hn, (size_t)(nh * B) * sizeof *hnb);
     real logits_b[T * B * 5];
     memcpy(logits_b, w.logits, sizeof logits_b);
-    model_work_free(&w);
+    recur__model_work_free(&w);
 
     /* Each sequence alone, unpadded, gradients accumulated. */
-    model_zero_grads(m);
+    recur__model_zero_grads(m);
     double Ls = 0, worst = 0;
     for (int b = 0; b < B; b++) {
         int n = len[b];
@@ -863,12 +863,12 @@ static void check_batch_equals_singles(recur_cell kind, recur_readout how, int b
         for (int t = 0; t < n; t++)
             t1[t] = tok[t * B + b], l1[t] = lab_step[t * B + b];
         model_work w1;
-        CHECK(model_work_alloc(m, n, 1, &w1) == 0);
+        CHECK(recur__model_work_alloc(m, n, 1, &w1) == 0);
         model_input in1 = {t1, NULL, NULL};
-        model_forward(m, &w1, n, 1, in1, NULL, NULL, NULL);
+        recur__model_forward(m, &w1, n, 1, in1, NULL, NULL, NULL);
         int32_t one = n;
         Ls += summed_xent(m, &w1, n, 1, &one, &lab_seq[b], l1, 1);
-        model_backward(m, &w1, n, 1, in1, NULL, NULL, NULL, NULL, NULL);
+        recur__model_backward(m, &w1, n, 1, in1, NULL, NULL, NULL, NULL, NULL);
         /* outputs: the same logits and final states */
         if (how != RECUR_READOUT_SEQUENCE) {
             for (int o = 0; o < 5; o++)
@@ -883,7 +883,7 @@ static void check_batch_equals_singles(recur_cell kind, recur_readout how, int b
             for (int j = 0; j < cfg.hidden; j++)
                 worst = fmax(worst, fabs(w1.hn[ld * cfg.hidden + j] -
                                          hnb[(ld * B + b) * cfg.hidden + j]));
-        model_work_free(&w1);
+        recur__model_work_free(&w1);
     }
     double gworst = 0, gmax = 0;
     for (long i = 0; i < np; i++) {

@@ -8,9 +8,9 @@
  * with the same tolerance as f64_gradcheck: |a − n| / max(|a| + |n|, 1e-8)
  * ≤ 1e-5, an element missing it re-checked with the five-point stencil at
  * h = 1e-4. Dropout cases reseed the same rng for every evaluation. */
-#include "model.h"
-#include "rng.h"
-#include "seq2seq.h"
+#include "nn/model.h"
+#include "core/rng.h"
+#include "seq2seq/seq2seq.h"
 #include "testlib.h"
 
 #include <math.h>
@@ -46,13 +46,13 @@ typedef struct {
 static double loss_of(ctx *c, int backward)
 {
     rng r;
-    rng_seed(&r, 77);
+    recur__rng_seed(&r, 77);
     long n, k;
     if (backward) {
-        model_zero_grads(c->s->enc);
-        model_zero_grads(c->s->dec);
+        recur__model_zero_grads(c->s->enc);
+        recur__model_zero_grads(c->s->dec);
     }
-    double l = s2s_forward_backward(c->s, &c->b, c->use_drop ? &r : NULL, backward, &n, &k);
+    double l = recur__s2s_forward_backward(c->s, &c->b, c->use_drop ? &r : NULL, backward, &n, &k);
     return l / (double)n;
 }
 
@@ -82,7 +82,7 @@ static long check_model(ctx *c, recur_model *m, const char *which, double *worst
 {
     long failed = 0;
     rng pick;
-    rng_seed(&pick, 99);
+    recur__rng_seed(&pick, 99);
     /* the analytic gradient of this model, copied before probing */
     loss_of(c, 1);
     real *g = malloc((size_t)m->nparams * sizeof *g);
@@ -92,7 +92,7 @@ static long check_model(ctx *c, recur_model *m, const char *which, double *worst
         long off = (long)(pt->p - m->params);
         long count = pt->n <= FULL_CHECK_MAX ? pt->n : SAMPLE_COUNT;
         for (long j = 0; j < count; j++) {
-            long i = pt->n <= FULL_CHECK_MAX ? j : (long)rng_below(&pick, (uint64_t)pt->n);
+            long i = pt->n <= FULL_CHECK_MAX ? j : (long)recur__rng_below(&pick, (uint64_t)pt->n);
             real *p = pt->p + i;
             real x0 = *p;
             double h = 1e-6;
@@ -133,11 +133,11 @@ static void run_case(const s2s_spec *sp, const char *label)
     if (!c.s)
         return;
     rng r;
-    rng_seed(&r, sp->seed + 1);
+    recur__rng_seed(&r, sp->seed + 1);
     recur_model *ms[2] = {c.s->enc, c.s->dec};
     for (int k = 0; k < 2; k++)
         for (long i = 0; i < ms[k]->nparams; i++)
-            ms[k]->params[i] = (real)(rng_uniform(&r) * 1.2 - 0.6);
+            ms[k]->params[i] = (real)(recur__rng_uniform(&r) * 1.2 - 0.6);
     /* Variable lengths on both sides, one empty target; targets avoid
      * bos/eos. */
     static const int slen[6] = {3, 1, 4, 2, 4, 1};
@@ -147,17 +147,17 @@ static void run_case(const s2s_spec *sp, const char *label)
     for (int b = 0; b < B; b++) {
         c.so[b] = ns, c.to[b] = nt;
         for (int t = 0; t < slen[b]; t++)
-            c.src[ns++] = (int32_t)rng_below(&r, (uint64_t)sp->V_src);
+            c.src[ns++] = (int32_t)recur__rng_below(&r, (uint64_t)sp->V_src);
         for (int t = 0; t < tlen[b]; t++)
-            c.tgt[nt++] = 2 + (int32_t)rng_below(&r, (uint64_t)sp->V_tgt - 2);
+            c.tgt[nt++] = 2 + (int32_t)recur__rng_below(&r, (uint64_t)sp->V_tgt - 2);
         c.idx[b] = b;
     }
     c.so[B] = ns, c.to[B] = nt;
     c.d = (recur_seq2seq_data){.count = B, .src_offsets = c.so, .src = c.src,
                                .tgt_offsets = c.to, .tgt = c.tgt};
     CHECK(recur_seq2seq_data_check(c.s, &c.d) == RECUR_OK);
-    CHECK(s2s_batch_alloc(c.s, 4, 5, B, &c.b) == RECUR_OK);
-    s2s_batch_pack(&c.b, c.s, &c.d, c.idx, B);
+    CHECK(recur__s2s_batch_alloc(c.s, 4, 5, B, &c.b) == RECUR_OK);
+    recur__s2s_batch_pack(&c.b, c.s, &c.d, c.idx, B);
     c.use_drop = sp->dropout > 0;
     double worst = 0;
     long checked = 0, failed = 0;
@@ -168,8 +168,8 @@ static void run_case(const s2s_spec *sp, const char *label)
     CHECK_MSG(failed == 0, "%s: %ld of %ld gradient elements off", label, failed, checked);
     /* The encoder must receive gradient through the bridge. */
     loss_of(&c, 1);
-    CHECK(grad_norm(c.s->enc->grads, c.s->enc->nparams) > 1e-6);
-    s2s_batch_free(&c.b);
+    CHECK(recur__grad_norm(c.s->enc->grads, c.s->enc->nparams) > 1e-6);
+    recur__s2s_batch_free(&c.b);
     recur_seq2seq_free(c.s);
 }
 
@@ -187,32 +187,32 @@ static void batch_equals_singles(recur_cell kind)
     static const long so[7] = {0, 3, 4, 8, 10, 14, 15}, to[7] = {0, 2, 5, 5, 9, 10, 12};
     int32_t src[15], tgt[12];
     rng r;
-    rng_seed(&r, 3);
+    recur__rng_seed(&r, 3);
     for (int i = 0; i < 15; i++)
-        src[i] = (int32_t)rng_below(&r, 5);
+        src[i] = (int32_t)recur__rng_below(&r, 5);
     for (int i = 0; i < 12; i++)
-        tgt[i] = 2 + (int32_t)rng_below(&r, 4);
+        tgt[i] = 2 + (int32_t)recur__rng_below(&r, 4);
     recur_seq2seq_data d = {6, so, src, to, tgt};
     long idx[6] = {0, 1, 2, 3, 4, 5}, n, k;
     long ne = s->enc->nparams, nd = s->dec->nparams;
     real *gsum = calloc((size_t)(ne + nd), sizeof *gsum);
     s2s_batch b;
-    CHECK(s2s_batch_alloc(s, 4, 5, 6, &b) == RECUR_OK);
+    CHECK(recur__s2s_batch_alloc(s, 4, 5, 6, &b) == RECUR_OK);
     double singles = 0;
     for (int i = 0; i < 6; i++) {
-        s2s_batch_pack(&b, s, &d, idx + i, 1);
-        model_zero_grads(s->enc);
-        model_zero_grads(s->dec);
-        singles += s2s_forward_backward(s, &b, NULL, 1, &n, &k);
+        recur__s2s_batch_pack(&b, s, &d, idx + i, 1);
+        recur__model_zero_grads(s->enc);
+        recur__model_zero_grads(s->dec);
+        singles += recur__s2s_forward_backward(s, &b, NULL, 1, &n, &k);
         for (long j = 0; j < ne; j++)
             gsum[j] += s->enc->grads[j] * (real)n;
         for (long j = 0; j < nd; j++)
             gsum[ne + j] += s->dec->grads[j] * (real)n;
     }
-    s2s_batch_pack(&b, s, &d, idx, 6);
-    model_zero_grads(s->enc);
-    model_zero_grads(s->dec);
-    double batch = s2s_forward_backward(s, &b, NULL, 1, &n, &k);
+    recur__s2s_batch_pack(&b, s, &d, idx, 6);
+    recur__model_zero_grads(s->enc);
+    recur__model_zero_grads(s->dec);
+    double batch = recur__s2s_forward_backward(s, &b, NULL, 1, &n, &k);
     CHECK(n == 12 + 6);
     CHECK_NEAR(batch, singles, 1e-12);
     double worst = 0;
@@ -223,7 +223,7 @@ static void batch_equals_singles(recur_cell kind)
     }
     CHECK_MSG(worst < 1e-12, "batch and single-example gradients differ by %g", worst);
     free(gsum);
-    s2s_batch_free(&b);
+    recur__s2s_batch_free(&b);
     recur_seq2seq_free(s);
 }
 

@@ -1,6 +1,6 @@
 /* test_activation.c - the fast float exp/sigmoid/tanh against libm in double:
  * measured maximum errors must stay within what the parity tests allow. */
-#include "activation.h"
+#include "core/activation.h"
 #include "testlib.h"
 
 static void exp_error(void)

@@ -5,11 +5,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "model.h"
-#include "model_io.h"
-#include "optim.h"
+#include "nn/model.h"
+#include "nn/model_io.h"
+#include "train/optim.h"
 #include "recur.h"
-#include "safetensors.h"
+#include "io/safetensors.h"
 #include "testlib.h"
 
 static const char *corpus =
@@ -142,27 +142,27 @@ static void bad_files_refused(void)
     }
     free(bytes);
     /* Wrong shape. */
-    st_writer *w = st_writer_new();
+    st_writer *w = recur__st_writer_new();
     int64_t wrong[2] = {3 * 8, 5};
     for (int i = 0; i < m->ntensors; i++) {
         const param_tensor *p = &m->tensors[i];
         if (strcmp(p->name, "rnn.weight_hh_l0") == 0)
-            st_writer_add(w, p->name, 2, wrong, p->p);
+            recur__st_writer_add(w, p->name, 2, wrong, p->p);
         else
-            st_writer_add(w, p->name, p->ndim, p->shape, p->p);
+            recur__st_writer_add(w, p->name, p->ndim, p->shape, p->p);
     }
-    st_writer_meta(w, "cell", "gru");
-    st_writer_meta(w, "input", "onehot");
+    recur__st_writer_meta(w, "cell", "gru");
+    recur__st_writer_meta(w, "input", "onehot");
     char num[16];
     snprintf(num, sizeof num, "%d", m->cfg.input_size);
-    st_writer_meta(w, "input_size", num);
-    st_writer_meta(w, "output_size", num);
-    st_writer_meta(w, "hidden", "8");
-    st_writer_meta(w, "layers", "1");
-    st_writer_meta(w, "bidirectional", "0");
-    st_writer_meta(w, "loss", "xent");
-    CHECK(st_writer_save(w, tmp("shape.safetensors")) == RECUR_OK);
-    st_writer_free(w);
+    recur__st_writer_meta(w, "input_size", num);
+    recur__st_writer_meta(w, "output_size", num);
+    recur__st_writer_meta(w, "hidden", "8");
+    recur__st_writer_meta(w, "layers", "1");
+    recur__st_writer_meta(w, "bidirectional", "0");
+    recur__st_writer_meta(w, "loss", "xent");
+    CHECK(recur__st_writer_save(w, tmp("shape.safetensors")) == RECUR_OK);
+    recur__st_writer_free(w);
     CHECK(recur_model_load(tmp("shape.safetensors"), &out) == RECUR_E_MISMATCH);
     CHECK(strstr(recur_last_error(), "rnn.weight_hh_l0") != NULL);
     /* A model claiming more layers than it has tensors for. */
@@ -178,32 +178,32 @@ static void bad_files_refused(void)
     CHECK(recur_model_save(m, tmp("nan.safetensors")) == RECUR_E_NUMERIC);
     CHECK(access(tmp("nan.safetensors"), F_OK) != 0);
     /* ... and the loader refuses one written by another tool. */
-    st_writer *wn = st_writer_new();
-    CHECK(model_to_writer(m, wn) == RECUR_OK);
-    CHECK(st_writer_save(wn, tmp("nan.safetensors")) == RECUR_OK);
-    st_writer_free(wn);
+    st_writer *wn = recur__st_writer_new();
+    CHECK(recur__model_to_writer(m, wn) == RECUR_OK);
+    CHECK(recur__st_writer_save(wn, tmp("nan.safetensors")) == RECUR_OK);
+    recur__st_writer_free(wn);
     CHECK(recur_model_load(tmp("nan.safetensors"), &out) == RECUR_E_FORMAT);
     /* Metadata asking for ~6e9 parameters in a tiny file: refused for the
      * missing tensors before anything that size is allocated. */
-    st_writer *wh = st_writer_new();
+    st_writer *wh = recur__st_writer_new();
     const char *huge[][2] = {{"cell", "lstm"}, {"input", "dense"}, {"input_size", "4000"},
                              {"hidden", "4000"}, {"layers", "16"}, {"bidirectional", "1"},
                              {"output_size", "4000"}, {"loss", "mse"}};
     for (int i = 0; i < 8; i++)
-        st_writer_meta(wh, huge[i][0], huge[i][1]);
-    CHECK(st_writer_save(wh, tmp("huge.safetensors")) == RECUR_OK);
-    st_writer_free(wh);
+        recur__st_writer_meta(wh, huge[i][0], huge[i][1]);
+    CHECK(recur__st_writer_save(wh, tmp("huge.safetensors")) == RECUR_OK);
+    recur__st_writer_free(wh);
     CHECK(recur_model_load(tmp("huge.safetensors"), &out) == RECUR_E_LIMIT);
     CHECK_MSG(strstr(recur_last_error(), "too large") != NULL, "%s", recur_last_error());
     /* Under the parameter limit (1.3e8) but still half a gigabyte: refused
      * for the missing tensors. */
-    st_writer *wm = st_writer_new();
+    st_writer *wm = recur__st_writer_new();
     huge[4][1] = "1";
     huge[5][1] = "0";
     for (int i = 0; i < 8; i++)
-        st_writer_meta(wm, huge[i][0], huge[i][1]);
-    CHECK(st_writer_save(wm, tmp("big.safetensors")) == RECUR_OK);
-    st_writer_free(wm);
+        recur__st_writer_meta(wm, huge[i][0], huge[i][1]);
+    CHECK(recur__st_writer_save(wm, tmp("big.safetensors")) == RECUR_OK);
+    recur__st_writer_free(wm);
     CHECK(recur_model_load(tmp("big.safetensors"), &out) == RECUR_E_MISMATCH);
     CHECK(strstr(recur_last_error(), "missing tensor") != NULL);
     CHECK(recur_model_load(tmp("does-not-exist"), &out) == RECUR_E_IO);
@@ -223,9 +223,9 @@ static void streaming_matches_sequence(void)
         recur_model *m = char_model(cells[k], 24, 2, t, 0, k == 3 ? 6 : 0);
         int T = 60, V = m->cfg.output_size;
         model_work w;
-        CHECK(model_work_alloc(m, T, 1, &w) == RECUR_OK);
+        CHECK(recur__model_work_alloc(m, T, 1, &w) == RECUR_OK);
         model_input in = {.tokens = tok};
-        model_forward(m, &w, T, 1, in, NULL, NULL, NULL);
+        recur__model_forward(m, &w, T, 1, in, NULL, NULL, NULL);
         recur_state *s = NULL;
         CHECK(recur_state_create(m, &s) == RECUR_OK);
         float *y = malloc((size_t)V * sizeof *y);
@@ -245,7 +245,7 @@ static void streaming_matches_sequence(void)
         CHECK(recur_step(s, V + 3, NULL, y) == RECUR_E_INVALID);
         free(y);
         recur_state_free(s);
-        model_work_free(&w);
+        recur__model_work_free(&w);
         recur_model_free(m);
     }
     recur_text_free(t);
@@ -366,15 +366,15 @@ static void adam_and_clipping_by_hand(void)
     tc.lr = 0.1f;
     optimizer o;
     real p[2] = {1, -2}, g[2] = {0.5f, -3};
-    CHECK(optim_init(&o, &tc, 2) == RECUR_OK);
-    optim_step(&o, p, g, 0.1);
-    optim_step(&o, p, g, 0.1);
+    CHECK(recur__optim_init(&o, &tc, 2) == RECUR_OK);
+    recur__optim_step(&o, p, g, 0.1);
+    recur__optim_step(&o, p, g, 0.1);
     /* With a constant gradient Adam's bias-corrected step is lr·g/|g|. */
     CHECK_NEAR(p[0], 1 - 0.2, 1e-5);
     CHECK_NEAR(p[1], -2 + 0.2, 1e-5);
-    optim_free(&o);
+    recur__optim_free(&o);
     real gv[2] = {3, 4};
-    CHECK_NEAR(clip_grad_norm(gv, 2, 1.0), 5.0, 1e-6);
+    CHECK_NEAR(recur__clip_grad_norm(gv, 2, 1.0), 5.0, 1e-6);
     CHECK_NEAR(gv[0], 0.6, 1e-5);
     CHECK_NEAR(gv[1], 0.8, 1e-5);
 }

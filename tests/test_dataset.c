@@ -3,7 +3,7 @@
  * each sequence alone, resume is bit-identical, bad data sets are refused. */
 #include "recur.h"
 #include "testlib.h"
-#include "trainer.h" /* the epoch order, to measure padding */
+#include "train/trainer.h" /* the epoch order, to measure padding */
 
 #include <stdint.h>
 #include <string.h>

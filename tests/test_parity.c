@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loss.h"
-#include "model.h"
-#include "safetensors.h"
+#include "nn/loss.h"
+#include "nn/model.h"
+#include "io/safetensors.h"
 #include "testlib.h"
 
 #ifndef REF_DIR
@@ -18,19 +18,19 @@ static double worst_seen;
 
 static long meta_int(const st_file *f, const char *key)
 {
-    const char *s = st_meta(f, key);
+    const char *s = recur__st_meta(f, key);
     return s ? atol(s) : -1;
 }
 
 /* Read a whole tensor as real; NULL (with a failed CHECK) if absent. */
 static real *load(const st_file *f, const char *name, long *n)
 {
-    const st_tensor *t = st_find(f, name);
+    const st_tensor *t = recur__st_find(f, name);
     CHECK_MSG(t != NULL, "reference tensor '%s' missing", name);
     if (!t)
         return NULL;
     real *v = malloc((size_t)(t->numel ? t->numel : 1) * sizeof *v);
-    CHECK(st_read_real(t, v, t->numel) == RECUR_OK);
+    CHECK(recur__st_read_real(t, v, t->numel) == RECUR_OK);
     if (n)
         *n = (long)t->numel;
     return v;
@@ -64,14 +64,14 @@ static void load_params(recur_model *m, const st_file *f)
     for (int i = 0; i < m->ntensors; i++) {
         param_tensor *t = &m->tensors[i];
         if (strcmp(t->name, "fc.weight") == 0 || strcmp(t->name, "fc.bias") == 0) {
-            if (!st_find(f, t->name))
+            if (!recur__st_find(f, t->name))
                 continue; /* stack cases: set by the caller */
         }
         const st_tensor *st = NULL;
-        CHECK_MSG(st_expect(f, t->name, t->ndim, t->shape, &st) == RECUR_OK,
+        CHECK_MSG(recur__st_expect(f, t->name, t->ndim, t->shape, &st) == RECUR_OK,
                   "%s", recur_last_error());
         if (st)
-            CHECK(st_read_real(st, t->p, t->n) == RECUR_OK);
+            CHECK(recur__st_read_real(st, t->p, t->n) == RECUR_OK);
     }
 }
 
@@ -82,7 +82,7 @@ static void check_stack(const char *name)
     char path[256];
     snprintf(path, sizeof path, "%s/stack_%s.safetensors", REF_DIR, name);
     st_file *f = NULL;
-    CHECK_MSG(st_read(path, &f) == RECUR_OK, "%s", recur_last_error());
+    CHECK_MSG(recur__st_read(path, &f) == RECUR_OK, "%s", recur_last_error());
     if (!f)
         return;
     int T = (int)meta_int(f, "T"), B = (int)meta_int(f, "B");
@@ -90,7 +90,7 @@ static void check_stack(const char *name)
     int H = (int)meta_int(f, "H");
     recur_config c;
     recur_config_default(&c);
-    c.cell = (recur_cell)cell_of(st_meta(f, "cell"));
+    c.cell = (recur_cell)cell_of(recur__st_meta(f, "cell"));
     c.input = RECUR_INPUT_DENSE;
     c.input_size = (int)meta_int(f, "I");
     c.hidden = H;
@@ -99,7 +99,7 @@ static void check_stack(const char *name)
     c.output_size = D * H;
     c.loss = RECUR_LOSS_MSE;
     recur_model *m = NULL;
-    CHECK(model_alloc(&c, &m) == RECUR_OK);
+    CHECK(recur__model_alloc(&c, &m) == RECUR_OK);
     load_params(m, f);
     for (int i = 0; i < D * H; i++)
         for (int j = 0; j < D * H; j++)
@@ -114,16 +114,16 @@ static void check_stack(const char *name)
     real *dx = calloc((size_t)T * B * c.input_size, sizeof *dx);
     real *dh0 = calloc((size_t)nstate, sizeof *dh0), *dc0 = calloc((size_t)nstate, sizeof *dc0);
     model_work w;
-    CHECK(model_work_alloc(m, T, B, &w) == RECUR_OK);
+    CHECK(recur__model_work_alloc(m, T, B, &w) == RECUR_OK);
     model_input in = {.x = x};
-    model_forward(m, &w, T, B, in, h0, c0, NULL);
+    recur__model_forward(m, &w, T, B, in, h0, c0, NULL);
     compare(path, "output y", w.logits, f, "y");
     compare(path, "final h", w.hn, f, "hn");
     if (lstm)
         compare(path, "final c", w.cn, f, "cn");
     memcpy(w.dlogits, dy, (size_t)T * B * D * H * sizeof(real));
-    model_zero_grads(m);
-    model_backward(m, &w, T, B, in, dhn, dcn, dx, dh0, lstm ? dc0 : NULL);
+    recur__model_zero_grads(m);
+    recur__model_backward(m, &w, T, B, in, dhn, dcn, dx, dh0, lstm ? dc0 : NULL);
     compare(path, "grad x", dx, f, "grad.x");
     compare(path, "grad h0", dh0, f, "grad.h0");
     if (lstm)
@@ -135,11 +135,11 @@ static void check_stack(const char *name)
         snprintf(ref, sizeof ref, "grad.%s", m->tensors[i].name);
         compare(path, ref, m->tensors[i].g, f, ref);
     }
-    model_work_free(&w);
+    recur__model_work_free(&w);
     recur_model_free(m);
     free(x), free(h0), free(c0), free(dy), free(dhn), free(dcn);
     free(dx), free(dh0), free(dc0);
-    st_free(f);
+    recur__st_free(f);
 }
 
 /* The whole model: tokens → one-hot/embedding → stack → dense → mean XENT. */
@@ -148,15 +148,15 @@ static void check_model(const char *name)
     char path[256];
     snprintf(path, sizeof path, "%s/model_%s.safetensors", REF_DIR, name);
     st_file *f = NULL;
-    CHECK_MSG(st_read(path, &f) == RECUR_OK, "%s", recur_last_error());
+    CHECK_MSG(recur__st_read(path, &f) == RECUR_OK, "%s", recur_last_error());
     if (!f)
         return;
     int T = (int)meta_int(f, "T"), B = (int)meta_int(f, "B");
     long TB = (long)T * B;
     recur_config c;
     recur_config_default(&c);
-    c.cell = (recur_cell)cell_of(st_meta(f, "cell"));
-    c.input = strcmp(st_meta(f, "input"), "embedding") == 0 ? RECUR_INPUT_EMBEDDING
+    c.cell = (recur_cell)cell_of(recur__st_meta(f, "cell"));
+    c.input = strcmp(recur__st_meta(f, "input"), "embedding") == 0 ? RECUR_INPUT_EMBEDDING
                                                             : RECUR_INPUT_ONEHOT;
     c.input_size = c.output_size = (int)meta_int(f, "V");
     c.embed_dim = (int)meta_int(f, "E");
@@ -164,34 +164,34 @@ static void check_model(const char *name)
     c.layers = (int)meta_int(f, "layers");
     c.bidirectional = (int)meta_int(f, "bidirectional");
     recur_model *m = NULL;
-    CHECK(model_alloc(&c, &m) == RECUR_OK);
+    CHECK(recur__model_alloc(&c, &m) == RECUR_OK);
     load_params(m, f);
     real *tok = load(f, "tokens", NULL), *tgt = load(f, "targets", NULL);
     int32_t *itok = malloc((size_t)TB * sizeof *itok), *itgt = malloc((size_t)TB * sizeof *itgt);
     for (long i = 0; i < TB; i++)
         itok[i] = (int32_t)tok[i], itgt[i] = (int32_t)tgt[i];
     model_work w;
-    CHECK(model_work_alloc(m, T, B, &w) == RECUR_OK);
+    CHECK(recur__model_work_alloc(m, T, B, &w) == RECUR_OK);
     model_input in = {.tokens = itok};
-    model_forward(m, &w, T, B, in, NULL, NULL, NULL);
+    recur__model_forward(m, &w, T, B, in, NULL, NULL, NULL);
     compare(path, "logits", w.logits, f, "logits");
     long counted;
-    real loss = (real)(loss_softmax_xent(w.logits, itgt, TB, c.output_size, w.dlogits,
+    real loss = (real)(recur__loss_softmax_xent(w.logits, itgt, TB, c.output_size, w.dlogits,
                                          (real)(1.0 / (double)TB), &counted, NULL) /
                        (double)TB);
     CHECK(counted == TB);
     compare(path, "loss", &loss, f, "loss");
-    model_zero_grads(m);
-    model_backward(m, &w, T, B, in, NULL, NULL, NULL, NULL, NULL);
+    recur__model_zero_grads(m);
+    recur__model_backward(m, &w, T, B, in, NULL, NULL, NULL, NULL, NULL);
     for (int i = 0; i < m->ntensors; i++) {
         char ref[64];
         snprintf(ref, sizeof ref, "grad.%s", m->tensors[i].name);
         compare(path, ref, m->tensors[i].g, f, ref);
     }
-    model_work_free(&w);
+    recur__model_work_free(&w);
     recur_model_free(m);
     free(tok), free(tgt), free(itok), free(itgt);
-    st_free(f);
+    recur__st_free(f);
 }
 
 #define STACK(n) static void stack_##n(void) { check_stack(#n); }

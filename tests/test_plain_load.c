@@ -6,10 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "model.h"
-#include "model_io.h"
+#include "nn/model.h"
+#include "nn/model_io.h"
 #include "recur.h"
-#include "safetensors.h"
+#include "io/safetensors.h"
 #include "testlib.h"
 
 static char tmpdir[64];
@@ -57,7 +57,7 @@ typedef struct {
 
 static void write_plain(const recur_model *m, const plain_spec *ps, const char *path)
 {
-    st_writer *w = st_writer_new();
+    st_writer *w = recur__st_writer_new();
     char name[256];
     for (int i = 0; i < m->ntensors; i++) {
         const param_tensor *t = &m->tensors[i];
@@ -74,17 +74,17 @@ static void write_plain(const recur_model *m, const plain_spec *ps, const char *
         } else {
             snprintf(name, sizeof name, "%s%s", ps->emb, t->name + 10);
         }
-        CHECK(st_writer_add(w, name, t->ndim, t->shape, t->p) == RECUR_OK);
+        CHECK(recur__st_writer_add(w, name, t->ndim, t->shape, t->p) == RECUR_OK);
     }
     if (ps->extra) {
         int64_t n = 3;
         static const real three[3] = {1, 2, 3};
-        CHECK(st_writer_add(w, ps->extra, 1, &n, three) == RECUR_OK);
+        CHECK(recur__st_writer_add(w, ps->extra, 1, &n, three) == RECUR_OK);
     }
     for (int i = 0; i < 4 && ps->meta[i][0]; i++)
-        CHECK(st_writer_meta(w, ps->meta[i][0], ps->meta[i][1]) == RECUR_OK);
-    CHECK(st_writer_save(w, path) == RECUR_OK);
-    st_writer_free(w);
+        CHECK(recur__st_writer_meta(w, ps->meta[i][0], ps->meta[i][1]) == RECUR_OK);
+    CHECK(recur__st_writer_save(w, path) == RECUR_OK);
+    recur__st_writer_free(w);
 }
 
 /* Largest |a - b| of the two models' recur_forward outputs on one input. */
@@ -324,12 +324,12 @@ static void hostile_plain_files(void)
         {"empty file", "neither a recur model", RECUR_E_FORMAT, {0}, {{0}}, {0}},
     };
     for (size_t k = 0; k < sizeof hand / sizeof *hand; k++) {
-        st_writer *w = st_writer_new();
+        st_writer *w = recur__st_writer_new();
         for (int i = 0; i < 4 && hand[k].names[i]; i++)
-            CHECK(st_writer_add(w, hand[k].names[i], hand[k].ndims[i], hand[k].shapes[i],
+            CHECK(recur__st_writer_add(w, hand[k].names[i], hand[k].ndims[i], hand[k].shapes[i],
                                 zeros) == RECUR_OK);
-        CHECK(st_writer_save(w, p) == RECUR_OK);
-        st_writer_free(w);
+        CHECK(recur__st_writer_save(w, p) == RECUR_OK);
+        recur__st_writer_free(w);
         refused(hand[k].what, p, hand[k].code, hand[k].want);
     }
     recur_model_free(lstm);

@@ -3,10 +3,10 @@
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* mkdtemp, ftruncate, setrlimit */
 #endif
-#include "error.h"
-#include "json.h"
-#include "real.h"
-#include "safetensors.h"
+#include "core/error.h"
+#include "io/json.h"
+#include "core/real.h"
+#include "io/safetensors.h"
 #include "testlib.h"
 
 #include <dirent.h>
@@ -114,19 +114,19 @@ static unsigned char *image(const char *header, const void *data, size_t dlen,
     return b;
 }
 
-/* st_parse status of header + dlen zero bytes of data. */
+/* recur__st_parse status of header + dlen zero bytes of data. */
 static int parse_code(const char *header, size_t dlen)
 {
     unsigned char *zeros = calloc(dlen + 1, 1);
     size_t len;
     unsigned char *b = image(header, zeros, dlen, &len);
     st_file *f = NULL;
-    int rc = st_parse(b, len, "bad.safetensors", &f);
+    int rc = recur__st_parse(b, len, "bad.safetensors", &f);
     if (rc == RECUR_OK)
         CHECK(f != NULL);
     else
         CHECK(f == NULL);
-    st_free(f);
+    recur__st_free(f);
     free(b);
     free(zeros);
     return rc;
@@ -135,10 +135,10 @@ static int parse_code(const char *header, size_t dlen)
 static int json_code(const char *text, size_t len)
 {
     json_value *v = NULL;
-    int rc = json_parse(text, len, &v);
+    int rc = recur__json_parse(text, len, &v);
     if (rc != RECUR_OK)
         CHECK(v == NULL);
-    json_free(v);
+    recur__json_free(v);
     return rc;
 }
 
@@ -154,28 +154,28 @@ static void test_json_values(void)
     json_value *v = NULL;
     int64_t i;
 
-    CHECK(json_parse(t, strlen(t), &v) == RECUR_OK);
-    CHECK(json_type_of(v) == JSON_OBJECT);
-    CHECK(json_object_size(v) == 3);
-    CHECK(!strcmp(json_object_key_at(v, 0), "b")); /* text order kept */
-    CHECK(!strcmp(json_object_key_at(v, 1), "a"));
-    CHECK(!strcmp(json_object_key_at(v, 2), "c"));
-    const json_value *b = json_object_get(v, "b");
-    CHECK(json_array_size(b) == 5);
-    CHECK(json_is_int64(json_array_at(b, 0), &i) && i == 1);
-    CHECK(!json_is_int64(json_array_at(b, 1), NULL));
-    CHECK(json_number(json_array_at(b, 1)) == -25.0);
-    CHECK(json_type_of(json_array_at(b, 2)) == JSON_BOOL && json_bool(json_array_at(b, 2)));
-    CHECK(!json_bool(json_array_at(b, 3)));
-    CHECK(json_type_of(json_array_at(b, 4)) == JSON_NULL);
-    CHECK(json_array_at(b, 5) == NULL);
-    const char *a = json_string(json_object_get(v, "a"));
+    CHECK(recur__json_parse(t, strlen(t), &v) == RECUR_OK);
+    CHECK(recur__json_type_of(v) == JSON_OBJECT);
+    CHECK(recur__json_object_size(v) == 3);
+    CHECK(!strcmp(recur__json_object_key_at(v, 0), "b")); /* text order kept */
+    CHECK(!strcmp(recur__json_object_key_at(v, 1), "a"));
+    CHECK(!strcmp(recur__json_object_key_at(v, 2), "c"));
+    const json_value *b = recur__json_object_get(v, "b");
+    CHECK(recur__json_array_size(b) == 5);
+    CHECK(recur__json_is_int64(recur__json_array_at(b, 0), &i) && i == 1);
+    CHECK(!recur__json_is_int64(recur__json_array_at(b, 1), NULL));
+    CHECK(recur__json_number(recur__json_array_at(b, 1)) == -25.0);
+    CHECK(recur__json_type_of(recur__json_array_at(b, 2)) == JSON_BOOL && recur__json_bool(recur__json_array_at(b, 2)));
+    CHECK(!recur__json_bool(recur__json_array_at(b, 3)));
+    CHECK(recur__json_type_of(recur__json_array_at(b, 4)) == JSON_NULL);
+    CHECK(recur__json_array_at(b, 5) == NULL);
+    const char *a = recur__json_string(recur__json_object_get(v, "a"));
     CHECK(a && !strcmp(a, "x\xC3\xA9\xF0\x9F\x98\x80\n\"\\/"));
-    CHECK(json_string_len(json_object_get(v, "a")) == strlen(a));
-    CHECK(json_object_size(json_object_get(v, "c")) == 0);
-    CHECK(json_object_get(v, "zz") == NULL);
-    CHECK(json_object_get(json_object_get(v, "zz"), "x") == NULL); /* chains */
-    json_free(v);
+    CHECK(recur__json_string_len(recur__json_object_get(v, "a")) == strlen(a));
+    CHECK(recur__json_object_size(recur__json_object_get(v, "c")) == 0);
+    CHECK(recur__json_object_get(v, "zz") == NULL);
+    CHECK(recur__json_object_get(recur__json_object_get(v, "zz"), "x") == NULL); /* chains */
+    recur__json_free(v);
 }
 
 static void test_json_numbers(void)
@@ -200,12 +200,12 @@ static void test_json_numbers(void)
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         json_value *v = NULL;
         int64_t i = 42;
-        CHECK(json_parse(cases[k].text, strlen(cases[k].text), &v) == RECUR_OK);
-        CHECK_MSG(json_is_int64(v, &i) == cases[k].is_int, "%s", cases[k].text);
+        CHECK(recur__json_parse(cases[k].text, strlen(cases[k].text), &v) == RECUR_OK);
+        CHECK_MSG(recur__json_is_int64(v, &i) == cases[k].is_int, "%s", cases[k].text);
         if (cases[k].is_int)
             CHECK(i == cases[k].i);
-        CHECK(json_number(v) == cases[k].d);
-        json_free(v);
+        CHECK(recur__json_number(v) == cases[k].d);
+        recur__json_free(v);
     }
     JSON_REJECTS("1e400");
     JSON_REJECTS("-1e999");
@@ -295,24 +295,24 @@ static void test_json_write(void)
     json_buf b = {0};
     json_value *v = NULL;
 
-    CHECK(json_buf_puts(&b, "[") == RECUR_OK);
-    CHECK(json_write_string(&b, s) == RECUR_OK);
-    CHECK(json_buf_printf(&b, ",%d]", 7) == RECUR_OK);
+    CHECK(recur__json_buf_puts(&b, "[") == RECUR_OK);
+    CHECK(recur__json_write_string(&b, s) == RECUR_OK);
+    CHECK(recur__json_buf_printf(&b, ",%d]", 7) == RECUR_OK);
     CHECK(strstr(b.data, "\\u0001") && strstr(b.data, "\\u001F"));
-    CHECK(json_parse(b.data, b.len, &v) == RECUR_OK);
-    CHECK(!strcmp(json_string(json_array_at(v, 0)), s));
-    json_free(v);
+    CHECK(recur__json_parse(b.data, b.len, &v) == RECUR_OK);
+    CHECK(!strcmp(recur__json_string(recur__json_array_at(v, 0)), s));
+    recur__json_free(v);
 
     size_t before = b.len;
-    CHECK(json_write_string(&b, "bad \xC0\x80") == RECUR_E_INVALID);
+    CHECK(recur__json_write_string(&b, "bad \xC0\x80") == RECUR_E_INVALID);
     CHECK(b.len == before && b.data[before] == '\0');
-    json_buf_free(&b);
+    recur__json_buf_free(&b);
     CHECK(b.data == NULL && b.len == 0);
 
     char ex[12];
-    json_excerpt(ex, sizeof ex, "a\nb");
+    recur__json_excerpt(ex, sizeof ex, "a\nb");
     CHECK(!strcmp(ex, "a?b"));
-    json_excerpt(ex, sizeof ex, "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9");
+    recur__json_excerpt(ex, sizeof ex, "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9");
     CHECK(!strcmp(ex, "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9..."));
 }
 
@@ -332,72 +332,72 @@ static void test_roundtrip(void)
 
     make_dir(dir);
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
-    st_writer *wr = st_writer_new();
+    st_writer *wr = recur__st_writer_new();
     CHECK(wr != NULL);
-    CHECK(st_writer_meta(wr, "format", "pt") == RECUR_OK);
-    CHECK(st_writer_meta(wr, tricky_key, tricky_val) == RECUR_OK);
-    CHECK(st_writer_add(wr, "rnn.weight_ih_l0", 2, sw, w) == RECUR_OK);
-    CHECK(st_writer_add(wr, "rnn.bias", 1, sb, bias) == RECUR_OK);
-    CHECK(st_writer_add(wr, "scalar", 0, NULL, scalar) == RECUR_OK);
-    CHECK(st_writer_add(wr, "empty", 2, se, NULL) == RECUR_OK);
-    CHECK(st_writer_add(wr, "\xC3\xBCnicode \"name\"", 1, sb, bias) == RECUR_OK);
-    CHECK(st_writer_save(wr, path) == RECUR_OK);
-    st_writer_free(wr);
+    CHECK(recur__st_writer_meta(wr, "format", "pt") == RECUR_OK);
+    CHECK(recur__st_writer_meta(wr, tricky_key, tricky_val) == RECUR_OK);
+    CHECK(recur__st_writer_add(wr, "rnn.weight_ih_l0", 2, sw, w) == RECUR_OK);
+    CHECK(recur__st_writer_add(wr, "rnn.bias", 1, sb, bias) == RECUR_OK);
+    CHECK(recur__st_writer_add(wr, "scalar", 0, NULL, scalar) == RECUR_OK);
+    CHECK(recur__st_writer_add(wr, "empty", 2, se, NULL) == RECUR_OK);
+    CHECK(recur__st_writer_add(wr, "\xC3\xBCnicode \"name\"", 1, sb, bias) == RECUR_OK);
+    CHECK(recur__st_writer_save(wr, path) == RECUR_OK);
+    recur__st_writer_free(wr);
     CHECK(count_entries(dir) == 1); /* no temporary left behind */
 
-    int rc = st_read(path, &f);
+    int rc = recur__st_read(path, &f);
     CHECK_MSG(rc == RECUR_OK, "%s", recur_last_error());
     if (!f) {
         remove_dir(dir);
         return;
     }
-    CHECK(st_count(f) == 5);
+    CHECK(recur__st_count(f) == 5);
     const char *order[] = {"rnn.weight_ih_l0", "rnn.bias", "scalar", "empty",
                            "\xC3\xBCnicode \"name\""};
     for (size_t i = 0; i < 5; i++)
-        CHECK(!strcmp(st_at(f, i)->name, order[i]));
-    CHECK(st_at(f, 5) == NULL);
+        CHECK(!strcmp(recur__st_at(f, i)->name, order[i]));
+    CHECK(recur__st_at(f, 5) == NULL);
 
-    const st_tensor *t = st_find(f, "rnn.weight_ih_l0");
+    const st_tensor *t = recur__st_find(f, "rnn.weight_ih_l0");
     CHECK(t && t->dtype == ST_F32 && t->ndim == 2 && t->shape[0] == 2 &&
           t->shape[1] == 3 && t->numel == 6 && t->nbytes == 24);
     real got[6];
-    CHECK(st_read_real(t, got, 6) == RECUR_OK);
+    CHECK(recur__st_read_real(t, got, 6) == RECUR_OK);
     for (int i = 0; i < 6; i++)
         CHECK(got[i] == (real)(float)w[i]);
-    CHECK(st_read_real(t, got, 5) == RECUR_E_MISMATCH);
+    CHECK(recur__st_read_real(t, got, 5) == RECUR_E_MISMATCH);
 
-    t = st_find(f, "scalar");
+    t = recur__st_find(f, "scalar");
     CHECK(t && t->ndim == 0 && t->numel == 1);
-    CHECK(st_read_real(t, got, 1) == RECUR_OK && got[0] == (real)-7.5);
-    t = st_find(f, "empty");
+    CHECK(recur__st_read_real(t, got, 1) == RECUR_OK && got[0] == (real)-7.5);
+    t = recur__st_find(f, "empty");
     CHECK(t && t->numel == 0 && t->nbytes == 0 && t->shape[1] == 4);
-    CHECK(st_read_real(t, NULL, 0) == RECUR_OK);
-    CHECK(st_find(f, "nope") == NULL);
+    CHECK(recur__st_read_real(t, NULL, 0) == RECUR_OK);
+    CHECK(recur__st_find(f, "nope") == NULL);
 
     /* Metadata: order, lookup and the tricky characters. */
-    CHECK(st_meta_count(f) == 2);
-    CHECK(!strcmp(st_meta_key_at(f, 0), "format"));
-    CHECK(!strcmp(st_meta(f, "format"), "pt"));
-    CHECK(st_meta(f, tricky_key) && !strcmp(st_meta(f, tricky_key), tricky_val));
-    CHECK(!strcmp(st_meta_value_at(f, 1), tricky_val));
-    CHECK(st_meta(f, "absent") == NULL && st_meta_key_at(f, 2) == NULL);
+    CHECK(recur__st_meta_count(f) == 2);
+    CHECK(!strcmp(recur__st_meta_key_at(f, 0), "format"));
+    CHECK(!strcmp(recur__st_meta(f, "format"), "pt"));
+    CHECK(recur__st_meta(f, tricky_key) && !strcmp(recur__st_meta(f, tricky_key), tricky_val));
+    CHECK(!strcmp(recur__st_meta_value_at(f, 1), tricky_val));
+    CHECK(recur__st_meta(f, "absent") == NULL && recur__st_meta_key_at(f, 2) == NULL);
 
-    /* st_expect: success, wrong shape, missing. */
+    /* recur__st_expect: success, wrong shape, missing. */
     const st_tensor *e = NULL;
-    CHECK(st_expect(f, "rnn.bias", 1, sb, &e) == RECUR_OK && e &&
+    CHECK(recur__st_expect(f, "rnn.bias", 1, sb, &e) == RECUR_OK && e &&
           !strcmp(e->name, "rnn.bias"));
     int64_t want[2] = {2, 4};
-    CHECK(st_expect(f, "rnn.weight_ih_l0", 2, want, &e) == RECUR_E_MISMATCH && !e);
+    CHECK(recur__st_expect(f, "rnn.weight_ih_l0", 2, want, &e) == RECUR_E_MISMATCH && !e);
     CHECK_MSG(strstr(recur_last_error(),
                      "model.safetensors: tensor 'rnn.weight_ih_l0' has shape "
                      "[2, 3], expected [2, 4]") != NULL,
               "%s", recur_last_error());
-    CHECK(st_expect(f, "rnn.weight_hh_l0", 2, want, NULL) == RECUR_E_MISMATCH);
+    CHECK(recur__st_expect(f, "rnn.weight_hh_l0", 2, want, NULL) == RECUR_E_MISMATCH);
     CHECK_MSG(strstr(recur_last_error(), "missing tensor 'rnn.weight_hh_l0'"),
               "%s", recur_last_error());
-    CHECK(st_expect(f, "rnn.bias", 2, want, NULL) == RECUR_E_MISMATCH);
-    st_free(f);
+    CHECK(recur__st_expect(f, "rnn.bias", 2, want, NULL) == RECUR_E_MISMATCH);
+    recur__st_free(f);
 
     /* Layout: header padded so the data region is 8-byte aligned, and the
      * data region is exactly the tensors back to back. */
@@ -427,15 +427,15 @@ static void test_f64_writer(void)
 
     make_dir(dir);
     snprintf(path, sizeof path, "%s/d.safetensors", dir);
-    st_writer *w = st_writer_new();
-    CHECK(st_writer_add_f64(w, "d", 1, s, d) == RECUR_OK);
-    CHECK(st_writer_save(w, path) == RECUR_OK);
-    st_writer_free(w);
-    CHECK(st_read(path, &f) == RECUR_OK);
-    const st_tensor *t = st_find(f, "d");
+    st_writer *w = recur__st_writer_new();
+    CHECK(recur__st_writer_add_f64(w, "d", 1, s, d) == RECUR_OK);
+    CHECK(recur__st_writer_save(w, path) == RECUR_OK);
+    recur__st_writer_free(w);
+    CHECK(recur__st_read(path, &f) == RECUR_OK);
+    const st_tensor *t = recur__st_find(f, "d");
     CHECK(t && t->dtype == ST_F64 && t->nbytes == 40);
     real got[5];
-    CHECK(t && st_read_real(t, got, 5) == RECUR_OK);
+    CHECK(t && recur__st_read_real(t, got, 5) == RECUR_OK);
 #ifdef RECUR_REAL_DOUBLE
     for (int i = 0; i < 5; i++)
         CHECK(got[i] == d[i]);
@@ -443,7 +443,7 @@ static void test_f64_writer(void)
     CHECK(got[0] == 0.1f && isinf(got[1]) && got[1] < 0 && got[2] == 1.0f / 3.0f);
     CHECK(got[3] == -FLT_MAX && isinf(got[4]) && got[4] > 0);
 #endif
-    st_free(f);
+    recur__st_free(f);
     remove_dir(dir);
 }
 
@@ -500,12 +500,12 @@ static void test_dtypes(void)
     st_file *f = NULL;
     real v[5];
 
-    CHECK_MSG(st_parse(img, len, "dtypes", &f) == RECUR_OK, "%s",
+    CHECK_MSG(recur__st_parse(img, len, "dtypes", &f) == RECUR_OK, "%s",
               recur_last_error());
-    free(img); /* st_parse took a copy */
+    free(img); /* recur__st_parse took a copy */
     if (!f)
         return;
-#define GET(name, n) CHECK(st_read_real(st_find(f, name), v, n) == RECUR_OK)
+#define GET(name, n) CHECK(recur__st_read_real(recur__st_find(f, name), v, n) == RECUR_OK)
     GET("h", 5);
     CHECK(v[0] == 1 && v[1] == -2 && v[2] == 65504 &&
           v[3] == (real)ldexp(1, -24) && isinf(v[4]) && v[4] > 0);
@@ -538,11 +538,11 @@ static void test_dtypes(void)
     GET("u64", 1);
     CHECK(v[0] == (real)9007199254740994.0);
 #undef GET
-    CHECK(st_read_real(st_find(f, "bad"), v, 1) == RECUR_E_FORMAT);
-    CHECK(st_find(f, "d")->ndim == 2 && st_find(f, "u32")->ndim == 0);
-    CHECK(st_dtype_size(ST_BF16) == 2 && !strcmp(st_dtype_name(ST_F8_E4M3), "F8_E4M3"));
-    CHECK(st_dtype_name(ST_DTYPE_COUNT) == NULL && st_dtype_size(-1) == 0);
-    st_free(f);
+    CHECK(recur__st_read_real(recur__st_find(f, "bad"), v, 1) == RECUR_E_FORMAT);
+    CHECK(recur__st_find(f, "d")->ndim == 2 && recur__st_find(f, "u32")->ndim == 0);
+    CHECK(recur__st_dtype_size(ST_BF16) == 2 && !strcmp(recur__st_dtype_name(ST_F8_E4M3), "F8_E4M3"));
+    CHECK(recur__st_dtype_name(ST_DTYPE_COUNT) == NULL && recur__st_dtype_size(-1) == 0);
+    recur__st_free(f);
 }
 
 /* ---- malformed input --------------------------------------------------- */
@@ -636,7 +636,7 @@ static void test_malformed_headers(void)
     /* NUL padding after the JSON (only spaces are allowed). */
     unsigned char nul[8 + 4] = {4, 0, 0, 0, 0, 0, 0, 0, '{', '}', 0, 0};
     st_file *f = NULL;
-    CHECK(st_parse(nul, sizeof nul, NULL, &f) == RECUR_E_FORMAT && !f);
+    CHECK(recur__st_parse(nul, sizeof nul, NULL, &f) == RECUR_E_FORMAT && !f);
     /* Space padding is allowed. */
     CHECK(parse_code("{}      ", 0) == RECUR_OK);
 
@@ -661,18 +661,18 @@ static void test_malformed_prefix(void)
 
     /* Truncated: fewer than 8 bytes. */
     for (size_t n = 0; n < 8; n++)
-        CHECK(st_parse(b, n, "short", &f) == RECUR_E_FORMAT && !f);
-    CHECK(st_parse(NULL, 0, "empty", &f) == RECUR_E_FORMAT && !f);
+        CHECK(recur__st_parse(b, n, "short", &f) == RECUR_E_FORMAT && !f);
+    CHECK(recur__st_parse(NULL, 0, "empty", &f) == RECUR_E_FORMAT && !f);
     /* Header length beyond the file, including absurd lengths. */
     put_u64(b, 9);
     memcpy(b + 8, "{}      ", 8);
-    CHECK(st_parse(b, 16, "long", &f) == RECUR_E_FORMAT && !f);
+    CHECK(recur__st_parse(b, 16, "long", &f) == RECUR_E_FORMAT && !f);
     CHECK_MSG(strstr(recur_last_error(), "long: header length 9 exceeds the 8 bytes"),
               "%s", recur_last_error());
     put_u64(b, UINT64_MAX);
-    CHECK(st_parse(b, 16, "huge", &f) == RECUR_E_FORMAT);
+    CHECK(recur__st_parse(b, 16, "huge", &f) == RECUR_E_FORMAT);
     put_u64(b, 0);
-    CHECK(st_parse(b, 16, "zero", &f) == RECUR_E_FORMAT);
+    CHECK(recur__st_parse(b, 16, "zero", &f) == RECUR_E_FORMAT);
     /* The message names the file and the problem. */
     CHECK(parse_code(T1("F32", "[25]", "[0,100]"), 64) == RECUR_E_FORMAT);
     CHECK_MSG(!strcmp(recur_last_error(),
@@ -699,10 +699,10 @@ static void test_corruptions(void)
     int ok = 0;
 
     for (size_t n = 0; n < len; n++) {
-        CHECK(st_parse(img, n, "cut", &f) != RECUR_OK && !f);
+        CHECK(recur__st_parse(img, n, "cut", &f) != RECUR_OK && !f);
     }
-    CHECK(st_parse(img, len, "whole", &f) == RECUR_OK);
-    st_free(f);
+    CHECK(recur__st_parse(img, len, "whole", &f) == RECUR_OK);
+    recur__st_free(f);
     static const unsigned char subst[] = {0, '"', '[', ']', '{', '}', ',', ':',
                                           '9', '-', 0x80, 0xFF, ' '};
     for (size_t pos = 0; pos < len - sizeof data; pos++) {
@@ -710,11 +710,11 @@ static void test_corruptions(void)
             unsigned char keep = img[pos];
             img[pos] = subst[s];
             f = NULL;
-            int rc = st_parse(img, len, "mut", &f);
+            int rc = recur__st_parse(img, len, "mut", &f);
             CHECK(rc == RECUR_OK || rc == RECUR_E_FORMAT || rc == RECUR_E_LIMIT);
             CHECK((rc == RECUR_OK) == (f != NULL));
             ok += rc == RECUR_OK;
-            st_free(f);
+            recur__st_free(f);
             img[pos] = keep;
         }
     }
@@ -729,14 +729,14 @@ static void test_read_errors(void)
 
     make_dir(dir);
     snprintf(path, sizeof path, "%s/missing.safetensors", dir);
-    CHECK(st_read(path, &f) == RECUR_E_IO && !f);
+    CHECK(recur__st_read(path, &f) == RECUR_E_IO && !f);
     CHECK(strstr(recur_last_error(), "missing.safetensors: cannot open"));
-    CHECK(st_read(dir, &f) == RECUR_E_IO && !f); /* a directory */
+    CHECK(recur__st_read(dir, &f) == RECUR_E_IO && !f); /* a directory */
     CHECK(strstr(recur_last_error(), "not a regular file"));
 
     snprintf(path, sizeof path, "%s/short.safetensors", dir);
     CHECK(write_bytes(path, "\x02\0\0", 3) == 0);
-    CHECK(st_read(path, &f) == RECUR_E_FORMAT && !f);
+    CHECK(recur__st_read(path, &f) == RECUR_E_FORMAT && !f);
     CHECK(strstr(recur_last_error(), "short.safetensors: file is 3 bytes"));
 
     /* Over the whole-file limit: refused from the size alone (sparse file,
@@ -746,7 +746,7 @@ static void test_read_errors(void)
     CHECK(fp && ftruncate(fileno(fp), (off_t)(ST_MAX_FILE_SIZE + 1)) == 0);
     if (fp)
         fclose(fp);
-    CHECK(st_read(path, &f) == RECUR_E_LIMIT && !f);
+    CHECK(recur__st_read(path, &f) == RECUR_E_LIMIT && !f);
     unlink(path);
 
     /* A header over the limit in a file that really holds it. */
@@ -758,7 +758,7 @@ static void test_read_errors(void)
           ftruncate(fileno(fp), (off_t)(8 + hl)) == 0);
     if (fp)
         fclose(fp);
-    CHECK(st_read(path, &f) == RECUR_E_LIMIT && !f);
+    CHECK(recur__st_read(path, &f) == RECUR_E_LIMIT && !f);
     CHECK_MSG(strstr(recur_last_error(), "exceeds the limit"), "%s",
               recur_last_error());
     unlink(path);
@@ -769,32 +769,32 @@ static void test_read_errors(void)
 
 static void test_writer_rejects(void)
 {
-    st_writer *w = st_writer_new();
+    st_writer *w = recur__st_writer_new();
     real x[4] = {0};
     int64_t s1[1] = {4}, neg[1] = {-1}, big[2] = {INT64_MAX, 2};
     int64_t nine[9] = {1, 1, 1, 1, 1, 1, 1, 1, 4};
 
-    CHECK(st_writer_add(w, "a", 1, s1, x) == RECUR_OK);
-    CHECK(st_writer_add(w, "a", 1, s1, x) == RECUR_E_INVALID);
-    CHECK(st_writer_add(w, "", 1, s1, x) == RECUR_E_INVALID);
-    CHECK(st_writer_add(w, "__metadata__", 1, s1, x) == RECUR_E_INVALID);
-    CHECK(st_writer_add(w, "\xC0\x80", 1, s1, x) == RECUR_E_INVALID);
-    CHECK(st_writer_add(w, NULL, 1, s1, x) == RECUR_E_INVALID);
-    CHECK(st_writer_add(w, "n", 9, nine, x) == RECUR_E_INVALID);
-    CHECK(st_writer_add(w, "n", -1, s1, x) == RECUR_E_INVALID);
-    CHECK(st_writer_add(w, "n", 1, NULL, x) == RECUR_E_INVALID);
-    CHECK(st_writer_add(w, "n", 1, neg, x) == RECUR_E_INVALID);
-    CHECK(st_writer_add(w, "n", 1, s1, NULL) == RECUR_E_INVALID);
-    CHECK(st_writer_add(w, "n", 2, big, x) == RECUR_E_LIMIT);
-    CHECK(st_writer_meta(w, "k", "v") == RECUR_OK);
-    CHECK(st_writer_meta(w, "k", "w") == RECUR_E_INVALID);
-    CHECK(st_writer_meta(w, "k2", "\xFF") == RECUR_E_INVALID);
-    CHECK(st_writer_meta(w, "k3", NULL) == RECUR_E_INVALID);
-    CHECK(st_writer_save(w, NULL) == RECUR_E_INVALID);
-    CHECK(st_writer_save(NULL, "x") == RECUR_E_INVALID);
-    st_writer_free(w);
-    st_writer_free(NULL);
-    st_free(NULL);
+    CHECK(recur__st_writer_add(w, "a", 1, s1, x) == RECUR_OK);
+    CHECK(recur__st_writer_add(w, "a", 1, s1, x) == RECUR_E_INVALID);
+    CHECK(recur__st_writer_add(w, "", 1, s1, x) == RECUR_E_INVALID);
+    CHECK(recur__st_writer_add(w, "__metadata__", 1, s1, x) == RECUR_E_INVALID);
+    CHECK(recur__st_writer_add(w, "\xC0\x80", 1, s1, x) == RECUR_E_INVALID);
+    CHECK(recur__st_writer_add(w, NULL, 1, s1, x) == RECUR_E_INVALID);
+    CHECK(recur__st_writer_add(w, "n", 9, nine, x) == RECUR_E_INVALID);
+    CHECK(recur__st_writer_add(w, "n", -1, s1, x) == RECUR_E_INVALID);
+    CHECK(recur__st_writer_add(w, "n", 1, NULL, x) == RECUR_E_INVALID);
+    CHECK(recur__st_writer_add(w, "n", 1, neg, x) == RECUR_E_INVALID);
+    CHECK(recur__st_writer_add(w, "n", 1, s1, NULL) == RECUR_E_INVALID);
+    CHECK(recur__st_writer_add(w, "n", 2, big, x) == RECUR_E_LIMIT);
+    CHECK(recur__st_writer_meta(w, "k", "v") == RECUR_OK);
+    CHECK(recur__st_writer_meta(w, "k", "w") == RECUR_E_INVALID);
+    CHECK(recur__st_writer_meta(w, "k2", "\xFF") == RECUR_E_INVALID);
+    CHECK(recur__st_writer_meta(w, "k3", NULL) == RECUR_E_INVALID);
+    CHECK(recur__st_writer_save(w, NULL) == RECUR_E_INVALID);
+    CHECK(recur__st_writer_save(NULL, "x") == RECUR_E_INVALID);
+    recur__st_writer_free(w);
+    recur__st_writer_free(NULL);
+    recur__st_free(NULL);
 }
 
 static int file_is(const char *path, const char *content)
@@ -811,13 +811,13 @@ static void test_atomic_save(void)
     char dir[64], path[512];
     real x[4] = {1, 2, 3, 4};
     int64_t s1[1] = {4};
-    st_writer *w = st_writer_new();
-    CHECK(st_writer_add(w, "x", 1, s1, x) == RECUR_OK);
+    st_writer *w = recur__st_writer_new();
+    CHECK(recur__st_writer_add(w, "x", 1, s1, x) == RECUR_OK);
     make_dir(dir);
 
     /* A directory that does not exist. */
     snprintf(path, sizeof path, "%s/no/such/dir/m.safetensors", dir);
-    CHECK(st_writer_save(w, path) == RECUR_E_IO);
+    CHECK(recur__st_writer_save(w, path) == RECUR_E_IO);
     CHECK_MSG(strstr(recur_last_error(), "cannot create temporary file"), "%s",
               recur_last_error());
 
@@ -827,7 +827,7 @@ static void test_atomic_save(void)
     memset(path + len, 'm', 250);
     path[len + 250] = '\0';
     CHECK(write_bytes(path, "precious", 8) == 0);
-    CHECK(st_writer_save(w, path) == RECUR_E_IO);
+    CHECK(recur__st_writer_save(w, path) == RECUR_E_IO);
     CHECK(file_is(path, "precious"));
     unlink(path);
 
@@ -838,7 +838,7 @@ static void test_atomic_save(void)
     snprintf(path, sizeof path, "%s/adir/inside", dir);
     CHECK(write_bytes(path, "x", 1) == 0);
     snprintf(path, sizeof path, "%s/adir", dir);
-    CHECK(st_writer_save(w, path) == RECUR_E_IO);
+    CHECK(recur__st_writer_save(w, path) == RECUR_E_IO);
     CHECK(count_entries(dir) == 1);
     snprintf(path, sizeof path, "%s/adir/inside", dir);
     unlink(path);
@@ -852,8 +852,8 @@ static void test_atomic_save(void)
     enum { BIG = 1 << 20 };
     real *big = calloc(BIG, sizeof *big);
     int64_t sb[1] = {BIG};
-    st_writer *wb = st_writer_new();
-    CHECK(big && st_writer_add(wb, "big", 1, sb, big) == RECUR_OK);
+    st_writer *wb = recur__st_writer_new();
+    CHECK(big && recur__st_writer_add(wb, "big", 1, sb, big) == RECUR_OK);
     struct rlimit old, lim;
     CHECK(getrlimit(RLIMIT_FSIZE, &old) == 0);
 #ifdef SIGXFSZ
@@ -863,7 +863,7 @@ static void test_atomic_save(void)
     lim.rlim_cur = 256 * 1024;
     if (old.rlim_cur == RLIM_INFINITY || old.rlim_cur > lim.rlim_cur) {
         CHECK(setrlimit(RLIMIT_FSIZE, &lim) == 0);
-        CHECK(st_writer_save(wb, path) == RECUR_E_IO);
+        CHECK(recur__st_writer_save(wb, path) == RECUR_E_IO);
         CHECK(setrlimit(RLIMIT_FSIZE, &old) == 0);
         CHECK(file_is(path, "precious"));
         CHECK(count_entries(dir) == 1);
@@ -872,25 +872,25 @@ static void test_atomic_save(void)
     signal(SIGXFSZ, prev);
 #endif
     /* Now it succeeds and replaces the file. */
-    CHECK(st_writer_save(wb, path) == RECUR_OK);
+    CHECK(recur__st_writer_save(wb, path) == RECUR_OK);
     CHECK(count_entries(dir) == 1);
     st_file *f = NULL;
-    CHECK(st_read(path, &f) == RECUR_OK && st_count(f) == 1 &&
-          st_find(f, "big")->numel == BIG);
-    st_free(f);
-    st_writer_free(wb);
+    CHECK(recur__st_read(path, &f) == RECUR_OK && recur__st_count(f) == 1 &&
+          recur__st_find(f, "big")->numel == BIG);
+    recur__st_free(f);
+    recur__st_writer_free(wb);
     free(big);
 
     /* A relative path in the current directory works too. */
     char cwd[512];
     CHECK(getcwd(cwd, sizeof cwd) != NULL);
     CHECK(chdir(dir) == 0);
-    CHECK(st_writer_save(w, "rel.safetensors") == RECUR_OK);
-    CHECK(st_read("rel.safetensors", &f) == RECUR_OK);
-    st_free(f);
+    CHECK(recur__st_writer_save(w, "rel.safetensors") == RECUR_OK);
+    CHECK(recur__st_read("rel.safetensors", &f) == RECUR_OK);
+    recur__st_free(f);
     CHECK(chdir(cwd) == 0);
 
-    st_writer_free(w);
+    recur__st_writer_free(w);
     remove_dir(dir);
 }
 

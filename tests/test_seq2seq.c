@@ -2,9 +2,9 @@
  * target token, greedy decoding equals beam search of width 1, a model
  * learns to reverse digit strings (a learning check that can fail), save /
  * load round trips and refusals, and checkpoint resume is bit-identical. */
-#include "model_io.h"
+#include "nn/model_io.h"
 #include "recur.h"
-#include "seq2seq.h"
+#include "seq2seq/seq2seq.h"
 #include "testlib.h"
 
 #include <stdint.h>
@@ -47,7 +47,7 @@ typedef struct {
 static void reverse_set_make(reverse_set *r, long n, uint64_t seed)
 {
     rng g;
-    rng_seed(&g, seed);
+    recur__rng_seed(&g, seed);
     r->n = n;
     r->so = malloc((size_t)(n + 1) * sizeof *r->so);
     r->to = malloc((size_t)(n + 1) * sizeof *r->to);
@@ -55,10 +55,10 @@ static void reverse_set_make(reverse_set *r, long n, uint64_t seed)
     r->tgt = malloc((size_t)n * 5 * sizeof *r->tgt);
     long k = 0;
     for (long i = 0; i < n; i++) {
-        int len = 3 + (int)rng_below(&g, 3);
+        int len = 3 + (int)recur__rng_below(&g, 3);
         r->so[i] = r->to[i] = k;
         for (int t = 0; t < len; t++)
-            r->src[k + t] = (int32_t)rng_below(&g, 10);
+            r->src[k + t] = (int32_t)recur__rng_below(&g, 10);
         for (int t = 0; t < len; t++)
             r->tgt[k + t] = r->src[k + len - 1 - t];
         k += len;
@@ -89,8 +89,8 @@ static void teacher_forcing_feeds_previous_target(void)
     recur_seq2seq_data d = {2, so, src, to, tgt};
     long idx[2] = {0, 1};
     s2s_batch b;
-    CHECK(s2s_batch_alloc(s, 3, 5, 2, &b) == RECUR_OK);
-    s2s_batch_pack(&b, s, &d, idx, 2);
+    CHECK(recur__s2s_batch_alloc(s, 3, 5, 2, &b) == RECUR_OK);
+    recur__s2s_batch_pack(&b, s, &d, idx, 2);
     CHECK(b.tt == 5 && b.ts == 3);
     /* example 0: in = bos 7 8 9 0, labels = 7 8 9 0 eos */
     int32_t in0[5] = {10, 7, 8, 9, 0}, lab0[5] = {7, 8, 9, 0, 11};
@@ -103,15 +103,15 @@ static void teacher_forcing_feeds_previous_target(void)
             CHECK(b.dec_in[t * 2 + 1] == in1[t]);
     }
     long n, k;
-    s2s_forward_backward(s, &b, NULL, 0, &n, &k);
+    recur__s2s_forward_backward(s, &b, NULL, 0, &n, &k);
     CHECK(n == 5 + 3);
     int V = 12;
     float *before = malloc(5 * 2 * V * sizeof *before);
     for (int i = 0; i < 5 * 2 * V; i++)
         before[i] = b.wd.logits[i];
     tgt[2] = 4; /* target token 2 of example 0: read at step 3 */
-    s2s_batch_pack(&b, s, &d, idx, 2);
-    s2s_forward_backward(s, &b, NULL, 0, &n, &k);
+    recur__s2s_batch_pack(&b, s, &d, idx, 2);
+    recur__s2s_forward_backward(s, &b, NULL, 0, &n, &k);
     for (int t = 0; t < 5; t++) {
         double diff = 0;
         for (int v = 0; v < V; v++)
@@ -128,7 +128,7 @@ static void teacher_forcing_feeds_previous_target(void)
         CHECK(other == 0);
     }
     free(before);
-    s2s_batch_free(&b);
+    recur__s2s_batch_free(&b);
     recur_seq2seq_free(s);
 }
 
@@ -140,7 +140,7 @@ static void greedy_equals_beam1_case(recur_cell kind, int bidir)
     /* Larger weights give confident, varied outputs. */
     recur_model *dec = recur_seq2seq_decoder(s);
     rng g;
-    rng_seed(&g, 9);
+    recur__rng_seed(&g, 9);
     recur_seq2seq_decode_config dg, db;
     recur_seq2seq_decode_config_default(&dg);
     dg.max_len = 12;
@@ -149,9 +149,9 @@ static void greedy_equals_beam1_case(recur_cell kind, int bidir)
     int nonempty = 0;
     for (int trial = 0; trial < 20; trial++) {
         int32_t src[6], a[12], b[12];
-        int n = 1 + (int)rng_below(&g, 6), la, lb;
+        int n = 1 + (int)recur__rng_below(&g, 6), la, lb;
         for (int i = 0; i < n; i++)
-            src[i] = (int32_t)rng_below(&g, 10);
+            src[i] = (int32_t)recur__rng_below(&g, 10);
         double sa, sb;
         CHECK(recur_seq2seq_decode(s, src, n, &dg, a, &la, &sa) == RECUR_OK);
         CHECK(recur_seq2seq_decode(s, src, n, &db, b, &lb, &sb) == RECUR_OK);
@@ -338,17 +338,17 @@ static void checkpoint_resume_bit_identical(void)
 static int write_pair(const char *path, const recur_model *enc, const recur_model *dec,
                       const char *extra_tensor, const char *bos)
 {
-    st_writer *w = st_writer_new();
+    st_writer *w = recur__st_writer_new();
     real one[1] = {1};
     int64_t shape[1] = {1};
-    int rc = st_writer_meta(w, "format", "recur-seq2seq");
-    if (!rc) rc = st_writer_meta(w, "seq2seq.bos", bos);
-    if (!rc) rc = st_writer_meta(w, "seq2seq.eos", "11");
-    if (!rc) rc = model_to_writer_prefixed(enc, w, "encoder.");
-    if (!rc) rc = model_to_writer_prefixed(dec, w, "decoder.");
-    if (!rc && extra_tensor) rc = st_writer_add(w, extra_tensor, 1, shape, one);
-    if (!rc) rc = st_writer_save(w, path);
-    st_writer_free(w);
+    int rc = recur__st_writer_meta(w, "format", "recur-seq2seq");
+    if (!rc) rc = recur__st_writer_meta(w, "seq2seq.bos", bos);
+    if (!rc) rc = recur__st_writer_meta(w, "seq2seq.eos", "11");
+    if (!rc) rc = recur__model_to_writer_prefixed(enc, w, "encoder.");
+    if (!rc) rc = recur__model_to_writer_prefixed(dec, w, "decoder.");
+    if (!rc && extra_tensor) rc = recur__st_writer_add(w, extra_tensor, 1, shape, one);
+    if (!rc) rc = recur__st_writer_save(w, path);
+    recur__st_writer_free(w);
     return rc;
 }
 

@@ -145,7 +145,7 @@ def _parts_of_dict(d):
 
 def _parts_of_state_dict(sd, nonlinearity):
     """Rebuild the modules from a state_dict's names and shapes (the rules of
-    recur's own loader, src/model_infer.c), then load the tensors into them."""
+    recur's own loader, src/nn/model_infer.c), then load the tensors into them."""
     rnn_prefix, groups = None, OrderedDict()
     for name, t in sd.items():
         if not torch.is_tensor(t):

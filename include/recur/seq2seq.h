@@ -1,0 +1,126 @@
+/* recur/seq2seq.h - sequence to sequence: encoder-decoder models, training and decoding.
+ * Part of the public API: include <recur.h>, which includes this file. */
+#ifndef RECUR_API_SEQ2SEQ_H
+#define RECUR_API_SEQ2SEQ_H
+
+#ifndef RECUR_H
+#error "include <recur.h>; recur/seq2seq.h is one of its parts"
+#endif
+
+/* ---- sequence to sequence ------------------------------------------------ */
+/* An encoder-decoder of two recurrent models (many to many, unaligned; and
+ * one to many, with a one-token source):
+ *   encoder: source tokens (one-hot, or an embedding of embed_dim) through
+ *            `layers` layers of `hidden` units, optionally bidirectional;
+ *            no dense layer;
+ *   decoder: target tokens (same input kind) through `layers` unidirectional
+ *            layers of hidden × directions units, a dense layer over the
+ *            target vocabulary, softmax cross-entropy. Its initial state (h0,
+ *            and c0 for LSTM) of layer l is the encoder's final state of
+ *            layer l, forward and reverse halves concatenated.
+ * Target vocabularies include a begin (bos) and an end (eos) token: the
+ * decoder reads [bos, y1 .. yn] and is trained to emit [y1 .. yn, eos]
+ * (teacher forcing: it is fed the previous target token, not its own
+ * prediction). Token vocabularies may carry names (UTF-8 strings, e.g.
+ * characters or phonemes), stored with the model. */
+typedef struct recur_seq2seq recur_seq2seq;
+
+typedef struct {
+    recur_cell cell;
+    int src_vocab;     /* source tokens 0 .. src_vocab-1 */
+    int tgt_vocab;     /* target tokens, bos and eos included */
+    int bos, eos;      /* distinct target token ids */
+    int embed_dim;     /* embedding size of both sides; 0: one-hot */
+    int hidden;        /* encoder units per direction */
+    int layers;
+    int bidirectional; /* encoder only */
+    float dropout;
+} recur_seq2seq_config;
+
+RECUR_API int recur_seq2seq_create(const recur_seq2seq_config *c, uint64_t seed,
+                         recur_seq2seq **out);
+RECUR_API void recur_seq2seq_free(recur_seq2seq *s);
+RECUR_API const recur_seq2seq_config *recur_seq2seq_get_config(const recur_seq2seq *s);
+/* The two halves (owned by s): for tensors, metadata and parameter counts. */
+RECUR_API recur_model *recur_seq2seq_encoder(recur_seq2seq *s);
+RECUR_API recur_model *recur_seq2seq_decoder(recur_seq2seq *s);
+RECUR_API long recur_seq2seq_param_count(const recur_seq2seq *s);
+/* Re-initialise both halves (see recur_model_init). */
+RECUR_API int recur_seq2seq_init(recur_seq2seq *s, recur_init scheme, uint64_t seed);
+
+/* Token names: side 0 = source, 1 = target; n must equal that vocabulary's
+ * size; names are non-empty UTF-8 without newlines, all distinct. */
+RECUR_API int recur_seq2seq_set_vocab(recur_seq2seq *s, int side, const char *const *names, int n);
+/* Names of a side (NULL if none were set); *n receives the count. */
+RECUR_API const char *const *recur_seq2seq_vocab(const recur_seq2seq *s, int side, int *n);
+RECUR_API int recur_seq2seq_set_meta(recur_seq2seq *s, const char *key, const char *value);
+RECUR_API const char *recur_seq2seq_meta(const recur_seq2seq *s, const char *key);
+
+/* One safetensors file: the encoder's tensors and configuration under
+ * "encoder.", the decoder's under "decoder.", and the bos/eos ids, the
+ * vocabularies and free metadata. Loading validates all of it as strictly
+ * as recur_model_load and refuses unknown tensors. Saving is atomic. */
+RECUR_API int recur_seq2seq_save(const recur_seq2seq *s, const char *path);
+RECUR_API int recur_seq2seq_load(const char *path, recur_seq2seq **out);
+
+/* Parallel examples: example i has source tokens src[src_offsets[i] ..
+ * src_offsets[i+1]) (at least one) and target tokens tgt[tgt_offsets[i] ..
+ * tgt_offsets[i+1]) (possibly none), the target without bos and eos. */
+typedef struct {
+    long count;
+    const long *src_offsets; /* [count + 1], from 0, increasing */
+    const int32_t *src;
+    const long *tgt_offsets; /* [count + 1], from 0, non-decreasing */
+    const int32_t *tgt;
+} recur_seq2seq_data;
+
+/* RECUR_OK if d fits s (offsets, token ranges; targets hold no bos/eos). */
+RECUR_API int recur_seq2seq_data_check(const recur_seq2seq *s, const recur_seq2seq_data *d);
+
+/* Teacher-forced training on shuffled mini-batches of tc->batch examples,
+ * padded and masked on both sides; the loss is the mean cross-entropy per
+ * target token (eos included). One optimizer (tc) updates both halves; the
+ * gradient norm for clipping is taken over both. tc->seq_len and
+ * tc->stateful are not used. d and its arrays must outlive the trainer. */
+typedef struct recur_seq2seq_trainer recur_seq2seq_trainer;
+RECUR_API int recur_seq2seq_trainer_create(recur_seq2seq *s, const recur_train_config *tc,
+                                 const recur_seq2seq_data *d,
+                                 recur_seq2seq_trainer **out);
+RECUR_API void recur_seq2seq_trainer_free(recur_seq2seq_trainer *tr);
+/* One step; RECUR_E_NUMERIC (parameters left as before) on NaN/Inf. */
+RECUR_API int recur_seq2seq_trainer_step(recur_seq2seq_trainer *tr, recur_batch_stats *st);
+RECUR_API long recur_seq2seq_trainer_steps_per_epoch(const recur_seq2seq_trainer *tr);
+RECUR_API long recur_seq2seq_trainer_step_count(const recur_seq2seq_trainer *tr);
+RECUR_API int recur_seq2seq_trainer_epoch(const recur_seq2seq_trainer *tr);
+/* A checkpoint: the model file plus optimizer state and position (atomic);
+ * resume restores it into a trainer of the same model shape, data size and
+ * settings, and training continues bit-identically. */
+RECUR_API int recur_seq2seq_trainer_save(const recur_seq2seq_trainer *tr, const char *path);
+RECUR_API int recur_seq2seq_trainer_resume(recur_seq2seq_trainer *tr, const char *path);
+
+/* Teacher-forced mean loss (nats per target token, eos included) and
+ * next-token accuracy over d, in batches of B, without dropout. */
+RECUR_API int recur_seq2seq_evaluate(const recur_seq2seq *s, const recur_seq2seq_data *d,
+                           int B, recur_eval_stats *out);
+
+typedef struct {
+    int beam;          /* 0: greedy; k >= 1: beam search of width k, hypotheses
+                          ranked by log-probability / (tokens incl. eos) */
+    int max_len;       /* most target tokens generated (eos excluded) */
+    int sample;        /* 1: draw each token from softmax(logits / temperature)
+                          instead (beam is then ignored) */
+    float temperature; /* > 0, sampling only */
+    uint64_t seed;     /* sampling only */
+} recur_seq2seq_decode_config;
+
+/* Greedy, beam 0, max_len 100, temperature 1, seed 1. */
+RECUR_API void recur_seq2seq_decode_config_default(recur_seq2seq_decode_config *dc);
+/* Decode one source sequence src[0..n) (n >= 1): the target tokens (without
+ * bos/eos) go to out (room for dc->max_len), their count to *out_len and,
+ * when score is non-NULL, the hypothesis's summed log-probability (eos
+ * included when it was reached) to *score. Deterministic. */
+RECUR_API int recur_seq2seq_decode(const recur_seq2seq *s, const int32_t *src, int n,
+                         const recur_seq2seq_decode_config *dc, int32_t *out,
+                         int *out_len, double *score);
+
+#endif /* RECUR_API_SEQ2SEQ_H */

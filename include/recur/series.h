@@ -1,0 +1,71 @@
+/* recur/series.h - time series: CSV loading and scaling for forecasting.
+ * Part of the public API: include <recur.h>, which includes this file. */
+#ifndef RECUR_API_SERIES_H
+#define RECUR_API_SERIES_H
+
+#ifndef RECUR_H
+#error "include <recur.h>; recur/series.h is one of its parts"
+#endif
+
+/* ---- time series (forecasting) -------------------------------------------- */
+/* A CSV time series: a header line naming the columns, then one row per
+ * time step, fields separated by commas (optionally "quoted", with ""
+ * for a quote; CRLF line ends and a UTF-8 BOM are accepted). The first
+ * column is the time label (any text; a one-column file has none and its
+ * rows are numbered); the value column is chosen by name, by 1-based
+ * index ("3"), or (column NULL or "") it is the last column, other than
+ * the time, whose first data row holds a number. Values are plain decimal
+ * numbers. Strict: a missing or non-numeric value, NaN/Inf, a row with
+ * the wrong number of fields, a blank line inside the data, a control
+ * character, a NUL byte, fewer than RECUR_MIN_SERIES_ROWS rows or a size
+ * over the limits below is an error (RECUR_E_FORMAT, RECUR_E_LIMIT,
+ * RECUR_E_INVALID for an unknown column) with a one-line message naming
+ * the file, the line and the column. */
+#define RECUR_MAX_SERIES_BYTES (256L << 20) /* a CSV file */
+#define RECUR_MAX_SERIES_ROWS 10000000L     /* data rows */
+#define RECUR_MAX_SERIES_COLUMNS 1024       /* fields per line */
+#define RECUR_MAX_SERIES_FIELD 256          /* bytes in one field */
+#define RECUR_MAX_SERIES_VALUE 1e30         /* largest magnitude of a value */
+#define RECUR_MIN_SERIES_ROWS 2
+
+typedef struct recur_series recur_series;
+
+RECUR_API int recur_series_load(const char *path, const char *column, recur_series **out);
+/* The same from a buffer of len bytes (need not be NUL-terminated); messages
+ * name it "series". */
+RECUR_API int recur_series_from_memory(const char *data, size_t len, const char *column,
+                             recur_series **out);
+RECUR_API void recur_series_free(recur_series *s);
+RECUR_API long recur_series_length(const recur_series *s);
+RECUR_API const double *recur_series_values(const recur_series *s);   /* [length] */
+RECUR_API const char *recur_series_time(const recur_series *s, long i); /* row i's label */
+RECUR_API const char *recur_series_time_name(const recur_series *s);   /* header names */
+RECUR_API const char *recur_series_value_name(const recur_series *s);
+RECUR_API int recur_series_value_column(const recur_series *s);        /* 1-based */
+/* Steps per year read off the time labels when every label is one step
+ * after the previous: "YYYY-MM" monthly 12, "YYYY-Qn" quarterly 4, an
+ * integer (a year) 1; otherwise 0 (unknown). */
+RECUR_API int recur_series_period(const recur_series *s);
+/* Row i's position on the calendar when the period is known (months,
+ * quarters or years since year 0), else i itself; -1 if i is outside. */
+RECUR_API long recur_series_time_index(const recur_series *s, long i);
+/* The time label k >= 1 steps after the last row ("1961-01", "2009"; "+k"
+ * when the labels follow no known calendar). */
+RECUR_API int recur_series_time_after(const recur_series *s, long k, char *buf, size_t size);
+
+/* Scaling fitted on one part of a series (the training part) and applied to
+ * any value: scaled = (v - offset) / scale. MINMAX maps the fitted values to
+ * [0, 1] (others may land outside it), ZSCORE to mean 0 and deviation 1,
+ * NONE is the identity. A constant part keeps scale 1. */
+typedef enum { RECUR_SCALE_MINMAX, RECUR_SCALE_ZSCORE, RECUR_SCALE_NONE } recur_scale_kind;
+typedef struct {
+    recur_scale_kind kind;
+    double offset, scale;
+} recur_scaler;
+RECUR_API const char *recur_scale_name(recur_scale_kind k); /* "minmax", "zscore", "none" */
+RECUR_API int recur_scale_parse(const char *name);          /* and back; -1 if unknown */
+RECUR_API int recur_scaler_fit(recur_scaler *sc, recur_scale_kind kind, const double *v, long n);
+RECUR_API double recur_scaler_apply(const recur_scaler *sc, double v);
+RECUR_API double recur_scaler_invert(const recur_scaler *sc, double scaled);
+
+#endif /* RECUR_API_SERIES_H */

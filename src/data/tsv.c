@@ -1,0 +1,729 @@
+/* tsv.c - labelled text for sequence classification: LABEL<TAB>TEXT lines
+ * read and checked (UTF-8, sizes, escapes), a seeded train/test split, the
+ * label and character vocabularies of a classifier, its class names in the
+ * model's metadata, and examples encoded as a recur_dataset. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/error.h"
+#include "nn/model.h"
+#include "core/rng.h"
+#include "core/utf8.h"
+
+struct recur_tsv {
+    char *name;      /* what messages call the input */
+    int flags;
+    long count;
+    long *label_off; /* [count] into labels */
+    char *labels;    /* NUL-terminated labels, one after another */
+    long *text_off;  /* [count + 1] into cps */
+    uint32_t *cps;
+    long *line;      /* [count] */
+};
+
+void recur_tsv_free(recur_tsv *t)
+{
+    if (!t)
+        return;
+    free(t->label_off);
+    free(t->labels);
+    free(t->text_off);
+    free(t->cps);
+    free(t->line);
+    free(t->name);
+    free(t);
+}
+
+long recur_tsv_count(const recur_tsv *t) { return t->count; }
+
+const char *recur_tsv_label(const recur_tsv *t, long i)
+{
+    return i >= 0 && i < t->count ? t->labels + t->label_off[i] : NULL;
+}
+
+const uint32_t *recur_tsv_text(const recur_tsv *t, long i, long *len)
+{
+    if (i < 0 || i >= t->count) {
+        *len = 0;
+        return NULL;
+    }
+    *len = t->text_off[i + 1] - t->text_off[i];
+    return t->cps + t->text_off[i];
+}
+
+long recur_tsv_line(const recur_tsv *t, long i)
+{
+    return i >= 0 && i < t->count ? t->line[i] : 0;
+}
+
+/* ---- parsing ----------------------------------------------------------------- */
+
+static void describe_char(uint32_t cp, char *buf, size_t size)
+{
+    if (cp > 0x20 && cp != 0x7F) {
+        char u[5] = {0};
+        recur_utf8_encode(cp, u);
+        snprintf(buf, size, "'%s'", u);
+    } else {
+        snprintf(buf, size, "U+%04X", (unsigned)cp);
+    }
+}
+
+/* Decode the text s[0..n) of line `line` onto t->cps (escapes per flags). */
+static int parse_text(recur_tsv *t, long *ncps, const unsigned char *s, size_t n,
+                      size_t col0, int flags, const char *name, long line)
+{
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        int k = recur__utf8_decode(s + i, n - i, &cp);
+        if (!k)
+            return recur_fail(RECUR_E_FORMAT, "%s: line %ld: invalid UTF-8 at byte %zu "
+                              "of the line", name, line, col0 + i + 1);
+        i += (size_t)k;
+        if (cp == '\\' && (flags & RECUR_TSV_ESCAPES)) {
+            if (i >= n)
+                return recur_fail(RECUR_E_FORMAT, "%s: line %ld: a lone backslash ends "
+                                  "the text (write \\\\ for a backslash)", name, line);
+            uint32_t e;
+            k = recur__utf8_decode(s + i, n - i, &e);
+            if (!k)
+                return recur_fail(RECUR_E_FORMAT, "%s: line %ld: invalid UTF-8 at "
+                                  "byte %zu of the line", name, line, col0 + i + 1);
+            i += (size_t)k;
+            if (e == 'n')
+                cp = '\n';
+            else if (e == 't')
+                cp = '\t';
+            else if (e == '\\')
+                cp = '\\';
+            else {
+                char what[32];
+                describe_char(e, what, sizeof what);
+                return recur_fail(RECUR_E_FORMAT, "%s: line %ld: unknown escape: a "
+                                  "backslash before %s (the escapes are \\n, \\t and "
+                                  "\\\\)", name, line, what);
+            }
+        }
+        t->cps[(*ncps)++] = cp;
+    }
+    return RECUR_OK;
+}
+
+static int parse(recur_tsv *t, const unsigned char *s, size_t len, const char *name,
+                 int flags)
+{
+    if (len == 0)
+        return recur_fail(RECUR_E_FORMAT, "%s: the input is empty", name);
+    if (len > (size_t)RECUR_MAX_TEXT_BYTES)
+        return recur_fail(RECUR_E_LIMIT, "%s: %zu bytes is over the %ld-byte limit",
+                          name, len, (long)RECUR_MAX_TEXT_BYTES);
+    long lines = 1;
+    for (const unsigned char *p = s; (p = memchr(p, '\n', len - (size_t)(p - s)));
+         p++)
+        lines++;
+    t->label_off = malloc((size_t)lines * sizeof *t->label_off);
+    t->labels = malloc(len + 1);
+    t->text_off = malloc((size_t)(lines + 1) * sizeof *t->text_off);
+    t->cps = malloc(len * sizeof *t->cps);
+    t->line = malloc((size_t)lines * sizeof *t->line);
+    if (!t->label_off || !t->labels || !t->text_off || !t->cps || !t->line)
+        return recur_fail(RECUR_E_NOMEM, "out of memory reading %s", name);
+    long nlab = 0, ncps = 0, line = 0;
+    t->text_off[0] = 0;
+    for (size_t pos = 0; pos < len;) {
+        line++;
+        const unsigned char *l = s + pos;
+        const unsigned char *nl = memchr(l, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - l) : len - pos;
+        pos += n + (nl != NULL);
+        if (n > (size_t)RECUR_TSV_MAX_LINE_BYTES)
+            return recur_fail(RECUR_E_LIMIT, "%s: line %ld has %zu bytes, over the "
+                              "limit of %ld for a line", name, line, n,
+                              (long)RECUR_TSV_MAX_LINE_BYTES);
+        if (memchr(l, 0, n))
+            return recur_fail(RECUR_E_FORMAT, "%s: line %ld: a NUL byte: this looks "
+                              "like a binary file, not text", name, line);
+        if (n > 0 && l[n - 1] == '\r')
+            n--;
+        if (line == 1 && (flags & RECUR_TSV_HEADER)) {
+            if (!recur__utf8_valid((const char *)l, n))
+                return recur_fail(RECUR_E_FORMAT, "%s: line 1 (the header): invalid "
+                                  "UTF-8", name);
+            continue;
+        }
+        if (n == 0)
+            continue;
+        const unsigned char *text = l;
+        size_t tlen = n, lablen = 0;
+        if (!(flags & RECUR_TSV_UNLABELLED)) {
+            const unsigned char *tab = memchr(l, '\t', n);
+            if (!tab)
+                return recur_fail(RECUR_E_FORMAT, "%s: line %ld: no tab: expected "
+                                  "LABEL<TAB>TEXT", name, line);
+            lablen = (size_t)(tab - l);
+            if (lablen == 0)
+                return recur_fail(RECUR_E_FORMAT, "%s: line %ld: the label is empty "
+                                  "(the line starts with a tab)", name, line);
+            if (lablen > RECUR_TSV_MAX_LABEL_BYTES)
+                return recur_fail(RECUR_E_LIMIT, "%s: line %ld: a label of %zu bytes "
+                                  "is over the limit of %d", name, line, lablen,
+                                  RECUR_TSV_MAX_LABEL_BYTES);
+            for (size_t i = 0; i < lablen; i++)
+                if (l[i] < 0x20 || l[i] == 0x7F)
+                    return recur_fail(RECUR_E_FORMAT, "%s: line %ld: the label holds "
+                                      "a control character (U+%04X)", name, line,
+                                      (unsigned)l[i]);
+            if (!recur__utf8_valid((const char *)l, lablen))
+                return recur_fail(RECUR_E_FORMAT, "%s: line %ld: the label is not "
+                                  "valid UTF-8", name, line);
+            text = tab + 1;
+            tlen = n - lablen - 1;
+        }
+        long start = ncps;
+        int rc = parse_text(t, &ncps, text, tlen, (size_t)(text - l), flags, name, line);
+        if (rc)
+            return rc;
+        if (ncps == start)
+            return recur_fail(RECUR_E_FORMAT, "%s: line %ld: the text is empty", name,
+                              line);
+        t->label_off[t->count] = nlab;
+        memcpy(t->labels + nlab, l, lablen);
+        nlab += (long)lablen;
+        t->labels[nlab++] = 0;
+        t->line[t->count] = line;
+        t->text_off[++t->count] = ncps;
+    }
+    if (t->count == 0)
+        return recur_fail(RECUR_E_FORMAT, "%s: no examples (only empty lines%s)", name,
+                          flags & RECUR_TSV_HEADER ? " after the header" : "");
+    return RECUR_OK;
+}
+
+int recur_tsv_from_memory(const char *data, size_t len, const char *name, int flags,
+                          recur_tsv **out)
+{
+    if (!out)
+        return recur_fail(RECUR_E_INVALID, "no output for the examples");
+    *out = NULL;
+    if (!data && len)
+        return recur_fail(RECUR_E_INVALID, "no input buffer");
+    if (!name)
+        name = "input";
+    if (flags & ~(RECUR_TSV_ESCAPES | RECUR_TSV_HEADER | RECUR_TSV_UNLABELLED))
+        return recur_fail(RECUR_E_INVALID, "unknown TSV flags 0x%x", (unsigned)flags);
+    recur_tsv *t = calloc(1, sizeof *t);
+    if (!t || !(t->name = strdup(name))) {
+        free(t);
+        return recur_fail(RECUR_E_NOMEM, "out of memory");
+    }
+    t->flags = flags;
+    int rc = parse(t, (const unsigned char *)data, len, name, flags);
+    if (rc) {
+        recur_tsv_free(t);
+        return rc;
+    }
+    *out = t;
+    return RECUR_OK;
+}
+
+int recur_tsv_load(const char *path, int flags, recur_tsv **out)
+{
+    if (!out)
+        return recur_fail(RECUR_E_INVALID, "no output for the examples");
+    *out = NULL;
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return recur_fail(RECUR_E_IO, "%s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return recur_fail(RECUR_E_IO, "%s: not a regular file", path);
+    if (st.st_size > RECUR_MAX_TEXT_BYTES)
+        return recur_fail(RECUR_E_LIMIT, "%s: %lld bytes is over the %ld-byte limit "
+                          "for a text file", path, (long long)st.st_size,
+                          (long)RECUR_MAX_TEXT_BYTES);
+    if (st.st_size == 0)
+        return recur_fail(RECUR_E_FORMAT, "%s: the file is empty", path);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return recur_fail(RECUR_E_IO, "%s: %s", path, strerror(errno));
+    size_t len = (size_t)st.st_size;
+    char *buf = malloc(len);
+    if (!buf) {
+        fclose(f);
+        return recur_fail(RECUR_E_NOMEM, "out of memory reading %s", path);
+    }
+    size_t got = fread(buf, 1, len, f);
+    fclose(f);
+    if (got != len) {
+        free(buf);
+        return recur_fail(RECUR_E_IO, "%s: short read (the file changed while read?)",
+                          path);
+    }
+    int rc = recur_tsv_from_memory(buf, len, path, flags, out);
+    free(buf);
+    return rc;
+}
+
+/* ---- the train/test split ------------------------------------------------------ */
+
+typedef struct {
+    const char *label;
+    long index;
+} labelled_index;
+
+static int cmp_by_label(const void *a, const void *b)
+{
+    const labelled_index *x = a, *y = b;
+    int c = strcmp(x->label, y->label);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+static void shuffle(long *v, long n, rng *r)
+{
+    for (long i = n - 1; i > 0; i--) {
+        long j = (long)recur__rng_below(r, (uint64_t)i + 1), x = v[i];
+        v[i] = v[j];
+        v[j] = x;
+    }
+}
+
+/* Hold out round(fraction * n) of v[0..n), at most n - 1, marking them. */
+static void hold_out(long *v, long n, double fraction, rng *r, char *is_test)
+{
+    shuffle(v, n, r);
+    long k = (long)floor(fraction * (double)n + 0.5);
+    if (k > n - 1)
+        k = n - 1;
+    for (long i = 0; i < k; i++)
+        is_test[v[i]] = 1;
+}
+
+int recur_tsv_split(const recur_tsv *t, double fraction, uint64_t seed, int stratified,
+                    long *train, long *ntrain, long *test, long *ntest)
+{
+    if (!t || !train || !ntrain || !test || !ntest)
+        return recur_fail(RECUR_E_INVALID, "recur_tsv_split: a NULL argument");
+    if (!(fraction >= 0 && fraction < 1))
+        return recur_fail(RECUR_E_INVALID, "the test fraction %g is outside [0, 1)",
+                          fraction);
+    long n = t->count;
+    long *v = malloc((size_t)n * sizeof *v);
+    char *is_test = calloc((size_t)n, 1);
+    if (!v || !is_test) {
+        free(v);
+        free(is_test);
+        return recur_fail(RECUR_E_NOMEM, "out of memory");
+    }
+    for (long i = 0; i < n; i++)
+        v[i] = i;
+    rng r;
+    recur__rng_seed(&r, seed ^ 0x5EED5EED5EED5EEDULL);
+    if (stratified) {
+        labelled_index *li = malloc((size_t)n * sizeof *li);
+        if (!li) {
+            free(v);
+            free(is_test);
+            return recur_fail(RECUR_E_NOMEM, "out of memory");
+        }
+        for (long i = 0; i < n; i++)
+            li[i] = (labelled_index){recur_tsv_label(t, i), i};
+        qsort(li, (size_t)n, sizeof *li, cmp_by_label);
+        for (long i = 0; i < n; i++)
+            v[i] = li[i].index;
+        for (long a = 0; a < n;) {
+            long b = a + 1;
+            while (b < n && strcmp(li[a].label, li[b].label) == 0)
+                b++;
+            hold_out(v + a, b - a, fraction, &r, is_test);
+            a = b;
+        }
+        free(li);
+    } else {
+        hold_out(v, n, fraction, &r, is_test);
+    }
+    *ntrain = *ntest = 0;
+    for (long i = 0; i < n; i++) {
+        if (is_test[i])
+            test[(*ntest)++] = i;
+        else
+            train[(*ntrain)++] = i;
+    }
+    free(v);
+    free(is_test);
+    return RECUR_OK;
+}
+
+/* ---- vocabularies ---------------------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+void recur_tsv_vocab_free(char **classes, int nclasses, uint32_t *chars)
+{
+    if (classes)
+        for (int i = 0; i < nclasses; i++)
+            free(classes[i]);
+    free(classes);
+    free(chars);
+}
+
+static int build_classes(const recur_tsv *t, const long *idx, long n, char ***classes,
+                         int *nclasses)
+{
+    const char **names = malloc((size_t)(n ? n : 1) * sizeof *names);
+    if (!names)
+        return recur_fail(RECUR_E_NOMEM, "out of memory");
+    for (long i = 0; i < n; i++)
+        names[i] = recur_tsv_label(t, idx ? idx[i] : i);
+    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    long k = 0;
+    for (long i = 0; i < n; i++)
+        if (k == 0 || strcmp(names[k - 1], names[i]) != 0)
+            names[k++] = names[i];
+    if (k > RECUR_MAX_WIDTH) {
+        free(names);
+        return recur_fail(RECUR_E_LIMIT, "%ld distinct labels: over the limit of %d "
+                          "classes", k, RECUR_MAX_WIDTH);
+    }
+    char **out = calloc((size_t)(k ? k : 1), sizeof *out);
+    int rc = out ? RECUR_OK : RECUR_E_NOMEM;
+    for (long i = 0; !rc && i < k; i++)
+        if (!(out[i] = strdup(names[i])))
+            rc = RECUR_E_NOMEM;
+    free(names);
+    if (rc) {
+        recur_tsv_vocab_free(out, (int)k, NULL);
+        return recur_fail(RECUR_E_NOMEM, "out of memory");
+    }
+    *classes = out;
+    *nclasses = (int)k;
+    return RECUR_OK;
+}
+
+static int build_chars(const recur_tsv *t, const long *idx, long n, int min_count,
+                       uint32_t **chars, int *nchars)
+{
+    /* Basic Multilingual Plane characters are counted in a table; the rare
+     * others are collected and sorted. */
+    long *bmp = calloc(0x10000, sizeof *bmp);
+    long nastral = 0, cap = 0;
+    uint32_t *astral = NULL;
+    if (!bmp)
+        return recur_fail(RECUR_E_NOMEM, "out of memory");
+    for (long e = 0; e < n; e++) {
+        long len;
+        const uint32_t *s = recur_tsv_text(t, idx ? idx[e] : e, &len);
+        for (long i = 0; i < len; i++) {
+            if (s[i] < 0x10000) {
+                bmp[s[i]]++;
+                continue;
+            }
+            if (nastral == cap) {
+                cap = cap ? 2 * cap : 256;
+                uint32_t *a = realloc(astral, (size_t)cap * sizeof *a);
+                if (!a) {
+                    free(bmp);
+                    free(astral);
+                    return recur_fail(RECUR_E_NOMEM, "out of memory");
+                }
+                astral = a;
+            }
+            astral[nastral++] = s[i];
+        }
+    }
+    if (nastral)
+        qsort(astral, (size_t)nastral, sizeof *astral, cmp_u32);
+    bmp[RECUR_UNKNOWN_CHAR] = min_count > 0 ? min_count : 1; /* always present */
+    long k = 0;
+    for (long c = 1; c < 0x10000; c++)
+        k += bmp[c] >= min_count && bmp[c] > 0;
+    for (long i = 0; i < nastral;) {
+        long j = i;
+        while (j < nastral && astral[j] == astral[i])
+            j++;
+        k += j - i >= min_count;
+        i = j;
+    }
+    if (k > RECUR_MAX_VOCAB) {
+        free(bmp);
+        free(astral);
+        return recur_fail(RECUR_E_LIMIT, "%ld distinct characters: over the limit of "
+                          "%d", k, RECUR_MAX_VOCAB);
+    }
+    uint32_t *v = malloc((size_t)k * sizeof *v);
+    if (!v) {
+        free(bmp);
+        free(astral);
+        return recur_fail(RECUR_E_NOMEM, "out of memory");
+    }
+    long m = 0;
+    for (long c = 1; c < 0x10000; c++)
+        if (bmp[c] >= min_count && bmp[c] > 0)
+            v[m++] = (uint32_t)c;
+    for (long i = 0; i < nastral;) {
+        long j = i;
+        while (j < nastral && astral[j] == astral[i])
+            j++;
+        if (j - i >= min_count)
+            v[m++] = astral[i];
+        i = j;
+    }
+    free(bmp);
+    free(astral);
+    *chars = v;
+    *nchars = (int)k;
+    return RECUR_OK;
+}
+
+int recur_tsv_vocab(const recur_tsv *t, const long *idx, long n, int min_count,
+                    char ***classes, int *nclasses, uint32_t **chars, int *nchars)
+{
+    if (!t || !classes || !nclasses || !chars || !nchars)
+        return recur_fail(RECUR_E_INVALID, "recur_tsv_vocab: a NULL argument");
+    *classes = NULL;
+    *chars = NULL;
+    *nclasses = *nchars = 0;
+    if (!idx)
+        n = t->count;
+    if (n < 1)
+        return recur_fail(RECUR_E_INVALID, "no examples to build a vocabulary from");
+    for (long i = 0; idx && i < n; i++)
+        if (idx[i] < 0 || idx[i] >= t->count)
+            return recur_fail(RECUR_E_INVALID, "example index %ld is out of range",
+                              idx[i]);
+    int rc = build_classes(t, idx, n, classes, nclasses);
+    if (!rc && (rc = build_chars(t, idx, n, min_count, chars, nchars))) {
+        recur_tsv_vocab_free(*classes, *nclasses, NULL);
+        *classes = NULL;
+        *nclasses = 0;
+    }
+    return rc;
+}
+
+/* ---- class names in the model ------------------------------------------------------ */
+
+#define CLASSES_KEY "classes"
+
+int recur_model_set_classes(recur_model *m, const char *const *names, int n)
+{
+    if (!m || !names)
+        return recur_fail(RECUR_E_INVALID, "recur_model_set_classes: a NULL argument");
+    if (n != m->cfg.output_size || n < 1)
+        return recur_fail(RECUR_E_MISMATCH, "%d class names for a model with %d "
+                          "outputs", n, m->cfg.output_size);
+    size_t total = 0;
+    for (int i = 0; i < n; i++) {
+        size_t len = names[i] ? strlen(names[i]) : 0;
+        if (len == 0 || len > RECUR_TSV_MAX_LABEL_BYTES ||
+            !recur__utf8_valid(names[i], len))
+            return recur_fail(RECUR_E_INVALID, "class name %d is empty, too long or "
+                              "not UTF-8", i + 1);
+        for (size_t k = 0; k < len; k++)
+            if ((unsigned char)names[i][k] < 0x20 || names[i][k] == 0x7F)
+                return recur_fail(RECUR_E_INVALID, "class name %d holds a control "
+                                  "character", i + 1);
+        for (int j = 0; j < i; j++)
+            if (strcmp(names[i], names[j]) == 0)
+                return recur_fail(RECUR_E_INVALID, "class name '%s' appears twice",
+                                  names[i]);
+        total += len + 1;
+    }
+    char *joined = malloc(total);
+    if (!joined)
+        return recur_fail(RECUR_E_NOMEM, "out of memory");
+    size_t o = 0;
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(names[i]);
+        memcpy(joined + o, names[i], len);
+        o += len;
+        joined[o++] = i + 1 < n ? '\t' : 0;
+    }
+    int rc = recur_model_set_meta(m, CLASSES_KEY, joined);
+    free(joined);
+    return rc;
+}
+
+int recur_model_classes(const recur_model *m, char ***names, int *n)
+{
+    if (!m || !names || !n)
+        return recur_fail(RECUR_E_INVALID, "recur_model_classes: a NULL argument");
+    *names = NULL;
+    *n = 0;
+    const char *s = recur_model_meta(m, CLASSES_KEY);
+    if (!s)
+        return recur_fail(RECUR_E_MISMATCH, "the model has no class names (it is not "
+                                            "a classifier)");
+    int O = m->cfg.output_size, k = 1;
+    for (const char *p = s; *p; p++)
+        k += *p == '\t';
+    if (k != O)
+        return recur_fail(RECUR_E_MISMATCH, "the model has %d class names for %d "
+                          "outputs", k, O);
+    char **v = calloc((size_t)k, sizeof *v);
+    if (!v)
+        return recur_fail(RECUR_E_NOMEM, "out of memory");
+    const char *p = s;
+    for (int i = 0; i < k; i++) {
+        size_t len = strcspn(p, "\t");
+        v[i] = malloc(len + 1);
+        if (!v[i]) {
+            recur_tsv_vocab_free(v, k, NULL);
+            return recur_fail(RECUR_E_NOMEM, "out of memory");
+        }
+        memcpy(v[i], p, len);
+        v[i][len] = 0;
+        if (len == 0) {
+            recur_tsv_vocab_free(v, k, NULL);
+            return recur_fail(RECUR_E_FORMAT, "the model's class name %d is empty",
+                              i + 1);
+        }
+        p += len + (p[len] == '\t');
+    }
+    *names = v;
+    *n = k;
+    return RECUR_OK;
+}
+
+/* ---- examples as a data set ------------------------------------------------------------ */
+
+typedef struct {
+    const char *name;
+    int id;
+} named_id;
+
+static int cmp_named(const void *a, const void *b)
+{
+    return strcmp(((const named_id *)a)->name, ((const named_id *)b)->name);
+}
+
+void recur_tsv_dataset_free(recur_dataset *ds)
+{
+    if (!ds)
+        return;
+    free((void *)ds->offsets);
+    free((void *)ds->tokens);
+    free((void *)ds->labels);
+    memset(ds, 0, sizeof *ds);
+}
+
+int recur_tsv_dataset(const recur_tsv *t, const long *idx, long n, const recur_model *m,
+                      int max_len, recur_dataset *ds, long *unknown)
+{
+    if (!t || !m || !ds)
+        return recur_fail(RECUR_E_INVALID, "recur_tsv_dataset: a NULL argument");
+    memset(ds, 0, sizeof *ds);
+    if (unknown)
+        *unknown = 0;
+    if (!idx)
+        n = t->count;
+    if (n < 1)
+        return recur_fail(RECUR_E_INVALID, "no examples");
+    if (max_len < 0)
+        return recur_fail(RECUR_E_INVALID, "maximum length must be >= 0");
+    const recur_config *c = recur_model_config(m);
+    if (c->input == RECUR_INPUT_DENSE || c->loss != RECUR_LOSS_XENT ||
+        c->readout == RECUR_READOUT_SEQUENCE)
+        return recur_fail(RECUR_E_MISMATCH, "the model is not a text classifier (it "
+                          "needs token input, cross-entropy and a last or mean "
+                          "readout)");
+    const uint32_t *vocab;
+    int nv = recur_model_vocab(m, &vocab);
+    if (nv <= 0)
+        return recur_fail(RECUR_E_MISMATCH, "the model has no character vocabulary");
+    int unk = recur__text_vocab_index(vocab, nv, RECUR_UNKNOWN_CHAR);
+    char **classes = NULL;
+    int ncls = 0, rc;
+    int labelled = !(t->flags & RECUR_TSV_UNLABELLED);
+    if (labelled && (rc = recur_model_classes(m, &classes, &ncls)))
+        return rc;
+    named_id *sorted = malloc((size_t)(ncls ? ncls : 1) * sizeof *sorted);
+    long *off = malloc((size_t)(n + 1) * sizeof *off);
+    int32_t *lab = malloc((size_t)n * sizeof *lab);
+    long steps = 0;
+    for (long e = 0; e < n; e++) {
+        long i = idx ? idx[e] : e;
+        if (i < 0 || i >= t->count) {
+            free(sorted);
+            free(off);
+            free(lab);
+            recur_tsv_vocab_free(classes, ncls, NULL);
+            return recur_fail(RECUR_E_INVALID, "example index %ld is out of range", i);
+        }
+        long len = t->text_off[i + 1] - t->text_off[i];
+        steps += max_len > 0 && len > max_len ? max_len : len;
+    }
+    int32_t *tok = malloc((size_t)steps * sizeof *tok);
+    if (!sorted || !off || !lab || !tok) {
+        rc = recur_fail(RECUR_E_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (int k = 0; k < ncls; k++)
+        sorted[k] = (named_id){classes[k], k};
+    qsort(sorted, (size_t)ncls, sizeof *sorted, cmp_named);
+    off[0] = 0;
+    long o = 0, nunk = 0;
+    for (long e = 0; e < n; e++) {
+        long i = idx ? idx[e] : e, len;
+        const uint32_t *s = recur_tsv_text(t, i, &len);
+        if (max_len > 0 && len > max_len)
+            len = max_len;
+        for (long k = 0; k < len; k++) {
+            int id = recur__text_vocab_index(vocab, nv, s[k]);
+            if (id < 0) {
+                if (unk < 0) {
+                    char what[32];
+                    describe_char(s[k], what, sizeof what);
+                    rc = recur_fail(RECUR_E_MISMATCH, "%s: line %ld: character %s is not "
+                                    "in the model's vocabulary", t->name, t->line[i],
+                                    what);
+                    goto fail;
+                }
+                id = unk;
+                nunk++;
+            }
+            tok[o++] = id;
+        }
+        off[e + 1] = o;
+        lab[e] = 0;
+        const char *name = recur_tsv_label(t, i);
+        if (labelled) {
+            named_id key = {name, 0};
+            const named_id *hit = *name ? bsearch(&key, sorted, (size_t)ncls,
+                                                  sizeof *sorted, cmp_named) : NULL;
+            if (!hit) {
+                rc = recur_fail(RECUR_E_MISMATCH, "%s: line %ld: label '%s' is not "
+                                "one of the model's %d classes", t->name, t->line[i],
+                                name, ncls);
+                goto fail;
+            }
+            lab[e] = hit->id;
+        }
+    }
+    free(sorted);
+    recur_tsv_vocab_free(classes, ncls, NULL);
+    ds->count = n;
+    ds->offsets = off;
+    ds->tokens = tok;
+    ds->labels = lab;
+    if (unknown)
+        *unknown = nunk;
+    return RECUR_OK;
+fail:
+    free(sorted);
+    free(off);
+    free(lab);
+    free(tok);
+    recur_tsv_vocab_free(classes, ncls, NULL);
+    return rc;
+}

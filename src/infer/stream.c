@@ -1,0 +1,342 @@
+/* state.c - streaming inference: one time step of one sequence per call,
+ * carrying the hidden (and cell) states between calls.
+ *
+ * A step is batch 1, where BLAS call overhead and row-wise reductions cost
+ * more than the arithmetic of a small model. So the state keeps its own
+ * copy of the weights packed for mat-vec products (matvec.h), and a step is
+ * per layer: gx = b_ih + W_ih·x, gh = W_hh·h, one fused gate pass; then the
+ * dense output. The equations and the order of the sums follow the
+ * whole-sequence forward (cell.h), so both give the same outputs to float
+ * rounding.
+ *
+ * Large models (8 M multiply-adds per step and up) use two threads inside a step: the hidden units are split
+ * in two parts, each with its own packed rows of every gate, so a part
+ * computes its units' gates and states alone; the two meet at a barrier
+ * after each layer (the next layer, and the next step's W_hh·h, read every
+ * unit). States are double-buffered for that: a step reads h_{t-1} from one
+ * buffer and writes h_t to the other. The helper thread lives as long as the
+ * state. Every buffer is allocated in recur_state_create: recur_step never
+ * allocates (tests/test_stream.c counts allocations). Each output is the
+ * same sum in the same order whatever the split, so results do not depend
+ * on the thread count. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/activation.h"
+#include "core/error.h"
+#include "core/gemm.h"
+#include "core/kernel.h"
+#include "core/matvec.h"
+#include "nn/model.h"
+
+#define MAX_PARTS 2
+/* Multiply-adds per step from which a second thread pays for its wake-ups
+ * (one per layer), measured at load 2 on 2 cores (bench/NOTES.md): a 2×512
+ * LSTM (3.2 M) sampled slower on two threads than on one, a 2×1024 LSTM
+ * (12.7 M) 1.2–1.5× faster. */
+#define MIN_MACS_FOR_THREADS 8000000L
+
+typedef struct {
+    int j0, Hp; /* hidden units [j0, j0 + Hp) */
+    packed_mat wih[MODEL_MAX_LAYERS], whh[MODEL_MAX_LAYERS]; /* their G·Hp rows */
+    real *bih[MODEL_MAX_LAYERS], *bhh[MODEL_MAX_LAYERS];     /* [G][Hp] */
+    real *gx, *gh; /* [G][Hp] input and recurrent projections */
+} stream_part;
+
+struct recur_state {
+    const recur_model *m;
+    int kind, L, H, G, O, nparts;
+    stream_part part[MAX_PARTS];
+    packed_mat fc;
+    real *hbuf[2]; /* [L][H] each: h_{t-1} in hbuf[cur], h_t goes to the other */
+    int cur;
+    real *c;       /* [L][H] LSTM cell states (each part updates its own) */
+    real *x;       /* [input width] dense or embedded input of layer 0 */
+    real *y;       /* [O] outputs */
+    int32_t token; /* one-hot input of the current step (x unused) */
+    int onehot;
+    real *mem;     /* everything above, one block */
+    /* the helper thread running part 1 */
+    pthread_t helper;
+    int have_helper, quit;
+    unsigned go, phase;
+    int arrived;
+    pthread_mutex_t lock;
+    pthread_cond_t wake, met;
+};
+
+/* ---- one part of one layer ------------------------------------------------ */
+
+/* The fused gate passes over Hp units; gx, gh, bh are [G][Hp], hp the
+ * previous states of these units, h the new ones. Same equations as rnn.c,
+ * lstm.c and gru.c. */
+RECUR_KERNEL
+static void lstm_step(int H, const real *restrict gx, const real *restrict gh,
+                      const real *restrict bh, real *restrict c, real *restrict h)
+{
+    for (int j = 0; j < H; j++) {
+        real gi = act_sigmoid(gx[j] + gh[j] + bh[j]);
+        real gf = act_sigmoid(gx[H + j] + gh[H + j] + bh[H + j]);
+        real gg = act_tanh(gx[2 * H + j] + gh[2 * H + j] + bh[2 * H + j]);
+        real go = act_sigmoid(gx[3 * H + j] + gh[3 * H + j] + bh[3 * H + j]);
+        real cv = gf * c[j] + gi * gg;
+        c[j] = cv;
+        h[j] = go * act_tanh(cv);
+    }
+}
+
+RECUR_KERNEL
+static void gru_step(int H, const real *restrict gx, const real *restrict gh,
+                     const real *restrict bh, const real *restrict hp, real *restrict h)
+{
+    for (int j = 0; j < H; j++) {
+        real r = act_sigmoid(gx[j] + gh[j] + bh[j]);
+        real z = act_sigmoid(gx[H + j] + gh[H + j] + bh[H + j]);
+        real hn = gh[2 * H + j] + bh[2 * H + j];
+        real nv = act_tanh(gx[2 * H + j] + r * hn);
+        h[j] = (1 - z) * nv + z * hp[j];
+    }
+}
+
+RECUR_KERNEL
+static void rnn_step(int H, int relu, const real *restrict gx,
+                     const real *restrict gh, const real *restrict bh,
+                     real *restrict h)
+{
+    if (relu)
+        for (int j = 0; j < H; j++) {
+            real pre = gx[j] + gh[j] + bh[j];
+            h[j] = pre > 0 ? pre : 0;
+        }
+    else
+        for (int j = 0; j < H; j++)
+            h[j] = act_tanh(gx[j] + gh[j] + bh[j]);
+}
+
+static void run_part(recur_state *s, int p, int l)
+{
+    stream_part *q = &s->part[p];
+    int H = s->H, Hp = q->Hp, GHp = s->G * Hp;
+    const real *hprev = s->hbuf[s->cur] + (long)l * H;
+    real *hnext = s->hbuf[!s->cur] + (long)l * H;
+    memcpy(q->gx, q->bih[l], (size_t)GHp * sizeof *q->gx);
+    memset(q->gh, 0, (size_t)GHp * sizeof *q->gh);
+    if (l == 0 && s->onehot)
+        recur__packed_add_column(&q->wih[0], s->token, q->gx);
+    else
+        recur__packed_apply(&q->wih[l], l == 0 ? s->x : s->hbuf[!s->cur] + (long)(l - 1) * H,
+                     q->gx);
+    recur__packed_apply(&q->whh[l], hprev, q->gh);
+    switch (s->kind) {
+    case CELL_LSTM:
+        lstm_step(Hp, q->gx, q->gh, q->bhh[l], s->c + (long)l * H + q->j0, hnext + q->j0);
+        break;
+    case CELL_GRU:
+        gru_step(Hp, q->gx, q->gh, q->bhh[l], hprev + q->j0, hnext + q->j0);
+        break;
+    default:
+        rnn_step(Hp, s->kind == CELL_RNN_RELU, q->gx, q->gh, q->bhh[l], hnext + q->j0);
+        break;
+    }
+}
+
+/* ---- the helper thread ---------------------------------------------------- */
+
+static void barrier(recur_state *s)
+{
+    pthread_mutex_lock(&s->lock);
+    if (++s->arrived == s->nparts) {
+        s->arrived = 0;
+        s->phase++;
+        pthread_cond_broadcast(&s->met);
+    } else {
+        unsigned phase = s->phase;
+        while (phase == s->phase)
+            pthread_cond_wait(&s->met, &s->lock);
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void *helper_main(void *arg)
+{
+    recur_state *s = arg;
+    unsigned seen = 0;
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        while (s->go == seen && !s->quit)
+            pthread_cond_wait(&s->wake, &s->lock);
+        seen = s->go;
+        int quit = s->quit;
+        pthread_mutex_unlock(&s->lock);
+        if (quit)
+            return NULL;
+        for (int l = 0; l < s->L; l++) {
+            run_part(s, 1, l);
+            barrier(s);
+        }
+    }
+}
+
+/* ---- creating a state ----------------------------------------------------- */
+
+/* Pack the rows {g·H + j0 .. g·H + j0 + Hp - 1 : each gate g} of W [G·H×K]. */
+static void pack_part_rows(packed_mat *pm, const real *W, int G, int H, int K, int j0,
+                           int Hp, real *tmp, real *dst)
+{
+    for (int g = 0; g < G; g++)
+        memcpy(tmp + (long)g * Hp * K, W + ((long)g * H + j0) * K,
+               (size_t)Hp * K * sizeof *tmp);
+    recur__packed_init(pm, G * Hp, K, tmp, dst);
+}
+
+static void pick_bias(real *dst, const real *b, int G, int H, int j0, int Hp)
+{
+    for (int g = 0; g < G; g++)
+        memcpy(dst + (long)g * Hp, b + (long)g * H + j0, (size_t)Hp * sizeof *dst);
+}
+
+int recur_state_create(const recur_model *m, recur_state **out)
+{
+    *out = NULL;
+    const recur_config *c = &m->cfg;
+    if (c->bidirectional)
+        return recur_fail(RECUR_E_INVALID, "a bidirectional model needs the whole "
+                          "sequence and cannot be run step by step");
+    /* A step's output is the dense layer over the current state: the
+     * per-step output (SEQUENCE) or what a LAST readout would give if the
+     * sequence ended here. A MEAN readout needs the whole sequence. */
+    if (c->readout == RECUR_READOUT_MEAN)
+        return recur_fail(RECUR_E_INVALID, "a model that reads out the mean over a "
+                          "sequence cannot be run step by step (use recur_forward)");
+    recur_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return recur_fail(RECUR_E_NOMEM, "out of memory");
+    s->m = m;
+    s->kind = m->cells[0][0].kind;
+    s->L = c->layers, s->H = c->hidden, s->O = c->output_size;
+    s->G = recur__cell_gates(s->kind);
+    s->onehot = c->input == RECUR_INPUT_ONEHOT;
+    int H = s->H, G = s->G, xw = m->cells[0][0].I, widest = xw > H ? xw : H;
+    long macs = (long)s->O * H;
+    for (int l = 0; l < s->L; l++)
+        macs += (long)G * H * ((s->onehot && l == 0 ? 0 : m->cells[l][0].I) + H);
+    s->nparts = H >= 2 && recur__gemm_get_threads() >= 2 && macs >= MIN_MACS_FOR_THREADS ? 2 : 1;
+    long n = 3L * s->L * H + xw + s->O + recur__packed_size(s->O, H) + (long)G * H * widest;
+    for (int l = 0; l < s->L; l++)
+        n += recur__packed_size(G * H, m->cells[l][0].I) + recur__packed_size(G * H, H) + 2L * G * H;
+    n += 2L * G * H;
+    real *p = s->mem = calloc((size_t)n, sizeof *p);
+    if (!p) {
+        free(s);
+        return recur_fail(RECUR_E_NOMEM, "out of memory for a stream of this model");
+    }
+    s->hbuf[0] = p, p += (long)s->L * H;
+    s->hbuf[1] = p, p += (long)s->L * H;
+    s->c = p, p += (long)s->L * H;
+    s->x = p, p += xw;
+    s->y = p, p += s->O;
+    real *tmp = p; /* scratch for packing: G·H rows of the widest input */
+    p += (long)G * H * widest;
+    for (int k = 0; k < s->nparts; k++) {
+        stream_part *q = &s->part[k];
+        q->j0 = (int)((long)H * k / s->nparts);
+        q->Hp = (int)((long)H * (k + 1) / s->nparts) - q->j0;
+        q->gx = p, p += (long)G * q->Hp;
+        q->gh = p, p += (long)G * q->Hp;
+        for (int l = 0; l < s->L; l++) {
+            const cell *ce = &m->cells[l][0];
+            pack_part_rows(&q->wih[l], ce->w_ih, G, H, ce->I, q->j0, q->Hp, tmp, p);
+            p += recur__packed_size(G * q->Hp, ce->I);
+            pack_part_rows(&q->whh[l], ce->w_hh, G, H, H, q->j0, q->Hp, tmp, p);
+            p += recur__packed_size(G * q->Hp, H);
+            q->bih[l] = p, p += (long)G * q->Hp;
+            q->bhh[l] = p, p += (long)G * q->Hp;
+            pick_bias(q->bih[l], ce->b_ih, G, H, q->j0, q->Hp);
+            pick_bias(q->bhh[l], ce->b_hh, G, H, q->j0, q->Hp);
+        }
+    }
+    if (s->O > 0) /* else no dense layer: nothing to output (an encoder) */
+        recur__packed_init(&s->fc, s->O, H, m->fc_w, p);
+    if (s->nparts > 1) {
+        pthread_mutex_init(&s->lock, NULL);
+        pthread_cond_init(&s->wake, NULL);
+        pthread_cond_init(&s->met, NULL);
+        s->have_helper = pthread_create(&s->helper, NULL, helper_main, s) == 0;
+    }
+    *out = s;
+    return RECUR_OK;
+}
+
+void recur_state_reset(recur_state *s)
+{
+    size_t n = (size_t)s->L * s->H * sizeof(real);
+    memset(s->hbuf[0], 0, n);
+    memset(s->hbuf[1], 0, n);
+    memset(s->c, 0, n);
+}
+
+void recur_state_free(recur_state *s)
+{
+    if (!s)
+        return;
+    if (s->nparts > 1) {
+        if (s->have_helper) {
+            pthread_mutex_lock(&s->lock);
+            s->quit = 1;
+            pthread_cond_signal(&s->wake);
+            pthread_mutex_unlock(&s->lock);
+            pthread_join(s->helper, NULL);
+        }
+        pthread_mutex_destroy(&s->lock);
+        pthread_cond_destroy(&s->wake);
+        pthread_cond_destroy(&s->met);
+    }
+    free(s->mem);
+    free(s);
+}
+
+/* ---- one step ------------------------------------------------------------- */
+
+int recur_step(recur_state *s, int32_t token, const float *x, float *y)
+{
+    const recur_model *m = s->m;
+    const recur_config *c = &m->cfg;
+    if (c->input == RECUR_INPUT_DENSE) {
+        if (!x)
+            return recur_fail(RECUR_E_INVALID, "a dense-input model needs x");
+        for (int i = 0; i < c->input_size; i++)
+            s->x[i] = (real)x[i];
+    } else {
+        int rc = recur__model_check_tokens(m, &token, 1, RECUR_E_INVALID);
+        if (rc)
+            return rc;
+        if (c->input == RECUR_INPUT_EMBEDDING)
+            memcpy(s->x, m->emb + (long)token * c->embed_dim,
+                   (size_t)c->embed_dim * sizeof *s->x);
+        s->token = token;
+    }
+    if (s->have_helper) {
+        pthread_mutex_lock(&s->lock);
+        s->go++;
+        pthread_cond_signal(&s->wake);
+        pthread_mutex_unlock(&s->lock);
+        for (int l = 0; l < s->L; l++) {
+            run_part(s, 0, l);
+            barrier(s);
+        }
+    } else {
+        for (int l = 0; l < s->L; l++)
+            for (int k = 0; k < s->nparts; k++)
+                run_part(s, k, l);
+    }
+    s->cur = !s->cur;
+    if (s->O == 0)
+        return RECUR_OK;
+    const real *top = s->hbuf[s->cur] + (long)(s->L - 1) * s->H;
+    memset(s->y, 0, (size_t)s->O * sizeof *s->y);
+    recur__packed_apply(&s->fc, top, s->y);
+    for (int o = 0; o < s->O; o++)
+        y[o] = (float)(s->y[o] + m->fc_b[o]);
+    return RECUR_OK;
+}

@@ -1,0 +1,200 @@
+/* cell.c - what the three cell kinds share: buffer layout, state hand-over,
+ * and the gradients that are one GEMM or one reduction over all steps. */
+#include "nn/cell.h"
+
+#include <string.h>
+
+#include "core/gemm.h"
+#include "core/parallel.h"
+
+int recur__cell_gates(int kind)
+{
+    switch (kind) {
+    case CELL_LSTM: return 4;
+    case CELL_GRU: return 3;
+    default: return 1;
+    }
+}
+
+int recur__cell_saved(int kind)
+{
+    switch (kind) {
+    case CELL_LSTM: return 5; /* i f g o tanh(c) */
+    case CELL_GRU: return 4;  /* r z n (W_hn h + b_hn) */
+    default: return 0;        /* h itself is enough */
+    }
+}
+
+long recur__cell_work_size(int kind, int H, int T, int B)
+{
+    long GH = (long)recur__cell_gates(kind) * H, BH = (long)B * H, TB = (long)T * B;
+    long n = TB * GH          /* xg */
+             + (T + 1) * BH   /* hs */
+             + TB * recur__cell_saved(kind) * H
+             + B * GH         /* hg */
+             + TB * GH        /* dgi */
+             + 2 * BH;        /* dh, dc */
+    if (kind == CELL_LSTM)
+        n += (T + 1) * BH; /* cs */
+    if (kind == CELL_GRU)
+        n += TB * GH; /* dgh */
+    return n;
+}
+
+void recur__cell_work_bind(cell_work *w, int kind, int H, int T, int B, real *mem)
+{
+    long GH = (long)recur__cell_gates(kind) * H, BH = (long)B * H, TB = (long)T * B;
+    memset(w, 0, sizeof *w);
+    w->xg = mem, mem += TB * GH;
+    w->hs = mem, mem += (T + 1) * BH;
+    w->acts = mem, mem += TB * recur__cell_saved(kind) * H;
+    w->hg = mem, mem += B * GH;
+    w->dgi = mem, mem += TB * GH;
+    w->dh = mem, mem += BH;
+    w->dc = mem, mem += BH;
+    w->dgh = w->dgi;
+    if (kind == CELL_LSTM)
+        w->cs = mem, mem += (T + 1) * BH;
+    if (kind == CELL_GRU)
+        w->dgh = mem;
+}
+
+real *recur__cell_h_at(const cell_work *w, int H, int B, int T, int reverse, int t)
+{
+    (void)T;
+    return w->hs + (long)(t + !reverse) * B * H;
+}
+
+real *recur__cell_h_final(const cell_work *w, int H, int B, int T, int reverse)
+{
+    return w->hs + (long)(reverse ? 0 : T) * B * H;
+}
+
+real *recur__cell_c_final(const cell_work *w, int H, int B, int T, int reverse)
+{
+    return w->cs + (long)(reverse ? 0 : T) * B * H;
+}
+
+/* One time loop, forward or backward, to be split over batch rows. */
+typedef struct {
+    const cell *c;
+    cell_work *w;
+    int T, B, reverse;
+    const real *dy;
+    int ldy;
+} loop_job;
+
+static void forward_rows(void *arg, int b0, int b1)
+{
+    loop_job *j = arg;
+    switch (j->c->kind) {
+    case CELL_LSTM: recur__lstm_forward(j->c, j->w, j->T, j->B, j->reverse, b0, b1); break;
+    case CELL_GRU: recur__gru_forward(j->c, j->w, j->T, j->B, j->reverse, b0, b1); break;
+    default: recur__rnn_forward(j->c, j->w, j->T, j->B, j->reverse, b0, b1); break;
+    }
+}
+
+static void backward_rows(void *arg, int b0, int b1)
+{
+    loop_job *j = arg;
+    switch (j->c->kind) {
+    case CELL_LSTM: recur__lstm_backward(j->c, j->w, j->T, j->B, j->reverse, j->dy, j->ldy, b0, b1); break;
+    case CELL_GRU: recur__gru_backward(j->c, j->w, j->T, j->B, j->reverse, j->dy, j->ldy, b0, b1); break;
+    default: recur__rnn_backward(j->c, j->w, j->T, j->B, j->reverse, j->dy, j->ldy, b0, b1); break;
+    }
+}
+
+/* Work of one time loop: the recurrent product dominates. */
+static double loop_flops(const cell *c, int T, int B)
+{
+    return 2.0 * T * B * recur__cell_gates(c->kind) * (double)c->H * c->H;
+}
+
+static void put_state(real *slot, const real *src, long n)
+{
+    if (src)
+        memcpy(slot, src, (size_t)n * sizeof *slot);
+    else
+        memset(slot, 0, (size_t)n * sizeof *slot);
+}
+
+void recur__cell_forward(const cell *c, cell_work *w, int T, int B, int reverse,
+                  const real *h0, const real *c0)
+{
+    long BH = (long)B * c->H, first = reverse ? (long)T * BH : 0;
+    put_state(w->hs + first, h0, BH);
+    if (c->kind == CELL_LSTM)
+        put_state(w->cs + first, c0, BH);
+    loop_job job = {c, w, T, B, reverse, NULL, 0};
+    recur__parallel_rows(B, loop_flops(c, T, B), forward_rows, &job);
+}
+
+/* acc[j] += Σ_rows m[row][j] */
+static void add_column_sums(real *acc, const real *m, long rows, long cols)
+{
+    for (long r = 0; r < rows; r++)
+        for (long j = 0; j < cols; j++)
+            acc[j] += m[r * cols + j];
+}
+
+void recur__cell_backward(cell *c, cell_work *w, int T, int B, int reverse,
+                   const real *dy, int ldy, const real *dhT, const real *dcT,
+                   real *dh0, real *dc0)
+{
+    int H = c->H, GH = recur__cell_gates(c->kind) * H;
+    long BH = (long)B * H, TB = (long)T * B;
+    put_state(w->dh, dhT, BH);
+    if (c->kind == CELL_LSTM)
+        put_state(w->dc, dcT, BH);
+    loop_job job = {c, w, T, B, reverse, dy, ldy};
+    recur__parallel_rows(B, loop_flops(c, T, B), backward_rows, &job);
+    /* dW_hh += Σ_t dG_hᵀ(t) · h_{t-1}: the previous states of all steps are
+     * T contiguous slots starting at slot `reverse` (see cell.h). */
+    const real *hprev = w->hs + (reverse ? BH : 0);
+    recur__gemm(1, 0, GH, H, (int)TB, 1, w->dgh, GH, hprev, H, 1, c->gw_hh, H);
+    add_column_sums(c->gb_ih, w->dgi, TB, GH);
+    add_column_sums(c->gb_hh, w->dgh, TB, GH);
+    if (dh0)
+        memcpy(dh0, w->dh, (size_t)BH * sizeof *dh0);
+    if (dc0 && c->kind == CELL_LSTM)
+        memcpy(dc0, w->dc, (size_t)BH * sizeof *dc0);
+}
+
+/* ---- padding and gradient recording (see cell.h) ------------------------ */
+
+int recur__cell_pass_padding(cell_work *w, int t, int B, int b, int H, int GH,
+                      const real *dy)
+{
+    if (!cell_padded(w, t, b))
+        return 0;
+    real *dh = w->dh + (long)b * H, *keep = w->hg + (long)b * GH;
+    for (int j = 0; j < H; j++)
+        keep[j] = dh[j] += dy ? dy[j] : 0;
+    long row = ((long)t * B + b) * GH;
+    memset(w->dgi + row, 0, (size_t)GH * sizeof(real));
+    if (w->dgh != w->dgi)
+        memset(w->dgh + row, 0, (size_t)GH * sizeof(real));
+    return 1;
+}
+
+void recur__cell_record_dh(cell_work *w, int t, int B, int b, int H, const real *dy)
+{
+    if (!w->dhsq)
+        return;
+    const real *dh = w->dh + (long)b * H;
+    double s = 0;
+    for (int j = 0; j < H; j++) {
+        double v = (double)dh[j] + (dy ? (double)dy[j] : 0);
+        s += v * v;
+    }
+    w->dhsq[(long)t * B + b] = (real)s;
+}
+
+void recur__cell_restore_padding(cell_work *w, int t, int b0, int b1, int H, int GH)
+{
+    if (!w->len)
+        return;
+    for (int b = b0; b < b1; b++)
+        if (cell_padded(w, t, b))
+            memcpy(w->dh + (long)b * H, w->hg + (long)b * GH, (size_t)H * sizeof(real));
+}

@@ -1,0 +1,119 @@
+/* cell.h - one direction of one recurrent layer over a whole sequence.
+ *
+ * The cuDNN recipe: the caller fills w->xg with the input projections of all
+ * time steps at once (one GEMM, or a gather for one-hot input); the cell's
+ * time loop does only the recurrent product h_{t-1}·W_hhᵀ and one fused pass
+ * over the gates. Backward carries dh (and dc) back through time, stores the
+ * pre-activation gate gradients of every step, and forms the recurrent weight
+ * gradient as one GEMM over all steps after the loop.
+ *
+ * Equations, gate order and weight shapes are PyTorch's (see DESIGN.md):
+ *   RNN : h = act(W_ih x + b_ih + W_hh h' + b_hh)                 G = 1
+ *   LSTM: [i f g o] = W_ih x + b_ih + W_hh h' + b_hh;             G = 4
+ *         c = σ(f)⊙c' + σ(i)⊙tanh(g),  h = σ(o)⊙tanh(c)
+ *   GRU : r = σ(.), z = σ(.), n = tanh(W_in x + b_in + r⊙(W_hn h' + b_hn)),
+ *         h = (1−z)⊙n + z⊙h'                                      G = 3
+ *
+ * Hidden states live in w->hs, T+1 slots of [B][H] in time order: the forward
+ * direction keeps h0 in slot 0 and h_t in slot t+1; the reverse direction
+ * keeps h0 in slot T and h_t in slot t. So h_t is slot t+fwd and the state
+ * that fed step t is slot t+rev, and "all previous states" are T contiguous
+ * slots starting at slot rev — ready for one GEMM. Cell states likewise. */
+#ifndef RECUR_CELL_H
+#define RECUR_CELL_H
+
+#include <stdint.h>
+
+#include "core/real.h"
+
+enum cell_kind { CELL_RNN_TANH, CELL_RNN_RELU, CELL_LSTM, CELL_GRU };
+
+/* Gate blocks per cell kind: 1, 1, 4, 3. */
+int recur__cell_gates(int kind);
+/* Activations saved per step and batch row, in units of H. */
+int recur__cell_saved(int kind);
+
+typedef struct {
+    int kind, I, H;
+    real *w_ih, *w_hh, *b_ih, *b_hh;     /* [GH×I] [GH×H] [GH] [GH] */
+    real *gw_ih, *gw_hh, *gb_ih, *gb_hh; /* gradients, accumulated */
+} cell;
+
+/* Buffers for one direction over a window of at most T_cap × B_cap. */
+typedef struct {
+    real *xg;   /* [T][B][GH] input projections incl. b_ih, time-indexed */
+    real *hs;   /* [T+1][B][H] hidden states (layout above) */
+    real *cs;   /* [T+1][B][H] LSTM cell states */
+    real *acts; /* [T][B][saved·H] activations kept for backward */
+    real *hg;   /* [B][GH] recurrent projection of the current step */
+    real *dgi;  /* [T][B][GH] gate gradients on the input side */
+    real *dgh;  /* [T][B][GH] on the recurrent side (GRU; else = dgi) */
+    real *dh;   /* [B][H] gradient carried to the previous step */
+    real *dc;   /* [B][H] LSTM cell gradient carried back */
+    /* Set by the caller before a pass, not owned: */
+    const int32_t *len; /* [B] valid steps of each row, or NULL: all T. A
+                           row's steps t >= len[b] are padding: the state
+                           passes through them unchanged (h_t = h_{t-1}),
+                           so padding changes no output, loss or gradient,
+                           and a reverse direction starts at its row's
+                           last valid step, as PyTorch's packed sequences. */
+    real *dhsq;         /* [T][B] or NULL: backward records ‖∂L/∂h_t‖² */
+} cell_work;
+
+/* Is step t of row b padding? */
+static inline int cell_padded(const cell_work *w, int t, int b)
+{
+    return w->len && t >= w->len[b];
+}
+
+/* Backward over a padded step: h_t = h_{t-1}, so the gradient passes
+ * through unchanged: dh (and dc) keep their value plus dy, and the step's
+ * gate gradients are zero. Returns 1 if the step was padding. */
+int recur__cell_pass_padding(cell_work *w, int t, int B, int b, int H, int GH,
+                      const real *dy);
+/* With w->dhsq set, record ‖dh + dy‖² of step t, row b (before it is used). */
+void recur__cell_record_dh(cell_work *w, int t, int B, int b, int H, const real *dy);
+/* After the recurrent gradient GEMM of step t overwrote dh for rows
+ * [b0, b1): put back the carried gradient of padded rows (saved in w->hg by
+ * recur__cell_pass_padding). */
+void recur__cell_restore_padding(cell_work *w, int t, int b0, int b1, int H, int GH);
+
+/* Number of reals recur__cell_work_bind needs for (kind, H, T, B). */
+long recur__cell_work_size(int kind, int H, int T, int B);
+/* Carve the buffers of w out of mem (recur__cell_work_size reals). */
+void recur__cell_work_bind(cell_work *w, int kind, int H, int T, int B, real *mem);
+
+/* Run the time loop. w->xg must hold the input projections. h0 and c0 are
+ * [B][H] (c0 for LSTM only); NULL means zeros. */
+void recur__cell_forward(const cell *c, cell_work *w, int T, int B, int reverse,
+                  const real *h0, const real *c0);
+
+/* Backward through time. dy is the gradient of the loss w.r.t. this
+ * direction's outputs h_t, row t·B+b at dy + (t·B+b)·ldy (NULL: zero). dhT
+ * and dcT are the gradients w.r.t. the final state (NULL: zero). Fills
+ * w->dgi (and w->dgh), accumulates gw_hh, gb_ih, gb_hh, and writes the
+ * gradients w.r.t. the initial state into dh0/dc0 when they are non-NULL.
+ * The input side (gw_ih, dx) is the caller's: one GEMM each over w->dgi. */
+void recur__cell_backward(cell *c, cell_work *w, int T, int B, int reverse,
+                   const real *dy, int ldy, const real *dhT, const real *dcT,
+                   real *dh0, real *dc0);
+
+/* Pointer to h_t (time index t) in w->hs, and to the final state. */
+real *recur__cell_h_at(const cell_work *w, int H, int B, int T, int reverse, int t);
+real *recur__cell_h_final(const cell_work *w, int H, int B, int T, int reverse);
+real *recur__cell_c_final(const cell_work *w, int H, int B, int T, int reverse);
+
+/* Per-kind time loops (rnn.c, lstm.c, gru.c) over the batch rows [b0, b1):
+ * rows are independent through time, so disjoint row ranges may run on
+ * different threads at once. */
+void recur__rnn_forward(const cell *c, cell_work *w, int T, int B, int reverse, int b0, int b1);
+void recur__rnn_backward(const cell *c, cell_work *w, int T, int B, int reverse,
+                  const real *dy, int ldy, int b0, int b1);
+void recur__lstm_forward(const cell *c, cell_work *w, int T, int B, int reverse, int b0, int b1);
+void recur__lstm_backward(const cell *c, cell_work *w, int T, int B, int reverse,
+                   const real *dy, int ldy, int b0, int b1);
+void recur__gru_forward(const cell *c, cell_work *w, int T, int B, int reverse, int b0, int b1);
+void recur__gru_backward(const cell *c, cell_work *w, int T, int B, int reverse,
+                  const real *dy, int ldy, int b0, int b1);
+
+#endif

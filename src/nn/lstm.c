@@ -1,0 +1,102 @@
+/* lstm.c - the LSTM cell, PyTorch's gate order i, f, g, o:
+ *   c_t = σ(f)⊙c_{t-1} + σ(i)⊙tanh(g),   h_t = σ(o)⊙tanh(c_t).
+ * Forward keeps i, f, g, o (activated) and tanh(c_t) for the backward pass. */
+#include <stddef.h>
+#include <string.h>
+
+#include "core/activation.h"
+#include "nn/cell.h"
+#include "core/gemm.h"
+#include "core/kernel.h"
+
+/* One batch row of the fused gate pass: pre-activations from the input
+ * projection xg, the recurrent projection hg and b_hh; writes c, h and the
+ * activations a = [i f g o tanh(c)] kept for backward. */
+RECUR_KERNEL
+static void lstm_gates_forward(int H, const real *restrict xg, const real *restrict hg,
+                               const real *restrict bh, const real *restrict cp,
+                               real *restrict c, real *restrict h, real *restrict a)
+{
+    for (int j = 0; j < H; j++) {
+        real gi = act_sigmoid(xg[j] + hg[j] + bh[j]);
+        real gf = act_sigmoid(xg[H + j] + hg[H + j] + bh[H + j]);
+        real gg = act_tanh(xg[2 * H + j] + hg[2 * H + j] + bh[2 * H + j]);
+        real go = act_sigmoid(xg[3 * H + j] + hg[3 * H + j] + bh[3 * H + j]);
+        real cv = gf * cp[j] + gi * gg;
+        real tc = act_tanh(cv);
+        c[j] = cv;
+        h[j] = go * tc;
+        a[j] = gi, a[H + j] = gf, a[2 * H + j] = gg, a[3 * H + j] = go;
+        a[4 * H + j] = tc;
+    }
+}
+
+/* One batch row backward: from dh (carried + dy) and dc to the four
+ * pre-activation gate gradients dg; dc becomes the gradient for c_{t-1}. */
+RECUR_KERNEL
+static void lstm_gates_backward(int H, const real *restrict a, const real *restrict dy,
+                                const real *restrict cp, const real *restrict dhc,
+                                real *restrict dcc, real *restrict dg)
+{
+    for (int j = 0; j < H; j++) {
+        real gi = a[j], gf = a[H + j], gg = a[2 * H + j];
+        real go = a[3 * H + j], tc = a[4 * H + j];
+        real dh = dhc[j] + (dy ? dy[j] : 0);
+        real dc = dcc[j] + dh * go * (1 - tc * tc);
+        dg[j] = dc * gg * gi * (1 - gi);
+        dg[H + j] = dc * cp[j] * gf * (1 - gf);
+        dg[2 * H + j] = dc * gi * (1 - gg * gg);
+        dg[3 * H + j] = dh * tc * go * (1 - go);
+        dcc[j] = dc * gf;
+    }
+}
+
+void recur__lstm_forward(const cell *c, cell_work *w, int T, int B, int reverse,
+                  int b0, int b1)
+{
+    int H = c->H, GH = 4 * H;
+    long BH = (long)B * H;
+    const real *bh = c->b_hh;
+    for (int s = 0; s < T; s++) {
+        int t = reverse ? T - 1 - s : s;
+        const real *hp = w->hs + (t + reverse) * BH;
+        const real *cp = w->cs + (t + reverse) * BH;
+        real *h = w->hs + (t + !reverse) * BH;
+        real *cc = w->cs + (t + !reverse) * BH;
+        recur__gemm(0, 1, b1 - b0, GH, H, 1, hp + (long)b0 * H, H, c->w_hh, H, 0,
+             w->hg + (long)b0 * GH, GH);
+        for (int b = b0; b < b1; b++) {
+            if (cell_padded(w, t, b)) {
+                memcpy(h + (long)b * H, hp + (long)b * H, (size_t)H * sizeof(real));
+                memcpy(cc + (long)b * H, cp + (long)b * H, (size_t)H * sizeof(real));
+                continue;
+            }
+            lstm_gates_forward(H, w->xg + ((long)t * B + b) * GH, w->hg + (long)b * GH,
+                               bh, cp + (long)b * H, cc + (long)b * H, h + (long)b * H,
+                               w->acts + ((long)t * B + b) * 5 * H);
+        }
+    }
+}
+
+void recur__lstm_backward(const cell *c, cell_work *w, int T, int B, int reverse,
+                   const real *dy, int ldy, int b0, int b1)
+{
+    int H = c->H, GH = 4 * H;
+    long BH = (long)B * H;
+    for (int s = 0; s < T; s++) {
+        int t = reverse ? s : T - 1 - s;
+        const real *cp = w->cs + (t + reverse) * BH;
+        for (int b = b0; b < b1; b++) {
+            const real *dyr = dy ? dy + ((long)t * B + b) * ldy : NULL;
+            recur__cell_record_dh(w, t, B, b, H, dyr);
+            if (recur__cell_pass_padding(w, t, B, b, H, GH, dyr))
+                continue;
+            lstm_gates_backward(H, w->acts + ((long)t * B + b) * 5 * H, dyr,
+                                cp + (long)b * H, w->dh + (long)b * H,
+                                w->dc + (long)b * H, w->dgi + ((long)t * B + b) * GH);
+        }
+        recur__gemm(0, 0, b1 - b0, H, GH, 1, w->dgi + ((long)t * B + b0) * GH, GH, c->w_hh,
+             H, 0, w->dh + (long)b0 * H, H);
+        recur__cell_restore_padding(w, t, b0, b1, H, GH);
+    }
+}

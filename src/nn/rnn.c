@@ -1,0 +1,81 @@
+/* rnn.c - the Elman RNN: h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh),
+ * act = tanh or relu. Forward and backward through time. */
+#include <stddef.h>
+#include <string.h>
+
+#include "core/activation.h"
+#include "nn/cell.h"
+#include "core/gemm.h"
+#include "core/kernel.h"
+
+RECUR_KERNEL
+static void rnn_act_forward(int H, int relu, const real *restrict xg,
+                            const real *restrict hg, const real *restrict bh,
+                            real *restrict h)
+{
+    if (relu)
+        for (int j = 0; j < H; j++) {
+            real pre = xg[j] + hg[j] + bh[j];
+            h[j] = pre > 0 ? pre : 0;
+        }
+    else
+        for (int j = 0; j < H; j++)
+            h[j] = act_tanh(xg[j] + hg[j] + bh[j]);
+}
+
+/* dg = (dh + dy) · act'(pre), with act' read off the output h. */
+RECUR_KERNEL
+static void rnn_act_backward(int H, int relu, const real *restrict h,
+                             const real *restrict dy, const real *restrict dh,
+                             real *restrict dg)
+{
+    for (int j = 0; j < H; j++) {
+        real d = dh[j] + (dy ? dy[j] : 0);
+        dg[j] = relu ? (h[j] > 0 ? d : 0) : d * (1 - h[j] * h[j]);
+    }
+}
+
+void recur__rnn_forward(const cell *c, cell_work *w, int T, int B, int reverse,
+                 int b0, int b1)
+{
+    int H = c->H, relu = c->kind == CELL_RNN_RELU;
+    long BH = (long)B * H;
+    for (int s = 0; s < T; s++) {
+        int t = reverse ? T - 1 - s : s;
+        const real *hp = w->hs + (t + reverse) * BH;
+        real *h = w->hs + (t + !reverse) * BH;
+        const real *xg = w->xg + t * BH;
+        recur__gemm(0, 1, b1 - b0, H, H, 1, hp + (long)b0 * H, H, c->w_hh, H, 0,
+             w->hg + (long)b0 * H, H);
+        for (int b = b0; b < b1; b++) {
+            if (cell_padded(w, t, b))
+                memcpy(h + (long)b * H, hp + (long)b * H, (size_t)H * sizeof(real));
+            else
+                rnn_act_forward(H, relu, xg + (long)b * H, w->hg + (long)b * H,
+                                c->b_hh, h + (long)b * H);
+        }
+    }
+}
+
+void recur__rnn_backward(const cell *c, cell_work *w, int T, int B, int reverse,
+                  const real *dy, int ldy, int b0, int b1)
+{
+    int H = c->H, relu = c->kind == CELL_RNN_RELU;
+    long BH = (long)B * H;
+    for (int s = 0; s < T; s++) {
+        int t = reverse ? s : T - 1 - s; /* the forward order, backwards */
+        const real *h = w->hs + (t + !reverse) * BH;
+        real *dg = w->dgi + t * BH;
+        for (int b = b0; b < b1; b++) {
+            const real *dyr = dy ? dy + ((long)t * B + b) * ldy : NULL;
+            recur__cell_record_dh(w, t, B, b, H, dyr);
+            if (!recur__cell_pass_padding(w, t, B, b, H, H, dyr))
+                rnn_act_backward(H, relu, h + (long)b * H, dyr, w->dh + (long)b * H,
+                                 dg + (long)b * H);
+        }
+        /* dh_{t-1} = dG_t · W_hh */
+        recur__gemm(0, 0, b1 - b0, H, H, 1, dg + (long)b0 * H, H, c->w_hh, H, 0,
+             w->dh + (long)b0 * H, H);
+        recur__cell_restore_padding(w, t, b0, b1, H, H);
+    }
+}

@@ -1,0 +1,911 @@
+/* seq2seq.c - the encoder-decoder: two recurrent models chained through the
+ * state (the encoder's final state of each layer, both directions
+ * concatenated, is the decoder's initial state of that layer), trained with
+ * teacher forcing on padded, masked batches, and decoded greedily, by beam
+ * search or by sampling. */
+#include "seq2seq/seq2seq.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "nn/loss.h"
+
+/* ---- configuration and the model ------------------------------------------ */
+
+void recur__s2s_encoder_config(const recur_seq2seq_config *c, recur_config *e)
+{
+    recur_config_default(e);
+    e->cell = c->cell;
+    e->input = c->embed_dim > 0 ? RECUR_INPUT_EMBEDDING : RECUR_INPUT_ONEHOT;
+    e->input_size = c->src_vocab;
+    e->embed_dim = c->embed_dim;
+    e->hidden = c->hidden;
+    e->layers = c->layers;
+    e->bidirectional = c->bidirectional;
+    e->dropout = c->dropout;
+    e->output_size = 0;
+    e->loss = RECUR_LOSS_XENT;
+    e->readout = RECUR_READOUT_SEQUENCE;
+}
+
+void recur__s2s_decoder_config(const recur_seq2seq_config *c, recur_config *d)
+{
+    recur_config_default(d);
+    d->cell = c->cell;
+    d->input = c->embed_dim > 0 ? RECUR_INPUT_EMBEDDING : RECUR_INPUT_ONEHOT;
+    d->input_size = c->tgt_vocab;
+    d->embed_dim = c->embed_dim;
+    d->hidden = c->hidden * (c->bidirectional ? 2 : 1);
+    d->layers = c->layers;
+    d->bidirectional = 0;
+    d->dropout = c->dropout;
+    d->output_size = c->tgt_vocab;
+    d->loss = RECUR_LOSS_XENT;
+    d->readout = RECUR_READOUT_SEQUENCE;
+}
+
+int recur__s2s_config_check(const recur_seq2seq_config *c)
+{
+    if (!c)
+        return recur_fail(RECUR_E_INVALID, "no seq2seq configuration given");
+    if (c->tgt_vocab < 3)
+        return recur_fail(RECUR_E_INVALID, "the target vocabulary needs at least "
+                          "3 tokens (bos, eos and one more), got %d", c->tgt_vocab);
+    if (c->bos < 0 || c->bos >= c->tgt_vocab || c->eos < 0 ||
+        c->eos >= c->tgt_vocab || c->bos == c->eos)
+        return recur_fail(RECUR_E_INVALID, "bos %d and eos %d must be distinct "
+                          "tokens of the target vocabulary of %d", c->bos, c->eos,
+                          c->tgt_vocab);
+    if (c->embed_dim < 0)
+        return recur_fail(RECUR_E_INVALID, "embedding size %d is negative",
+                          c->embed_dim);
+    if (c->bidirectional && c->hidden > RECUR_MAX_WIDTH / 2)
+        return recur_fail(RECUR_E_LIMIT, "hidden size %d is too large for a "
+                          "bidirectional encoder", c->hidden);
+    recur_config e, d;
+    recur__s2s_encoder_config(c, &e);
+    recur__s2s_decoder_config(c, &d);
+    int rc = recur_config_check(&e);
+    if (!rc)
+        rc = recur_config_check(&d);
+    return rc;
+}
+
+int recur__s2s_wrap(const recur_seq2seq_config *c, recur_model *enc, recur_model *dec,
+             recur_seq2seq **out)
+{
+    *out = NULL;
+    recur_seq2seq *s = calloc(1, sizeof *s);
+    if (!s)
+        return recur_fail(RECUR_E_NOMEM, "out of memory");
+    s->cfg = *c;
+    s->enc = enc;
+    s->dec = dec;
+    *out = s;
+    return RECUR_OK;
+}
+
+int recur_seq2seq_create(const recur_seq2seq_config *c, uint64_t seed,
+                         recur_seq2seq **out)
+{
+    if (!out)
+        return recur_fail(RECUR_E_INVALID, "no output pointer");
+    *out = NULL;
+    int rc = recur__s2s_config_check(c);
+    if (rc)
+        return rc;
+    recur_config e, d;
+    recur__s2s_encoder_config(c, &e);
+    recur__s2s_decoder_config(c, &d);
+    recur_model *enc = NULL, *dec = NULL;
+    if ((rc = recur_model_create(&e, seed, &enc)) ||
+        (rc = recur_model_create(&d, seed ^ 0x5DEECE66DULL, &dec)) ||
+        (rc = recur__s2s_wrap(c, enc, dec, out))) {
+        recur_model_free(enc);
+        recur_model_free(dec);
+        return rc;
+    }
+    return RECUR_OK;
+}
+
+void recur_seq2seq_free(recur_seq2seq *s)
+{
+    if (!s)
+        return;
+    recur_model_free(s->enc);
+    recur_model_free(s->dec);
+    for (int side = 0; side < 2; side++) {
+        for (int i = 0; s->names[side] && i < s->nnames[side]; i++)
+            free(s->names[side][i]);
+        free(s->names[side]);
+    }
+    for (int i = 0; i < s->nmeta; i++) {
+        free(s->meta_key[i]);
+        free(s->meta_val[i]);
+    }
+    free(s);
+}
+
+const recur_seq2seq_config *recur_seq2seq_get_config(const recur_seq2seq *s)
+{
+    return &s->cfg;
+}
+recur_model *recur_seq2seq_encoder(recur_seq2seq *s) { return s->enc; }
+recur_model *recur_seq2seq_decoder(recur_seq2seq *s) { return s->dec; }
+long recur_seq2seq_param_count(const recur_seq2seq *s)
+{
+    return s->enc->nparams + s->dec->nparams;
+}
+
+int recur_seq2seq_init(recur_seq2seq *s, recur_init scheme, uint64_t seed)
+{
+    if (!s)
+        return recur_fail(RECUR_E_INVALID, "no model");
+    int rc = recur_model_init(s->enc, scheme, seed);
+    return rc ? rc : recur_model_init(s->dec, scheme, seed ^ 0x5DEECE66DULL);
+}
+
+int recur_seq2seq_set_vocab(recur_seq2seq *s, int side, const char *const *names, int n)
+{
+    if (!s || side < 0 || side > 1 || !names)
+        return recur_fail(RECUR_E_INVALID, "set_vocab: bad arguments");
+    int want = side ? s->cfg.tgt_vocab : s->cfg.src_vocab;
+    if (n != want || n < 1)
+        return recur_fail(RECUR_E_MISMATCH, "%s vocabulary of %d names for %d tokens",
+                          side ? "target" : "source", n, want);
+    for (int i = 0; i < n; i++) {
+        if (!names[i] || !*names[i] || strchr(names[i], '\n'))
+            return recur_fail(RECUR_E_INVALID, "%s token %d has an empty name or "
+                              "one with a newline", side ? "target" : "source", i);
+        for (int j = 0; j < i; j++)
+            if (strcmp(names[i], names[j]) == 0)
+                return recur_fail(RECUR_E_INVALID, "%s tokens %d and %d are both "
+                                  "named '%.40s'", side ? "target" : "source", j, i,
+                                  names[i]);
+    }
+    char **copy = calloc((size_t)n, sizeof *copy);
+    if (!copy)
+        return recur_fail(RECUR_E_NOMEM, "out of memory");
+    for (int i = 0; i < n; i++)
+        if (!(copy[i] = strdup(names[i]))) {
+            for (int j = 0; j < i; j++)
+                free(copy[j]);
+            free(copy);
+            return recur_fail(RECUR_E_NOMEM, "out of memory");
+        }
+    for (int i = 0; s->names[side] && i < s->nnames[side]; i++)
+        free(s->names[side][i]);
+    free(s->names[side]);
+    s->names[side] = copy;
+    s->nnames[side] = n;
+    return RECUR_OK;
+}
+
+const char *const *recur_seq2seq_vocab(const recur_seq2seq *s, int side, int *n)
+{
+    if (n)
+        *n = 0;
+    if (!s || side < 0 || side > 1 || !s->names[side])
+        return NULL;
+    if (n)
+        *n = s->nnames[side];
+    return (const char *const *)s->names[side];
+}
+
+int recur_seq2seq_set_meta(recur_seq2seq *s, const char *key, const char *value)
+{
+    if (!s || !key || !*key || !value)
+        return recur_fail(RECUR_E_INVALID, "set_meta: bad arguments");
+    if (!strncmp(key, "encoder.", 8) || !strncmp(key, "decoder.", 8) ||
+        !strncmp(key, "seq2seq.", 8) || !strcmp(key, "format") ||
+        !strcmp(key, "recur.version"))
+        return recur_fail(RECUR_E_INVALID, "metadata key '%.40s' is reserved", key);
+    char *v = strdup(value);
+    if (!v)
+        return recur_fail(RECUR_E_NOMEM, "out of memory");
+    for (int i = 0; i < s->nmeta; i++)
+        if (strcmp(s->meta_key[i], key) == 0) {
+            free(s->meta_val[i]);
+            s->meta_val[i] = v;
+            return RECUR_OK;
+        }
+    char *k = strdup(key);
+    if (!k || s->nmeta == S2S_MAX_META) {
+        free(k);
+        free(v);
+        return recur_fail(RECUR_E_LIMIT, "too many metadata entries");
+    }
+    s->meta_key[s->nmeta] = k;
+    s->meta_val[s->nmeta++] = v;
+    return RECUR_OK;
+}
+
+const char *recur_seq2seq_meta(const recur_seq2seq *s, const char *key)
+{
+    for (int i = 0; s && key && i < s->nmeta; i++)
+        if (strcmp(s->meta_key[i], key) == 0)
+            return s->meta_val[i];
+    return NULL;
+}
+
+/* ---- data ---------------------------------------------------------------- */
+
+int recur_seq2seq_data_check(const recur_seq2seq *s, const recur_seq2seq_data *d)
+{
+    if (!s || !d || d->count < 1 || !d->src_offsets || !d->tgt_offsets || !d->src)
+        return recur_fail(RECUR_E_INVALID, "the data set is empty");
+    if (d->src_offsets[0] != 0 || d->tgt_offsets[0] != 0)
+        return recur_fail(RECUR_E_INVALID, "data set offsets must start at 0");
+    for (long i = 0; i < d->count; i++) {
+        if (d->src_offsets[i + 1] <= d->src_offsets[i])
+            return recur_fail(RECUR_E_INVALID, "example %ld has an empty source", i + 1);
+        if (d->tgt_offsets[i + 1] < d->tgt_offsets[i])
+            return recur_fail(RECUR_E_INVALID, "example %ld: target offsets decrease",
+                              i + 1);
+        if (d->src_offsets[i + 1] - d->src_offsets[i] > 100000 ||
+            d->tgt_offsets[i + 1] - d->tgt_offsets[i] > 100000)
+            return recur_fail(RECUR_E_LIMIT, "example %ld is longer than 100000 "
+                              "tokens", i + 1);
+    }
+    long ns = d->src_offsets[d->count], nt = d->tgt_offsets[d->count];
+    if (nt > 0 && !d->tgt)
+        return recur_fail(RECUR_E_INVALID, "the data set has no target tokens");
+    for (long i = 0; i < ns; i++)
+        if (d->src[i] < 0 || d->src[i] >= s->cfg.src_vocab)
+            return recur_fail(RECUR_E_MISMATCH, "source token %d at position %ld is "
+                              "outside the model's vocabulary of %d", (int)d->src[i],
+                              i, s->cfg.src_vocab);
+    for (long i = 0; i < nt; i++)
+        if (d->tgt[i] < 0 || d->tgt[i] >= s->cfg.tgt_vocab || d->tgt[i] == s->cfg.bos ||
+            d->tgt[i] == s->cfg.eos)
+            return recur_fail(RECUR_E_MISMATCH, "target token %d at position %ld is "
+                              "outside the model's vocabulary of %d (or is bos/eos)",
+                              (int)d->tgt[i], i, s->cfg.tgt_vocab);
+    return RECUR_OK;
+}
+
+void recur__s2s_data_longest(const recur_seq2seq_data *d, int *src, int *tgt)
+{
+    long a = 1, b = 0;
+    for (long i = 0; i < d->count; i++) {
+        long ns = d->src_offsets[i + 1] - d->src_offsets[i];
+        long nt = d->tgt_offsets[i + 1] - d->tgt_offsets[i];
+        a = ns > a ? ns : a;
+        b = nt > b ? nt : b;
+    }
+    *src = (int)a;
+    *tgt = (int)b;
+}
+
+/* ---- batches and the teacher-forced pass ---------------------------------- */
+
+void recur__s2s_batch_free(s2s_batch *b)
+{
+    free(b->src);
+    free(b->src_len);
+    free(b->dec_in);
+    free(b->dec_len);
+    free(b->labels);
+    free(b->h0);
+    recur__model_work_free(&b->we);
+    recur__model_work_free(&b->wd);
+    memset(b, 0, sizeof *b);
+}
+
+int recur__s2s_batch_alloc(const recur_seq2seq *s, int Ts, int Tt, int B, s2s_batch *b)
+{
+    memset(b, 0, sizeof *b);
+    b->Ts = Ts, b->Tt = Tt, b->B = B;
+    long ns = (long)s->enc->cfg.layers * s->enc->dirs * B * s->enc->cfg.hidden;
+    b->src = calloc((size_t)Ts * B, sizeof *b->src);
+    b->src_len = calloc((size_t)B, sizeof *b->src_len);
+    b->dec_in = calloc((size_t)Tt * B, sizeof *b->dec_in);
+    b->dec_len = calloc((size_t)B, sizeof *b->dec_len);
+    b->labels = calloc((size_t)Tt * B, sizeof *b->labels);
+    b->h0 = calloc((size_t)ns * 6, sizeof *b->h0);
+    if (!b->src || !b->src_len || !b->dec_in || !b->dec_len || !b->labels || !b->h0) {
+        recur__s2s_batch_free(b);
+        return recur_fail(RECUR_E_NOMEM, "out of memory for a batch");
+    }
+    b->c0 = b->h0 + ns;
+    b->dh0 = b->c0 + ns;
+    b->dc0 = b->dh0 + ns;
+    b->dhn = b->dc0 + ns;
+    b->dcn = b->dhn + ns;
+    int rc = recur__model_work_alloc(s->enc, Ts, B, &b->we);
+    if (!rc)
+        rc = recur__model_work_alloc(s->dec, Tt, B, &b->wd);
+    if (rc)
+        recur__s2s_batch_free(b);
+    return rc;
+}
+
+void recur__s2s_batch_pack(s2s_batch *b, const recur_seq2seq *s, const recur_seq2seq_data *d,
+                    const long *idx, int B)
+{
+    int ts = 1, tt = 1;
+    for (int k = 0; k < B; k++) {
+        long i = idx[k];
+        b->src_len[k] = (int32_t)(d->src_offsets[i + 1] - d->src_offsets[i]);
+        b->dec_len[k] = (int32_t)(d->tgt_offsets[i + 1] - d->tgt_offsets[i] + 1);
+        ts = b->src_len[k] > ts ? b->src_len[k] : ts;
+        tt = b->dec_len[k] > tt ? b->dec_len[k] : tt;
+    }
+    b->ts = ts, b->tt = tt, b->b = B;
+    for (int k = 0; k < B; k++) {
+        const int32_t *src = d->src + d->src_offsets[idx[k]];
+        const int32_t *tgt = d->tgt ? d->tgt + d->tgt_offsets[idx[k]] : NULL;
+        int n = b->dec_len[k] - 1;
+        for (int t = 0; t < ts; t++)
+            b->src[(long)t * B + k] = t < b->src_len[k] ? src[t] : 0;
+        for (int t = 0; t < tt; t++) {
+            long r = (long)t * B + k;
+            /* Teacher forcing: step t reads the previous target token. */
+            b->dec_in[r] = t == 0 ? s->cfg.bos : t <= n ? tgt[t - 1] : 0;
+            b->labels[r] = t < n ? tgt[t] : t == n ? s->cfg.eos : -1;
+        }
+    }
+}
+
+/* h0 [L][B][D·H] from the encoder's final states [L·D][B][H], and back. */
+static void bridge(const real *hn, real *h0, int L, int D, int B, int H, int back)
+{
+    for (int l = 0; l < L; l++)
+        for (int d = 0; d < D; d++)
+            for (int b = 0; b < B; b++) {
+                const long e = (((long)l * D + d) * B + b) * H;
+                const long k = ((long)l * B + b) * D * H + (long)d * H;
+                if (back)
+                    memcpy((real *)hn + e, h0 + k, (size_t)H * sizeof(real));
+                else
+                    memcpy(h0 + k, hn + e, (size_t)H * sizeof(real));
+            }
+}
+
+double recur__s2s_forward_backward(recur_seq2seq *s, s2s_batch *b, rng *r, int backward,
+                            long *counted, long *correct)
+{
+    recur_model *enc = s->enc, *dec = s->dec;
+    int L = enc->cfg.layers, D = enc->dirs, H = enc->cfg.hidden, B = b->b;
+    int lstm = enc->cfg.cell == RECUR_LSTM;
+    model_input ein = {.tokens = b->src, .len = b->src_len};
+    model_input din = {.tokens = b->dec_in, .len = b->dec_len};
+    recur__model_forward(enc, &b->we, b->ts, B, ein, NULL, NULL, r);
+    bridge(b->we.hn, b->h0, L, D, B, H, 0);
+    if (lstm)
+        bridge(b->we.cn, b->c0, L, D, B, H, 0);
+    recur__model_forward(dec, &b->wd, b->tt, B, din, b->h0, lstm ? b->c0 : NULL, r);
+    long rows = (long)b->tt * B, n = 0;
+    for (long i = 0; i < rows; i++)
+        n += b->labels[i] >= 0;
+    real scale = n ? (real)(1.0 / (double)n) : 0;
+    long k;
+    double loss = recur__loss_softmax_xent(b->wd.logits, b->labels, rows, dec->cfg.output_size,
+                                    backward ? b->wd.dlogits : NULL, scale, &k, correct);
+    *counted = n;
+    if (!backward)
+        return loss;
+    recur__model_backward(dec, &b->wd, b->tt, B, din, NULL, NULL, NULL, b->dh0,
+                   lstm ? b->dc0 : NULL);
+    bridge(b->dhn, b->dh0, L, D, B, H, 1);
+    if (lstm)
+        bridge(b->dcn, b->dc0, L, D, B, H, 1);
+    recur__model_backward(enc, &b->we, b->ts, B, ein, b->dhn, lstm ? b->dcn : NULL, NULL, NULL,
+                   NULL);
+    return loss;
+}
+
+/* ---- training -------------------------------------------------------------- */
+
+void recur__s2s_trainer_shuffle(recur_seq2seq_trainer *tr)
+{
+    rng r;
+    recur__rng_seed(&r, tr->tc.seed * 0x9E3779B97F4A7C15ULL + (uint64_t)tr->epoch + 1);
+    for (long i = 0; i < tr->d.count; i++)
+        tr->order[i] = i;
+    for (long i = tr->d.count - 1; i > 0; i--) {
+        long j = (long)recur__rng_below(&r, (uint64_t)i + 1), t = tr->order[i];
+        tr->order[i] = tr->order[j];
+        tr->order[j] = t;
+    }
+}
+
+/* The same checks as the model trainer's (recur__trainer_check_config). */
+static int check_train_config(const recur_train_config *tc)
+{
+    if (!tc)
+        return recur_fail(RECUR_E_INVALID, "no training configuration");
+    if (tc->optimizer < RECUR_SGD || tc->optimizer > RECUR_RMSPROP)
+        return recur_fail(RECUR_E_INVALID, "unknown optimizer %d", (int)tc->optimizer);
+    if (!(tc->lr > 0 && tc->lr < 100))
+        return recur_fail(RECUR_E_INVALID, "learning rate %g is outside (0, 100)",
+                          (double)tc->lr);
+    if (!(tc->beta1 >= 0 && tc->beta1 < 1 && tc->beta2 >= 0 && tc->beta2 < 1) ||
+        !(tc->eps > 0) || !(tc->momentum >= 0 && tc->momentum < 1) ||
+        !(tc->rho >= 0 && tc->rho < 1) || !(tc->weight_decay >= 0) || !(tc->clip >= 0))
+        return recur_fail(RECUR_E_INVALID, "optimizer settings out of range");
+    if (!(tc->lr_decay > 0 && tc->lr_decay <= 1) || tc->lr_decay_after < 0)
+        return recur_fail(RECUR_E_INVALID, "lr decay must be in (0, 1] and start "
+                                           "at an epoch >= 0");
+    if (tc->batch < 1 || tc->batch > 100000)
+        return recur_fail(RECUR_E_LIMIT, "batch size %d is outside 1..100000",
+                          tc->batch);
+    return RECUR_OK;
+}
+
+int recur_seq2seq_trainer_create(recur_seq2seq *s, const recur_train_config *tc,
+                                 const recur_seq2seq_data *d,
+                                 recur_seq2seq_trainer **out)
+{
+    if (!out)
+        return recur_fail(RECUR_E_INVALID, "no output pointer");
+    *out = NULL;
+    int rc = check_train_config(tc);
+    if (!rc)
+        rc = recur_seq2seq_data_check(s, d);
+    if (rc)
+        return rc;
+    recur_seq2seq_trainer *tr = calloc(1, sizeof *tr);
+    if (!tr)
+        return recur_fail(RECUR_E_NOMEM, "out of memory");
+    tr->s = s;
+    tr->tc = *tc;
+    tr->d = *d;
+    tr->steps_per_epoch = (d->count + tc->batch - 1) / tc->batch;
+    tr->order = malloc((size_t)d->count * sizeof *tr->order);
+    int ts, tt, B = tc->batch > d->count ? (int)d->count : tc->batch;
+    recur__s2s_data_longest(d, &ts, &tt);
+    if (!tr->order)
+        rc = recur_fail(RECUR_E_NOMEM, "out of memory for the trainer");
+    if (!rc)
+        rc = recur__s2s_batch_alloc(s, ts, tt + 1, B, &tr->b);
+    if (!rc)
+        rc = recur__optim_init(&tr->oe, tc, s->enc->nparams);
+    if (!rc)
+        rc = recur__optim_init(&tr->od, tc, s->dec->nparams);
+    if (rc) {
+        recur_seq2seq_trainer_free(tr);
+        return rc;
+    }
+    recur__rng_seed(&tr->dropout_rng, tc->seed);
+    recur__s2s_trainer_shuffle(tr);
+    *out = tr;
+    return RECUR_OK;
+}
+
+void recur_seq2seq_trainer_free(recur_seq2seq_trainer *tr)
+{
+    if (!tr)
+        return;
+    recur__s2s_batch_free(&tr->b);
+    recur__optim_free(&tr->oe);
+    recur__optim_free(&tr->od);
+    free(tr->order);
+    free(tr);
+}
+
+long recur_seq2seq_trainer_steps_per_epoch(const recur_seq2seq_trainer *tr)
+{
+    return tr->steps_per_epoch;
+}
+long recur_seq2seq_trainer_step_count(const recur_seq2seq_trainer *tr) { return tr->step; }
+int recur_seq2seq_trainer_epoch(const recur_seq2seq_trainer *tr) { return tr->epoch; }
+
+static double current_lr(const recur_seq2seq_trainer *tr)
+{
+    int first = tr->tc.lr_decay_after > 1 ? tr->tc.lr_decay_after : 1;
+    int k = tr->epoch - first + 1;
+    return tr->tc.lr * (k > 0 ? pow(tr->tc.lr_decay, k) : 1.0);
+}
+
+static int params_finite(const recur_model *m)
+{
+    for (long i = 0; i < m->nparams; i++)
+        if (!isfinite(m->params[i]))
+            return 0;
+    return 1;
+}
+
+int recur_seq2seq_trainer_step(recur_seq2seq_trainer *tr, recur_batch_stats *st)
+{
+    if (!tr)
+        return recur_fail(RECUR_E_INVALID, "no trainer");
+    recur_seq2seq *s = tr->s;
+    long first = tr->batch_in_epoch * tr->tc.batch;
+    int B = (int)(tr->d.count - first < tr->tc.batch ? tr->d.count - first
+                                                     : tr->tc.batch);
+    recur__s2s_batch_pack(&tr->b, s, &tr->d, tr->order + first, B);
+    recur__model_zero_grads(s->enc);
+    recur__model_zero_grads(s->dec);
+    long counted, correct;
+    double loss = recur__s2s_forward_backward(s, &tr->b, s->cfg.dropout > 0 ? &tr->dropout_rng
+                                                                     : NULL,
+                                       1, &counted, &correct);
+    double ne = recur__grad_norm(s->enc->grads, s->enc->nparams);
+    double nd = recur__grad_norm(s->dec->grads, s->dec->nparams);
+    double norm = sqrt(ne * ne + nd * nd);
+    if (!isfinite(loss) || !isfinite(norm))
+        return recur_fail(RECUR_E_NUMERIC, "step %ld: the %s is %s; parameters "
+                          "left as they were before this step", tr->step + 1,
+                          isfinite(loss) ? "gradient norm" : "loss",
+                          isnan(isfinite(loss) ? norm : loss) ? "NaN" : "infinite");
+    if (tr->tc.clip > 0 && norm > tr->tc.clip) {
+        /* One global norm over both halves, as for one parameter vector. */
+        real f = (real)(tr->tc.clip / (norm + 1e-6));
+        for (long i = 0; i < s->enc->nparams; i++)
+            s->enc->grads[i] *= f;
+        for (long i = 0; i < s->dec->nparams; i++)
+            s->dec->grads[i] *= f;
+    }
+    double lr = current_lr(tr);
+    recur__optim_step(&tr->oe, s->enc->params, s->enc->grads, lr);
+    recur__optim_step(&tr->od, s->dec->params, s->dec->grads, lr);
+    if (!params_finite(s->enc) || !params_finite(s->dec))
+        return recur_fail(RECUR_E_NUMERIC, "step %ld: the update made the "
+                          "parameters non-finite (try a lower learning rate or "
+                          "gradient clipping)", tr->step + 1);
+    tr->step++;
+    if (++tr->batch_in_epoch == tr->steps_per_epoch) {
+        tr->batch_in_epoch = 0;
+        tr->epoch++;
+        recur__s2s_trainer_shuffle(tr);
+    }
+    if (st) {
+        st->loss = counted ? loss / (double)counted : 0;
+        st->accuracy = counted ? (double)correct / (double)counted : 0;
+        st->grad_norm = norm;
+        st->tokens = counted;
+        st->lr = lr;
+    }
+    return RECUR_OK;
+}
+
+int recur_seq2seq_evaluate(const recur_seq2seq *s, const recur_seq2seq_data *d,
+                           int B, recur_eval_stats *out)
+{
+    if (!out)
+        return recur_fail(RECUR_E_INVALID, "no output pointer");
+    memset(out, 0, sizeof *out);
+    if (B < 1)
+        return recur_fail(RECUR_E_INVALID, "batch size must be >= 1");
+    int rc = recur_seq2seq_data_check(s, d);
+    if (rc)
+        return rc;
+    if (B > d->count)
+        B = (int)d->count;
+    int ts, tt;
+    recur__s2s_data_longest(d, &ts, &tt);
+    s2s_batch b;
+    long *idx = malloc((size_t)B * sizeof *idx);
+    if (!idx)
+        return recur_fail(RECUR_E_NOMEM, "out of memory");
+    if ((rc = recur__s2s_batch_alloc(s, ts, tt + 1, B, &b))) {
+        free(idx);
+        return rc;
+    }
+    double total = 0;
+    long counted = 0, correct = 0;
+    for (long first = 0; first < d->count; first += B) {
+        int nb = (int)(d->count - first < B ? d->count - first : B);
+        for (int k = 0; k < nb; k++)
+            idx[k] = first + k;
+        recur__s2s_batch_pack(&b, s, d, idx, nb);
+        long n, c;
+        /* The forward pass reads the models only. */
+        total += recur__s2s_forward_backward((recur_seq2seq *)s, &b, NULL, 0, &n, &c);
+        counted += n;
+        correct += c;
+    }
+    out->loss = counted ? total / (double)counted : 0;
+    out->accuracy = counted ? (double)correct / (double)counted : 0;
+    out->tokens = counted;
+    recur__s2s_batch_free(&b);
+    free(idx);
+    return RECUR_OK;
+}
+
+/* ---- decoding -------------------------------------------------------------- */
+
+void recur_seq2seq_decode_config_default(recur_seq2seq_decode_config *dc)
+{
+    memset(dc, 0, sizeof *dc);
+    dc->beam = 0;
+    dc->max_len = 100;
+    dc->sample = 0;
+    dc->temperature = 1;
+    dc->seed = 1;
+}
+
+/* log-softmax of z[V] into lp (double). */
+static void log_softmax(const real *z, int V, double *lp)
+{
+    double mx = z[0], sum = 0;
+    for (int v = 1; v < V; v++)
+        mx = z[v] > mx ? z[v] : mx;
+    for (int v = 0; v < V; v++)
+        sum += exp((double)z[v] - mx);
+    double lse = mx + log(sum);
+    for (int v = 0; v < V; v++)
+        lp[v] = (double)z[v] - lse;
+}
+
+typedef struct {
+    const recur_seq2seq *s;
+    model_work wd;
+    int K;            /* decoder rows */
+    long nstate;      /* L·K·DH */
+    real *mem;
+    real *h, *c, *h2, *c2; /* [L][K][DH], in mem */
+    double *lp;       /* [K][V] */
+} decoder_run;
+
+static void decoder_run_free(decoder_run *r)
+{
+    recur__model_work_free(&r->wd);
+    free(r->mem);
+    free(r->lp);
+}
+
+/* Encode src and set up K decoder rows, all starting from its final state. */
+static int decoder_run_init(decoder_run *r, const recur_seq2seq *s, const int32_t *src,
+                            int n, int K)
+{
+    memset(r, 0, sizeof *r);
+    r->s = s;
+    r->K = K;
+    const recur_model *enc = s->enc, *dec = s->dec;
+    int L = enc->cfg.layers, D = enc->dirs, H = enc->cfg.hidden, DH = D * H;
+    int V = dec->cfg.output_size;
+    r->nstate = (long)L * K * DH;
+    r->mem = r->h = calloc((size_t)r->nstate * 4, sizeof *r->h);
+    r->lp = malloc((size_t)K * V * sizeof *r->lp);
+    if (!r->mem || !r->lp) {
+        decoder_run_free(r);
+        return recur_fail(RECUR_E_NOMEM, "out of memory for decoding");
+    }
+    r->c = r->h + r->nstate;
+    r->h2 = r->c + r->nstate;
+    r->c2 = r->h2 + r->nstate;
+    model_work we;
+    int rc = recur__model_work_alloc(enc, n, 1, &we);
+    if (!rc)
+        rc = recur__model_work_alloc(dec, 1, K, &r->wd);
+    if (rc) {
+        recur__model_work_free(&we);
+        decoder_run_free(r);
+        return rc;
+    }
+    model_input in = {.tokens = src};
+    recur__model_forward(enc, &we, n, 1, in, NULL, NULL, NULL);
+    real *h1 = r->h2, *c1 = r->c2; /* [L][1][DH], scratch */
+    bridge(we.hn, h1, L, D, 1, H, 0);
+    if (enc->cfg.cell == RECUR_LSTM)
+        bridge(we.cn, c1, L, D, 1, H, 0);
+    for (int l = 0; l < L; l++)
+        for (int k = 0; k < K; k++) {
+            memcpy(r->h + ((long)l * K + k) * DH, h1 + (long)l * DH,
+                   (size_t)DH * sizeof(real));
+            memcpy(r->c + ((long)l * K + k) * DH, c1 + (long)l * DH,
+                   (size_t)DH * sizeof(real));
+        }
+    recur__model_work_free(&we);
+    return RECUR_OK;
+}
+
+/* One decoder step for rows 0..B-1 reading tokens[B]: log-probabilities in
+ * r->lp, the new states in r->wd.hn / cn ([L][B][DH]). */
+static void decoder_step(decoder_run *r, const int32_t *tokens, int B)
+{
+    const recur_model *dec = r->s->dec;
+    int L = dec->cfg.layers, DH = dec->cfg.hidden, V = dec->cfg.output_size;
+    /* h, c are laid out [L][K][DH]; the forward pass wants [L][B][DH]. */
+    if (B < r->K)
+        for (int l = 1; l < L; l++) {
+            memmove(r->h + (long)l * B * DH, r->h + (long)l * r->K * DH,
+                    (size_t)B * DH * sizeof(real));
+            memmove(r->c + (long)l * B * DH, r->c + (long)l * r->K * DH,
+                    (size_t)B * DH * sizeof(real));
+        }
+    model_input in = {.tokens = tokens};
+    recur__model_forward(dec, &r->wd, 1, B, in, r->h, dec->cfg.cell == RECUR_LSTM ? r->c : NULL,
+                  NULL);
+    for (int b = 0; b < B; b++)
+        log_softmax(r->wd.logits + (long)b * V, V, r->lp + (long)b * V);
+}
+
+/* Row b of the step's new state into row k of (h, c) ([L][K][DH]). */
+static void take_state(decoder_run *r, int B, int b, real *h, real *c, int k)
+{
+    const recur_model *dec = r->s->dec;
+    int L = dec->cfg.layers, DH = dec->cfg.hidden;
+    for (int l = 0; l < L; l++) {
+        memcpy(h + ((long)l * r->K + k) * DH, r->wd.hn + ((long)l * B + b) * DH,
+               (size_t)DH * sizeof(real));
+        memcpy(c + ((long)l * r->K + k) * DH, r->wd.cn + ((long)l * B + b) * DH,
+               (size_t)DH * sizeof(real));
+    }
+}
+
+static int pick_token(const double *lp, int V, const recur_seq2seq_decode_config *dc,
+                      rng *g)
+{
+    if (!dc->sample) {
+        int best = 0;
+        for (int v = 1; v < V; v++)
+            if (lp[v] > lp[best])
+                best = v;
+        return best;
+    }
+    /* softmax(logits / T) = softmax(lp / T) */
+    double mx = lp[0], sum = 0;
+    for (int v = 1; v < V; v++)
+        mx = lp[v] > mx ? lp[v] : mx;
+    for (int v = 0; v < V; v++)
+        sum += exp((lp[v] - mx) / dc->temperature);
+    double u = recur__rng_uniform(g) * sum, acc = 0;
+    for (int v = 0; v < V; v++) {
+        acc += exp((lp[v] - mx) / dc->temperature);
+        if (u < acc)
+            return v;
+    }
+    return V - 1;
+}
+
+/* Greedy decoding or sampling: one row. */
+static int decode_single(decoder_run *r, const recur_seq2seq_decode_config *dc,
+                         int32_t *out, int *out_len, double *score)
+{
+    const recur_seq2seq_config *c = &r->s->cfg;
+    int V = c->tgt_vocab, len = 0;
+    double total = 0;
+    rng g;
+    recur__rng_seed(&g, dc->seed);
+    int32_t tok = c->bos;
+    while (len < dc->max_len) {
+        decoder_step(r, &tok, 1);
+        int v = pick_token(r->lp, V, dc, &g);
+        total += r->lp[v];
+        if (v == c->eos)
+            break;
+        out[len++] = tok = v;
+        take_state(r, 1, 0, r->h, r->c, 0);
+    }
+    *out_len = len;
+    if (score)
+        *score = total;
+    return RECUR_OK;
+}
+
+typedef struct {
+    double score; /* summed log-probability */
+    int parent, token;
+} candidate;
+
+/* Beam search of width K: every live hypothesis is extended by every token;
+ * the K best extensions (by summed log-probability) are kept, those ending
+ * in eos set aside as finished. It stops when K hypotheses have finished or
+ * the live ones reach max_len (they then finish without eos). The result
+ * is the finished hypothesis with the best score per token (eos counted). */
+static int beam_search(decoder_run *r, const recur_seq2seq_decode_config *dc,
+                       int32_t *out, int *out_len, double *score)
+{
+    const recur_seq2seq_config *c = &r->s->cfg;
+    int K = r->K, V = c->tgt_vocab, M = dc->max_len;
+    int32_t *seq = malloc((size_t)K * (M + 1) * 2 * sizeof *seq);
+    int32_t *tokens = malloc((size_t)K * sizeof *tokens);
+    double *live = malloc((size_t)K * sizeof *live);
+    candidate *best = malloc((size_t)K * sizeof *best);
+    if (!seq || !tokens || !live || !best) {
+        free(seq);
+        free(tokens);
+        free(live);
+        free(best);
+        return recur_fail(RECUR_E_NOMEM, "out of memory for beam search");
+    }
+    int32_t *seq2 = seq + (long)K * (M + 1);
+    int nlive = 1, nfinished = 0, len = 0;
+    double best_norm = -INFINITY, best_score = 0;
+    int best_len = 0;
+    live[0] = 0;
+    tokens[0] = c->bos;
+    while (nlive > 0 && len < M && nfinished < K) {
+        decoder_step(r, tokens, nlive);
+        /* The K best of nlive × V extensions, ties to the earlier one. */
+        int nb = 0;
+        for (int i = 0; i < nlive; i++)
+            for (int v = 0; v < V; v++) {
+                double sc = live[i] + r->lp[(long)i * V + v];
+                if (nb == K && sc <= best[K - 1].score)
+                    continue;
+                int j = nb < K ? nb++ : K - 1;
+                while (j > 0 && best[j - 1].score < sc) {
+                    best[j] = best[j - 1];
+                    j--;
+                }
+                best[j] = (candidate){sc, i, v};
+            }
+        int nnew = 0;
+        for (int j = 0; j < nb; j++) {
+            const candidate *cd = &best[j];
+            const int32_t *ps = seq + (long)cd->parent * (M + 1);
+            if (cd->token == c->eos) {
+                double norm = cd->score / (len + 1);
+                if (norm > best_norm) {
+                    best_norm = norm;
+                    best_score = cd->score;
+                    best_len = len;
+                    memcpy(out, ps, (size_t)len * sizeof *out);
+                }
+                nfinished++;
+                continue;
+            }
+            int32_t *ns = seq2 + (long)nnew * (M + 1);
+            memcpy(ns, ps, (size_t)len * sizeof *ns);
+            ns[len] = cd->token;
+            live[nnew] = cd->score;
+            take_state(r, nlive, cd->parent, r->h2, r->c2, nnew);
+            nnew++;
+        }
+        for (int k = 0; k < nnew; k++)
+            tokens[k] = seq2[(long)k * (M + 1) + len];
+        int32_t *t = seq;
+        seq = seq2;
+        seq2 = t;
+        real *th = r->h, *tc = r->c;
+        r->h = r->h2, r->c = r->c2;
+        r->h2 = th, r->c2 = tc;
+        nlive = nnew;
+        len++;
+    }
+    /* Hypotheses still open at max_len finish without eos. */
+    for (int i = 0; nfinished < K && i < nlive; i++) {
+        double norm = live[i] / (len > 0 ? len : 1);
+        if (norm > best_norm) {
+            best_norm = norm;
+            best_score = live[i];
+            best_len = len;
+            memcpy(out, seq + (long)i * (M + 1), (size_t)len * sizeof *out);
+        }
+    }
+    *out_len = best_len;
+    if (score)
+        *score = best_score;
+    /* seq may be either half of the allocation after the swaps. */
+    free(seq < seq2 ? seq : seq2);
+    free(tokens);
+    free(live);
+    free(best);
+    return RECUR_OK;
+}
+
+int recur_seq2seq_decode(const recur_seq2seq *s, const int32_t *src, int n,
+                         const recur_seq2seq_decode_config *dc, int32_t *out,
+                         int *out_len, double *score)
+{
+    if (!s || !src || !dc || !out || !out_len)
+        return recur_fail(RECUR_E_INVALID, "decode: missing argument");
+    *out_len = 0;
+    if (n < 1 || n > 100000)
+        return recur_fail(RECUR_E_INVALID, "decode: the source has %d tokens "
+                          "(1..100000)", n);
+    if (dc->beam < 0 || dc->beam > 1000 || dc->max_len < 0 || dc->max_len > 100000)
+        return recur_fail(RECUR_E_INVALID, "decode: beam %d or max_len %d out of "
+                          "range", dc->beam, dc->max_len);
+    if (dc->sample && !(dc->temperature > 0))
+        return recur_fail(RECUR_E_INVALID, "decode: temperature must be > 0");
+    int rc = recur__model_check_tokens(s->enc, src, n, RECUR_E_MISMATCH);
+    if (rc)
+        return rc;
+    int K = dc->sample || dc->beam == 0 ? 1 : dc->beam;
+    decoder_run r;
+    if ((rc = decoder_run_init(&r, s, src, n, K)))
+        return rc;
+    if (dc->sample || dc->beam == 0)
+        rc = decode_single(&r, dc, out, out_len, score);
+    else
+        rc = beam_search(&r, dc, out, out_len, score);
+    decoder_run_free(&r);
+    return rc;
+}

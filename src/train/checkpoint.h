@@ -1,0 +1,26 @@
+/* checkpoint.h - the pieces of a checkpoint file that the text/data-set
+ * trainer (checkpoint.c) and the sequence-to-sequence trainer
+ * (seq2seq_io.c) share: training settings and position as integer
+ * metadata, the RNG state as 64 hex digits, optimizer state vectors. */
+#ifndef RECUR_CHECKPOINT_H
+#define RECUR_CHECKPOINT_H
+
+#include <stdint.h>
+
+#include "core/real.h"
+#include "io/safetensors.h"
+
+/* Metadata `key` as an integer >= 0 into *got (if non-NULL); with want >= 0
+ * it must equal want (RECUR_E_MISMATCH naming the setting otherwise). */
+int recur__checkpoint_expect_long(const st_file *f, const char *path, const char *key,
+                           long want, long *got);
+/* A state vector of n finite values (non-negative where they are running
+ * averages of squares, or Adam's and RMSprop's square roots turn NaN). */
+int recur__checkpoint_read_state(const st_file *f, const char *path, const char *name,
+                          long n, int nonneg, real *dst);
+/* The xoshiro state as 64 hex digits (buf >= 65 bytes), and back
+ * (RECUR_E_FORMAT if malformed or all zero). */
+void recur__checkpoint_format_rng(const uint64_t s[4], char *buf);
+int recur__checkpoint_parse_rng(const char *s, uint64_t out[4]);
+
+#endif

@@ -1,0 +1,27 @@
+/* optim.h - optimizers over the flat parameter vector, and gradient clipping. */
+#ifndef RECUR_OPTIM_H
+#define RECUR_OPTIM_H
+
+#include "core/real.h"
+#include "recur.h"
+
+typedef struct {
+    recur_optimizer kind;
+    double lr, beta1, beta2, eps, momentum, weight_decay, alpha;
+    long n;
+    long step;  /* updates taken (Adam's bias correction) */
+    real *m;    /* first moment / momentum buffer / RMSprop square average */
+    real *v;    /* second moment (Adam, AdamW) */
+} optimizer;
+
+int recur__optim_init(optimizer *o, const recur_train_config *tc, long n);
+void recur__optim_free(optimizer *o);
+/* One update p -= f(g) at learning rate lr. */
+void recur__optim_step(optimizer *o, real *p, const real *g, double lr);
+
+/* Euclidean norm of g, accumulated in double. */
+double recur__grad_norm(const real *g, long n);
+/* Scale g so that its norm is at most max_norm; returns the norm before. */
+double recur__clip_grad_norm(real *g, long n, double max_norm);
+
+#endif

@@ -1,0 +1,324 @@
+/* trainer.c - next-token training over a token stream: batching (stateful
+ * streams for truncated BPTT, or shuffled independent windows), one
+ * forward/backward per step, NaN/Inf detection, clipping, the update. */
+#include "train/trainer.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "nn/loss.h"
+
+static const char *const optim_names[] = {"sgd", "adam", "adamw", "rmsprop"};
+
+const char *recur_optimizer_name(recur_optimizer o)
+{
+    return o >= RECUR_SGD && o <= RECUR_RMSPROP ? optim_names[o] : "unknown";
+}
+
+int recur_optimizer_parse(const char *name)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcmp(name, optim_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+void recur_train_config_default(recur_train_config *tc)
+{
+    memset(tc, 0, sizeof *tc);
+    tc->optimizer = RECUR_ADAM;
+    tc->lr = 2e-3f;
+    tc->beta1 = 0.9f;
+    tc->beta2 = 0.999f;
+    tc->eps = 1e-8f;
+    tc->momentum = 0.9f;
+    tc->rho = 0.99f;
+    tc->clip = 5;
+    tc->lr_decay = 1;
+    tc->lr_decay_after = 0;
+    tc->seq_len = 100;
+    tc->batch = 32;
+    tc->stateful = 1;
+    tc->seed = 1;
+}
+
+int recur__trainer_check_config(const recur_train_config *tc)
+{
+    if (tc->optimizer < RECUR_SGD || tc->optimizer > RECUR_RMSPROP)
+        return recur_fail(RECUR_E_INVALID, "unknown optimizer %d", (int)tc->optimizer);
+    if (!(tc->lr > 0 && tc->lr < 100))
+        return recur_fail(RECUR_E_INVALID, "learning rate %g is outside (0, 100)",
+                          (double)tc->lr);
+    if (!(tc->beta1 >= 0 && tc->beta1 < 1 && tc->beta2 >= 0 && tc->beta2 < 1))
+        return recur_fail(RECUR_E_INVALID, "Adam betas must be in [0, 1)");
+    if (!(tc->eps > 0) || !(tc->momentum >= 0 && tc->momentum < 1) ||
+        !(tc->rho >= 0 && tc->rho < 1) || !(tc->weight_decay >= 0))
+        return recur_fail(RECUR_E_INVALID, "optimizer settings out of range "
+                          "(eps > 0, momentum and rho in [0, 1), weight decay >= 0)");
+    if (!(tc->clip >= 0))
+        return recur_fail(RECUR_E_INVALID, "clip must be >= 0 (0 = off)");
+    if (!(tc->lr_decay > 0 && tc->lr_decay <= 1) || tc->lr_decay_after < 0)
+        return recur_fail(RECUR_E_INVALID, "lr decay must be in (0, 1] and start "
+                                           "at an epoch >= 0");
+    if (tc->seq_len < 1 || tc->seq_len > 100000)
+        return recur_fail(RECUR_E_LIMIT, "sequence length %d is outside 1..100000",
+                          tc->seq_len);
+    if (tc->batch < 1 || tc->batch > 100000)
+        return recur_fail(RECUR_E_LIMIT, "batch size %d is outside 1..100000",
+                          tc->batch);
+    return RECUR_OK;
+}
+
+/* A fresh permutation of the windows for each epoch, derived from the seed
+ * and the epoch alone, so that a resumed run shuffles exactly the same. */
+void recur__trainer_shuffle(recur_trainer *tr)
+{
+    rng r;
+    recur__rng_seed(&r, tr->tc.seed * 0x9E3779B97F4A7C15ULL + (uint64_t)tr->epoch + 1);
+    for (long i = 0; i < tr->nwindows; i++)
+        tr->order[i] = i;
+    for (long i = tr->nwindows - 1; i > 0; i--) {
+        long j = (long)recur__rng_below(&r, (uint64_t)i + 1), t = tr->order[i];
+        tr->order[i] = tr->order[j];
+        tr->order[j] = t;
+    }
+    if (tr->ds.count > 0 && tr->tc.bucket)
+        recur__dataset_bucket(tr, &r);
+}
+
+int recur_trainer_create(recur_model *m, const recur_train_config *tc,
+                         const int32_t *tokens, long n, recur_trainer **out)
+{
+    *out = NULL;
+    const recur_config *c = &m->cfg;
+    int rc = recur__trainer_check_config(tc);
+    if (rc)
+        return rc;
+    if (c->input == RECUR_INPUT_DENSE || c->loss != RECUR_LOSS_XENT ||
+        c->output_size != c->input_size)
+        return recur_fail(RECUR_E_MISMATCH, "next-token training needs a token "
+                          "model whose output is its vocabulary");
+    if (c->readout != RECUR_READOUT_SEQUENCE)
+        return recur_fail(RECUR_E_MISMATCH, "next-token training needs a model "
+                          "that reads out every step (readout 'sequence')");
+    if (c->bidirectional)
+        return recur_fail(RECUR_E_INVALID, "a bidirectional model sees the future "
+                          "and cannot be trained to predict the next token");
+    int T = tc->seq_len, B = tc->batch;
+    if ((rc = recur__model_check_tokens(m, tokens, n, RECUR_E_MISMATCH)))
+        return rc;
+    long stream_len = n > 1 ? (n - 1) / B : 0;
+    long nwindows = n > 1 ? (n - 1) / T : 0;
+    long steps = tc->stateful ? stream_len / T : nwindows / B;
+    if (steps < 1)
+        return recur_fail(RECUR_E_INVALID, "the training text has %ld characters: "
+                          "too few for one batch of %d sequences of %d (need %ld)",
+                          n, B, T, (long)B * T + 1);
+    recur_trainer *tr = calloc(1, sizeof *tr);
+    if (!tr)
+        return recur_fail(RECUR_E_NOMEM, "out of memory");
+    tr->m = m;
+    tr->tc = *tc;
+    tr->tokens = tokens;
+    tr->n = n;
+    tr->stream_len = stream_len;
+    tr->nwindows = nwindows;
+    tr->steps_per_epoch = steps;
+    tr->nstate = (long)c->layers * B * c->hidden;
+    tr->carry_h = calloc((size_t)tr->nstate, sizeof(real));
+    tr->carry_c = calloc((size_t)tr->nstate, sizeof(real));
+    tr->inp = malloc((size_t)T * B * sizeof(int32_t));
+    tr->tgt = malloc((size_t)T * B * sizeof(int32_t));
+    tr->order = tc->stateful ? NULL : malloc((size_t)nwindows * sizeof(long));
+    if (!tr->carry_h || !tr->carry_c || !tr->inp || !tr->tgt ||
+        (!tc->stateful && !tr->order)) {
+        recur_trainer_free(tr);
+        return recur_fail(RECUR_E_NOMEM, "out of memory for the trainer");
+    }
+    rc = recur__model_work_alloc(m, T, B, &tr->w);
+    if (!rc)
+        rc = recur__optim_init(&tr->opt, tc, m->nparams);
+    if (rc) {
+        recur_trainer_free(tr);
+        return rc;
+    }
+    recur__rng_seed(&tr->dropout_rng, tc->seed);
+    if (!tc->stateful)
+        recur__trainer_shuffle(tr);
+    *out = tr;
+    return RECUR_OK;
+}
+
+void recur_trainer_free(recur_trainer *tr)
+{
+    if (!tr)
+        return;
+    recur__model_work_free(&tr->w);
+    recur__optim_free(&tr->opt);
+    free(tr->carry_h);
+    free(tr->carry_c);
+    free(tr->inp);
+    free(tr->tgt);
+    free(tr->order);
+    free(tr->scratch);
+    recur__data_batch_free(&tr->db);
+    free(tr);
+}
+
+long recur_trainer_steps_per_epoch(const recur_trainer *tr) { return tr->steps_per_epoch; }
+long recur_trainer_step_count(const recur_trainer *tr) { return tr->step; }
+int recur_trainer_epoch(const recur_trainer *tr) { return tr->epoch; }
+
+/* Fill inp/tgt with the window for the current position. */
+static void load_window(recur_trainer *tr)
+{
+    int T = tr->tc.seq_len, B = tr->tc.batch;
+    for (int b = 0; b < B; b++) {
+        long start = tr->tc.stateful
+                         ? b * tr->stream_len + tr->batch_in_epoch * T
+                         : tr->order[tr->batch_in_epoch * B + b] * T;
+        for (int t = 0; t < T; t++) {
+            tr->inp[(long)t * B + b] = tr->tokens[start + t];
+            tr->tgt[(long)t * B + b] = tr->tokens[start + t + 1];
+        }
+    }
+}
+
+static double current_lr(const recur_trainer *tr)
+{
+    /* One decay at the end of every epoch from the lr_decay_after-th on. */
+    int first = tr->tc.lr_decay_after > 1 ? tr->tc.lr_decay_after : 1;
+    int k = tr->epoch - first + 1;
+    return tr->tc.lr * (k > 0 ? pow(tr->tc.lr_decay, k) : 1.0);
+}
+
+int recur_trainer_step(recur_trainer *tr, recur_batch_stats *st)
+{
+    if (tr->ds.count > 0)
+        return recur__dataset_step(tr, st);
+    recur_model *m = tr->m;
+    int T = tr->tc.seq_len, B = tr->tc.batch, V = m->cfg.output_size;
+    long TB = (long)T * B;
+    load_window(tr);
+    int carry = tr->tc.stateful && tr->batch_in_epoch > 0;
+    model_input in = {.tokens = tr->inp};
+    recur__model_zero_grads(m);
+    recur__model_forward(m, &tr->w, T, B, in, carry ? tr->carry_h : NULL,
+                  carry ? tr->carry_c : NULL,
+                  m->cfg.dropout > 0 ? &tr->dropout_rng : NULL);
+    long counted, correct;
+    double loss = recur__loss_softmax_xent(tr->w.logits, tr->tgt, TB, V, tr->w.dlogits,
+                                    (real)(1.0 / (double)TB), &counted, &correct);
+    recur__model_backward(m, &tr->w, T, B, in, NULL, NULL, NULL, NULL, NULL);
+    return recur__trainer_update(tr, loss, counted, correct, st);
+}
+
+int recur__trainer_update(recur_trainer *tr, double loss, long counted, long correct,
+                   recur_batch_stats *st)
+{
+    recur_model *m = tr->m;
+    double norm = recur__grad_norm(m->grads, m->nparams);
+    if (!isfinite(loss) || !isfinite(norm))
+        return recur_fail(RECUR_E_NUMERIC, "step %ld: the %s is %s; parameters "
+                          "left as they were before this step", tr->step + 1,
+                          isfinite(loss) ? "gradient norm" : "loss",
+                          isnan(isfinite(loss) ? norm : loss) ? "NaN" : "infinite");
+    if (tr->tc.clip > 0)
+        recur__clip_grad_norm(m->grads, m->nparams, tr->tc.clip);
+    double lr = current_lr(tr);
+    recur__optim_step(&tr->opt, m->params, m->grads, lr);
+    /* A finite gradient can still overflow a parameter (no clipping, a huge
+     * learning rate). Checkpoints refuse such a model, so the last good one
+     * on disk stays. */
+    for (long i = 0; i < m->nparams; i++)
+        if (!isfinite(m->params[i]))
+            return recur_fail(RECUR_E_NUMERIC, "step %ld: the update made the "
+                              "parameters non-finite (try a lower learning rate or "
+                              "gradient clipping)", tr->step + 1);
+    if (tr->tc.stateful) {
+        memcpy(tr->carry_h, tr->w.hn, (size_t)tr->nstate * sizeof(real));
+        memcpy(tr->carry_c, tr->w.cn, (size_t)tr->nstate * sizeof(real));
+    }
+    tr->step++;
+    if (++tr->batch_in_epoch == tr->steps_per_epoch) {
+        tr->batch_in_epoch = 0;
+        tr->epoch++;
+        if (!tr->tc.stateful)
+            recur__trainer_shuffle(tr);
+    }
+    if (st) {
+        st->loss = counted ? loss / (double)counted : 0;
+        st->accuracy = counted ? (double)correct / (double)counted : 0;
+        st->grad_norm = norm;
+        st->tokens = counted;
+        st->lr = lr;
+    }
+    return RECUR_OK;
+}
+
+int recur_evaluate(const recur_model *m, const int32_t *tokens, long n, int T,
+                   int B, recur_eval_stats *out)
+{
+    const recur_config *c = &m->cfg;
+    memset(out, 0, sizeof *out);
+    if (c->input == RECUR_INPUT_DENSE || c->loss != RECUR_LOSS_XENT ||
+        c->output_size != c->input_size || c->bidirectional ||
+        c->readout != RECUR_READOUT_SEQUENCE)
+        return recur_fail(RECUR_E_MISMATCH, "evaluation needs a unidirectional "
+                                            "next-token model");
+    if (n < 2)
+        return recur_fail(RECUR_E_INVALID, "the evaluation text needs at least "
+                                           "two characters");
+    if (T < 1 || B < 1)
+        return recur_fail(RECUR_E_INVALID, "sequence length and batch must be >= 1");
+    int rc = recur__model_check_tokens(m, tokens, n, RECUR_E_MISMATCH);
+    if (rc)
+        return rc;
+    if (B > n - 1)
+        B = (int)(n - 1);
+    long L = (n - 1) / B;
+    if (T > L)
+        T = (int)L;
+    model_work w;
+    long nstate = (long)c->layers * B * c->hidden;
+    rc = recur__model_work_alloc(m, T, B, &w);
+    if (rc)
+        return rc;
+    real *h = calloc((size_t)nstate, sizeof *h), *cs = calloc((size_t)nstate, sizeof *cs);
+    int32_t *inp = malloc((size_t)T * B * sizeof *inp), *tgt = malloc((size_t)T * B * sizeof *tgt);
+    if (!h || !cs || !inp || !tgt) {
+        rc = recur_fail(RECUR_E_NOMEM, "out of memory");
+        goto done;
+    }
+    double total = 0;
+    long counted_all = 0, correct_all = 0;
+    for (long pos = 0; pos < L; pos += T) {
+        int Tw = (int)(L - pos < T ? L - pos : T);
+        for (int b = 0; b < B; b++)
+            for (int t = 0; t < Tw; t++) {
+                inp[(long)t * B + b] = tokens[b * L + pos + t];
+                tgt[(long)t * B + b] = tokens[b * L + pos + t + 1];
+            }
+        model_input in = {.tokens = inp};
+        recur__model_forward(m, &w, Tw, B, in, pos ? h : NULL, pos ? cs : NULL, NULL);
+        long counted, correct;
+        total += recur__loss_softmax_xent(w.logits, tgt, (long)Tw * B, c->output_size,
+                                   NULL, 0, &counted, &correct);
+        counted_all += counted;
+        correct_all += correct;
+        memcpy(h, w.hn, (size_t)nstate * sizeof *h);
+        memcpy(cs, w.cn, (size_t)nstate * sizeof *cs);
+    }
+    out->loss = total / (double)counted_all;
+    out->accuracy = (double)correct_all / (double)counted_all;
+    out->tokens = counted_all;
+done:
+    recur__model_work_free(&w);
+    free(h);
+    free(cs);
+    free(inp);
+    free(tgt);
+    return rc;
+}

@@ -1,0 +1,59 @@
+/* trainer.h - the trainer's insides, shared by trainer.c and checkpoint.c. */
+#ifndef RECUR_TRAINER_H
+#define RECUR_TRAINER_H
+
+#include "nn/model.h"
+#include "train/optim.h"
+
+/* A batch of a supervised data set, padded to its longest example. */
+typedef struct {
+    int T, B;           /* this batch */
+    int32_t *tokens;    /* [T][B] */
+    real *x;            /* [T][B][input_size] */
+    int32_t *len;       /* [B] */
+    int32_t *labels;    /* [B] or [T][B] (-1: padding) */
+    real *targets;      /* [B][O] or [T][B][O] */
+    real *weight;       /* [B] or [T][B]: 1 scored, 0 padding (MSE) */
+} data_batch;
+
+struct recur_trainer {
+    recur_model *m;
+    recur_train_config tc;
+    const int32_t *tokens;
+    long n;
+    model_work w;
+    optimizer opt;
+    rng dropout_rng;
+    real *carry_h, *carry_c; /* [L·D][B][H] state carried between windows */
+    long nstate;
+    int32_t *inp, *tgt;      /* [T][B] the current window */
+    long stream_len;         /* stateful: tokens per stream */
+    long nwindows;           /* stateless: windows in the corpus */
+    long *order;             /* stateless: window order of this epoch */
+    long steps_per_epoch;
+    long step;               /* steps taken in all */
+    int epoch;
+    long batch_in_epoch;
+    /* Supervised data (recur_trainer_create_dataset); ds.count == 0 for a
+     * token stream. */
+    recur_dataset ds;
+    data_batch db;
+    long *scratch;           /* [2 count] for recur__dataset_bucket */
+};
+
+/* After a forward/backward with gradients in m->grads: NaN/Inf checks,
+ * clipping, the optimizer update and the step/epoch bookkeeping. */
+int recur__trainer_update(recur_trainer *tr, double loss, long counted, long correct,
+                   recur_batch_stats *st);
+/* One step on supervised data (dataset.c). */
+int recur__dataset_step(recur_trainer *tr, recur_batch_stats *st);
+void recur__data_batch_free(data_batch *db);
+/* Group the shuffled example order into batches of similar length and
+ * shuffle the batches (tc.bucket); deterministic given r's state. */
+void recur__dataset_bucket(recur_trainer *tr, rng *r);
+
+int recur__trainer_check_config(const recur_train_config *tc);
+/* The window order of the current epoch (stateless training). */
+void recur__trainer_shuffle(recur_trainer *tr);
+
+#endif
