@@ -296,6 +296,63 @@ static void test_meta_round_trip_and_refusals(void)
     CHECK(recur_forecast_read_meta(NULL, &r) == RECUR_E_INVALID);
 }
 
+/* Thousands of random values for the keys: each read either succeeds with
+ * every field in range or fails with one message, never anything else. */
+static void test_meta_mutated(void)
+{
+    static const char *const keys[] = {"forecast.window", "forecast.season",
+                                       "forecast.season_input", "forecast.log",
+                                       "forecast.diff", "forecast.scale",
+                                       "forecast.scale_offset", "forecast.scale_factor"};
+    static const char alphabet[] = "0123456789.-+eExinfaINFmz ";
+    static const char *const good[][2] = {
+        {"forecast.window", "4"},       {"forecast.season", "1"},
+        {"forecast.season_input", "0"}, {"forecast.log", "0"},
+        {"forecast.diff", "0"},         {"forecast.scale", "none"},
+        {"forecast.scale_offset", "0"}, {"forecast.scale_factor", "1"},
+        {NULL, NULL}};
+    recur_forecast_encoding e = {.window = 4, .season = 1};
+    recur_model *m = forecaster(&e, 0, 2);
+    if (!m)
+        return;
+    set_all_meta(m, good, -1);
+    uint64_t r = 99;
+    int ok = 0;
+    for (int it = 0; it < 3000; it++) {
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        const char *key = keys[(r >> 33) % 8];
+        char v[24];
+        int len = (int)((r >> 40) % 20);
+        for (int i = 0; i < len; i++) {
+            r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+            v[i] = alphabet[(r >> 33) % (sizeof alphabet - 1)];
+        }
+        v[len] = 0;
+        CHECK(recur_model_set_meta(m, key, v) == RECUR_OK);
+        recur_forecast_encoding got;
+        int rc = recur_forecast_read_meta(m, &got);
+        if (rc == RECUR_OK) {
+            ok++;
+            CHECK(got.window >= 1 && got.window <= RECUR_FORECAST_MAX_WINDOW);
+            CHECK(got.season >= 1 && got.season <= RECUR_FORECAST_MAX_SEASON);
+            CHECK(got.diff >= 0 && got.diff <= RECUR_FORECAST_MAX_DIFF);
+            CHECK(got.season_input == 0 && (got.log == 0 || got.log == 1));
+            CHECK(isfinite(got.scaler.offset) && isfinite(got.scaler.scale) &&
+                  got.scaler.scale > 0);
+        } else {
+            CHECK_MSG(rc == RECUR_E_FORMAT || rc == RECUR_E_MISMATCH, "rc %d for %s = '%s'",
+                      rc, key, v);
+            CHECK(*recur_last_error() && strchr(recur_last_error(), '\n') == NULL);
+        }
+        /* back to good, so that each value is tried alone */
+        for (int i = 0; good[i][0]; i++)
+            if (strcmp(good[i][0], key) == 0)
+                CHECK(recur_model_set_meta(m, key, good[i][1]) == RECUR_OK);
+    }
+    CHECK_MSG(ok > 30 && ok < 2970, "%d of 3000 random values read", ok);
+    recur_model_free(m);
+}
+
 /* Train a tiny forecaster briefly on y[0..ntrain-1]. */
 static recur_model *train_tiny(const recur_forecast_encoding *e, const double *y,
                                long ntrain, int many)
@@ -396,5 +453,5 @@ static void test_recursive_equals_stepping(void)
 
 TEST_MAIN("test_forecast", TL_CASE(test_encoding_round_trip), TL_CASE(test_windows_by_hand),
           TL_CASE(test_baselines_and_metrics), TL_CASE(test_season),
-          TL_CASE(test_meta_round_trip_and_refusals),
+          TL_CASE(test_meta_round_trip_and_refusals), TL_CASE(test_meta_mutated),
           TL_CASE(test_recursive_equals_stepping))
