@@ -31,10 +31,11 @@ int recur_forecast_one_step(const recur_model *m, const recur_forecast_encoding 
     if (rc || (rc = check_model(m, e, fn)))
         return rc;
     long W = e->window, F = recur_forecast_features(e);
-    if (!y || !out || count < 1 || start < W + e->diff)
-        return recur_fail(RECUR_E_INVALID, "%s: no values, no forecasts asked for, or "
-                          "position %ld has fewer than the window %ld plus the lag %d "
-                          "before it", fn, start, W, e->diff);
+    if (!y || !out || count < 1)
+        return recur_fail(RECUR_E_INVALID, "%s: no values, or no forecasts asked for", fn);
+    if (start < W + e->diff)
+        return recur_fail(RECUR_E_INVALID, "%s: position %ld has fewer than the window "
+                          "%ld plus the lag %d before it", fn, start, W, e->diff);
     if ((rc = recur__forecast_check_positive(e, y, start + count - 1, fn)))
         return rc;
     int seq = recur_model_config(m)->readout == RECUR_READOUT_SEQUENCE;
@@ -75,10 +76,11 @@ int recur_forecast_recursive(const recur_model *m, const recur_forecast_encoding
     if (rc || (rc = check_model(m, e, fn)))
         return rc;
     int W = e->window, F = recur_forecast_features(e);
-    if (!buf || !out || horizon < 1 || start < (long)W + e->diff)
-        return recur_fail(RECUR_E_INVALID, "%s: no values, no forecasts asked for, or "
-                          "%ld values of history, fewer than the window %d plus the lag %d",
-                          fn, start, W, e->diff);
+    if (!buf || !out || horizon < 1)
+        return recur_fail(RECUR_E_INVALID, "%s: no values, or no forecasts asked for", fn);
+    if (start < (long)W + e->diff)
+        return recur_fail(RECUR_E_INVALID, "%s: %ld values of history, fewer than the "
+                          "window %d plus the lag %d", fn, start, W, e->diff);
     if ((rc = recur__forecast_check_positive(e, buf, start, fn)))
         return rc;
     int seq = recur_model_config(m)->readout == RECUR_READOUT_SEQUENCE;
@@ -104,12 +106,17 @@ int recur_forecast_beyond(const recur_model *m, const recur_forecast_encoding *e
     if (!s)
         return recur_fail(RECUR_E_INVALID, "%s: no series", fn);
     long n = recur_series_length(s);
+    int rc = recur__forecast_check(e, fn);
+    if (rc)
+        return rc;
+    if (n < (long)e->window + e->diff)
+        return recur_fail(RECUR_E_INVALID, "%s: the series has %ld values, fewer than the "
+                          "window %d plus the lag %d", fn, n, e->window, e->diff);
     if (horizon < 1 || horizon > RECUR_MAX_SERIES_ROWS)
         return recur_fail(RECUR_E_INVALID, "%s: horizon %ld is outside 1..%ld", fn, horizon,
                           RECUR_MAX_SERIES_ROWS);
     double *buf = malloc((size_t)(n + horizon) * sizeof *buf);
     long *tix = malloc((size_t)(n + horizon) * sizeof *tix);
-    int rc;
     if (!buf || !tix) {
         rc = recur_fail(RECUR_E_NOMEM, "%s: out of memory", fn);
     } else {
