@@ -171,7 +171,7 @@ static int check_resume_classes(const char *path, char *const *classes, int n)
     char **names = NULL;
     int k = 0, rc = recur_model_load(path, &saved);
     if (!rc)
-        rc = recur_model_classes(saved, &names, &k);
+        rc = recur_model_get_classes(saved, &names, &k);
     if (rc) {
         recur_model_free(saved);
         return cli_error("--resume %s: %s", path, recur_last_error());

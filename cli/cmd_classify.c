@@ -199,14 +199,14 @@ static int classifier_load(const char *path, int raw, int max_len, int max_len_g
         classifier_free(c);
         return cli_lib_error(rc);
     }
-    if ((rc = recur_model_classes(c->m, &c->classes, &c->ncls))) {
+    if ((rc = recur_model_get_classes(c->m, &c->classes, &c->ncls))) {
         classifier_free(c);
         return cli_error("%s: %s", path, recur_last_error());
     }
-    const char *esc = recur_model_meta(c->m, "classify.escapes");
+    const char *esc = recur_model_get_meta(c->m, "classify.escapes");
     c->flags = raw || (esc && strcmp(esc, "0") == 0) ? 0 : RECUR_TSV_ESCAPES;
     c->max_len = max_len;
-    const char *ml = recur_model_meta(c->m, "classify.max_len");
+    const char *ml = recur_model_get_meta(c->m, "classify.max_len");
     if (!max_len_given && ml) {
         char *end;
         long v = strtol(ml, &end, 10);

@@ -93,7 +93,7 @@ static int recursive(const recur_model *m, const encoding *e, double *buf, const
                      long start, long horizon, double *out)
 {
     int F = enc_features(e);
-    int seq = recur_model_config(m)->readout == RECUR_READOUT_SEQUENCE;
+    int seq = recur_model_get_config(m)->readout == RECUR_READOUT_SEQUENCE;
     float *x = malloc((size_t)e->window * (size_t)(F + 1) * sizeof *x);
     if (!x)
         return cli_error("out of memory");
@@ -145,7 +145,7 @@ static int set_meta_num(recur_model *m, const char *key, const char *fmt, double
 static int meta_long(const recur_model *m, const char *path, const char *key, long lo,
                      long hi, long *out)
 {
-    const char *v = recur_model_meta(m, key);
+    const char *v = recur_model_get_meta(m, key);
     char *end;
     if (!v)
         return cli_error("%s: not a forecasting model (its metadata has no '%s'; train "
@@ -162,7 +162,7 @@ static int meta_long(const recur_model *m, const char *path, const char *key, lo
 static int meta_double(const recur_model *m, const char *path, const char *key,
                        double *out)
 {
-    const char *v = recur_model_meta(m, key);
+    const char *v = recur_model_get_meta(m, key);
     char *end;
     if (!v)
         return cli_error("%s: not a forecasting model (its metadata has no '%s')", path,
@@ -188,14 +188,14 @@ static int read_encoding(const recur_model *m, const char *path, encoding *e)
         meta_double(m, path, "forecast.scale_offset", &off) ||
         meta_double(m, path, "forecast.scale_factor", &scale))
         return EXIT_RUNTIME;
-    const char *kind = recur_model_meta(m, "forecast.scale");
+    const char *kind = recur_model_get_meta(m, "forecast.scale");
     int k = recur_scale_parse(kind);
     if (k < 0)
         return cli_error("%s: metadata 'forecast.scale' = '%.40s' is not minmax, zscore "
                          "or none", path, kind ? kind : "");
     if (!(scale > 0))
         return cli_error("%s: metadata 'forecast.scale_factor' must be > 0", path);
-    const recur_config *c = recur_model_config(m);
+    const recur_config *c = recur_model_get_config(m);
     e->window = (int)w;
     e->season = (int)season;
     e->season_input = (int)si;
@@ -727,7 +727,7 @@ static int run_predict(const predict_opts *o, const char *model_path, const char
     encoding e;
     if (read_encoding(m, model_path, &e))
         goto done;
-    const char *column = o->column ? o->column : recur_model_meta(m, "forecast.column");
+    const char *column = o->column ? o->column : recur_model_get_meta(m, "forecast.column");
     if ((rc = recur_series_load(path, column, &s))) {
         cli_lib_error(rc);
         goto done;

@@ -53,11 +53,11 @@ static int loaded_open(const char *path, loaded_model *lm)
     if (rc)
         return cli_lib_error(rc);
     int ns, nt;
-    const char *const *sn = recur_seq2seq_vocab(lm->s, 0, &ns);
-    const char *const *tn = recur_seq2seq_vocab(lm->s, 1, &nt);
-    const char *sm = recur_seq2seq_meta(lm->s, "data.src_tokens");
-    const char *tm = recur_seq2seq_meta(lm->s, "data.tgt_tokens");
-    const char *ml = recur_seq2seq_meta(lm->s, "data.max_len");
+    const char *const *sn = recur_seq2seq_get_vocab(lm->s, 0, &ns);
+    const char *const *tn = recur_seq2seq_get_vocab(lm->s, 1, &nt);
+    const char *sm = recur_seq2seq_get_meta(lm->s, "data.src_tokens");
+    const char *tm = recur_seq2seq_get_meta(lm->s, "data.tgt_tokens");
+    const char *ml = recur_seq2seq_get_meta(lm->s, "data.max_len");
     const recur_seq2seq_config *c = recur_seq2seq_get_config(lm->s);
     if (!sn || !tn || !sm || !tm || parse_mode(sm) < 0 || parse_mode(tm) < 0 ||
         c->bos != 0 || c->eos != 1 || strcmp(sn[0], S2S_UNK) || strcmp(tn[2], S2S_UNK)) {

@@ -250,9 +250,9 @@ static void save_load_round_trip(void)
         CHECK(memcmp(recur_seq2seq_get_config(s), recur_seq2seq_get_config(t),
                      sizeof(recur_seq2seq_config)) == 0);
         int n;
-        const char *const *names = recur_seq2seq_vocab(t, 1, &n);
+        const char *const *names = recur_seq2seq_get_vocab(t, 1, &n);
         CHECK(n == 12 && names && strcmp(names[11], "</s>") == 0);
-        CHECK(recur_seq2seq_meta(t, "note") && !strcmp(recur_seq2seq_meta(t, "note"),
+        CHECK(recur_seq2seq_get_meta(t, "note") && !strcmp(recur_seq2seq_get_meta(t, "note"),
                                                       "hello\ttab"));
         recur_seq2seq_decode_config dc;
         recur_seq2seq_decode_config_default(&dc);

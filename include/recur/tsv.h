@@ -62,11 +62,11 @@ RECUR_API void recur_tsv_vocab_free(char **classes, int nclasses, uint32_t *char
 
 /* A classifier's class names, kept in its metadata ("classes", the names
  * joined by tabs) so that predictions map back to names. n must equal the
- * model's output size. recur_model_classes gives a copy (free it with
+ * model's output size. recur_model_get_classes gives a copy (free it with
  * recur_tsv_vocab_free(names, n, NULL)); RECUR_E_MISMATCH if the model has
  * none or they do not fit its outputs. */
 RECUR_API int recur_model_set_classes(recur_model *m, const char *const *names, int n);
-RECUR_API int recur_model_classes(const recur_model *m, char ***names, int *n);
+RECUR_API int recur_model_get_classes(const recur_model *m, char ***names, int *n);
 
 /* Examples idx[0..n) (all when idx is NULL) as a data set for classifier m:
  * characters through m's vocabulary (unknown ones as RECUR_UNKNOWN_CHAR,

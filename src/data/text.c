@@ -81,8 +81,8 @@ static int tokenize(recur_text *t, const unsigned char *s, size_t len,
         return recur_fail(RECUR_E_NOMEM, "out of memory reading %s", label);
     }
     if (vocab_of) {
-        const uint32_t *v;
-        int nv = recur_model_vocab(vocab_of, &v);
+        int nv;
+        const uint32_t *v = recur_model_get_vocab(vocab_of, &nv);
         if (nv <= 0) {
             free(cps);
             return recur_fail(RECUR_E_MISMATCH, "the model has no character "

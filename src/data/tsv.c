@@ -554,13 +554,13 @@ int recur_model_set_classes(recur_model *m, const char *const *names, int n)
     return rc;
 }
 
-int recur_model_classes(const recur_model *m, char ***names, int *n)
+int recur_model_get_classes(const recur_model *m, char ***names, int *n)
 {
     if (!m || !names || !n)
-        return recur_fail(RECUR_E_INVALID, "recur_model_classes: a NULL argument");
+        return recur_fail(RECUR_E_INVALID, "recur_model_get_classes: a NULL argument");
     *names = NULL;
     *n = 0;
-    const char *s = recur_model_meta(m, CLASSES_KEY);
+    const char *s = recur_model_get_meta(m, CLASSES_KEY);
     if (!s)
         return recur_fail(RECUR_E_MISMATCH, "the model has no class names (it is not "
                                             "a classifier)");
@@ -631,21 +631,21 @@ int recur_tsv_dataset(const recur_tsv *t, const long *idx, long n, const recur_m
         return recur_fail(RECUR_E_INVALID, "no examples");
     if (max_len < 0)
         return recur_fail(RECUR_E_INVALID, "maximum length must be >= 0");
-    const recur_config *c = recur_model_config(m);
+    const recur_config *c = recur_model_get_config(m);
     if (c->input == RECUR_INPUT_DENSE || c->loss != RECUR_LOSS_XENT ||
         c->readout == RECUR_READOUT_SEQUENCE)
         return recur_fail(RECUR_E_MISMATCH, "the model is not a text classifier (it "
                           "needs token input, cross-entropy and a last or mean "
                           "readout)");
-    const uint32_t *vocab;
-    int nv = recur_model_vocab(m, &vocab);
+    int nv;
+    const uint32_t *vocab = recur_model_get_vocab(m, &nv);
     if (nv <= 0)
         return recur_fail(RECUR_E_MISMATCH, "the model has no character vocabulary");
     int unk = recur__text_vocab_index(vocab, nv, RECUR_UNKNOWN_CHAR);
     char **classes = NULL;
     int ncls = 0, rc;
     int labelled = !(t->flags & RECUR_TSV_UNLABELLED);
-    if (labelled && (rc = recur_model_classes(m, &classes, &ncls)))
+    if (labelled && (rc = recur_model_get_classes(m, &classes, &ncls)))
         return rc;
     named_id *sorted = malloc((size_t)(ncls ? ncls : 1) * sizeof *sorted);
     long *off = malloc((size_t)(n + 1) * sizeof *off);

@@ -183,7 +183,7 @@ int recur_seq2seq_set_vocab(recur_seq2seq *s, int side, const char *const *names
     return RECUR_OK;
 }
 
-const char *const *recur_seq2seq_vocab(const recur_seq2seq *s, int side, int *n)
+const char *const *recur_seq2seq_get_vocab(const recur_seq2seq *s, int side, int *n)
 {
     if (n)
         *n = 0;
@@ -222,7 +222,7 @@ int recur_seq2seq_set_meta(recur_seq2seq *s, const char *key, const char *value)
     return RECUR_OK;
 }
 
-const char *recur_seq2seq_meta(const recur_seq2seq *s, const char *key)
+const char *recur_seq2seq_get_meta(const recur_seq2seq *s, const char *key)
 {
     for (int i = 0; s && key && i < s->nmeta; i++)
         if (strcmp(s->meta_key[i], key) == 0)
