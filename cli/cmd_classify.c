@@ -10,7 +10,6 @@
 #include "args.h"
 #include "classify.h"
 #include "commands.h"
-#include "naive_bayes.h"
 #include "recur.h"
 
 /* ---- data shared by the subcommands ------------------------------------------ */
@@ -65,14 +64,20 @@ double classify_baseline_accuracy(const classify_data *d, char *const *classes,
                                   int nclasses, double alpha, int max_len,
                                   long *features)
 {
-    nb_model *nb = nb_train(d->tsv, d->train, d->ntrain, classes, nclasses, alpha,
-                            max_len);
-    if (!nb)
-        return -2;
-    double acc = nb_accuracy(nb, d->test_tsv, d->test, d->ntest);
-    if (features)
-        *features = nb_features(nb);
-    nb_free(nb);
+    recur_naive_bayes *nb;
+    double acc = -1;
+    int rc = recur_naive_bayes_train(d->tsv, d->train, d->ntrain,
+                                     (const char *const *)classes, nclasses, alpha,
+                                     max_len, &nb);
+    if (!rc)
+        rc = recur_naive_bayes_accuracy(nb, d->test_tsv, d->test, d->ntest, &acc);
+    if (!rc && features)
+        *features = recur_naive_bayes_features(nb);
+    recur_naive_bayes_free(nb);
+    if (rc) {
+        cli_lib_error(rc);
+        return -1;
+    }
     return acc;
 }
 
@@ -159,10 +164,8 @@ static int classify_baseline(int argc, char **argv)
         goto done;
     long features = 0;
     double acc = classify_baseline_accuracy(&d, classes, ncls, alpha, max_len, &features);
-    if (acc < 0) {
-        cli_error("out of memory for the naive Bayes baseline");
+    if (acc < 0)
         goto done;
-    }
     printf("naive Bayes over character bigrams (add-%g, %ld bigrams, %d classes, %ld "
            "training examples): test_accuracy: %.4f on %ld test examples\n", alpha,
            features, ncls, d.ntrain, acc, d.ntest);

@@ -78,4 +78,31 @@ RECUR_API int recur_tsv_dataset(const recur_tsv *t, const long *idx, long n, con
                       int max_len, recur_dataset *ds, long *unknown);
 RECUR_API void recur_tsv_dataset_free(recur_dataset *ds);
 
+/* ---- the naive Bayes baseline ------------------------------------------------ */
+/* A multinomial naive Bayes classifier over character bigrams (each text
+ * with a start and an end marker), add-alpha smoothing, and the class prior
+ * with add-one smoothing: the baseline a recurrent classifier should beat.
+ * Trained on examples idx[0..n) of t, at most max_len characters of each
+ * text (0: all), into classes[0..nclasses) (sorted and distinct, as
+ * recur_tsv_vocab gives them; copied; training examples with other labels
+ * are skipped). alpha > 0. Bigrams never seen in training are ignored when
+ * predicting. The model is only read after training: several threads may
+ * predict with it at once. */
+typedef struct recur_naive_bayes recur_naive_bayes;
+RECUR_API int recur_naive_bayes_train(const recur_tsv *t, const long *idx, long n,
+                                      const char *const *classes, int nclasses,
+                                      double alpha, int max_len, recur_naive_bayes **out);
+RECUR_API void recur_naive_bayes_free(recur_naive_bayes *nb);
+/* The most probable class (an index into classes) of text[0..len), or a
+ * negative status; scores (NULL, or room for nclasses) receives each class's
+ * log-probability up to a shared constant. */
+RECUR_API int recur_naive_bayes_predict(const recur_naive_bayes *nb, const uint32_t *text,
+                                        long len, double *scores);
+/* The fraction of examples idx[0..n) of t whose label is predicted;
+ * RECUR_E_MISMATCH naming the line if a label is not one of the classes. */
+RECUR_API int recur_naive_bayes_accuracy(const recur_naive_bayes *nb, const recur_tsv *t,
+                                         const long *idx, long n, double *accuracy);
+/* Distinct bigrams seen in training. */
+RECUR_API long recur_naive_bayes_features(const recur_naive_bayes *nb);
+
 #endif /* RECUR_API_TSV_H */
