@@ -374,53 +374,6 @@ done:
     return code;
 }
 
-/* All of stdin, refusing more than RECUR_MAX_TEXT_BYTES. */
-static char *read_stdin(size_t *len)
-{
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    if (!buf) {
-        cli_error("out of memory reading stdin");
-        return NULL;
-    }
-    for (;;) {
-        if (n == cap) {
-            if (cap > (size_t)RECUR_MAX_TEXT_BYTES) {
-                free(buf);
-                cli_error("stdin: more than %ld bytes, the limit for a text",
-                          (long)RECUR_MAX_TEXT_BYTES);
-                return NULL;
-            }
-            char *b = realloc(buf, cap * 2);
-            if (!b) {
-                free(buf);
-                cli_error("out of memory reading stdin");
-                return NULL;
-            }
-            buf = b;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, stdin);
-        n += got;
-        if (got == 0) {
-            if (ferror(stdin)) {
-                free(buf);
-                cli_error("stdin: %s", strerror(errno));
-                return NULL;
-            }
-            break;
-        }
-    }
-    if (n > (size_t)RECUR_MAX_TEXT_BYTES) {
-        free(buf);
-        cli_error("stdin: more than %ld bytes, the limit for a text",
-                  (long)RECUR_MAX_TEXT_BYTES);
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
-
 static int classify_predict(int argc, char **argv)
 {
     int raw = 0, max_len = 0, batch = 64, prob = 0, threads = 2;
@@ -464,7 +417,7 @@ static int classify_predict(int argc, char **argv)
         rc = recur_tsv_load(pos[1], flags, &t);
     } else {
         size_t len;
-        char *buf = read_stdin(&len);
+        char *buf = cli_read_stdin(&len);
         if (!buf) {
             classifier_free(&c);
             return EXIT_RUNTIME;
