@@ -2,17 +2,17 @@
  * read and checked (UTF-8, sizes, escapes), a seeded train/test split, the
  * label and character vocabularies of a classifier, its class names in the
  * model's metadata, and examples encoded as a recur_dataset. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/error.h"
-#include "nn/model.h"
 #include "core/rng.h"
 #include "core/utf8.h"
+#include "data/text.h"
+#include "io/file.h"
+#include "recur.h"
 
 struct recur_tsv {
     char *name;      /* what messages call the input */
@@ -62,16 +62,6 @@ long recur_tsv_line(const recur_tsv *t, long i)
 
 /* ---- parsing ----------------------------------------------------------------- */
 
-static void describe_char(uint32_t cp, char *buf, size_t size)
-{
-    if (cp > 0x20 && cp != 0x7F) {
-        char u[5] = {0};
-        recur_utf8_encode(cp, u);
-        snprintf(buf, size, "'%s'", u);
-    } else {
-        snprintf(buf, size, "U+%04X", (unsigned)cp);
-    }
-}
 
 /* Decode the text s[0..n) of line `line` onto t->cps (escapes per flags). */
 static int parse_text(recur_tsv *t, long *ncps, const unsigned char *s, size_t n,
@@ -102,7 +92,7 @@ static int parse_text(recur_tsv *t, long *ncps, const unsigned char *s, size_t n
                 cp = '\\';
             else {
                 char what[32];
-                describe_char(e, what, sizeof what);
+                recur__describe_char(e, what, sizeof what);
                 return recur_fail(RECUR_E_FORMAT, "%s: line %ld: unknown escape: a "
                                   "backslash before %s (the escapes are \\n, \\t and "
                                   "\\\\)", name, line, what);
@@ -235,34 +225,13 @@ int recur_tsv_load(const char *path, int flags, recur_tsv **out)
     if (!out)
         return recur_fail(RECUR_E_INVALID, "no output for the examples");
     *out = NULL;
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return recur_fail(RECUR_E_IO, "%s: %s", path, strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return recur_fail(RECUR_E_IO, "%s: not a regular file", path);
-    if (st.st_size > RECUR_MAX_TEXT_BYTES)
-        return recur_fail(RECUR_E_LIMIT, "%s: %lld bytes is over the %ld-byte limit "
-                          "for a text file", path, (long long)st.st_size,
-                          (long)RECUR_MAX_TEXT_BYTES);
-    if (st.st_size == 0)
-        return recur_fail(RECUR_E_FORMAT, "%s: the file is empty", path);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return recur_fail(RECUR_E_IO, "%s: %s", path, strerror(errno));
-    size_t len = (size_t)st.st_size;
-    char *buf = malloc(len);
-    if (!buf) {
-        fclose(f);
-        return recur_fail(RECUR_E_NOMEM, "out of memory reading %s", path);
-    }
-    size_t got = fread(buf, 1, len, f);
-    fclose(f);
-    if (got != len) {
-        free(buf);
-        return recur_fail(RECUR_E_IO, "%s: short read (the file changed while read?)",
-                          path);
-    }
-    int rc = recur_tsv_from_memory(buf, len, path, flags, out);
+    char *buf;
+    size_t len;
+    int rc = recur__read_file(path, (uint64_t)RECUR_MAX_TEXT_BYTES, "a text file", 1, &buf,
+                              &len);
+    if (rc)
+        return rc;
+    rc = recur_tsv_from_memory(buf, len, path, flags, out);
     free(buf);
     return rc;
 }
@@ -519,9 +488,10 @@ int recur_model_set_classes(recur_model *m, const char *const *names, int n)
 {
     if (!m || !names)
         return recur_fail(RECUR_E_INVALID, "recur_model_set_classes: a NULL argument");
-    if (n != m->cfg.output_size || n < 1)
+    int O = recur_model_get_config(m)->output_size;
+    if (n != O || n < 1)
         return recur_fail(RECUR_E_MISMATCH, "%d class names for a model with %d "
-                          "outputs", n, m->cfg.output_size);
+                          "outputs", n, O);
     size_t total = 0;
     for (int i = 0; i < n; i++) {
         size_t len = names[i] ? strlen(names[i]) : 0;
@@ -564,7 +534,7 @@ int recur_model_get_classes(const recur_model *m, char ***names, int *n)
     if (!s)
         return recur_fail(RECUR_E_MISMATCH, "the model has no class names (it is not "
                                             "a classifier)");
-    int O = m->cfg.output_size, k = 1;
+    int O = recur_model_get_config(m)->output_size, k = 1;
     for (const char *p = s; *p; p++)
         k += *p == '\t';
     if (k != O)
@@ -683,7 +653,7 @@ int recur_tsv_dataset(const recur_tsv *t, const long *idx, long n, const recur_m
             if (id < 0) {
                 if (unk < 0) {
                     char what[32];
-                    describe_char(s[k], what, sizeof what);
+                    recur__describe_char(s[k], what, sizeof what);
                     rc = recur_fail(RECUR_E_MISMATCH, "%s: line %ld: character %s is not "
                                     "in the model's vocabulary", t->name, t->line[i],
                                     what);

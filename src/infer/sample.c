@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "nn/model.h"
 #include "core/utf8.h"
+#include "data/text.h"
 
 /* Pick a token from logits z[V]. p is scratch of V doubles. */
 static int32_t pick(const float *z, int V, const recur_sample_config *sc,

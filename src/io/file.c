@@ -19,15 +19,16 @@ int recur__file_open(const char *path, uint64_t max_bytes, const char *what, int
         return recur_fail(RECUR_E_INVALID, "no file name");
     int f = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (f < 0)
-        return recur_fail(RECUR_E_IO, "%s: %s", path, strerror(errno));
+        return recur_fail(RECUR_E_IO, "%s: cannot open: %s", path, strerror(errno));
     int rc = RECUR_OK;
     if (fstat(f, &st) != 0)
-        rc = recur_fail(RECUR_E_IO, "%s: %s", path, strerror(errno));
+        rc = recur_fail(RECUR_E_IO, "%s: cannot stat: %s", path, strerror(errno));
     else if (!S_ISREG(st.st_mode))
         rc = recur_fail(RECUR_E_IO, "%s: not a regular file", path);
     else if ((uint64_t)st.st_size > max_bytes || (uint64_t)st.st_size > SIZE_MAX / 2)
-        rc = recur_fail(RECUR_E_LIMIT, "%s: %lld bytes is over the %llu-byte limit for %s",
-                        path, (long long)st.st_size, (unsigned long long)max_bytes, what);
+        rc = recur_fail(RECUR_E_LIMIT, "%s: %lld bytes is over the %llu-byte limit for %s "
+                        "(a file over the limit is refused before it is read)", path,
+                        (long long)st.st_size, (unsigned long long)max_bytes, what);
     if (rc) {
         close(f);
         return rc;

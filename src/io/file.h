@@ -9,7 +9,7 @@
 
 /* Open path read-only as a regular file (O_NONBLOCK: a FIFO cannot hang the
  * open) and give its size; RECUR_E_LIMIT, before any allocation, when it is
- * over max_bytes ("PATH: N bytes is over the M-byte limit for WHAT"). */
+ * over max_bytes ("PATH: N bytes is over the M-byte limit for WHAT ..."). */
 int recur__file_open(const char *path, uint64_t max_bytes, const char *what, int *fd,
                      size_t *size);
 /* Read exactly size bytes from fd (retrying short reads and EINTR). */

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/utf8.h"
+#include "io/file.h"
 #include "io/json.h"
 
 #include <dirent.h>
@@ -15,6 +16,7 @@
 #include <signal.h>
 #include <float.h>
 #include <inttypes.h>
+#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -590,54 +592,6 @@ int recur__st_parse(const unsigned char *bytes, size_t len, const char *label,
     return parse_owned(copy, len, label, out);
 }
 
-/* Read exactly size bytes; a file that shrinks meanwhile is an error. */
-static int read_all(int fd, unsigned char *buf, size_t size, const char *path)
-{
-    size_t got = 0;
-    while (got < size) {
-        size_t chunk = size - got < (1u << 30) ? size - got : (1u << 30);
-        ssize_t k = read(fd, buf + got, chunk);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            return recur_fail(RECUR_E_IO, "%s: read failed: %s", path,
-                              strerror(errno));
-        if (k == 0)
-            return recur_fail(RECUR_E_IO, "%s: file shrank while being read",
-                              path);
-        got += (size_t)k;
-    }
-    return RECUR_OK;
-}
-
-/* Open path as a regular file and return its size, refusing it before any
- * allocation when it is over ST_MAX_FILE_SIZE. O_NONBLOCK keeps open() from
- * hanging on a FIFO; it has no effect on reads of regular files. */
-static int open_regular(const char *path, int *fd, size_t *size)
-{
-    struct stat st;
-    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (*fd < 0)
-        return recur_fail(RECUR_E_IO, "%s: cannot open: %s", path,
-                          strerror(errno));
-    int rc = RECUR_OK;
-    if (fstat(*fd, &st) != 0)
-        rc = recur_fail(RECUR_E_IO, "%s: cannot stat: %s", path, strerror(errno));
-    else if (!S_ISREG(st.st_mode))
-        rc = recur_fail(RECUR_E_IO, "%s: not a regular file", path);
-    else if ((uint64_t)st.st_size > ST_MAX_FILE_SIZE ||
-             (uint64_t)st.st_size > SIZE_MAX)
-        rc = recur_fail(RECUR_E_LIMIT,
-                        "%s: file is %lld bytes, over the limit of %" PRIu64,
-                        path, (long long)st.st_size, ST_MAX_FILE_SIZE);
-    if (rc) {
-        close(*fd);
-        return rc;
-    }
-    *size = (size_t)st.st_size;
-    return RECUR_OK;
-}
-
 int recur__st_read(const char *path, st_file **out)
 {
     int fd = -1, rc;
@@ -648,13 +602,13 @@ int recur__st_read(const char *path, st_file **out)
     *out = NULL;
     if (!path)
         return recur_fail(RECUR_E_INVALID, "recur__st_read: NULL path");
-    if ((rc = open_regular(path, &fd, &size)))
+    if ((rc = recur__file_open(path, ST_MAX_FILE_SIZE, "a model file", &fd, &size)))
         return rc;
     /* The first bytes decide whether the file is worth reading at all: a
      * large file that is not safetensors is refused without allocating. */
     unsigned char head[9];
     size_t nhead = size < sizeof head ? size : sizeof head, hlen;
-    if ((rc = read_all(fd, head, nhead, path)) ||
+    if ((rc = recur__file_read_all(fd, head, nhead, path)) ||
         (rc = check_prefix(head, size, path, &hlen))) {
         close(fd);
         return rc;
@@ -666,7 +620,7 @@ int recur__st_read(const char *path, st_file **out)
                           path, size);
     }
     memcpy(buf, head, nhead);
-    rc = read_all(fd, buf + nhead, size - nhead, path);
+    rc = recur__file_read_all(fd, buf + nhead, size - nhead, path);
     close(fd);
     if (rc) {
         free(buf);
@@ -1162,4 +1116,32 @@ out:
     free(tmp);
     recur__json_buf_free(&h);
     return rc;
+}
+
+/* ---- numbers in metadata ----------------------------------------------- */
+
+const char *recur__st_meta_int(char *buf, long long v)
+{
+    snprintf(buf, ST_META_NUM, "%lld", v);
+    return buf;
+}
+
+const char *recur__st_meta_real(char *buf, double v)
+{
+    /* printf follows the locale's decimal point, which an application may
+     * have set; metadata always uses '.'. */
+    char tmp[ST_META_NUM];
+    snprintf(tmp, sizeof tmp, "%.9g", v);
+    const char *point = localeconv()->decimal_point;
+    size_t plen = point ? strlen(point) : 0, o = 0;
+    for (const char *c = tmp; *c && o + 1 < ST_META_NUM;) {
+        if (plen && strncmp(c, point, plen) == 0) {
+            buf[o++] = '.';
+            c += plen;
+        } else {
+            buf[o++] = *c++;
+        }
+    }
+    buf[o] = 0;
+    return buf;
 }

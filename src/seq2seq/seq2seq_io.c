@@ -20,9 +20,8 @@ static const char *const vocab_keys[2] = {"seq2seq.src_vocab", "seq2seq.tgt_voca
 
 static int meta_long(st_writer *w, const char *key, long v)
 {
-    char buf[32];
-    snprintf(buf, sizeof buf, "%ld", v);
-    return recur__st_writer_meta(w, key, buf);
+    char buf[ST_META_NUM];
+    return recur__st_writer_meta(w, key, recur__st_meta_int(buf, v));
 }
 
 /* Everything but checkpoint state into w. */
@@ -211,9 +210,8 @@ int recur_seq2seq_load(const char *path, recur_seq2seq **out)
 
 static int set_long(recur_seq2seq *s, const char *key, long v)
 {
-    char buf[32];
-    snprintf(buf, sizeof buf, "%ld", v);
-    return recur_seq2seq_set_meta(s, key, buf);
+    char buf[ST_META_NUM];
+    return recur_seq2seq_set_meta(s, key, recur__st_meta_int(buf, v));
 }
 
 int recur_seq2seq_trainer_save(const recur_seq2seq_trainer *tr, const char *path)

@@ -2,7 +2,6 @@
  * moments, the carried hidden state, the position in the data and the RNG,
  * so that a resumed run continues bit-identically. */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,17 +12,10 @@
 #include "nn/model_io.h"
 #include "train/trainer.h"
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static int model_meta_printf(recur_model *m, const char *key, const char *fmt, ...)
+static int model_meta_int(recur_model *m, const char *key, long long v)
 {
-    char buf[128];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    return recur__model_set_meta(m, key, buf);
+    char buf[ST_META_NUM];
+    return recur__model_set_meta(m, key, recur__st_meta_int(buf, v));
 }
 
 static const char *input_name(recur_input k)
@@ -46,21 +38,21 @@ int recur_trainer_save(const recur_trainer *tr, const char *path)
     /* The position goes into the model's own metadata (replacing that of an
      * earlier checkpoint), so the saved model also tells how far it trained. */
     recur_model *m = tr->m;
-    int rc = model_meta_printf(m, "train.step", "%ld", tr->step);
-    if (!rc) rc = model_meta_printf(m, "train.epoch", "%d", tr->epoch);
-    if (!rc) rc = model_meta_printf(m, "train.batch_in_epoch", "%ld", tr->batch_in_epoch);
-    if (!rc) rc = model_meta_printf(m, "train.optim_step", "%ld", tr->opt.step);
+    int rc = model_meta_int(m, "train.step", tr->step);
+    if (!rc) rc = model_meta_int(m, "train.epoch", tr->epoch);
+    if (!rc) rc = model_meta_int(m, "train.batch_in_epoch", tr->batch_in_epoch);
+    if (!rc) rc = model_meta_int(m, "train.optim_step", tr->opt.step);
     char rs[65];
     recur__checkpoint_format_rng(s, rs);
     if (!rc) rc = recur__model_set_meta(m, "train.rng", rs);
-    if (!rc) rc = model_meta_printf(m, "train.tokens", "%ld", tr->n);
-    if (!rc) rc = model_meta_printf(m, "train.seq_len", "%d", tc->seq_len);
-    if (!rc) rc = model_meta_printf(m, "train.batch", "%d", tc->batch);
-    if (!rc) rc = model_meta_printf(m, "train.stateful", "%d", tc->stateful);
-    if (!rc) rc = model_meta_printf(m, "train.bucket", "%d", tc->bucket ? 1 : 0);
-    if (!rc) rc = model_meta_printf(m, "train.optimizer_id", "%d", (int)tc->optimizer);
-    if (!rc) rc = model_meta_printf(m, "train.seed_id", "%llu",
-                                    (unsigned long long)(tc->seed & 0x7fffffffffffffffULL));
+    if (!rc) rc = model_meta_int(m, "train.tokens", tr->n);
+    if (!rc) rc = model_meta_int(m, "train.seq_len", tc->seq_len);
+    if (!rc) rc = model_meta_int(m, "train.batch", tc->batch);
+    if (!rc) rc = model_meta_int(m, "train.stateful", tc->stateful);
+    if (!rc) rc = model_meta_int(m, "train.bucket", tc->bucket ? 1 : 0);
+    if (!rc) rc = model_meta_int(m, "train.optimizer_id", (int)tc->optimizer);
+    if (!rc) rc = model_meta_int(m, "train.seed_id",
+                                 (long long)(tc->seed & 0x7fffffffffffffffULL));
     if (!rc) rc = recur__model_to_writer(m, w);
     if (!rc) rc = recur__st_writer_add(w, "optim.m", 1, &np, tr->opt.m);
     if (!rc) rc = recur__st_writer_add(w, "optim.v", 1, &np, tr->opt.v);
