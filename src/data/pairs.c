@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "core/utf8.h"
+#include "data/lines.h"
 #include "io/file.h"
 #include "recur.h"
 
@@ -116,17 +117,13 @@ static int parse_line(recur_pairs *p, long *used, const unsigned char *l, size_t
     return RECUR_OK;
 }
 
-static int parse(recur_pairs *p, const unsigned char *s, size_t len, const char *name,
-                 int flags)
+static int parse(recur_pairs *p, const char *s, size_t len, const char *name, int flags)
 {
-    if (len == 0)
-        return recur_fail(RECUR_E_FORMAT, "%s: the input is empty", name);
-    if (len > (size_t)RECUR_MAX_TEXT_BYTES)
-        return recur_fail(RECUR_E_LIMIT, "%s: %zu bytes is over the %ld-byte limit",
-                          name, len, (long)RECUR_MAX_TEXT_BYTES);
-    long lines = 1;
-    for (const unsigned char *q = s; (q = memchr(q, '\n', len - (size_t)(q - s))); q++)
-        lines++;
+    line_reader r;
+    long lines;
+    int rc = recur__lines_begin(&r, s, len, name, &lines);
+    if (rc)
+        return rc;
     /* Each line's fields and their two NUL bytes fit in its bytes plus one. */
     p->bytes = malloc(len + (size_t)lines + 1);
     p->src = malloc((size_t)lines * sizeof *p->src);
@@ -136,19 +133,15 @@ static int parse(recur_pairs *p, const unsigned char *s, size_t len, const char 
     p->line = malloc((size_t)lines * sizeof *p->line);
     if (!p->bytes || !p->src || !p->tgt || !p->src_len || !p->tgt_len || !p->line)
         return recur_fail(RECUR_E_NOMEM, "out of memory reading %s", name);
-    long used = 0, line = 0;
-    for (size_t pos = 0; pos < len;) {
-        line++;
-        const unsigned char *l = s + pos;
-        const unsigned char *nl = memchr(l, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - l) : len - pos;
-        pos += n + (nl != NULL);
+    long used = 0;
+    const unsigned char *l;
+    size_t n;
+    while (recur__lines_next(&r, &l, &n)) {
         if (n > (size_t)RECUR_TSV_MAX_LINE_BYTES)
             return recur_fail(RECUR_E_LIMIT, "%s:%ld: the line has %zu bytes, over the "
-                              "limit of %ld for a line", name, line, n,
+                              "limit of %ld for a line", name, r.line, n,
                               (long)RECUR_TSV_MAX_LINE_BYTES);
-        int rc = parse_line(p, &used, l, n, name, line, flags);
-        if (rc)
+        if ((rc = parse_line(p, &used, l, n, name, r.line, flags)))
             return rc;
     }
     if (p->count == 0)
@@ -171,7 +164,7 @@ int recur_pairs_from_memory(const char *data, size_t len, const char *name, int 
     recur_pairs *p = calloc(1, sizeof *p);
     if (!p)
         return recur_fail(RECUR_E_NOMEM, "out of memory");
-    int rc = parse(p, (const unsigned char *)data, len, name, flags);
+    int rc = parse(p, data, len, name, flags);
     if (rc) {
         recur_pairs_free(p);
         return rc;

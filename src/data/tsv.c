@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "core/utf8.h"
+#include "data/lines.h"
 #include "data/text.h"
 #include "io/file.h"
 #include "recur.h"
@@ -103,18 +104,13 @@ static int parse_text(recur_tsv *t, long *ncps, const unsigned char *s, size_t n
     return RECUR_OK;
 }
 
-static int parse(recur_tsv *t, const unsigned char *s, size_t len, const char *name,
-                 int flags)
+static int parse(recur_tsv *t, const char *s, size_t len, const char *name, int flags)
 {
-    if (len == 0)
-        return recur_fail(RECUR_E_FORMAT, "%s: the input is empty", name);
-    if (len > (size_t)RECUR_MAX_TEXT_BYTES)
-        return recur_fail(RECUR_E_LIMIT, "%s: %zu bytes is over the %ld-byte limit",
-                          name, len, (long)RECUR_MAX_TEXT_BYTES);
-    long lines = 1;
-    for (const unsigned char *p = s; (p = memchr(p, '\n', len - (size_t)(p - s)));
-         p++)
-        lines++;
+    line_reader r;
+    long lines;
+    int rc = recur__lines_begin(&r, s, len, name, &lines);
+    if (rc)
+        return rc;
     t->label_off = malloc((size_t)lines * sizeof *t->label_off);
     t->labels = malloc(len + 1);
     t->text_off = malloc((size_t)(lines + 1) * sizeof *t->text_off);
@@ -122,14 +118,12 @@ static int parse(recur_tsv *t, const unsigned char *s, size_t len, const char *n
     t->line = malloc((size_t)lines * sizeof *t->line);
     if (!t->label_off || !t->labels || !t->text_off || !t->cps || !t->line)
         return recur_fail(RECUR_E_NOMEM, "out of memory reading %s", name);
-    long nlab = 0, ncps = 0, line = 0;
+    long nlab = 0, ncps = 0;
     t->text_off[0] = 0;
-    for (size_t pos = 0; pos < len;) {
-        line++;
-        const unsigned char *l = s + pos;
-        const unsigned char *nl = memchr(l, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - l) : len - pos;
-        pos += n + (nl != NULL);
+    const unsigned char *l;
+    size_t n;
+    while (recur__lines_next(&r, &l, &n)) {
+        long line = r.line;
         if (n > (size_t)RECUR_TSV_MAX_LINE_BYTES)
             return recur_fail(RECUR_E_LIMIT, "%s: line %ld has %zu bytes, over the "
                               "limit of %ld for a line", name, line, n,
@@ -174,7 +168,7 @@ static int parse(recur_tsv *t, const unsigned char *s, size_t len, const char *n
             tlen = n - lablen - 1;
         }
         long start = ncps;
-        int rc = parse_text(t, &ncps, text, tlen, (size_t)(text - l), flags, name, line);
+        rc = parse_text(t, &ncps, text, tlen, (size_t)(text - l), flags, name, line);
         if (rc)
             return rc;
         if (ncps == start)
@@ -211,7 +205,7 @@ int recur_tsv_from_memory(const char *data, size_t len, const char *name, int fl
         return recur_fail(RECUR_E_NOMEM, "out of memory");
     }
     t->flags = flags;
-    int rc = parse(t, (const unsigned char *)data, len, name, flags);
+    int rc = parse(t, data, len, name, flags);
     if (rc) {
         recur_tsv_free(t);
         return rc;
