@@ -525,32 +525,56 @@ int recur_vocab_from_names(const char *const *names, int n, int side, recur_voca
     return rc;
 }
 
+/* Append the ids of the tokens of s to (*ids)[*k ..], growing the array
+ * (capacity *cap, doubled as needed); *unknown counts <unk>s. */
+static int append_ids(const recur_vocab *v, const char *s, recur_tokens mode,
+                      int32_t **ids, long *k, long *cap, long *unknown)
+{
+    char *buf, **toks;
+    int nt, rc = recur_tokenize(s, mode, &buf, &toks, &nt);
+    if (rc)
+        return rc;
+    if (*k + nt > *cap) {
+        long c = *cap > 0 ? *cap : 16;
+        while (*k + nt > c)
+            c *= 2;
+        int32_t *a = realloc(*ids, (size_t)c * sizeof *a);
+        if (!a) {
+            free(buf);
+            free(toks);
+            return recur_fail(RECUR_E_NOMEM, "out of memory");
+        }
+        *ids = a;
+        *cap = c;
+    }
+    for (int t = 0; t < nt; t++) {
+        int32_t id = recur_vocab_id(v, toks[t]);
+        if (unknown)
+            *unknown += id == v->unk;
+        (*ids)[(*k)++] = id;
+    }
+    free(buf);
+    free(toks);
+    return RECUR_OK;
+}
+
 int recur_vocab_encode(const recur_vocab *v, const char *s, recur_tokens mode,
                        int32_t **ids, int *n, long *unknown)
 {
     if (!v || !ids || !n)
         return recur_fail(RECUR_E_INVALID, "recur_vocab_encode: a NULL argument");
-    *ids = NULL;
     *n = 0;
-    char *buf, **toks;
-    int nt, rc = recur_tokenize(s, mode, &buf, &toks, &nt);
-    if (rc)
-        return rc;
-    int32_t *out = malloc((size_t)(nt ? nt : 1) * sizeof *out);
-    if (!out) {
-        free(buf);
-        free(toks);
+    long k = 0, cap = 1;
+    *ids = malloc(sizeof **ids);
+    if (!*ids)
         return recur_fail(RECUR_E_NOMEM, "out of memory");
+    int rc = append_ids(v, s, mode, ids, &k, &cap, unknown);
+    if (rc) {
+        free(*ids);
+        *ids = NULL;
+        return rc;
     }
-    for (int i = 0; i < nt; i++) {
-        out[i] = recur_vocab_id(v, toks[i]);
-        if (unknown)
-            *unknown += out[i] == v->unk;
-    }
-    free(buf);
-    free(toks);
-    *ids = out;
-    *n = nt;
+    *n = (int)k;
     return RECUR_OK;
 }
 
@@ -573,25 +597,8 @@ int recur_pairs_encode(const recur_pairs *p, const long *idx, long n, int side,
     if (!off || !out)
         rc = recur_fail(RECUR_E_NOMEM, "out of memory");
     for (long i = 0; !rc && i < n; i++) {
-        int32_t *one;
-        int nt;
         off[i] = k;
-        if ((rc = recur_vocab_encode(v, side_text(p, idx[i], side), mode, &one, &nt,
-                                     unknown)))
-            break;
-        if (k + nt > cap) {
-            while (k + nt > cap)
-                cap *= 2;
-            int32_t *a = realloc(out, (size_t)cap * sizeof *a);
-            if (!a)
-                rc = recur_fail(RECUR_E_NOMEM, "out of memory");
-            else
-                out = a;
-        }
-        if (!rc)
-            memcpy(out + k, one, (size_t)nt * sizeof *one);
-        k += rc ? 0 : nt;
-        free(one);
+        rc = append_ids(v, side_text(p, idx[i], side), mode, &out, &k, &cap, unknown);
     }
     if (rc) {
         free(off);
