@@ -17,10 +17,17 @@ void mcu_main(void);
 
 static void fault_handler(void) { mcu_exit(3); }
 
-__attribute__((section(".vectors"), used)) static void (*const vectors[16])(void) = {
-    (void (*)(void))&__stack_top, reset_handler, fault_handler, fault_handler,
-    fault_handler, fault_handler, fault_handler, 0, 0, 0, 0, fault_handler,
-    fault_handler, 0, fault_handler, fault_handler,
+/* The first entry is the initial stack pointer, the rest are handlers. */
+typedef union {
+    uint32_t *sp;
+    void (*fn)(void);
+} vector;
+
+__attribute__((section(".vectors"), used)) static const vector vectors[16] = {
+    {.sp = &__stack_top}, {.fn = reset_handler}, {.fn = fault_handler},
+    {.fn = fault_handler}, {.fn = fault_handler}, {.fn = fault_handler},
+    {.fn = fault_handler}, {0}, {0}, {0}, {0}, {.fn = fault_handler},
+    {.fn = fault_handler}, {0}, {.fn = fault_handler}, {.fn = fault_handler},
 };
 
 static int semihost(int op, const void *arg)
