@@ -211,7 +211,7 @@ RECUR_API int recur_step(recur_state *s, int32_t token, const float *x, float *y
  *     are flushed to zero for the duration of the step (FTZ/DAZ on x86,
  *     FZ on AArch64; the caller's floating-point mode is restored before
  *     returning), so a silent input after a loud one costs no more (measured
- *     in tests/test_state_keep.c and bench/NOTES.md);
+ *     in tests/test_state_keep.c, timed by bench/export_step.c);
  *   - no locks on the calling thread for models under 8 M multiply-adds
  *     per step; larger ones split a step with a helper thread (a mutex and
  *     condition variables): call recur_set_threads(1) before

@@ -33,7 +33,7 @@ RECUR_API int recur_state_create_quantized(const recur_model *m, recur_quant q,
 /* Write PATH.c and PATH.h (PATH without an extension, e.g. "out/kws"): the
  * streaming step of m as C99 with no dependencies: no malloc, no libm (the
  * activations use recur's own exp, the same polynomial as the library), no
- * threads, no global mutable state, nothing but <stddef.h>-free plain C; the
+ * threads, no global mutable state, no headers but <stdint.h>; the
  * weights are const arrays (flash on a microcontroller), float or, with
  * RECUR_QUANT_INT8, int8 with per-row float scales (see above). PATH.h
  * declares, for prefix P (names P_*, so several models link into one
@@ -48,7 +48,9 @@ RECUR_API int recur_state_create_quantized(const recur_model *m, recur_quant q,
  *     int P_step(P_state *s, int token, float *y);       token input
  *                (-1 for a token outside the vocabulary, else 0);
  *     int P_run(P_state *s, int T, const float *x, float *y);  (or
- *                const int *tokens) T steps from the current state.
+ *                const int *tokens) T steps from the current state;
+ *     P_vocab    for a text model, the code point of each token
+ *                (const unsigned long[], and P_HAS_VOCAB defined).
  * y receives output_size values per step (logits for a XENT model; with a
  * LAST readout, the running prediction: what the model would say if the
  * sequence ended at this step), or the top layer's hidden units for a

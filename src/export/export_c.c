@@ -35,6 +35,7 @@ typedef struct {
     const char *p;  /* prefix of public names: P_step */
     char up[MAX_PREFIX + 1]; /* the prefix in capitals: P_INPUT_SIZE */
     int q8, kind, L, H, G, I0, O, V, E, onehot, embed, dense, out;
+    const uint32_t *vocab; /* code points of a text model's tokens, or NULL */
 } gen;
 
 /* ---- values ---------------------------------------------------------------- */
@@ -153,6 +154,11 @@ static void write_header(const recur_model *m, const gen *g)
     if (g->kind == CELL_LSTM)
         fprintf(f, "    float c[%d][%d]; /* cell states */\n", g->L, g->H);
     fprintf(f, "} %s_state;\n\n", p);
+    if (g->vocab)
+        fprintf(f, "/* The vocabulary: token i is the character with code point\n"
+                   " * %s_vocab[i] (a text model's). */\n"
+                   "#define %s_HAS_VOCAB 1\nextern const unsigned long %s_vocab[%d];\n\n",
+                p, U, p, g->I0);
     fprintf(f, "/* The zero state: the start of a sequence. */\nvoid %s_reset(%s_state *s);\n",
             p, p);
     if (g->dense)
@@ -245,16 +251,22 @@ static void write_activations(const gen *g)
         " * software floating point). */\n"
         "static float %s__flush(float v) { return v > -1.17549435e-38f && v < 1.17549435e-38f ? 0.0f : v; }\n",
         p);
+    /* Four partial sums: independent multiply-adds keep a pipelined FPU
+     * busy (the same order as stream_q8.c's dot_q8). */
+    const char *W = g->q8 ? "(float)w" : "w";
+    fprintf(f, "\n/* %s: one row of a weight matrix, in four partial sums */\n",
+            g->q8 ? "scale * (w . v), w int8" : "w . v");
     if (g->q8)
-        fprintf(f, "\n/* scale * (w . v): one int8 row, accumulated in float */\n"
-                   "static float %s__dot(const signed char *w, float scale, const float *v, int n)\n"
-                   "{\n    float a = 0.0f;\n    int k;\n    for (k = 0; k < n; k++)\n"
-                   "        a += (float)w[k] * v[k];\n    return a * scale;\n}\n", p);
+        fprintf(f, "static float %s__dot(const signed char *w, float scale, const float *v, int n)\n", p);
     else
-        fprintf(f, "\n/* w . v: one row of a weight matrix */\n"
-                   "static float %s__dot(const float *w, const float *v, int n)\n"
-                   "{\n    float a = 0.0f;\n    int k;\n    for (k = 0; k < n; k++)\n"
-                   "        a += w[k] * v[k];\n    return a;\n}\n", p);
+        fprintf(f, "static float %s__dot(const float *w, const float *v, int n)\n", p);
+    fprintf(f, "{\n    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;\n    int k = 0;\n"
+               "    for (; k + 4 <= n; k += 4) {\n"
+               "        a0 += %s[k] * v[k];\n        a1 += %s[k + 1] * v[k + 1];\n"
+               "        a2 += %s[k + 2] * v[k + 2];\n        a3 += %s[k + 3] * v[k + 3];\n"
+               "    }\n    for (; k < n; k++)\n        a0 += %s[k] * v[k];\n"
+               "    return ((a0 + a1) + (a2 + a3))%s;\n}\n", W, W, W, W, W,
+            g->q8 ? " * scale" : "");
 }
 
 /* The row products of one layer: gate row r's input part and recurrent part. */
@@ -392,6 +404,13 @@ static int write_source(const recur_model *m, const gen *g, const char *hname)
             g->p, hname,
             g->kind == CELL_LSTM ? "i, f, g, o" : g->kind == CELL_GRU ? "r, z, n" : "(one)",
             hname);
+    if (g->vocab) {
+        fprintf(g->f, "const unsigned long %s_vocab[%d] = {", g->p, g->I0);
+        for (int i = 0; i < g->I0; i++)
+            fprintf(g->f, "%s%lu", i % 12 ? ", " : i ? ",\n    " : "\n    ",
+                    (unsigned long)g->vocab[i]);
+        fprintf(g->f, "\n};\n\n");
+    }
     int rc = write_weights(m, g);
     if (rc)
         return rc;
@@ -506,6 +525,7 @@ int recur_export_c(const recur_model *m, const char *path, const char *prefix, r
     g.embed = c->input == RECUR_INPUT_EMBEDDING;
     g.dense = c->input == RECUR_INPUT_DENSE;
     g.V = c->input_size, g.E = g.embed ? c->embed_dim : 0;
+    g.vocab = !g.dense && m->nvocab == c->input_size ? m->vocab : NULL;
 
     out_file h = {0}, s = {0};
     rc = out_open(&h, path, ".h");

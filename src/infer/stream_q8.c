@@ -38,14 +38,22 @@ struct recur__q8 {
     void *mem;     /* the int8 weights, scales and states, one block */
 };
 
-/* scale · (w·v) over n */
+/* scale · (w·v) over n, in four partial sums (independent multiply-adds
+ * for a pipelined FPU; the generated C sums in the same order). */
 RECUR_KERNEL
 static real dot_q8(const int8_t *restrict w, float scale, const real *restrict v, int n)
 {
-    real a = 0;
-    for (int k = 0; k < n; k++)
-        a += (real)w[k] * v[k];
-    return a * scale;
+    real a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int k = 0;
+    for (; k + 4 <= n; k += 4) {
+        a0 += (real)w[k] * v[k];
+        a1 += (real)w[k + 1] * v[k + 1];
+        a2 += (real)w[k + 2] * v[k + 2];
+        a3 += (real)w[k + 3] * v[k + 3];
+    }
+    for (; k < n; k++)
+        a0 += (real)w[k] * v[k];
+    return ((a0 + a1) + (a2 + a3)) * scale;
 }
 
 /* Gate row r: b_ih + W_ih·x (x NULL: the one-hot token's column), and

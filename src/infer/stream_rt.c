@@ -6,7 +6,8 @@
  * Why flush to zero: a stream that falls silent after a loud input decays
  * its states geometrically towards 0 and, on the way, through the
  * denormal range, where each multiply or add can take a slow path
- * (microcode assists on x86; bench/NOTES.md has the measurement). With
+ * (microcode assists on many x86 cores; bench/export_step.c times it, and
+ * examples/microcontroller/README.md has the numbers). With
  * FTZ (results) and DAZ (inputs) set, the step's cost no longer depends
  * on the values. The caller's mode is put back before returning, so the
  * rest of the program computes as it did. */
