@@ -261,13 +261,16 @@ static void write_activations(const gen *g)
         fprintf(f, "static float %s__dot(const signed char *w, float scale, const float *v, int n)\n", p);
     else
         fprintf(f, "static float %s__dot(const float *w, const float *v, int n)\n", p);
-    fprintf(f, "{\n    float a[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};\n"
-               "    int k = 0, u;\n"
-               "    for (; k + 8 <= n; k += 8)\n        for (u = 0; u < 8; u++)\n"
-               "            a[u] += %s[k + u] * v[k + u];\n"
-               "    for (; k < n; k++)\n        a[0] += %s[k] * v[k];\n"
-               "    return (((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])))%s;\n}\n",
-            W, W, g->q8 ? " * scale" : "");
+    /* eight scalars, not an array: a microcontroller's compiler keeps them
+     * in registers (an array went to the stack: twice the instructions) */
+    fprintf(f, "{\n    float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;\n"
+               "    float a4 = 0.0f, a5 = 0.0f, a6 = 0.0f, a7 = 0.0f;\n    int k = 0;\n"
+               "    for (; k + 8 <= n; k += 8) {\n");
+    for (int u = 0; u < 8; u++)
+        fprintf(f, "        a%d += %s[k + %d] * v[k + %d];\n", u, W, u, u);
+    fprintf(f, "    }\n    for (; k < n; k++)\n        a0 += %s[k] * v[k];\n"
+               "    return (((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7)))%s;\n}\n",
+            W, g->q8 ? " * scale" : "");
 }
 
 /* The row products of one layer: gate row r's input part and recurrent part. */
