@@ -12,7 +12,6 @@
  *     (flush to zero), and recur_step gives the caller's floating-point
  *     mode back unchanged. */
 #include <float.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #if defined(__x86_64__) || defined(__SSE__)
@@ -22,33 +21,7 @@
 #include "recur.h"
 #include "testlib.h"
 
-/* ---- counting allocations (as tests/test_stream.c; not under ASan) ---- */
-#if defined(__SANITIZE_ADDRESS__) || !defined(__GLIBC__)
-static long allocations(void) { return 0; }
-#else
-static atomic_long n_alloc;
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t k, size_t n);
-extern void *__libc_realloc(void *p, size_t n);
-extern void __libc_free(void *p);
-void *malloc(size_t n)
-{
-    n_alloc++;
-    return __libc_malloc(n);
-}
-void *calloc(size_t k, size_t n)
-{
-    n_alloc++;
-    return __libc_calloc(k, n);
-}
-void *realloc(void *p, size_t n)
-{
-    n_alloc++;
-    return __libc_realloc(p, n);
-}
-void free(void *p) { __libc_free(p); }
-static long allocations(void) { return n_alloc; }
-#endif
+#include "alloc_count.h" /* allocations(): heap allocations so far */
 
 static uint64_t lcg = 2024;
 static float uniform(void) /* in [-1, 1) */

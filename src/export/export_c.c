@@ -26,6 +26,7 @@
 
 #include "core/error.h"
 #include "core/quant.h"
+#include "infer/stream_hook.h"
 #include "nn/model.h"
 
 #define MAX_PREFIX 48
@@ -487,15 +488,12 @@ int recur_export_c(const recur_model *m, const char *path, const char *prefix, r
     if (!m || !path || !*path)
         return recur_fail(RECUR_E_INVALID, "recur_export_c needs a model and a path");
     const recur_config *c = &m->cfg;
-    if (c->bidirectional)
-        return recur_fail(RECUR_E_INVALID, "a bidirectional model needs the whole sequence "
-                          "and cannot be exported as a streaming step");
-    if (c->readout == RECUR_READOUT_MEAN)
-        return recur_fail(RECUR_E_INVALID, "a model that reads out the mean over a sequence "
-                          "cannot be exported as a streaming step");
+    int rc = recur__stream_refusal(m, "exported as a streaming step");
+    if (rc)
+        return rc;
     if (q != RECUR_QUANT_NONE && q != RECUR_QUANT_INT8)
         return recur_fail(RECUR_E_INVALID, "unknown quantization %d", (int)q);
-    int rc = recur__model_check_finite(m, "cannot export the model");
+    rc = recur__model_check_finite(m, "cannot export the model");
     if (rc)
         return rc;
     const char *slash = strrchr(path, '/'), *file = slash ? slash + 1 : path;

@@ -228,14 +228,10 @@ int recur_state_create_quantized(const recur_model *m, recur_quant quant, recur_
     *out = NULL;
     if (quant != RECUR_QUANT_INT8)
         return recur_fail(RECUR_E_INVALID, "unknown quantization %d", (int)quant);
-    const recur_config *c = &m->cfg;
-    if (c->bidirectional)
-        return recur_fail(RECUR_E_INVALID, "a bidirectional model needs the whole "
-                          "sequence and cannot be run step by step");
-    if (c->readout == RECUR_READOUT_MEAN)
-        return recur_fail(RECUR_E_INVALID, "a model that reads out the mean over a "
-                          "sequence cannot be run step by step (use recur_forward)");
+    int rc = recur__stream_refusal(m, "run step by step");
+    if (rc)
+        return rc;
     struct recur__q8 *q;
-    int rc = recur__q8_create(m, &q);
+    rc = recur__q8_create(m, &q);
     return rc ? rc : recur__state_wrap_q8(q, out);
 }

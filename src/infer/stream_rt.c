@@ -62,6 +62,19 @@ int recur_step(recur_state *s, int32_t token, const float *x, float *y)
     return rc;
 }
 
+/* The same conditions as recur_state_create's (stream.c). */
+int recur__stream_refusal(const recur_model *m, const char *what)
+{
+    const recur_config *c = recur_model_config(m);
+    if (c->bidirectional)
+        return recur_fail(RECUR_E_INVALID, "a bidirectional model needs the whole "
+                          "sequence and cannot be %s", what);
+    if (c->readout == RECUR_READOUT_MEAN)
+        return recur_fail(RECUR_E_INVALID, "a model that reads out the mean over a "
+                          "sequence cannot be %s (use recur_forward)", what);
+    return RECUR_OK;
+}
+
 /* ---- keeping a state -------------------------------------------------------- */
 
 #define HEADER_BYTES 16
