@@ -445,7 +445,7 @@ static int out_open(out_file *o, const char *base, const char *ext)
     snprintf(o->tmp, n + 32, "%s.tmp.%ld", o->path, (long)getpid());
     o->f = fopen(o->tmp, "w");
     if (!o->f)
-        return recur_fail(RECUR_E_IO, "cannot write %s: %s", o->tmp, strerror(errno));
+        return recur_fail(RECUR_E_IO, "cannot write %s: %s", o->path, strerror(errno));
     return 0;
 }
 
