@@ -11,7 +11,8 @@
 #      -icount: one instruction per virtual nanosecond, so SysTick counts
 #      instructions / 40);
 #   5. checks that the float texts are identical, and prints flash, RAM,
-#      instructions per step, and what int8 costs in bits per character.
+#      instructions per step, and what int8 costs in bits per character;
+#   6. what int8 costs a classifier (a GRU trained by `recur classify`).
 # Everything goes to build/microcontroller/.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -69,3 +70,14 @@ cc -std=c11 -O2 -Iinclude "$EX/bpc.c" build/librecur.a \
     $(pkg-config --libs openblas 2>/dev/null || echo -lopenblas) -lm -lpthread -o "$OUT/bpc"
 echo "held-out bits per character (last 5% of the corpus, streamed):"
 "$OUT/bpc" "$OUT/austen.safetensors" data/austen.txt
+
+# int8 on a classifier: a GRU with a LAST readout on the 40-language UDHR
+# paragraphs, accuracy on the CLI's held-out 20%, streamed float vs int8
+if [ ! -f "$OUT/udhr_gru.safetensors" ]; then
+    $R classify train data/udhr_language_40.tsv --cell gru --hidden 64 --readout last \
+        --epochs 8 --time-limit "${TRAIN_SECONDS:-90}" --save "$OUT/udhr_gru.safetensors"
+fi
+cc -std=c11 -O2 -Iinclude "$EX/accuracy.c" build/librecur.a \
+    $(pkg-config --libs openblas 2>/dev/null || echo -lopenblas) -lm -lpthread -o "$OUT/accuracy"
+echo "classifier accuracy on the held-out 20% (streamed):"
+"$OUT/accuracy" "$OUT/udhr_gru.safetensors" data/udhr_language_40.tsv
