@@ -15,9 +15,10 @@
  * q = round(w/scale) in -127..127. Biases, states and every activation stay
  * float, and each product is accumulated in float: W·v = scale·Σ q_k·v_k.
  * A weight is off by at most scale/2, so one row's product by at most
- * (max|row| / 254)·‖v‖₁. tests/test_export_c.c bounds the effect on whole
- * streams of random models (64 steps, every cell and input kind): every
- * int8 output within 0.02·max(1, |float output|) of the float model's. */
+ * (max|row| / 254)·‖v‖₁. tests/test_state_keep.c bounds the effect on
+ * whole streams of random models (64 steps, every cell and input kind,
+ * 2 layers of 8 and 64 units): every int8 output within
+ * 0.02·max(1, |float output|) of the float model's (0.0036 measured). */
 typedef enum { RECUR_QUANT_NONE = 0, RECUR_QUANT_INT8 = 1 } recur_quant;
 
 /* A stream over m (as recur_state_create) whose recur_step runs on int8

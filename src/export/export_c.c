@@ -14,7 +14,8 @@
  *
  * int8 (RECUR_QUANT_INT8): every matrix through recur__quantize_rows, a
  * float scale per row, products accumulated in float and scaled once per
- * row: the same arithmetic as the library's int8 stream (stream_q8.c). */
+ * row: the same integers and scales as the library's int8 stream
+ * (stream_q8.c, which sums column by column), equal to float rounding. */
 #define _POSIX_C_SOURCE 200809L /* getpid */
 #include <ctype.h>
 #include <errno.h>
@@ -254,7 +255,7 @@ static void write_activations(const gen *g)
         p);
     /* Eight partial sums, lane u for k = u (mod 8), the tail into lane 0,
      * added as a tree: independent multiply-adds keep a pipelined FPU busy
-     * and vectorise on a PC; stream_q8.c's dot_q8 sums in the same order. */
+     * and vectorise on a PC. */
     const char *W = g->q8 ? "(float)w" : "w";
     fprintf(f, "\n/* %s: one row of a weight matrix, in eight partial sums */\n",
             g->q8 ? "scale * (w . v), w int8" : "w . v");

@@ -2,14 +2,17 @@
  * (recur_state_create_quantized, RECUR_QUANT_INT8 in recur/export.h).
  *
  * Every weight matrix is quantized once at creation (core/quant.h: int8,
- * one float scale per row), a quarter of the float weights' memory;
- * biases, states and activations stay float. A step computes, per layer
- * and hidden unit, the unit's gate rows as dot products of int8 rows with
- * float vectors, accumulated in float and scaled once per row, then the
- * cell's equations (cell.h) — the same arithmetic, in the same order, as
- * the C that recur_export_c generates with RECUR_QUANT_INT8, so the two
- * agree to float rounding. Always on the calling thread; every buffer is
- * allocated here, a step allocates nothing. */
+ * one float scale per output row), a quarter of the float weights'
+ * memory; biases, states and activations stay float. The int8 matrices are
+ * stored transposed, [in][out], as stream.c packs its float weights: a
+ * product is `in` vectorised updates acc[n] += q[k][n]·v[k] over all
+ * outputs n (each int8 widened and converted on the way; no horizontal
+ * sums), then one multiply by the row scales. Then the cell's equations
+ * (cell.h) over the gate vectors, as stream.c's fused passes. The C that
+ * recur_export_c generates with RECUR_QUANT_INT8 uses the same integers and
+ * scales row by row (for a microcontroller), so the two agree to float
+ * rounding (tests/test_export_c.c). Always on the calling thread; every
+ * buffer is allocated here, a step allocates nothing. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,94 +24,100 @@
 #include "nn/model.h"
 
 typedef struct {
-    int in;                 /* input width */
-    const int8_t *wih, *whh; /* [G·H][in], [G·H][H] */
-    const float *sih, *shh;  /* scales per row */
-    const real *bih, *bhh;   /* the model's biases */
+    int in;                    /* input width */
+    const int8_t *wih, *whh;   /* transposed: [in][G·H], [H][G·H] */
+    const float *sih, *shh;    /* [G·H] scales of the output rows */
+    const real *bih, *bhh;     /* the model's biases */
 } q8_layer;
 
 struct recur__q8 {
     const recur_model *m;
     int kind, L, H, G, O, E, onehot, embed;
     q8_layer layer[MODEL_MAX_LAYERS];
-    const int8_t *fcw, *emb; /* [O][H], [V][E] */
-    const float *fcs, *embs;
+    const int8_t *fcw, *emb; /* [H][O] transposed; [V][E] as stored (a row per token) */
+    const float *fcs, *embs; /* [O], [V] */
     real *h, *c;   /* [L][H] states */
-    real *hn, *x;  /* [H] new states of a layer; [E] the embedded input */
+    real *gx, *gh; /* [G·H] gate pre-activations: input side, recurrent side */
+    real *x, *y;   /* [E] the (embedded) input; [O] outputs */
     void *mem;     /* the int8 weights, scales and states, one block */
 };
 
-/* scale · (w·v) over n, in eight partial sums: lane u adds the products
- * k ≡ u (mod 8), the tail goes to lane 0, and the lanes are added as a
- * tree. Independent lanes fill a pipelined FPU, and the compiler turns the
- * lane loop into one vector (int8 widened and converted 8 at a time). The
- * generated C sums in exactly this order, so both give the same floats. */
-static inline real dot_q8(const int8_t *restrict w, float scale, const real *restrict v, int n)
+/* acc[N] = scale ⊙ (W·v) for W stored transposed as q [K][N]. */
+RECUR_KERNEL
+static void matvec_q8(const int8_t *restrict q, const float *restrict scale,
+                      const real *restrict v, int K, int N, real *restrict acc)
 {
-    real a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int k = 0;
-    for (; k + 8 <= n; k += 8)
-        for (int u = 0; u < 8; u++)
-            a[u] += (real)w[k + u] * v[k + u];
-    for (; k < n; k++)
-        a[0] += (real)w[k] * v[k];
-    return (((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))) * scale;
-}
-
-/* Gate row r: b_ih + W_ih·x (x NULL: the one-hot token's column), and
- * b_hh + W_hh·h. */
-static inline real row_in(const q8_layer *ly, int r, const real *x, int token)
-{
-    if (!x)
-        return ly->bih[r] + (real)ly->wih[(long)r * ly->in + token] * ly->sih[r];
-    return ly->bih[r] + dot_q8(ly->wih + (long)r * ly->in, ly->sih[r], x, ly->in);
-}
-
-static inline real row_rec(const q8_layer *ly, int r, const real *h, int H)
-{
-    return ly->bhh[r] + dot_q8(ly->whh + (long)r * H, ly->shh[r], h, H);
+    for (int n = 0; n < N; n++)
+        acc[n] = 0;
+    for (int k = 0; k < K; k++) {
+        const int8_t *col = q + (long)k * N;
+        real vk = v[k];
+        for (int n = 0; n < N; n++)
+            acc[n] += (real)col[n] * vk;
+    }
+    for (int n = 0; n < N; n++)
+        acc[n] *= scale[n];
 }
 
 /* What the hardware flush-to-zero does to a result (the generated C does
  * the same in software), so that the states agree with it everywhere. */
-static real flush(real v) { return v > -1.17549435e-38f && v < 1.17549435e-38f ? 0 : v; }
+static inline real flush(real v) { return v > -1.17549435e-38f && v < 1.17549435e-38f ? 0 : v; }
 
+/* The fused gate pass over H units: g = gx + gh (biases included), the
+ * cell's equations (cell.h); hp the previous states, new ones into h. */
 RECUR_KERNEL
+static void gates(int kind, int H, const real *restrict gx, const real *restrict gh,
+                  real *restrict c, real *restrict h)
+{
+    switch (kind) {
+    case CELL_LSTM:
+        for (int j = 0; j < H; j++) {
+            real i = act_sigmoid(gx[j] + gh[j]);
+            real f = act_sigmoid(gx[H + j] + gh[H + j]);
+            real g = act_tanh(gx[2 * H + j] + gh[2 * H + j]);
+            real o = act_sigmoid(gx[3 * H + j] + gh[3 * H + j]);
+            real cv = flush(f * c[j] + i * g);
+            c[j] = cv;
+            h[j] = flush(o * act_tanh(cv));
+        }
+        break;
+    case CELL_GRU:
+        for (int j = 0; j < H; j++) {
+            real r = act_sigmoid(gx[j] + gh[j]);
+            real z = act_sigmoid(gx[H + j] + gh[H + j]);
+            real n = act_tanh(gx[2 * H + j] + r * gh[2 * H + j]);
+            h[j] = flush((1 - z) * n + z * h[j]);
+        }
+        break;
+    case CELL_RNN_RELU:
+        for (int j = 0; j < H; j++) {
+            real a = gx[j] + gh[j];
+            h[j] = flush(a > 0 ? a : 0);
+        }
+        break;
+    default:
+        for (int j = 0; j < H; j++)
+            h[j] = flush(act_tanh(gx[j] + gh[j]));
+        break;
+    }
+}
+
+/* One layer: x its input (NULL: the one-hot token's column of W_ih). Every
+ * gate product reads the old states before the pass overwrites them. */
 static void layer_step(struct recur__q8 *q, int l, const real *x, int token)
 {
     const q8_layer *ly = &q->layer[l];
-    int H = q->H;
-    real *hp = q->h + (long)l * H, *c = q->c + (long)l * H, *hn = q->hn;
-    for (int j = 0; j < H; j++) {
-        switch (q->kind) {
-        case CELL_LSTM: {
-            real i = act_sigmoid(row_in(ly, j, x, token) + row_rec(ly, j, hp, H));
-            real f = act_sigmoid(row_in(ly, H + j, x, token) + row_rec(ly, H + j, hp, H));
-            real g = act_tanh(row_in(ly, 2 * H + j, x, token) + row_rec(ly, 2 * H + j, hp, H));
-            real o = act_sigmoid(row_in(ly, 3 * H + j, x, token) + row_rec(ly, 3 * H + j, hp, H));
-            real cv = flush(f * c[j] + i * g);
-            c[j] = cv;
-            hn[j] = flush(o * act_tanh(cv));
-            break;
-        }
-        case CELL_GRU: {
-            real r = act_sigmoid(row_in(ly, j, x, token) + row_rec(ly, j, hp, H));
-            real z = act_sigmoid(row_in(ly, H + j, x, token) + row_rec(ly, H + j, hp, H));
-            real n = act_tanh(row_in(ly, 2 * H + j, x, token) + r * row_rec(ly, 2 * H + j, hp, H));
-            hn[j] = flush((1 - z) * n + z * hp[j]);
-            break;
-        }
-        case CELL_RNN_RELU: {
-            real a = row_in(ly, j, x, token) + row_rec(ly, j, hp, H);
-            hn[j] = flush(a > 0 ? a : 0);
-            break;
-        }
-        default:
-            hn[j] = flush(act_tanh(row_in(ly, j, x, token) + row_rec(ly, j, hp, H)));
-            break;
-        }
-    }
-    memcpy(hp, hn, (size_t)H * sizeof *hp);
+    int H = q->H, GH = q->G * H;
+    real *h = q->h + (long)l * H, *c = q->c + (long)l * H;
+    if (x)
+        matvec_q8(ly->wih, ly->sih, x, ly->in, GH, q->gx);
+    else
+        for (int n = 0; n < GH; n++)
+            q->gx[n] = (real)ly->wih[(long)token * GH + n] * ly->sih[n];
+    matvec_q8(ly->whh, ly->shh, h, H, GH, q->gh);
+    for (int n = 0; n < GH; n++)
+        q->gx[n] += ly->bih[n], q->gh[n] += ly->bhh[n];
+    gates(q->kind, H, q->gx, q->gh, c, h);
 }
 
 int recur__q8_step(struct recur__q8 *q, int32_t token, const float *x, float *y)
@@ -135,9 +144,11 @@ int recur__q8_step(struct recur__q8 *q, int32_t token, const float *x, float *y)
     layer_step(q, 0, in, token);
     for (int l = 1; l < q->L; l++)
         layer_step(q, l, q->h + (long)(l - 1) * q->H, 0);
-    const real *top = q->h + (long)(q->L - 1) * q->H;
+    if (q->O == 0)
+        return RECUR_OK;
+    matvec_q8(q->fcw, q->fcs, q->h + (long)(q->L - 1) * q->H, q->H, q->O, q->y);
     for (int o = 0; o < q->O; o++)
-        y[o] = (float)(m->fc_b[o] + dot_q8(q->fcw + (long)o * q->H, q->fcs[o], top, q->H));
+        y[o] = (float)(m->fc_b[o] + q->y[o]);
     return RECUR_OK;
 }
 
@@ -163,12 +174,19 @@ void recur__q8_view(struct recur__q8 *q, stream_view *v)
 
 /* ---- creating ------------------------------------------------------------ */
 
-/* Quantize W [rows][cols] into the block at *bytes (int8) and *scales. */
-static void take(const real *W, long rows, long cols, int8_t **bytes, float **scales,
-                 const int8_t **q, const float **s)
+/* Quantize W [rows][cols] into the block at *bytes (int8, transposed to
+ * [cols][rows] when transpose, else as W) and *scales; tmp holds rows·cols
+ * bytes. */
+static void take(const real *W, long rows, long cols, int transpose, int8_t *tmp,
+                 int8_t **bytes, float **scales, const int8_t **q, const float **s)
 {
-    recur__quantize_rows(W, rows, cols, *bytes, *scales);
-    *q = *bytes, *s = *scales;
+    int8_t *dst = *bytes;
+    recur__quantize_rows(W, rows, cols, transpose ? tmp : dst, *scales);
+    if (transpose)
+        for (long r = 0; r < rows; r++)
+            for (long k = 0; k < cols; k++)
+                dst[k * rows + r] = tmp[r * cols + k];
+    *q = dst, *s = *scales;
     *bytes += rows * cols;
     *scales += rows;
 }
@@ -188,35 +206,42 @@ int recur__q8_create(const recur_model *m, struct recur__q8 **out)
     q->embed = c->input == RECUR_INPUT_EMBEDDING;
     q->E = q->embed ? c->embed_dim : c->input_size;
     int H = q->H, G = q->G;
-    long nw = (long)q->O * H, nrows = q->O;
-    for (int l = 0; l < q->L; l++)
-        nw += (long)G * H * (m->cells[l][0].I + H), nrows += 2L * G * H;
+    long nw = (long)q->O * H, nrows = q->O, widest = (long)q->O * H;
+    for (int l = 0; l < q->L; l++) {
+        long a = (long)G * H * m->cells[l][0].I, b = (long)G * H * H;
+        nw += a + b, nrows += 2L * G * H;
+        widest = a > widest ? a : widest;
+        widest = b > widest ? b : widest;
+    }
     if (q->embed)
         nw += (long)c->input_size * q->E, nrows += c->input_size;
-    long nreal = 2L * q->L * H + H + q->E;
+    long nreal = 2L * q->L * H + 2L * G * H + q->E + q->O;
     /* reals and scales first (aligned), then the bytes */
     size_t bytes = (size_t)nreal * sizeof(real) + (size_t)nrows * sizeof(float) + (size_t)nw;
     char *p = q->mem = calloc(1, bytes);
-    if (!p) {
-        free(q);
+    int8_t *tmp = malloc((size_t)widest + 1);
+    if (!p || !tmp) {
+        free(p), free(tmp), free(q);
         return recur_fail(RECUR_E_NOMEM, "out of memory for an int8 stream of this model");
     }
-    q->h = (real *)p, q->c = q->h + (long)q->L * H, q->hn = q->c + (long)q->L * H;
-    q->x = q->hn + H;
-    float *scales = (float *)(q->x + q->E);
+    q->h = (real *)p, q->c = q->h + (long)q->L * H;
+    q->gx = q->c + (long)q->L * H, q->gh = q->gx + (long)G * H;
+    q->x = q->gh + (long)G * H, q->y = q->x + q->E;
+    float *scales = (float *)(q->y + q->O);
     int8_t *w = (int8_t *)(scales + nrows);
     for (int l = 0; l < q->L; l++) {
         const cell *ce = &m->cells[l][0];
         q8_layer *ly = &q->layer[l];
         ly->in = ce->I;
         ly->bih = ce->b_ih, ly->bhh = ce->b_hh;
-        take(ce->w_ih, (long)G * H, ce->I, &w, &scales, &ly->wih, &ly->sih);
-        take(ce->w_hh, (long)G * H, H, &w, &scales, &ly->whh, &ly->shh);
+        take(ce->w_ih, (long)G * H, ce->I, 1, tmp, &w, &scales, &ly->wih, &ly->sih);
+        take(ce->w_hh, (long)G * H, H, 1, tmp, &w, &scales, &ly->whh, &ly->shh);
     }
     if (q->O)
-        take(m->fc_w, q->O, H, &w, &scales, &q->fcw, &q->fcs);
+        take(m->fc_w, q->O, H, 1, tmp, &w, &scales, &q->fcw, &q->fcs);
     if (q->embed)
-        take(m->emb, c->input_size, q->E, &w, &scales, &q->emb, &q->embs);
+        take(m->emb, c->input_size, q->E, 0, tmp, &w, &scales, &q->emb, &q->embs);
+    free(tmp);
     *out = q;
     return RECUR_OK;
 }
