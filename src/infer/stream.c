@@ -164,6 +164,7 @@ static void *helper_main(void *arg)
 {
     recur_state *s = arg;
     unsigned seen = 0;
+    recur__ftz_enter(); /* hook: the library's own thread flushes denormals for good */
     for (;;) {
         pthread_mutex_lock(&s->lock);
         while (s->go == seen && !s->quit)

@@ -10,7 +10,9 @@
  * examples/microcontroller/README.md has the numbers). With
  * FTZ (results) and DAZ (inputs) set, the step's cost no longer depends
  * on the values. The caller's mode is put back before returning, so the
- * rest of the program computes as it did. */
+ * rest of the program computes as it did; the helper thread that large
+ * models use inside a step (stream.c) is the library's own and keeps the
+ * flush on for its whole life. */
 #include <string.h>
 
 #if defined(__SSE__) || defined(__x86_64__)
@@ -26,7 +28,7 @@
 
 typedef unsigned long fp_mode;
 
-static fp_mode ftz_enter(void)
+fp_mode recur__ftz_enter(void)
 {
 #if defined(FTZ_X86)
     unsigned csr = _mm_getcsr();
@@ -42,7 +44,7 @@ static fp_mode ftz_enter(void)
 #endif
 }
 
-static void ftz_leave(fp_mode m)
+void recur__ftz_leave(fp_mode m)
 {
 #if defined(FTZ_X86)
     _mm_setcsr((unsigned)m);
@@ -55,10 +57,10 @@ static void ftz_leave(fp_mode m)
 
 int recur_step(recur_state *s, int32_t token, const float *x, float *y)
 {
-    fp_mode mode = ftz_enter();
+    fp_mode mode = recur__ftz_enter();
     struct recur__q8 *q = recur__state_q8(s);
     int rc = q ? recur__q8_step(q, token, x, y) : recur__step_f32(s, token, x, y);
-    ftz_leave(mode);
+    recur__ftz_leave(mode);
     return rc;
 }
 
