@@ -189,13 +189,41 @@ static int same_file(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
+/* --format c: NAME.c and NAME.h through the library's generator. */
+static int export_c(const cli_spec *spec, const char *model, const char *name,
+                    const char *prefix, int int8)
+{
+    if (!name || !*name || strcmp(name, "-") == 0) {
+        args_error(spec, "--format c needs -o NAME (writes NAME.c and NAME.h)");
+        return EXIT_USAGE;
+    }
+    size_t n = strlen(name);
+    if (n > 2 && (strcmp(name + n - 2, ".c") == 0 || strcmp(name + n - 2, ".h") == 0)) {
+        args_error(spec, "-o takes NAME without .c or .h (writes NAME.c and NAME.h)");
+        return EXIT_USAGE;
+    }
+    recur_model *m = NULL;
+    int rc = recur_model_load(model, &m);
+    if (!rc)
+        rc = recur_export_c(m, name, prefix, int8 ? RECUR_QUANT_INT8 : RECUR_QUANT_NONE);
+    recur_model_free(m);
+    return rc ? cli_lib_error(rc) : 0;
+}
+
 int cmd_export(int argc, char **argv)
 {
-    const char *format = "json", *output = NULL;
+    const char *format = "json", *output = NULL, *quantize = "none", *prefix = NULL;
     cli_opt opts[] = {
-        {"format", NULL, OPT_STRING, &format, "json|csv", "json",
+        {"format", NULL, OPT_STRING, &format, "json|csv|c", "json",
          "json: {\"config\", \"metadata\", \"tensors\": {name: {\"shape\", \"data\"}}}; "
-         "csv: one row per value: tensor,index0,index1,value",
+         "csv: one row per value: tensor,index0,index1,value; "
+         "c: the streaming step as dependency-free C99, NAME.c and NAME.h (-o NAME)",
+         0, 0, 0, 0, 0, 0, 0},
+        {"quantize", NULL, OPT_STRING, &quantize, "none|int8", "none",
+         "--format c: int8 weights with a float scale per row",
+         0, 0, 0, 0, 0, 0, 0},
+        {"prefix", NULL, OPT_STRING, &prefix, "P", "NAME's file name",
+         "--format c: the C names' prefix (P_step, P_state, ...)",
          0, 0, 0, 0, 0, 0, 0},
         {"output", NULL, OPT_STRING, &output, "FILE", "stdout",
          "write to FILE (replaced atomically) instead of stdout; also -o FILE",
@@ -204,19 +232,24 @@ int cmd_export(int argc, char **argv)
     static const char *const pos_names[] = {"MODEL"};
     cli_spec spec = {
         .cmd = "export",
-        .usage = "recur export MODEL [--format json|csv] [-o FILE]",
+        .usage = "recur export MODEL [--format json|csv] [-o FILE]\n"
+                 "       recur export MODEL --format c -o NAME [--quantize int8] [--prefix P]",
         .description = "Dump every tensor of a model (a .safetensors model, checkpoint\n"
                        "or plain PyTorch file) for inspection, with its configuration\n"
                        "and metadata (JSON). Values are printed with 9 significant\n"
                        "digits, enough to give back each float exactly; tensors are\n"
-                       "in PyTorch state_dict order, data row-major.",
+                       "in PyTorch state_dict order, data row-major.\n"
+                       "--format c writes NAME.c and NAME.h: the model's streaming step\n"
+                       "(what recur_state_step computes) as C99 for a microcontroller or any C\n"
+                       "program: no malloc, no libm, weights as const arrays.",
         .opts = opts,
         .nopts = (int)(sizeof opts / sizeof *opts),
         .pos_names = pos_names,
         .pos_min = 1,
         .pos_max = 1,
         .epilog = "examples:\n  recur export model.safetensors --format json -o model.json\n"
-                  "  recur export model.safetensors --format csv | head",
+                  "  recur export model.safetensors --format csv | head\n"
+                  "  recur export model.safetensors --format c -o kws --quantize int8",
     };
     /* -o FILE is --output FILE (the parser knows long options only). */
     char **args = malloc((size_t)(argc + 1) * sizeof *args);
@@ -236,11 +269,22 @@ int cmd_export(int argc, char **argv)
         return 0;
     if (a)
         return EXIT_USAGE;
-    int json = strcmp(format, "json") == 0;
-    if (!json && strcmp(format, "csv") != 0) {
-        args_error(&spec, "--format expects json or csv, got '%s'", format);
+    int json = strcmp(format, "json") == 0, c_src = strcmp(format, "c") == 0;
+    if (!json && !c_src && strcmp(format, "csv") != 0) {
+        args_error(&spec, "--format expects json, csv or c, got '%s'", format);
         return EXIT_USAGE;
     }
+    int int8 = strcmp(quantize, "int8") == 0;
+    if (!int8 && strcmp(quantize, "none") != 0) {
+        args_error(&spec, "--quantize expects none or int8, got '%s'", quantize);
+        return EXIT_USAGE;
+    }
+    if (!c_src && (int8 || prefix)) {
+        args_error(&spec, "--quantize and --prefix go with --format c");
+        return EXIT_USAGE;
+    }
+    if (c_src)
+        return export_c(&spec, pos[0], output, prefix, int8);
     if (output && !*output) {
         args_error(&spec, "--output expects a file name");
         return EXIT_USAGE;

@@ -5,7 +5,10 @@
 #                                    tests/torch_export_test.sh
 #   scripts/install-deps.sh --fuzz   also clang and its libFuzzer, for fuzz/run.sh
 set -eu
-pkgs="build-essential pkg-config libopenblas-dev python3 valgrind"
+# clang, arm-none-eabi-gcc (with newlib's headers) and qemu-system-arm: the
+# exported C is built with both host compilers and run on an emulated
+# Cortex-M4 and M3 by tests/test_export_c.c.
+pkgs="build-essential pkg-config libopenblas-dev python3 valgrind clang gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
 for opt in "$@"; do
     case $opt in
     --torch) pkgs="$pkgs python3-torch" ;;
