@@ -193,9 +193,10 @@ int cmd_export(int argc, char **argv)
 {
     const char *format = "json", *output = NULL;
     cli_opt opts[] = {
-        {"format", NULL, OPT_STRING, &format, "json|csv", "json",
+        {"format", NULL, OPT_STRING, &format, "json|csv|onnx", "json",
          "json: {\"config\", \"metadata\", \"tensors\": {name: {\"shape\", \"data\"}}}; "
-         "csv: one row per value: tensor,index0,index1,value",
+         "csv: one row per value: tensor,index0,index1,value; "
+         "onnx: the model as an ONNX graph (opset 14; needs -o FILE)",
          0, 0, 0, 0, 0, 0, 0},
         {"output", NULL, OPT_STRING, &output, "FILE", "stdout",
          "write to FILE (replaced atomically) instead of stdout; also -o FILE",
@@ -204,7 +205,7 @@ int cmd_export(int argc, char **argv)
     static const char *const pos_names[] = {"MODEL"};
     cli_spec spec = {
         .cmd = "export",
-        .usage = "recur export MODEL [--format json|csv] [-o FILE]",
+        .usage = "recur export MODEL [--format json|csv|onnx] [-o FILE]",
         .description = "Dump every tensor of a model (a .safetensors model, checkpoint\n"
                        "or plain PyTorch file) for inspection, with its configuration\n"
                        "and metadata (JSON). Values are printed with 9 significant\n"
@@ -216,7 +217,8 @@ int cmd_export(int argc, char **argv)
         .pos_min = 1,
         .pos_max = 1,
         .epilog = "examples:\n  recur export model.safetensors --format json -o model.json\n"
-                  "  recur export model.safetensors --format csv | head",
+                  "  recur export model.safetensors --format csv | head\n"
+                  "  recur export model.safetensors --format onnx -o model.onnx",
     };
     /* -o FILE is --output FILE (the parser knows long options only). */
     char **args = malloc((size_t)(argc + 1) * sizeof *args);
@@ -236,9 +238,9 @@ int cmd_export(int argc, char **argv)
         return 0;
     if (a)
         return EXIT_USAGE;
-    int json = strcmp(format, "json") == 0;
-    if (!json && strcmp(format, "csv") != 0) {
-        args_error(&spec, "--format expects json or csv, got '%s'", format);
+    int json = strcmp(format, "json") == 0, onnx = strcmp(format, "onnx") == 0;
+    if (!json && !onnx && strcmp(format, "csv") != 0) {
+        args_error(&spec, "--format expects json, csv or onnx, got '%s'", format);
         return EXIT_USAGE;
     }
     if (output && !*output) {
@@ -249,10 +251,20 @@ int cmd_export(int argc, char **argv)
         output = NULL;
     if (output && same_file(output, pos[0]))
         return cli_error("%s is the model itself: choose another output file", output);
+    if (onnx && !output) {
+        args_error(&spec, "--format onnx writes a binary file: give -o FILE");
+        return EXIT_USAGE;
+    }
     recur_model *m = NULL;
     int rc = recur_model_load(pos[0], &m);
     if (rc)
         return cli_lib_error(rc);
+    if (onnx) {
+        rc = recur_onnx_export(m, output);
+        rc = rc ? cli_lib_error(rc) : 0;
+        recur_model_free(m);
+        return rc;
+    }
     rc = output ? write_file(output, m, json) : write_to(stdout, m, json);
     recur_model_free(m);
     return rc;

@@ -241,6 +241,7 @@ RECUR_API int recur_sample(const recur_model *m, const char *prime,
 #include "recur/series.h"
 #include "recur/tsv.h"
 #include "recur/seq2seq.h"
+#include "recur/onnx.h"
 
 #ifdef __cplusplus
 }

@@ -613,7 +613,7 @@ static int read_all(int fd, unsigned char *buf, size_t size, const char *path)
 /* Open path as a regular file and return its size, refusing it before any
  * allocation when it is over ST_MAX_FILE_SIZE. O_NONBLOCK keeps open() from
  * hanging on a FIFO; it has no effect on reads of regular files. */
-static int open_regular(const char *path, int *fd, size_t *size)
+static int open_regular_max(const char *path, int *fd, size_t *size, uint64_t max)
 {
     struct stat st;
     *fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -625,16 +625,45 @@ static int open_regular(const char *path, int *fd, size_t *size)
         rc = recur_fail(RECUR_E_IO, "%s: cannot stat: %s", path, strerror(errno));
     else if (!S_ISREG(st.st_mode))
         rc = recur_fail(RECUR_E_IO, "%s: not a regular file", path);
-    else if ((uint64_t)st.st_size > ST_MAX_FILE_SIZE ||
-             (uint64_t)st.st_size > SIZE_MAX)
+    else if ((uint64_t)st.st_size > max || (uint64_t)st.st_size > SIZE_MAX)
         rc = recur_fail(RECUR_E_LIMIT,
                         "%s: file is %lld bytes, over the limit of %" PRIu64,
-                        path, (long long)st.st_size, ST_MAX_FILE_SIZE);
+                        path, (long long)st.st_size, max);
     if (rc) {
         close(*fd);
         return rc;
     }
     *size = (size_t)st.st_size;
+    return RECUR_OK;
+}
+
+static int open_regular(const char *path, int *fd, size_t *size)
+{
+    return open_regular_max(path, fd, size, ST_MAX_FILE_SIZE);
+}
+
+int recur__read_file(const char *path, uint64_t max, unsigned char **bytes, size_t *len)
+{
+    int fd;
+    size_t size;
+    *bytes = NULL;
+    *len = 0;
+    int rc = open_regular_max(path, &fd, &size, max);
+    if (rc)
+        return rc;
+    unsigned char *buf = malloc(size ? size : 1);
+    if (!buf) {
+        close(fd);
+        return recur_fail(RECUR_E_NOMEM, "%s: out of memory for %zu bytes", path, size);
+    }
+    rc = read_all(fd, buf, size, path);
+    close(fd);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    *bytes = buf;
+    *len = size;
     return RECUR_OK;
 }
 
@@ -1018,8 +1047,21 @@ static int write_contents(FILE *fp, const st_writer *w, const json_buf *h)
 
 /* Create tmp, write everything, and make it durable. On failure the
  * temporary file is removed. */
-static int write_temp(const st_writer *w, const json_buf *h, const char *tmp,
-                      const char *path)
+typedef struct {
+    const st_writer *w;
+    const json_buf *h;
+    const void *bytes; /* or these, when w is NULL */
+    size_t len;
+} temp_source;
+
+static int write_source(FILE *fp, const temp_source *src)
+{
+    if (src->w)
+        return write_contents(fp, src->w, src->h);
+    return src->len && fwrite(src->bytes, 1, src->len, fp) != src->len ? -1 : 0;
+}
+
+static int write_temp(const temp_source *src, const char *tmp, const char *path)
 {
     /* A stale file of ours (same pid, earlier crash) would block O_EXCL. */
     unlink(tmp);
@@ -1034,7 +1076,7 @@ static int write_temp(const st_writer *w, const json_buf *h, const char *tmp,
         unlink(tmp);
         return recur_fail(RECUR_E_IO, "%s: fdopen failed: %s", path, strerror(err));
     }
-    int bad = write_contents(fp, w, h) || fflush(fp) != 0 || fsync(fileno(fp)) != 0;
+    int bad = write_source(fp, src) || fflush(fp) != 0 || fsync(fileno(fp)) != 0;
     int err = errno;
     if (fclose(fp) != 0 && !bad) {
         bad = 1;
@@ -1147,7 +1189,8 @@ int recur__st_writer_save(st_writer *w, const char *path)
      * same path never remove each other's temporary file. */
     static _Atomic unsigned long saves;
     snprintf(tmp, tlen, "%s.tmp.%ld.%lu", path, (long)getpid(), saves++);
-    if ((rc = write_temp(w, &h, tmp, path)))
+    temp_source src = {w, &h, NULL, 0};
+    if ((rc = write_temp(&src, tmp, path)))
         goto out;
     if (rename(tmp, path) != 0) {
         int err = errno;
@@ -1161,5 +1204,31 @@ int recur__st_writer_save(st_writer *w, const char *path)
 out:
     free(tmp);
     recur__json_buf_free(&h);
+    return rc;
+}
+
+int recur__write_file_atomic(const char *path, const void *bytes, size_t len)
+{
+    if (!path || !*path || (!bytes && len))
+        return recur_fail(RECUR_E_INVALID, "recur__write_file_atomic: invalid argument");
+    size_t tlen = strlen(path) + 32;
+    char *tmp = malloc(tlen);
+    if (!tmp)
+        return recur_fail(RECUR_E_NOMEM, "%s: out of memory", path);
+    static _Atomic unsigned long writes;
+    snprintf(tmp, tlen, "%s.tmp.%ld.%lu", path, (long)getpid(), writes++);
+    temp_source src = {NULL, NULL, bytes, len};
+    int rc = write_temp(&src, tmp, path);
+    if (!rc && rename(tmp, path) != 0) {
+        int err = errno;
+        unlink(tmp);
+        rc = recur_fail(RECUR_E_IO, "%s: cannot rename '%s' over it: %s", path, tmp,
+                        strerror(err));
+    }
+    if (!rc) {
+        sync_parent(path);
+        remove_stale_temps(path);
+    }
+    free(tmp);
     return rc;
 }
