@@ -61,13 +61,15 @@ suite() {
         run "replay_$t [$build]" "$build/fuzz/replay_$t" fuzz/corpus/"$t" fuzz/regress/"$t"
     done
     # Timing-based and slow-tool tests, the installed library linking plain
-    # programs, and PyTorch exports matching (skipped without python3-torch):
+    # programs, PyTorch exports matching (skipped without python3-torch) and
+    # ONNX exports run by an independent runtime (skipped without python3-onnx):
     # the normal build only.
     if [ "$build" = build ]; then
         run "kill_test [$build]" bash tests/kill_test.sh "$build/recur"
         run "valgrind_test [$build]" bash tests/valgrind_test.sh "$build/recur"
         run "install_test [$build]" bash tests/install_test.sh "$build"
         run "torch_export_test [$build]" bash tests/torch_export_test.sh "$build"
+        run "onnx_export_test [$build]" bash tests/onnx_export_test.sh "$build"
     fi
 }
 
