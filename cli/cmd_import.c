@@ -72,6 +72,10 @@ int cmd_import(int argc, char **argv)
     printf("%s: %s, %d layer%s of %d%s, %ld parameters -> %s\n", pos[0],
            recur_cell_name(c->cell), c->layers, c->layers > 1 ? "s" : "", c->hidden,
            c->bidirectional ? " (bidirectional)" : "", recur_model_param_count(m), output);
+    const char *unused = recur_model_meta(m, "onnx.unused_outputs");
+    if (unused)
+        printf("note: the graph's outputs %s are final states, which recur_forward does not "
+               "return\n", unused);
     recur_model_free(m);
     return 0;
 }

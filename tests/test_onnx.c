@@ -30,7 +30,7 @@ static const char *const torch_cases[] = {
     "lstm_emb_l2_last_fc", "lstm_emb_bi_l1_mean_fc", "gru_dense_l1_fc", "gru_emb_bi_l3",
     "gru_dense_bi_l2_fc", "gru_dense_bi_l1_final_fc", "gru_emb_l1_final",
     "rnn_tanh_dense_l1_fc_bf", "rnn_tanh_dense_bi_l1", "rnn_relu_emb_l2_fc",
-    "rnn_relu_dense_bi_l3_mean_fc",
+    "rnn_relu_dense_bi_l3_mean_fc", "lstm_bare_bi_l2", "gru_bare_l3",
 };
 
 static float *tensor(const st_file *f, const char *name, const st_tensor **t)

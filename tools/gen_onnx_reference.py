@@ -52,6 +52,8 @@ class Net(torch.nn.Module):
     def forward(self, x):
         if self.emb is not None:
             x = self.emb(x)
+        if self.readout == "bare":           # a bare nn.LSTM/GRU/RNN: (y, h_n[, c_n])
+            return self.rnn(x)
         out, h = self.rnn(x)
         if isinstance(h, tuple):
             h = h[0]
@@ -82,12 +84,17 @@ CASES = [
     ("rnn_tanh_dense_bi_l1", ("RNN", 0, 1, 1, 0, "sequence", 0, "tanh")),
     ("rnn_relu_emb_l2_fc", ("RNN", 1, 2, 0, 1, "sequence", 0, "relu")),
     ("rnn_relu_dense_bi_l3_mean_fc", ("RNN", 0, 3, 1, 1, "mean", 0, "relu")),
+    ("lstm_bare_bi_l2", ("LSTM", 0, 2, 1, 0, "bare", 0, "tanh")),
+    ("gru_bare_l3", ("GRU", 0, 3, 0, 0, "bare", 0, "tanh")),
 ]
 
 
 def export(model, x, path):
     dyn = {"x": {0: "T", 1: "B"}} if not model.bf else {"x": {0: "B", 1: "T"}}
-    torch.onnx.export(model, (x,), path, input_names=["x"], output_names=["y"],
+    names = ["y"]
+    if model.readout == "bare":
+        names = ["y", "h_n", "c_n"] if isinstance(model.rnn, torch.nn.LSTM) else ["y", "h_n"]
+    torch.onnx.export(model, (x,), path, input_names=["x"], output_names=names,
                       opset_version=14, dynamic_axes=dyn)
 
 
@@ -99,6 +106,8 @@ def make_case(out, name, spec, seed):
     x = torch.randint(0, V, shape) if emb else torch.randn(*shape, I)
     with torch.no_grad():
         y = model(x)
+    if readout == "bare":
+        y = y[0]
     export(model, x, os.path.join(out, name + ".onnx"))
     meta = {"input": "tokens" if emb else "dense", "batch_first": bf, "readout": readout}
     write_safetensors(os.path.join(out, name + ".ref.safetensors"),

@@ -37,7 +37,9 @@ enum { AV_UNSET, AV_CONST, AV_SHAPE, AV_ZEROS, AV_DATA };
 /* Axis kinds of data values. The graph input's two leading axes are the
  * symbols S0 and S1; which is time is learnt at the first recurrent node. */
 enum { AX_S0 = 1, AX_S1 = 2, AX_D, AX_F, AX_ONE };
-enum { ST_IDS, ST_FEAT, ST_FINAL, ST_CELL, ST_MEAN, ST_DENSE };
+/* ST_STATES: final states of several layers concatenated (torch's h_n, c_n),
+ * allowed only as an extra graph output. */
+enum { ST_IDS, ST_FEAT, ST_FINAL, ST_CELL, ST_MEAN, ST_DENSE, ST_STATES };
 
 #define MAXD OX_MAX_DIMS
 
@@ -588,12 +590,30 @@ static int op_squeeze(ctx *c, const aval *x, aval *out)
     return RECUR_OK;
 }
 
+static int is_state(const aval *a)
+{
+    return a && a->kind == AV_DATA &&
+           (a->stage == ST_FINAL || a->stage == ST_CELL || a->stage == ST_STATES);
+}
+
 static int op_concat(ctx *c, aval *out)
 {
+    int missing = 0;
+    aval *first = in_val(c, 0, &missing);
+    if (is_state(first)) { /* torch's h_n / c_n: the layers' final states */
+        for (int k = 0; k < c->node->nin; k++) {
+            aval *a = in_val(c, k, &missing);
+            if (missing || !is_state(a))
+                return refuse(c, "final states can be concatenated only with final states");
+        }
+        *out = *first;
+        out->stage = ST_STATES;
+        return RECUR_OK;
+    }
     out->kind = AV_SHAPE;
     out->nsd = 0;
     for (int k = 0; k < c->node->nin; k++) {
-        int missing = 0;
+        missing = 0;
         aval *a = in_val(c, k, &missing);
         sdim sd[MAXD];
         int n;
@@ -1495,11 +1515,32 @@ static int import_model(const ox_model *om, const char *label, recur_model **out
         rc = run_node(&c);
     }
     c.node = NULL;
-    if (!rc && om->noutputs != 1)
-        rc = refuse(&c, "the graph has %d outputs: recur models have one", om->noutputs);
+    if (!rc && om->noutputs < 1)
+        rc = refuse(&c, "the graph has no output");
+    /* Outputs after the first may be final states (a bare nn.LSTM's h_n and
+     * c_n): recur_forward does not return them, which the model says. */
+    char states[256] = "";
+    for (int k = 1; !rc && k < om->noutputs; k++) {
+        const aval *o = lookup(&c, om->outputs[k].name);
+        char name[64];
+        recur__ox_str_print(om->outputs[k].name, name, sizeof name);
+        if (!is_state(o))
+            rc = refuse(&c, "the graph has several outputs and '%s' is not a layer's final "
+                            "states: recur models compute one output", name);
+        else if (strlen(states) + strlen(name) + 3 < sizeof states)
+            snprintf(states + strlen(states), sizeof states - strlen(states), "%s%s",
+                     k > 1 ? ", " : "", name);
+    }
     if (!rc) {
         const aval *o = lookup(&c, om->outputs[0].name);
         rc = o ? build_model(&c, o, out) : refuse(&c, "the graph's output is not computed");
+    }
+    if (!rc && *states) {
+        rc = recur_model_set_meta(*out, "onnx.unused_outputs", states);
+        if (rc) {
+            recur_model_free(*out);
+            *out = NULL;
+        }
     }
     for (int k = 0; k < c.nallocs; k++)
         free(c.allocs[k]);
