@@ -33,7 +33,7 @@ typedef struct {
 
 static inline pb_reader recur__pb_reader(const uint8_t *p, size_t len)
 {
-    pb_reader r = {p, p + len};
+    pb_reader r = {p, p ? p + len : p};
     return r;
 }
 /* The next field: 1, 0 at the end of the message, -1 when the bytes are

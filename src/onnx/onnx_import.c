@@ -120,7 +120,7 @@ static aval *lookup(ctx *c, ox_str name)
     size_t i = hash_str(name) & (c->hcap - 1);
     while (c->hash[i] >= 0) {
         ox_str n = c->names[c->hash[i]];
-        if (n.n == name.n && memcmp(n.p, name.p, n.n) == 0)
+        if (n.n == name.n && (n.n == 0 || memcmp(n.p, name.p, n.n) == 0))
             return &c->av[c->hash[i]];
         i = (i + 1) & (c->hcap - 1);
     }
@@ -815,7 +815,9 @@ static int op_reshape(ctx *c, const aval *x, const aval *shape, aval *out)
             if (i >= nin || in[i].kind != e.sym)
                 return refuse(c, "the reshape moves the time or batch axis");
             o = in[i++];
-        } else if (e.val == 1 && (i >= nin || in[i].size != 1 || in[i].kind == AX_F)) {
+        } else if (e.val == 1 && i < nin && in[i].kind == AX_F && in[i].size == 1) {
+            o = in[i++]; /* a feature axis of width 1 stays one */
+        } else if (e.val == 1 && (i >= nin || in[i].size != 1)) {
             o.kind = AX_ONE;
             o.size = 1;
         } else {

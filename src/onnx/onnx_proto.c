@@ -16,7 +16,7 @@ static _Thread_local const char *lbl; /* the file's name, for messages */
 int recur__ox_str_eq(ox_str s, const char *c)
 {
     size_t n = strlen(c);
-    return s.n == n && memcmp(s.p, c, n) == 0;
+    return s.n == n && (n == 0 || memcmp(s.p, c, n) == 0);
 }
 
 const char *recur__ox_str_print(ox_str s, char *buf, size_t cap)
@@ -46,7 +46,8 @@ int recur__ox_tensor(const uint8_t *msg, size_t len, ox_tensor *t)
     int k;
     while ((k = recur__pb_next(&r, &f)) > 0) {
         if (f.field == 1) { /* dims: packed or one per field */
-            const uint8_t *p = f.wire == PB_LEN ? f.data : NULL, *end = p + f.len;
+            const uint8_t *p = f.wire == PB_LEN ? f.data : NULL;
+            const uint8_t *end = p ? p + f.len : NULL;
             if (f.wire == PB_VARINT) {
                 if (t->ndim >= OX_MAX_DIMS)
                     return BAD("a tensor has more than %d dimensions", OX_MAX_DIMS);
@@ -160,10 +161,12 @@ static int fixed_values(const ox_tensor *t, uint32_t typed_field, int width, flo
  * numel values cannot take fewer bytes than numel (varints) or 4·numel. */
 static int check_room(const ox_tensor *t, int64_t min_bytes_each)
 {
-    if (t->external)
-        return BAD("tensor '%.*s' keeps its data in an external file, which recur does "
+    if (t->external) {
+        char name[80];
+        return BAD("tensor '%s' keeps its data in an external file, which recur does "
                    "not read: save the model with its weights inside",
-                   (int)(t->name.n > 80 ? 80 : t->name.n), t->name.p);
+                   recur__ox_str_print(t->name, name, sizeof name));
+    }
     if (t->numel > (int64_t)t->msg_len / min_bytes_each)
         return BAD("a tensor's shape claims more values than its bytes hold");
     return RECUR_OK;
@@ -223,7 +226,7 @@ int recur__ox_tensor_ints(const ox_tensor *t, int64_t **out)
             raw = 1;
             got = t->numel;
         } else if (!raw && f.field == typed && (f.wire == PB_LEN || f.wire == PB_VARINT)) {
-            const uint8_t *p = f.data, *end = f.data + f.len;
+            const uint8_t *p = f.data, *end = f.data ? f.data + f.len : NULL;
             uint64_t x = f.v;
             int one = f.wire == PB_VARINT;
             while (one || p < end) {
@@ -277,9 +280,11 @@ static int attr_field(const ox_attr *a, uint32_t field, int wire, pb_field *out)
 
 static int attr_type(const ox_attr *a, int type, const char *what)
 {
-    if (a->type != type)
-        return BAD("attribute '%.*s' is not %s", (int)(a->name.n > 60 ? 60 : a->name.n),
-                   a->name.p, what);
+    if (a->type != type) {
+        char name[64];
+        return BAD("attribute '%s' is not %s", recur__ox_str_print(a->name, name, sizeof name),
+                   what);
+    }
     return RECUR_OK;
 }
 
@@ -326,9 +331,11 @@ int recur__ox_attr_tensor(const ox_attr *a, ox_tensor *t)
     int rc = attr_type(a, OX_ATTR_TENSOR, "a tensor");
     if (rc)
         return rc;
-    if (!attr_field(a, 5, PB_LEN, &f))
-        return BAD("attribute '%.*s' has no tensor", (int)(a->name.n > 60 ? 60 : a->name.n),
-                   a->name.p);
+    if (!attr_field(a, 5, PB_LEN, &f)) {
+        char name[64];
+        return BAD("attribute '%s' has no tensor",
+                   recur__ox_str_print(a->name, name, sizeof name));
+    }
     return recur__ox_tensor(f.data, f.len, t);
 }
 
@@ -344,7 +351,7 @@ int recur__ox_attr_ints(const ox_attr *a, int64_t *v, int cap, int *n)
     while ((k = recur__pb_next(&r, &f)) > 0) {
         if (f.field != 8)
             continue;
-        const uint8_t *p = f.data, *end = f.data + f.len;
+        const uint8_t *p = f.data, *end = f.data ? f.data + f.len : NULL;
         uint64_t x = f.v;
         int one = f.wire == PB_VARINT;
         if (!one && f.wire != PB_LEN)
