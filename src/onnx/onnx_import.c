@@ -664,6 +664,14 @@ static int op_expand(ctx *c, const aval *x, const aval *shape, aval *out)
     return rc;
 }
 
+/* A Slice start or end in 0..len, negative ones counted from the end. */
+static int64_t clamp_index(int64_t i, int64_t len)
+{
+    if (i < 0)
+        i = i < -len ? 0 : i + len;
+    return i > len ? len : i;
+}
+
 static int op_slice(ctx *c, const aval *x, aval *out)
 {
     int64_t st[MAXD], en[MAXD], ax[MAXD], sp[MAXD];
@@ -706,14 +714,14 @@ static int op_slice(ctx *c, const aval *x, aval *out)
         if (p && sp[k] != 1)
             return refuse(c, "only steps of 1 are supported");
         int64_t len = vec ? n : d[axn].val;
+        if (len < 0 || len > ((int64_t)1 << 40))
+            return refuse(c, "a dimension of %lld", (long long)len);
         if (!vec && d[axn].sym) {
             if (st[k] != 0 || en[k] < ((int64_t)1 << 31))
                 return refuse(c, "a batch or time axis is sliced");
             continue;
         }
-        int64_t b = st[k] < 0 ? st[k] + len : st[k], f = en[k] < 0 ? en[k] + len : en[k];
-        b = b < 0 ? 0 : b > len ? len : b;
-        f = f < 0 ? 0 : f > len ? len : f;
+        int64_t b = clamp_index(st[k], len), f = clamp_index(en[k], len);
         if (f < b)
             f = b;
         if (vec) {
@@ -832,6 +840,8 @@ static int op_reshape(ctx *c, const aval *x, const aval *shape, aval *out)
             while (j < nin && (last >= 0 ? j < last : prod < e.val)) {
                 if (is_sym(in[j].kind))
                     return refuse(c, "the reshape merges the time or batch axis");
+                if (in[j].size > 0 && prod > ((int64_t)1 << 42) / in[j].size)
+                    return refuse(c, "the reshape's sizes overflow");
                 prod *= in[j].size;
                 j++;
             }
@@ -879,6 +889,8 @@ static int op_onehot(ctx *c, const aval *ids, const aval *depth, const aval *val
     if (!values || values->kind != AV_CONST || values->numel != 2 || values->is_int ||
         values->f[0] != 0.0f || values->f[1] != 1.0f)
         return refuse(c, "values must be the float constants [0, 1]");
+    if (!depth->is_int && !(depth->f[0] >= 1 && depth->f[0] <= RECUR_MAX_WIDTH))
+        return refuse(c, "depth must be 1..%d", RECUR_MAX_WIDTH);
     int64_t v = depth->is_int ? depth->i[0] : (int64_t)depth->f[0];
     if (v < 1 || v > RECUR_MAX_WIDTH)
         return refuse(c, "depth %lld is outside 1..%d", (long long)v, RECUR_MAX_WIDTH);
@@ -1444,6 +1456,10 @@ static int build_model(ctx *c, const aval *out, recur_model **model)
                           recur__ox_str_print(top->node->name, name, sizeof name));
     }
     c->node = NULL;
+    if (root->input_size > RECUR_MAX_WIDTH || root->embed_dim > RECUR_MAX_WIDTH)
+        return refuse(c, "an input of %lld by %lld (each at most %d)",
+                      (long long)root->input_size, (long long)root->embed_dim,
+                      RECUR_MAX_WIDTH);
     cfg.cell = top->cell;
     cfg.input = root->input;
     cfg.input_size = (int)root->input_size;
@@ -1452,9 +1468,6 @@ static int build_model(ctx *c, const aval *out, recur_model **model)
     cfg.layers = nl;
     cfg.bidirectional = top->dirs == 2;
     cfg.loss = root->input == RECUR_INPUT_DENSE ? RECUR_LOSS_MSE : RECUR_LOSS_XENT;
-    if (root->input == RECUR_INPUT_EMBEDDING && root->input_size > RECUR_MAX_WIDTH)
-        return refuse(c, "a vocabulary of %lld (at most %d)", (long long)root->input_size,
-                      RECUR_MAX_WIDTH);
     recur_model *m = NULL;
     int rc = recur_model_create(&cfg, 0, &m);
     if (rc)
