@@ -152,6 +152,8 @@ def refusals(out):
     add.output[0] = "logits"
     m.graph.node.append(helper.make_node("Softmax", ["logits"], [y], name="softmax_node"))
     save("softmax", m, "softmax_node")
+    m.graph.node[-1].name = ""
+    save("softmax_unnamed", m, "(Softmax): this operator is not supported")
 
     m = onnx.ModelProto()
     m.CopyFrom(base)

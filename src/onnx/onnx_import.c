@@ -196,9 +196,12 @@ static int refuse(ctx *c, const char *fmt, ...)
     va_end(ap);
     if (!c->node)
         return recur_fail(RECUR_E_FORMAT, "%s: %s", c->label, msg);
+    recur__ox_str_print(c->node->op_type, op, sizeof op);
+    if (!c->node->name.n) /* unnamed: its position in the graph */
+        return recur_fail(RECUR_E_FORMAT, "%s: node #%ld (%s): %s", c->label,
+                          (long)(c->node - c->m->nodes) + 1, op, msg);
     return recur_fail(RECUR_E_FORMAT, "%s: node '%s' (%s): %s", c->label,
-                      recur__ox_str_print(c->node->name, name, sizeof name),
-                      recur__ox_str_print(c->node->op_type, op, sizeof op), msg);
+                      recur__ox_str_print(c->node->name, name, sizeof name), op, msg);
 }
 
 /* Input i of the node: NULL when absent or "" (optional), else its value;
