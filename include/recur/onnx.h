@@ -10,8 +10,12 @@
  * their last step, or ReduceMean over time) and a dense layer (MatMul [+
  * Add] or Gemm); with the Transpose / Squeeze / Unsqueeze / Reshape / Slice
  * / Concat / Shape / Gather / ConstantOfShape / Expand / Constant glue
- * around them. Weights come from initializers or Constant nodes (raw_data or
- * the typed fields; external data is refused). Anything else, including
+ * around them. The graph's first output is the model's output; further
+ * outputs may only be final states (a bare nn.LSTM's h_n and c_n), which
+ * recur_forward does not return: their names are kept in the model's
+ * metadata "onnx.unused_outputs". Weights come from initializers or
+ * Constant nodes (raw_data or the typed fields; external data is refused).
+ * Anything else, including
  * initial states other than zeros, sequence_lens, peepholes, clipping,
  * other activations, direction=reverse alone and linear_before_reset=0, is
  * refused with RECUR_E_FORMAT and a one-line message naming the node. The
