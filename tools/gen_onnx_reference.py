@@ -9,6 +9,9 @@ input = tokens|dense, batch_first = 0|1, readout). tests/test_onnx.c imports
 the .onnx files and compares recur's outputs with "y", so the test needs no
 PyTorch.
 
+<name>_typed.onnx: two of the models with their weights in the typed
+fields (float_data) instead of raw_data, half of them in Constant nodes.
+
 The refuse_<name>.onnx files are graphs recur must refuse, each with the
 words its message must contain in tests/onnx/refusals.txt: made from a
 PyTorch export by editing the graph with the onnx package (an operator recur
@@ -115,6 +118,34 @@ def make_case(out, name, spec, seed):
     return model, x
 
 
+def typed_variant(out, name):
+    """The same model with its weights in the typed fields (float_data, and
+    int64_data for integer constants) instead of raw_data, half of them
+    moved into Constant nodes: <name>_typed.onnx, the same reference."""
+    m = onnx.load(os.path.join(out, name + ".onnx"))
+    inits = list(m.graph.initializer)
+    del m.graph.initializer[:]
+    consts = []
+    for k, t in enumerate(inits):
+        a = numpy_helper.to_array(t)
+        dtype = TensorProto.FLOAT if a.dtype == np.float32 else TensorProto.INT64
+        typed = helper.make_tensor(t.name, dtype, a.shape, a.reshape(-1).tolist(), raw=False)
+        if k % 2:
+            consts.append(helper.make_node("Constant", [], [t.name], value=typed,
+                                           name="const_%d" % k))
+        else:
+            m.graph.initializer.append(typed)
+    nodes = consts + list(m.graph.node)
+    del m.graph.node[:]
+    m.graph.node.extend(nodes)
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(out, name + "_typed.onnx"))
+    with open(os.path.join(out, name + ".ref.safetensors"), "rb") as f:
+        ref = f.read()
+    with open(os.path.join(out, name + "_typed.ref.safetensors"), "wb") as f:
+        f.write(ref)
+
+
 def refusals(out):
     """Graphs recur must refuse: a PyTorch export, edited."""
     torch.manual_seed(99)
@@ -186,6 +217,8 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     for k, (name, spec) in enumerate(CASES):
         make_case(a.out, name, spec, 1000 + k)
+    typed_variant(a.out, "lstm_emb_bi_l2_fc")
+    typed_variant(a.out, "gru_dense_bi_l1_final_fc")
     refusals(a.out)
     print("gen_onnx_reference: %d cases and refusals in %s" % (len(CASES), a.out))
 
