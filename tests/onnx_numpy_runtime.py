@@ -136,11 +136,13 @@ def run(model, feeds):
             outs = [y]
         elif op == "Identity":
             outs = [ins[0]]
-        elif op == "Squeeze":
-            outs = [np.squeeze(ins[0], axis=tuple(int(v) for v in ins[1]))]
+        elif op == "Squeeze":  # axes: an input from opset 13, an attribute before
+            axes = ins[1] if len(ins) > 1 else a["axes"]
+            outs = [np.squeeze(ins[0], axis=tuple(int(v) for v in axes))]
         elif op == "Unsqueeze":
             y = ins[0]
-            for ax in sorted(int(v) for v in ins[1]):
+            axes = ins[1] if len(ins) > 1 else a["axes"]
+            for ax in sorted(int(v) for v in axes):
                 y = np.expand_dims(y, ax)
             outs = [y]
         elif op == "Shape":
@@ -152,9 +154,13 @@ def run(model, feeds):
         elif op == "ConstantOfShape":
             v = numpy_helper.to_array(a["value"]) if "value" in a else np.zeros(1, np.float32)
             outs = [np.full(tuple(int(s) for s in ins[0]), v.reshape(-1)[0], v.dtype)]
-        elif op == "Slice":
-            x, st, en = ins[0], ins[1], ins[2]
-            axes = ins[3] if len(ins) > 3 and ins[3] is not None else range(len(st))
+        elif op == "Slice":  # starts/ends/axes: inputs from opset 10, attributes in 9
+            if len(ins) > 1:
+                x, st, en = ins[0], ins[1], ins[2]
+                axes = ins[3] if len(ins) > 3 and ins[3] is not None else range(len(st))
+            else:
+                x, st, en = ins[0], a["starts"], a["ends"]
+                axes = a.get("axes", range(len(st)))
             steps = ins[4] if len(ins) > 4 and ins[4] is not None else [1] * len(st)
             sl = [slice(None)] * x.ndim
             for s, e, ax, p in zip(st, en, axes, steps):

@@ -3,7 +3,7 @@
  *     tools/gen_onnx_reference.py: every cell, 1-3 layers, bidirectional,
  *     embedding or dense input, batch-first, with and without a Linear,
  *     sequence / last-step / final-state / mean readouts, bare modules, weights
- *     in typed fields and Constant nodes) import and give
+ *     in typed fields and Constant nodes, opsets 9, 10 and 14) import and give
  *     PyTorch's outputs: max |recur - torch| <= 1e-5 * max |torch|;
  *   - the graphs recur must refuse (tests/onnx/refusals.txt) are refused in
  *     one line naming the problem;
@@ -32,7 +32,8 @@ static const char *const torch_cases[] = {
     "gru_dense_bi_l2_fc", "gru_dense_bi_l1_final_fc", "gru_emb_l1_final",
     "rnn_tanh_dense_l1_fc_bf", "rnn_tanh_dense_bi_l1", "rnn_relu_emb_l2_fc",
     "rnn_relu_dense_bi_l3_mean_fc", "lstm_bare_bi_l2", "gru_bare_l3",
-    "lstm_emb_bi_l2_fc_typed", "gru_dense_bi_l1_final_fc_typed",
+    "lstm_emb_bi_l2_fc_typed", "gru_dense_bi_l1_final_fc_typed", "lstm_emb_bi_l2_fc_opset9",
+    "gru_dense_l2_last_fc_bf_opset10",
 };
 
 static float *tensor(const st_file *f, const char *name, const st_tensor **t)

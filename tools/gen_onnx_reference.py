@@ -2,7 +2,7 @@
 """gen_onnx_reference.py - ONNX test vectors for recur's importer, from PyTorch.
 
 Each case is a small PyTorch model ([nn.Embedding] -> nn.RNN/LSTM/GRU ->
-[readout] -> [nn.Linear]) exported by torch.onnx.export (opset 14, dynamic
+[readout] -> [nn.Linear]) exported by torch.onnx.export (opset 14 unless the case says, dynamic
 time and batch axes) to tests/onnx/<name>.onnx, with its input and PyTorch's
 output in tests/onnx/<name>.ref.safetensors ("x" and "y" as float32; metadata:
 input = tokens|dense, batch_first = 0|1, readout). tests/test_onnx.c imports
@@ -70,7 +70,8 @@ class Net(torch.nn.Module):
         return self.fc(out) if self.fc is not None else out
 
 
-# name: (cell, embedding, layers, bidirectional, Linear, readout, batch_first, nonlinearity)
+# name: (cell, embedding, layers, bidirectional, Linear, readout, batch_first,
+#        nonlinearity[, opset (default 14)])
 CASES = [
     ("lstm_emb_l1_fc", ("LSTM", 1, 1, 0, 1, "sequence", 0, "tanh")),
     ("lstm_emb_bi_l2_fc", ("LSTM", 1, 2, 1, 1, "sequence", 0, "tanh")),
@@ -89,20 +90,24 @@ CASES = [
     ("rnn_relu_dense_bi_l3_mean_fc", ("RNN", 0, 3, 1, 1, "mean", 0, "relu")),
     ("lstm_bare_bi_l2", ("LSTM", 0, 2, 1, 0, "bare", 0, "tanh")),
     ("gru_bare_l3", ("GRU", 0, 3, 0, 0, "bare", 0, "tanh")),
+    # older opsets: Slice and Squeeze with attributes (9), out[-1] as Slice (10)
+    ("lstm_emb_bi_l2_fc_opset9", ("LSTM", 1, 2, 1, 1, "sequence", 0, "tanh", 9)),
+    ("gru_dense_l2_last_fc_bf_opset10", ("GRU", 0, 2, 0, 1, "last", 1, "tanh", 10)),
 ]
 
 
-def export(model, x, path):
+def export(model, x, path, opset=14):
     dyn = {"x": {0: "T", 1: "B"}} if not model.bf else {"x": {0: "B", 1: "T"}}
     names = ["y"]
     if model.readout == "bare":
         names = ["y", "h_n", "c_n"] if isinstance(model.rnn, torch.nn.LSTM) else ["y", "h_n"]
     torch.onnx.export(model, (x,), path, input_names=["x"], output_names=names,
-                      opset_version=14, dynamic_axes=dyn)
+                      opset_version=opset, dynamic_axes=dyn)
 
 
 def make_case(out, name, spec, seed):
-    cell, emb, layers, bi, fc, readout, bf, nl = spec
+    cell, emb, layers, bi, fc, readout, bf, nl = spec[:8]
+    opset = spec[8] if len(spec) > 8 else 14
     torch.manual_seed(seed)
     model = Net(cell, emb, layers, bi, fc, readout, bf, nl).eval()
     shape = (B, T) if bf else (T, B)
@@ -111,7 +116,7 @@ def make_case(out, name, spec, seed):
         y = model(x)
     if readout == "bare":
         y = y[0]
-    export(model, x, os.path.join(out, name + ".onnx"))
+    export(model, x, os.path.join(out, name + ".onnx"), opset)
     meta = {"input": "tokens" if emb else "dense", "batch_first": bf, "readout": readout}
     write_safetensors(os.path.join(out, name + ".ref.safetensors"),
                       [("x", "F32", x.float()), ("y", "F32", y)], meta)

@@ -675,28 +675,64 @@ static int64_t clamp_index(int64_t i, int64_t len)
     return i > len ? len : i;
 }
 
+/* x[-1:] on the time axis of a unidirectional layer's outputs (how opset 10
+ * writes out[-1]): its final state, with a size-1 time axis left. */
+static int slice_last_step(ctx *c, const aval *x, const int64_t *st, const int64_t *en,
+                           const int64_t *ax, int n, const int64_t *sp, aval *out)
+{
+    int a = 0;
+    if (n != 1 || (sp && sp[0] != 1) || norm_axis(c, ax[0], x->nax, &a) ||
+        x->stage != ST_FEAT || !c->time_sym || x->ax[a].kind != c->time_sym ||
+        x->chain < 0 || !c->chain[x->chain].is_layer || st[0] != -1 ||
+        en[0] < ((int64_t)1 << 31))
+        return refuse(c, "of a layer's outputs only the last time step ([-1:] on the "
+                         "time axis) can be sliced");
+    if (c->chain[x->chain].dirs != 1)
+        return refuse(c, "the last time step of a bidirectional layer is not its final "
+                         "state (the reverse direction ends at step 0): use the layer's "
+                         "Y_h output for recur's LAST readout");
+    *out = *x;
+    out->stage = ST_FINAL;
+    out->ax[a].kind = AX_ONE;
+    out->ax[a].size = 1;
+    return RECUR_OK;
+}
+
 static int op_slice(ctx *c, const aval *x, aval *out)
 {
     int64_t st[MAXD], en[MAXD], ax[MAXD], sp[MAXD];
     int ns = 0, ne = 0, na = 0, np = 0, missing = 0;
     aval *s = in_val(c, 1, &missing), *e = in_val(c, 2, &missing);
     aval *a = in_val(c, 3, &missing), *p = in_val(c, 4, &missing);
-    if (missing || !s || !e)
-        return refuse(c, "starts and ends must be given as inputs (opset 10 and later)");
-    int rc = const_ints(c, s, st, MAXD, &ns, "starts");
-    if (!rc)
-        rc = const_ints(c, e, en, MAXD, &ne, "ends");
-    if (!rc && a)
-        rc = const_ints(c, a, ax, MAXD, &na, "axes");
-    if (!rc && p)
-        rc = const_ints(c, p, sp, MAXD, &np, "steps");
-    if (rc)
-        return rc;
-    if (!a)
+    const ox_attr *as = recur__ox_attr(c->node, "starts"), *ae = recur__ox_attr(c->node, "ends");
+    const ox_attr *aa = recur__ox_attr(c->node, "axes");
+    int rc = RECUR_OK;
+    if (missing)
+        return refuse(c, "an input is not computed before this node");
+    if (!s && !e && as && ae) { /* opset 9: attributes */
+        if (recur__ox_attr_ints(as, st, MAXD, &ns) || recur__ox_attr_ints(ae, en, MAXD, &ne) ||
+            (aa && recur__ox_attr_ints(aa, ax, MAXD, &na)))
+            return refuse(c, "%s", recur_last_error());
+    } else if (s && e) {
+        rc = const_ints(c, s, st, MAXD, &ns, "starts");
+        if (!rc)
+            rc = const_ints(c, e, en, MAXD, &ne, "ends");
+        if (!rc && a)
+            rc = const_ints(c, a, ax, MAXD, &na, "axes");
+        if (!rc && p)
+            rc = const_ints(c, p, sp, MAXD, &np, "steps");
+        if (rc)
+            return rc;
+    } else {
+        return refuse(c, "no starts and ends");
+    }
+    if (!a && !aa)
         for (na = 0; na < ns; na++)
             ax[na] = na;
     if (ns != ne || ns != na || (p && np != ns))
         return refuse(c, "starts, ends, axes and steps differ in length");
+    if (x->kind == AV_DATA)
+        return slice_last_step(c, x, st, en, ax, ns, p ? sp : NULL, out);
     sdim d[MAXD];
     int n;
     int vec = x->kind == AV_SHAPE || (x->kind == AV_CONST && x->is_int && x->ndim == 1);
