@@ -15,9 +15,10 @@
  *     Transpose / Squeeze / Unsqueeze / Reshape are followed exactly.
  * Each recurrent node must read the features its predecessor produced, with
  * axes [time, batch, features]; the dense layer (MatMul [+ Add] or Gemm)
- * must read the top of the stack; the graph's one output must be one of
- * recur's readouts. Any other operator, attribute or layout is refused with
- * a message that names the node; nothing is skipped.
+ * must read the top of the stack; the graph's first output must be one of
+ * recur's readouts (any further outputs final states: a bare nn.LSTM's
+ * h_n, c_n). Any other operator, attribute or layout is refused with a
+ * message that names the node; nothing is skipped.
  *
  * Gate orders: ONNX stacks LSTM gates i,o,f,c and GRU gates z,r,h; recur
  * (PyTorch) stacks i,f,g,o and r,z,n. ONNX's B is [Wb | Rb] per direction,
