@@ -214,10 +214,11 @@ int cmd_export(int argc, char **argv)
 {
     const char *format = "json", *output = NULL, *quantize = "none", *prefix = NULL;
     cli_opt opts[] = {
-        {"format", NULL, OPT_STRING, &format, "json|csv|c", "json",
+        {"format", NULL, OPT_STRING, &format, "json|csv|c|onnx", "json",
          "json: {\"config\", \"metadata\", \"tensors\": {name: {\"shape\", \"data\"}}}; "
          "csv: one row per value: tensor,index0,index1,value; "
-         "c: the streaming step as dependency-free C99, NAME.c and NAME.h (-o NAME)",
+         "c: the streaming step as dependency-free C99, NAME.c and NAME.h (-o NAME); "
+         "onnx: the model as an ONNX graph (opset 14; needs -o FILE)",
          0, 0, 0, 0, 0, 0, 0},
         {"quantize", NULL, OPT_STRING, &quantize, "none|int8", "none",
          "--format c: int8 weights with a float scale per row",
@@ -232,7 +233,7 @@ int cmd_export(int argc, char **argv)
     static const char *const pos_names[] = {"MODEL"};
     cli_spec spec = {
         .cmd = "export",
-        .usage = "recur export MODEL [--format json|csv] [-o FILE]\n"
+        .usage = "recur export MODEL [--format json|csv|onnx] [-o FILE]\n"
                  "       recur export MODEL --format c -o NAME [--quantize int8] [--prefix P]",
         .description = "Dump every tensor of a model (a .safetensors model, checkpoint\n"
                        "or plain PyTorch file) for inspection, with its configuration\n"
@@ -249,7 +250,8 @@ int cmd_export(int argc, char **argv)
         .pos_max = 1,
         .epilog = "examples:\n  recur export model.safetensors --format json -o model.json\n"
                   "  recur export model.safetensors --format csv | head\n"
-                  "  recur export model.safetensors --format c -o kws --quantize int8",
+                  "  recur export model.safetensors --format c -o kws --quantize int8\n"
+                  "  recur export model.safetensors --format onnx -o model.onnx",
     };
     /* -o FILE is --output FILE (the parser knows long options only). */
     char **args = malloc((size_t)(argc + 1) * sizeof *args);
@@ -270,8 +272,9 @@ int cmd_export(int argc, char **argv)
     if (a)
         return EXIT_USAGE;
     int json = strcmp(format, "json") == 0, c_src = strcmp(format, "c") == 0;
-    if (!json && !c_src && strcmp(format, "csv") != 0) {
-        args_error(&spec, "--format expects json, csv or c, got '%s'", format);
+    int onnx = strcmp(format, "onnx") == 0;
+    if (!json && !c_src && !onnx && strcmp(format, "csv") != 0) {
+        args_error(&spec, "--format expects json, csv, c or onnx, got '%s'", format);
         return EXIT_USAGE;
     }
     int int8 = strcmp(quantize, "int8") == 0;
@@ -293,10 +296,20 @@ int cmd_export(int argc, char **argv)
         output = NULL;
     if (output && same_file(output, pos[0]))
         return cli_error("%s is the model itself: choose another output file", output);
+    if (onnx && !output) {
+        args_error(&spec, "--format onnx writes a binary file: give -o FILE");
+        return EXIT_USAGE;
+    }
     recur_model *m = NULL;
     int rc = recur_model_load(pos[0], &m);
     if (rc)
         return cli_lib_error(rc);
+    if (onnx) {
+        rc = recur_onnx_export(m, output);
+        rc = rc ? cli_lib_error(rc) : 0;
+        recur_model_free(m);
+        return rc;
+    }
     rc = output ? write_file(output, m, json) : write_to(stdout, m, json);
     recur_model_free(m);
     return rc;

@@ -47,6 +47,7 @@ int cmd_forecast(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_seq2seq(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 /* "recur: <message>" on stderr, one line; returns EXIT_RUNTIME. */
 #if defined(__GNUC__)
