@@ -215,28 +215,26 @@ static void print_vocab_and_meta(const recur_model *m)
     }
 }
 
+static const char *const info_pos[] = {"MODEL"};
+
+static const cli_options info_spec = {
+    .cmd = "info",
+    .usage = "recur info MODEL",
+    .description = "Describe a model file (.safetensors model or checkpoint), as\n"
+                   "Keras's summary(): layers, output shapes, parameter counts, then\n"
+                   "its tensors, vocabulary and the training settings it records.",
+    .pos_names = info_pos,
+    .pos_min = 1,
+    .pos_max = 1,
+};
+
 int info_parse(int argc, char **argv, info_opts *out)
 {
-    static const char *const pos_names[] = {"MODEL"};
-    cli_spec spec = {
-        .cmd = "info",
-        .usage = "recur info MODEL",
-        .description = "Describe a model file (.safetensors model or checkpoint), as\n"
-                       "Keras's summary(): layers, output shapes, parameter counts, then\n"
-                       "its tensors, vocabulary and the training settings it records.",
-        .opts = NULL,
-        .nopts = 0,
-        .pos_names = pos_names,
-        .pos_min = 1,
-        .pos_max = 1,
-        .epilog = NULL,
-    };
-    const char *pos[1];
-    int npos;
-    int a = args_parse(&spec, argc, argv, pos, &npos);
+    options_result res;
+    int a = options_parse(&info_spec, out, argc, argv, &res);
     if (a)
         return a;
-    out->model = pos[0];
+    out->model = res.pos[0];
     return ARGS_OK;
 }
 
@@ -266,10 +264,8 @@ int cmd_info(int argc, char **argv)
 {
     info_opts o;
     int a = info_parse(argc, argv, &o);
-    if (a == ARGS_HELP)
-        return 0;
     if (a)
-        return EXIT_USAGE;
+        return a == ARGS_HELP ? 0 : EXIT_USAGE;
     recur_model *m = NULL;
     int rc = recur_model_load(o.model, &m);
     if (rc == RECUR_E_FORMAT) {

@@ -33,9 +33,22 @@ typedef struct {
     const char *model;
 } info_opts;
 
+typedef struct {
+    const char *model, *format, *output; /* output NULL: stdout */
+} export_opts;
+
+typedef struct {
+    const char *model, *text; /* text NULL: the bundled corpus */
+    const char *compare, *csv, *svg;
+    int seq_len, batch, threads;
+    double threshold;
+} grad_report_opts;
+
 int sample_parse(int argc, char **argv, sample_opts *o);
 int eval_parse(int argc, char **argv, eval_opts *o);
 int info_parse(int argc, char **argv, info_opts *o);
+int export_parse(int argc, char **argv, export_opts *o);
+int grad_report_parse(int argc, char **argv, grad_report_opts *o);
 
 int cmd_train(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
