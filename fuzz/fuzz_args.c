@@ -1,8 +1,10 @@
 /* fuzz_args.c - fuzz target for the CLI's option parsing (cli/args.c with
- * each command's real option table). The first byte picks the command
- * (train, sample, eval, info); the rest, split on NUL bytes, is its argv.
- * A parse either fails (one line on stderr), prints the help, or succeeds
- * with every number inside the range its option declares. */
+ * each command's real option table, through the command's *_parse). The
+ * first byte picks the command (modulo the nine: train, sample, eval, info,
+ * export, grad-report, classify, forecast, seq2seq; a subcommand is the
+ * first argument); the rest, split on NUL bytes, is its argv. A parse either
+ * fails (one line on stderr), prints the help, or succeeds with every number
+ * inside the range its option declares and every choice one of its own. */
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -29,10 +31,14 @@ static int in(double v, double lo, double hi) { return v >= lo && v <= hi; }
 
 static void check_train(const train_opts *o)
 {
-    if (!o->text || !o->model || !o->optim || !o->save || !*o->save)
+    if (!o->model || !o->optim || !o->save || !*o->save)
         fail("train", "a string is missing");
     if (recur_cell_parse(o->model) < 0 || recur_optimizer_parse(o->optim) < 0)
         fail("train", "--model or --optim is unknown");
+    if (strcmp(o->init, "pytorch") != 0 && strcmp(o->init, "keras") != 0)
+        fail("train", "--init is unknown");
+    if (o->text_string && (!o->text || strcmp(o->text, "--text-string") != 0))
+        fail("train", "--text-string did not name the corpus");
     if (!in(o->hidden, 1, RECUR_MAX_WIDTH) || o->layers < 1 ||
         !in(o->embed, 0, RECUR_MAX_WIDTH) || !in(o->seq, 1, 100000) ||
         !in(o->batch, 1, 100000) || !in((double)o->epochs, 1, 1e9) || o->steps < 0 ||
@@ -80,12 +86,79 @@ static void check_eval(const eval_opts *o)
         fail("eval", "a number is out of range");
 }
 
+static void check_export(const export_opts *o)
+{
+    if (!o->model || !o->format)
+        fail("export", "a string is missing");
+    if (strcmp(o->format, "json") != 0 && strcmp(o->format, "csv") != 0)
+        fail("export", "--format is neither json nor csv");
+    if (o->output && (!*o->output || strcmp(o->output, "-") == 0))
+        fail("export", "--output is empty or '-'");
+}
+
+static void check_grad_report(const grad_report_opts *o)
+{
+    if (!o->model)
+        fail("grad-report", "MODEL is missing");
+    if (!in(o->seq_len, 1, 100000) || !in(o->batch, 1, 100000) ||
+        !in(o->threads, 1, 1024) || !(o->threshold > 0 && o->threshold < 1))
+        fail("grad-report", "a number is out of range");
+    if (o->compare && strspn(o->compare, ",") == strlen(o->compare))
+        fail("grad-report", "--compare names no model");
+}
+
+/* Parse argv as command cmd; check what a successful parse left. */
+static int parse(int cmd, int argc, char **argv)
+{
+    int a;
+    switch (cmd) {
+    case 0: {
+        train_opts o;
+        if ((a = train_parse(argc, argv, &o)) == ARGS_OK)
+            check_train(&o);
+        return a;
+    }
+    case 1: {
+        sample_opts o;
+        if ((a = sample_parse(argc, argv, &o)) == ARGS_OK)
+            check_sample(&o);
+        return a;
+    }
+    case 2: {
+        eval_opts o;
+        if ((a = eval_parse(argc, argv, &o)) == ARGS_OK)
+            check_eval(&o);
+        return a;
+    }
+    case 3: {
+        info_opts o;
+        if ((a = info_parse(argc, argv, &o)) == ARGS_OK && !o.model)
+            fail("info", "MODEL is missing");
+        return a;
+    }
+    case 4: {
+        export_opts o;
+        if ((a = export_parse(argc, argv, &o)) == ARGS_OK)
+            check_export(&o);
+        return a;
+    }
+    default: {
+        grad_report_opts o;
+        if ((a = grad_report_parse(argc, argv, &o)) == ARGS_OK)
+            check_grad_report(&o);
+        return a;
+    }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *const names[] = {"train", "sample", "eval", "info"};
+    static const char *const names[] = {"train", "sample", "eval", "info", "export",
+                                        "grad-report"};
+    enum { NCOMMANDS = (int)(sizeof names / sizeof *names) };
     if (size < 1)
         return 0;
-    int cmd = data[0] % 4;
+    int cmd = data[0] % NCOMMANDS;
     /* argv strings: the rest of the input, NUL-terminated, split on NULs. */
     size_t len = size - 1;
     char *buf = malloc(len + 1);
@@ -101,32 +174,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         i += strlen(buf + i) + 1;
     }
     argv[argc] = NULL;
-    int a;
-    switch (cmd) {
-    case 0: {
-        train_opts o;
-        if ((a = train_parse(argc, argv, &o)) == ARGS_OK)
-            check_train(&o);
-        break;
-    }
-    case 1: {
-        sample_opts o;
-        if ((a = sample_parse(argc, argv, &o)) == ARGS_OK)
-            check_sample(&o);
-        break;
-    }
-    case 2: {
-        eval_opts o;
-        if ((a = eval_parse(argc, argv, &o)) == ARGS_OK)
-            check_eval(&o);
-        break;
-    }
-    default: {
-        info_opts o;
-        if ((a = info_parse(argc, argv, &o)) == ARGS_OK && !o.model)
-            fail("info", "MODEL is missing");
-    }
-    }
+    int a = parse(cmd, argc, argv);
     if (a != ARGS_OK && a != ARGS_HELP && a != ARGS_ERROR)
         fail(names[cmd], "returned an unknown status");
     free(buf);
