@@ -328,3 +328,35 @@ void options_help(const cli_options *spec)
     if (spec->epilog)
         printf("\n%s\n", spec->epilog);
 }
+
+/* "'train', 'eval' or 'predict'" */
+static void list_names(const cli_subcommands *sc, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = 0;
+    for (int i = 0; i < sc->n && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s'%s'",
+                                i == 0 ? "" : i == sc->n - 1 ? " or " : ", ", sc->names[i]);
+}
+
+int options_subcommand(const cli_subcommands *sc, int argc, char **argv, int *sub)
+{
+    char names[256];
+    list_names(sc, names, sizeof names);
+    if (argc < 2) {
+        fprintf(stderr, "recur %s: no subcommand given: expected %s (try 'recur %s "
+                "--help')\n", sc->cmd, names, sc->cmd);
+        return ARGS_ERROR;
+    }
+    const char *a = argv[1];
+    if (!strcmp(a, "--help") || !strcmp(a, "-h") || !strcmp(a, "help")) {
+        fputs(sc->help, stdout);
+        return ARGS_HELP;
+    }
+    *sub = options_choice(a, sc->names, sc->n);
+    if (*sub >= 0)
+        return ARGS_OK;
+    fprintf(stderr, "recur %s: unknown subcommand '%s': expected %s (try 'recur %s "
+            "--help')\n", sc->cmd, a, names, sc->cmd);
+    return ARGS_ERROR;
+}

@@ -97,6 +97,19 @@ __attribute__((format(printf, 2, 3)))
 #endif
 int options_error(const cli_options *spec, const char *fmt, ...);
 
+/* A command made of subcommands (classify, forecast, seq2seq). */
+typedef struct {
+    const char *cmd;          /* "forecast" */
+    const char *help;         /* its --help text */
+    const char *const *names; /* "train", "predict" */
+    int n;
+} cli_subcommands;
+
+/* The subcommand argv[1] names: ARGS_OK with its index in *sub; ARGS_HELP
+ * after printing the help (for --help, -h or help); or ARGS_ERROR after one
+ * line when it is missing or unknown. */
+int options_subcommand(const cli_subcommands *sc, int argc, char **argv, int *sub);
+
 /* The index in names[0..n) of s, or -1. */
 int options_choice(const char *s, const char *const *names, int n);
 

@@ -64,7 +64,7 @@ int cli_check_save_dir(const char *option, const char *path)
 
 int cli_training_failed(int rc, const char *save)
 {
-    if (cli_file_exists(save))
+    if (save && cli_file_exists(save))
         return cli_error("%s (%s was left as it was)", recur_last_error(), save);
     return cli_lib_error(rc);
 }

@@ -92,7 +92,7 @@ static int one_step(train_driver *d)
         return rc;
     int due = step == d->target || (d->checkpoint_every && step % d->checkpoint_every == 0) ||
               (d->checkpoint_epochs && step % spe == 0);
-    return due ? save(d) : 0;
+    return due && !d->model_only ? save(d) : 0;
 }
 
 /* A run that stopped before its first step trained and saved nothing. */
@@ -121,7 +121,23 @@ static int finish(train_driver *d)
         progress_epoch_end(&d->prog, step, evaluated && d->eval_on_bar, d->eval_loss);
     }
     progress_break(&d->prog);
+    if (d->model_only && !(cli_stop_signal && d->save))
+        return 0;
     return step > d->last_saved ? save(d) : 0;
+}
+
+/* The one line for a run stopped by a signal, after its step and save. */
+static int interrupted(const train_driver *d)
+{
+    long step = step_count(d);
+    if (!d->save)
+        cli_error("interrupted at step %ld; nothing was saved (no --save)", step);
+    else if (d->model_only)
+        cli_error("interrupted at step %ld; the model so far saved to %s", step, d->save);
+    else
+        cli_error("interrupted at step %ld; checkpoint saved to %s (continue with "
+                  "--resume)", step, d->save);
+    return 128 + (int)cli_stop_signal;
 }
 
 int train_drive(train_driver *d)
@@ -141,10 +157,7 @@ int train_drive(train_driver *d)
         progress_break(&d->prog);
         return cli_training_failed(rc, d->save);
     }
-    if (cli_stop_signal) {
-        cli_error("interrupted at step %ld; checkpoint saved to %s (continue with "
-                  "--resume)", step_count(d), d->save);
-        return 128 + (int)cli_stop_signal;
-    }
+    if (cli_stop_signal)
+        return interrupted(d);
     return d->hooks->summary ? d->hooks->summary(d) : 0;
 }

@@ -44,7 +44,11 @@ struct train_driver {
     const train_hooks *hooks;
     void *ctx;              /* the command's own state, for its hooks */
     recur_trainer *trainer; /* for the default step, step_count and save */
-    const char *save;       /* the checkpoint file */
+    const char *save;       /* the checkpoint file, or NULL: none */
+    int model_only;         /* the command saves its model itself once training
+                               is over; the driver saves (with .hooks->save,
+                               and no --resume to offer) only when a signal
+                               stops training */
     long steps_per_epoch;
     long target;            /* the step to stop at */
     double time_limit;      /* seconds; 0: none */
