@@ -139,33 +139,5 @@ check "help lists forecast" '"$BIN" --help | grep -q forecast'
 expect_ok "forecast --help" forecast --help
 expect_ok "forecast train --help" forecast train --help
 
-# ---- Ctrl-C and SIGTERM: finish the step, save the model so far, exit 128+N ----
-# (the training driver's signal handling, as for train, classify and seq2seq)
-for sig in INT TERM; do
-    "$BIN" forecast train sine.csv --test 16 --window 8 --hidden 8 --epochs 10000000 \
-        --save "sig_$sig.safetensors" --csv "sig_$sig.csv" >sig.out 2>sig.err &
-    pid=$!
-    for _ in $(seq 100); do
-        grep -q "^Training" sig.err 2>/dev/null && break
-        sleep 0.1
-    done
-    sleep 0.3
-    kill -"$sig" "$pid"
-    for _ in $(seq 100); do # a run that ignores the signal is killed after 10 s
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid"
-    src=$?
-    want=$((128 + $(kill -l "$sig")))
-    check "SIG$sig stops training with exit $want and one 'interrupted' line" \
-        '[ "$src" -eq "$want" ] && [ "$(grep -c "^recur: interrupted at step [0-9]*; the model so far saved to sig_$sig.safetensors$" sig.err)" -eq 1 ]' \
-        "exit $src: $(tail -n 2 sig.err | tr '\n' '|')"
-    check "SIG$sig: no forecast table, no CSV" '[ ! -s sig.out ] && [ ! -e "sig_$sig.csv" ]'
-    check "SIG$sig: the saved model forecasts" \
-        '"$BIN" forecast predict "sig_$sig.safetensors" sine.csv --horizon 3 >p.out 2>p.err && [ "$(wc -l <p.out)" -eq 4 ]' \
-        "$(cat p.err)"
-done
 
 cli_summary

@@ -60,11 +60,12 @@ suite() {
     for t in $FUZZ_TARGETS; do
         run "replay_$t [$build]" "$build/fuzz/replay_$t" fuzz/corpus/"$t" fuzz/regress/"$t"
     done
-    # Timing-based and slow-tool tests, the installed library linking plain
+    # Timing-based (kills, signals) and slow-tool tests, the installed library linking plain
     # programs, and PyTorch exports matching (skipped without python3-torch):
     # the normal build only.
     if [ "$build" = build ]; then
         run "kill_test [$build]" bash tests/kill_test.sh "$build/recur"
+        run "signal_test [$build]" bash tests/signal_test.sh "$build/recur"
         run "valgrind_test [$build]" bash tests/valgrind_test.sh "$build/recur"
         run "install_test [$build]" bash tests/install_test.sh "$build"
         run "torch_export_test [$build]" bash tests/torch_export_test.sh "$build"
