@@ -104,7 +104,7 @@ static int stopped_at_once(train_driver *d)
         return 128 + (int)cli_stop_signal;
     }
     fprintf(stderr, "The time limit was reached before the first step; nothing was "
-                    "trained or saved.\n");
+                    "trained%s.\n", d->model_only ? "" : " or saved");
     return 0;
 }
 
