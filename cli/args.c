@@ -143,6 +143,51 @@ static int parse_integer(const char *s, int allow_sign, long long *out,
     return errno || *end ? -1 : 0;
 }
 
+/* A real number for o (OPT_DOUBLE or OPT_FLOAT) into *out. */
+static int set_real(const cli_options *spec, const cli_option *o, const char *range,
+                    const char *v, double *out)
+{
+    char *end;
+    errno = 0;
+    double d = *v ? strtod(v, &end) : 0;
+    if (!*v || *end || errno == ERANGE || !isfinite(d) || !in_range(o, d))
+        return options_error(spec, "--%s expects %s, got '%s'", o->name, range, v);
+    /* The conversion to float is only defined within its range. */
+    if (o->kind == OPT_FLOAT && (fabs(d) > FLT_MAX || (d != 0 && fabs(d) < FLT_MIN)))
+        return options_error(spec, "--%s expects %s within single precision "
+                             "(1.2e-38 to 3.4e38 in magnitude, or 0), got '%s'",
+                             o->name, range, v);
+    if (o->kind == OPT_FLOAT && !in_range(o, (double)(float)d))
+        return options_error(spec, "--%s expects %s, got '%s', which is %.9g in "
+                             "single precision", o->name, range, v, (double)(float)d);
+    *out = d;
+    return ARGS_OK;
+}
+
+/* An integer for o (OPT_U64, OPT_INT or OPT_LONG) into dest. */
+static int set_integer(const cli_options *spec, const cli_option *o, const char *range,
+                       const char *v, void *dest)
+{
+    if (o->kind == OPT_U64) {
+        unsigned long long u;
+        if (parse_integer(v, 0, NULL, &u) || !in_range(o, (double)u))
+            return options_error(spec, "--%s expects %s, got '%s'", o->name,
+                                 o->bounds ? range : "a non-negative integer", v);
+        *(uint64_t *)dest = (uint64_t)u;
+        return ARGS_OK;
+    }
+    long long x;
+    double lim = o->kind == OPT_INT ? 2147483647.0 : 9.2e18;
+    if (parse_integer(v, 1, &x, NULL) || !in_range(o, (double)x) || (double)x > lim ||
+        (double)x < -lim)
+        return options_error(spec, "--%s expects %s, got '%s'", o->name, range, v);
+    if (o->kind == OPT_INT)
+        *(int *)dest = (int)x;
+    else
+        *(long *)dest = (long)x;
+    return ARGS_OK;
+}
+
 static int set_value(const cli_options *spec, const cli_option *o, char *base, const char *v)
 {
     char range[96];
@@ -152,53 +197,13 @@ static int set_value(const cli_options *spec, const cli_option *o, char *base, c
     case OPT_STRING:
         *(const char **)dest = v;
         return ARGS_OK;
-    case OPT_DOUBLE: {
-        char *end;
-        errno = 0;
-        double d = *v ? strtod(v, &end) : 0;
-        if (!*v || *end || errno == ERANGE || !isfinite(d) || !in_range(o, d))
-            return options_error(spec, "--%s expects %s, got '%s'", o->name, range, v);
-        *(double *)dest = d;
-        return ARGS_OK;
-    }
-    case OPT_FLOAT: {
-        char *end;
-        errno = 0;
-        double d = *v ? strtod(v, &end) : 0;
-        if (!*v || *end || errno == ERANGE || !isfinite(d) || !in_range(o, d))
-            return options_error(spec, "--%s expects %s, got '%s'", o->name, range, v);
-        /* The conversion to float is only defined within its range. */
-        if (fabs(d) > FLT_MAX || (d != 0 && fabs(d) < FLT_MIN))
-            return options_error(spec, "--%s expects %s within single precision "
-                              "(1.2e-38 to 3.4e38 in magnitude, or 0), got '%s'",
-                              o->name, range, v);
-        if (!in_range(o, (double)(float)d))
-            return options_error(spec, "--%s expects %s, got '%s', which is %.9g in "
-                              "single precision", o->name, range, v, (double)(float)d);
-        *(double *)dest = d;
-        return ARGS_OK;
-    }
-    case OPT_U64: {
-        unsigned long long u;
-        if (parse_integer(v, 0, NULL, &u) || !in_range(o, (double)u))
-            return options_error(spec, "--%s expects %s, got '%s'", o->name,
-                              o->bounds ? range : "a non-negative integer", v);
-        *(uint64_t *)dest = (uint64_t)u;
-        return ARGS_OK;
-    }
+    case OPT_DOUBLE:
+    case OPT_FLOAT:
+        return set_real(spec, o, range, v, dest);
+    case OPT_U64:
     case OPT_INT:
-    case OPT_LONG: {
-        long long x;
-        double lim = o->kind == OPT_INT ? 2147483647.0 : 9.2e18;
-        if (parse_integer(v, 1, &x, NULL) || !in_range(o, (double)x) ||
-            (double)x > lim || (double)x < -lim)
-            return options_error(spec, "--%s expects %s, got '%s'", o->name, range, v);
-        if (o->kind == OPT_INT)
-            *(int *)dest = (int)x;
-        else
-            *(long *)dest = (long)x;
-        return ARGS_OK;
-    }
+    case OPT_LONG:
+        return set_integer(spec, o, range, v, dest);
     case OPT_FLAG:
         break;
     }
