@@ -239,6 +239,7 @@ RECUR_API int recur_sample(const recur_model *m, const char *prime,
 /* The rest of the API, one part per concern. */
 #include "recur/train.h"
 #include "recur/series.h"
+#include "recur/forecast.h"
 #include "recur/tsv.h"
 #include "recur/seq2seq.h"
 

@@ -55,6 +55,7 @@ suite() {
     run "keras_test [$build]" bash tests/keras_test.sh "$build/recur"
     run "grad_report_test [$build]" bash tests/grad_report_test.sh "$build/recur"
     run "forecast_test [$build]" bash tests/forecast_test.sh "$build/recur"
+    run "forecast_c_test [$build]" bash tests/forecast_c_test.sh "$build"
     run "classify_test [$build]" bash tests/classify_test.sh "$build/recur"
     run "seq2seq_test [$build]" bash tests/seq2seq_test.sh "$build/recur"
     for t in $FUZZ_TARGETS; do
