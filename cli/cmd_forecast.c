@@ -440,7 +440,7 @@ static int run_predict(const predict_opts *o, const char *model_path, const char
     recur_forecast_encoding e;
     if (read_encoding(m, model_path, &e))
         goto done;
-    const char *column = o->column ? o->column : recur_model_meta(m, "forecast.column");
+    const char *column = o->column ? o->column : recur_model_get_meta(m, "forecast.column");
     if ((rc = recur_series_load(path, column, &s))) {
         cli_lib_error(rc);
         goto done;

@@ -138,7 +138,7 @@ int check_resume_window(const char *save, int window)
     int rc = recur_model_load(save, &saved);
     if (rc)
         return cli_lib_error(rc);
-    const char *w = recur_model_meta(saved, "train.window");
+    const char *w = recur_model_get_meta(saved, "train.window");
     int had = w ? atoi(w) : 0, code = 0;
     if (had != window && had > 0)
         code = cli_error("--resume: %s was trained with --window %d; resume it with "

@@ -178,7 +178,7 @@ static int build(window_run *r)
 static void print_header(const window_run *r, long spe, long target)
 {
     const train_opts *o = r->o;
-    const recur_config *c = recur_model_config(r->m);
+    const recur_config *c = recur_model_get_config(r->m);
     long n;
     recur_text_tokens(r->text, &n);
     fprintf(stderr, "Model: %d-layer %s of %d units (%s initialisation), readout "
