@@ -113,38 +113,4 @@ int options_subcommand(const cli_subcommands *sc, int argc, char **argv, int *su
 /* The index in names[0..n) of s, or -1. */
 int options_choice(const char *s, const char *const *names, int n);
 
-/* ---- legacy: the positional tables of classify, forecast and seq2seq, until
- * they move to the tables above (args_legacy.c) ---- */
-typedef struct {
-    const char *name;
-    const char *alias;
-    opt_kind kind;
-    void *dest;
-    const char *metavar;
-    const char *def;
-    const char *help;
-    int has_lo, has_hi, lo_open, hi_open;
-    double lo, hi;
-    int seen;
-} cli_opt;
-
-typedef struct {
-    const char *cmd;
-    const char *usage;
-    const char *description;
-    cli_opt *opts;
-    int nopts;
-    const char *const *pos_names;
-    int pos_min, pos_max;
-    const char *epilog;
-} cli_spec;
-
-int args_parse(cli_spec *spec, int argc, char **argv, const char **pos, int *npos);
-void args_help(const cli_spec *spec);
-int args_given(const cli_spec *spec, const char *name);
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-int args_error(const cli_spec *spec, const char *fmt, ...);
-
 #endif

@@ -41,9 +41,9 @@ static int evaluate(train_driver *d, double *loss)
     if (rc)
         return rc;
     *loss = es.loss;
-    rc = set_meta(r->m, "train.val_loss", "%.6f", es.loss);
+    rc = cli_set_meta(r->m, "train.val_loss", "%.6f", es.loss);
     if (!rc)
-        rc = set_meta(r->m, "train.val_bpc", "%.6f", es.loss / log(2.0));
+        rc = cli_set_meta(r->m, "train.val_bpc", "%.6f", es.loss / log(2.0));
     return rc;
 }
 
@@ -183,15 +183,13 @@ static int train_lm(lm_run *r)
         code = build(r);
     if (code)
         return code;
-    long spe = recur_trainer_steps_per_epoch(r->tr);
-    long start = recur_trainer_step_count(r->tr);
-    long target = o->steps > 0 ? o->steps : o->epochs * spe;
-    if (train_nothing_to_do(o->save, start, target))
+    long spe, target;
+    if (train_plan(o, r->tr, &spe, &target))
         return 0;
     if (o->log && !(r->log = open_log(o->log, o->resume)))
         return EXIT_RUNTIME;
     if (!o->quiet)
-        print_header(r, target, start);
+        print_header(r, target, recur_trainer_step_count(r->tr));
     train_hooks hooks = {.evaluate = r->nval > 0 ? evaluate : NULL, .after_step = log_row,
                          .summary = summary};
     r->d = (train_driver){
@@ -205,7 +203,7 @@ static int train_lm(lm_run *r)
 
 static int run(const train_opts *o)
 {
-    if (train_check_resume(o->resume, o->save) || cli_check_save_dir("--save", o->save))
+    if (train_check_save(o->resume, o->save))
         return EXIT_RUNTIME;
     recur_set_threads(o->threads);
     lm_run r = {.o = o, .corpus = o->text};

@@ -3,11 +3,45 @@
  * checkpoints on the way; one report for a failure and for a stop. */
 #include "train_driver.h"
 
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "commands.h"
 #include "train_common.h"
+
+/* The signal that asked training to stop (0: none yet). */
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    if (stop_signal) { /* a second Ctrl-C: stop at once */
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    stop_signal = sig;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* The one report of a failed run (NaN/Inf, a failed evaluation or save):
+ * the library's message, and that the last good checkpoint was kept. */
+static int training_failed(int rc, const char *save)
+{
+    if (save && cli_file_exists(save))
+        return cli_error("%s (%s was left as it was)", recur_last_error(), save);
+    return cli_lib_error(rc);
+}
 
 static long step_count(const train_driver *d)
 {
@@ -38,13 +72,13 @@ int train_nothing_to_do(const char *save, long start, long target)
     return 1;
 }
 
-int train_check_resume(int resume, const char *save)
+int train_check_save(int resume, const char *save)
 {
     if (resume && !cli_file_exists(save))
         return cli_error("--resume: %s does not exist (nothing to resume; leave out "
                          "--resume to start afresh, or name the checkpoint with --save)",
                          save);
-    return 0;
+    return cli_check_save_dir("--save", save);
 }
 
 static int save(train_driver *d)
@@ -99,9 +133,9 @@ static int one_step(train_driver *d)
 static int stopped_at_once(train_driver *d)
 {
     progress_break(&d->prog);
-    if (cli_stop_signal) {
+    if (stop_signal) {
         cli_error("interrupted before the first step; nothing was trained or saved");
-        return 128 + (int)cli_stop_signal;
+        return 128 + (int)stop_signal;
     }
     fprintf(stderr, "The time limit was reached before the first step; nothing was "
                     "trained%s.\n", d->model_only ? "" : " or saved");
@@ -114,14 +148,14 @@ static int finish(train_driver *d)
 {
     long step = step_count(d);
     int rc;
-    if (step < d->target && !cli_stop_signal && step % d->steps_per_epoch != 0) {
+    if (step < d->target && !stop_signal && step % d->steps_per_epoch != 0) {
         int evaluated = d->hooks->evaluate != NULL;
         if (evaluated && (rc = evaluate(d)))
             return rc;
         progress_epoch_end(&d->prog, step, evaluated && d->eval_on_bar, d->eval_loss);
     }
     progress_break(&d->prog);
-    if (d->model_only && !(cli_stop_signal && d->save))
+    if (d->model_only && !(stop_signal && d->save))
         return 0;
     return step > d->last_saved ? save(d) : 0;
 }
@@ -137,7 +171,7 @@ static int interrupted(const train_driver *d)
     else
         cli_error("interrupted at step %ld; checkpoint saved to %s (continue with "
                   "--resume)", step, d->save);
-    return 128 + (int)cli_stop_signal;
+    return 128 + (int)stop_signal;
 }
 
 int train_drive(train_driver *d)
@@ -145,9 +179,9 @@ int train_drive(train_driver *d)
     d->start = d->last_saved = step_count(d);
     d->has_eval = 0;
     progress_init(&d->prog, d->mode, stderr, d->steps_per_epoch, d->start, d->target);
-    cli_catch_signals();
+    catch_signals();
     int rc = 0;
-    while (!rc && step_count(d) < d->target && !cli_stop_signal && !time_is_up(d))
+    while (!rc && step_count(d) < d->target && !stop_signal && !time_is_up(d))
         rc = one_step(d);
     if (!rc && step_count(d) == d->start)
         return stopped_at_once(d);
@@ -155,9 +189,9 @@ int train_drive(train_driver *d)
         rc = finish(d);
     if (rc) { /* NaN/Inf, or a failed evaluation or save: keep the last good file */
         progress_break(&d->prog);
-        return cli_training_failed(rc, d->save);
+        return training_failed(rc, d->save);
     }
-    if (cli_stop_signal)
+    if (stop_signal)
         return interrupted(d);
     return d->hooks->summary ? d->hooks->summary(d) : 0;
 }

@@ -6,8 +6,9 @@
  * Ctrl-C or SIGTERM finishes the step and saves, a second one stops at
  * once), the time limit, the progress display (progress.h), the evaluation
  * cadence, the checkpoints (written atomically by the library, so a failed
- * run keeps the last good one), the one failure report
- * (cli_training_failed) and the messages for a run that stopped early. A
+ * run keeps the last good one), the one failure report (the library's
+ * message, and that the last good checkpoint was kept) and the messages for
+ * a run that stopped early. A
  * command fills a train_driver with its numbers and hooks (its step, its
  * evaluation, its per-step and per-epoch reporting, its summary), prints its
  * header and calls train_drive. */
@@ -85,7 +86,8 @@ progress_mode train_progress_mode(int quiet, progress_mode otherwise);
 /* 1 (after a line on stderr) when a resumed run is already at its target. */
 int train_nothing_to_do(const char *save, long start, long target);
 
-/* 0, or one error line and EXIT_RUNTIME when --resume names no file. */
-int train_check_resume(int resume, const char *save);
+/* 0, or one error line and EXIT_RUNTIME when --resume finds no checkpoint
+ * or --save cannot be written (cli_check_save_dir). */
+int train_check_save(int resume, const char *save);
 
 #endif

@@ -12,27 +12,22 @@
 #include "corpus.h"
 #include "recur.h"
 #include "train.h"
-
-int set_meta(recur_model *m, const char *key, const char *fmt, double v)
-{
-    char buf[64];
-    snprintf(buf, sizeof buf, fmt, v);
-    return recur_model_set_meta(m, key, buf);
-}
+#include "train_common.h"
+#include "train_driver.h"
 
 /* The optimizer's own settings: only those it uses. */
 static int record_optimizer(recur_model *m, const train_opts *o)
 {
     int opt = recur_optimizer_parse(o->optim);
     int rc = recur_model_set_meta(m, "train.optimizer", o->optim);
-    if (!rc) rc = set_meta(m, "train.lr", "%.9g", o->lr);
-    if (!rc && opt == RECUR_SGD) rc = set_meta(m, "train.momentum", "%.9g", o->momentum);
+    if (!rc) rc = cli_set_meta(m, "train.lr", "%.9g", o->lr);
+    if (!rc && opt == RECUR_SGD) rc = cli_set_meta(m, "train.momentum", "%.9g", o->momentum);
     if (!rc && (opt == RECUR_ADAM || opt == RECUR_ADAMW)) {
-        rc = set_meta(m, "train.beta1", "%.9g", o->beta1);
-        if (!rc) rc = set_meta(m, "train.beta2", "%.9g", o->beta2);
+        rc = cli_set_meta(m, "train.beta1", "%.9g", o->beta1);
+        if (!rc) rc = cli_set_meta(m, "train.beta2", "%.9g", o->beta2);
     }
-    if (!rc && opt == RECUR_RMSPROP) rc = set_meta(m, "train.rho", "%.9g", o->rho);
-    if (!rc && opt != RECUR_SGD) rc = set_meta(m, "train.eps", "%.9g", o->eps);
+    if (!rc && opt == RECUR_RMSPROP) rc = cli_set_meta(m, "train.rho", "%.9g", o->rho);
+    if (!rc && opt != RECUR_SGD) rc = cli_set_meta(m, "train.eps", "%.9g", o->eps);
     return rc;
 }
 
@@ -45,14 +40,14 @@ int record_settings(recur_model *m, const train_opts *o, const char *corpus,
 {
     int rc = recur_model_set_meta(m, "train.corpus", corpus);
     if (!rc) rc = record_optimizer(m, o);
-    if (!rc) rc = set_meta(m, "train.weight_decay", "%.9g", o->weight_decay);
-    if (!rc) rc = set_meta(m, "train.clip", "%.9g", o->clip);
-    if (!rc) rc = set_meta(m, "train.lr_decay", "%.9g", o->lr_decay);
-    if (!rc) rc = set_meta(m, "train.lr_decay_after", "%.0f", (double)o->lr_decay_after);
-    if (!rc) rc = set_meta(m, "train.dropout", "%.9g", o->dropout);
-    if (!rc) rc = set_meta(m, "train.val_fraction", "%.9g", o->val);
-    if (!rc) rc = set_meta(m, "train.train_chars", "%.0f", (double)ntrain);
-    if (!rc) rc = set_meta(m, "train.val_chars", "%.0f", (double)nval);
+    if (!rc) rc = cli_set_meta(m, "train.weight_decay", "%.9g", o->weight_decay);
+    if (!rc) rc = cli_set_meta(m, "train.clip", "%.9g", o->clip);
+    if (!rc) rc = cli_set_meta(m, "train.lr_decay", "%.9g", o->lr_decay);
+    if (!rc) rc = cli_set_meta(m, "train.lr_decay_after", "%.0f", (double)o->lr_decay_after);
+    if (!rc) rc = cli_set_meta(m, "train.dropout", "%.9g", o->dropout);
+    if (!rc) rc = cli_set_meta(m, "train.val_fraction", "%.9g", o->val);
+    if (!rc) rc = cli_set_meta(m, "train.train_chars", "%.0f", (double)ntrain);
+    if (!rc) rc = cli_set_meta(m, "train.val_chars", "%.0f", (double)nval);
     if (!rc) {
         char buf[32];
         snprintf(buf, sizeof buf, "%llu", (unsigned long long)o->seed);
@@ -111,6 +106,13 @@ int apply_init(recur_model *m, const train_opts *o)
     if (!rc)
         rc = recur_model_set_meta(m, "train.init", o->init);
     return rc;
+}
+
+int train_plan(const train_opts *o, const recur_trainer *tr, long *spe, long *target)
+{
+    *spe = recur_trainer_steps_per_epoch(tr);
+    *target = o->steps > 0 ? o->steps : o->epochs * *spe;
+    return train_nothing_to_do(o->save, recur_trainer_step_count(tr), *target);
 }
 
 static void emit_stdout(const char *utf8, int bytes, void *user)

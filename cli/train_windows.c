@@ -91,7 +91,7 @@ static recur_model *create_model(const train_opts *o, const recur_text *text,
     if (!rc)
         rc = record_settings(m, &rec, corpus, nwindows, 0);
     if (!rc)
-        rc = set_meta(m, "train.window", "%.0f", (double)o->window);
+        rc = cli_set_meta(m, "train.window", "%.0f", (double)o->window);
     if (rc) {
         cli_lib_error(rc);
         recur_model_free(m);
@@ -198,10 +198,8 @@ static int train_window_run(window_run *r)
     int code = build(r);
     if (code)
         return code;
-    long spe = recur_trainer_steps_per_epoch(r->tr);
-    long start = recur_trainer_step_count(r->tr);
-    long target = o->steps > 0 ? o->steps : o->epochs * spe;
-    if (train_nothing_to_do(o->save, start, target))
+    long spe, target;
+    if (train_plan(o, r->tr, &spe, &target))
         return 0;
     if (o->log && !(r->log = open_epoch_log(o->log, o->resume)))
         return EXIT_RUNTIME;
@@ -218,7 +216,7 @@ static int train_window_run(window_run *r)
 
 int train_windows(const train_opts *o, const char *corpus)
 {
-    if (train_check_resume(o->resume, o->save) || cli_check_save_dir("--save", o->save))
+    if (train_check_save(o->resume, o->save))
         return EXIT_RUNTIME;
     recur_set_threads(o->threads);
     window_run r = {.o = o, .corpus = corpus};
