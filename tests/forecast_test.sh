@@ -139,5 +139,4 @@ check "help lists forecast" '"$BIN" --help | grep -q forecast'
 expect_ok "forecast --help" forecast --help
 expect_ok "forecast train --help" forecast train --help
 
-
 cli_summary
