@@ -62,13 +62,14 @@ suite() {
     for t in $FUZZ_TARGETS; do
         run "replay_$t [$build]" "$build/fuzz/replay_$t" fuzz/corpus/"$t" fuzz/regress/"$t"
     done
-    # Timing-based and slow-tool tests, the installed library linking plain
-    # programs, the exported symbols and link orders (programs built without
-    # the sanitizers), PyTorch exports matching (skipped without python3-torch)
-    # and ONNX exports run by an independent runtime (skipped without
-    # python3-onnx): the normal build only.
+    # Timing-based (kills, signals) and slow-tool tests, the installed
+    # library linking plain programs, the exported symbols and link orders
+    # (programs built without the sanitizers), PyTorch exports matching
+    # (skipped without python3-torch) and ONNX exports run by an independent
+    # runtime (skipped without python3-onnx): the normal build only.
     if [ "$build" = build ]; then
         run "kill_test [$build]" bash tests/kill_test.sh "$build/recur"
+        run "signal_test [$build]" bash tests/signal_test.sh "$build/recur"
         run "valgrind_test [$build]" bash tests/valgrind_test.sh "$build/recur"
         run "install_test [$build]" bash tests/install_test.sh "$build"
         run "symbols_test [$build]" bash tests/symbols_test.sh "$build"
