@@ -24,6 +24,7 @@
 
 #include <stdint.h>
 
+#include "core/gemm.h"
 #include "core/real.h"
 
 enum cell_kind { CELL_RNN_TANH, CELL_RNN_RELU, CELL_LSTM, CELL_GRU };
@@ -50,6 +51,10 @@ typedef struct {
     real *dgh;  /* [T][B][GH] on the recurrent side (GRU; else = dgi) */
     real *dh;   /* [B][H] gradient carried to the previous step */
     real *dc;   /* [B][H] LSTM cell gradient carried back */
+    /* W_hh packed for the time loop's products (gemm.h), once per pass:
+     * as W_hhᵀ [H×GH] by forward, as W_hh [GH×H] by backward. */
+    gemm_packed whh;
+    real *whh_mem;
     /* Set by the caller before a pass, not owned: */
     const int32_t *len; /* [B] valid steps of each row, or NULL: all T. A
                            row's steps t >= len[b] are padding: the state

@@ -58,8 +58,8 @@ void recur__gru_forward(const cell *c, cell_work *w, int T, int B, int reverse,
         int t = reverse ? T - 1 - s : s;
         const real *hp = w->hs + (t + reverse) * BH;
         real *h = w->hs + (t + !reverse) * BH;
-        recur__gemm(0, 1, b1 - b0, GH, H, 1, hp + (long)b0 * H, H, c->w_hh, H, 0,
-             w->hg + (long)b0 * GH, GH);
+        recur__gemm_packed(b1 - b0, 1, hp + (long)b0 * H, H, &w->whh, 0,
+                           w->hg + (long)b0 * GH, GH);
         for (int b = b0; b < b1; b++) {
             if (cell_padded(w, t, b)) {
                 memcpy(h + (long)b * H, hp + (long)b * H, (size_t)H * sizeof(real));
@@ -90,8 +90,8 @@ void recur__gru_backward(const cell *c, cell_work *w, int T, int B, int reverse,
                                w->dgi + ((long)t * B + b) * GH,
                                w->dgh + ((long)t * B + b) * GH);
         }
-        recur__gemm(0, 0, b1 - b0, H, GH, 1, w->dgh + ((long)t * B + b0) * GH, GH, c->w_hh,
-             H, 1, w->dh + (long)b0 * H, H);
+        recur__gemm_packed(b1 - b0, 1, w->dgh + ((long)t * B + b0) * GH, GH, &w->whh, 1,
+                           w->dh + (long)b0 * H, H);
         recur__cell_restore_padding(w, t, b0, b1, H, GH);
     }
 }

@@ -63,8 +63,8 @@ void recur__lstm_forward(const cell *c, cell_work *w, int T, int B, int reverse,
         const real *cp = w->cs + (t + reverse) * BH;
         real *h = w->hs + (t + !reverse) * BH;
         real *cc = w->cs + (t + !reverse) * BH;
-        recur__gemm(0, 1, b1 - b0, GH, H, 1, hp + (long)b0 * H, H, c->w_hh, H, 0,
-             w->hg + (long)b0 * GH, GH);
+        recur__gemm_packed(b1 - b0, 1, hp + (long)b0 * H, H, &w->whh, 0,
+                           w->hg + (long)b0 * GH, GH);
         for (int b = b0; b < b1; b++) {
             if (cell_padded(w, t, b)) {
                 memcpy(h + (long)b * H, hp + (long)b * H, (size_t)H * sizeof(real));
@@ -95,8 +95,8 @@ void recur__lstm_backward(const cell *c, cell_work *w, int T, int B, int reverse
                                 cp + (long)b * H, w->dh + (long)b * H,
                                 w->dc + (long)b * H, w->dgi + ((long)t * B + b) * GH);
         }
-        recur__gemm(0, 0, b1 - b0, H, GH, 1, w->dgi + ((long)t * B + b0) * GH, GH, c->w_hh,
-             H, 0, w->dh + (long)b0 * H, H);
+        recur__gemm_packed(b1 - b0, 1, w->dgi + ((long)t * B + b0) * GH, GH, &w->whh, 0,
+                           w->dh + (long)b0 * H, H);
         recur__cell_restore_padding(w, t, b0, b1, H, GH);
     }
 }

@@ -45,8 +45,8 @@ void recur__rnn_forward(const cell *c, cell_work *w, int T, int B, int reverse,
         const real *hp = w->hs + (t + reverse) * BH;
         real *h = w->hs + (t + !reverse) * BH;
         const real *xg = w->xg + t * BH;
-        recur__gemm(0, 1, b1 - b0, H, H, 1, hp + (long)b0 * H, H, c->w_hh, H, 0,
-             w->hg + (long)b0 * H, H);
+        recur__gemm_packed(b1 - b0, 1, hp + (long)b0 * H, H, &w->whh, 0,
+                           w->hg + (long)b0 * H, H);
         for (int b = b0; b < b1; b++) {
             if (cell_padded(w, t, b))
                 memcpy(h + (long)b * H, hp + (long)b * H, (size_t)H * sizeof(real));
@@ -74,8 +74,8 @@ void recur__rnn_backward(const cell *c, cell_work *w, int T, int B, int reverse,
                                  dg + (long)b * H);
         }
         /* dh_{t-1} = dG_t · W_hh */
-        recur__gemm(0, 0, b1 - b0, H, H, 1, dg + (long)b0 * H, H, c->w_hh, H, 0,
-             w->dh + (long)b0 * H, H);
+        recur__gemm_packed(b1 - b0, 1, dg + (long)b0 * H, H, &w->whh, 0,
+                           w->dh + (long)b0 * H, H);
         recur__cell_restore_padding(w, t, b0, b1, H, H);
     }
 }
