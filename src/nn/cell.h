@@ -7,12 +7,9 @@
  * pre-activation gate gradients of every step, and forms the recurrent weight
  * gradient as one GEMM over all steps after the loop.
  *
- * Equations, gate order and weight shapes are PyTorch's (see DESIGN.md):
- *   RNN : h = act(W_ih x + b_ih + W_hh h' + b_hh)                 G = 1
- *   LSTM: [i f g o] = W_ih x + b_ih + W_hh h' + b_hh;             G = 4
- *         c = σ(f)⊙c' + σ(i)⊙tanh(g),  h = σ(o)⊙tanh(c)
- *   GRU : r = σ(.), z = σ(.), n = tanh(W_in x + b_in + r⊙(W_hn h' + b_hn)),
- *         h = (1−z)⊙n + z⊙h'                                      G = 3
+ * Equations, gate order and weight shapes are PyTorch's; the per-unit
+ * equations are written once, in cell_gates.h. G gate blocks of H rows:
+ * RNN 1, LSTM 4 (i f g o), GRU 3 (r z n); W_ih [G·H×I], W_hh [G·H×H].
  *
  * Hidden states live in w->hs, T+1 slots of [B][H] in time order: the forward
  * direction keeps h0 in slot 0 and h_t in slot t+1; the reverse direction

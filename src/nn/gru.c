@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "core/activation.h"
 #include "nn/cell.h"
+#include "nn/cell_gates.h"
 #include "core/gemm.h"
 #include "core/kernel.h"
 
@@ -18,12 +18,11 @@ static void gru_gates_forward(int H, const real *restrict xg, const real *restri
                               real *restrict h, real *restrict a)
 {
     for (int j = 0; j < H; j++) {
-        real r = act_sigmoid(xg[j] + hg[j] + bh[j]);
-        real z = act_sigmoid(xg[H + j] + hg[H + j] + bh[H + j]);
         real hn = hg[2 * H + j] + bh[2 * H + j];
-        real n = act_tanh(xg[2 * H + j] + r * hn);
-        h[j] = (1 - z) * n + z * hp[j];
-        a[j] = r, a[H + j] = z, a[2 * H + j] = n, a[3 * H + j] = hn;
+        gru_unit_out u = gru_unit(xg[j] + hg[j] + bh[j], xg[H + j] + hg[H + j] + bh[H + j],
+                                  xg[2 * H + j], hn, hp[j]);
+        h[j] = u.h;
+        a[j] = u.r, a[H + j] = u.z, a[2 * H + j] = u.n, a[3 * H + j] = hn;
     }
 }
 

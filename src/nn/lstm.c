@@ -4,8 +4,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "core/activation.h"
 #include "nn/cell.h"
+#include "nn/cell_gates.h"
 #include "core/gemm.h"
 #include "core/kernel.h"
 
@@ -18,16 +18,13 @@ static void lstm_gates_forward(int H, const real *restrict xg, const real *restr
                                real *restrict c, real *restrict h, real *restrict a)
 {
     for (int j = 0; j < H; j++) {
-        real gi = act_sigmoid(xg[j] + hg[j] + bh[j]);
-        real gf = act_sigmoid(xg[H + j] + hg[H + j] + bh[H + j]);
-        real gg = act_tanh(xg[2 * H + j] + hg[2 * H + j] + bh[2 * H + j]);
-        real go = act_sigmoid(xg[3 * H + j] + hg[3 * H + j] + bh[3 * H + j]);
-        real cv = gf * cp[j] + gi * gg;
-        real tc = act_tanh(cv);
-        c[j] = cv;
-        h[j] = go * tc;
-        a[j] = gi, a[H + j] = gf, a[2 * H + j] = gg, a[3 * H + j] = go;
-        a[4 * H + j] = tc;
+        lstm_unit_out u = lstm_unit(xg[j] + hg[j] + bh[j], xg[H + j] + hg[H + j] + bh[H + j],
+                                    xg[2 * H + j] + hg[2 * H + j] + bh[2 * H + j],
+                                    xg[3 * H + j] + hg[3 * H + j] + bh[3 * H + j], cp[j]);
+        c[j] = u.c;
+        h[j] = u.h;
+        a[j] = u.i, a[H + j] = u.f, a[2 * H + j] = u.g, a[3 * H + j] = u.o;
+        a[4 * H + j] = u.tc;
     }
 }
 

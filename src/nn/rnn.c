@@ -3,8 +3,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "core/activation.h"
 #include "nn/cell.h"
+#include "nn/cell_gates.h"
 #include "core/gemm.h"
 #include "core/kernel.h"
 
@@ -13,14 +13,12 @@ static void rnn_act_forward(int H, int relu, const real *restrict xg,
                             const real *restrict hg, const real *restrict bh,
                             real *restrict h)
 {
-    if (relu)
-        for (int j = 0; j < H; j++) {
-            real pre = xg[j] + hg[j] + bh[j];
-            h[j] = pre > 0 ? pre : 0;
-        }
+    if (relu) /* two loops, so that each vectorises without the test */
+        for (int j = 0; j < H; j++)
+            h[j] = rnn_unit(xg[j] + hg[j] + bh[j], 1);
     else
         for (int j = 0; j < H; j++)
-            h[j] = act_tanh(xg[j] + hg[j] + bh[j]);
+            h[j] = rnn_unit(xg[j] + hg[j] + bh[j], 0);
 }
 
 /* dg = (dh + dy) · act'(pre), with act' read off the output h. */
