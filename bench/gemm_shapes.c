@@ -1,14 +1,17 @@
 /* gemm_shapes.c - recur's own kernels against OpenBLAS (and oneDNN's
  * dnnl_sgemm when built with -DHAVE_DNNL) on the products a training step
  * runs, one thread each:
- *   gemm_shapes [ROUNDS]
+ *   gemm_shapes [ROUNDS [SUBSTRING]]   (only shapes whose name contains it)
  * Shapes for batch 64 (32 rows per thread in the time loops), sequence 100,
  * H = 128 and 512: the per-step recurrent product h·W_hhᵀ and its backward
  * dG·W_hh (own kernel on W_hh packed once, as the time loops use it), the
  * input projection over all steps X·W_ihᵀ, the input gradient dG·W_ih, the
  * weight gradient dGᵀ·X, and a square. The implementations take turns
  * within each round (interleaved, so a burst of load hits all of them);
- * GFLOP/s is the median over rounds. Prints "gemm SHAPE IMPL gflops G". */
+ * time is the thread's CPU time (bench_thread_cpu), so that a loaded
+ * machine's descheduling does not count; GFLOP/s is the median over rounds.
+ * oneDNN must be told one thread (OMP_NUM_THREADS=1, as bench/run.sh does).
+ * Prints "gemm SHAPE IMPL gflops G". */
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,7 +80,7 @@ static double run(int impl, const shape *s, const float *A, const float *B, floa
     recur__packed_b pb;
     if (uk && s->packed) /* packed once per optimizer step: not timed */
         recur__sgemm_pack_b(&pb, uk, s->tb, s->K, s->N, B, ldb, packbuf);
-    double t0 = bench_now();
+    double t0 = bench_thread_cpu();
     for (int r = 0; r < reps; r++) {
         if (uk && s->packed)
             recur__sgemm_packed(s->ta, s->M, 1, A, lda, &pb, 0, C, s->N);
@@ -93,7 +96,7 @@ static double run(int impl, const shape *s, const float *A, const float *B, floa
                        ldb, 0, C, s->N);
 #endif
     }
-    return (bench_now() - t0) / reps;
+    return (bench_thread_cpu() - t0) / reps;
 }
 
 int main(int argc, char **argv)
@@ -105,6 +108,8 @@ int main(int argc, char **argv)
     printf("# recur kernel: %s\n", recur__isa_name(recur__cpu_isa()));
     for (int si = 0; si < NSHAPES; si++) {
         const shape *s = &shapes[si];
+        if (argc > 2 && !strstr(s->name, argv[2]))
+            continue;
         float *A = filled((long)s->M * s->K, 0.01f), *B = filled((long)s->N * s->K, 0.02f);
         float *C = filled((long)s->M * s->N, 0);
         float *pack = filled(recur__sgemm_packed_size(s->K, s->N), 0);

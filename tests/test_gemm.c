@@ -32,6 +32,10 @@ static double gemm_error(int ta, int tb, int M, int N, int K, float alpha, const
                          const float *C, int ldc)
 {
     double worst = 0;
+    for (int i = 0; i < M; i++) /* the columns past N are not C's: untouched */
+        for (int j = N; j < ldc; j++)
+            if (memcmp(&C[(long)i * ldc + j], &C0[(long)i * ldc + j], sizeof *C))
+                return 1e30;
     for (int i = 0; i < M; i++)
         for (int j = 0; j < N; j++) {
             double s = 0, scale = 0;
@@ -62,7 +66,8 @@ static double one(int path, const recur__ukernel *uk, int ta, int tb, int M, int
     float *C = random_matrix((long)M * ldc), *C0 = malloc((size_t)M * ldc * sizeof *C0);
     if (beta == 0)
         for (long i = 0; i < (long)M * ldc; i++)
-            C[i] = NAN; /* must be overwritten, not multiplied by 0 */
+            if (i % ldc < N)
+                C[i] = NAN; /* must be overwritten, not multiplied by 0 */
     memcpy(C0, C, (size_t)M * ldc * sizeof *C);
     if (path == PLAIN) {
         recur__gemm(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);

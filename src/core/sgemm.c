@@ -1,10 +1,12 @@
 /* sgemm.c - the blocked driver around the micro-kernels (sgemm.h).
  *
  * Loops, outermost first: columns of C in blocks of NC, the K dimension in
- * blocks of KC (op(B)[KC×NC] packed: at most 1 MB, L2/L3), rows of C in
- * blocks of MC, then one NR-wide panel of B (KC×NR: 32 KB, L1/L2) against
+ * blocks of KC (op(B)[KC×NC] packed: at most 1 MB, L2), rows of C in
+ * blocks of MC, then one NR-wide panel of B (KC×NR: 64 KB, L1/L2) against
  * every MR-row strip of the MC rows of A (MC×KC: 144 KB, L2). The first K
- * block applies beta, later ones add to C. */
+ * block applies beta, later ones add to C. Block sizes measured on Zen 4
+ * (bench/NOTES.md): KC 512 rather than 256 halves the passes over a large
+ * C (3200×2048×512: 90 → 98 GFLOP/s); MC and NC mattered less. */
 #include "core/sgemm.h"
 
 #include <stdlib.h>
@@ -12,13 +14,13 @@
 #include "core/cpu.h"
 
 #ifndef KC
-#define KC 256
+#define KC 512
 #endif
 #ifndef MC
-#define MC 144 /* a multiple of every kernel's mr (12, 6, 4) */
+#define MC 72 /* a multiple of every kernel's mr (12, 6, 4) */
 #endif
 #ifndef NC
-#define NC 1024
+#define NC 512
 #endif
 
 const recur__ukernel *recur__ukernel_for(int isa)
@@ -72,6 +74,12 @@ static void pack_a(int mr, int mc, int kc, const float *A, long rs, long cs, flo
     for (int ir = 0; ir < mc; ir += mr) {
         int m = min_int(mr, mc - ir);
         float *d = dst + (long)ir * kc;
+        if (rs == 1) { /* op(A) = Aᵀ: the m values of one k are contiguous */
+            for (int k = 0; k < kc; k++)
+                for (int i = 0; i < m; i++)
+                    d[(long)k * mr + i] = A[k * cs + ir + i];
+            continue;
+        }
         for (int i = 0; i < m; i++) {
             const float *src = A + (long)(ir + i) * rs;
             for (int k = 0; k < kc; k++)
@@ -104,18 +112,7 @@ static void macro(const recur__ukernel *uk, int M, int nc, int kc, float alpha,
                 int m = min_int(mr, mc - ir);
                 const float *a = apack ? apack + (long)ir * kc : A + (long)(ic + ir) * rs;
                 float *c = C + (long)(ic + ir) * ldc + jr;
-                if (n == nr) {
-                    uk->run(m, kc, a, ars, acs, bp, c, ldc, alpha, beta);
-                    continue;
-                }
-                /* the last, partial panel: through a tile on the stack */
-                float tile[RECUR_MAX_MR * RECUR_MAX_NR];
-                uk->run(m, kc, a, ars, acs, bp, tile, nr, alpha, 0);
-                for (int i = 0; i < m; i++)
-                    for (int j = 0; j < n; j++) {
-                        float *cij = c + (long)i * ldc + j;
-                        *cij = beta == 0 ? tile[i * nr + j] : tile[i * nr + j] + beta * *cij;
-                    }
+                uk->run(m, n, kc, a, ars, acs, bp, c, ldc, alpha, beta);
             }
         }
     }

@@ -14,8 +14,10 @@
 #define RECUR_SGEMM_H
 
 /* c[i][j] = alpha·Σ_k a[i·rs + k·cs]·b[k·nr + j] + beta·c[i][j] for
- * i < m (1 <= m <= mr), j < nr; beta = 0 writes c without reading it. */
-typedef void (*recur__ukernel_fn)(int m, long K, const float *a, long rs, long cs,
+ * i < m (1 <= m <= mr), j < n (1 <= n <= nr; the last panel of a width
+ * that is not a multiple of nr: masked loads and stores); beta = 0 writes
+ * c without reading it. */
+typedef void (*recur__ukernel_fn)(int m, int n, long K, const float *a, long rs, long cs,
                                   const float *b, float *c, long ldc, float alpha,
                                   float beta);
 
@@ -24,8 +26,7 @@ typedef struct {
     recur__ukernel_fn run;
 } recur__ukernel;
 
-#define RECUR_MAX_MR 12
-#define RECUR_MAX_NR 32
+#define RECUR_MAX_NR 32 /* the widest kernel panel */
 
 /* The kernels compiled into this build (NULL where an instruction set is
  * not available to the compiler); sgemm_generic always is. */

@@ -20,6 +20,12 @@
 /* The accumulators are named variables, not an array: GCC kept an array
  * of vectors in registers but also stored it to the stack every k. */
 #define DECL(i) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = c##i##0;
+/* C's tile is fetched while the k loop runs, not stalled on at the end. */
+#define PREFETCH(i)                                                            \
+    if (i < m) {                                                               \
+        _mm_prefetch((const char *)(c + (i) * ldc), _MM_HINT_T0);              \
+        _mm_prefetch((const char *)(c + (i) * ldc + NR - 1), _MM_HINT_T0);     \
+    }
 #define FMA(i)                                                                 \
     if (i < m) {                                                               \
         __m512 ai = _mm512_set1_ps(a[(i) * rs]);                                  \
@@ -31,19 +37,21 @@
         float *ci = c + (i) * ldc;                                             \
         __m512 r0 = _mm512_mul_ps(va, c##i##0), r1 = _mm512_mul_ps(va, c##i##1);  \
         if (beta != 0) {                                                       \
-            r0 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(ci), r0);                  \
-            r1 = _mm512_fmadd_ps(vb, _mm512_loadu_ps(ci + 16), r1);             \
+            r0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k0, ci), r0);        \
+            r1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k1, ci + 16), r1);   \
         }                                                                      \
-        _mm512_storeu_ps(ci, r0);                                              \
-        _mm512_storeu_ps(ci + 16, r1);                                         \
+        _mm512_mask_storeu_ps(ci, k0, r0);                                     \
+        _mm512_mask_storeu_ps(ci + 16, k1, r1);                                \
     }
 
 static inline __attribute__((always_inline)) TARGET void
-tile(const int m, long K, const float *a, long rs, long cs, const float *b, float *c,
+tile(const int m, int n, long K, const float *a, long rs, long cs, const float *b, float *c,
      long ldc, float alpha, float beta)
 {
     DECL(0) DECL(1) DECL(2) DECL(3) DECL(4) DECL(5)
     DECL(6) DECL(7) DECL(8) DECL(9) DECL(10) DECL(11)
+    PREFETCH(0) PREFETCH(1) PREFETCH(2) PREFETCH(3) PREFETCH(4) PREFETCH(5)
+    PREFETCH(6) PREFETCH(7) PREFETCH(8) PREFETCH(9) PREFETCH(10) PREFETCH(11)
     for (long k = 0; k < K; k++) {
         __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
         b += NR;
@@ -52,20 +60,23 @@ tile(const int m, long K, const float *a, long rs, long cs, const float *b, floa
         a += cs;
     }
     __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    /* columns [0, n) of the two 16-wide halves */
+    __mmask16 k0 = n >= 16 ? 0xFFFF : (__mmask16)((1u << n) - 1);
+    __mmask16 k1 = n >= 32 ? 0xFFFF : n <= 16 ? 0 : (__mmask16)((1u << (n - 16)) - 1);
     STORE(0) STORE(1) STORE(2) STORE(3) STORE(4) STORE(5)
     STORE(6) STORE(7) STORE(8) STORE(9) STORE(10) STORE(11)
 }
 
-#define ROWS(n)                                                                \
-    case n: tile(n, K, a, rs, cs, b, c, ldc, alpha, beta); break;
+#define ROWS(r)                                                                \
+    case r: tile(r, n, K, a, rs, cs, b, c, ldc, alpha, beta); break;
 
-static TARGET void run(int m, long K, const float *a, long rs, long cs, const float *b,
+static TARGET void run(int m, int n, long K, const float *a, long rs, long cs, const float *b,
                        float *c, long ldc, float alpha, float beta)
 {
     switch (m) {
         ROWS(1) ROWS(2) ROWS(3) ROWS(4) ROWS(5) ROWS(6)
         ROWS(7) ROWS(8) ROWS(9) ROWS(10) ROWS(11)
-    default: tile(MR, K, a, rs, cs, b, c, ldc, alpha, beta); break;
+    default: tile(MR, n, K, a, rs, cs, b, c, ldc, alpha, beta); break;
     }
 }
 

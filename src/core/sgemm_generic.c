@@ -8,7 +8,7 @@
 #define MR 4
 #define NR 16
 
-static inline void tile(const int m, long K, const float *restrict a, long rs, long cs,
+static inline void tile(const int m, int n, long K, const float *restrict a, long rs, long cs,
                         const float *restrict b, float *restrict c, long ldc,
                         float alpha, float beta)
 {
@@ -23,20 +23,20 @@ static inline void tile(const int m, long K, const float *restrict a, long rs, l
         b += NR;
     }
     for (int i = 0; i < m; i++)
-        for (int j = 0; j < NR; j++) {
+        for (int j = 0; j < n; j++) {
             float *cij = c + i * ldc + j;
             *cij = beta == 0 ? alpha * acc[i][j] : alpha * acc[i][j] + beta * *cij;
         }
 }
 
-static void run(int m, long K, const float *a, long rs, long cs, const float *b, float *c,
+static void run(int m, int n, long K, const float *a, long rs, long cs, const float *b, float *c,
                 long ldc, float alpha, float beta)
 {
     switch (m) {
-    case 1: tile(1, K, a, rs, cs, b, c, ldc, alpha, beta); break;
-    case 2: tile(2, K, a, rs, cs, b, c, ldc, alpha, beta); break;
-    case 3: tile(3, K, a, rs, cs, b, c, ldc, alpha, beta); break;
-    default: tile(MR, K, a, rs, cs, b, c, ldc, alpha, beta); break;
+    case 1: tile(1, n, K, a, rs, cs, b, c, ldc, alpha, beta); break;
+    case 2: tile(2, n, K, a, rs, cs, b, c, ldc, alpha, beta); break;
+    case 3: tile(3, n, K, a, rs, cs, b, c, ldc, alpha, beta); break;
+    default: tile(MR, n, K, a, rs, cs, b, c, ldc, alpha, beta); break;
     }
 }
 

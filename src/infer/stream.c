@@ -74,9 +74,7 @@ static void lstm_step(int H, const real *restrict gx, const real *restrict gh,
                       const real *restrict bh, real *restrict c, real *restrict h)
 {
     for (int j = 0; j < H; j++) {
-        lstm_unit_out u = lstm_unit(gx[j] + gh[j] + bh[j], gx[H + j] + gh[H + j] + bh[H + j],
-                                    gx[2 * H + j] + gh[2 * H + j] + bh[2 * H + j],
-                                    gx[3 * H + j] + gh[3 * H + j] + bh[3 * H + j], c[j]);
+        lstm_unit_out u = lstm_unit(gx, gh, bh, H, j, c[j]);
         c[j] = u.c;
         h[j] = u.h;
     }
@@ -87,8 +85,7 @@ static void gru_step(int H, const real *restrict gx, const real *restrict gh,
                      const real *restrict bh, const real *restrict hp, real *restrict h)
 {
     for (int j = 0; j < H; j++)
-        h[j] = gru_unit(gx[j] + gh[j] + bh[j], gx[H + j] + gh[H + j] + bh[H + j], gx[2 * H + j],
-                        gh[2 * H + j] + bh[2 * H + j], hp[j]).h;
+        h[j] = gru_unit(gx, gh, bh, H, j, hp[j]).h;
 }
 
 RECUR_KERNEL
@@ -98,10 +95,10 @@ static void rnn_step(int H, int relu, const real *restrict gx,
 {
     if (relu)
         for (int j = 0; j < H; j++)
-            h[j] = rnn_unit(gx[j] + gh[j] + bh[j], 1);
+            h[j] = rnn_unit(gx, gh, bh, j, 1);
     else
         for (int j = 0; j < H; j++)
-            h[j] = rnn_unit(gx[j] + gh[j] + bh[j], 0);
+            h[j] = rnn_unit(gx, gh, bh, j, 0);
 }
 
 static void run_part(recur_state *s, int p, int l)

@@ -18,11 +18,9 @@ static void gru_gates_forward(int H, const real *restrict xg, const real *restri
                               real *restrict h, real *restrict a)
 {
     for (int j = 0; j < H; j++) {
-        real hn = hg[2 * H + j] + bh[2 * H + j];
-        gru_unit_out u = gru_unit(xg[j] + hg[j] + bh[j], xg[H + j] + hg[H + j] + bh[H + j],
-                                  xg[2 * H + j], hn, hp[j]);
+        gru_unit_out u = gru_unit(xg, hg, bh, H, j, hp[j]);
         h[j] = u.h;
-        a[j] = u.r, a[H + j] = u.z, a[2 * H + j] = u.n, a[3 * H + j] = hn;
+        a[j] = u.r, a[H + j] = u.z, a[2 * H + j] = u.n, a[3 * H + j] = u.hn;
     }
 }
 

@@ -18,9 +18,7 @@ static void lstm_gates_forward(int H, const real *restrict xg, const real *restr
                                real *restrict c, real *restrict h, real *restrict a)
 {
     for (int j = 0; j < H; j++) {
-        lstm_unit_out u = lstm_unit(xg[j] + hg[j] + bh[j], xg[H + j] + hg[H + j] + bh[H + j],
-                                    xg[2 * H + j] + hg[2 * H + j] + bh[2 * H + j],
-                                    xg[3 * H + j] + hg[3 * H + j] + bh[3 * H + j], cp[j]);
+        lstm_unit_out u = lstm_unit(xg, hg, bh, H, j, cp[j]);
         c[j] = u.c;
         h[j] = u.h;
         a[j] = u.i, a[H + j] = u.f, a[2 * H + j] = u.g, a[3 * H + j] = u.o;

@@ -15,10 +15,10 @@ static void rnn_act_forward(int H, int relu, const real *restrict xg,
 {
     if (relu) /* two loops, so that each vectorises without the test */
         for (int j = 0; j < H; j++)
-            h[j] = rnn_unit(xg[j] + hg[j] + bh[j], 1);
+            h[j] = rnn_unit(xg, hg, bh, j, 1);
     else
         for (int j = 0; j < H; j++)
-            h[j] = rnn_unit(xg[j] + hg[j] + bh[j], 0);
+            h[j] = rnn_unit(xg, hg, bh, j, 0);
 }
 
 /* dg = (dh + dy) · act'(pre), with act' read off the output h. */
