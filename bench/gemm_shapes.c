@@ -11,7 +11,9 @@
  * time is the thread's CPU time (bench_thread_cpu), so that a loaded
  * machine's descheduling does not count; GFLOP/s is the median over rounds.
  * oneDNN must be told one thread (OMP_NUM_THREADS=1, as bench/run.sh does).
- * Prints "gemm SHAPE IMPL gflops G". */
+ * Prints "gemm SHAPE IMPL gflops G". First, the physical ceiling: a loop of
+ * independent FMAs per instruction set this CPU has (12 accumulators, no
+ * memory), "peak fma-loop ISA gflops G", one thread. */
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +48,53 @@ static const shape shapes[] = {
 enum { OWN_BEST, OWN_AVX2, OWN_GENERIC, OPENBLAS, DNNL, NIMPL };
 static const char *impl_name[NIMPL] = {"recur", "recur-avx2", "recur-generic", "openblas",
                                        "onednn"};
+
+/* GFLOP/s of n rounds of 12 independent vector FMAs (2 FLOPs per lane). */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define FMA_LOOP(NAME, TARGET, V, SET1, FMA, ADD, STORE, LANES)                  \
+    static __attribute__((target(TARGET))) double NAME(long n)                  \
+    {                                                                          \
+        V a[12], x = SET1(1.0000001f), y = SET1(0.9999999f);                   \
+        for (int i = 0; i < 12; i++)                                           \
+            a[i] = SET1((float)i);                                             \
+        double t0 = bench_thread_cpu();                                        \
+        for (long r = 0; r < n; r++) {                                         \
+            a[0] = FMA(a[0], x, y), a[1] = FMA(a[1], x, y);                    \
+            a[2] = FMA(a[2], x, y), a[3] = FMA(a[3], x, y);                    \
+            a[4] = FMA(a[4], x, y), a[5] = FMA(a[5], x, y);                    \
+            a[6] = FMA(a[6], x, y), a[7] = FMA(a[7], x, y);                    \
+            a[8] = FMA(a[8], x, y), a[9] = FMA(a[9], x, y);                    \
+            a[10] = FMA(a[10], x, y), a[11] = FMA(a[11], x, y);                \
+        }                                                                      \
+        double t = bench_thread_cpu() - t0;                                    \
+        for (int i = 1; i < 12; i++)                                           \
+            a[0] = ADD(a[0], a[i]);                                            \
+        float sink[LANES];                                                     \
+        STORE(sink, a[0]);                                                     \
+        if (sink[0] == 12345.0f) /* keeps the loop */                          \
+            printf("#\n");                                                     \
+        return 12.0 * 2 * LANES * n / t / 1e9;                                 \
+    }
+FMA_LOOP(peak_avx512, "avx512f", __m512, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps,
+         _mm512_storeu_ps, 16)
+FMA_LOOP(peak_avx2, "avx2,fma", __m256, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_add_ps,
+         _mm256_storeu_ps, 8)
+#endif
+
+static void peaks(void)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    for (int isa = RECUR_ISA_AVX512; isa >= RECUR_ISA_AVX2; isa--) {
+        if (!recur__cpu_has(isa))
+            continue;
+        double g[5];
+        for (int r = 0; r < 5; r++)
+            g[r] = isa == RECUR_ISA_AVX512 ? peak_avx512(20000000) : peak_avx2(20000000);
+        printf("peak\tfma-loop\t%s\tgflops\t%.1f\n", recur__isa_name(isa), bench_median(g, 5));
+    }
+#endif
+}
 
 static float *filled(long n, float scale)
 {
@@ -106,6 +155,8 @@ int main(int argc, char **argv)
         rounds = 1;
     openblas_set_num_threads(1);
     printf("# recur kernel: %s\n", recur__isa_name(recur__cpu_isa()));
+    if (argc <= 2)
+        peaks();
     for (int si = 0; si < NSHAPES; si++) {
         const shape *s = &shapes[si];
         if (argc > 2 && !strstr(s->name, argv[2]))
