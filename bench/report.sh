@@ -56,8 +56,8 @@ END {
 
     print "\n(\"Of ceiling\" below is recur'"'"'s GFLOP/s over the better square rate, " num(ceil, 1) " GFLOP/s.)"
     print "\n**Training: char-LM on data/austen.txt, one-hot input, batch 64, sequence 100, Adam, clip 5 (tokens/s, median of steps)**\n"
-    print "| config | recur 2 threads | recur 1 thread | PyTorch 2 threads | recur / PyTorch | target | recur GFLOP/s | of ceiling | PyTorch GFLOP/s | peak RSS recur | peak RSS PyTorch |"
-    print "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"
+    print "| config | recur 2 threads | recur 1 thread | oneDNN 2 threads | oneDNN 1 thread | recur / oneDNN, 2 threads | 1 thread | PyTorch 2 threads | recur / PyTorch | target | recur GFLOP/s | of ceiling | PyTorch GFLOP/s | peak RSS recur | peak RSS PyTorch |"
+    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"
     for (i = 1; i <= n["train"]; i++) {
         c = order["train", i]
         r2 = get("train", c, "recur-2t", "tok_s"); r1 = get("train", c, "recur-1t", "tok_s")
@@ -68,7 +68,9 @@ END {
         tg = t2 != "" && f != "" ? t2 * f / 1e9 : ""
         frac = g != "" && ceil != "" ? sprintf("%.0f%%", 100 * g / ceil) : "–"
         rr = get("train", c, "recur-2t", "rss_mb"); tr = get("train", c, "torch-2t", "rss_mb")
-        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c, big(r2), big(r1),
+        d2 = get("train", c, "onednn-2t", "tok_s"); d1 = get("train", c, "onednn-1t", "tok_s")
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c, big(r2), big(r1),
+               big(d2), big(d1), ratio(r2, d2), ratio(r1, d1),
                big(t2), ratio(r2, t2), met, num(g, 1), frac, num(tg, 1), mb(rr), mb(tr)
     }
 

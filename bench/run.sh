@@ -49,6 +49,11 @@ if [ -r /usr/include/eigen3/Eigen/Dense ] && command -v g++ >/dev/null; then
 else
     echo "Eigen not found (Debian: apt-get install libeigen3-dev): no Eigen column" >&2
 fi
+# The training peer: oneDNN's RNN primitives, when libdnnl-dev is installed.
+have_onednn=0
+if [ -n "$DNNL" ] && command -v g++ >/dev/null; then
+    g++ -std=c++17 -O2 bench/onednn_rnn.cpp -ldnnl -o build/bench/onednn_rnn && have_onednn=1
+fi
 
 have_torch=0
 if "$PY" -c "import torch" 2>/dev/null; then
@@ -97,6 +102,12 @@ for cfg in "${TRAIN_CONFIGS[@]}"; do
     load "train $cfg"
     run build/bench/train_speed "$1" "$2" "$3" $B $T "$TRAIN_STEPS" --threads 2 ${4:-}
     run build/bench/train_speed "$1" "$2" "$3" $B $T "$TRAIN_STEPS" --threads 1 ${4:-}
+    if [ $have_onednn = 1 ]; then
+        vocab=$(awk -F'\t' '$3 == "vocab" { v = $5 } END { print v }' "$out")
+        for th in 2 1; do
+            OMP_NUM_THREADS=$th run build/bench/onednn_rnn "$1" "$2" "$3" $B $T "$TRAIN_STEPS" "$vocab" ${4:-}
+        done
+    fi
     if [ $have_torch = 1 ]; then
         run "$PY" bench/torch_train.py "$1" "$2" "$3" $B $T "$TRAIN_STEPS" --threads 2 ${4:-}
     fi

@@ -183,6 +183,7 @@ int main(int argc, char **argv)
     printf("train\t%s\t%s\trss_mb\t%.1f\n", cfg, impl, ru.ru_maxrss / 1024.0);
     printf("train\t%s\t%s\tloss\t%.3f\n", cfg, impl, loss);
     printf("train\t%s\tflops\tflops_per_token\t%.0f\n", cfg, train_flops_per_token(&c));
+    printf("train\t%s\tvocab\tsize\t%d\n", cfg, c.input_size);
     free(rate);
     free(bt.inp);
     free(bt.tgt);

@@ -69,8 +69,7 @@ struct recur_state {
 
 /* The fused gate passes over Hp units; gx, gh, bh are [G][Hp], hp the
  * previous states of these units, h the new ones (cell_gates.h). */
-RECUR_KERNEL
-static void lstm_step(int H, const real *restrict gx, const real *restrict gh,
+RECUR_KERNEL_BODY lstm_step_body(int H, const real *restrict gx, const real *restrict gh,
                       const real *restrict bh, real *restrict c, real *restrict h)
 {
     for (int j = 0; j < H; j++) {
@@ -79,17 +78,21 @@ static void lstm_step(int H, const real *restrict gx, const real *restrict gh,
         h[j] = u.h;
     }
 }
+RECUR_KERNEL_PAIR(lstm_step, (int H, const real *restrict gx, const real *restrict gh,
+                       const real *restrict bh, real *restrict c, real *restrict h),
+                  (H, gx, gh, bh, c, h))
 
-RECUR_KERNEL
-static void gru_step(int H, const real *restrict gx, const real *restrict gh,
+RECUR_KERNEL_BODY gru_step_body(int H, const real *restrict gx, const real *restrict gh,
                      const real *restrict bh, const real *restrict hp, real *restrict h)
 {
     for (int j = 0; j < H; j++)
         h[j] = gru_unit(gx, gh, bh, H, j, hp[j]).h;
 }
+RECUR_KERNEL_PAIR(gru_step, (int H, const real *restrict gx, const real *restrict gh,
+                      const real *restrict bh, const real *restrict hp, real *restrict h),
+                  (H, gx, gh, bh, hp, h))
 
-RECUR_KERNEL
-static void rnn_step(int H, int relu, const real *restrict gx,
+RECUR_KERNEL_BODY rnn_step_body(int H, int relu, const real *restrict gx,
                      const real *restrict gh, const real *restrict bh,
                      real *restrict h)
 {
@@ -100,6 +103,10 @@ static void rnn_step(int H, int relu, const real *restrict gx,
         for (int j = 0; j < H; j++)
             h[j] = rnn_unit(gx, gh, bh, j, 0);
 }
+RECUR_KERNEL_PAIR(rnn_step, (int H, int relu, const real *restrict gx,
+                      const real *restrict gh, const real *restrict bh,
+                      real *restrict h),
+                  (H, relu, gx, gh, bh, h))
 
 static void run_part(recur_state *s, int p, int l)
 {

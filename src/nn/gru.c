@@ -12,8 +12,7 @@
 #include "core/kernel.h"
 
 /* One batch row of the fused gate pass; a = [r z n (W_hn h' + b_hn)]. */
-RECUR_KERNEL
-static void gru_gates_forward(int H, const real *restrict xg, const real *restrict hg,
+RECUR_KERNEL_BODY gru_gates_forward_body(int H, const real *restrict xg, const real *restrict hg,
                               const real *restrict bh, const real *restrict hp,
                               real *restrict h, real *restrict a)
 {
@@ -23,11 +22,14 @@ static void gru_gates_forward(int H, const real *restrict xg, const real *restri
         a[j] = u.r, a[H + j] = u.z, a[2 * H + j] = u.n, a[3 * H + j] = u.hn;
     }
 }
+RECUR_KERNEL_PAIR(gru_gates_forward, (int H, const real *restrict xg, const real *restrict hg,
+                               const real *restrict bh, const real *restrict hp,
+                               real *restrict h, real *restrict a),
+                  (H, xg, hg, bh, hp, h, a))
 
 /* One batch row backward: gate gradients on both sides, and dh (in place)
  * becomes the direct part z⊙dh of the gradient for h_{t-1}. */
-RECUR_KERNEL
-static void gru_gates_backward(int H, const real *restrict a, const real *restrict dy,
+RECUR_KERNEL_BODY gru_gates_backward_body(int H, const real *restrict a, const real *restrict dy,
                                const real *restrict hp, real *restrict dhc,
                                real *restrict dgi, real *restrict dgh)
 {
@@ -44,6 +46,10 @@ static void gru_gates_backward(int H, const real *restrict a, const real *restri
         dhc[j] = dh * z;
     }
 }
+RECUR_KERNEL_PAIR(gru_gates_backward, (int H, const real *restrict a, const real *restrict dy,
+                                const real *restrict hp, real *restrict dhc,
+                                real *restrict dgi, real *restrict dgh),
+                  (H, a, dy, hp, dhc, dgi, dgh))
 
 void recur__gru_forward(const cell *c, cell_work *w, int T, int B, int reverse,
                  int b0, int b1)

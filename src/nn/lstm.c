@@ -12,8 +12,7 @@
 /* One batch row of the fused gate pass: pre-activations from the input
  * projection xg, the recurrent projection hg and b_hh; writes c, h and the
  * activations a = [i f g o tanh(c)] kept for backward. */
-RECUR_KERNEL
-static void lstm_gates_forward(int H, const real *restrict xg, const real *restrict hg,
+RECUR_KERNEL_BODY lstm_gates_forward_body(int H, const real *restrict xg, const real *restrict hg,
                                const real *restrict bh, const real *restrict cp,
                                real *restrict c, real *restrict h, real *restrict a)
 {
@@ -25,11 +24,14 @@ static void lstm_gates_forward(int H, const real *restrict xg, const real *restr
         a[4 * H + j] = u.tc;
     }
 }
+RECUR_KERNEL_PAIR(lstm_gates_forward, (int H, const real *restrict xg, const real *restrict hg,
+                                const real *restrict bh, const real *restrict cp,
+                                real *restrict c, real *restrict h, real *restrict a),
+                  (H, xg, hg, bh, cp, c, h, a))
 
 /* One batch row backward: from dh (carried + dy) and dc to the four
  * pre-activation gate gradients dg; dc becomes the gradient for c_{t-1}. */
-RECUR_KERNEL
-static void lstm_gates_backward(int H, const real *restrict a, const real *restrict dy,
+RECUR_KERNEL_BODY lstm_gates_backward_body(int H, const real *restrict a, const real *restrict dy,
                                 const real *restrict cp, const real *restrict dhc,
                                 real *restrict dcc, real *restrict dg)
 {
@@ -45,6 +47,10 @@ static void lstm_gates_backward(int H, const real *restrict a, const real *restr
         dcc[j] = dc * gf;
     }
 }
+RECUR_KERNEL_PAIR(lstm_gates_backward, (int H, const real *restrict a, const real *restrict dy,
+                                 const real *restrict cp, const real *restrict dhc,
+                                 real *restrict dcc, real *restrict dg),
+                  (H, a, dy, cp, dhc, dcc, dg))
 
 void recur__lstm_forward(const cell *c, cell_work *w, int T, int B, int reverse,
                   int b0, int b1)

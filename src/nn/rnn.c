@@ -8,8 +8,7 @@
 #include "core/gemm.h"
 #include "core/kernel.h"
 
-RECUR_KERNEL
-static void rnn_act_forward(int H, int relu, const real *restrict xg,
+RECUR_KERNEL_BODY rnn_act_forward_body(int H, int relu, const real *restrict xg,
                             const real *restrict hg, const real *restrict bh,
                             real *restrict h)
 {
@@ -20,10 +19,13 @@ static void rnn_act_forward(int H, int relu, const real *restrict xg,
         for (int j = 0; j < H; j++)
             h[j] = rnn_unit(xg, hg, bh, j, 0);
 }
+RECUR_KERNEL_PAIR(rnn_act_forward, (int H, int relu, const real *restrict xg,
+                             const real *restrict hg, const real *restrict bh,
+                             real *restrict h),
+                  (H, relu, xg, hg, bh, h))
 
 /* dg = (dh + dy) · act'(pre), with act' read off the output h. */
-RECUR_KERNEL
-static void rnn_act_backward(int H, int relu, const real *restrict h,
+RECUR_KERNEL_BODY rnn_act_backward_body(int H, int relu, const real *restrict h,
                              const real *restrict dy, const real *restrict dh,
                              real *restrict dg)
 {
@@ -32,6 +34,10 @@ static void rnn_act_backward(int H, int relu, const real *restrict h,
         dg[j] = relu ? (h[j] > 0 ? d : 0) : d * (1 - h[j] * h[j]);
     }
 }
+RECUR_KERNEL_PAIR(rnn_act_backward, (int H, int relu, const real *restrict h,
+                              const real *restrict dy, const real *restrict dh,
+                              real *restrict dg),
+                  (H, relu, h, dy, dh, dg))
 
 void recur__rnn_forward(const cell *c, cell_work *w, int T, int B, int reverse,
                  int b0, int b1)
