@@ -4,7 +4,8 @@
  * lda, ldb, ldc are the row strides of A, B, C as stored.
  *
  * In the float build the products run on recur's own kernels (sgemm.h),
- * chosen from cpuid for this CPU; the double build (gradient checks) and a
+ * chosen from cpuid for this CPU, except those with one row or one column
+ * (BLAS sgemv: memory-bound); the double build (gradient checks) and a
  * failed buffer allocation use BLAS. */
 #ifndef RECUR_GEMM_H
 #define RECUR_GEMM_H

@@ -50,7 +50,7 @@ void recur__sgemm_pack_b(recur__packed_b *pb, const recur__ukernel *uk, int tran
                          int K, int N, const float *B, int ldb, float *dst);
 
 /* C[M×N] = alpha·op(A)·op(B) + beta·C, single-threaded. sgemm allocates
- * one panel buffer (at most 1 MB) per call and returns -1, computing
+ * its packing buffers (1.2 MB at most) per call and returns -1, computing
  * nothing, if it cannot; sgemm_packed never allocates. */
 int recur__sgemm(const recur__ukernel *uk, int trans_a, int trans_b, int M, int N,
                  int K, float alpha, const float *A, int lda, const float *B, int ldb,
