@@ -8,6 +8,7 @@
 #include "core/cpu.h"
 #include "core/gemm.h"
 #include "core/sgemm.h"
+#include "recur.h"
 #include "testlib.h"
 
 static unsigned long long seed = 88172645463325252ull;
@@ -169,4 +170,43 @@ static void gemm_entry(void)
     recur__gemm_set_threads(old_threads);
 }
 
-TEST_MAIN("test_gemm", TL_CASE(kernels_small), TL_CASE(kernels_blocks), TL_CASE(gemm_entry))
+/* A whole forward pass (input projection, the time loop on packed W_hh,
+ * the dense layer) gives the same outputs with every kernel, BLAS included
+ * (what RECUR_ISA_GENERIC selects for the library's products). */
+static void model_every_kernel(void)
+{
+    recur_config c;
+    recur_config_default(&c);
+    c.cell = RECUR_LSTM;
+    c.input = RECUR_INPUT_DENSE;
+    c.input_size = 5;
+    c.hidden = 37;
+    c.layers = 2;
+    c.output_size = 3;
+    c.loss = RECUR_LOSS_MSE;
+    recur_model *m;
+    CHECK(recur_model_create(&c, 7, &m) == RECUR_OK);
+    int T = 9, B = 13;
+    float *x = random_matrix((long)T * B * 5), y[3][9 * 13 * 3];
+    int old = recur__gemm_isa(), runs = 0;
+    for (int isa = 0; isa < RECUR_ISA_COUNT; isa++) {
+        if (recur__gemm_force_isa(isa) < 0)
+            continue;
+        CHECK(recur_forward(m, T, B, NULL, x, y[runs]) == RECUR_OK);
+        runs++;
+    }
+    recur__gemm_force_isa(old);
+    double worst = 0;
+    for (int r = 1; r < runs; r++)
+        for (int i = 0; i < T * B * 3; i++) {
+            double d = fabs((double)y[r][i] - y[0][i]);
+            worst = d > worst ? d : worst;
+        }
+    printf("forward with %d kernels: largest difference %.3g\n", runs, worst);
+    CHECK(runs >= 2 && worst < 1e-5);
+    free(x);
+    recur_model_free(m);
+}
+
+TEST_MAIN("test_gemm", TL_CASE(kernels_small), TL_CASE(kernels_blocks), TL_CASE(gemm_entry),
+          TL_CASE(model_every_kernel))

@@ -28,6 +28,18 @@ static const recur__ukernel *kernel(void)
     return active_kernel;
 }
 
+/* The kernel the products use, or NULL for BLAS: the portable kernel
+ * reached only 5–8 GFLOP/s where OpenBLAS's SSE or NEON kernels reach
+ * several times that (bench/NOTES.md), so CPUs without AVX2 — and non-x86
+ * ones — keep BLAS; the portable kernel remains the tested reference. */
+#ifndef RECUR_REAL_DOUBLE
+static const recur__ukernel *own_kernel(void)
+{
+    const recur__ukernel *uk = kernel();
+    return uk->isa == RECUR_ISA_GENERIC ? NULL : uk;
+}
+#endif
+
 int recur__gemm_isa(void)
 {
     return kernel()->isa;
@@ -114,7 +126,8 @@ static void gemm_rows(void *arg, int r0, int r1)
     const real *A = j->trans_a ? j->A + r0 : j->A + (long)r0 * j->lda;
     real *C = j->C + (long)r0 * j->ldc;
 #ifndef RECUR_REAL_DOUBLE
-    if (recur__sgemm(kernel(), j->trans_a, j->trans_b, r1 - r0, j->N, j->K, j->alpha, A,
+    const recur__ukernel *uk = own_kernel();
+    if (uk && recur__sgemm(uk, j->trans_a, j->trans_b, r1 - r0, j->N, j->K, j->alpha, A,
                      j->lda, j->B, j->ldb, j->beta, C, j->ldc) == 0)
         return;
 #endif
@@ -154,8 +167,11 @@ void recur__gemm_pack(gemm_packed *p, int trans_b, int K, int N, const real *B, 
                       real *dst)
 {
     p->trans_b = trans_b, p->K = K, p->N = N, p->B = B, p->ldb = ldb;
+    p->pb.uk = NULL; /* multiply B itself, through BLAS */
 #ifndef RECUR_REAL_DOUBLE
-    recur__sgemm_pack_b(&p->pb, kernel(), trans_b, K, N, B, ldb, dst);
+    const recur__ukernel *uk = own_kernel();
+    if (uk)
+        recur__sgemm_pack_b(&p->pb, uk, trans_b, K, N, B, ldb, dst);
 #else
     (void)dst;
 #endif
@@ -165,7 +181,7 @@ void recur__gemm_packed(int M, real alpha, const real *A, int lda, const gemm_pa
                         real beta, real *C, int ldc)
 {
 #ifndef RECUR_REAL_DOUBLE
-    if (M > 0 && p->N > 0 && p->K > 0) {
+    if (p->pb.uk && M > 0 && p->N > 0 && p->K > 0) {
         recur__sgemm_packed(0, M, alpha, A, lda, &p->pb, beta, C, ldc);
         return;
     }

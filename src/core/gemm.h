@@ -4,9 +4,9 @@
  * lda, ldb, ldc are the row strides of A, B, C as stored.
  *
  * In the float build the products run on recur's own kernels (sgemm.h),
- * chosen from cpuid for this CPU, except those with one row or one column
- * (BLAS sgemv: memory-bound); the double build (gradient checks) and a
- * failed buffer allocation use BLAS. */
+ * chosen from cpuid for this CPU (AVX-512 or AVX2), except those with one
+ * row or one column (BLAS sgemv: memory-bound); CPUs without AVX2, the
+ * double build (gradient checks) and a failed buffer allocation use BLAS. */
 #ifndef RECUR_GEMM_H
 #define RECUR_GEMM_H
 
@@ -39,7 +39,8 @@ int recur__gemm_get_threads(void);
 
 /* The instruction set whose kernels the float products use (cpu.h), and,
  * for tests and benchmarks, a way to force one this CPU supports (returns
- * the previous one, or -1 if isa is not available). */
+ * the previous one, or -1 if isa is not available; RECUR_ISA_GENERIC means
+ * BLAS for recur__gemm and recur__gemm_packed). */
 int recur__gemm_isa(void);
 int recur__gemm_force_isa(int isa);
 
