@@ -29,10 +29,13 @@
 #define MAX_WINDOW RECUR_FORECAST_MAX_WINDOW
 #define MAX_HORIZON 100000
 
-/* An x coordinate for plots: years for a calendar, else the row number. */
+/* An x coordinate for plots: years for a calendar, else the row number.
+ * Daily and weekly positions count days or weeks: a year is 365.2425 days. */
 static double plot_x(const recur_series *s, long tix)
 {
     int p = recur_series_period(s);
+    if (p == 365 || p == 52)
+        return (double)tix * (p == 52 ? 7 : 1) / 365.2425;
     return p ? (double)tix / p : (double)tix + 1;
 }
 
@@ -337,7 +340,8 @@ static int run_train(const forecast_train_opts *o, const char *path)
                 "(%s .. %s), %ld for testing (%s .. %s).\n", path,
                 recur_series_value_name(s), n,
                 period == 12 ? "monthly" : period == 4 ? "quarterly" :
-                period == 1 ? "yearly" : "no calendar",
+                period == 1 ? "yearly" : period == 365 ? "daily" : period == 52 ? "weekly" :
+                "no calendar",
                 ntrain, recur_series_time(s, 0), recur_series_time(s, ntrain - 1), ntest,
                 recur_series_time(s, ntrain), recur_series_time(s, n - 1));
         fprintf(stderr, "Model: %d-layer %s of %d units over windows of %d %s, %s scaling "

@@ -179,6 +179,114 @@ static void test_season(void)
     CHECK(recur_forecast_infer_season(y, 0, 0, &season, &how) == RECUR_E_INVALID);
 }
 
+/* uniform noise in [-0.5, 0.5) */
+static double noise(uint64_t *r)
+{
+    *r = *r * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(*r >> 11) / 9007199254740992.0 - 0.5;
+}
+
+/* Weekly data with a strong trend (like Mauna Loa CO2: 2,284 weeks rising
+ * 100 units, a yearly cycle of 52.18 weeks): the raw periodogram peaks at
+ * the longest period (the trend); the detrended one at 52, and weekly dates
+ * make 52 the calendar's choice. */
+static void test_season_weekly_trend(void)
+{
+    enum { N = 2284 };
+    static double y[N];
+    uint64_t r = 99;
+    for (int t = 0; t < N; t++)
+        y[t] = 315 + 0.03 * t + 1e-5 * t * t + 3 * sin(2 * PI * t / 52.1775) + noise(&r);
+    int season = 0;
+    recur_season_source how;
+    CHECK(recur_forecast_infer_season(y, N, 52, &season, &how) == RECUR_OK);
+    CHECK_MSG(season == 52 && how == RECUR_SEASON_CALENDAR, "season %d (how %d)", season,
+              (int)how);
+    CHECK(recur_forecast_infer_season(y, N, 0, &season, &how) == RECUR_OK);
+    CHECK_MSG(season == 52 && how == RECUR_SEASON_PERIODOGRAM, "no calendar: season %d",
+              season);
+    /* a weekly calendar does not force 52 on a series without a yearly cycle */
+    for (int t = 0; t < N; t++)
+        y[t] = 100 + 0.05 * t + 5 * sin(2 * PI * t / 13.0) + noise(&r);
+    CHECK(recur_forecast_infer_season(y, N, 52, &season, &how) == RECUR_OK);
+    CHECK_MSG(season == 13 && how == RECUR_SEASON_PERIODOGRAM, "season %d", season);
+    /* a trend alone, linear or quadratic, has no season */
+    for (int t = 0; t < N; t++)
+        y[t] = 7 + 0.5 * t - 1e-4 * t * t;
+    CHECK(recur_forecast_infer_season(y, N, 52, &season, NULL) == RECUR_OK);
+    CHECK_MSG(season == 1, "season %d", season);
+}
+
+/* Daily data with a trend and two seasons, a week and a year: whichever is
+ * stronger is the season; the year is beyond the periodogram's n/4 search
+ * but the dates put it on the list. Loaded from a CSV of dates, so the
+ * calendar comes from recur_series_period. */
+static void test_season_daily_two(void)
+{
+    enum { N = 3 * 365 + 1 };
+    for (int yearly_strong = 0; yearly_strong < 2; yearly_strong++) {
+        static char csv[N * 32 + 32];
+        size_t used = (size_t)snprintf(csv, sizeof csv, "date,sales\n");
+        uint64_t r = 7;
+        for (int t = 0; t < N; t++) {
+            /* 2021-01-01 + t days (2021..2023 are not leap years, 2024 is) */
+            static const int md[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+            int y = 2021, m = 0, d = t;
+            while (d >= (m == 1 && y % 4 == 0 ? 29 : md[m])) {
+                d -= m == 1 && y % 4 == 0 ? 29 : md[m];
+                if (++m == 12)
+                    m = 0, y++;
+            }
+            double a7 = yearly_strong ? 2 : 8, a365 = yearly_strong ? 20 : 3;
+            double v = 200 + 0.1 * t + a7 * sin(2 * PI * t / 7) +
+                       a365 * sin(2 * PI * t / 365.2425) + 2 * noise(&r);
+            used += (size_t)snprintf(csv + used, sizeof csv - used, "%04d-%02d-%02d,%.4f\n", y,
+                                     m + 1, d + 1, v);
+        }
+        recur_series *s = NULL;
+        CHECK(recur_series_from_memory(csv, used, NULL, &s) == RECUR_OK);
+        if (!s)
+            return;
+        CHECK_MSG(recur_series_period(s) == 365, "period %d", recur_series_period(s));
+        CHECK(strcmp(recur_series_time(s, N - 1), "2024-01-01") == 0);
+        char next[32];
+        CHECK(recur_series_time_after(s, 60, next, sizeof next) == RECUR_OK);
+        CHECK_MSG(strcmp(next, "2024-03-01") == 0, "60 days after 2024-01-01: %s", next);
+        CHECK(recur_series_time_index(s, 1) - recur_series_time_index(s, 0) == 1);
+        int season = 0;
+        recur_season_source how;
+        CHECK(recur_forecast_infer_season(recur_series_values(s), N, recur_series_period(s),
+                                          &season, &how) == RECUR_OK);
+        CHECK_MSG(season == (yearly_strong ? 365 : 7) && how == RECUR_SEASON_CALENDAR,
+                  "yearly %s: season %d", yearly_strong ? "strong" : "weak", season);
+        recur_series_free(s);
+    }
+    /* weekly dates: period 52, week numbers as positions, dates after */
+    const char *wk = "week,ppm\n2023-12-18,1\n2023-12-25,2\n2024-01-01,3\n";
+    recur_series *s = NULL;
+    CHECK(recur_series_from_memory(wk, strlen(wk), NULL, &s) == RECUR_OK);
+    if (s) {
+        char next[32];
+        CHECK(recur_series_period(s) == 52);
+        CHECK(recur_series_time_index(s, 2) - recur_series_time_index(s, 1) == 1);
+        CHECK(recur_series_time_after(s, 9, next, sizeof next) == RECUR_OK);
+        CHECK_MSG(strcmp(next, "2024-03-04") == 0, "9 weeks after 2024-01-01: %s", next);
+    }
+    recur_series_free(s);
+    /* a gap, a mixed step or an impossible date: no calendar */
+    static const char *const none[] = {"d,v\n2024-01-01,1\n2024-01-02,2\n2024-01-04,3\n",
+                                       "d,v\n2024-01-01,1\n2024-01-08,2\n2024-01-09,3\n",
+                                       "d,v\n2023-02-28,1\n2023-02-29,2\n2023-03-01,3\n",
+                                       "d,v\n2024-01-01,1\n2024-01-02,2\n2024-01,3\n"};
+    for (int k = 0; k < 4; k++) {
+        s = NULL;
+        CHECK(recur_series_from_memory(none[k], strlen(none[k]), NULL, &s) == RECUR_OK);
+        CHECK_MSG(s && recur_series_period(s) == 0, "case %d: period %d", k,
+                  s ? recur_series_period(s) : -1);
+        recur_series_free(s);
+    }
+}
+
 static recur_model *forecaster(const recur_forecast_encoding *e, int many, int hidden)
 {
     recur_config c;
@@ -453,5 +561,6 @@ static void test_recursive_equals_stepping(void)
 
 TEST_MAIN("test_forecast", TL_CASE(test_encoding_round_trip), TL_CASE(test_windows_by_hand),
           TL_CASE(test_baselines_and_metrics), TL_CASE(test_season),
+          TL_CASE(test_season_weekly_trend), TL_CASE(test_season_daily_two),
           TL_CASE(test_meta_round_trip_and_refusals), TL_CASE(test_meta_mutated),
           TL_CASE(test_recursive_equals_stepping))

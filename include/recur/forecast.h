@@ -129,16 +129,21 @@ RECUR_API int recur_forecast_beyond(const recur_model *m, const recur_forecast_e
 
 /* ---- the season ------------------------------------------------------------ */
 typedef enum {
-    RECUR_SEASON_CALENDAR,   /* 12 for monthly, 4 for quarterly time labels */
+    RECUR_SEASON_CALENDAR,   /* 12 monthly, 4 quarterly; 52/53 weekly, 7/365 daily */
     RECUR_SEASON_PERIODOGRAM /* the strongest period of the values */
 } recur_season_source;
 /* The season of a series whose calendar has `period` steps per year
  * (recur_series_period; 0: none): 12 or 4 from the calendar for monthly or
  * quarterly data; otherwise the integer period P in 2 .. n/4 (and <= 1000)
  * with the most power in the periodogram of the last min(n, 4096) values
- * of y[n], |sum_t (y_t - mean) e^(-2 pi i t / P)|^2; 1 (none) for a
- * constant or too short series. Give it the training part only. how (may be
- * NULL) says which rule gave it. */
+ * of y[n] less their least-squares quadratic trend (v_t),
+ * |sum_t v_t e^(-2 pi i t / P)|^2 -- unless the calendar is weekly
+ * (period 52) or daily (365): then the stronger of 52 and 53 weeks, or of
+ * 7 and 365 days (each only with two whole cycles in the values), is the
+ * season when it has at least a quarter of the strongest period's power.
+ * 1 (none) for a series that is constant, or a line or parabola, or too
+ * short. Give it the training part only. how (may be NULL) says which rule
+ * gave it. */
 RECUR_API int recur_forecast_infer_season(const double *y, long n, int period, int *season,
                                           recur_season_source *how);
 

@@ -71,13 +71,15 @@ RECUR_API const char *recur_series_value_name(const recur_series *s);
 RECUR_API int recur_series_value_column(const recur_series *s);        /* 1-based */
 /* Steps per year read off the time labels when every label is one step
  * after the previous: "YYYY-MM" monthly 12, "YYYY-Qn" quarterly 4, an
- * integer (a year) 1; otherwise 0 (unknown). */
+ * integer (a year) 1, "YYYY-MM-DD" dates one day apart 365 (daily) or
+ * seven days apart 52 (weekly); otherwise 0 (unknown). */
 RECUR_API int recur_series_period(const recur_series *s);
 /* Row i's position on the calendar when the period is known (months,
- * quarters or years since year 0), else i itself; -1 if i is outside. */
+ * quarters or years since year 0; days, or weeks for weekly data, since
+ * 0000-03-01), else i itself; -1 if i is outside. */
 RECUR_API long recur_series_time_index(const recur_series *s, long i);
-/* The time label k >= 1 steps after the last row ("1961-01", "2009"; "+k"
- * when the labels follow no known calendar). */
+/* The time label k >= 1 steps after the last row ("1961-01", "2009",
+ * "2024-01-08"; "+k" when the labels follow no known calendar). */
 RECUR_API int recur_series_time_after(const recur_series *s, long k, char *buf, size_t size);
 
 /* Scaling fitted on one part of a series (the training part) and applied to

@@ -20,7 +20,10 @@ struct recur_series {
     char time_name[RECUR_MAX_SERIES_FIELD + 1];
     char value_name[RECUR_MAX_SERIES_FIELD + 1];
     int value_column; /* 1-based */
-    int period;       /* 12 monthly, 4 quarterly, 1 yearly, 0 unknown */
+    int period;       /* 12 monthly, 4 quarterly, 1 yearly, 365 daily, 52 weekly,
+                         0 unknown */
+    int step;         /* steps of the time labels' unit per row: 7 for weekly
+                         dates, else 1 */
     long missing;     /* rows whose value was missing (filled or dropped) */
 };
 
@@ -189,8 +192,51 @@ static const char *parse_number(const char *f, double *v)
 
 /* ---- time labels ------------------------------------------------------------ */
 
-/* Parse "YYYY-MM" (1), "YYYY-Qn" (2) or "YYYY" / a plain integer (3) into a
- * step count; 0 if the label is none of those. */
+/* Days from 0000-03-01 to year-month-day in the proleptic Gregorian
+ * calendar (Howard Hinnant's days_from_civil, shifted to year 0), and back. */
+static long days_from_civil(long y, int m, int d)
+{
+    y -= m <= 2;
+    long era = y / 400; /* y >= 0 here */
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy;
+}
+
+static void civil_from_days(long z, long *y, int *m, int *d)
+{
+    long era = z / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+/* "YYYY-MM-DD" (a real date, year >= 1) into days since 0000-03-01. */
+static int parse_date(const char *s, size_t n, long *days)
+{
+    if (n != 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !(s[i] >= '0' && s[i] <= '9'))
+            return 0;
+    long y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+        return 0;
+    if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+        return 0;
+    *days = days_from_civil(y, m, d);
+    return 1;
+}
+
+/* Parse "YYYY-MM" (1), "YYYY-Qn" (2), "YYYY" / a plain integer (3) or
+ * "YYYY-MM-DD" (4, in days) into a step count; 0 if the label is none of
+ * those. */
 static int time_kind(const char *s, long *step)
 {
     size_t n = strlen(s);
@@ -209,6 +255,8 @@ static int time_kind(const char *s, long *step)
     }
     if (neg || i - d0 != 4 || s[i] != '-')
         return 0;
+    if (parse_date(s, n, step))
+        return 4;
     if (n == i + 3 && s[i + 1] >= '0' && s[i + 1] <= '1' && s[i + 2] >= '0' &&
         s[i + 2] <= '9') {
         int month = (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
@@ -225,22 +273,28 @@ static int time_kind(const char *s, long *step)
     return 0;
 }
 
+/* The calendar of the labels: every label of one kind and one step after
+ * the previous; dates one day (daily, 365 a year) or seven days (weekly,
+ * 52 a year: the nearest whole number to 52.18) apart. */
 static void infer_period(recur_series *s)
 {
-    static const int period_of[] = {0, 12, 4, 1};
+    static const int period_of[] = {0, 12, 4, 1, 365};
     long prev = 0;
-    int kind = 0;
+    int kind = 0, d = 1;
+    s->period = 0;
+    s->step = 1;
     for (long i = 0; i < s->n; i++) {
         long step;
         int k = time_kind(s->labels + s->label_at[i], &step);
-        if (k == 0 || (i > 0 && (k != kind || step != prev + 1))) {
-            s->period = 0;
+        if (i == 1 && k == 4 && kind == 4 && step == prev + 7)
+            d = 7;
+        if (k == 0 || (i > 0 && (k != kind || step != prev + d)))
             return;
-        }
         kind = k;
         prev = step;
     }
-    s->period = period_of[kind];
+    s->period = d == 7 ? 52 : period_of[kind];
+    s->step = d;
 }
 
 /* ---- building the series ---------------------------------------------------- */
@@ -609,7 +663,7 @@ long recur_series_time_index(const recur_series *s, long i)
     if (!s || i < 0 || i >= s->n)
         return -1;
     if (s->period && time_kind(s->labels + s->label_at[i], &step))
-        return step;
+        return step / s->step; /* weeks of weekly dates (all 7 days apart) */
     return i;
 }
 
@@ -626,6 +680,12 @@ int recur_series_time_after(const recur_series *s, long k, char *buf, size_t siz
         w = snprintf(buf, size, "%04ld-Q%ld", (step + k) / 4, (step + k) % 4 + 1);
     else if (kind == 3)
         w = snprintf(buf, size, "%ld", step + k);
+    else if (kind == 4 && k <= 100000000L) { /* dates up to 270,000 years on */
+        long y;
+        int m, d;
+        civil_from_days(step + k * s->step, &y, &m, &d);
+        w = snprintf(buf, size, "%04ld-%02d-%02d", y, m, d);
+    }
     else
         w = snprintf(buf, size, "+%ld", k);
     if (w < 0 || (size_t)w >= size)
