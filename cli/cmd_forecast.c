@@ -79,7 +79,7 @@ static void put_field(FILE *f, const char *s)
 typedef struct {
     const char *column, *cell, *scale, *init, *optim;
     double test, lr, clip, time_limit;
-    int window, season, season_input, log, diff, many, hidden, layers, batch, threads,
+    int window, season, season_input, log, diff, es, many, hidden, layers, batch, threads,
         quiet, history;
     long epochs;
     uint64_t seed;
@@ -257,6 +257,10 @@ static int run_train(const forecast_train_opts *o, const char *path)
         goto done;
     }
     long ntrain = n - ntest;
+    if (o->es && o->diff) {
+        cli_error("--es normalises by the level instead of differencing: drop --diff");
+        goto done;
+    }
     if ((long)o->window + o->diff >= ntrain) {
         cli_error("--window %d%s is not shorter than the training part (%ld points): no "
                   "training example fits (use a smaller --window or --test)", o->window,
@@ -291,6 +295,13 @@ static int run_train(const forecast_train_opts *o, const char *path)
     r.e.season_input = o->season_input;
     r.e.log = o->log;
     r.e.diff = o->diff;
+    r.e.es = o->es;
+    if (o->es && 2L * season >= ntrain) {
+        cli_error("--es needs more than two seasons (%d steps each) of training values, "
+                  "the training part has %ld", season, ntrain);
+        goto done;
+    }
+    long first = o->es && season > o->window ? season : (long)o->window + o->diff;
     if ((rc = recur_forecast_fit(&r.e, (recur_scale_kind)recur_scale_parse(o->scale), y,
                                  ntrain))) {
         cli_lib_error(rc);
@@ -304,11 +315,10 @@ static int run_train(const forecast_train_opts *o, const char *path)
     r.tix = tix;
 
     int F = recur_forecast_features(&r.e);
-    long count = ntrain - o->window - o->diff;
+    long count = ntrain - first;
     fc = calloc((size_t)ntest * 6, sizeof *fc);
     buf = malloc((size_t)n * sizeof *buf);
-    rc = fc && buf ? recur_forecast_examples(&r.e, y, tix, (long)o->window + o->diff, ntrain,
-                                             o->many, &ds)
+    rc = fc && buf ? recur_forecast_examples(&r.e, y, tix, first, ntrain, o->many, &ds)
                    : RECUR_E_NOMEM;
     if (rc) {
         rc == RECUR_E_NOMEM ? cli_error("out of memory for %ld windows of %d", count, o->window)
@@ -344,9 +354,13 @@ static int run_train(const forecast_train_opts *o, const char *path)
                 "no calendar",
                 ntrain, recur_series_time(s, 0), recur_series_time(s, ntrain - 1), ntest,
                 recur_series_time(s, ntrain), recur_series_time(s, n - 1));
-        fprintf(stderr, "Model: %d-layer %s of %d units over windows of %d %s, %s scaling "
+        char es[96] = "";
+        if (o->es)
+            snprintf(es, sizeof es, " less level and season (smoothing alpha %.2f, "
+                     "gamma %.2f)", r.e.es_alpha, r.e.es_gamma);
+        fprintf(stderr, "Model: %d-layer %s of %d units over windows of %d %s%s, %s scaling "
                 "fitted on the training part, Dense(1) on %s; %s parameters; "
-                "season %d (%s).\n", o->layers, o->cell, o->hidden, o->window, what,
+                "season %d (%s).\n", o->layers, o->cell, o->hidden, o->window, what, es,
                 o->scale, o->many ? "every state (many to many)" : "the last state", np,
                 season,
                 o->season ? "given" : how == RECUR_SEASON_CALENDAR ? "the calendar" :
@@ -567,6 +581,10 @@ static int forecast_train(int argc, char **argv)
             "model the change over LAG steps (1: first differences, 12: the change from "
             "a year before for monthly data); 0: the values themselves",
             1, 0, 0, 1, 1000000, 0),
+        FLAG("es", &o.es,
+             "exponential-smoothing normalisation (as Smyl's ES-RNN): each window less "
+             "the level before it and each value's seasonal index, from a Holt-Winters "
+             "smoothing fitted on the training part (instead of --diff)"),
         FLAG("many-to-many", &o.many,
              "train on the next value after every step of each window (readout "
              "sequence) instead of only after its last step"),

@@ -559,8 +559,104 @@ static void test_recursive_equals_stepping(void)
     }
 }
 
+/* Exponential-smoothing normalisation (es): the states worked by hand on a
+ * small series, the round trip, the fitted constants, the metadata, and a
+ * recursive forecast equal to one-step forecasts over its own values. */
+static void test_es(void)
+{
+    /* season 2, alpha = gamma = 1/2, no scaling: every number is exact.
+     * Start: L0 = L1 = 2, P0 = -1, P1 = 1. Then
+     * j=2: P2 = -1, L2 = (3 + 2)/2 = 2.5, S = (-0.5 - 1)/2 = -0.75;
+     * j=3: P3 = 1, L3 = (3 + 2.5)/2 = 2.75, S = (1.25 + 1)/2 = 1.125;
+     * j=4: P4 = -0.75, L4 = (3.75 + 2.75)/2 = 3.25; P5 = 1.125. */
+    double y[6] = {1, 3, 2, 4, 3, 5};
+    recur_forecast_encoding e = {.window = 2, .season = 2, .es = 1, .es_alpha = 0.5,
+                                 .es_gamma = 0.5,
+                                 .scaler = {RECUR_SCALE_NONE, 0, 1}};
+    float x[2];
+    CHECK(recur_forecast_window(&e, y, NULL, 4, x) == RECUR_OK);
+    CHECK_MSG(x[0] == 0.25f && x[1] == 0.25f, "t=4: %g %g", x[0], x[1]); /* z - P - L3 */
+    CHECK(recur_forecast_window(&e, y, NULL, 5, x) == RECUR_OK);
+    CHECK_MSG(x[0] == -0.25f && x[1] == 0.5f, "t=5: %g %g", x[0], x[1]); /* z - P - L4 */
+    recur_dataset ds;
+    CHECK(recur_forecast_examples(&e, y, NULL, 4, 6, 0, &ds) == RECUR_OK);
+    CHECK(ds.count == 2 && ds.targets[0] == 1.0f && ds.targets[1] == 0.625f);
+    recur_forecast_examples_free(&ds);
+    CHECK_NEAR(recur_forecast_invert(&e, y, 5, 0.625), 5, 0);
+    CHECK_NEAR(recur_forecast_invert(&e, y, 4, 0), 2.75 - 0.75, 0); /* the smoothing's own */
+    /* positions before the first season have no state before them */
+    CHECK(recur_forecast_window(&e, y, NULL, 1, x) == RECUR_E_INVALID);
+    CHECK(strstr(recur_last_error(), "with es"));
+    /* es replaces differencing; constants out of range */
+    recur_forecast_encoding bad = e;
+    bad.diff = 1;
+    CHECK(recur_forecast_window(&bad, y, NULL, 4, x) == RECUR_E_INVALID);
+    bad = e;
+    bad.es_alpha = 0;
+    CHECK(recur_forecast_window(&bad, y, NULL, 4, x) == RECUR_E_INVALID);
+
+    /* the round trip, fitted: every scaling, log or not */
+    double s60[60], z[60];
+    make_series(s60, 60);
+    for (int kind = 0; kind < 3; kind++)
+        for (int lg = 0; lg < 2; lg++) {
+            recur_forecast_encoding f = {.window = 5, .season = 12, .log = lg, .es = 1};
+            CHECK(recur_forecast_fit(&f, (recur_scale_kind)kind, s60, 40) == RECUR_OK);
+            CHECK(f.es_alpha > 0 && f.es_alpha <= 1 && f.es_gamma >= 0 && f.es_gamma <= 0.5);
+            CHECK(recur_forecast_encode(&f, s60, 60, z) == RECUR_OK);
+            for (long t = 12; t < 60; t++)
+                CHECK_NEAR(recur_forecast_invert(&f, s60, t, z[t]), s60[t], 1e-9);
+        }
+    /* the fitted level constant follows the data: a random walk wants
+     * alpha near 1, noise around a constant level a small alpha */
+    double w[400];
+    uint64_t r = 5;
+    for (int i = 0; i < 400; i++)
+        w[i] = (i ? w[i - 1] : 0) + noise(&r);
+    recur_forecast_encoding f = {.window = 4, .season = 1, .es = 1};
+    CHECK(recur_forecast_fit(&f, RECUR_SCALE_ZSCORE, w, 400) == RECUR_OK);
+    CHECK_MSG(f.es_alpha >= 0.8 && f.es_gamma == 0, "random walk: alpha %g", f.es_alpha);
+    for (int i = 0; i < 400; i++)
+        w[i] = 10 + noise(&r);
+    CHECK(recur_forecast_fit(&f, RECUR_SCALE_ZSCORE, w, 400) == RECUR_OK);
+    CHECK_MSG(f.es_alpha <= 0.1, "noise: alpha %g", f.es_alpha);
+
+    /* a trained es forecaster: metadata round trip (exact constants), and
+     * the recursive forecast equals one-step forecasts over the series with
+     * its own forecasts in place (the smoothing takes each one in) */
+    double v[80];
+    for (int i = 0; i < 80; i++)
+        v[i] = 30 + 10 * sin(2 * PI * i / 4.0) + 0.3 * i;
+    recur_forecast_encoding g = {.window = 6, .season = 4, .log = 1, .es = 1};
+    CHECK(recur_forecast_fit(&g, RECUR_SCALE_MINMAX, v, 60) == RECUR_OK);
+    recur_model *m = train_tiny(&g, v, 60, 0);
+    if (!m)
+        return;
+    recur_forecast_encoding back;
+    CHECK(recur_forecast_write_meta(m, &g) == RECUR_OK);
+    CHECK(recur_forecast_read_meta(m, &back) == RECUR_OK);
+    CHECK(back.es == 1 && back.es_alpha == g.es_alpha && back.es_gamma == g.es_gamma);
+    CHECK(recur_model_set_meta(m, "forecast.es_alpha", "1.5") == RECUR_OK);
+    CHECK(recur_forecast_read_meta(m, &back) == RECUR_E_FORMAT);
+    CHECK(recur_model_set_meta(m, "forecast.es_alpha", "0.5") == RECUR_OK);
+    CHECK(recur_model_set_meta(m, "forecast.diff", "1") == RECUR_OK);
+    CHECK(recur_forecast_read_meta(m, &back) == RECUR_E_FORMAT);
+    double buf[72], rec[12], one[12];
+    memcpy(buf, v, sizeof buf);
+    CHECK(recur_forecast_recursive(m, &g, buf, NULL, 60, 12, rec) == RECUR_OK);
+    CHECK(recur_forecast_one_step(m, &g, buf, NULL, 60, 12, one) == RECUR_OK);
+    for (int h = 0; h < 12; h++)
+        CHECK_NEAR(one[h], rec[h], 1e-6 * fabs(rec[h]));
+    /* one step ahead from the true values stays near them (a broken state
+     * would put the level, so the forecast, far off) */
+    CHECK(recur_forecast_one_step(m, &g, v, NULL, 60, 20, z) == RECUR_OK);
+    for (int h = 0; h < 20; h++)
+        CHECK_MSG(fabs(z[h] - v[60 + h]) < 15, "one step %d: %g vs %g", h, z[h], v[60 + h]);
+    recur_model_free(m);
+}
+
 TEST_MAIN("test_forecast", TL_CASE(test_encoding_round_trip), TL_CASE(test_windows_by_hand),
           TL_CASE(test_baselines_and_metrics), TL_CASE(test_season),
           TL_CASE(test_season_weekly_trend), TL_CASE(test_season_daily_two),
           TL_CASE(test_meta_round_trip_and_refusals), TL_CASE(test_meta_mutated),
-          TL_CASE(test_recursive_equals_stepping))
+          TL_CASE(test_recursive_equals_stepping), TL_CASE(test_es))

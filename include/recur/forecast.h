@@ -38,8 +38,10 @@
 #define RECUR_FORECAST_MAX_DIFF 1000000    /* difference lag */
 
 /* How a series is turned into network inputs and back. A plain struct:
- * set the first five fields, then fit the scaler with
- * recur_forecast_fit (or read all of it from a model's metadata). */
+ * set the first five fields and es, then fit the scaler (and the smoothing)
+ * with recur_forecast_fit (or read all of it from a model's metadata).
+ * Wherever "W + diff" bounds a position below, an es encoding needs
+ * max(W, season). */
 typedef struct {
     int window;         /* W past values per forecast, 1..RECUR_FORECAST_MAX_WINDOW */
     int season;         /* steps per season, >= 1 (1: none); used for the
@@ -51,6 +53,15 @@ typedef struct {
     int diff;           /* lag d > 0: the network sees and predicts
                            z[t] - z[t-d] of z = y or log y; 0: z itself */
     recur_scaler scaler; /* applied to those values; fitted on the training part */
+    int es;             /* 1: exponential-smoothing normalisation (Smyl's
+                           ES-RNN): the window z[t-W .. t-1] and the target
+                           z[t] less the level before t and each value's
+                           seasonal index (Holt-Winters without trend, on z,
+                           season `season`); needs diff 0 and positions
+                           t >= season. See src/forecast/smoothing.c */
+    double es_alpha, es_gamma; /* its smoothing constants (level, seasonal
+                           index), fitted on the training part by
+                           recur_forecast_fit when es is 1 */
 } recur_forecast_encoding;
 
 /* Features per step of the network's input: 3 with season_input, else 1. */
