@@ -464,9 +464,10 @@ static int run_predict(const predict_opts *o, const char *model_path, const char
         goto done;
     }
     long n = recur_series_length(s), H = o->horizon;
-    if (n < (long)e.window + e.diff) {
+    if (n < (long)e.window + e.diff || (e.es && n < e.season)) {
         cli_error("%s: %ld points, fewer than the model's window of %d%s", path, n,
-                  e.window, e.diff ? " plus its difference lag" : "");
+                  e.window, e.diff ? " plus its difference lag" :
+                  e.es && e.season > e.window ? " (and a season, for its smoothing)" : "");
         goto done;
     }
     for (long i = 0; e.log && i < n; i++)

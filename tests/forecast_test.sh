@@ -92,6 +92,31 @@ expect_ok "train with --log --diff 1 --season-input --scale zscore" forecast tra
 expect_ok "predict with a transformed model" forecast predict m2.safetensors sine.csv --horizon 3 --csv p.csv
 check "predict --csv writes the file" '[ "$(wc -l <p.csv)" -eq 4 ]'
 
+# exponential-smoothing normalisation (--es): trains, saves its constants,
+# predicts; refuses --diff
+expect_ok "train with --es" forecast train sine.csv "${FAST[@]}" --es --save es.safetensors
+es=$(awk '$1 == "rnn" { print $4 }' out)
+check "--es: one-step RMSE beats the last value on a clean sine" \
+    'awk -v a="$es" -v b="$last" "BEGIN { exit !(a + 0 < 0.5 * b) }"' "rnn $es, last $last"
+expect_ok "--es model info" info es.safetensors
+check "--es model records its smoothing" \
+    'grep -q "forecast.es = \"1\"" out && grep -q "forecast.es_alpha = " out && grep -q "forecast.es_gamma = " out'
+expect_ok "predict with an --es model" forecast predict es.safetensors sine.csv --horizon 5
+check "predict --es: the forecasts follow the sine" \
+    'tail -n +2 out | awk -F, "{ e = \$2 - (10 + 3 * sin(2 * 3.14159265358979 * \$1 / 16)); s += e * e } END { exit !(NR == 5 && sqrt(s / NR) < 1.5) }"' \
+    "$(cat out | tr '\n' ' ')"
+expect_fail "--es with --diff" '--es normalises by the level instead of differencing' \
+    forecast train sine.csv "${FAST[@]}" --es --diff 1
+
+# weekly dates with a strong trend: the season is the year, 52 weeks (the
+# periodogram of the raw values would pick the longest period it searches)
+seq 0 260 | awk '{ printf "2000-01-03 + %d days\n", 7 * $1 }' | date -u -f - +%F >weeks.txt
+awk 'NR == FNR { d[FNR] = $1; next } END { print "week,ppm"; for (i = 1; i <= 261; i++) printf "%s,%.4f\n", d[i], 300 + 0.2 * i + 0.0004 * i * i + 2 * sin(2 * 3.14159265358979 * i / 52.1775) }' weeks.txt weeks.txt >weekly.csv
+expect_ok "weekly dates: train" forecast train weekly.csv "${FAST[@]}" --epochs 2
+check "weekly dates with a trend: season 52" 'grep -q "^seasonal naive (52)" out' "$(cat out)"
+expect_ok "weekly dates: train (progress)" forecast train weekly.csv --window 8 --hidden 4 --epochs 1 --test 24
+check "weekly dates: the calendar is weekly" 'grep -q "(weekly)" err && grep -q "season 52 (the calendar)" err' "$(cat err)"
+
 expect_ok "--time-limit stops a long run" forecast train sine.csv --window 8 --hidden 8 \
     --epochs 1000000 --time-limit 0.5 --test 24
 check "--time-limit: says so and still reports" \
