@@ -58,7 +58,9 @@ typedef struct {
                            z[t] less the level before t and each value's
                            seasonal index (Holt-Winters without trend, on z,
                            season `season`); needs diff 0 and positions
-                           t >= season. See src/forecast/smoothing.c */
+                           t >= season. A recursive forecast keeps the
+                           states of the known values (the forecasts are
+                           not smoothed in). See src/forecast/smoothing.c */
     double es_alpha, es_gamma; /* its smoothing constants (level, seasonal
                            index), fitted on the training part by
                            recur_forecast_fit when es is 1 */

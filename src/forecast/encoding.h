@@ -24,11 +24,10 @@ typedef struct {
 /* States of y[0 .. n-1] (n >= season) with room for cap >= n values. */
 int recur__es_run(const recur_forecast_encoding *e, const double *y, long n, long cap,
                   recur__es *st);
-/* One more value, y[st->n]. */
-void recur__es_push(const recur_forecast_encoding *e, recur__es *st, const double *y);
 void recur__es_free(recur__es *st);
-/* What z_j loses in the window for position t: L_{t-1} + P_j (j <= st->n,
- * t <= st->n, t >= season). */
+/* What z_j loses in the window for position t >= season: L_{t-1} + P_j;
+ * past the known values (t > st->n, j >= st->n) the last level and each
+ * phase's last seasonal index. */
 double recur__es_base(const recur__es *st, const recur_forecast_encoding *e, long t, long j);
 /* Fit e->es_alpha and e->es_gamma on y[0 .. ntrain-1] (ntrain > season). */
 int recur__es_fit(recur_forecast_encoding *e, const double *y, long ntrain);

@@ -91,7 +91,7 @@ int recur_forecast_recursive(const recur_model *m, const recur_forecast_encoding
         return rc;
     int seq = recur_model_config(m)->readout == RECUR_READOUT_SEQUENCE;
     recur__es st;
-    if ((rc = recur__forecast_states(e, buf, start, start + horizon, &st)))
+    if ((rc = recur__forecast_states(e, buf, start, start, &st)))
         return rc;
     float *x = malloc((size_t)W * (size_t)(F + 1) * sizeof *x);
     if (!x) {
@@ -106,10 +106,8 @@ int recur_forecast_recursive(const recur_model *m, const recur_forecast_encoding
         buf[start + h] = recur__forecast_invert(e, buf, &st, start + h,
                                                 seq ? yo[W - 1] : yo[0]);
         out[h] = buf[start + h];
-        /* the forecast is the newest value: the smoothing takes it in (a
-         * log model's forecast is > 0: exp of something) */
-        if (e->es && h + 1 < horizon)
-            recur__es_push(e, &st, buf);
+        /* with es the smoothing keeps the states of the known values: a
+         * forecast is not fed into the level (see smoothing.c) */
     }
     free(x);
     recur__es_free(&st);
