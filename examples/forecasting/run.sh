@@ -12,12 +12,21 @@
 # Models and per-seed tables go to $WORK (default: a temporary directory,
 # removed at the end).
 #   examples/forecasting/run.sh            (SEEDS="1 2 3" to change seeds)
+#   QUICK=1 OUT=DIR examples/forecasting/run.sh   the test suite's setting:
+#       one seed, one epoch each, every output written to DIR instead of
+#       next to this script (seconds; the numbers mean nothing)
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BIN=${RECUR:-$ROOT/build/recur}
 DATA=$ROOT/data/timeseries
 SEEDS=${SEEDS:-1 2 3 4 5}
+OUT=${OUT:-$HERE}
+QUICKOPT=()
+if [ -n "${QUICK:-}" ]; then
+    SEEDS=1
+    QUICKOPT=(--epochs 1)
+fi
 [ -x "$BIN" ] || make -C "$ROOT" -j2 cli >/dev/null
 if [ -z "${WORK:-}" ]; then
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/recur_forecasting.XXXXXX")
@@ -48,11 +57,11 @@ series() {
     for seed in $SEEDS; do
         local extra=()
         if [ "$first" = 1 ] && [ "${name%.es}" = "$name" ]; then
-            extra=(--csv "$HERE/$name.csv" --svg "$HERE/$name.svg" --save "$WORK/$name.safetensors")
+            extra=(--csv "$OUT/$name.csv" --svg "$OUT/$name.svg" --save "$WORK/$name.safetensors")
         fi
         local s0
         s0=$(date +%s)
-        nice -n 19 "$BIN" forecast train "$DATA/$file" --seed "$seed" --quiet "$@" "${extra[@]}" \
+        nice -n 19 "$BIN" forecast train "$DATA/$file" --seed "$seed" --quiet "$@" "${QUICKOPT[@]}" "${extra[@]}" \
             >"$WORK/$name.seed$seed.txt"
         echo "$name seed $seed: $(( $(date +%s) - s0 ))s: $(awk '$1 == "rnn" { print "one-step RMSE " $4 ", recursive RMSE " $6 }' "$WORK/$name.seed$seed.txt")" >&2
         first=0
@@ -70,7 +79,7 @@ series sunspots-monthly.es sunspots_monthly.csv "${SUN_M_ES[@]}"
 
 # Beyond the data: two years after December 1960 with the saved model.
 nice -n 19 "$BIN" forecast predict "$WORK/airpassengers.safetensors" "$DATA/airpassengers_monthly.csv" \
-    --horizon 24 --csv "$HERE/airpassengers-future.csv" --svg "$HERE/airpassengers-future.svg"
+    --horizon 24 --csv "$OUT/airpassengers-future.csv" --svg "$OUT/airpassengers-future.svg"
 
 # The table: for each series and method, RMSE and MAE one step ahead and
 # recursive over the test part; RNN rows are the mean over seeds with the
@@ -103,6 +112,6 @@ rnn_row() { # FILES... LABEL_SUFFIX: the mean [range] row of the rnn lines
             $1 == name { printf "|  |  | R %s |", $2; for (i = 3; i <= 6; i++) printf " %.2f |", $i; printf "\n" }
         ' "$HERE/baselines_r.tsv"
     done
-} >"$HERE/results.md"
-cat "$HERE/results.md"
+} >"$OUT/results.md"
+cat "$OUT/results.md"
 echo "total $(( $(date +%s) - t0 ))s; load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
