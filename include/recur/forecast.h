@@ -71,19 +71,26 @@ RECUR_API int recur_forecast_features(const recur_forecast_encoding *e);
 
 /* Fit e->scaler (of the given kind) on the encoded values of the training
  * part y[0 .. ntrain-1] (positions diff .. ntrain-1, before scaling). The
- * other fields of e must already be set; with log every value must be > 0. */
+ * other fields of e must already be set; with log every value must be > 0.
+ * With es, first es_alpha and es_gamma (the grid of smoothing.c, by the
+ * smoothing's one-step squared error), then the scaler on positions
+ * season .. ntrain-1 (ntrain > season). */
 RECUR_API int recur_forecast_fit(recur_forecast_encoding *e, recur_scale_kind kind,
                                  const double *y, long ntrain);
 
 /* The encoded (transformed and scaled) values of positions diff .. n-1 of
- * y[n] into z[n - diff]: what the network sees and predicts. */
+ * y[n] into z[n - diff]: what the network sees and predicts. With es:
+ * z[n], each value less the level before it and its seasonal index (the
+ * network's target for that position; positions before the first season's
+ * end encode as 0, scaled). */
 RECUR_API int recur_forecast_encode(const recur_forecast_encoding *e, const double *y, long n,
                                     double *z);
 /* A value in the series' units for position t (>= diff) from its encoded
  * value (a network output), given the values before t in y (only
  * y[t - diff] is read, when diff > 0). Inverts recur_forecast_encode:
  * recur_forecast_invert(e, y, t, z[t - diff]) == y[t] up to rounding. A log
- * model's value is capped at exp(700). */
+ * model's value is capped at exp(700). With es it reads y[0 .. t-1] (the
+ * smoothing) and needs t >= season (else NaN, also when out of memory). */
 RECUR_API double recur_forecast_invert(const recur_forecast_encoding *e, const double *y,
                                        long t, double encoded);
 
@@ -94,9 +101,10 @@ RECUR_API int recur_forecast_time_indices(const recur_series *s, long n, long *t
 
 /* The network's inputs for forecasting position t from the W values before
  * it: x[W][features], the encoded values at t-W .. t-1 (which reach back to
- * y[t-W-diff], so t >= W + diff) and, with season_input, the sine and cosine
- * of 2 pi (tix[j] mod season) / season for each of them (tix NULL: the
- * position j itself). */
+ * y[t-W-diff], so t >= W + diff; with es, each value less the level before
+ * t and its own seasonal index, from all of y[0 .. t-1]) and, with
+ * season_input, the sine and cosine of 2 pi (tix[j] mod season) / season
+ * for each of them (tix NULL: the position j itself). */
 RECUR_API int recur_forecast_window(const recur_forecast_encoding *e, const double *y,
                                     const long *tix, long t, float *x);
 
