@@ -106,6 +106,9 @@ for (s in series) {
 
     a_fit <- auto.arima(train)
     a_all <- Arima(full, model = a_fit)
+    # the filter is causal: over the training part it gives the fit's own values
+    stopifnot(isTRUE(all.equal(as.numeric(fitted(a_all))[1:ntrain], as.numeric(fitted(a_fit)),
+                               tolerance = 1e-6)))
     a_one <- as.numeric(fitted(a_all))[ntrain + 1:h]
     a_rec <- as.numeric(forecast(a_fit, h = h)$mean)
 
