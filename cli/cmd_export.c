@@ -4,6 +4,7 @@
  * (temporary file in the same directory, fsync, rename). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,7 @@ static const char *input_name(recur_input i)
 static float *tensor_values(const recur_model *m, int i, const char **name, int *ndim,
                             int64_t shape[2], long *n)
 {
-    *name = recur_model_tensor(m, i, ndim, shape);
+    *name = recur_model_tensor_at(m, i, ndim, shape);
     *n = (long)(*ndim == 2 ? shape[0] * shape[1] : shape[0]);
     float *v = malloc((size_t)*n * sizeof *v);
     if (v && recur_model_get_tensor(m, *name, v, *n) != RECUR_OK) {
@@ -58,7 +59,7 @@ static float *tensor_values(const recur_model *m, int i, const char **name, int 
 
 static int write_json(FILE *f, const recur_model *m)
 {
-    const recur_config *c = recur_model_config(m);
+    const recur_config *c = recur_model_get_config(m);
     fprintf(f, "{\n  \"config\": {\n");
     fprintf(f, "    \"cell\": \"%s\",\n    \"input\": \"%s\",\n", recur_cell_name(c->cell),
             input_name(c->input));
@@ -70,8 +71,8 @@ static int write_json(FILE *f, const recur_model *m)
             c->output_size, c->loss == RECUR_LOSS_XENT ? "xent" : "mse",
             recur_readout_name(c->readout));
     fprintf(f, "    \"params\": %ld,\n", recur_model_param_count(m));
-    const uint32_t *vocab;
-    int nv = recur_model_vocab(m, &vocab);
+    int nv;
+    const uint32_t *vocab = recur_model_get_vocab(m, &nv);
     fprintf(f, "    \"vocab\": ");
     if (nv > 0) {
         char *s = malloc((size_t)nv * 4 + 1);
@@ -189,71 +190,70 @@ static int same_file(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
+#define AT(field) offsetof(export_opts, field)
+
+static const cli_option export_options[] = {
+    {.name = "format", .kind = OPT_STRING, .at = AT(format), .metavar = "json|csv",
+     .def = "json",
+     .help = "json: {\"config\", \"metadata\", \"tensors\": {name: {\"shape\", \"data\"}}}; "
+             "csv: one row per value: tensor,index0,index1,value"},
+    {.name = "output", .letter = 'o', .kind = OPT_STRING, .at = AT(output),
+     .metavar = "FILE", .def = "stdout",
+     .help = "write to FILE (replaced atomically) instead of stdout; also -o FILE"},
+};
+
+static const char *const export_pos[] = {"MODEL"};
+
+static const cli_options export_spec = {
+    .cmd = "export",
+    .usage = "recur export MODEL [--format json|csv] [-o FILE]",
+    .description = "Dump every tensor of a model (a .safetensors model, checkpoint\n"
+                   "or plain PyTorch file) for inspection, with its configuration\n"
+                   "and metadata (JSON). Values are printed with 9 significant\n"
+                   "digits, enough to give back each float exactly; tensors are\n"
+                   "in PyTorch state_dict order, data row-major.",
+    .opts = export_options,
+    .nopts = ARGS_COUNT(export_options),
+    .pos_names = export_pos,
+    .pos_min = 1,
+    .pos_max = 1,
+    .epilog = "examples:\n  recur export model.safetensors --format json -o model.json\n"
+              "  recur export model.safetensors --format csv | head",
+};
+
+int export_parse(int argc, char **argv, export_opts *out)
+{
+    static const char *const formats[] = {"json", "csv"};
+    export_opts o = {.format = "json", .output = NULL};
+    options_result res;
+    int a = options_parse(&export_spec, &o, argc, argv, &res);
+    if (a)
+        return a;
+    if (options_choice(o.format, formats, 2) < 0)
+        return options_error(&export_spec, "--format expects json or csv, got '%s'", o.format);
+    if (o.output && !*o.output)
+        return options_error(&export_spec, "--output expects a file name");
+    if (o.output && strcmp(o.output, "-") == 0)
+        o.output = NULL;
+    o.model = res.pos[0];
+    *out = o;
+    return ARGS_OK;
+}
+
 int cmd_export(int argc, char **argv)
 {
-    const char *format = "json", *output = NULL;
-    cli_opt opts[] = {
-        {"format", NULL, OPT_STRING, &format, "json|csv", "json",
-         "json: {\"config\", \"metadata\", \"tensors\": {name: {\"shape\", \"data\"}}}; "
-         "csv: one row per value: tensor,index0,index1,value",
-         0, 0, 0, 0, 0, 0, 0},
-        {"output", NULL, OPT_STRING, &output, "FILE", "stdout",
-         "write to FILE (replaced atomically) instead of stdout; also -o FILE",
-         0, 0, 0, 0, 0, 0, 0},
-    };
-    static const char *const pos_names[] = {"MODEL"};
-    cli_spec spec = {
-        .cmd = "export",
-        .usage = "recur export MODEL [--format json|csv] [-o FILE]",
-        .description = "Dump every tensor of a model (a .safetensors model, checkpoint\n"
-                       "or plain PyTorch file) for inspection, with its configuration\n"
-                       "and metadata (JSON). Values are printed with 9 significant\n"
-                       "digits, enough to give back each float exactly; tensors are\n"
-                       "in PyTorch state_dict order, data row-major.",
-        .opts = opts,
-        .nopts = (int)(sizeof opts / sizeof *opts),
-        .pos_names = pos_names,
-        .pos_min = 1,
-        .pos_max = 1,
-        .epilog = "examples:\n  recur export model.safetensors --format json -o model.json\n"
-                  "  recur export model.safetensors --format csv | head",
-    };
-    /* -o FILE is --output FILE (the parser knows long options only). */
-    char **args = malloc((size_t)(argc + 1) * sizeof *args);
-    if (!args)
-        return cli_error("out of memory");
-    int only_pos = 0;
-    for (int i = 0; i < argc; i++) {
-        only_pos = only_pos || strcmp(argv[i], "--") == 0;
-        args[i] = !only_pos && i > 0 && strcmp(argv[i], "-o") == 0 ? "--output" : argv[i];
-    }
-    args[argc] = NULL;
-    const char *pos[1];
-    int npos;
-    int a = args_parse(&spec, argc, args, pos, &npos);
-    free(args);
-    if (a == ARGS_HELP)
-        return 0;
+    export_opts o;
+    int a = export_parse(argc, argv, &o);
     if (a)
-        return EXIT_USAGE;
-    int json = strcmp(format, "json") == 0;
-    if (!json && strcmp(format, "csv") != 0) {
-        args_error(&spec, "--format expects json or csv, got '%s'", format);
-        return EXIT_USAGE;
-    }
-    if (output && !*output) {
-        args_error(&spec, "--output expects a file name");
-        return EXIT_USAGE;
-    }
-    if (output && strcmp(output, "-") == 0)
-        output = NULL;
-    if (output && same_file(output, pos[0]))
-        return cli_error("%s is the model itself: choose another output file", output);
+        return a == ARGS_HELP ? 0 : EXIT_USAGE;
+    if (o.output && same_file(o.output, o.model))
+        return cli_error("%s is the model itself: choose another output file", o.output);
     recur_model *m = NULL;
-    int rc = recur_model_load(pos[0], &m);
+    int rc = recur_model_load(o.model, &m);
     if (rc)
         return cli_lib_error(rc);
-    rc = output ? write_file(output, m, json) : write_to(stdout, m, json);
+    int json = strcmp(o.format, "json") == 0;
+    rc = o.output ? write_file(o.output, m, json) : write_to(stdout, m, json);
     recur_model_free(m);
     return rc;
 }

@@ -505,7 +505,7 @@ static double step_by_hand(const recur_model *m, const recur_forecast_encoding *
     for (long j = t - e->window; j < t; j++) {
         double z = log(buf[j]) - log(buf[j - e->diff]);
         float x = (float)((z - e->scaler.offset) / e->scaler.scale);
-        CHECK(recur_step(st, 0, &x, &out) == RECUR_OK);
+        CHECK(recur_state_step(st, 0, &x, &out) == RECUR_OK);
     }
     recur_state_free(st);
     return exp((double)out * e->scaler.scale + e->scaler.offset + log(buf[t - e->diff]));

@@ -28,7 +28,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "tool_forecast: bad horizon '%s'\n", argv[3]);
     else if (recur_model_load(argv[1], &m) || recur_forecast_read_meta(m, &e))
         fprintf(stderr, "tool_forecast: %s: %s\n", argv[1], recur_last_error());
-    else if (recur_series_load(argv[2], recur_model_meta(m, "forecast.column"), &s) ||
+    else if (recur_series_load(argv[2], recur_model_get_meta(m, "forecast.column"), &s) ||
              recur_forecast_beyond(m, &e, s, horizon, out))
         fprintf(stderr, "tool_forecast: %s: %s\n", argv[2], recur_last_error());
     else

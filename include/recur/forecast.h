@@ -20,7 +20,7 @@
  *     recur_model *m; recur_series *s; recur_forecast_encoding e;
  *     recur_model_load("air.safetensors", &m);
  *     recur_forecast_read_meta(m, &e);
- *     recur_series_load("air.csv", recur_model_meta(m, "forecast.column"), &s);
+ *     recur_series_load("air.csv", recur_model_get_meta(m, "forecast.column"), &s);
  *     double out[24];
  *     recur_forecast_beyond(m, &e, s, 24, out);   // 24 steps after the end
  *

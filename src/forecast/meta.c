@@ -67,7 +67,7 @@ static int missing(const char *key)
 
 static int meta_int(const recur_model *m, const char *key, long lo, long hi, int *out)
 {
-    const char *v = recur_model_meta(m, key);
+    const char *v = recur_model_get_meta(m, key);
     long x;
     if (!v)
         return missing(key);
@@ -80,7 +80,7 @@ static int meta_int(const recur_model *m, const char *key, long lo, long hi, int
 
 static int meta_double(const recur_model *m, const char *key, double *out)
 {
-    const char *v = recur_model_meta(m, key);
+    const char *v = recur_model_get_meta(m, key);
     if (!v)
         return missing(key);
     if (recur__parse_double(v, out))
@@ -107,7 +107,7 @@ int recur_forecast_read_meta(const recur_model *m, recur_forecast_encoding *e)
         return rc;
     /* es is optional (absent: 0, the files written before it); with it,
      * both constants are required, in range, and diff must be 0 */
-    if (recur_model_meta(m, "forecast.es") &&
+    if (recur_model_get_meta(m, "forecast.es") &&
         ((rc = meta_int(m, "forecast.es", 0, 1, &r.es)) ||
          (r.es && ((rc = meta_double(m, "forecast.es_alpha", &r.es_alpha)) ||
                    (rc = meta_double(m, "forecast.es_gamma", &r.es_gamma))))))
@@ -117,7 +117,7 @@ int recur_forecast_read_meta(const recur_model *m, recur_forecast_encoding *e)
         return recur_fail(RECUR_E_FORMAT, "metadata 'forecast.es_alpha' = %g and "
                           "'forecast.es_gamma' = %g must be in (0, 1] and [0, 1], with "
                           "'forecast.diff' 0", r.es_alpha, r.es_gamma);
-    const char *kind = recur_model_meta(m, "forecast.scale");
+    const char *kind = recur_model_get_meta(m, "forecast.scale");
     int k = recur_scale_parse(kind);
     if (k < 0)
         return recur_fail(kind ? RECUR_E_FORMAT : RECUR_E_INVALID, "metadata "
@@ -126,7 +126,7 @@ int recur_forecast_read_meta(const recur_model *m, recur_forecast_encoding *e)
     if (!(r.scaler.scale > 0))
         return recur_fail(RECUR_E_FORMAT, "metadata 'forecast.scale_factor' must be > 0");
     r.scaler.kind = (recur_scale_kind)k;
-    const recur_config *c = recur_model_config(m);
+    const recur_config *c = recur_model_get_config(m);
     if (c->input != RECUR_INPUT_DENSE || c->input_size != recur_forecast_features(&r) ||
         c->output_size != 1 || c->readout == RECUR_READOUT_MEAN || c->bidirectional)
         return recur_fail(RECUR_E_MISMATCH, "the network does not match its forecasting "

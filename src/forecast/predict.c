@@ -13,7 +13,7 @@ static int check_model(const recur_model *m, const recur_forecast_encoding *e, c
 {
     if (!m)
         return recur_fail(RECUR_E_INVALID, "%s: no model", fn);
-    const recur_config *c = recur_model_config(m);
+    const recur_config *c = recur_model_get_config(m);
     if (c->input != RECUR_INPUT_DENSE || c->input_size != recur_forecast_features(e) ||
         c->output_size != 1 || c->readout == RECUR_READOUT_MEAN || c->bidirectional)
         return recur_fail(RECUR_E_MISMATCH, "%s: the network does not match the encoding "
@@ -42,7 +42,7 @@ int recur_forecast_one_step(const recur_model *m, const recur_forecast_encoding 
     recur__es st;
     if ((rc = recur__forecast_states(e, y, start + count - 1, start + count - 1, &st)))
         return rc;
-    int seq = recur_model_config(m)->readout == RECUR_READOUT_SEQUENCE;
+    int seq = recur_model_get_config(m)->readout == RECUR_READOUT_SEQUENCE;
     long per = seq ? W : 1; /* outputs per window */
     long *offsets = malloc((size_t)(count + 1) * sizeof *offsets);
     float *x = malloc((size_t)count * (size_t)(W * F) * sizeof *x);
@@ -89,7 +89,7 @@ int recur_forecast_recursive(const recur_model *m, const recur_forecast_encoding
                           e->es ? " (with es: or a season)" : "");
     if ((rc = recur__forecast_check_positive(e, buf, start, fn)))
         return rc;
-    int seq = recur_model_config(m)->readout == RECUR_READOUT_SEQUENCE;
+    int seq = recur_model_get_config(m)->readout == RECUR_READOUT_SEQUENCE;
     recur__es st;
     if ((rc = recur__forecast_states(e, buf, start, start, &st)))
         return rc;
