@@ -2,7 +2,7 @@
  *   stream_speed CELL HIDDEN STEPS REPS
  * A model with input 1, one recurrent layer of HIDDEN units and Dense(1)
  * (the real-time audio / sensor shape) runs over a STEPS-long signal, REPS
- * times, two ways: recur_step per sample (the stream), and recur_forward
+ * times, two ways: recur_state_step per sample (the stream), and recur_forward
  * over the whole sequence at once. Prints tab-separated lines
  * "stream CONFIG IMPL s_per_48k SECONDS": the median time scaled to 48,000
  * steps (one second of audio at 48 kHz), i.e. the real-time factor. */
@@ -49,7 +49,7 @@ int main(int argc, char **argv)
         recur_state_reset(s);
         double a = bench_now();
         for (int t = 0; t < T; t++)
-            if (recur_step(s, 0, x + t, y + t))
+            if (recur_state_step(s, 0, x + t, y + t))
                 return 1;
         step[r] = (bench_now() - a) * 48000.0 / T;
         check += y[T - 1];

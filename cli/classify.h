@@ -24,8 +24,9 @@ int classify_load(const char *data, const char *test, double split, uint64_t see
                   int flags, classify_data *d);
 void classify_data_free(classify_data *d);
 
-/* The naive Bayes baseline on d: prints nothing; accuracy, or -1 if a test
- * label is not a training label, or -2 if out of memory. */
+/* The naive Bayes baseline (recur_naive_bayes_*) on d: its test accuracy,
+ * or -1 after printing the library's error (a test label that is not a
+ * training label, no memory). */
 double classify_baseline_accuracy(const classify_data *d, char *const *classes,
                                   int nclasses, double alpha, int max_len,
                                   long *features);

@@ -171,7 +171,7 @@ static int check_resume_classes(const char *path, char *const *classes, int n)
     char **names = NULL;
     int k = 0, rc = recur_model_load(path, &saved);
     if (!rc)
-        rc = recur_model_classes(saved, &names, &k);
+        rc = recur_model_get_classes(saved, &names, &k);
     if (rc) {
         recur_model_free(saved);
         return cli_error("--resume %s: %s", path, recur_last_error());
@@ -290,10 +290,8 @@ static int run(const train_opts *o, const char *data)
     long nbf = 0;
     double nb = d.ntest ? classify_baseline_accuracy(&d, classes, ncls, o->alpha,
                                                      o->max_len, &nbf) : 0;
-    if (nb == -2) {
-        cli_error("out of memory for the naive Bayes baseline");
+    if (nb < 0)
         goto done;
-    }
     if (d.ntest && (rc = set_meta(r.m, "classify.naive_bayes_accuracy", "%.6f", nb))) {
         cli_lib_error(rc);
         goto done;

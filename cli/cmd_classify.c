@@ -10,7 +10,6 @@
 #include "args.h"
 #include "classify.h"
 #include "commands.h"
-#include "naive_bayes.h"
 #include "recur.h"
 
 /* ---- data shared by the subcommands ------------------------------------------ */
@@ -65,14 +64,20 @@ double classify_baseline_accuracy(const classify_data *d, char *const *classes,
                                   int nclasses, double alpha, int max_len,
                                   long *features)
 {
-    nb_model *nb = nb_train(d->tsv, d->train, d->ntrain, classes, nclasses, alpha,
-                            max_len);
-    if (!nb)
-        return -2;
-    double acc = nb_accuracy(nb, d->test_tsv, d->test, d->ntest);
-    if (features)
-        *features = nb_features(nb);
-    nb_free(nb);
+    recur_naive_bayes *nb;
+    double acc = -1;
+    int rc = recur_naive_bayes_train(d->tsv, d->train, d->ntrain,
+                                     (const char *const *)classes, nclasses, alpha,
+                                     max_len, &nb);
+    if (!rc)
+        rc = recur_naive_bayes_accuracy(nb, d->test_tsv, d->test, d->ntest, &acc);
+    if (!rc && features)
+        *features = recur_naive_bayes_features(nb);
+    recur_naive_bayes_free(nb);
+    if (rc) {
+        cli_lib_error(rc);
+        return -1;
+    }
     return acc;
 }
 
@@ -159,10 +164,8 @@ static int classify_baseline(int argc, char **argv)
         goto done;
     long features = 0;
     double acc = classify_baseline_accuracy(&d, classes, ncls, alpha, max_len, &features);
-    if (acc < 0) {
-        cli_error("out of memory for the naive Bayes baseline");
+    if (acc < 0)
         goto done;
-    }
     printf("naive Bayes over character bigrams (add-%g, %ld bigrams, %d classes, %ld "
            "training examples): test_accuracy: %.4f on %ld test examples\n", alpha,
            features, ncls, d.ntrain, acc, d.ntest);
@@ -199,14 +202,14 @@ static int classifier_load(const char *path, int raw, int max_len, int max_len_g
         classifier_free(c);
         return cli_lib_error(rc);
     }
-    if ((rc = recur_model_classes(c->m, &c->classes, &c->ncls))) {
+    if ((rc = recur_model_get_classes(c->m, &c->classes, &c->ncls))) {
         classifier_free(c);
         return cli_error("%s: %s", path, recur_last_error());
     }
-    const char *esc = recur_model_meta(c->m, "classify.escapes");
+    const char *esc = recur_model_get_meta(c->m, "classify.escapes");
     c->flags = raw || (esc && strcmp(esc, "0") == 0) ? 0 : RECUR_TSV_ESCAPES;
     c->max_len = max_len;
-    const char *ml = recur_model_meta(c->m, "classify.max_len");
+    const char *ml = recur_model_get_meta(c->m, "classify.max_len");
     if (!max_len_given && ml) {
         char *end;
         long v = strtol(ml, &end, 10);
@@ -371,53 +374,6 @@ done:
     return code;
 }
 
-/* All of stdin, refusing more than RECUR_MAX_TEXT_BYTES. */
-static char *read_stdin(size_t *len)
-{
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    if (!buf) {
-        cli_error("out of memory reading stdin");
-        return NULL;
-    }
-    for (;;) {
-        if (n == cap) {
-            if (cap > (size_t)RECUR_MAX_TEXT_BYTES) {
-                free(buf);
-                cli_error("stdin: more than %ld bytes, the limit for a text",
-                          (long)RECUR_MAX_TEXT_BYTES);
-                return NULL;
-            }
-            char *b = realloc(buf, cap * 2);
-            if (!b) {
-                free(buf);
-                cli_error("out of memory reading stdin");
-                return NULL;
-            }
-            buf = b;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, stdin);
-        n += got;
-        if (got == 0) {
-            if (ferror(stdin)) {
-                free(buf);
-                cli_error("stdin: %s", strerror(errno));
-                return NULL;
-            }
-            break;
-        }
-    }
-    if (n > (size_t)RECUR_MAX_TEXT_BYTES) {
-        free(buf);
-        cli_error("stdin: more than %ld bytes, the limit for a text",
-                  (long)RECUR_MAX_TEXT_BYTES);
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
-
 static int classify_predict(int argc, char **argv)
 {
     int raw = 0, max_len = 0, batch = 64, prob = 0, threads = 2;
@@ -461,7 +417,7 @@ static int classify_predict(int argc, char **argv)
         rc = recur_tsv_load(pos[1], flags, &t);
     } else {
         size_t len;
-        char *buf = read_stdin(&len);
+        char *buf = cli_read_stdin(&len);
         if (!buf) {
             classifier_free(&c);
             return EXIT_RUNTIME;

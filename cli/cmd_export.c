@@ -46,7 +46,7 @@ static const char *input_name(recur_input i)
 static float *tensor_values(const recur_model *m, int i, const char **name, int *ndim,
                             int64_t shape[2], long *n)
 {
-    *name = recur_model_tensor(m, i, ndim, shape);
+    *name = recur_model_tensor_at(m, i, ndim, shape);
     *n = (long)(*ndim == 2 ? shape[0] * shape[1] : shape[0]);
     float *v = malloc((size_t)*n * sizeof *v);
     if (v && recur_model_get_tensor(m, *name, v, *n) != RECUR_OK) {
@@ -58,7 +58,7 @@ static float *tensor_values(const recur_model *m, int i, const char **name, int 
 
 static int write_json(FILE *f, const recur_model *m)
 {
-    const recur_config *c = recur_model_config(m);
+    const recur_config *c = recur_model_get_config(m);
     fprintf(f, "{\n  \"config\": {\n");
     fprintf(f, "    \"cell\": \"%s\",\n    \"input\": \"%s\",\n", recur_cell_name(c->cell),
             input_name(c->input));
@@ -70,8 +70,8 @@ static int write_json(FILE *f, const recur_model *m)
             c->output_size, c->loss == RECUR_LOSS_XENT ? "xent" : "mse",
             recur_readout_name(c->readout));
     fprintf(f, "    \"params\": %ld,\n", recur_model_param_count(m));
-    const uint32_t *vocab;
-    int nv = recur_model_vocab(m, &vocab);
+    int nv;
+    const uint32_t *vocab = recur_model_get_vocab(m, &nv);
     fprintf(f, "    \"vocab\": ");
     if (nv > 0) {
         char *s = malloc((size_t)nv * 4 + 1);

@@ -7,10 +7,10 @@
  *   recur forecast predict MODEL SERIES.csv --horizon H   forecast H steps
  *       beyond the end of a series with a saved model.
  *
- * The network is many to one: a window of the last W scaled values (plus,
- * with --season-input, the sine and cosine of each step's phase in the
- * season) goes through the recurrent layers; the last state goes through
- * Dense(1), trained with squared error to give the next scaled value. */
+ * The method is the library's (include/recur/forecast.h: encoding, windows,
+ * forecasts, season, baselines, metrics, the forecast.* metadata); this file
+ * holds the options, the training loop's progress, the table, the CSV and
+ * the SVG. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -26,105 +26,8 @@
 #include "svg.h"
 #include "train_common.h"
 
-#define MAX_WINDOW 10000
-#define PI 3.14159265358979323846
+#define MAX_WINDOW RECUR_FORECAST_MAX_WINDOW
 #define MAX_HORIZON 100000
-
-/* ---- the input encoding shared by training and prediction ----------------- */
-
-typedef struct {
-    int window;        /* W past values per example */
-    int season;        /* steps per season (1: none) */
-    int season_input;  /* add sin/cos of the phase as inputs */
-    int log;           /* model log(y) (y > 0) */
-    int diff;          /* the network sees and predicts z[t] - z[t-diff] of
-                          z = y or log y; 0: z itself */
-    recur_scaler sc;   /* fitted on the training part's transformed values */
-} encoding;
-
-static int enc_features(const encoding *e) { return e->season_input ? 3 : 1; }
-
-static double level(const encoding *e, double v) { return e->log ? log(v) : v; }
-
-/* The transformed value at position j (j >= diff), before scaling. */
-static double enc_value(const encoding *e, const double *y, long j)
-{
-    double z = level(e, y[j]);
-    return e->diff ? z - level(e, y[j - e->diff]) : z;
-}
-
-/* The forecast for position t in the series' units from the network's
- * scaled output (y before t is known or forecast). */
-static double enc_invert(const encoding *e, const double *y, long t, double out)
-{
-    double z = recur_scaler_invert(&e->sc, out);
-    if (e->diff)
-        z += level(e, y[t - e->diff]);
-    if (e->log)
-        z = exp(z < 700 ? z : 700);
-    return z;
-}
-
-/* The inputs for predicting the value at position t (calendar index tix[t]
- * for the phase) from the W values before it: the scaled transformed values
- * at t-W .. t-1 (which reach back to y[t-W-diff]). */
-static void enc_window(const encoding *e, const double *y, const long *tix, long t,
-                       float *x)
-{
-    int F = enc_features(e);
-    for (int k = 0; k < e->window; k++) {
-        long j = t - e->window + k;
-        x[k * F] = (float)recur_scaler_apply(&e->sc, enc_value(e, y, j));
-        if (e->season_input) {
-            double ph = 2 * PI * (double)(((tix[j] % e->season) + e->season) % e->season) /
-                        e->season;
-            x[k * F + 1] = (float)sin(ph);
-            x[k * F + 2] = (float)cos(ph);
-        }
-    }
-}
-
-/* Forecast `horizon` values after position `start` (exclusive of it: the
- * first forecast is for position start), feeding each forecast back as the
- * newest input. buf holds at least start + horizon values whose first start
- * are history; tix the calendar index of every position. Writes the
- * forecasts into buf[start ..] (original units) and out. */
-static int recursive(const recur_model *m, const encoding *e, double *buf, const long *tix,
-                     long start, long horizon, double *out)
-{
-    int F = enc_features(e);
-    int seq = recur_model_config(m)->readout == RECUR_READOUT_SEQUENCE;
-    float *x = malloc((size_t)e->window * (size_t)(F + 1) * sizeof *x);
-    if (!x)
-        return cli_error("out of memory");
-    float *yo = x + (size_t)e->window * (size_t)F; /* [W] outputs (sequence) or [1] */
-    for (long h = 0; h < horizon; h++) {
-        enc_window(e, buf, tix, start + h, x);
-        int rc = recur_forward(m, e->window, 1, NULL, x, yo);
-        float yv = seq ? yo[e->window - 1] : yo[0];
-        if (rc) {
-            free(x);
-            return cli_lib_error(rc);
-        }
-        buf[start + h] = enc_invert(e, buf, start + h, yv);
-        out[h] = buf[start + h];
-    }
-    free(x);
-    return 0;
-}
-
-/* Calendar indices for n positions, extended past the series' end. */
-static long *time_indices(const recur_series *s, long n)
-{
-    long len = recur_series_length(s);
-    long *tix = malloc((size_t)n * sizeof *tix);
-    if (!tix)
-        return NULL;
-    for (long i = 0; i < n; i++)
-        tix[i] = i < len ? recur_series_time_index(s, i)
-                         : recur_series_time_index(s, len - 1) + (i - len + 1);
-    return tix;
-}
 
 /* An x coordinate for plots: years for a calendar, else the row number. */
 static double plot_x(const recur_series *s, long tix)
@@ -142,73 +45,11 @@ static int set_meta_num(recur_model *m, const char *key, const char *fmt, double
     return recur_model_set_meta(m, key, buf);
 }
 
-static int meta_long(const recur_model *m, const char *path, const char *key, long lo,
-                     long hi, long *out)
+/* The forecasting settings of a saved model (one error line naming it). */
+static int read_encoding(const recur_model *m, const char *path, recur_forecast_encoding *e)
 {
-    const char *v = recur_model_meta(m, key);
-    char *end;
-    if (!v)
-        return cli_error("%s: not a forecasting model (its metadata has no '%s'; train "
-                         "one with 'recur forecast train')", path, key);
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (!*v || *end || errno || x < lo || x > hi)
-        return cli_error("%s: metadata '%s' = '%.40s' is not an integer in %ld..%ld", path,
-                         key, v, lo, hi);
-    *out = x;
-    return 0;
-}
-
-static int meta_double(const recur_model *m, const char *path, const char *key,
-                       double *out)
-{
-    const char *v = recur_model_meta(m, key);
-    char *end;
-    if (!v)
-        return cli_error("%s: not a forecasting model (its metadata has no '%s')", path,
-                         key);
-    errno = 0;
-    double x = strtod(v, &end);
-    if (!*v || *end || errno || !isfinite(x))
-        return cli_error("%s: metadata '%s' = '%.40s' is not a finite number", path, key, v);
-    *out = x;
-    return 0;
-}
-
-/* Read and check the forecasting settings of a saved model. */
-static int read_encoding(const recur_model *m, const char *path, encoding *e)
-{
-    long w, season, si, lg, diff;
-    double off, scale;
-    if (meta_long(m, path, "forecast.window", 1, MAX_WINDOW, &w) ||
-        meta_long(m, path, "forecast.season", 1, 1000000, &season) ||
-        meta_long(m, path, "forecast.season_input", 0, 1, &si) ||
-        meta_long(m, path, "forecast.log", 0, 1, &lg) ||
-        meta_long(m, path, "forecast.diff", 0, 1000000, &diff) ||
-        meta_double(m, path, "forecast.scale_offset", &off) ||
-        meta_double(m, path, "forecast.scale_factor", &scale))
-        return EXIT_RUNTIME;
-    const char *kind = recur_model_meta(m, "forecast.scale");
-    int k = recur_scale_parse(kind);
-    if (k < 0)
-        return cli_error("%s: metadata 'forecast.scale' = '%.40s' is not minmax, zscore "
-                         "or none", path, kind ? kind : "");
-    if (!(scale > 0))
-        return cli_error("%s: metadata 'forecast.scale_factor' must be > 0", path);
-    const recur_config *c = recur_model_config(m);
-    e->window = (int)w;
-    e->season = (int)season;
-    e->season_input = (int)si;
-    e->log = (int)lg;
-    e->diff = (int)diff;
-    e->sc.kind = (recur_scale_kind)k;
-    e->sc.offset = off;
-    e->sc.scale = scale;
-    if (c->input != RECUR_INPUT_DENSE || c->input_size != enc_features(e) ||
-        c->output_size != 1 || c->readout == RECUR_READOUT_MEAN || c->bidirectional)
-        return cli_error("%s: the network does not match its forecasting settings (it "
-                         "needs dense input of %d, readout last or sequence and one "
-                         "output)", path, enc_features(e));
+    if (recur_forecast_read_meta(m, e))
+        return cli_error("%s: %s", path, recur_last_error());
     return 0;
 }
 
@@ -230,56 +71,6 @@ static void put_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void metrics(const double *truth, const double *pred, long n, double *rmse,
-                    double *mae)
-{
-    double se = 0, ae = 0;
-    for (long i = 0; i < n; i++) {
-        double d = pred[i] - truth[i];
-        se += d * d;
-        ae += fabs(d);
-    }
-    *rmse = sqrt(se / (double)n);
-    *mae = ae / (double)n;
-}
-
-/* The season when --season is not given: 12 for monthly data, 4 for
- * quarterly; otherwise (yearly or no calendar) the integer period P in
- * 2..n/4 with the most power in the periodogram of the training part (its
- * last 4096 points at most), |sum_t (y_t - mean) e^(-2 pi i t / P)|^2:
- * 11 for yearly sunspots. 1 (no season) for a constant series. */
-static int infer_season(const recur_series *s, const double *y, long ntrain, int *how)
-{
-    int p = recur_series_period(s);
-    if (p == 12 || p == 4) {
-        *how = 0;
-        return p;
-    }
-    *how = 1;
-    long n = ntrain < 4096 ? ntrain : 4096;
-    const double *v = y + ntrain - n;
-    double mean = 0;
-    for (long i = 0; i < n; i++)
-        mean += v[i];
-    mean /= (double)n;
-    int best = 1;
-    double best_pow = 0;
-    for (long P = 2; P <= n / 4 && P <= 1000; P++) {
-        double re = 0, im = 0;
-        for (long t = 0; t < n; t++) {
-            double ang = 2 * PI * (double)(t % P) / (double)P;
-            re += (v[t] - mean) * cos(ang);
-            im -= (v[t] - mean) * sin(ang);
-        }
-        double pw = re * re + im * im;
-        if (pw > best_pow * (1 + 1e-12)) {
-            best_pow = pw;
-            best = (int)P;
-        }
-    }
-    return best;
-}
-
 /* ---- training ----------------------------------------------------------------- */
 
 typedef struct {
@@ -298,7 +89,7 @@ typedef struct {
     const double *y;
     long n, ntrain, ntest;
     const long *tix;
-    encoding e;
+    recur_forecast_encoding e;
     /* forecasts over the test part, [ntest] each */
     double *one_step, *rec, *last1, *snaive1, *lastH, *snaiveH;
 } forecast_run;
@@ -358,17 +149,9 @@ static int write_plot(const forecast_run *r, const char *path, long history,
 
 static int save_model(recur_model *m, const forecast_run *r, const forecast_train_opts *o)
 {
-    const encoding *e = &r->e;
     int rc = recur_model_set_meta(m, "forecast.series", r->path);
     if (!rc) rc = recur_model_set_meta(m, "forecast.column", recur_series_value_name(r->s));
-    if (!rc) rc = set_meta_num(m, "forecast.window", "%.0f", e->window);
-    if (!rc) rc = set_meta_num(m, "forecast.season", "%.0f", e->season);
-    if (!rc) rc = set_meta_num(m, "forecast.season_input", "%.0f", e->season_input);
-    if (!rc) rc = set_meta_num(m, "forecast.log", "%.0f", e->log);
-    if (!rc) rc = set_meta_num(m, "forecast.diff", "%.0f", e->diff);
-    if (!rc) rc = recur_model_set_meta(m, "forecast.scale", recur_scale_name(e->sc.kind));
-    if (!rc) rc = set_meta_num(m, "forecast.scale_offset", "%.17g", e->sc.offset);
-    if (!rc) rc = set_meta_num(m, "forecast.scale_factor", "%.17g", e->sc.scale);
+    if (!rc) rc = recur_forecast_write_meta(m, &r->e);
     if (!rc) rc = set_meta_num(m, "forecast.train_points", "%.0f", (double)r->ntrain);
     if (!rc) rc = set_meta_num(m, "forecast.test_points", "%.0f", (double)r->ntest);
     if (!rc) rc = recur_model_set_meta(m, "train.optimizer", o->optim);
@@ -381,32 +164,6 @@ static int save_model(recur_model *m, const forecast_run *r, const forecast_trai
     }
     if (!rc) rc = recur_model_save(m, o->save);
     return rc ? cli_lib_error(rc) : 0;
-}
-
-/* Build the training examples: for each target t in W+diff .. ntrain-1,
- * the window before it, and the value at t as the target (many to one) or
- * the value after each step of the window (many to many). */
-static int make_examples(const forecast_run *r, int many, long *offsets, float *x,
-                         float *targets)
-{
-    const encoding *e = &r->e;
-    int F = enc_features(e);
-    long first = e->window + e->diff, count = r->ntrain - first;
-    for (long i = 0; i <= count; i++)
-        offsets[i] = i * e->window;
-    for (long i = 0; i < count; i++) {
-        long t = first + i;
-        enc_window(e, r->y, r->tix, t, x + i * e->window * F);
-        if (!many) {
-            targets[i] = (float)recur_scaler_apply(&e->sc, enc_value(e, r->y, t));
-            continue;
-        }
-        /* many to many: at every step of the window, the next value */
-        for (int k = 0; k < e->window; k++)
-            targets[i * e->window + k] = (float)recur_scaler_apply(
-                &e->sc, enc_value(e, r->y, t - e->window + k + 1));
-    }
-    return 0;
 }
 
 static int train_model(recur_model *m, const forecast_run *r, const forecast_train_opts *o,
@@ -469,9 +226,10 @@ static int run_train(const forecast_train_opts *o, const char *path)
     int code = EXIT_RUNTIME, rc;
     recur_series *s = NULL;
     recur_model *m = NULL;
-    long *tix = NULL, *offsets = NULL;
-    float *x = NULL, *targets = NULL, *out = NULL;
+    long *tix = NULL;
     double *fc = NULL, *buf = NULL;
+    recur_dataset ds;
+    memset(&ds, 0, sizeof ds);
     forecast_run r;
     memset(&r, 0, sizeof r);
 
@@ -508,8 +266,13 @@ static int run_train(const forecast_train_opts *o, const char *path)
                       recur_series_time(s, i));
             goto done;
         }
-    int how = 0;
-    int season = o->season ? o->season : infer_season(s, y, ntrain, &how);
+    recur_season_source how = RECUR_SEASON_CALENDAR;
+    int season = o->season;
+    if (!season &&
+        (rc = recur_forecast_infer_season(y, ntrain, recur_series_period(s), &season, &how))) {
+        cli_lib_error(rc);
+        goto done;
+    }
     if (season > ntrain) {
         cli_error("--season %d is longer than the training part (%ld points)", season,
                   ntrain);
@@ -525,61 +288,40 @@ static int run_train(const forecast_train_opts *o, const char *path)
     r.e.season_input = o->season_input;
     r.e.log = o->log;
     r.e.diff = o->diff;
-    double *tv = malloc((size_t)ntrain * sizeof *tv);
-    if (!tv) {
-        cli_error("out of memory");
-        goto done;
-    }
-    for (long j = o->diff; j < ntrain; j++)
-        tv[j - o->diff] = enc_value(&r.e, y, j);
-    rc = recur_scaler_fit(&r.e.sc, (recur_scale_kind)recur_scale_parse(o->scale), tv,
-                          ntrain - o->diff);
-    free(tv);
-    if (rc) {
+    if ((rc = recur_forecast_fit(&r.e, (recur_scale_kind)recur_scale_parse(o->scale), y,
+                                 ntrain))) {
         cli_lib_error(rc);
         goto done;
     }
-    if (!(tix = time_indices(s, n))) {
+    tix = malloc((size_t)n * sizeof *tix);
+    if (!tix || recur_forecast_time_indices(s, n, tix)) {
         cli_error("out of memory");
         goto done;
     }
     r.tix = tix;
 
-    int F = enc_features(&r.e);
+    int F = recur_forecast_features(&r.e);
     long count = ntrain - o->window - o->diff;
-    offsets = malloc((size_t)(count + 1) * sizeof *offsets);
-    x = malloc((size_t)count * (size_t)o->window * (size_t)F * sizeof *x);
-    long per = o->many ? o->window : 1; /* targets (and outputs) per example */
-    targets = malloc((size_t)count * (size_t)per * sizeof *targets);
     fc = calloc((size_t)ntest * 6, sizeof *fc);
     buf = malloc((size_t)n * sizeof *buf);
-    out = calloc((size_t)ntest * (size_t)per, sizeof *out);
-    float *xt = malloc((size_t)ntest * (size_t)o->window * (size_t)F * sizeof *xt);
-    long *toff = malloc((size_t)(ntest + 1) * sizeof *toff);
-    if (!offsets || !x || !targets || !fc || !buf || !out || !xt || !toff) {
-        free(xt);
-        free(toff);
-        cli_error("out of memory for %ld windows of %d", count, o->window);
+    rc = fc && buf ? recur_forecast_examples(&r.e, y, tix, (long)o->window + o->diff, ntrain,
+                                             o->many, &ds)
+                   : RECUR_E_NOMEM;
+    if (rc) {
+        rc == RECUR_E_NOMEM ? cli_error("out of memory for %ld windows of %d", count, o->window)
+                            : cli_lib_error(rc);
         goto done;
     }
-    make_examples(&r, o->many, offsets, x, targets);
-    recur_dataset ds = {.count = count, .offsets = offsets, .x = x, .targets = targets};
 
     recur_config cfg;
     recur_config_default(&cfg);
     cfg.cell = (recur_cell)recur_cell_parse(o->cell);
-    cfg.input = RECUR_INPUT_DENSE;
-    cfg.input_size = F;
     cfg.hidden = o->hidden;
     cfg.layers = o->layers;
-    cfg.output_size = 1;
-    cfg.loss = RECUR_LOSS_MSE;
-    cfg.readout = o->many ? RECUR_READOUT_SEQUENCE : RECUR_READOUT_LAST;
+    recur_forecast_config(&r.e, o->many, &cfg);
     if ((rc = recur_config_check(&cfg)) || (rc = recur_model_create(&cfg, o->seed, &m)) ||
         (strcmp(o->init, "keras") == 0 &&
          (rc = recur_model_init(m, RECUR_INIT_KERAS, o->seed)))) {
-        free(xt);
-        free(toff);
         cli_lib_error(rc);
         goto done;
     }
@@ -603,61 +345,36 @@ static int run_train(const forecast_train_opts *o, const char *path)
                 "season %d (%s).\n", o->layers, o->cell, o->hidden, o->window, what,
                 o->scale, o->many ? "every state (many to many)" : "the last state", np,
                 season,
-                o->season ? "given" : how == 0 ? "the calendar" : "periodogram");
+                o->season ? "given" : how == RECUR_SEASON_CALENDAR ? "the calendar" :
+                "periodogram");
     }
-    if (train_model(m, &r, o, &ds)) {
-        free(xt);
-        free(toff);
+    if (train_model(m, &r, o, &ds))
         goto done;
-    }
 
-    /* (a) one step ahead over the test part, each from the true W values before */
-    for (long h = 0; h <= ntest; h++)
-        toff[h] = h * o->window;
-    for (long h = 0; h < ntest; h++)
-        enc_window(&r.e, y, tix, ntrain + h, xt + h * o->window * F);
-    recur_dataset dt = {.count = ntest, .offsets = toff, .x = xt, .targets = out};
-    /* out: zero targets, scored by nothing (predict only reads the inputs) */
-    float *pred = malloc((size_t)ntest * (size_t)per * sizeof *pred);
-    rc = pred ? recur_predict_dataset(m, &dt, 64, 0, pred) : RECUR_E_NOMEM;
-    free(xt);
-    free(toff);
-    if (rc) {
-        free(pred);
-        rc == RECUR_E_NOMEM ? cli_error("out of memory") : cli_lib_error(rc);
-        goto done;
-    }
     r.one_step = fc, r.rec = fc + ntest, r.last1 = fc + 2 * ntest;
-    r.snaive1 = fc + 3 * ntest;
-    r.lastH = malloc((size_t)ntest * sizeof *r.lastH);
-    r.snaiveH = malloc((size_t)ntest * sizeof *r.snaiveH);
-    if (!r.lastH || !r.snaiveH) {
-        free(pred);
-        cli_error("out of memory");
-        goto done;
-    }
-    for (long h = 0; h < ntest; h++) {
-        long t = ntrain + h;
-        r.one_step[h] = enc_invert(&r.e, y, t, pred[h * per + per - 1]);
-        r.last1[h] = y[t - 1];
-        r.snaive1[h] = y[t - season];
-        r.lastH[h] = y[ntrain - 1];
-        r.snaiveH[h] = y[ntrain - season + h % season];
-    }
-    free(pred);
-    /* (b) recursive over the whole test horizon, from the training part alone */
+    r.snaive1 = fc + 3 * ntest, r.lastH = fc + 4 * ntest, r.snaiveH = fc + 5 * ntest;
+    /* (a) one step ahead over the test part, each from the true W values
+     * before; (b) recursive over the whole test horizon, from the training
+     * part alone; and the baselines of each */
     memcpy(buf, y, (size_t)ntrain * sizeof *buf);
-    if (recursive(m, &r.e, buf, tix, ntrain, ntest, r.rec))
+    if ((rc = recur_forecast_one_step(m, &r.e, y, tix, ntrain, ntest, r.one_step)) ||
+        (rc = recur_forecast_last_value(y, ntrain, ntest, 0, r.last1)) ||
+        (rc = recur_forecast_seasonal_naive(y, ntrain, ntest, season, 0, r.snaive1)) ||
+        (rc = recur_forecast_last_value(y, ntrain, ntest, 1, r.lastH)) ||
+        (rc = recur_forecast_seasonal_naive(y, ntrain, ntest, season, 1, r.snaiveH)) ||
+        (rc = recur_forecast_recursive(m, &r.e, buf, tix, ntrain, ntest, r.rec))) {
+        cli_lib_error(rc);
         goto done;
+    }
 
     const double *truth = y + ntrain;
-    double m1[2], mr[2], l1[2], lh[2], s1[2], sh[2];
-    metrics(truth, r.one_step, ntest, &m1[0], &m1[1]);
-    metrics(truth, r.rec, ntest, &mr[0], &mr[1]);
-    metrics(truth, r.last1, ntest, &l1[0], &l1[1]);
-    metrics(truth, r.lastH, ntest, &lh[0], &lh[1]);
-    metrics(truth, r.snaive1, ntest, &s1[0], &s1[1]);
-    metrics(truth, r.snaiveH, ntest, &sh[0], &sh[1]);
+    recur_forecast_errors m1, mr, l1, lh, s1, sh;
+    recur_forecast_metrics(truth, r.one_step, ntest, &m1);
+    recur_forecast_metrics(truth, r.rec, ntest, &mr);
+    recur_forecast_metrics(truth, r.last1, ntest, &l1);
+    recur_forecast_metrics(truth, r.lastH, ntest, &lh);
+    recur_forecast_metrics(truth, r.snaive1, ntest, &s1);
+    recur_forecast_metrics(truth, r.snaiveH, ntest, &sh);
     char rnn_name[64], sn_name[64];
     snprintf(rnn_name, sizeof rnn_name, "rnn (%s %dx%d)", o->cell, o->layers, o->hidden);
     snprintf(sn_name, sizeof sn_name, "seasonal naive (%d)", season);
@@ -666,9 +383,10 @@ static int run_train(const forecast_train_opts *o, const char *path)
            recur_series_time(s, n - 1));
     printf("%-24s %14s %14s %14s %14s\n", "method", "one-step RMSE", "one-step MAE",
            "recursive RMSE", "recursive MAE");
-    printf("%-24s %14.4f %14.4f %14.4f %14.4f\n", rnn_name, m1[0], m1[1], mr[0], mr[1]);
-    printf("%-24s %14.4f %14.4f %14.4f %14.4f\n", "last value", l1[0], l1[1], lh[0], lh[1]);
-    printf("%-24s %14.4f %14.4f %14.4f %14.4f\n", sn_name, s1[0], s1[1], sh[0], sh[1]);
+    printf("%-24s %14.4f %14.4f %14.4f %14.4f\n", rnn_name, m1.rmse, m1.mae, mr.rmse, mr.mae);
+    printf("%-24s %14.4f %14.4f %14.4f %14.4f\n", "last value", l1.rmse, l1.mae, lh.rmse,
+           lh.mae);
+    printf("%-24s %14.4f %14.4f %14.4f %14.4f\n", sn_name, s1.rmse, s1.mae, sh.rmse, sh.mae);
     if (o->csv && write_csv(&r, o->csv))
         goto done;
     if (o->svg) {
@@ -688,13 +406,8 @@ static int run_train(const forecast_train_opts *o, const char *path)
                 o->svg ? " plot " : "", o->svg ? o->svg : "");
     code = 0;
 done:
-    free(r.lastH);
-    free(r.snaiveH);
+    recur_forecast_examples_free(&ds);
     free(tix);
-    free(offsets);
-    free(x);
-    free(targets);
-    free(out);
     free(fc);
     free(buf);
     recur_model_free(m);
@@ -724,10 +437,10 @@ static int run_predict(const predict_opts *o, const char *model_path, const char
     recur_set_threads(o->threads);
     if ((rc = recur_model_load(model_path, &m)))
         return cli_lib_error(rc);
-    encoding e;
+    recur_forecast_encoding e;
     if (read_encoding(m, model_path, &e))
         goto done;
-    const char *column = o->column ? o->column : recur_model_meta(m, "forecast.column");
+    const char *column = o->column ? o->column : recur_model_get_meta(m, "forecast.column");
     if ((rc = recur_series_load(path, column, &s))) {
         cli_lib_error(rc);
         goto done;
@@ -746,14 +459,16 @@ static int run_predict(const predict_opts *o, const char *model_path, const char
         }
     buf = malloc((size_t)(n + H) * sizeof *buf);
     fc = malloc((size_t)H * sizeof *fc);
-    tix = time_indices(s, n + H);
-    if (!buf || !fc || !tix) {
+    tix = malloc((size_t)(n + H) * sizeof *tix);
+    if (!buf || !fc || !tix || recur_forecast_time_indices(s, n + H, tix)) {
         cli_error("out of memory");
         goto done;
     }
     memcpy(buf, recur_series_values(s), (size_t)n * sizeof *buf);
-    if (recursive(m, &e, buf, tix, n, H, fc))
+    if ((rc = recur_forecast_recursive(m, &e, buf, tix, n, H, fc))) {
+        cli_lib_error(rc);
         goto done;
+    }
     f = o->csv ? fopen(o->csv, "w") : stdout;
     if (!f) {
         cli_error("--csv %s: %s", o->csv, strerror(errno));

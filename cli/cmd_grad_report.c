@@ -47,9 +47,9 @@ static int run_one(report *r, const char *text_path, int T, int B)
 {
     recur_model *m = NULL;
     recur_text *text = NULL;
-    const uint32_t *cps;
+    int nvocab;
     int rc = recur_model_load(r->path, &m);
-    if (!rc && recur_model_vocab(m, &cps) <= 0) {
+    if (!rc && !recur_model_get_vocab(m, &nvocab)) {
         recur_model_free(m);
         return cli_error("%s: not a character model (it has no vocabulary)", r->path);
     }
@@ -58,7 +58,7 @@ static int run_one(report *r, const char *text_path, int T, int B)
     if (!rc) {
         long n;
         const int32_t *tok = recur_text_tokens(text, &n);
-        r->layers = recur_model_config(m)->layers;
+        r->layers = recur_model_get_config(m)->layers;
         r->norms = malloc((size_t)r->layers * (size_t)T * sizeof *r->norms);
         rc = r->norms ? recur_grad_report(m, tok, n, T, B, r->norms) : RECUR_E_NOMEM;
     }

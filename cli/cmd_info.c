@@ -68,7 +68,7 @@ static long layer_params(const recur_model *m, int layer)
     for (int i = 0; i < recur_model_tensor_count(m); i++) {
         int ndim;
         int64_t shape[2];
-        const char *name = recur_model_tensor(m, i, &ndim, shape);
+        const char *name = recur_model_tensor_at(m, i, &ndim, shape);
         if (tensor_layer(name) == layer)
             total += (long)(ndim == 2 ? shape[0] * shape[1] : shape[0]);
     }
@@ -88,9 +88,9 @@ static const char *cell_title(recur_cell c)
 
 static void print_layers(const char *path, const recur_model *m)
 {
-    const recur_config *c = recur_model_config(m);
-    const uint32_t *vocab;
-    int nvocab = recur_model_vocab(m, &vocab);
+    const recur_config *c = recur_model_get_config(m);
+    int nvocab;
+    (void)recur_model_get_vocab(m, &nvocab);
     char layer[96], shape[48];
     printf("Model: \"%s\"\n", path);
     rule('_');
@@ -149,7 +149,7 @@ static void print_layers(const char *path, const recur_model *m)
     if (stat(path, &st) == 0) {
         progress_fmt_count((long)st.st_size, bytes, sizeof bytes);
         printf("File size: %s bytes%s\n", bytes,
-               recur_model_meta(m, "train.step")
+               recur_model_get_meta(m, "train.step")
                    ? " (a training checkpoint: it also holds the optimizer state)" : "");
     }
     if (c->output_size == 0)
@@ -170,7 +170,7 @@ static void print_tensors(const recur_model *m)
     for (int i = 0; i < recur_model_tensor_count(m); i++) {
         int ndim;
         int64_t shape[2];
-        const char *name = recur_model_tensor(m, i, &ndim, shape);
+        const char *name = recur_model_tensor_at(m, i, &ndim, shape);
         char dims[48], count[32];
         if (ndim == 2)
             snprintf(dims, sizeof dims, "[%lld, %lld]", (long long)shape[0],
@@ -185,8 +185,8 @@ static void print_tensors(const recur_model *m)
 
 static void print_vocab_and_meta(const recur_model *m)
 {
-    const uint32_t *vocab;
-    int nvocab = recur_model_vocab(m, &vocab);
+    int nvocab;
+    const uint32_t *vocab = recur_model_get_vocab(m, &nvocab);
     if (nvocab > 0) {
         char *s = malloc((size_t)nvocab * 4 + 1);
         if (s) {
@@ -244,8 +244,8 @@ int info_parse(int argc, char **argv, info_opts *out)
 static int info_seq2seq(const char *path, recur_seq2seq *s)
 {
     int nsrc = 0, ntgt = 0;
-    recur_seq2seq_vocab(s, 0, &nsrc);
-    recur_seq2seq_vocab(s, 1, &ntgt);
+    recur_seq2seq_get_vocab(s, 0, &nsrc);
+    recur_seq2seq_get_vocab(s, 1, &ntgt);
     char count[32];
     progress_fmt_count(recur_seq2seq_param_count(s), count, sizeof count);
     printf("Sequence-to-sequence model: \"%s\"\n"

@@ -86,7 +86,7 @@ int cmd_sample(int argc, char **argv)
     if (rc)
         return cli_lib_error(rc);
     if (o.window < 0) {
-        const char *w = recur_model_meta(m, "train.window");
+        const char *w = recur_model_get_meta(m, "train.window");
         o.window = w ? atoi(w) : 0;
         if (o.window < 0 || o.window > 100000) {
             recur_model_free(m);

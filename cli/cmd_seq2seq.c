@@ -12,18 +12,9 @@
 #include "commands.h"
 #include "progress.h"
 #include "recur.h"
-#include "seq2seq_data.h"
+#include "seq2seq_metrics.h"
 #include "train_common.h"
 
-static const char *const tok_modes[] = {"chars", "words"};
-
-static int parse_mode(const char *s)
-{
-    for (int i = 0; i < 2; i++)
-        if (strcmp(s, tok_modes[i]) == 0)
-            return i;
-    return -1;
-}
 
 #define NUM(nm, al, kind, dst, mv, df, hl, hasl, lo_, loo, hash, hi_, hio) \
     {nm, al, kind, dst, mv, df, hl, hasl, hash, loo, hio, lo_, hi_, 0}
@@ -34,16 +25,16 @@ static int parse_mode(const char *s)
 
 typedef struct {
     recur_seq2seq *s;
-    s2s_vocab src, tgt;
-    int src_mode, tgt_mode;
+    recur_vocab *src, *tgt;
+    recur_tokens src_mode, tgt_mode;
     int max_len;
 } loaded_model;
 
 static void loaded_free(loaded_model *lm)
 {
     recur_seq2seq_free(lm->s);
-    vocab_free(&lm->src);
-    vocab_free(&lm->tgt);
+    recur_vocab_free(lm->src);
+    recur_vocab_free(lm->tgt);
 }
 
 static int loaded_open(const char *path, loaded_model *lm)
@@ -53,44 +44,49 @@ static int loaded_open(const char *path, loaded_model *lm)
     if (rc)
         return cli_lib_error(rc);
     int ns, nt;
-    const char *const *sn = recur_seq2seq_vocab(lm->s, 0, &ns);
-    const char *const *tn = recur_seq2seq_vocab(lm->s, 1, &nt);
-    const char *sm = recur_seq2seq_meta(lm->s, "data.src_tokens");
-    const char *tm = recur_seq2seq_meta(lm->s, "data.tgt_tokens");
-    const char *ml = recur_seq2seq_meta(lm->s, "data.max_len");
+    const char *const *sn = recur_seq2seq_get_vocab(lm->s, 0, &ns);
+    const char *const *tn = recur_seq2seq_get_vocab(lm->s, 1, &nt);
+    const char *sm = recur_seq2seq_get_meta(lm->s, "data.src_tokens");
+    const char *tm = recur_seq2seq_get_meta(lm->s, "data.tgt_tokens");
+    const char *ml = recur_seq2seq_get_meta(lm->s, "data.max_len");
     const recur_seq2seq_config *c = recur_seq2seq_get_config(lm->s);
-    if (!sn || !tn || !sm || !tm || parse_mode(sm) < 0 || parse_mode(tm) < 0 ||
-        c->bos != 0 || c->eos != 1 || strcmp(sn[0], S2S_UNK) || strcmp(tn[2], S2S_UNK)) {
+    if (!sn || !tn || !sm || !tm || recur_tokens_parse(sm) < 0 ||
+        recur_tokens_parse(tm) < 0 || c->bos != 0 || c->eos != 1 ||
+        strcmp(sn[0], RECUR_TOKEN_UNK) || strcmp(tn[2], RECUR_TOKEN_UNK)) {
         loaded_free(lm);
         return cli_error("%s: a sequence-to-sequence model without the token names and "
                          "modes that 'recur seq2seq train' stores", path);
     }
-    lm->src_mode = parse_mode(sm);
-    lm->tgt_mode = parse_mode(tm);
+    lm->src_mode = (recur_tokens)recur_tokens_parse(sm);
+    lm->tgt_mode = (recur_tokens)recur_tokens_parse(tm);
     lm->max_len = ml ? atoi(ml) : 100;
     if (lm->max_len < 1 || lm->max_len > 100000)
         lm->max_len = 100;
-    if (vocab_from_names(sn, ns, 1, &lm->src) || vocab_from_names(tn, nt, 3, &lm->tgt)) {
+    if ((rc = recur_vocab_from_names(sn, ns, 0, &lm->src)) ||
+        (rc = recur_vocab_from_names(tn, nt, 1, &lm->tgt))) {
         loaded_free(lm);
-        return EXIT_RUNTIME;
+        return cli_lib_error(rc);
     }
     return 0;
 }
 
 /* The target tokens as text: characters joined, or tokens with spaces. */
-static char *join_tokens(const s2s_vocab *v, int mode, const int32_t *ids, int n)
+static char *join_tokens(const recur_vocab *v, recur_tokens mode, const int32_t *ids,
+                         int n)
 {
+    int nv;
+    const char *const *names = recur_vocab_names(v, &nv);
     size_t len = 1;
     for (int i = 0; i < n; i++)
-        len += strlen(v->names[ids[i]]) + 1;
+        len += strlen(names[ids[i]]) + 1;
     char *s = malloc(len), *o = s;
     if (!s)
         return NULL;
     for (int i = 0; i < n; i++) {
-        if (mode == TOK_WORDS && i)
+        if (mode == RECUR_TOKENS_WORDS && i)
             *o++ = ' ';
-        size_t k = strlen(v->names[ids[i]]);
-        memcpy(o, v->names[ids[i]], k);
+        size_t k = strlen(names[ids[i]]);
+        memcpy(o, names[ids[i]], k);
         o += k;
     }
     *o = 0;
@@ -101,28 +97,8 @@ static char *join_tokens(const s2s_vocab *v, int mode, const int32_t *ids, int n
 static int encode_source(const loaded_model *lm, const char *text, int32_t **ids, int *n,
                          long *unknown)
 {
-    char *buf, **toks;
-    int nt;
-    *ids = NULL;
-    if (tokenize(text, lm->src_mode, &buf, &toks, &nt))
-        return EXIT_RUNTIME;
-    *ids = malloc((size_t)(nt ? nt : 1) * sizeof **ids);
-    if (!*ids) {
-        free(buf);
-        free(toks);
-        return cli_error("out of memory");
-    }
-    for (int i = 0; i < nt; i++) {
-        int id = vocab_id(&lm->src, toks[i], 0);
-        if (id < lm->src.nspecial)
-            id = 0;
-        *unknown += id == 0;
-        (*ids)[i] = id;
-    }
-    *n = nt;
-    free(buf);
-    free(toks);
-    return 0;
+    int rc = recur_vocab_encode(lm->src, text, lm->src_mode, ids, n, unknown);
+    return rc ? cli_lib_error(rc) : 0;
 }
 
 /* Decode a source text into a newly allocated target text. */
@@ -149,7 +125,7 @@ static int translate_one(const loaded_model *lm, const char *text,
         free(res);
         return cli_lib_error(rc);
     }
-    *out = join_tokens(&lm->tgt, lm->tgt_mode, res, len);
+    *out = join_tokens(lm->tgt, lm->tgt_mode, res, len);
     free(res);
     return *out ? 0 : cli_error("out of memory");
 }
@@ -201,7 +177,7 @@ typedef struct {
 } decode_eval_opts;
 
 /* Decode pairs idx[0..n) (or apply the baseline) and print the metrics. */
-static int decode_and_score(const loaded_model *lm, const s2s_pairs *p, const long *idx,
+static int decode_and_score(const loaded_model *lm, const recur_pairs *p, const long *idx,
                             long n, const decode_eval_opts *o, const char *title)
 {
     recur_seq2seq_decode_config dc;
@@ -215,7 +191,8 @@ static int decode_and_score(const loaded_model *lm, const s2s_pairs *p, const lo
     long unknown = 0;
     double t0 = progress_now();
     for (long i = 0; i < n; i++) {
-        const char *src = p->src[idx[i]], *ref = p->tgt[idx[i]];
+        const char *src = recur_pairs_source(p, idx[i], NULL);
+        const char *ref = recur_pairs_target(p, idx[i], NULL);
         char *hyp = NULL;
         if (o->baseline == BASE_COPY) {
             hyp = strdup(src);
@@ -229,7 +206,7 @@ static int decode_and_score(const loaded_model *lm, const s2s_pairs *p, const lo
                 k = nearest(q, nq, o->mem_so, o->mem_s, o->nmemory, row);
             free(row);
             free(q);
-            hyp = strdup(k >= 0 ? p->tgt[o->memory[k]] : "");
+            hyp = strdup(k >= 0 ? recur_pairs_target(p, o->memory[k], NULL) : "");
         } else if (translate_one(lm, src, &dc, &hyp, &unknown)) {
             return EXIT_RUNTIME;
         }
@@ -243,7 +220,7 @@ static int decode_and_score(const loaded_model *lm, const s2s_pairs *p, const lo
             return code;
     }
     double el = progress_now() - t0;
-    const char *unit = lm->tgt_mode == TOK_WORDS ? "token" : "character";
+    const char *unit = lm->tgt_mode == RECUR_TOKENS_WORDS ? "token" : "character";
     printf("%s: %ld examples%s%s\n", title, m.sentences,
            o->baseline == BASE_COPY ? " (baseline: copy the source)"
            : o->baseline == BASE_NN ? " (baseline: target of the nearest training source)"
@@ -255,7 +232,7 @@ static int decode_and_score(const loaded_model *lm, const s2s_pairs *p, const lo
            m.sentences ? (double)m.exact / (double)m.sentences : 0,
            m.sentences ? 1 - (double)m.exact / (double)m.sentences : 0);
     printf("  %s error rate: %s%.4f (%ld edits / %ld reference %ss)\n", unit,
-           lm->tgt_mode == TOK_WORDS ? "    " : "", m.ref_tokens ? (double)m.edits /
+           lm->tgt_mode == RECUR_TOKENS_WORDS ? "    " : "", m.ref_tokens ? (double)m.edits /
                                                     (double)m.ref_tokens : 0,
            m.edits, m.ref_tokens, unit);
     printf("  BLEU-4 (corpus):     %.2f\n", metrics_bleu(&m));
@@ -277,9 +254,9 @@ typedef struct {
 } train_opts;
 
 typedef struct {
-    s2s_pairs pairs;
+    recur_pairs *pairs;
     long *order, ntrain, nval;
-    s2s_vocab src, tgt;
+    recur_vocab *src, *tgt;
     long *tr_so, *tr_to, *va_so, *va_to;
     int32_t *tr_s, *tr_t, *va_s, *va_t;
     recur_seq2seq_data train, held;
@@ -287,10 +264,10 @@ typedef struct {
 
 static void train_data_free(train_data *d)
 {
-    pairs_free(&d->pairs);
+    recur_pairs_free(d->pairs);
     free(d->order);
-    vocab_free(&d->src);
-    vocab_free(&d->tgt);
+    recur_vocab_free(d->src);
+    recur_vocab_free(d->tgt);
     free(d->tr_so), free(d->tr_to), free(d->va_so), free(d->va_to);
     free(d->tr_s), free(d->tr_t), free(d->va_s), free(d->va_t);
 }
@@ -305,7 +282,8 @@ static int set_meta_num(recur_seq2seq *s, const char *key, const char *fmt, doub
 static int train_run(const train_opts *o, const char *path)
 {
     int code = EXIT_RUNTIME, rc;
-    int sm = parse_mode(o->src_tokens), tm = parse_mode(o->tgt_tokens);
+    recur_tokens sm = (recur_tokens)recur_tokens_parse(o->src_tokens);
+    recur_tokens tm = (recur_tokens)recur_tokens_parse(o->tgt_tokens);
     train_data d;
     memset(&d, 0, sizeof d);
     recur_seq2seq *s = NULL;
@@ -316,9 +294,9 @@ static int train_run(const train_opts *o, const char *path)
     if (cli_check_save_dir("--save", o->save))
         return EXIT_RUNTIME;
     recur_set_threads(o->threads);
-    if (pairs_load(path, 1, &d.pairs))
-        return EXIT_RUNTIME;
-    long n = d.pairs.n;
+    if ((rc = recur_pairs_load(path, RECUR_PAIRS_NEED_TARGET, &d.pairs)))
+        return cli_lib_error(rc);
+    long n = recur_pairs_count(d.pairs);
     d.nval = (long)floor((double)n * o->val);
     d.ntrain = n - d.nval;
     if (o->val > 0 && d.nval < 1) {
@@ -330,22 +308,30 @@ static int train_run(const train_opts *o, const char *path)
         cli_error("%s: --val %g leaves no pairs for training", path, o->val);
         goto done;
     }
-    if (!(d.order = split_order(n, o->seed))) {
+    if (!(d.order = malloc((size_t)n * sizeof *d.order))) {
         cli_error("out of memory");
         goto done;
     }
+    recur_pairs_shuffle(n, o->seed, d.order);
     const long *tri = d.order, *vai = d.order + d.ntrain;
-    long unk;
-    if (vocab_build(&d.pairs, tri, d.ntrain, 0, sm, &d.src) ||
-        vocab_build(&d.pairs, tri, d.ntrain, 1, tm, &d.tgt) ||
-        encode_side(&d.pairs, tri, d.ntrain, 0, sm, &d.src, 0, &d.tr_so, &d.tr_s, &unk) ||
-        encode_side(&d.pairs, tri, d.ntrain, 1, tm, &d.tgt, 2, &d.tr_to, &d.tr_t, &unk))
+    if ((rc = recur_pairs_vocab(d.pairs, tri, d.ntrain, 0, sm, &d.src)) ||
+        (rc = recur_pairs_vocab(d.pairs, tri, d.ntrain, 1, tm, &d.tgt)) ||
+        (rc = recur_pairs_encode(d.pairs, tri, d.ntrain, 0, sm, d.src, &d.tr_so, &d.tr_s,
+                                 NULL)) ||
+        (rc = recur_pairs_encode(d.pairs, tri, d.ntrain, 1, tm, d.tgt, &d.tr_to, &d.tr_t,
+                                 NULL))) {
+        cli_lib_error(rc);
         goto done;
+    }
     d.train = (recur_seq2seq_data){d.ntrain, d.tr_so, d.tr_s, d.tr_to, d.tr_t};
     if (d.nval > 0) {
-        if (encode_side(&d.pairs, vai, d.nval, 0, sm, &d.src, 0, &d.va_so, &d.va_s, &unk) ||
-            encode_side(&d.pairs, vai, d.nval, 1, tm, &d.tgt, 2, &d.va_to, &d.va_t, &unk))
+        if ((rc = recur_pairs_encode(d.pairs, vai, d.nval, 0, sm, d.src, &d.va_so, &d.va_s,
+                                     NULL)) ||
+            (rc = recur_pairs_encode(d.pairs, vai, d.nval, 1, tm, d.tgt, &d.va_to, &d.va_t,
+                                     NULL))) {
+            cli_lib_error(rc);
             goto done;
+        }
         d.held = (recur_seq2seq_data){d.nval, d.va_so, d.va_s, d.va_to, d.va_t};
     }
     long longest = 1;
@@ -353,17 +339,20 @@ static int train_run(const train_opts *o, const char *path)
         if (d.tr_to[i + 1] - d.tr_to[i] > longest)
             longest = d.tr_to[i + 1] - d.tr_to[i];
 
+    int nsrc, ntgt;
+    const char *const *src_names = recur_vocab_names(d.src, &nsrc);
+    const char *const *tgt_names = recur_vocab_names(d.tgt, &ntgt);
     recur_seq2seq_config cfg = {
-        .cell = (recur_cell)recur_cell_parse(o->model), .src_vocab = d.src.n,
-        .tgt_vocab = d.tgt.n, .bos = 0, .eos = 1, .embed_dim = o->embed,
+        .cell = (recur_cell)recur_cell_parse(o->model), .src_vocab = nsrc,
+        .tgt_vocab = ntgt, .bos = 0, .eos = 1, .embed_dim = o->embed,
         .hidden = o->hidden, .layers = o->layers, .bidirectional = o->bidirectional,
         .dropout = (float)o->dropout};
     int max_len = o->max_len > 0 ? o->max_len : (int)(2 * longest + 5);
     if ((rc = recur_seq2seq_create(&cfg, o->seed, &s)) ||
-        (rc = recur_seq2seq_set_vocab(s, 0, (const char *const *)d.src.names, d.src.n)) ||
-        (rc = recur_seq2seq_set_vocab(s, 1, (const char *const *)d.tgt.names, d.tgt.n)) ||
-        (rc = recur_seq2seq_set_meta(s, "data.src_tokens", tok_modes[sm])) ||
-        (rc = recur_seq2seq_set_meta(s, "data.tgt_tokens", tok_modes[tm])) ||
+        (rc = recur_seq2seq_set_vocab(s, 0, src_names, nsrc)) ||
+        (rc = recur_seq2seq_set_vocab(s, 1, tgt_names, ntgt)) ||
+        (rc = recur_seq2seq_set_meta(s, "data.src_tokens", recur_tokens_name(sm))) ||
+        (rc = recur_seq2seq_set_meta(s, "data.tgt_tokens", recur_tokens_name(tm))) ||
         (rc = set_meta_num(s, "data.max_len", "%.0f", max_len)) ||
         (rc = recur_seq2seq_set_meta(s, "train.data", path)) ||
         (rc = set_meta_num(s, "train.val_fraction", "%.9g", o->val)) ||
@@ -404,8 +393,8 @@ static int train_run(const train_opts *o, const char *path)
                 o->embed ? "embeddings" : "one-hot input", params);
         fprintf(stderr, "Data: %s, %ld pairs: %ld for training, %ld held out (seed "
                 "%llu); vocabularies %d source %s, %d target %s (with specials).\n",
-                path, n, d.ntrain, d.nval, (unsigned long long)o->seed, d.src.n,
-                tok_modes[sm], d.tgt.n, tok_modes[tm]);
+                path, n, d.ntrain, d.nval, (unsigned long long)o->seed, nsrc,
+                recur_tokens_name(sm), ntgt, recur_tokens_name(tm));
         fprintf(stderr, "Training: %s lr %g, clip %g, batches of %d, %ld steps per "
                 "epoch, to step %ld; checkpoint %s.\n", o->optim, o->lr, o->clip,
                 o->batch, spe, target, o->save);
@@ -497,7 +486,7 @@ static int train_run(const train_opts *o, const char *path)
                            .tgt_mode = tm, .max_len = max_len};
         decode_eval_opts eo = {.beam = o->beam, .max_len = max_len,
                                .max_examples = o->eval_max, .show = o->show};
-        if (decode_and_score(&lm, &d.pairs, vai, d.nval, &eo, "held-out"))
+        if (decode_and_score(&lm, d.pairs, vai, d.nval, &eo, "held-out"))
             goto done;
     }
     code = 0;
@@ -600,7 +589,7 @@ static int cmd_train_s2s(int argc, char **argv)
     if (recur_optimizer_parse(o.optim) < 0)
         return args_error(&spec, "--optim expects sgd, adam, adamw or rmsprop, got '%s'",
                           o.optim), EXIT_USAGE;
-    if (parse_mode(o.src_tokens) < 0 || parse_mode(o.tgt_tokens) < 0)
+    if (recur_tokens_parse(o.src_tokens) < 0 || recur_tokens_parse(o.tgt_tokens) < 0)
         return args_error(&spec, "--src-tokens and --tgt-tokens expect 'chars' or "
                           "'words'"), EXIT_USAGE;
     if (!*o.save)
@@ -670,19 +659,22 @@ static int cmd_eval_s2s(int argc, char **argv)
     loaded_model lm;
     if (loaded_open(pos[0], &lm))
         return EXIT_RUNTIME;
-    s2s_pairs p;
-    if (pairs_load(pos[1], 1, &p)) {
+    recur_pairs *p;
+    int rc = recur_pairs_load(pos[1], RECUR_PAIRS_NEED_TARGET, &p);
+    if (rc) {
         loaded_free(&lm);
-        return EXIT_RUNTIME;
+        return cli_lib_error(rc);
     }
     int code = EXIT_RUNTIME;
-    long *order = split_order(p.n, seed), *so = NULL, *to = NULL, *mso = NULL;
+    long n = recur_pairs_count(p), *so = NULL, *to = NULL, *mso = NULL;
+    long *order = malloc((size_t)n * sizeof *order);
     int32_t *si = NULL, *ti = NULL, *msi = NULL;
-    long n = p.n, nval = args_given(&spec, "val") ? (long)floor((double)p.n * val) : p.n;
+    long nval = args_given(&spec, "val") ? (long)floor((double)n * val) : n;
     if (!order) {
         cli_error("out of memory");
         goto done;
     }
+    recur_pairs_shuffle(n, seed, order);
     if (nval < 1) {
         cli_error("%s: --val %g of %ld pairs holds out none", pos[1], val, n);
         goto done;
@@ -695,9 +687,11 @@ static int cmd_eval_s2s(int argc, char **argv)
         idx = order;
     /* The model must fit the data: most source tokens known to it. */
     long su = 0, tu = 0;
-    if (encode_side(&p, idx, nval, 0, lm.src_mode, &lm.src, 0, &so, &si, &su) ||
-        encode_side(&p, idx, nval, 1, lm.tgt_mode, &lm.tgt, 2, &to, &ti, &tu))
+    if ((rc = recur_pairs_encode(p, idx, nval, 0, lm.src_mode, lm.src, &so, &si, &su)) ||
+        (rc = recur_pairs_encode(p, idx, nval, 1, lm.tgt_mode, lm.tgt, &to, &ti, &tu))) {
+        cli_lib_error(rc);
         goto done;
+    }
     if (su * 2 > so[nval]) {
         cli_error("%s does not match the model %s: %ld of %ld source tokens are not in "
                   "its vocabulary", pos[1], pos[0], su, so[nval]);
@@ -706,7 +700,7 @@ static int cmd_eval_s2s(int argc, char **argv)
     if (bk == BASE_NONE) {
         recur_seq2seq_data dd = {nval, so, si, to, ti};
         recur_eval_stats es;
-        int rc = recur_seq2seq_evaluate(lm.s, &dd, 64, &es);
+        rc = recur_seq2seq_evaluate(lm.s, &dd, 64, &es);
         if (rc) {
             cli_lib_error(rc);
             goto done;
@@ -716,17 +710,20 @@ static int cmd_eval_s2s(int argc, char **argv)
     }
     long mu;
     if (bk == BASE_NN &&
-        encode_side(&p, order, n - nval, 0, lm.src_mode, &lm.src, 0, &mso, &msi, &mu))
+        (rc = recur_pairs_encode(p, order, n - nval, 0, lm.src_mode, lm.src, &mso, &msi,
+                                 &mu))) {
+        cli_lib_error(rc);
         goto done;
+    }
     decode_eval_opts eo = {.beam = beam, .max_len = max_len, .max_examples = max_examples,
                            .baseline = bk, .memory = order, .nmemory = n - nval,
                            .mem_so = mso, .mem_s = msi, .show = show};
-    code = decode_and_score(&lm, &p, idx, nval, &eo,
+    code = decode_and_score(&lm, p, idx, nval, &eo,
                             args_given(&spec, "val") ? "held-out" : "all");
 done:
     free(order);
     free(so), free(to), free(si), free(ti), free(mso), free(msi);
-    pairs_free(&p);
+    recur_pairs_free(p);
     loaded_free(&lm);
     return code;
 }
@@ -780,10 +777,23 @@ static int cmd_translate_s2s(int argc, char **argv)
     loaded_model lm;
     if (loaded_open(pos[0], &lm))
         return EXIT_RUNTIME;
-    s2s_pairs p;
-    if (pairs_load(input, 0, &p)) {
+    recur_pairs *p = NULL;
+    int rc;
+    if (strcmp(input, "-") == 0) {
+        size_t len;
+        char *buf = cli_read_stdin(&len);
+        if (!buf) {
+            loaded_free(&lm);
+            return EXIT_RUNTIME;
+        }
+        rc = recur_pairs_from_memory(buf, len, "stdin", 0, &p);
+        free(buf);
+    } else {
+        rc = recur_pairs_load(input, 0, &p);
+    }
+    if (rc) {
         loaded_free(&lm);
-        return EXIT_RUNTIME;
+        return cli_lib_error(rc);
     }
     recur_seq2seq_decode_config dc;
     recur_seq2seq_decode_config_default(&dc);
@@ -793,19 +803,19 @@ static int cmd_translate_s2s(int argc, char **argv)
     dc.max_len = max_len > 0 ? max_len : lm.max_len;
     int code = 0;
     long unknown = 0;
-    for (long i = 0; !code && i < p.n; i++)
+    for (long i = 0; !code && i < recur_pairs_count(p); i++)
         for (int k = 0; !code && k < count; k++) {
             char *out;
             dc.seed = seed + (uint64_t)(i * count + k);
-            if ((code = translate_one(&lm, p.src[i], &dc, &out, &unknown)))
+            if ((code = translate_one(&lm, recur_pairs_source(p, i, NULL), &dc, &out, &unknown)))
                 break;
             printf("%s\n", out);
             free(out);
         }
     if (!code && unknown)
         fprintf(stderr, "recur seq2seq translate: %ld source token(s) unknown to the "
-                "model were read as %s\n", unknown, S2S_UNK);
-    pairs_free(&p);
+                "model were read as %s\n", unknown, RECUR_TOKEN_UNK);
+    recur_pairs_free(p);
     loaded_free(&lm);
     return code;
 }

@@ -174,7 +174,7 @@ static void print_header(const run_state *r, const char *corpus, long ntotal,
                          long ntrain, int vocab, long target, long start)
 {
     const train_opts *o = r->o;
-    const recur_config *c = recur_model_config(r->m);
+    const recur_config *c = recur_model_get_config(r->m);
     long spe = recur_trainer_steps_per_epoch(r->tr);
     char params[32], total[32], tr[32], va[32], sp[32], tg[32];
     progress_fmt_count(recur_model_param_count(r->m), params, sizeof params);

@@ -5,6 +5,7 @@
 #ifndef RECUR_CLI_COMMANDS_H
 #define RECUR_CLI_COMMANDS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
@@ -55,5 +56,8 @@ int cli_error(const char *fmt, ...);
 /* "recur: <recur_last_error()>" for a failed library call with status rc
  * (the fixed description of rc if the library left no message). */
 int cli_lib_error(int rc);
+/* All of stdin (malloc'd), refusing more than RECUR_MAX_TEXT_BYTES; NULL
+ * after one error line. */
+char *cli_read_stdin(size_t *len);
 
 #endif

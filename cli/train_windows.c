@@ -131,7 +131,7 @@ int check_resume_window(const char *save, int window)
     int rc = recur_model_load(save, &saved);
     if (rc)
         return cli_lib_error(rc);
-    const char *w = recur_model_meta(saved, "train.window");
+    const char *w = recur_model_get_meta(saved, "train.window");
     int had = w ? atoi(w) : 0, code = 0;
     if (had != window && had > 0)
         code = cli_error("--resume: %s was trained with --window %d; resume it with "
@@ -194,7 +194,7 @@ int train_windows(const train_opts *o, const char *corpus)
     if (o->log && !(log = open_epoch_log(o->log, o->resume)))
         goto done;
     if (!o->quiet) {
-        const recur_config *c = recur_model_config(m);
+        const recur_config *c = recur_model_get_config(m);
         fprintf(stderr, "Model: %d-layer %s of %d units (%s initialisation), readout "
                 "of the last step, %d characters; %ld parameters.\n", c->layers,
                 recur_cell_name(c->cell), c->hidden, o->init, c->output_size,

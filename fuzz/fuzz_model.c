@@ -36,7 +36,7 @@ static void sink(const char *utf8, int bytes, void *user)
 /* Run the model a little: every path that reads its tensors. */
 static void run_model(const recur_model *m)
 {
-    const recur_config *c = recur_model_config(m);
+    const recur_config *c = recur_model_get_config(m);
     int V = c->output_size, in = c->input_size;
     int tokens_in = c->input != RECUR_INPUT_DENSE;
     float *y = malloc(2 * (size_t)V * sizeof *y);
@@ -51,15 +51,17 @@ static void run_model(const recur_model *m)
         if (recur_state_create(m, &s) != RECUR_OK)
             fail("recur_state_create");
         for (int t = 0; t < 2; t++)
-            if (recur_step(s, tok[t], x + (size_t)t * in, y) != RECUR_OK)
-                fail("recur_step");
+            if (recur_state_step(s, tok[t], x + (size_t)t * in, y) != RECUR_OK)
+                fail("recur_state_step");
         /* Out-of-range tokens are refused, not read. */
-        if (tokens_in && recur_step(s, in, NULL, y) == RECUR_OK)
-            fail("recur_step accepted token == input_size");
+        if (tokens_in && recur_state_step(s, in, NULL, y) == RECUR_OK)
+            fail("recur_state_step accepted token == input_size");
         recur_state_free(s);
     }
-    const uint32_t *vocab;
-    int nv = recur_model_vocab(m, &vocab);
+    int nv;
+    const uint32_t *vocab = recur_model_get_vocab(m, &nv);
+    if ((vocab != NULL) != (nv > 0))
+        fail("recur_model_get_vocab");
     if (nv > 0 && !c->bidirectional && c->loss == RECUR_LOSS_XENT &&
         c->output_size == c->input_size && tokens_in) {
         recur_sample_config sc = {.temperature = 1.0f, .top_k = 3, .greedy = 0,
@@ -97,7 +99,7 @@ static void round_trip(const recur_model *m)
     for (int i = 0; i < recur_model_tensor_count(m); i++) {
         int nd;
         int64_t shape[2];
-        const char *name = recur_model_tensor(m, i, &nd, shape);
+        const char *name = recur_model_tensor_at(m, i, &nd, shape);
         long n = (long)(nd == 2 ? shape[0] * shape[1] : shape[0]);
         float *a = malloc((size_t)n * sizeof *a), *b = malloc((size_t)n * sizeof *b);
         if (!a || !b)
@@ -114,7 +116,7 @@ static void round_trip(const recur_model *m)
 
 static long meta_long(const recur_model *m, const char *key, long hi)
 {
-    const char *s = recur_model_meta(m, key);
+    const char *s = recur_model_get_meta(m, key);
     char *end;
     if (!s || !*s)
         return -1;
@@ -127,7 +129,7 @@ static long meta_long(const recur_model *m, const char *key, long hi)
  * describe a run this model can be trained in (most inputs). */
 static void resume_checkpoint(recur_model *m, const uint8_t *data, size_t size)
 {
-    const recur_config *c = recur_model_config(m);
+    const recur_config *c = recur_model_get_config(m);
     long n = meta_long(m, "train.tokens", 4096), T = meta_long(m, "train.seq_len", 4096),
          B = meta_long(m, "train.batch", 4096), st = meta_long(m, "train.stateful", 1),
          opt = meta_long(m, "train.optimizer_id", RECUR_RMSPROP),
@@ -183,13 +185,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fail("a refusal without a one-line message, or with a model");
         return 0;
     }
-    if (recur_config_check(recur_model_config(m)) != RECUR_OK)
+    if (recur_config_check(recur_model_get_config(m)) != RECUR_OK)
         fail("a loaded model fails recur_config_check");
     long total = 0;
     for (int i = 0; i < recur_model_tensor_count(m); i++) {
         int nd;
         int64_t shape[2];
-        recur_model_tensor(m, i, &nd, shape);
+        recur_model_tensor_at(m, i, &nd, shape);
         total += (long)(nd == 2 ? shape[0] * shape[1] : shape[0]);
     }
     if (total != recur_model_param_count(m))

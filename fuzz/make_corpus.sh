@@ -10,7 +10,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$ROOT/build/recur
 C=$ROOT/fuzz/corpus
 PY=/usr/bin/python3
-mkdir -p "$C"/model "$C"/json "$C"/text "$C"/args
+mkdir -p "$C"/model "$C"/json "$C"/text "$C"/args "$C"/pairs
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cd "$T"
@@ -120,4 +120,17 @@ a eval '\002' m.safetensors t.txt --seq 100 --batch 32
 a eval_dashdash '\002' -- -m.safetensors -t.txt
 a info '\003' m.safetensors
 a info_extra '\003' m.safetensors extra --
-echo "seeds: $(ls "$C"/model | wc -l) model, $(ls "$C"/json | wc -l) json, $(ls "$C"/text | wc -l) text, $(ls "$C"/args | wc -l) args"
+# ---- sequence pairs: byte 0 = flags (1 need target, 2 source words, 4 target
+# words), then the TSV; a few real lines of the bundled data sets ----------------
+mkdir -p "$C"/pairs
+printf '\005' >"$C"/pairs/cmudict_words; head -n 20 "$ROOT"/data/cmudict-g2p.tsv >>"$C"/pairs/cmudict_words
+printf '\001' >"$C"/pairs/de_en_chars; head -n 10 "$ROOT"/data/de-en.tsv >>"$C"/pairs/de_en_chars
+printf '\007' >"$C"/pairs/udhr_words; head -n 10 "$ROOT"/data/udhr-words.tsv >>"$C"/pairs/udhr_words
+printf '\001abc\tcba\r\n\nx y\t  z  \nlast\tline' >"$C"/pairs/crlf_blank_nofinal
+printf '\000one\ntwo\tzwei\n\xc3\xa9t\xc3\xa9\n' >"$C"/pairs/sources_alone
+printf '\007a <unk> b\t<s> </s> <unk>\n' >"$C"/pairs/special_names
+printf '\001abc\tcba\na\tb\tc\n' >"$C"/pairs/two_tabs
+printf '\001abc\t   \n' >"$C"/pairs/space_target
+printf '\001ab\xffc\tx\n' >"$C"/pairs/bad_utf8
+
+echo "seeds: $(ls "$C"/model | wc -l) model, $(ls "$C"/json | wc -l) json, $(ls "$C"/text | wc -l) text, $(ls "$C"/args | wc -l) args, $(ls "$C"/pairs | wc -l) pairs"

@@ -7,12 +7,19 @@
  *     on bad input.
  *   - Objects are opaque; whoever creates one frees it with the matching
  *     *_free function (NULL is accepted and ignored).
+ *   - Names: recur_<object>_<verb> acts on an object (recur_model_save,
+ *     recur_state_step, recur_trainer_step). A property that can be written
+ *     is read with recur_<object>_get_<noun> and written with
+ *     recur_<object>_set_<noun> (config, vocab, meta, classes, tensor); a
+ *     getter returns a pointer owned by the object, or a status when it
+ *     copies into caller memory, and counts come back through an int *n.
+ *     Lists are read as recur_<object>_<noun>_count and _<noun>_at(i).
  *   - Data is time-major: a sequence batch is [T][B][features], contiguous.
  *   - Weights follow PyTorch's nn.RNN / nn.LSTM / nn.GRU: gate order
  *     (LSTM i,f,g,o; GRU r,z,n), equations and state_dict tensor names, so a
  *     model trained there loads here and computes the same numbers.
  *   - Thread-safety: distinct objects may be used from distinct threads at
- *     once. A recur_model is only read by recur_state / recur_step /
+ *     once. A recur_model is only read by recur_state / recur_state_step /
  *     recur_forward, so one loaded model may serve many threads, each with
  *     its own recur_state. Training (recur_trainer) mutates its model and is
  *     single-threaded from the caller's side.
@@ -149,11 +156,11 @@ RECUR_API int recur_model_load(const char *path, recur_model **out);
 RECUR_API int recur_model_save(const recur_model *m, const char *path);
 RECUR_API void recur_model_free(recur_model *m);
 
-RECUR_API const recur_config *recur_model_config(const recur_model *m);
+RECUR_API const recur_config *recur_model_get_config(const recur_model *m);
 RECUR_API long recur_model_param_count(const recur_model *m);
 /* Named parameter tensors in PyTorch state_dict order. shape has room for 2. */
 RECUR_API int recur_model_tensor_count(const recur_model *m);
-RECUR_API const char *recur_model_tensor(const recur_model *m, int i, int *ndim,
+RECUR_API const char *recur_model_tensor_at(const recur_model *m, int i, int *ndim,
                                int64_t shape[2]);
 /* Copy a named tensor's values out / in (n must equal its element count). */
 RECUR_API int recur_model_get_tensor(const recur_model *m, const char *name, float *dst,
@@ -161,12 +168,13 @@ RECUR_API int recur_model_get_tensor(const recur_model *m, const char *name, flo
 RECUR_API int recur_model_set_tensor(recur_model *m, const char *name, const float *src,
                            long n);
 
-/* Character vocabulary of a text model: Unicode code points, index = token. */
+/* Character vocabulary of a text model: Unicode code points, index = token.
+ * get_vocab returns the model's own array (NULL, *n = 0, when it has none). */
 RECUR_API int recur_model_set_vocab(recur_model *m, const uint32_t *codepoints, int n);
-RECUR_API int recur_model_vocab(const recur_model *m, const uint32_t **codepoints);
+RECUR_API const uint32_t *recur_model_get_vocab(const recur_model *m, int *n);
 /* Free-form string metadata stored in the model file (training settings). */
 RECUR_API int recur_model_set_meta(recur_model *m, const char *key, const char *value);
-RECUR_API const char *recur_model_meta(const recur_model *m, const char *key);
+RECUR_API const char *recur_model_get_meta(const recur_model *m, const char *key);
 RECUR_API int recur_model_meta_count(const recur_model *m);
 RECUR_API const char *recur_model_meta_at(const recur_model *m, int i, const char **value);
 
@@ -201,7 +209,7 @@ RECUR_API void recur_state_free(recur_state *s);
 /* One time step: token for one-hot/embedding models (x is then ignored),
  * x[input_size] for dense-input models. y receives output_size values
  * (logits for XENT models). Bidirectional models cannot stream. */
-RECUR_API int recur_step(recur_state *s, int32_t token, const float *x, float *y);
+RECUR_API int recur_state_step(recur_state *s, int32_t token, const float *x, float *y);
 
 /* Whole-sequence inference from a zero state: T steps of B sequences at
  * once (bidirectional models included). tokens is [T][B] for one-hot and
@@ -210,7 +218,7 @@ RECUR_API int recur_step(recur_state *s, int32_t token, const float *x, float *y
  * models), or [B][output_size] for a LAST/MEAN readout; a model without a
  * dense layer (output_size 0) gives its top layer's [T][B][D·hidden]
  * states (or their [B][D·hidden] readout). Allocates its buffers per call;
- * for a stream, use recur_step; for sequences of different lengths,
+ * for a stream, use recur_state_step; for sequences of different lengths,
  * recur_predict_dataset. */
 RECUR_API int recur_forward(const recur_model *m, int T, int B, const int32_t *tokens,
                   const float *x, float *y);
@@ -239,6 +247,7 @@ RECUR_API int recur_sample(const recur_model *m, const char *prime,
 /* The rest of the API, one part per concern. */
 #include "recur/train.h"
 #include "recur/series.h"
+#include "recur/forecast.h"
 #include "recur/tsv.h"
 #include "recur/seq2seq.h"
 

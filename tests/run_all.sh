@@ -5,7 +5,7 @@
 set -u
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-FUZZ_TARGETS="json model text args tsv series"
+FUZZ_TARGETS="json model text args tsv series pairs"
 passed=0
 failed=0
 log=$(mktemp)
@@ -55,18 +55,21 @@ suite() {
     run "keras_test [$build]" bash tests/keras_test.sh "$build/recur"
     run "grad_report_test [$build]" bash tests/grad_report_test.sh "$build/recur"
     run "forecast_test [$build]" bash tests/forecast_test.sh "$build/recur"
+    run "forecast_c_test [$build]" bash tests/forecast_c_test.sh "$build"
     run "classify_test [$build]" bash tests/classify_test.sh "$build/recur"
     run "seq2seq_test [$build]" bash tests/seq2seq_test.sh "$build/recur"
     for t in $FUZZ_TARGETS; do
         run "replay_$t [$build]" "$build/fuzz/replay_$t" fuzz/corpus/"$t" fuzz/regress/"$t"
     done
     # Timing-based and slow-tool tests, the installed library linking plain
-    # programs, and PyTorch exports matching (skipped without python3-torch):
-    # the normal build only.
+    # programs, the exported symbols and link orders (programs built without
+    # the sanitizers), and PyTorch exports matching (skipped without
+    # python3-torch): the normal build only.
     if [ "$build" = build ]; then
         run "kill_test [$build]" bash tests/kill_test.sh "$build/recur"
         run "valgrind_test [$build]" bash tests/valgrind_test.sh "$build/recur"
         run "install_test [$build]" bash tests/install_test.sh "$build"
+        run "symbols_test [$build]" bash tests/symbols_test.sh "$build"
         run "torch_export_test [$build]" bash tests/torch_export_test.sh "$build"
     fi
 }

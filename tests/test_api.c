@@ -89,7 +89,7 @@ static void save_load_sample_identical(void)
     CHECK(recur_model_load(tmp("m.safetensors"), &m2) == RECUR_OK);
     if (!m2)
         return;
-    CHECK(strcmp(recur_model_meta(m2, "train.note"), "quote \" and \\ and é") == 0);
+    CHECK(strcmp(recur_model_get_meta(m2, "train.note"), "quote \" and \\ and é") == 0);
     CHECK(recur_model_param_count(m2) == recur_model_param_count(m));
     CHECK(memcmp(m->params, m2->params, (size_t)m->nparams * sizeof(real)) == 0);
     recur_sample_config sc = {.temperature = 0.8f, .top_k = 5, .seed = 42};
@@ -212,7 +212,7 @@ static void bad_files_refused(void)
     recur_text_free(t);
 }
 
-/* recur_step one step at a time equals the whole-sequence forward. */
+/* recur_state_step one step at a time equals the whole-sequence forward. */
 static void streaming_matches_sequence(void)
 {
     recur_cell cells[] = {RECUR_RNN_TANH, RECUR_RNN_RELU, RECUR_LSTM, RECUR_GRU};
@@ -233,7 +233,7 @@ static void streaming_matches_sequence(void)
         for (int pass = 0; pass < 2; pass++) { /* reset must restart cleanly */
             recur_state_reset(s);
             for (int i = 0; i < T; i++) {
-                CHECK(recur_step(s, tok[i], NULL, y) == RECUR_OK);
+                CHECK(recur_state_step(s, tok[i], NULL, y) == RECUR_OK);
                 for (int o = 0; o < V; o++) {
                     double d = fabs((double)y[o] - w.logits[(long)i * V + o]);
                     worst = d > worst ? d : worst;
@@ -242,7 +242,7 @@ static void streaming_matches_sequence(void)
         }
         CHECK_MSG(worst <= 1e-6, "%s: step vs sequence differ by %g",
                   recur_cell_name(cells[k]), worst);
-        CHECK(recur_step(s, V + 3, NULL, y) == RECUR_E_INVALID);
+        CHECK(recur_state_step(s, V + 3, NULL, y) == RECUR_E_INVALID);
         free(y);
         recur_state_free(s);
         recur__model_work_free(&w);

@@ -231,7 +231,7 @@ static void predict_matches_forward(void)
     int n = (int)(d.offsets[1] - d.offsets[0]);
     for (int t = 0; s && t < n; t++) {
         float ys[2], yf[2];
-        CHECK(recur_step(s, d.tokens[t], NULL, ys) == RECUR_OK);
+        CHECK(recur_state_step(s, d.tokens[t], NULL, ys) == RECUR_OK);
         CHECK(recur_forward(m, t + 1, 1, d.tokens, NULL, yf) == RECUR_OK);
         for (int o = 0; o < 2; o++)
             worst = fmax(worst, fabs((double)ys[o] - yf[o]));
@@ -277,7 +277,7 @@ static void resume_bit_identical(void)
         for (int t = 0; t < recur_model_tensor_count(m); t++) {
             int nd;
             int64_t sh[2];
-            const char *name = recur_model_tensor(m, t, &nd, sh);
+            const char *name = recur_model_tensor_at(m, t, &nd, sh);
             long n = (long)(nd == 2 ? sh[0] * sh[1] : sh[0]);
             recur_model_get_tensor(m, name, p[run] + off, n);
             off += n;
@@ -351,7 +351,7 @@ static void bad_data_refused(void)
     int32_t text[200];
     for (int i = 0; i < 200; i++)
         text[i] = i % 2;
-    recur_config lm = *recur_model_config(m);
+    recur_config lm = *recur_model_get_config(m);
     recur_model_free(m);
     lm.output_size = lm.input_size;
     CHECK(recur_model_create(&lm, 1, &m) == RECUR_OK);

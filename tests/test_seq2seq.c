@@ -250,9 +250,9 @@ static void save_load_round_trip(void)
         CHECK(memcmp(recur_seq2seq_get_config(s), recur_seq2seq_get_config(t),
                      sizeof(recur_seq2seq_config)) == 0);
         int n;
-        const char *const *names = recur_seq2seq_vocab(t, 1, &n);
+        const char *const *names = recur_seq2seq_get_vocab(t, 1, &n);
         CHECK(n == 12 && names && strcmp(names[11], "</s>") == 0);
-        CHECK(recur_seq2seq_meta(t, "note") && !strcmp(recur_seq2seq_meta(t, "note"),
+        CHECK(recur_seq2seq_get_meta(t, "note") && !strcmp(recur_seq2seq_get_meta(t, "note"),
                                                       "hello\ttab"));
         recur_seq2seq_decode_config dc;
         recur_seq2seq_decode_config_default(&dc);
@@ -416,7 +416,73 @@ static void bad_arguments(void)
     recur_seq2seq_free(s);
 }
 
+/* The one training update (recur__train_update) over the two halves: the
+ * gradient norm and the clipping are global (as over one parameter vector,
+ * not per half), and a NaN anywhere is refused with the parameters and the
+ * position left as they were. */
+static void update_is_global_and_refuses_nan(void)
+{
+    reverse_set data;
+    reverse_set_make(&data, 16, 5);
+    recur_train_config tc;
+    recur_train_config_default(&tc);
+    tc.optimizer = RECUR_SGD;
+    tc.momentum = 0;
+    tc.weight_decay = 0;
+    tc.lr = 1;
+    tc.clip = 1e-3f;
+    tc.batch = 16;
+    recur_seq2seq *s = make_model(RECUR_GRU, 1, 4, 6, 1, 41);
+    recur_seq2seq_trainer *tr = NULL;
+    if (!s || recur_seq2seq_trainer_create(s, &tc, &data.d, &tr) != RECUR_OK) {
+        CHECK(0);
+        recur_seq2seq_free(s);
+        reverse_set_free(&data);
+        return;
+    }
+    recur_model *e = recur_seq2seq_encoder(s), *d = recur_seq2seq_decoder(s);
+    long ne = e->nparams, nd = d->nparams;
+    float *before = malloc((size_t)(ne + nd) * sizeof *before);
+    if (!before)
+        return;
+    memcpy(before, e->params, (size_t)ne * sizeof(float));
+    memcpy(before + ne, d->params, (size_t)nd * sizeof(float));
+    recur_batch_stats st;
+    CHECK(recur_seq2seq_trainer_step(tr, &st) == RECUR_OK);
+    CHECK(st.grad_norm > 1e-2); /* well above the clip: it clips */
+    /* SGD at lr 1 moves the parameters by the clipped gradient: its global
+     * norm is the clip, shared by both halves. */
+    double moved = 0, moved_dec = 0;
+    for (long i = 0; i < ne; i++)
+        moved += ((double)e->params[i] - before[i]) * ((double)e->params[i] - before[i]);
+    for (long i = 0; i < nd; i++)
+        moved_dec += ((double)d->params[i] - before[ne + i]) *
+                     ((double)d->params[i] - before[ne + i]);
+    CHECK_NEAR(sqrt(moved + moved_dec) / 1e-3, 1.0, 1e-2);
+    /* Both halves moved, each by less than the clip (clipped per half, the
+     * total would be about sqrt(2) times the clip). */
+    CHECK(moved > 0 && moved_dec > 0 && sqrt(moved) < 0.99e-3 && sqrt(moved_dec) < 0.99e-3);
+    /* A NaN in the encoder: refused, nothing moves. */
+    memcpy(before, e->params, (size_t)ne * sizeof(float));
+    memcpy(before + ne, d->params, (size_t)nd * sizeof(float));
+    float saved = e->params[0];
+    e->params[0] = NAN;
+    CHECK(recur_seq2seq_trainer_step(tr, &st) == RECUR_E_NUMERIC);
+    CHECK(strstr(recur_last_error(), "step 2") != NULL);
+    CHECK(recur_seq2seq_trainer_step_count(tr) == 1);
+    CHECK(memcmp(e->params + 1, before + 1, (size_t)(ne - 1) * sizeof(float)) == 0);
+    CHECK(memcmp(d->params, before + ne, (size_t)nd * sizeof(float)) == 0);
+    e->params[0] = saved;
+    CHECK(recur_seq2seq_trainer_step(tr, NULL) == RECUR_OK);
+    CHECK(recur_seq2seq_trainer_step_count(tr) == 2);
+    free(before);
+    recur_seq2seq_trainer_free(tr);
+    recur_seq2seq_free(s);
+    reverse_set_free(&data);
+}
+
 TEST_MAIN("test_seq2seq", TL_CASE(teacher_forcing_feeds_previous_target),
           TL_CASE(greedy_equals_beam1), TL_CASE(learns_to_reverse_digits),
           TL_CASE(save_load_round_trip), TL_CASE(checkpoint_resume_bit_identical),
-          TL_CASE(load_is_strict), TL_CASE(bad_arguments))
+          TL_CASE(load_is_strict), TL_CASE(bad_arguments),
+          TL_CASE(update_is_global_and_refuses_nan))

@@ -1,4 +1,4 @@
-/* test_stream.c - the streaming path (recur_state / recur_step): stepping
+/* test_stream.c - the streaming path (recur_state / recur_state_step): stepping
  * gives the whole-sequence forward's outputs (recur_forward) to 1e-6 for
  * every cell kind, input kind, a range of widths and depths, including the
  * shapes of the streaming benchmark (input 1, hidden 8..128, Dense(1)); and
@@ -72,7 +72,7 @@ static recur_model *make_model(recur_cell cell, recur_input input, int in_size,
 /* Step through T inputs and compare with one whole-sequence forward. */
 static double step_vs_sequence(recur_model *m, int T)
 {
-    const recur_config *c = recur_model_config(m);
+    const recur_config *c = recur_model_get_config(m);
     int dense = c->input == RECUR_INPUT_DENSE, O = c->output_size;
     int32_t *tok = malloc((size_t)T * sizeof *tok);
     float *x = malloc((size_t)T * c->input_size * sizeof *x);
@@ -88,7 +88,7 @@ static double step_vs_sequence(recur_model *m, int T)
     for (int pass = 0; pass < 2 && s; pass++) { /* reset must restart cleanly */
         recur_state_reset(s);
         for (int t = 0; t < T; t++) {
-            CHECK(recur_step(s, tok[t], dense ? x + (long)t * c->input_size : NULL, y) ==
+            CHECK(recur_state_step(s, tok[t], dense ? x + (long)t * c->input_size : NULL, y) ==
                   RECUR_OK);
             for (int o = 0; o < O; o++) {
                 double d = fabs((double)y[o] - ys[(long)t * O + o]);
@@ -163,7 +163,7 @@ static void long_batch_equals_streams(void)
             recur_state *s = NULL;
             CHECK(recur_state_create(m, &s) == RECUR_OK);
             for (int t = 0; t < T && s; t++) {
-                CHECK(recur_step(s, tok[(long)t * B + b], NULL, y) == RECUR_OK);
+                CHECK(recur_state_step(s, tok[(long)t * B + b], NULL, y) == RECUR_OK);
                 for (int o = 0; o < V; o++) {
                     double d = fabs((double)y[o] - ys[((long)t * B + b) * V + o]);
                     worst = d > worst ? d : worst;
@@ -211,8 +211,8 @@ static void threaded_step(void)
         CHECK(recur_state_create(m, &s2) == RECUR_OK);
         long before = allocations();
         for (int t = 0; t < T && s1 && s2; t++) {
-            CHECK(recur_step(s1, t % I, x + (long)t * I, y1 + (long)t * O) == RECUR_OK);
-            CHECK(recur_step(s2, t % I, x + (long)t * I, y2 + (long)t * O) == RECUR_OK);
+            CHECK(recur_state_step(s1, t % I, x + (long)t * I, y1 + (long)t * O) == RECUR_OK);
+            CHECK(recur_state_step(s2, t % I, x + (long)t * I, y2 + (long)t * O) == RECUR_OK);
         }
         CHECK_MSG(allocations() == before, "%ld allocations in %d steps",
                   allocations() - before, T);
@@ -227,7 +227,7 @@ static void threaded_step(void)
     recur_set_threads(old);
 }
 
-/* No allocation inside recur_step, for every cell and input kind. */
+/* No allocation inside recur_state_step, for every cell and input kind. */
 static void step_allocates_nothing(void)
 {
     for (int k = 0; k < 4; k++)
@@ -246,7 +246,7 @@ static void step_allocates_nothing(void)
             long before = allocations();
             int bad = 0;
             for (int t = 0; t < 1000; t++)
-                bad |= recur_step(s, t % 9, x, y) != RECUR_OK;
+                bad |= recur_state_step(s, t % 9, x, y) != RECUR_OK;
             long n = allocations() - before;
             CHECK(!bad);
             CHECK_MSG(n == 0, "%s input %d: %ld allocations in 1000 steps",
@@ -272,9 +272,9 @@ static void step_rejects_bad_input(void)
     CHECK(m && recur_state_create(m, &s) == RECUR_OK);
     float y[5];
     if (s) {
-        CHECK(recur_step(s, 5, NULL, y) == RECUR_E_INVALID);
-        CHECK(recur_step(s, -1, NULL, y) == RECUR_E_INVALID);
-        CHECK(recur_step(s, 4, NULL, y) == RECUR_OK);
+        CHECK(recur_state_step(s, 5, NULL, y) == RECUR_E_INVALID);
+        CHECK(recur_state_step(s, -1, NULL, y) == RECUR_E_INVALID);
+        CHECK(recur_state_step(s, 4, NULL, y) == RECUR_OK);
     }
     recur_state_free(s);
     recur_model_free(m);
@@ -282,7 +282,7 @@ static void step_rejects_bad_input(void)
     s = NULL;
     CHECK(m && recur_state_create(m, &s) == RECUR_OK);
     if (s)
-        CHECK(recur_step(s, 0, NULL, y) == RECUR_E_INVALID);
+        CHECK(recur_state_step(s, 0, NULL, y) == RECUR_E_INVALID);
     recur_state_free(s);
     recur_model_free(m);
     recur_config c;

@@ -36,7 +36,7 @@ static void *work(void *p)
     recur_state *s = NULL;
     j->rc = recur_state_create(j->m, &s);
     for (int t = 0; !j->rc && t < STEPS; t++)
-        j->rc = recur_step(s, token_of(j->id, t), NULL, j->steps + t * O);
+        j->rc = recur_state_step(s, token_of(j->id, t), NULL, j->steps + t * O);
     recur_state_free(s);
     int32_t tok[40 * 2];
     for (int i = 0; i < 80; i++)

@@ -244,7 +244,7 @@ static void test_vocab_and_dataset(void)
         CHECK(recur_model_set_classes(m, (const char *const *)cls, nc) == RECUR_OK);
         char **back;
         int nb;
-        CHECK(recur_model_classes(m, &back, &nb) == RECUR_OK);
+        CHECK(recur_model_get_classes(m, &back, &nb) == RECUR_OK);
         CHECK(nb == 2 && strcmp(back[0], "neg") == 0 && strcmp(back[1], "pos") == 0);
         recur_tsv_vocab_free(back, nb, NULL);
         long unknown;
@@ -280,7 +280,7 @@ static void test_vocab_and_dataset(void)
             CHECK(recur_model_save(m, path) == RECUR_OK);
             CHECK(recur_model_load(path, &m2) == RECUR_OK);
             if (m2) {
-                CHECK(recur_model_classes(m2, &back, &nb) == RECUR_OK && nb == 2);
+                CHECK(recur_model_get_classes(m2, &back, &nb) == RECUR_OK && nb == 2);
                 if (nb == 2)
                     CHECK(strcmp(back[1], "pos") == 0);
                 recur_tsv_vocab_free(back, nb, NULL);

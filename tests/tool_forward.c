@@ -9,7 +9,7 @@
  * Prints the outputs of recur_forward, one per line with %.9g: [T][B][O]
  * (or [B][O] for a last/mean readout), O = output_size, or D*hidden for an
  * encoder without a dense layer. With --step, each of the B sequences is
- * run through its own recur_state with recur_step instead (unidirectional
+ * run through its own recur_state with recur_state_step instead (unidirectional
  * per-step models with a dense layer only).
  * Errors: one line on stderr, exit status 1. */
 #include <stdio.h>
@@ -24,11 +24,11 @@ static int fail(const char *what, const char *detail)
     return 1;
 }
 
-/* recur_step over each sequence b of the batch into y[T][B][O]. */
+/* recur_state_step over each sequence b of the batch into y[T][B][O]. */
 static int run_steps(const recur_model *m, int T, int B, const int32_t *tok,
                      const float *x, float *y)
 {
-    const recur_config *c = recur_model_config(m);
+    const recur_config *c = recur_model_get_config(m);
     int dense = c->input == RECUR_INPUT_DENSE, I = c->input_size, O = c->output_size;
     float *out = malloc((size_t)O * sizeof *out);
     recur_state *s = NULL;
@@ -37,7 +37,7 @@ static int run_steps(const recur_model *m, int T, int B, const int32_t *tok,
         recur_state_reset(s);
         for (int t = 0; !rc && t < T; t++) {
             long r = (long)t * B + b;
-            rc = recur_step(s, dense ? 0 : tok[r], dense ? x + r * I : NULL, out);
+            rc = recur_state_step(s, dense ? 0 : tok[r], dense ? x + r * I : NULL, out);
             if (!rc)
                 memcpy(y + r * O, out, (size_t)O * sizeof *out);
         }
@@ -55,7 +55,7 @@ int main(int argc, char **argv)
     recur_model *m = NULL;
     if (recur_model_load(argv[1], &m))
         return fail("cannot load the model", recur_last_error());
-    const recur_config *c = recur_model_config(m);
+    const recur_config *c = recur_model_get_config(m);
     int pooled = c->readout != RECUR_READOUT_SEQUENCE;
     long O = c->output_size ? c->output_size : (long)c->hidden * (c->bidirectional ? 2 : 1);
     if (step && (pooled || !c->output_size)) {
@@ -88,7 +88,7 @@ int main(int argc, char **argv)
     }
     int r = step ? run_steps(m, T, B, tok, x, y) : recur_forward(m, T, B, tok, x, y);
     if (r) {
-        fail(step ? "recur_step failed" : "recur_forward failed", recur_last_error());
+        fail(step ? "recur_state_step failed" : "recur_forward failed", recur_last_error());
         goto done;
     }
     for (long i = 0; i < ny; i++)

@@ -3,7 +3,7 @@
 
 Builds random, untrained PyTorch models of every kind recur runs, exports
 them with tools/export_pytorch.py, runs recur on the same inputs
-(build/tests/tool_forward: recur_forward, and recur_step for unidirectional
+(build/tests/tool_forward: recur_forward, and recur_state_step for unidirectional
 models) and compares with PyTorch's outputs, computed in float64 from the
 same float32 weights: |recur - torch| <= 1e-5 * max(1, |torch|).
 

@@ -7,7 +7,7 @@ step. A PyTorch model of that shape, whatever its submodules are called,
 exports to one .safetensors file holding recur's tensor names
 (embedding.weight, rnn.weight_ih_l0[_reverse], ..., fc.weight, fc.bias) and
 the architecture in __metadata__, which `recur info`, `recur sample` (with a
-vocabulary), recur_model_load, recur_forward and recur_step read. The file
+vocabulary), recur_model_load, recur_forward and recur_state_step read. The file
 is written here (8-byte little-endian header length, JSON header, raw
 little-endian float32 data), atomically; only Debian's python3-torch is
 needed (/usr/bin/python3).
@@ -35,7 +35,7 @@ Options (keyword arguments of export()):
   vocab          the characters of a text model in token order (strictly
                  increasing code points, as recur builds them:
                  --vocab-from-text takes the sorted set of a file's characters);
-                 needed by `recur sample`, not by recur_forward/recur_step
+                 needed by `recur sample`, not by recur_forward/recur_state_step
   input          without an Embedding the RNN reads "dense" features (the
                  default) or "onehot" token ids of input_size classes
   loss           recorded for recur: "xent" (default for token input) or "mse"

@@ -28,13 +28,13 @@ int main(int argc, char **argv)
     }
     long T;
     const int32_t *tok = recur_text_tokens(prime, &T);
-    const uint32_t *vocab;
-    recur_model_vocab(m, &vocab);
-    int V = recur_model_config(m)->output_size;
+    int nvocab;
+    const uint32_t *vocab = recur_model_get_vocab(m, &nvocab);
+    int V = recur_model_get_config(m)->output_size;
     float *batch = malloc((size_t)(T * V) * sizeof *batch), *y = malloc(V * sizeof *y);
     recur_forward(m, (int)T, 1, tok, NULL, batch); /* all T steps at once */
     for (long t = 0; t < T; t++)
-        recur_step(s, tok[t], NULL, y);            /* the same, step by step */
+        recur_state_step(s, tok[t], NULL, y);            /* the same, step by step */
     printf("batch and streaming agree on the next character: %s\n",
            argmax(batch + (T - 1) * V, V) == argmax(y, V) ? "yes" : "NO");
     fputs(argv[2], stdout);
@@ -42,7 +42,7 @@ int main(int argc, char **argv)
         int next = argmax(y, V);
         char utf8[5];
         fwrite(utf8, 1, (size_t)recur_utf8_encode(vocab[next], utf8), stdout);
-        recur_step(s, next, NULL, y);
+        recur_state_step(s, next, NULL, y);
     }
     putchar('\n');
     free(batch), free(y);

@@ -52,9 +52,9 @@ RECUR_API int recur_seq2seq_init(recur_seq2seq *s, recur_init scheme, uint64_t s
  * size; names are non-empty UTF-8 without newlines, all distinct. */
 RECUR_API int recur_seq2seq_set_vocab(recur_seq2seq *s, int side, const char *const *names, int n);
 /* Names of a side (NULL if none were set); *n receives the count. */
-RECUR_API const char *const *recur_seq2seq_vocab(const recur_seq2seq *s, int side, int *n);
+RECUR_API const char *const *recur_seq2seq_get_vocab(const recur_seq2seq *s, int side, int *n);
 RECUR_API int recur_seq2seq_set_meta(recur_seq2seq *s, const char *key, const char *value);
-RECUR_API const char *recur_seq2seq_meta(const recur_seq2seq *s, const char *key);
+RECUR_API const char *recur_seq2seq_get_meta(const recur_seq2seq *s, const char *key);
 
 /* One safetensors file: the encoder's tensors and configuration under
  * "encoder.", the decoder's under "decoder.", and the bos/eos ids, the

@@ -7,7 +7,7 @@
 
 static _Thread_local char last_error[512];
 
-int recur_fail(int code, const char *fmt, ...)
+int recur__fail(int code, const char *fmt, ...)
 {
     /* Format into a local buffer first: the arguments may include
      * recur_last_error() itself, when a caller adds context to a message. */

@@ -1,7 +1,10 @@
 /* utf8.c - the one UTF-8 codec of the library: decoding with full
  * validation (Unicode §3.9: no overlong forms, surrogates or code points
- * above U+10FFFF), validating whole strings, and encoding. */
+ * above U+10FFFF), validating whole strings, encoding, and naming a
+ * character in a message. */
 #include "core/utf8.h"
+
+#include <stdio.h>
 
 #include "recur.h"
 
@@ -70,4 +73,15 @@ int recur_utf8_encode(uint32_t cp, char *buf)
     buf[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
     buf[3] = (char)(0x80 | (cp & 0x3F));
     return 4;
+}
+
+void recur__describe_char(uint32_t cp, char *buf, size_t size)
+{
+    if (cp >= 0x20 && cp != 0x7F) {
+        char u[5] = {0};
+        recur_utf8_encode(cp, u);
+        snprintf(buf, size, "'%s' (U+%04X)", u, (unsigned)cp);
+    } else {
+        snprintf(buf, size, "U+%04X", (unsigned)cp);
+    }
 }

@@ -11,14 +11,8 @@
 int recur__utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
 /* 1 if s[0..n) is entirely well-formed UTF-8, else 0. */
 int recur__utf8_valid(const char *s, size_t n);
-
-/* recur_text_from_string with the name that error messages give the text
- * (e.g. "prime text"). Defined in text.c. */
-struct recur_model;
-struct recur_text;
-int recur__text_from_string_labelled(const char *s, size_t len, const struct recur_model *vocab_of,
-                              const char *label, struct recur_text **out);
-/* Index of code point cp in a sorted vocabulary of n, or -1 (text.c). */
-int recur__text_vocab_index(const uint32_t *vocab, int n, uint32_t cp);
+/* A character as error messages name it: "'x' (U+0078)", or "U+000A" for a
+ * control character. */
+void recur__describe_char(uint32_t cp, char *buf, size_t size);
 
 #endif

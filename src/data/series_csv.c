@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "core/error.h"
+#include "io/file.h"
 
 struct recur_series {
     long n;
@@ -455,32 +456,13 @@ int recur_series_load(const char *path, const char *column, recur_series **out)
     if (!out || !path)
         return recur_fail(RECUR_E_INVALID, "recur_series_load: NULL argument");
     *out = NULL;
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return recur_fail(RECUR_E_IO, "%s: %s", path, strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return recur_fail(RECUR_E_IO, "%s: not a regular file", path);
-    if (st.st_size > RECUR_MAX_SERIES_BYTES)
-        return recur_fail(RECUR_E_LIMIT, "%s: %lld bytes is over the %ld-byte limit for "
-                          "a series", path, (long long)st.st_size,
-                          (long)RECUR_MAX_SERIES_BYTES);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return recur_fail(RECUR_E_IO, "%s: %s", path, strerror(errno));
-    size_t len = (size_t)st.st_size;
-    char *buf = malloc(len ? len : 1);
-    if (!buf) {
-        fclose(f);
-        return recur_fail(RECUR_E_NOMEM, "out of memory reading %s", path);
-    }
-    size_t got = fread(buf, 1, len, f);
-    int more = fgetc(f) != EOF;
-    fclose(f);
-    if (got != len || more) {
-        free(buf);
-        return recur_fail(RECUR_E_IO, "%s: the file changed while it was read", path);
-    }
-    int rc = series_make(buf, len, path, column, out);
+    char *buf;
+    size_t len;
+    int rc = recur__read_file(path, (uint64_t)RECUR_MAX_SERIES_BYTES, "a series", 0, &buf,
+                              &len);
+    if (rc)
+        return rc;
+    rc = series_make(buf, len, path, column, out);
     free(buf);
     return rc;
 }

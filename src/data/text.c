@@ -1,13 +1,13 @@
 /* text.c - UTF-8 text files as token streams, one token per code point. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/error.h"
-#include "nn/model.h"
 #include "core/utf8.h"
+#include "data/text.h"
+#include "io/file.h"
+#include "recur.h"
 
 struct recur_text {
     int32_t *tokens;
@@ -37,16 +37,6 @@ int recur__text_vocab_index(const uint32_t *vocab, int n, uint32_t cp)
     return -1;
 }
 
-static void describe_char(uint32_t cp, char *buf, size_t size)
-{
-    if (cp >= 0x20 && cp != 0x7F) {
-        char u[5] = {0};
-        recur_utf8_encode(cp, u);
-        snprintf(buf, size, "'%s' (U+%04X)", u, (unsigned)cp);
-    } else {
-        snprintf(buf, size, "U+%04X", (unsigned)cp);
-    }
-}
 
 /* The model's vocabulary must be sorted for the lookup: it is by
  * construction (recur_model_set_vocab checks). */
@@ -81,8 +71,8 @@ static int tokenize(recur_text *t, const unsigned char *s, size_t len,
         return recur_fail(RECUR_E_NOMEM, "out of memory reading %s", label);
     }
     if (vocab_of) {
-        const uint32_t *v;
-        int nv = recur_model_vocab(vocab_of, &v);
+        int nv;
+        const uint32_t *v = recur_model_get_vocab(vocab_of, &nv);
         if (nv <= 0) {
             free(cps);
             return recur_fail(RECUR_E_MISMATCH, "the model has no character "
@@ -93,7 +83,7 @@ static int tokenize(recur_text *t, const unsigned char *s, size_t len,
             int id = recur__text_vocab_index(v, nv, cps[i]);
             if (id < 0) {
                 char what[48];
-                describe_char(cps[i], what, sizeof what);
+                recur__describe_char(cps[i], what, sizeof what);
                 free(cps);
                 return recur_fail(RECUR_E_MISMATCH, "%s: line %ld: character %s "
                                   "is not in the model's vocabulary", label, line, what);
@@ -169,33 +159,13 @@ int recur_text_from_string(const char *s, size_t len, const recur_model *vocab_o
 int recur_text_load(const char *path, const recur_model *vocab_of, recur_text **out)
 {
     *out = NULL;
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return recur_fail(RECUR_E_IO, "%s: %s", path, strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return recur_fail(RECUR_E_IO, "%s: not a regular file", path);
-    if (st.st_size == 0)
-        return recur_fail(RECUR_E_FORMAT, "%s: the file is empty", path);
-    if (st.st_size > RECUR_MAX_TEXT_BYTES)
-        return recur_fail(RECUR_E_LIMIT, "%s: %lld bytes is over the %ld-byte "
-                          "limit for a text file", path, (long long)st.st_size,
-                          (long)RECUR_MAX_TEXT_BYTES);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return recur_fail(RECUR_E_IO, "%s: %s", path, strerror(errno));
-    size_t len = (size_t)st.st_size;
-    unsigned char *buf = malloc(len);
-    if (!buf) {
-        fclose(f);
-        return recur_fail(RECUR_E_NOMEM, "out of memory reading %s", path);
-    }
-    size_t got = fread(buf, 1, len, f);
-    fclose(f);
-    if (got != len) {
-        free(buf);
-        return recur_fail(RECUR_E_IO, "%s: short read", path);
-    }
-    int rc = text_make(buf, len, vocab_of, path, out);
+    char *buf;
+    size_t len;
+    int rc = recur__read_file(path, (uint64_t)RECUR_MAX_TEXT_BYTES, "a text file", 1, &buf,
+                              &len);
+    if (rc)
+        return rc;
+    rc = text_make((const unsigned char *)buf, len, vocab_of, path, out);
     free(buf);
     return rc;
 }

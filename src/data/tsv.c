@@ -2,17 +2,18 @@
  * read and checked (UTF-8, sizes, escapes), a seeded train/test split, the
  * label and character vocabularies of a classifier, its class names in the
  * model's metadata, and examples encoded as a recur_dataset. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/error.h"
-#include "nn/model.h"
 #include "core/rng.h"
 #include "core/utf8.h"
+#include "data/lines.h"
+#include "data/text.h"
+#include "io/file.h"
+#include "recur.h"
 
 struct recur_tsv {
     char *name;      /* what messages call the input */
@@ -62,16 +63,6 @@ long recur_tsv_line(const recur_tsv *t, long i)
 
 /* ---- parsing ----------------------------------------------------------------- */
 
-static void describe_char(uint32_t cp, char *buf, size_t size)
-{
-    if (cp > 0x20 && cp != 0x7F) {
-        char u[5] = {0};
-        recur_utf8_encode(cp, u);
-        snprintf(buf, size, "'%s'", u);
-    } else {
-        snprintf(buf, size, "U+%04X", (unsigned)cp);
-    }
-}
 
 /* Decode the text s[0..n) of line `line` onto t->cps (escapes per flags). */
 static int parse_text(recur_tsv *t, long *ncps, const unsigned char *s, size_t n,
@@ -102,7 +93,7 @@ static int parse_text(recur_tsv *t, long *ncps, const unsigned char *s, size_t n
                 cp = '\\';
             else {
                 char what[32];
-                describe_char(e, what, sizeof what);
+                recur__describe_char(e, what, sizeof what);
                 return recur_fail(RECUR_E_FORMAT, "%s: line %ld: unknown escape: a "
                                   "backslash before %s (the escapes are \\n, \\t and "
                                   "\\\\)", name, line, what);
@@ -113,18 +104,13 @@ static int parse_text(recur_tsv *t, long *ncps, const unsigned char *s, size_t n
     return RECUR_OK;
 }
 
-static int parse(recur_tsv *t, const unsigned char *s, size_t len, const char *name,
-                 int flags)
+static int parse(recur_tsv *t, const char *s, size_t len, const char *name, int flags)
 {
-    if (len == 0)
-        return recur_fail(RECUR_E_FORMAT, "%s: the input is empty", name);
-    if (len > (size_t)RECUR_MAX_TEXT_BYTES)
-        return recur_fail(RECUR_E_LIMIT, "%s: %zu bytes is over the %ld-byte limit",
-                          name, len, (long)RECUR_MAX_TEXT_BYTES);
-    long lines = 1;
-    for (const unsigned char *p = s; (p = memchr(p, '\n', len - (size_t)(p - s)));
-         p++)
-        lines++;
+    line_reader r;
+    long lines;
+    int rc = recur__lines_begin(&r, s, len, name, &lines);
+    if (rc)
+        return rc;
     t->label_off = malloc((size_t)lines * sizeof *t->label_off);
     t->labels = malloc(len + 1);
     t->text_off = malloc((size_t)(lines + 1) * sizeof *t->text_off);
@@ -132,14 +118,12 @@ static int parse(recur_tsv *t, const unsigned char *s, size_t len, const char *n
     t->line = malloc((size_t)lines * sizeof *t->line);
     if (!t->label_off || !t->labels || !t->text_off || !t->cps || !t->line)
         return recur_fail(RECUR_E_NOMEM, "out of memory reading %s", name);
-    long nlab = 0, ncps = 0, line = 0;
+    long nlab = 0, ncps = 0;
     t->text_off[0] = 0;
-    for (size_t pos = 0; pos < len;) {
-        line++;
-        const unsigned char *l = s + pos;
-        const unsigned char *nl = memchr(l, '\n', len - pos);
-        size_t n = nl ? (size_t)(nl - l) : len - pos;
-        pos += n + (nl != NULL);
+    const unsigned char *l;
+    size_t n;
+    while (recur__lines_next(&r, &l, &n)) {
+        long line = r.line;
         if (n > (size_t)RECUR_TSV_MAX_LINE_BYTES)
             return recur_fail(RECUR_E_LIMIT, "%s: line %ld has %zu bytes, over the "
                               "limit of %ld for a line", name, line, n,
@@ -184,7 +168,7 @@ static int parse(recur_tsv *t, const unsigned char *s, size_t len, const char *n
             tlen = n - lablen - 1;
         }
         long start = ncps;
-        int rc = parse_text(t, &ncps, text, tlen, (size_t)(text - l), flags, name, line);
+        rc = parse_text(t, &ncps, text, tlen, (size_t)(text - l), flags, name, line);
         if (rc)
             return rc;
         if (ncps == start)
@@ -221,7 +205,7 @@ int recur_tsv_from_memory(const char *data, size_t len, const char *name, int fl
         return recur_fail(RECUR_E_NOMEM, "out of memory");
     }
     t->flags = flags;
-    int rc = parse(t, (const unsigned char *)data, len, name, flags);
+    int rc = parse(t, data, len, name, flags);
     if (rc) {
         recur_tsv_free(t);
         return rc;
@@ -235,34 +219,13 @@ int recur_tsv_load(const char *path, int flags, recur_tsv **out)
     if (!out)
         return recur_fail(RECUR_E_INVALID, "no output for the examples");
     *out = NULL;
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return recur_fail(RECUR_E_IO, "%s: %s", path, strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return recur_fail(RECUR_E_IO, "%s: not a regular file", path);
-    if (st.st_size > RECUR_MAX_TEXT_BYTES)
-        return recur_fail(RECUR_E_LIMIT, "%s: %lld bytes is over the %ld-byte limit "
-                          "for a text file", path, (long long)st.st_size,
-                          (long)RECUR_MAX_TEXT_BYTES);
-    if (st.st_size == 0)
-        return recur_fail(RECUR_E_FORMAT, "%s: the file is empty", path);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return recur_fail(RECUR_E_IO, "%s: %s", path, strerror(errno));
-    size_t len = (size_t)st.st_size;
-    char *buf = malloc(len);
-    if (!buf) {
-        fclose(f);
-        return recur_fail(RECUR_E_NOMEM, "out of memory reading %s", path);
-    }
-    size_t got = fread(buf, 1, len, f);
-    fclose(f);
-    if (got != len) {
-        free(buf);
-        return recur_fail(RECUR_E_IO, "%s: short read (the file changed while read?)",
-                          path);
-    }
-    int rc = recur_tsv_from_memory(buf, len, path, flags, out);
+    char *buf;
+    size_t len;
+    int rc = recur__read_file(path, (uint64_t)RECUR_MAX_TEXT_BYTES, "a text file", 1, &buf,
+                              &len);
+    if (rc)
+        return rc;
+    rc = recur_tsv_from_memory(buf, len, path, flags, out);
     free(buf);
     return rc;
 }
@@ -519,9 +482,10 @@ int recur_model_set_classes(recur_model *m, const char *const *names, int n)
 {
     if (!m || !names)
         return recur_fail(RECUR_E_INVALID, "recur_model_set_classes: a NULL argument");
-    if (n != m->cfg.output_size || n < 1)
+    int O = recur_model_get_config(m)->output_size;
+    if (n != O || n < 1)
         return recur_fail(RECUR_E_MISMATCH, "%d class names for a model with %d "
-                          "outputs", n, m->cfg.output_size);
+                          "outputs", n, O);
     size_t total = 0;
     for (int i = 0; i < n; i++) {
         size_t len = names[i] ? strlen(names[i]) : 0;
@@ -554,17 +518,17 @@ int recur_model_set_classes(recur_model *m, const char *const *names, int n)
     return rc;
 }
 
-int recur_model_classes(const recur_model *m, char ***names, int *n)
+int recur_model_get_classes(const recur_model *m, char ***names, int *n)
 {
     if (!m || !names || !n)
-        return recur_fail(RECUR_E_INVALID, "recur_model_classes: a NULL argument");
+        return recur_fail(RECUR_E_INVALID, "recur_model_get_classes: a NULL argument");
     *names = NULL;
     *n = 0;
-    const char *s = recur_model_meta(m, CLASSES_KEY);
+    const char *s = recur_model_get_meta(m, CLASSES_KEY);
     if (!s)
         return recur_fail(RECUR_E_MISMATCH, "the model has no class names (it is not "
                                             "a classifier)");
-    int O = m->cfg.output_size, k = 1;
+    int O = recur_model_get_config(m)->output_size, k = 1;
     for (const char *p = s; *p; p++)
         k += *p == '\t';
     if (k != O)
@@ -631,21 +595,21 @@ int recur_tsv_dataset(const recur_tsv *t, const long *idx, long n, const recur_m
         return recur_fail(RECUR_E_INVALID, "no examples");
     if (max_len < 0)
         return recur_fail(RECUR_E_INVALID, "maximum length must be >= 0");
-    const recur_config *c = recur_model_config(m);
+    const recur_config *c = recur_model_get_config(m);
     if (c->input == RECUR_INPUT_DENSE || c->loss != RECUR_LOSS_XENT ||
         c->readout == RECUR_READOUT_SEQUENCE)
         return recur_fail(RECUR_E_MISMATCH, "the model is not a text classifier (it "
                           "needs token input, cross-entropy and a last or mean "
                           "readout)");
-    const uint32_t *vocab;
-    int nv = recur_model_vocab(m, &vocab);
+    int nv;
+    const uint32_t *vocab = recur_model_get_vocab(m, &nv);
     if (nv <= 0)
         return recur_fail(RECUR_E_MISMATCH, "the model has no character vocabulary");
     int unk = recur__text_vocab_index(vocab, nv, RECUR_UNKNOWN_CHAR);
     char **classes = NULL;
     int ncls = 0, rc;
     int labelled = !(t->flags & RECUR_TSV_UNLABELLED);
-    if (labelled && (rc = recur_model_classes(m, &classes, &ncls)))
+    if (labelled && (rc = recur_model_get_classes(m, &classes, &ncls)))
         return rc;
     named_id *sorted = malloc((size_t)(ncls ? ncls : 1) * sizeof *sorted);
     long *off = malloc((size_t)(n + 1) * sizeof *off);
@@ -683,7 +647,7 @@ int recur_tsv_dataset(const recur_tsv *t, const long *idx, long n, const recur_m
             if (id < 0) {
                 if (unk < 0) {
                     char what[32];
-                    describe_char(s[k], what, sizeof what);
+                    recur__describe_char(s[k], what, sizeof what);
                     rc = recur_fail(RECUR_E_MISMATCH, "%s: line %ld: character %s is not "
                                     "in the model's vocabulary", t->name, t->line[i],
                                     what);

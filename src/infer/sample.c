@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "nn/model.h"
 #include "core/utf8.h"
+#include "data/text.h"
 
 /* Pick a token from logits z[V]. p is scratch of V doubles. */
 static int32_t pick(const float *z, int V, const recur_sample_config *sc,
@@ -152,10 +153,10 @@ int recur_sample(const recur_model *m, const char *prime,
     int32_t tok = start_token(m);
     for (long i = 0; i < np; i++) {
         tok = ptoks[i];
-        if ((rc = recur_step(st, tok, NULL, z)))
+        if ((rc = recur_state_step(st, tok, NULL, z)))
             goto done;
     }
-    if (np == 0 && (rc = recur_step(st, tok, NULL, z)))
+    if (np == 0 && (rc = recur_state_step(st, tok, NULL, z)))
         goto done;
     for (long i = 0; i < length; i++) {
         if ((rc = check_finite(z, V, i)))
@@ -163,7 +164,7 @@ int recur_sample(const recur_model *m, const char *prime,
         tok = pick(z, V, sc, p, &r);
         char buf[5];
         emit(buf, recur_utf8_encode(m->vocab[tok], buf), user);
-        if (i + 1 < length && (rc = recur_step(st, tok, NULL, z)))
+        if (i + 1 < length && (rc = recur_state_step(st, tok, NULL, z)))
             goto done;
     }
 done:

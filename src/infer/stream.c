@@ -15,7 +15,7 @@
  * after each layer (the next layer, and the next step's W_hh·h, read every
  * unit). States are double-buffered for that: a step reads h_{t-1} from one
  * buffer and writes h_t to the other. The helper thread lives as long as the
- * state. Every buffer is allocated in recur_state_create: recur_step never
+ * state. Every buffer is allocated in recur_state_create: recur_state_step never
  * allocates (tests/test_stream.c counts allocations). Each output is the
  * same sum in the same order whatever the split, so results do not depend
  * on the thread count. */
@@ -298,7 +298,7 @@ void recur_state_free(recur_state *s)
 
 /* ---- one step ------------------------------------------------------------- */
 
-int recur_step(recur_state *s, int32_t token, const float *x, float *y)
+int recur_state_step(recur_state *s, int32_t token, const float *x, float *y)
 {
     const recur_model *m = s->m;
     const recur_config *c = &m->cfg;

@@ -856,3 +856,10 @@ void recur__json_buf_free(json_buf *b)
     b->data = NULL;
     b->len = b->cap = 0;
 }
+
+json_quoted recur__json_quote(const char *s)
+{
+    json_quoted r;
+    recur__json_excerpt(r.s, sizeof r.s, s);
+    return r;
+}

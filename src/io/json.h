@@ -75,6 +75,12 @@ const json_value *recur__json_object_get(const json_value *v, const char *key);
  * characters become '?', and text longer than fits is cut at a UTF-8
  * character boundary and ends in "...". cap must be at least 4. */
 void recur__json_excerpt(char *dst, size_t cap, const char *s);
+/* recur__json_excerpt of s by value, for naming a tensor or key in a
+ * one-line message: recur__json_quote(name).s */
+typedef struct {
+    char s[80];
+} json_quoted;
+json_quoted recur__json_quote(const char *s);
 
 /* ---- writing ----------------------------------------------------------- */
 

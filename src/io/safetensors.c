@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/utf8.h"
+#include "io/file.h"
 #include "io/json.h"
 
 #include <dirent.h>
@@ -15,6 +16,7 @@
 #include <signal.h>
 #include <float.h>
 #include <inttypes.h>
+#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -86,17 +88,6 @@ static int st_fail(int code, const char *label, const char *fmt, ...)
     return recur_fail(code, "%s: %s", label, msg);
 }
 
-/* A name quoted safely for a one-line message. */
-typedef struct {
-    char s[72];
-} quoted;
-
-static quoted q(const char *name)
-{
-    quoted r;
-    recur__json_excerpt(r.s, sizeof r.s, name);
-    return r;
-}
 
 /* "[64, 16]" */
 typedef struct {
@@ -227,18 +218,18 @@ int recur__st_read_real(const st_tensor *t, real *dst, int64_t n)
     if (n != t->numel)
         return recur_fail(RECUR_E_MISMATCH,
                           "tensor '%s' has %" PRId64 " elements, expected %" PRId64,
-                          q(t->name).s, t->numel, n);
+                          recur__json_quote(t->name).s, t->numel, n);
     size_t esize = recur__st_dtype_size(t->dtype);
     if (esize == 0)
         return recur_fail(RECUR_E_INVALID, "tensor '%s' has an invalid dtype",
-                          q(t->name).s);
+                          recur__json_quote(t->name).s);
     const unsigned char *p = t->data;
     for (int64_t i = 0; i < n; i++, p += esize) {
         if (t->dtype == ST_BOOL && p[0] > 1)
             return recur_fail(RECUR_E_FORMAT,
                               "tensor '%s': BOOL element %" PRId64
                               " is %u, not 0 or 1",
-                              q(t->name).s, i, (unsigned)p[0]);
+                              recur__json_quote(t->name).s, i, (unsigned)p[0]);
         dst[i] = to_real(element_value(t->dtype, p));
     }
     return RECUR_OK;
@@ -265,8 +256,8 @@ static int check_fields(const region *r, const char *name, const json_value *e)
         const char *k = recur__json_object_key_at(e, i);
         if (strcmp(k, "dtype") && strcmp(k, "shape") && strcmp(k, "data_offsets"))
             return st_fail(RECUR_E_FORMAT, r->label,
-                           "tensor '%s' has unexpected field '%s'", q(name).s,
-                           q(k).s);
+                           "tensor '%s' has unexpected field '%s'", recur__json_quote(name).s,
+                           recur__json_quote(k).s);
     }
     return RECUR_OK;
 }
@@ -277,11 +268,11 @@ static int parse_dtype(const region *r, const char *name, const json_value *e,
     const char *s = recur__json_string(recur__json_object_get(e, "dtype"));
     if (!s)
         return st_fail(RECUR_E_FORMAT, r->label,
-                       "tensor '%s' has no \"dtype\" string", q(name).s);
+                       "tensor '%s' has no \"dtype\" string", recur__json_quote(name).s);
     t->dtype = dtype_from_name(s);
     if (t->dtype < 0)
         return st_fail(RECUR_E_FORMAT, r->label,
-                       "tensor '%s' has unknown dtype '%s'", q(name).s, q(s).s);
+                       "tensor '%s' has unknown dtype '%s'", recur__json_quote(name).s, recur__json_quote(s).s);
     return RECUR_OK;
 }
 
@@ -295,17 +286,17 @@ static int parse_shape(const region *r, const char *name, const json_value *e,
 
     if (recur__json_type_of(s) != JSON_ARRAY)
         return st_fail(RECUR_E_FORMAT, r->label,
-                       "tensor '%s' has no \"shape\" array", q(name).s);
+                       "tensor '%s' has no \"shape\" array", recur__json_quote(name).s);
     if (nd > ST_MAX_DIMS)
         return st_fail(RECUR_E_FORMAT, r->label,
                        "tensor '%s' has %zu dimensions, more than %d",
-                       q(name).s, nd, ST_MAX_DIMS);
+                       recur__json_quote(name).s, nd, ST_MAX_DIMS);
     t->ndim = (int)nd;
     for (size_t i = 0; i < nd; i++) {
         if (!get_count(recur__json_array_at(s, i), &t->shape[i]))
             return st_fail(RECUR_E_FORMAT, r->label,
                            "tensor '%s': shape[%zu] is not a non-negative integer",
-                           q(name).s, i);
+                           recur__json_quote(name).s, i);
         has_zero |= t->shape[i] == 0;
     }
     /* A zero dimension makes the count 0 whatever the others are. */
@@ -314,13 +305,13 @@ static int parse_shape(const region *r, const char *name, const json_value *e,
         if (t->numel > INT64_MAX / t->shape[i])
             return st_fail(RECUR_E_FORMAT, r->label,
                            "tensor '%s' shape %s has too many elements",
-                           q(name).s, fmt_shape(t->ndim, t->shape).s);
+                           recur__json_quote(name).s, fmt_shape(t->ndim, t->shape).s);
         t->numel *= t->shape[i];
     }
     size_t esize = recur__st_dtype_size(t->dtype);
     if ((uint64_t)t->numel > SIZE_MAX / esize)
         return st_fail(RECUR_E_FORMAT, r->label,
-                       "tensor '%s' shape %s is too large", q(name).s,
+                       "tensor '%s' shape %s is too large", recur__json_quote(name).s,
                        fmt_shape(t->ndim, t->shape).s);
     t->nbytes = (size_t)t->numel * esize;
     return RECUR_OK;
@@ -337,22 +328,22 @@ static int parse_offsets(const region *r, const char *name, const json_value *e,
         !get_count(recur__json_array_at(o, 1), &end))
         return st_fail(RECUR_E_FORMAT, r->label,
                        "tensor '%s': \"data_offsets\" must be two non-negative integers",
-                       q(name).s);
+                       recur__json_quote(name).s);
     if (b > end)
         return st_fail(RECUR_E_FORMAT, r->label,
                        "tensor '%s' data_offsets [%" PRId64 ", %" PRId64
                        "] end before they begin",
-                       q(name).s, b, end);
+                       recur__json_quote(name).s, b, end);
     if ((uint64_t)end > r->region_size)
         return st_fail(RECUR_E_FORMAT, r->label,
                        "tensor '%s' data_offsets [%" PRId64 ", %" PRId64
                        "] exceed the data region (%zu bytes)",
-                       q(name).s, b, end, r->region_size);
+                       recur__json_quote(name).s, b, end, r->region_size);
     if ((uint64_t)(end - b) != (uint64_t)t->nbytes)
         return st_fail(RECUR_E_FORMAT, r->label,
                        "tensor '%s' is %s %s (%zu bytes) but data_offsets [%" PRId64
                        ", %" PRId64 "] span %" PRId64 " bytes",
-                       q(name).s, dtypes[t->dtype].name,
+                       recur__json_quote(name).s, dtypes[t->dtype].name,
                        fmt_shape(t->ndim, t->shape).s, t->nbytes, b, end, end - b);
     t->data = r->region + b;
     return RECUR_OK;
@@ -368,7 +359,7 @@ static int parse_tensor(const region *r, const char *name, const json_value *e,
         return st_fail(RECUR_E_FORMAT, r->label, "a tensor has an empty name");
     if (recur__json_type_of(e) != JSON_OBJECT)
         return st_fail(RECUR_E_FORMAT, r->label,
-                       "entry for tensor '%s' is not an object", q(name).s);
+                       "entry for tensor '%s' is not an object", recur__json_quote(name).s);
     if ((rc = check_fields(r, name, e)) || (rc = parse_dtype(r, name, e, t)) ||
         (rc = parse_shape(r, name, e, t)) || (rc = parse_offsets(r, name, e, t)))
         return rc;
@@ -392,7 +383,7 @@ static int parse_metadata(st_file *f, const json_value *m)
         const char *v = recur__json_string(recur__json_object_value_at(m, i));
         if (!v)
             return st_fail(RECUR_E_FORMAT, f->label,
-                           "metadata value for '%s' is not a string", q(k).s);
+                           "metadata value for '%s' is not a string", recur__json_quote(k).s);
         f->meta_keys[i] = k;
         f->meta_values[i] = v;
     }
@@ -428,7 +419,7 @@ static int check_overlaps(const st_file *f, const region *r)
             size_t bb = (size_t)(b->data - r->region);
             rc = st_fail(RECUR_E_FORMAT, f->label,
                          "tensors '%s' [%zu, %zu] and '%s' [%zu, %zu] overlap",
-                         q(a->name).s, ab, ab + a->nbytes, q(b->name).s, bb,
+                         recur__json_quote(a->name).s, ab, ab + a->nbytes, recur__json_quote(b->name).s, bb,
                          bb + b->nbytes);
         }
     }
@@ -590,54 +581,6 @@ int recur__st_parse(const unsigned char *bytes, size_t len, const char *label,
     return parse_owned(copy, len, label, out);
 }
 
-/* Read exactly size bytes; a file that shrinks meanwhile is an error. */
-static int read_all(int fd, unsigned char *buf, size_t size, const char *path)
-{
-    size_t got = 0;
-    while (got < size) {
-        size_t chunk = size - got < (1u << 30) ? size - got : (1u << 30);
-        ssize_t k = read(fd, buf + got, chunk);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            return recur_fail(RECUR_E_IO, "%s: read failed: %s", path,
-                              strerror(errno));
-        if (k == 0)
-            return recur_fail(RECUR_E_IO, "%s: file shrank while being read",
-                              path);
-        got += (size_t)k;
-    }
-    return RECUR_OK;
-}
-
-/* Open path as a regular file and return its size, refusing it before any
- * allocation when it is over ST_MAX_FILE_SIZE. O_NONBLOCK keeps open() from
- * hanging on a FIFO; it has no effect on reads of regular files. */
-static int open_regular(const char *path, int *fd, size_t *size)
-{
-    struct stat st;
-    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (*fd < 0)
-        return recur_fail(RECUR_E_IO, "%s: cannot open: %s", path,
-                          strerror(errno));
-    int rc = RECUR_OK;
-    if (fstat(*fd, &st) != 0)
-        rc = recur_fail(RECUR_E_IO, "%s: cannot stat: %s", path, strerror(errno));
-    else if (!S_ISREG(st.st_mode))
-        rc = recur_fail(RECUR_E_IO, "%s: not a regular file", path);
-    else if ((uint64_t)st.st_size > ST_MAX_FILE_SIZE ||
-             (uint64_t)st.st_size > SIZE_MAX)
-        rc = recur_fail(RECUR_E_LIMIT,
-                        "%s: file is %lld bytes, over the limit of %" PRIu64,
-                        path, (long long)st.st_size, ST_MAX_FILE_SIZE);
-    if (rc) {
-        close(*fd);
-        return rc;
-    }
-    *size = (size_t)st.st_size;
-    return RECUR_OK;
-}
-
 int recur__st_read(const char *path, st_file **out)
 {
     int fd = -1, rc;
@@ -648,13 +591,13 @@ int recur__st_read(const char *path, st_file **out)
     *out = NULL;
     if (!path)
         return recur_fail(RECUR_E_INVALID, "recur__st_read: NULL path");
-    if ((rc = open_regular(path, &fd, &size)))
+    if ((rc = recur__file_open(path, ST_MAX_FILE_SIZE, "a model file", &fd, &size)))
         return rc;
     /* The first bytes decide whether the file is worth reading at all: a
      * large file that is not safetensors is refused without allocating. */
     unsigned char head[9];
     size_t nhead = size < sizeof head ? size : sizeof head, hlen;
-    if ((rc = read_all(fd, head, nhead, path)) ||
+    if ((rc = recur__file_read_all(fd, head, nhead, path)) ||
         (rc = check_prefix(head, size, path, &hlen))) {
         close(fd);
         return rc;
@@ -666,7 +609,7 @@ int recur__st_read(const char *path, st_file **out)
                           path, size);
     }
     memcpy(buf, head, nhead);
-    rc = read_all(fd, buf + nhead, size - nhead, path);
+    rc = recur__file_read_all(fd, buf + nhead, size - nhead, path);
     close(fd);
     if (rc) {
         free(buf);
@@ -726,13 +669,13 @@ int recur__st_expect(const st_file *f, const char *name, int ndim,
     const st_tensor *t = recur__st_find(f, name);
     if (!t)
         return st_fail(RECUR_E_MISMATCH, f->label, "missing tensor '%s'",
-                       q(name).s);
+                       recur__json_quote(name).s);
     int same = t->ndim == ndim;
     for (int i = 0; same && i < ndim; i++)
         same = t->shape[i] == shape[i];
     if (!same)
         return st_fail(RECUR_E_MISMATCH, f->label,
-                       "tensor '%s' has shape %s, expected %s", q(name).s,
+                       "tensor '%s' has shape %s, expected %s", recur__json_quote(name).s,
                        fmt_shape(t->ndim, t->shape).s, fmt_shape(ndim, shape).s);
     if (out)
         *out = t;
@@ -823,12 +766,12 @@ int recur__st_writer_meta(st_writer *w, const char *key, const char *value)
     if (!recur__utf8_valid(key, strlen(key)) || !recur__utf8_valid(value, strlen(value)))
         return recur_fail(RECUR_E_INVALID,
                           "recur__st_writer_meta: metadata '%s' is not valid UTF-8",
-                          q(key).s);
+                          recur__json_quote(key).s);
     for (size_t i = 0; i < w->nmeta; i++)
         if (strcmp(w->mkeys[i], key) == 0)
             return recur_fail(RECUR_E_INVALID,
                               "recur__st_writer_meta: metadata key '%s' given twice",
-                              q(key).s);
+                              recur__json_quote(key).s);
     /* Two parallel arrays; a failure between the two growths only leaves
      * mkeys with spare room. */
     size_t kcap = w->mcap, vcap = w->mcap;
@@ -861,11 +804,11 @@ static int check_name(const st_writer *w, const char *name)
     if (!recur__utf8_valid(name, strlen(name)))
         return recur_fail(RECUR_E_INVALID,
                           "recur__st_writer_add: tensor name '%s' is not valid UTF-8",
-                          q(name).s);
+                          recur__json_quote(name).s);
     for (size_t i = 0; i < w->n; i++)
         if (strcmp(w->e[i].name, name) == 0)
             return recur_fail(RECUR_E_INVALID,
-                              "recur__st_writer_add: tensor '%s' added twice", q(name).s);
+                              "recur__st_writer_add: tensor '%s' added twice", recur__json_quote(name).s);
     return RECUR_OK;
 }
 
@@ -877,13 +820,13 @@ static int check_shape(struct st_entry *e, const char *name, int ndim,
     if (ndim < 0 || ndim > ST_MAX_DIMS || (ndim > 0 && !shape))
         return recur_fail(RECUR_E_INVALID,
                           "recur__st_writer_add: tensor '%s' has invalid ndim %d",
-                          q(name).s, ndim);
+                          recur__json_quote(name).s, ndim);
     uint64_t numel = 1, esize = recur__st_dtype_size(e->dtype);
     for (int i = 0; i < ndim; i++)
         if (shape[i] < 0)
             return recur_fail(RECUR_E_INVALID,
                               "recur__st_writer_add: tensor '%s' has negative dimension %" PRId64,
-                              q(name).s, shape[i]);
+                              recur__json_quote(name).s, shape[i]);
     for (int i = 0; i < ndim; i++) {
         if (shape[i] == 0) {
             numel = 0;
@@ -891,12 +834,12 @@ static int check_shape(struct st_entry *e, const char *name, int ndim,
         }
         if (numel > ST_MAX_FILE_SIZE / (uint64_t)shape[i])
             return recur_fail(RECUR_E_LIMIT,
-                              "recur__st_writer_add: tensor '%s' is too large", q(name).s);
+                              "recur__st_writer_add: tensor '%s' is too large", recur__json_quote(name).s);
         numel *= (uint64_t)shape[i];
     }
     if (numel * esize > ST_MAX_FILE_SIZE)
         return recur_fail(RECUR_E_LIMIT, "recur__st_writer_add: tensor '%s' is too large",
-                          q(name).s);
+                          recur__json_quote(name).s);
     e->ndim = ndim;
     for (int i = 0; i < ndim; i++)
         e->shape[i] = shape[i];
@@ -917,7 +860,7 @@ static int add_entry(st_writer *w, const char *name, int ndim,
         return rc;
     if (!data && e.numel > 0)
         return recur_fail(RECUR_E_INVALID,
-                          "recur__st_writer_add: tensor '%s' has NULL data", q(name).s);
+                          "recur__st_writer_add: tensor '%s' has NULL data", recur__json_quote(name).s);
     struct st_entry *entries = grow(w->e, &w->cap, w->n, sizeof e);
     if (!entries)
         return recur_fail(RECUR_E_NOMEM, "recur__st_writer_add: out of memory");
@@ -1162,4 +1105,32 @@ out:
     free(tmp);
     recur__json_buf_free(&h);
     return rc;
+}
+
+/* ---- numbers in metadata ----------------------------------------------- */
+
+const char *recur__st_meta_int(char *buf, long long v)
+{
+    snprintf(buf, ST_META_NUM, "%lld", v);
+    return buf;
+}
+
+const char *recur__st_meta_real(char *buf, double v)
+{
+    /* printf follows the locale's decimal point, which an application may
+     * have set; metadata always uses '.'. */
+    char tmp[ST_META_NUM];
+    snprintf(tmp, sizeof tmp, "%.9g", v);
+    const char *point = localeconv()->decimal_point;
+    size_t plen = point ? strlen(point) : 0, o = 0;
+    for (const char *c = tmp; *c && o + 1 < ST_META_NUM;) {
+        if (plen && strncmp(c, point, plen) == 0) {
+            buf[o++] = '.';
+            c += plen;
+        } else {
+            buf[o++] = *c++;
+        }
+    }
+    buf[o] = 0;
+    return buf;
 }

@@ -112,6 +112,13 @@ st_writer *recur__st_writer_new(void);
 /* Add a metadata pair (both copied; UTF-8). RECUR_E_INVALID for a repeated
  * key or text that is not valid UTF-8. */
 int recur__st_writer_meta(st_writer *w, const char *key, const char *value);
+/* The one text form of a number in metadata, used by every writer of model,
+ * checkpoint and seq2seq metadata: an integer in decimal; a real as %.9g
+ * with '.' as the decimal point whatever the locale. buf has room for
+ * ST_META_NUM bytes; both return buf. */
+#define ST_META_NUM 40
+const char *recur__st_meta_int(char *buf, long long v);
+const char *recur__st_meta_real(char *buf, double v);
 /* Add a tensor stored as F32; in RECUR_REAL_DOUBLE builds the values are
  * rounded to float when saved. The name is copied but data is NOT: it must
  * stay alive and unchanged until recur__st_writer_save returns. data may be NULL

@@ -67,11 +67,11 @@ int recur_model_create(const recur_config *cfg, uint64_t seed, recur_model **out
     return RECUR_OK;
 }
 
-const recur_config *recur_model_config(const recur_model *m) { return &m->cfg; }
+const recur_config *recur_model_get_config(const recur_model *m) { return &m->cfg; }
 long recur_model_param_count(const recur_model *m) { return m->nparams; }
 int recur_model_tensor_count(const recur_model *m) { return m->ntensors; }
 
-const char *recur_model_tensor(const recur_model *m, int i, int *ndim,
+const char *recur_model_tensor_at(const recur_model *m, int i, int *ndim,
                                int64_t shape[2])
 {
     if (i < 0 || i >= m->ntensors)
@@ -139,10 +139,10 @@ int recur_model_set_vocab(recur_model *m, const uint32_t *cps, int n)
     return RECUR_OK;
 }
 
-int recur_model_vocab(const recur_model *m, const uint32_t **cps)
+const uint32_t *recur_model_get_vocab(const recur_model *m, int *n)
 {
-    *cps = m->vocab;
-    return m->nvocab;
+    *n = m->nvocab;
+    return m->nvocab > 0 ? m->vocab : NULL;
 }
 
 int recur_model_set_meta(recur_model *m, const char *key, const char *value)
@@ -155,7 +155,7 @@ int recur_model_set_meta(recur_model *m, const char *key, const char *value)
     return recur__model_set_meta(m, key, value);
 }
 
-const char *recur_model_meta(const recur_model *m, const char *key)
+const char *recur_model_get_meta(const recur_model *m, const char *key)
 {
     return recur__model_get_meta(m, key);
 }

@@ -64,17 +64,6 @@ void recur__tensor_map_recur_prefixed(tensor_map *tm, const char *prefix)
     tm->rnn_bias = tm->fc_bias = 1;
 }
 
-/* A name quoted for a one-line message. */
-typedef struct {
-    char s[80];
-} quoted;
-
-static quoted q(const char *name)
-{
-    quoted r;
-    recur__json_excerpt(r.s, sizeof r.s, name);
-    return r;
-}
 
 /* "weight_ih_l3_reverse" → kind 0..3 (weight_ih, weight_hh, bias_ih,
  * bias_hh), layer 3, dir 1. Returns 1 for such a name, 0 otherwise; -1 for
@@ -156,19 +145,19 @@ static int infer_cell(const st_file *f, const char *label, int gates, recur_cell
     int relu = nl && strcmp(nl, "relu") == 0;
     if (nl && !relu && strcmp(nl, "tanh") != 0)
         return recur_fail(RECUR_E_FORMAT, "%s: metadata 'nonlinearity' = \"%s\" is "
-                          "neither tanh nor relu", label, q(nl).s);
+                          "neither tanh nor relu", label, recur__json_quote(nl).s);
     if (hint && recur_cell_parse(hint) < 0)
         return recur_fail(RECUR_E_FORMAT, "%s: metadata 'cell' = \"%s\" is not "
-                          "recognised", label, q(hint).s);
+                          "recognised", label, recur__json_quote(hint).s);
     recur_cell c = gates == 4 ? RECUR_LSTM : gates == 3 ? RECUR_GRU
                  : relu || (hint && recur_cell_parse(hint) == RECUR_RNN_RELU)
                      ? RECUR_RNN_RELU : RECUR_RNN_TANH;
     if (hint && (recur_cell_parse(hint) == RECUR_LSTM) != (gates == 4))
         return recur_fail(RECUR_E_MISMATCH, "%s: metadata says cell '%s' but the "
-                          "tensors have %d gate(s)", label, q(hint).s, gates);
+                          "tensors have %d gate(s)", label, recur__json_quote(hint).s, gates);
     if (hint && (recur_cell_parse(hint) == RECUR_GRU) != (gates == 3))
         return recur_fail(RECUR_E_MISMATCH, "%s: metadata says cell '%s' but the "
-                          "tensors have %d gate(s)", label, q(hint).s, gates);
+                          "tensors have %d gate(s)", label, recur__json_quote(hint).s, gates);
     if (gates != 1 && relu)
         return recur_fail(RECUR_E_MISMATCH, "%s: metadata asks for relu but the "
                           "tensors are a %s", label, recur_cell_name(c));
@@ -194,18 +183,18 @@ int recur__model_infer_plain(const st_file *f, const char *label, recur_config *
         size_t plen = (size_t)(attr - t->name);
         if (plen > MAX_PREFIX)
             return recur_fail(RECUR_E_LIMIT, "%s: tensor name '%s' is too long", label,
-                              q(t->name).s);
+                              recur__json_quote(t->name).s);
         int kind, layer, dir;
         int r = parse_recurrent(attr, &kind, &layer, &dir);
         if (r < 0)
             return recur_fail(RECUR_E_LIMIT, "%s: tensor '%s': recur holds at most %d "
-                              "layers", label, q(t->name).s, MODEL_MAX_LAYERS);
+                              "layers", label, recur__json_quote(t->name).s, MODEL_MAX_LAYERS);
         if (r > 0) {
             if (rp && !same_prefix(rp, rlen, t->name, plen))
                 return recur_fail(RECUR_E_MISMATCH, "%s: recurrent tensors of two "
                                   "modules ('%.*s' and '%s'): recur holds one "
                                   "recurrent stack", label, (int)rlen, rp,
-                                  q(t->name).s);
+                                  recur__json_quote(t->name).s);
             rp = t->name, rlen = plen;
             have[layer][dir][kind] = t;
             layers = layer + 1 > layers ? layer + 1 : layers;
@@ -216,19 +205,19 @@ int recur__model_infer_plain(const st_file *f, const char *label, recur_config *
         if (strncmp(attr, "weight_hr_l", 11) == 0)
             return recur_fail(RECUR_E_MISMATCH, "%s: tensor '%s' is an LSTM "
                               "projection (proj_size > 0), which recur does not "
-                              "support", label, q(t->name).s);
+                              "support", label, recur__json_quote(t->name).s);
         int is_w = strcmp(attr, "weight") == 0, is_b = strcmp(attr, "bias") == 0;
         if (!is_w && !is_b)
             return recur_fail(RECUR_E_MISMATCH, "%s: unexpected tensor '%s' (neither "
                               "an RNN/LSTM/GRU, Embedding nor Linear parameter)",
-                              label, q(t->name).s);
+                              label, recur__json_quote(t->name).s);
         int g = 0;
         while (g < ngroups && !same_prefix(groups[g].prefix, groups[g].len, t->name, plen))
             g++;
         if (g == 2)
             return recur_fail(RECUR_E_MISMATCH, "%s: unexpected tensor '%s': a plain "
                               "file may hold one Embedding and one Linear besides "
-                              "the recurrent layers", label, q(t->name).s);
+                              "the recurrent layers", label, recur__json_quote(t->name).s);
         if (g == ngroups)
             groups[ngroups++] = (group){t->name, plen, NULL, NULL};
         if (is_w)
@@ -256,22 +245,22 @@ int recur__model_infer_plain(const st_file *f, const char *label, recur_config *
     if (hh->ndim != 2 || hh->shape[1] < 1 || hh->shape[1] > RECUR_MAX_WIDTH ||
         hh->shape[0] % hh->shape[1] != 0)
         return recur_fail(RECUR_E_MISMATCH, "%s: tensor '%s' has shape %s, not "
-                          "[gates x hidden, hidden]", label, q(hh->name).s,
+                          "[gates x hidden, hidden]", label, recur__json_quote(hh->name).s,
                           shape_str(hh, s1, sizeof s1));
     int64_t H = hh->shape[1], G = hh->shape[0] / H;
     if (G != 1 && G != 3 && G != 4)
         return recur_fail(RECUR_E_MISMATCH, "%s: tensor '%s' has shape %s: %lld "
                           "gates is none of RNN (1), GRU (3), LSTM (4)", label,
-                          q(hh->name).s, shape_str(hh, s1, sizeof s1), (long long)G);
+                          recur__json_quote(hh->name).s, shape_str(hh, s1, sizeof s1), (long long)G);
     if (ih->ndim != 2 || ih->shape[1] < 1 || ih->shape[1] > RECUR_MAX_WIDTH)
         return recur_fail(RECUR_E_MISMATCH, "%s: tensor '%s' has shape %s, not "
-                          "[%lld, inputs]", label, q(ih->name).s,
+                          "[%lld, inputs]", label, recur__json_quote(ih->name).s,
                           shape_str(ih, s1, sizeof s1), (long long)(G * H));
     int64_t I0 = ih->shape[1], DH = H * dirs;
     for (int g = 0; g < ngroups; g++)
         if (!groups[g].weight)
             return recur_fail(RECUR_E_MISMATCH, "%s: tensor '%s' has no weight "
-                              "beside it", label, q(groups[g].bias->name).s);
+                              "beside it", label, recur__json_quote(groups[g].bias->name).s);
     const group *lin = NULL, *emb = NULL;
     int ok = 0;
     if (ngroups == 0) {
@@ -294,8 +283,8 @@ int recur__model_infer_plain(const st_file *f, const char *label, recur_config *
             if (!a && !b)
                 return recur_fail(RECUR_E_MISMATCH, "%s: cannot tell the Embedding "
                                   "from the Linear among '%s' and '%s' (both are "
-                                  "[%lld, %lld])", label, q(groups[0].weight->name).s,
-                                  q(groups[1].weight->name).s, (long long)DH,
+                                  "[%lld, %lld])", label, recur__json_quote(groups[0].weight->name).s,
+                                  recur__json_quote(groups[1].weight->name).s, (long long)DH,
                                   (long long)DH);
         }
         if (a)
@@ -309,14 +298,14 @@ int recur__model_infer_plain(const st_file *f, const char *label, recur_config *
             return recur_fail(RECUR_E_MISMATCH, "%s: tensor '%s' has shape %s: neither "
                               "an output Linear [outputs, %lld] (with a bias of "
                               "[outputs], if any) nor an Embedding [ids, %lld]", label,
-                              q(groups[0].weight->name).s,
+                              recur__json_quote(groups[0].weight->name).s,
                               shape_str(groups[0].weight, s1, sizeof s1), (long long)DH,
                               (long long)I0);
         return recur_fail(RECUR_E_MISMATCH, "%s: tensors '%s' %s and '%s' %s are not "
                           "an Embedding [ids, %lld] and a Linear [outputs, %lld]",
-                          label, q(groups[0].weight->name).s,
+                          label, recur__json_quote(groups[0].weight->name).s,
                           shape_str(groups[0].weight, s1, sizeof s1),
-                          q(groups[1].weight->name).s,
+                          recur__json_quote(groups[1].weight->name).s,
                           shape_str(groups[1].weight, s2, sizeof s2), (long long)I0,
                           (long long)DH);
     }
@@ -339,7 +328,7 @@ int recur__model_infer_plain(const st_file *f, const char *label, recur_config *
     const char *loss = recur__st_meta(f, "loss");
     if (loss && strcmp(loss, "xent") && strcmp(loss, "mse"))
         return recur_fail(RECUR_E_FORMAT, "%s: metadata 'loss' = \"%s\" is not "
-                          "recognised", label, q(loss).s);
+                          "recognised", label, recur__json_quote(loss).s);
     if (loss)
         c->loss = strcmp(loss, "xent") == 0 ? RECUR_LOSS_XENT : RECUR_LOSS_MSE;
 

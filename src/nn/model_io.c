@@ -72,23 +72,6 @@ int recur__parse_double(const char *s, double *out)
     return RECUR_OK;
 }
 
-void recur__format_double(char *buf, size_t n, double v)
-{
-    char tmp[64];
-    snprintf(tmp, sizeof tmp, "%.9g", v);
-    const char *point = localeconv()->decimal_point;
-    size_t plen = point ? strlen(point) : 0, o = 0;
-    for (const char *c = tmp; *c && o + 1 < n;) {
-        if (plen && strncmp(c, point, plen) == 0) {
-            buf[o++] = '.';
-            c += plen;
-        } else {
-            buf[o++] = *c++;
-        }
-    }
-    buf[o] = 0;
-}
-
 /* prefix + key in buf (model files use no prefix; a sequence-to-sequence
  * file holds two models under "encoder." and "decoder."). */
 static const char *pkey(const char *prefix, const char *key, char *buf, size_t size)
@@ -110,9 +93,8 @@ static int put_meta(pwriter *p, const char *key, const char *value)
 
 static int add_meta_long(pwriter *w, const char *key, long v)
 {
-    char buf[32];
-    snprintf(buf, sizeof buf, "%ld", v);
-    return put_meta(w, key, buf);
+    char buf[ST_META_NUM];
+    return put_meta(w, key, recur__st_meta_int(buf, v));
 }
 
 int recur__model_to_writer(const recur_model *m, st_writer *w)
@@ -123,7 +105,7 @@ int recur__model_to_writer(const recur_model *m, st_writer *w)
 int recur__model_to_writer_prefixed(const recur_model *m, st_writer *sw, const char *prefix)
 {
     const recur_config *c = &m->cfg;
-    char buf[32];
+    char buf[ST_META_NUM];
     pwriter pw = {sw, prefix}, *w = &pw;
     int rc = put_meta(w, "format", "recur");
     if (!rc) rc = put_meta(w, "recur.version", RECUR_VERSION_STRING);
@@ -134,8 +116,7 @@ int recur__model_to_writer_prefixed(const recur_model *m, st_writer *sw, const c
     if (!rc) rc = add_meta_long(w, "hidden", c->hidden);
     if (!rc) rc = add_meta_long(w, "layers", c->layers);
     if (!rc) rc = add_meta_long(w, "bidirectional", c->bidirectional);
-    recur__format_double(buf, sizeof buf, (double)c->dropout);
-    if (!rc) rc = put_meta(w, "dropout", buf);
+    if (!rc) rc = put_meta(w, "dropout", recur__st_meta_real(buf, (double)c->dropout));
     if (!rc) rc = add_meta_long(w, "output_size", c->output_size);
     if (!rc) rc = put_meta(w, "loss", loss_names[c->loss]);
     if (!rc) rc = put_meta(w, "readout", recur_readout_name(c->readout));

@@ -56,7 +56,6 @@ int recur__model_from_file_prefixed(const st_file *f, const char *label, const c
 /* Strict number parsing for metadata: the whole string must be the number. */
 int recur__parse_long(const char *s, long lo, long hi, long *out);
 int recur__parse_double(const char *s, double *out);
-/* "%.9g" with a '.' decimal point whatever the locale. */
-void recur__format_double(char *buf, size_t n, double v);
+/* Numbers are written by recur__st_meta_int / recur__st_meta_real. */
 
 #endif

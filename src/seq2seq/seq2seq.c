@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "nn/loss.h"
+#include "train/trainer.h"
 
 /* ---- configuration and the model ------------------------------------------ */
 
@@ -183,7 +184,7 @@ int recur_seq2seq_set_vocab(recur_seq2seq *s, int side, const char *const *names
     return RECUR_OK;
 }
 
-const char *const *recur_seq2seq_vocab(const recur_seq2seq *s, int side, int *n)
+const char *const *recur_seq2seq_get_vocab(const recur_seq2seq *s, int side, int *n)
 {
     if (n)
         *n = 0;
@@ -222,7 +223,7 @@ int recur_seq2seq_set_meta(recur_seq2seq *s, const char *key, const char *value)
     return RECUR_OK;
 }
 
-const char *recur_seq2seq_meta(const recur_seq2seq *s, const char *key)
+const char *recur_seq2seq_get_meta(const recur_seq2seq *s, const char *key)
 {
     for (int i = 0; s && key && i < s->nmeta; i++)
         if (strcmp(s->meta_key[i], key) == 0)
@@ -412,29 +413,6 @@ void recur__s2s_trainer_shuffle(recur_seq2seq_trainer *tr)
     }
 }
 
-/* The same checks as the model trainer's (recur__trainer_check_config). */
-static int check_train_config(const recur_train_config *tc)
-{
-    if (!tc)
-        return recur_fail(RECUR_E_INVALID, "no training configuration");
-    if (tc->optimizer < RECUR_SGD || tc->optimizer > RECUR_RMSPROP)
-        return recur_fail(RECUR_E_INVALID, "unknown optimizer %d", (int)tc->optimizer);
-    if (!(tc->lr > 0 && tc->lr < 100))
-        return recur_fail(RECUR_E_INVALID, "learning rate %g is outside (0, 100)",
-                          (double)tc->lr);
-    if (!(tc->beta1 >= 0 && tc->beta1 < 1 && tc->beta2 >= 0 && tc->beta2 < 1) ||
-        !(tc->eps > 0) || !(tc->momentum >= 0 && tc->momentum < 1) ||
-        !(tc->rho >= 0 && tc->rho < 1) || !(tc->weight_decay >= 0) || !(tc->clip >= 0))
-        return recur_fail(RECUR_E_INVALID, "optimizer settings out of range");
-    if (!(tc->lr_decay > 0 && tc->lr_decay <= 1) || tc->lr_decay_after < 0)
-        return recur_fail(RECUR_E_INVALID, "lr decay must be in (0, 1] and start "
-                                           "at an epoch >= 0");
-    if (tc->batch < 1 || tc->batch > 100000)
-        return recur_fail(RECUR_E_LIMIT, "batch size %d is outside 1..100000",
-                          tc->batch);
-    return RECUR_OK;
-}
-
 int recur_seq2seq_trainer_create(recur_seq2seq *s, const recur_train_config *tc,
                                  const recur_seq2seq_data *d,
                                  recur_seq2seq_trainer **out)
@@ -442,7 +420,7 @@ int recur_seq2seq_trainer_create(recur_seq2seq *s, const recur_train_config *tc,
     if (!out)
         return recur_fail(RECUR_E_INVALID, "no output pointer");
     *out = NULL;
-    int rc = check_train_config(tc);
+    int rc = recur__trainer_check_config(tc, 0);
     if (!rc)
         rc = recur_seq2seq_data_check(s, d);
     if (rc)
@@ -493,21 +471,6 @@ long recur_seq2seq_trainer_steps_per_epoch(const recur_seq2seq_trainer *tr)
 long recur_seq2seq_trainer_step_count(const recur_seq2seq_trainer *tr) { return tr->step; }
 int recur_seq2seq_trainer_epoch(const recur_seq2seq_trainer *tr) { return tr->epoch; }
 
-static double current_lr(const recur_seq2seq_trainer *tr)
-{
-    int first = tr->tc.lr_decay_after > 1 ? tr->tc.lr_decay_after : 1;
-    int k = tr->epoch - first + 1;
-    return tr->tc.lr * (k > 0 ? pow(tr->tc.lr_decay, k) : 1.0);
-}
-
-static int params_finite(const recur_model *m)
-{
-    for (long i = 0; i < m->nparams; i++)
-        if (!isfinite(m->params[i]))
-            return 0;
-    return 1;
-}
-
 int recur_seq2seq_trainer_step(recur_seq2seq_trainer *tr, recur_batch_stats *st)
 {
     if (!tr)
@@ -523,41 +486,17 @@ int recur_seq2seq_trainer_step(recur_seq2seq_trainer *tr, recur_batch_stats *st)
     double loss = recur__s2s_forward_backward(s, &tr->b, s->cfg.dropout > 0 ? &tr->dropout_rng
                                                                      : NULL,
                                        1, &counted, &correct);
-    double ne = recur__grad_norm(s->enc->grads, s->enc->nparams);
-    double nd = recur__grad_norm(s->dec->grads, s->dec->nparams);
-    double norm = sqrt(ne * ne + nd * nd);
-    if (!isfinite(loss) || !isfinite(norm))
-        return recur_fail(RECUR_E_NUMERIC, "step %ld: the %s is %s; parameters "
-                          "left as they were before this step", tr->step + 1,
-                          isfinite(loss) ? "gradient norm" : "loss",
-                          isnan(isfinite(loss) ? norm : loss) ? "NaN" : "infinite");
-    if (tr->tc.clip > 0 && norm > tr->tc.clip) {
-        /* One global norm over both halves, as for one parameter vector. */
-        real f = (real)(tr->tc.clip / (norm + 1e-6));
-        for (long i = 0; i < s->enc->nparams; i++)
-            s->enc->grads[i] *= f;
-        for (long i = 0; i < s->dec->nparams; i++)
-            s->dec->grads[i] *= f;
-    }
-    double lr = current_lr(tr);
-    recur__optim_step(&tr->oe, s->enc->params, s->enc->grads, lr);
-    recur__optim_step(&tr->od, s->dec->params, s->dec->grads, lr);
-    if (!params_finite(s->enc) || !params_finite(s->dec))
-        return recur_fail(RECUR_E_NUMERIC, "step %ld: the update made the "
-                          "parameters non-finite (try a lower learning rate or "
-                          "gradient clipping)", tr->step + 1);
+    param_group g[2] = {{&tr->oe, s->enc->params, s->enc->grads, s->enc->nparams},
+                        {&tr->od, s->dec->params, s->dec->grads, s->dec->nparams}};
+    int rc = recur__train_update(&tr->tc, tr->epoch, tr->step, g, 2, loss, counted, correct,
+                                 st);
+    if (rc)
+        return rc;
     tr->step++;
     if (++tr->batch_in_epoch == tr->steps_per_epoch) {
         tr->batch_in_epoch = 0;
         tr->epoch++;
         recur__s2s_trainer_shuffle(tr);
-    }
-    if (st) {
-        st->loss = counted ? loss / (double)counted : 0;
-        st->accuracy = counted ? (double)correct / (double)counted : 0;
-        st->grad_norm = norm;
-        st->tokens = counted;
-        st->lr = lr;
     }
     return RECUR_OK;
 }

@@ -20,9 +20,8 @@ static const char *const vocab_keys[2] = {"seq2seq.src_vocab", "seq2seq.tgt_voca
 
 static int meta_long(st_writer *w, const char *key, long v)
 {
-    char buf[32];
-    snprintf(buf, sizeof buf, "%ld", v);
-    return recur__st_writer_meta(w, key, buf);
+    char buf[ST_META_NUM];
+    return recur__st_writer_meta(w, key, recur__st_meta_int(buf, v));
 }
 
 /* Everything but checkpoint state into w. */
@@ -209,11 +208,15 @@ int recur_seq2seq_load(const char *path, recur_seq2seq **out)
 
 /* ---- checkpoints ------------------------------------------------------------ */
 
+static int set_s2s_meta(void *s, const char *key, const char *value)
+{
+    return recur_seq2seq_set_meta(s, key, value);
+}
+
 static int set_long(recur_seq2seq *s, const char *key, long v)
 {
-    char buf[32];
-    snprintf(buf, sizeof buf, "%ld", v);
-    return recur_seq2seq_set_meta(s, key, buf);
+    char buf[ST_META_NUM];
+    return recur_seq2seq_set_meta(s, key, recur__st_meta_int(buf, v));
 }
 
 int recur_seq2seq_trainer_save(const recur_seq2seq_trainer *tr, const char *path)
@@ -226,14 +229,9 @@ int recur_seq2seq_trainer_save(const recur_seq2seq_trainer *tr, const char *path
         rc = recur__model_check_finite(s->dec, path);
     if (rc)
         return rc;
-    const uint64_t *r = tr->dropout_rng.s;
-    char rs[65];
-    recur__checkpoint_format_rng(r, rs);
-    rc = set_long(s, "train.step", tr->step);
-    if (!rc) rc = set_long(s, "train.epoch", tr->epoch);
-    if (!rc) rc = set_long(s, "train.batch_in_epoch", tr->batch_in_epoch);
-    if (!rc) rc = set_long(s, "train.optim_step", tr->oe.step);
-    if (!rc) rc = recur_seq2seq_set_meta(s, "train.rng", rs);
+    train_position pos = {tr->step, tr->epoch, tr->batch_in_epoch, tr->oe.step, {0}};
+    memcpy(pos.rng, tr->dropout_rng.s, sizeof pos.rng);
+    rc = recur__checkpoint_write_position(&pos, set_s2s_meta, s);
     if (!rc) rc = set_long(s, "train.examples", tr->d.count);
     if (!rc) rc = set_long(s, "train.batch", tr->tc.batch);
     if (!rc) rc = set_long(s, "train.optimizer_id", (long)tr->tc.optimizer);
@@ -293,26 +291,14 @@ int recur_seq2seq_trainer_resume(recur_seq2seq_trainer *tr, const char *path)
                         "from this data's", path);
         goto done;
     }
-    long step, epoch, bie, ostep;
-    uint64_t s[4];
+    train_position pos;
     if ((rc = recur__checkpoint_expect_long(f, path, "train.examples", tr->d.count, NULL)) ||
         (rc = recur__checkpoint_expect_long(f, path, "train.batch", tr->tc.batch, NULL)) ||
         (rc = recur__checkpoint_expect_long(f, path, "train.optimizer_id", (long)tr->tc.optimizer, NULL)) ||
         (rc = recur__checkpoint_expect_long(f, path, "train.seed_id",
                           (long)(tr->tc.seed & 0x7fffffffffffffffULL), NULL)) ||
-        (rc = recur__checkpoint_expect_long(f, path, "train.step", -1, &step)) ||
-        (rc = recur__checkpoint_expect_long(f, path, "train.epoch", -1, &epoch)) ||
-        (rc = recur__checkpoint_expect_long(f, path, "train.batch_in_epoch", -1, &bie)) ||
-        (rc = recur__checkpoint_expect_long(f, path, "train.optim_step", -1, &ostep)))
+        (rc = recur__checkpoint_read_position(f, path, tr->steps_per_epoch, &pos)))
         goto done;
-    if (bie >= tr->steps_per_epoch || epoch > 1000000000L) {
-        rc = recur_fail(RECUR_E_FORMAT, "%s: position in the data is out of range", path);
-        goto done;
-    }
-    if (recur__checkpoint_parse_rng(recur__st_meta(f, "train.rng"), s)) {
-        rc = recur_fail(RECUR_E_FORMAT, "%s: metadata 'train.rng' is malformed", path);
-        goto done;
-    }
     long ne = tr->oe.n, nd = tr->od.n;
     buf = malloc((size_t)(ne + nd) * 2 * sizeof *buf);
     if (!buf) {
@@ -332,11 +318,11 @@ int recur_seq2seq_trainer_resume(recur_seq2seq_trainer *tr, const char *path)
     memcpy(tr->oe.v, buf + ne, (size_t)ne * sizeof(real));
     memcpy(tr->od.m, buf + 2 * ne, (size_t)nd * sizeof(real));
     memcpy(tr->od.v, buf + 2 * ne + nd, (size_t)nd * sizeof(real));
-    tr->step = step;
-    tr->epoch = (int)epoch;
-    tr->batch_in_epoch = bie;
-    tr->oe.step = tr->od.step = ostep;
-    memcpy(tr->dropout_rng.s, s, sizeof s);
+    tr->step = pos.step;
+    tr->epoch = (int)pos.epoch;
+    tr->batch_in_epoch = pos.batch_in_epoch;
+    tr->oe.step = tr->od.step = pos.optim_step;
+    memcpy(tr->dropout_rng.s, pos.rng, sizeof pos.rng);
     recur__s2s_trainer_shuffle(tr);
 done:
     free(buf);

@@ -2,7 +2,6 @@
  * moments, the carried hidden state, the position in the data and the RNG,
  * so that a resumed run continues bit-identically. */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,17 +12,15 @@
 #include "nn/model_io.h"
 #include "train/trainer.h"
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
-#endif
-static int model_meta_printf(recur_model *m, const char *key, const char *fmt, ...)
+static int set_model_meta(void *m, const char *key, const char *value)
 {
-    char buf[128];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    return recur__model_set_meta(m, key, buf);
+    return recur__model_set_meta(m, key, value);
+}
+
+static int model_meta_int(recur_model *m, const char *key, long long v)
+{
+    char buf[ST_META_NUM];
+    return recur__model_set_meta(m, key, recur__st_meta_int(buf, v));
 }
 
 static const char *input_name(recur_input k)
@@ -42,25 +39,20 @@ int recur_trainer_save(const recur_trainer *tr, const char *path)
     if (!w)
         return RECUR_E_NOMEM;
     int64_t np = tr->m->nparams, ns = tr->nstate;
-    const uint64_t *s = tr->dropout_rng.s;
     /* The position goes into the model's own metadata (replacing that of an
      * earlier checkpoint), so the saved model also tells how far it trained. */
     recur_model *m = tr->m;
-    int rc = model_meta_printf(m, "train.step", "%ld", tr->step);
-    if (!rc) rc = model_meta_printf(m, "train.epoch", "%d", tr->epoch);
-    if (!rc) rc = model_meta_printf(m, "train.batch_in_epoch", "%ld", tr->batch_in_epoch);
-    if (!rc) rc = model_meta_printf(m, "train.optim_step", "%ld", tr->opt.step);
-    char rs[65];
-    recur__checkpoint_format_rng(s, rs);
-    if (!rc) rc = recur__model_set_meta(m, "train.rng", rs);
-    if (!rc) rc = model_meta_printf(m, "train.tokens", "%ld", tr->n);
-    if (!rc) rc = model_meta_printf(m, "train.seq_len", "%d", tc->seq_len);
-    if (!rc) rc = model_meta_printf(m, "train.batch", "%d", tc->batch);
-    if (!rc) rc = model_meta_printf(m, "train.stateful", "%d", tc->stateful);
-    if (!rc) rc = model_meta_printf(m, "train.bucket", "%d", tc->bucket ? 1 : 0);
-    if (!rc) rc = model_meta_printf(m, "train.optimizer_id", "%d", (int)tc->optimizer);
-    if (!rc) rc = model_meta_printf(m, "train.seed_id", "%llu",
-                                    (unsigned long long)(tc->seed & 0x7fffffffffffffffULL));
+    train_position pos = {tr->step, tr->epoch, tr->batch_in_epoch, tr->opt.step, {0}};
+    memcpy(pos.rng, tr->dropout_rng.s, sizeof pos.rng);
+    int rc = recur__checkpoint_write_position(&pos, set_model_meta, m);
+    if (!rc) rc = model_meta_int(m, "train.tokens", tr->n);
+    if (!rc) rc = model_meta_int(m, "train.seq_len", tc->seq_len);
+    if (!rc) rc = model_meta_int(m, "train.batch", tc->batch);
+    if (!rc) rc = model_meta_int(m, "train.stateful", tc->stateful);
+    if (!rc) rc = model_meta_int(m, "train.bucket", tc->bucket ? 1 : 0);
+    if (!rc) rc = model_meta_int(m, "train.optimizer_id", (int)tc->optimizer);
+    if (!rc) rc = model_meta_int(m, "train.seed_id",
+                                 (long long)(tc->seed & 0x7fffffffffffffffULL));
     if (!rc) rc = recur__model_to_writer(m, w);
     if (!rc) rc = recur__st_writer_add(w, "optim.m", 1, &np, tr->opt.m);
     if (!rc) rc = recur__st_writer_add(w, "optim.v", 1, &np, tr->opt.v);
@@ -161,8 +153,7 @@ int recur_trainer_resume(recur_trainer *tr, const char *path)
                         "from this text's", path);
         goto done;
     }
-    long step, epoch, bie, ostep;
-    uint64_t s[4];
+    train_position pos;
     if ((rc = recur__checkpoint_expect_long(f, path, "train.tokens", tr->n, NULL)) ||
         (rc = recur__checkpoint_expect_long(f, path, "train.seq_len", tr->tc.seq_len, NULL)) ||
         (rc = recur__checkpoint_expect_long(f, path, "train.batch", tr->tc.batch, NULL)) ||
@@ -171,20 +162,8 @@ int recur_trainer_resume(recur_trainer *tr, const char *path)
          (rc = recur__checkpoint_expect_long(f, path, "train.bucket", tr->tc.bucket ? 1 : 0, NULL))) ||
         (rc = recur__checkpoint_expect_long(f, path, "train.optimizer_id", (long)tr->tc.optimizer, NULL)) ||
         (rc = recur__checkpoint_expect_long(f, path, "train.seed_id", (long)(tr->tc.seed & 0x7fffffffffffffffULL), NULL)) ||
-        (rc = recur__checkpoint_expect_long(f, path, "train.step", -1, &step)) ||
-        (rc = recur__checkpoint_expect_long(f, path, "train.epoch", -1, &epoch)) ||
-        (rc = recur__checkpoint_expect_long(f, path, "train.batch_in_epoch", -1, &bie)) ||
-        (rc = recur__checkpoint_expect_long(f, path, "train.optim_step", -1, &ostep)))
+        (rc = recur__checkpoint_read_position(f, path, tr->steps_per_epoch, &pos)))
         goto done;
-    if (bie >= tr->steps_per_epoch || epoch > 1000000000L) {
-        rc = recur_fail(RECUR_E_FORMAT, "%s: position in the data is out of range",
-                        path);
-        goto done;
-    }
-    if (recur__checkpoint_parse_rng(recur__st_meta(f, "train.rng"), s)) {
-        rc = recur_fail(RECUR_E_FORMAT, "%s: metadata 'train.rng' is malformed", path);
-        goto done;
-    }
     /* Read everything into the trainer only after all of it validated. */
     real *m = malloc((size_t)tr->opt.n * sizeof(real) * 2);
     real *st = malloc((size_t)tr->nstate * sizeof(real) * 2);
@@ -210,15 +189,48 @@ int recur_trainer_resume(recur_trainer *tr, const char *path)
     memcpy(tr->carry_c, st + tr->nstate, (size_t)tr->nstate * sizeof(real));
     free(m);
     free(st);
-    tr->step = step;
-    tr->epoch = (int)epoch;
-    tr->batch_in_epoch = bie;
-    tr->opt.step = ostep;
-    memcpy(tr->dropout_rng.s, s, sizeof s);
+    tr->step = pos.step;
+    tr->epoch = (int)pos.epoch;
+    tr->batch_in_epoch = pos.batch_in_epoch;
+    tr->opt.step = pos.optim_step;
+    memcpy(tr->dropout_rng.s, pos.rng, sizeof pos.rng);
     if (!tr->tc.stateful)
         recur__trainer_shuffle(tr);
 done:
     recur_model_free(saved);
     recur__st_free(f);
     return rc;
+}
+
+int recur__checkpoint_write_position(const train_position *p,
+                                     int (*set)(void *obj, const char *key,
+                                                const char *value),
+                                     void *obj)
+{
+    char b[ST_META_NUM], rs[65];
+    recur__checkpoint_format_rng(p->rng, rs);
+    int rc = set(obj, "train.step", recur__st_meta_int(b, p->step));
+    if (!rc) rc = set(obj, "train.epoch", recur__st_meta_int(b, p->epoch));
+    if (!rc) rc = set(obj, "train.batch_in_epoch", recur__st_meta_int(b, p->batch_in_epoch));
+    if (!rc) rc = set(obj, "train.optim_step", recur__st_meta_int(b, p->optim_step));
+    if (!rc) rc = set(obj, "train.rng", rs);
+    return rc;
+}
+
+int recur__checkpoint_read_position(const st_file *f, const char *path,
+                                    long steps_per_epoch, train_position *p)
+{
+    int rc;
+    if ((rc = recur__checkpoint_expect_long(f, path, "train.step", -1, &p->step)) ||
+        (rc = recur__checkpoint_expect_long(f, path, "train.epoch", -1, &p->epoch)) ||
+        (rc = recur__checkpoint_expect_long(f, path, "train.batch_in_epoch", -1,
+                                            &p->batch_in_epoch)) ||
+        (rc = recur__checkpoint_expect_long(f, path, "train.optim_step", -1,
+                                            &p->optim_step)))
+        return rc;
+    if (p->batch_in_epoch >= steps_per_epoch || p->epoch > 1000000000L)
+        return recur_fail(RECUR_E_FORMAT, "%s: position in the data is out of range", path);
+    if (recur__checkpoint_parse_rng(recur__st_meta(f, "train.rng"), p->rng))
+        return recur_fail(RECUR_E_FORMAT, "%s: metadata 'train.rng' is malformed", path);
+    return RECUR_OK;
 }

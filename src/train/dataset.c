@@ -233,7 +233,7 @@ int recur_trainer_create_dataset(recur_model *m, const recur_train_config *tc,
                                  const recur_dataset *ds, recur_trainer **out)
 {
     *out = NULL;
-    int rc = recur__trainer_check_config(tc);
+    int rc = recur__trainer_check_config(tc, 1);
     if (!rc)
         rc = recur_dataset_check(m, ds);
     if (rc)

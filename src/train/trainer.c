@@ -44,8 +44,10 @@ void recur_train_config_default(recur_train_config *tc)
     tc->seed = 1;
 }
 
-int recur__trainer_check_config(const recur_train_config *tc)
+int recur__trainer_check_config(const recur_train_config *tc, int uses_seq_len)
 {
+    if (!tc)
+        return recur_fail(RECUR_E_INVALID, "no training configuration");
     if (tc->optimizer < RECUR_SGD || tc->optimizer > RECUR_RMSPROP)
         return recur_fail(RECUR_E_INVALID, "unknown optimizer %d", (int)tc->optimizer);
     if (!(tc->lr > 0 && tc->lr < 100))
@@ -62,7 +64,7 @@ int recur__trainer_check_config(const recur_train_config *tc)
     if (!(tc->lr_decay > 0 && tc->lr_decay <= 1) || tc->lr_decay_after < 0)
         return recur_fail(RECUR_E_INVALID, "lr decay must be in (0, 1] and start "
                                            "at an epoch >= 0");
-    if (tc->seq_len < 1 || tc->seq_len > 100000)
+    if (uses_seq_len && (tc->seq_len < 1 || tc->seq_len > 100000))
         return recur_fail(RECUR_E_LIMIT, "sequence length %d is outside 1..100000",
                           tc->seq_len);
     if (tc->batch < 1 || tc->batch > 100000)
@@ -93,7 +95,7 @@ int recur_trainer_create(recur_model *m, const recur_train_config *tc,
 {
     *out = NULL;
     const recur_config *c = &m->cfg;
-    int rc = recur__trainer_check_config(tc);
+    int rc = recur__trainer_check_config(tc, 1);
     if (rc)
         return rc;
     if (c->input == RECUR_INPUT_DENSE || c->loss != RECUR_LOSS_XENT ||
@@ -186,12 +188,12 @@ static void load_window(recur_trainer *tr)
     }
 }
 
-static double current_lr(const recur_trainer *tr)
+static double current_lr(const recur_train_config *tc, int epoch)
 {
     /* One decay at the end of every epoch from the lr_decay_after-th on. */
-    int first = tr->tc.lr_decay_after > 1 ? tr->tc.lr_decay_after : 1;
-    int k = tr->epoch - first + 1;
-    return tr->tc.lr * (k > 0 ? pow(tr->tc.lr_decay, k) : 1.0);
+    int first = tc->lr_decay_after > 1 ? tc->lr_decay_after : 1;
+    int k = epoch - first + 1;
+    return tc->lr * (k > 0 ? pow(tc->lr_decay, k) : 1.0);
 }
 
 int recur_trainer_step(recur_trainer *tr, recur_batch_stats *st)
@@ -215,28 +217,67 @@ int recur_trainer_step(recur_trainer *tr, recur_batch_stats *st)
     return recur__trainer_update(tr, loss, counted, correct, st);
 }
 
-int recur__trainer_update(recur_trainer *tr, double loss, long counted, long correct,
-                   recur_batch_stats *st)
+static int all_finite(const real *p, long n)
 {
-    recur_model *m = tr->m;
-    double norm = recur__grad_norm(m->grads, m->nparams);
+    for (long i = 0; i < n; i++)
+        if (!isfinite(p[i]))
+            return 0;
+    return 1;
+}
+
+int recur__train_update(const recur_train_config *tc, int epoch, long step,
+                        const param_group *g, int ng, double loss, long counted,
+                        long correct, recur_batch_stats *st)
+{
+    /* One global norm over all groups, as over one parameter vector. */
+    double norm = 0;
+    for (int k = 0; k < ng; k++) {
+        double nk = recur__grad_norm(g[k].grads, g[k].n);
+        norm = ng == 1 ? nk : norm + nk * nk;
+    }
+    if (ng > 1)
+        norm = sqrt(norm);
     if (!isfinite(loss) || !isfinite(norm))
         return recur_fail(RECUR_E_NUMERIC, "step %ld: the %s is %s; parameters "
-                          "left as they were before this step", tr->step + 1,
+                          "left as they were before this step", step + 1,
                           isfinite(loss) ? "gradient norm" : "loss",
                           isnan(isfinite(loss) ? norm : loss) ? "NaN" : "infinite");
-    if (tr->tc.clip > 0)
-        recur__clip_grad_norm(m->grads, m->nparams, tr->tc.clip);
-    double lr = current_lr(tr);
-    recur__optim_step(&tr->opt, m->params, m->grads, lr);
+    if (tc->clip > 0 && norm > tc->clip) {
+        real f = (real)(tc->clip / (norm + 1e-6));
+        for (int k = 0; k < ng; k++)
+            for (long i = 0; i < g[k].n; i++)
+                g[k].grads[i] *= f;
+    }
+    double lr = current_lr(tc, epoch);
+    for (int k = 0; k < ng; k++)
+        recur__optim_step(g[k].opt, g[k].params, g[k].grads, lr);
     /* A finite gradient can still overflow a parameter (no clipping, a huge
      * learning rate). Checkpoints refuse such a model, so the last good one
      * on disk stays. */
-    for (long i = 0; i < m->nparams; i++)
-        if (!isfinite(m->params[i]))
+    for (int k = 0; k < ng; k++)
+        if (!all_finite(g[k].params, g[k].n))
             return recur_fail(RECUR_E_NUMERIC, "step %ld: the update made the "
                               "parameters non-finite (try a lower learning rate or "
-                              "gradient clipping)", tr->step + 1);
+                              "gradient clipping)", step + 1);
+    if (st) {
+        st->loss = counted ? loss / (double)counted : 0;
+        st->accuracy = counted ? (double)correct / (double)counted : 0;
+        st->grad_norm = norm;
+        st->tokens = counted;
+        st->lr = lr;
+    }
+    return RECUR_OK;
+}
+
+int recur__trainer_update(recur_trainer *tr, double loss, long counted, long correct,
+                          recur_batch_stats *st)
+{
+    recur_model *m = tr->m;
+    param_group g = {&tr->opt, m->params, m->grads, m->nparams};
+    int rc = recur__train_update(&tr->tc, tr->epoch, tr->step, &g, 1, loss, counted,
+                                 correct, st);
+    if (rc)
+        return rc;
     if (tr->tc.stateful) {
         memcpy(tr->carry_h, tr->w.hn, (size_t)tr->nstate * sizeof(real));
         memcpy(tr->carry_c, tr->w.cn, (size_t)tr->nstate * sizeof(real));
@@ -247,13 +288,6 @@ int recur__trainer_update(recur_trainer *tr, double loss, long counted, long cor
         tr->epoch++;
         if (!tr->tc.stateful)
             recur__trainer_shuffle(tr);
-    }
-    if (st) {
-        st->loss = counted ? loss / (double)counted : 0;
-        st->accuracy = counted ? (double)correct / (double)counted : 0;
-        st->grad_norm = norm;
-        st->tokens = counted;
-        st->lr = lr;
     }
     return RECUR_OK;
 }

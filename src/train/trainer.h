@@ -41,10 +41,27 @@ struct recur_trainer {
     long *scratch;           /* [2 count] for recur__dataset_bucket */
 };
 
-/* After a forward/backward with gradients in m->grads: NaN/Inf checks,
- * clipping, the optimizer update and the step/epoch bookkeeping. */
+/* Parameters updated together: a model's, or an encoder's and a decoder's
+ * (each with its own optimizer state, the same settings). */
+typedef struct {
+    optimizer *opt;
+    real *params, *grads;
+    long n;
+} param_group;
+
+/* The update of every trainer (text, data sets, seq2seq) after a
+ * forward/backward left the gradients of step `step` (0-based) of epoch
+ * `epoch`: the global gradient norm over all groups (NaN or Inf refused,
+ * naming the step, parameters untouched), clipping to tc->clip, the
+ * optimizer step at the epoch's learning rate, then a check that the
+ * parameters stayed finite; fills st (loss and accuracy per counted token). */
+int recur__train_update(const recur_train_config *tc, int epoch, long step,
+                        const param_group *g, int ng, double loss, long counted,
+                        long correct, recur_batch_stats *st);
+/* recur__train_update for a model trainer, then its bookkeeping: the
+ * carried state, the step, the epoch and its shuffle. */
 int recur__trainer_update(recur_trainer *tr, double loss, long counted, long correct,
-                   recur_batch_stats *st);
+                          recur_batch_stats *st);
 /* One step on supervised data (dataset.c). */
 int recur__dataset_step(recur_trainer *tr, recur_batch_stats *st);
 void recur__data_batch_free(data_batch *db);
@@ -52,7 +69,9 @@ void recur__data_batch_free(data_batch *db);
  * shuffle the batches (tc.bucket); deterministic given r's state. */
 void recur__dataset_bucket(recur_trainer *tr, rng *r);
 
-int recur__trainer_check_config(const recur_train_config *tc);
+/* RECUR_OK or the first setting out of range; uses_seq_len: tc->seq_len
+ * matters (not for seq2seq). */
+int recur__trainer_check_config(const recur_train_config *tc, int uses_seq_len);
 /* The window order of the current epoch (stateless training). */
 void recur__trainer_shuffle(recur_trainer *tr);
 

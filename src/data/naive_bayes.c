@@ -1,13 +1,17 @@
-/* naive_bayes.c - character-bigram multinomial naive Bayes, the baseline
- * that `recur classify` reports next to the recurrent network. */
-#include "naive_bayes.h"
-
+/* naive_bayes.c - character-bigram multinomial naive Bayes over labelled
+ * text (recur_tsv), the baseline a recurrent classifier is measured against
+ * (`recur classify` reports it next to the network). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct nb_model {
-    char *const *classes;
+#include "core/error.h"
+#include "recur.h"
+
+typedef struct recur_naive_bayes nb_model;
+
+struct recur_naive_bayes {
+    char **classes;  /* a sorted copy */
     int nclasses;
     int max_len;
     uint64_t *keys; /* open-addressing table of bigrams; 0 = empty slot */
@@ -15,7 +19,6 @@ struct nb_model {
     long cap, nfeat;
     double *logp;   /* [nfeat][nclasses]: log P(bigram | class) */
     double *prior;  /* [nclasses]: log P(class) */
-    double *score;  /* [nclasses]: scratch for nb_predict */
 };
 
 /* Bigram (a, b) of code points, 0 marking the start and end: never 0. */
@@ -82,19 +85,22 @@ static int class_of(const nb_model *m, const char *label)
     return -1;
 }
 
-void nb_free(nb_model *m)
+void recur_naive_bayes_free(recur_naive_bayes *m)
 {
     if (!m)
         return;
+    if (m->classes)
+        for (int c = 0; c < m->nclasses; c++)
+            free(m->classes[c]);
+    free(m->classes);
     free(m->keys);
     free(m->ids);
     free(m->logp);
     free(m->prior);
-    free(m->score);
     free(m);
 }
 
-long nb_features(const nb_model *m) { return m->nfeat; }
+long recur_naive_bayes_features(const recur_naive_bayes *m) { return m->nfeat; }
 
 /* Visit the bigrams of a text (with the start and end markers). */
 #define FOR_BIGRAMS(text, len, key, body)                                      \
@@ -104,19 +110,56 @@ long nb_features(const nb_model *m) { return m->nfeat; }
         body                                                                   \
     }
 
-nb_model *nb_train(const recur_tsv *t, const long *idx, long n, char *const *classes,
-                   int nclasses, double alpha, int max_len)
+static int check_train_args(const recur_tsv *t, const long *idx, long n,
+                            const char *const *classes, int nclasses, double alpha,
+                            int max_len)
 {
+    if (!t || !idx || !classes)
+        return recur_fail(RECUR_E_INVALID, "recur_naive_bayes_train: a NULL argument");
+    if (n < 1 || nclasses < 1)
+        return recur_fail(RECUR_E_INVALID, "naive Bayes needs at least one example and "
+                          "one class");
+    if (!(alpha > 0) || !isfinite(alpha))
+        return recur_fail(RECUR_E_INVALID, "the smoothing alpha %g is not > 0", alpha);
+    if (max_len < 0)
+        return recur_fail(RECUR_E_INVALID, "maximum length must be >= 0");
+    for (long e = 0; e < n; e++)
+        if (idx[e] < 0 || idx[e] >= recur_tsv_count(t))
+            return recur_fail(RECUR_E_INVALID, "example index %ld is out of range",
+                              idx[e]);
+    for (int c = 0; c < nclasses; c++)
+        if (!classes[c] || (c > 0 && strcmp(classes[c - 1], classes[c]) >= 0))
+            return recur_fail(RECUR_E_INVALID, "the class names are not sorted and "
+                              "distinct (as recur_tsv_vocab gives them)");
+    return RECUR_OK;
+}
+
+static int nomem(nb_model *m)
+{
+    recur_naive_bayes_free(m);
+    return recur_fail(RECUR_E_NOMEM, "out of memory for the naive Bayes model");
+}
+
+int recur_naive_bayes_train(const recur_tsv *t, const long *idx, long n,
+                            const char *const *classes, int nclasses, double alpha,
+                            int max_len, recur_naive_bayes **out)
+{
+    if (!out)
+        return recur_fail(RECUR_E_INVALID, "no output for the naive Bayes model");
+    *out = NULL;
+    int rc = check_train_args(t, idx, n, classes, nclasses, alpha, max_len);
+    if (rc)
+        return rc;
     nb_model *m = calloc(1, sizeof *m);
-    if (!m)
-        return NULL;
-    m->classes = classes;
+    if (!m || !(m->classes = calloc((size_t)nclasses, sizeof *m->classes)))
+        return nomem(m);
     m->nclasses = nclasses;
+    for (int c = 0; c < nclasses; c++)
+        if (!(m->classes[c] = strdup(classes[c])))
+            return nomem(m);
     m->max_len = max_len;
-    if (grow(m)) {
-        nb_free(m);
-        return NULL;
-    }
+    if (grow(m))
+        return nomem(m);
     /* First pass: the feature ids. */
     for (long e = 0; e < n; e++) {
         long len;
@@ -128,10 +171,8 @@ nb_model *nb_train(const recur_tsv *t, const long *idx, long n, char *const *cla
             if (m->keys[slot])
                 continue;
             if (2 * (m->nfeat + 1) > m->cap) {
-                if (grow(m)) {
-                    nb_free(m);
-                    return NULL;
-                }
+                if (grow(m))
+                    return nomem(m);
                 slot = slot_of(m, key);
             }
             m->keys[slot] = key;
@@ -141,12 +182,10 @@ nb_model *nb_train(const recur_tsv *t, const long *idx, long n, char *const *cla
     long F = m->nfeat, C = nclasses;
     m->logp = calloc((size_t)(F * C), sizeof *m->logp);
     m->prior = calloc((size_t)C, sizeof *m->prior);
-    m->score = calloc((size_t)C, sizeof *m->score);
     double *total = calloc((size_t)C, sizeof *total);
-    if (!m->logp || !m->prior || !m->score || !total) {
+    if (!m->logp || !m->prior || !total) {
         free(total);
-        nb_free(m);
-        return NULL;
+        return nomem(m);
     }
     /* Second pass: counts per class. */
     for (long e = 0; e < n; e++) {
@@ -170,13 +209,14 @@ nb_model *nb_train(const recur_tsv *t, const long *idx, long n, char *const *cla
         m->prior[c] = log((m->prior[c] + 1) / ((double)n + (double)C));
     }
     free(total);
-    return m;
+    *out = m;
+    return RECUR_OK;
 }
 
-int nb_predict(nb_model *m, const uint32_t *text, long len)
+/* The most probable class; score[nclasses] receives the log-scores. */
+static int predict(const nb_model *m, const uint32_t *text, long len, double *score)
 {
     long C = m->nclasses;
-    double *score = m->score;
     memcpy(score, m->prior, (size_t)C * sizeof *score);
     if (m->max_len > 0 && len > m->max_len)
         len = m->max_len;
@@ -195,16 +235,47 @@ int nb_predict(nb_model *m, const uint32_t *text, long len)
     return best;
 }
 
-double nb_accuracy(nb_model *m, const recur_tsv *t, const long *idx, long n)
+int recur_naive_bayes_predict(const recur_naive_bayes *m, const uint32_t *text, long len,
+                              double *scores)
 {
+    if (!m || (!text && len) || len < 0)
+        return recur_fail(RECUR_E_INVALID, "recur_naive_bayes_predict: a NULL argument "
+                          "or a negative length");
+    double *own = scores ? NULL : malloc((size_t)m->nclasses * sizeof *own);
+    if (!scores && !own)
+        return recur_fail(RECUR_E_NOMEM, "out of memory");
+    int best = predict(m, text, len, scores ? scores : own);
+    free(own);
+    return best;
+}
+
+int recur_naive_bayes_accuracy(const recur_naive_bayes *m, const recur_tsv *t,
+                               const long *idx, long n, double *accuracy)
+{
+    if (!m || !t || !idx || !accuracy)
+        return recur_fail(RECUR_E_INVALID, "recur_naive_bayes_accuracy: a NULL argument");
+    *accuracy = 0;
+    double *score = malloc((size_t)m->nclasses * sizeof *score);
+    if (!score)
+        return recur_fail(RECUR_E_NOMEM, "out of memory");
     long correct = 0;
     for (long e = 0; e < n; e++) {
-        int c = class_of(m, recur_tsv_label(t, idx[e]));
-        if (c < 0)
-            return -1;
+        int c = idx[e] >= 0 && idx[e] < recur_tsv_count(t)
+                    ? class_of(m, recur_tsv_label(t, idx[e])) : -2;
+        if (c < 0) {
+            free(score);
+            if (c == -2)
+                return recur_fail(RECUR_E_INVALID, "example index %ld is out of range",
+                                  idx[e]);
+            return recur_fail(RECUR_E_MISMATCH, "line %ld: label '%s' is not one of the "
+                              "classes", recur_tsv_line(t, idx[e]),
+                              recur_tsv_label(t, idx[e]));
+        }
         long len;
         const uint32_t *s = recur_tsv_text(t, idx[e], &len);
-        correct += nb_predict(m, s, len) == c;
+        correct += predict(m, s, len, score) == c;
     }
-    return n ? (double)correct / (double)n : 0;
+    free(score);
+    *accuracy = n > 0 ? (double)correct / (double)n : 0;
+    return RECUR_OK;
 }
