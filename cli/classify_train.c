@@ -18,12 +18,13 @@
 #include "train_common.h"
 
 typedef struct {
-    const char *save, *test, *cell, *readout, *optim, *log;
+    const char *save, *test, *cell, *readout, *optim, *log, *tokens;
     double split, dropout, lr, clip, alpha, time_limit;
     int hidden, layers, embed, bidirectional, batch, max_len, min_count, threads;
+    int min_word_count, max_vocab;
     long epochs;
     uint64_t seed;
-    int resume, raw, header, quiet, bucket;
+    int resume, raw, header, quiet, bucket, no_bucket, skip_bad, words;
 } train_opts;
 
 typedef struct {
@@ -55,7 +56,13 @@ static int record_settings(recur_model *m, const train_opts *o, const char *data
     if (!rc) rc = recur_model_set_meta(m, "classify.test", o->test ? o->test : "");
     if (!rc) rc = set_meta(m, "classify.test_split", "%.9g", o->test ? 0 : o->split);
     if (!rc) rc = set_meta(m, "classify.max_len", "%.0f", (double)o->max_len);
-    if (!rc) rc = set_meta(m, "classify.min_char_count", "%.0f", (double)o->min_count);
+    if (!rc && !o->words)
+        rc = set_meta(m, "classify.min_char_count", "%.0f", (double)o->min_count);
+    if (!rc && o->words)
+        rc = set_meta(m, "classify.min_word_count", "%.0f", (double)o->min_word_count);
+    if (!rc && o->words)
+        rc = set_meta(m, "classify.max_vocab", "%.0f", (double)o->max_vocab);
+    if (!rc) rc = recur_model_set_meta(m, "classify.bucket", o->no_bucket ? "0" : "1");
     if (!rc) rc = recur_model_set_meta(m, "classify.escapes", o->raw ? "0" : "1");
     if (!rc) rc = set_meta(m, "classify.train_examples", "%.0f", (double)d->ntrain);
     if (!rc) rc = set_meta(m, "classify.test_examples", "%.0f", (double)d->ntest);
@@ -193,7 +200,8 @@ static int run(const train_opts *o, const char *data)
     classify_data d;
     char **classes = NULL;
     uint32_t *chars = NULL;
-    int ncls = 0, nchars = 0;
+    char **words = NULL;
+    int ncls = 0, nchars = 0, nwords = 0;
     run_state r;
     memset(&r, 0, sizeof r);
     r.o = o;
@@ -206,11 +214,15 @@ static int run(const train_opts *o, const char *data)
     if (cli_check_save_dir("--save", o->save))
         return EXIT_RUNTIME;
     recur_set_threads(o->threads);
-    int flags = (o->raw ? 0 : RECUR_TSV_ESCAPES) | (o->header ? RECUR_TSV_HEADER : 0);
+    int flags = (o->raw ? 0 : RECUR_TSV_ESCAPES) | (o->header ? RECUR_TSV_HEADER : 0) |
+                (o->skip_bad ? RECUR_TSV_SKIP_BAD : 0);
     if (classify_load(data, o->test, o->split, o->seed, flags, &d))
         return EXIT_RUNTIME;
     if ((rc = recur_tsv_vocab(d.tsv, d.train, d.ntrain, o->min_count, &classes, &ncls,
-                              &chars, &nchars))) {
+                              &chars, &nchars)) ||
+        (o->words && (rc = recur_tsv_word_vocab(d.tsv, d.train, d.ntrain,
+                                                o->min_word_count, o->max_vocab,
+                                                o->max_len, &words, &nwords)))) {
         cli_lib_error(rc);
         goto done;
     }
@@ -227,7 +239,7 @@ static int run(const train_opts *o, const char *data)
     cfg.cell = (recur_cell)recur_cell_parse(o->cell);
     cfg.input = o->embed > 0 ? RECUR_INPUT_EMBEDDING : RECUR_INPUT_ONEHOT;
     cfg.embed_dim = o->embed;
-    cfg.input_size = nchars;
+    cfg.input_size = o->words ? nwords : nchars;
     cfg.output_size = ncls;
     cfg.hidden = o->hidden;
     cfg.layers = o->layers;
@@ -236,7 +248,8 @@ static int run(const train_opts *o, const char *data)
     cfg.loss = RECUR_LOSS_XENT;
     cfg.readout = (recur_readout)recur_readout_parse(o->readout);
     if ((rc = recur_config_check(&cfg)) || (rc = recur_model_create(&cfg, o->seed, &r.m)) ||
-        (rc = recur_model_set_vocab(r.m, chars, nchars)) ||
+        (rc = o->words ? recur_model_set_words(r.m, (const char *const *)words, nwords)
+                       : recur_model_set_vocab(r.m, chars, nchars)) ||
         (rc = recur_model_set_classes(r.m, (const char *const *)classes, ncls)) ||
         (rc = record_settings(r.m, o, data, &d))) {
         cli_lib_error(rc);
@@ -264,7 +277,7 @@ static int run(const train_opts *o, const char *data)
     tc.batch = o->batch;
     tc.stateful = 0;
     tc.seed = o->seed;
-    tc.bucket = o->bucket;
+    tc.bucket = !o->no_bucket;
     if ((rc = recur_trainer_create_dataset(r.m, &tc, &r.train, &r.tr))) {
         cli_lib_error(rc);
         goto done;
@@ -286,13 +299,22 @@ static int run(const train_opts *o, const char *data)
         goto done;
     r.last_saved_step = start;
 
-    /* The baseline on the same split and the same first max_len characters. */
-    long nbf = 0;
+    /* The baselines on the same split: the one over the network's tokens
+     * sees the same first max_len of them, the other one what `classify
+     * baseline` gives it by default (the first 400 characters, all words). */
+    long nbf = 0, nbwf = 0;
     double nb = d.ntest ? classify_baseline_accuracy(&d, classes, ncls, o->alpha,
-                                                     o->max_len, &nbf) : 0;
-    if (nb < 0)
+                                                     o->words ? 400 : o->max_len, 0, &nbf)
+                        : 0;
+    double nbw = d.ntest && nb >= 0
+                     ? classify_baseline_accuracy(&d, classes, ncls, o->alpha,
+                                                  o->words ? o->max_len : 0, 1, &nbwf)
+                     : 0;
+    if (nb < 0 || nbw < 0)
         goto done;
-    if (d.ntest && (rc = set_meta(r.m, "classify.naive_bayes_accuracy", "%.6f", nb))) {
+    if (d.ntest && ((rc = set_meta(r.m, "classify.naive_bayes_accuracy", "%.6f", nb)) ||
+                    (rc = set_meta(r.m, "classify.word_naive_bayes_accuracy", "%.6f",
+                                   nbw)))) {
         cli_lib_error(rc);
         goto done;
     }
@@ -303,23 +325,36 @@ static int run(const train_opts *o, const char *data)
             snprintf(input, sizeof input, "an embedding of %d", o->embed);
         else
             snprintf(input, sizeof input, "one-hot input");
-        fprintf(stderr, "Model: %s%d-layer %s of %d units, %s readout, %s; %d "
-                "characters (U+FFFD for unknown ones) -> %d classes; %s "
-                "parameters.\n", o->bidirectional ? "bidirectional " : "", o->layers,
-                o->cell, o->hidden, o->readout, input, nchars, ncls, params);
-        char used[48] = "whole texts";
+        char tokens[96];
+        if (o->words)
+            snprintf(tokens, sizeof tokens, "%d words (<unk> for unknown ones)", nwords);
+        else
+            snprintf(tokens, sizeof tokens, "%d characters (U+FFFD for unknown ones)",
+                     nchars);
+        fprintf(stderr, "Model: %s%d-layer %s of %d units, %s readout, %s; %s -> %d "
+                "classes; %s parameters.\n", o->bidirectional ? "bidirectional " : "",
+                o->layers, o->cell, o->hidden, o->readout, input, tokens, ncls, params);
+        const char *unit = o->words ? "words" : "characters";
+        char used[64] = "whole texts";
         if (o->max_len)
-            snprintf(used, sizeof used, "first %d characters of each", o->max_len);
+            snprintf(used, sizeof used, "first %d %s of each", o->max_len, unit);
         fprintf(stderr, "Data: %s: %ld training examples, %ld test examples (%s), "
-                "%s; %ld training and %ld test characters unknown.\n", data, d.ntrain,
+                "%s; %ld training and %ld test %s unknown; %s.\n", data, d.ntrain,
                 d.ntest, o->test ? o->test : "stratified held-out split", used,
-                unk_train, unk_test);
+                unk_train, unk_test, unit,
+                o->no_bucket ? "batches in shuffled order"
+                             : "batches of similar lengths (--no-bucket: off)");
         fprintf(stderr, "Training: %s lr %g, clip %g, batches of %d, %ld steps per "
                 "epoch, %ld epochs; checkpoint %s every epoch.\n", o->optim, o->lr,
                 o->clip, o->batch, spe, o->epochs, o->save);
-        if (d.ntest)
+        if (d.ntest) {
             fprintf(stderr, "Baseline: character-bigram naive Bayes (add-%g, %ld "
-                    "bigrams): test_accuracy: %.4f\n", o->alpha, nbf, nb);
+                    "bigrams%s): test_accuracy: %.4f\n", o->alpha, nbf,
+                    o->words ? ", first 400 characters" : "", nb);
+            fprintf(stderr, "Baseline: word naive Bayes (add-%g, %ld words%s): "
+                    "test_accuracy: %.4f\n", o->alpha, nbwf,
+                    o->words ? "" : ", whole texts", nbw);
+        }
         if (start > 0)
             fprintf(stderr, "Resuming from %s at epoch %ld.\n", o->save, start / spe + 1);
     }
@@ -368,8 +403,8 @@ static int run(const train_opts *o, const char *data)
     double acc, loss = progress_train_loss(&r.prog, &acc);
     progress_fmt_time(progress_now() - r.prog.t0, elapsed, sizeof elapsed);
     if (r.has_test)
-        snprintf(test, sizeof test, " - test_accuracy: %.4f (naive Bayes %.4f)",
-                 r.test_acc, nb);
+        snprintf(test, sizeof test, " - test_accuracy: %.4f (naive Bayes: words %.4f, "
+                 "bigrams %.4f)", r.test_acc, nbw, nb);
     fprintf(stderr, "%s at epoch %.2f in %s - loss: %.4f - accuracy: %.4f%s - saved "
             "%s\n", step < target ? "Stopped at the time limit" : "Trained",
             (double)step / (double)spe, elapsed, loss, acc, test, o->save);
@@ -382,6 +417,7 @@ done:
     recur_tsv_dataset_free(&r.test);
     recur_model_free(r.m);
     recur_tsv_vocab_free(classes, ncls, chars);
+    recur_tsv_vocab_free(words, nwords, NULL);
     classify_data_free(&d);
     return code;
 }
@@ -397,7 +433,8 @@ int classify_train(int argc, char **argv)
         .save = "classifier.safetensors", .cell = "gru", .readout = "last",
         .optim = "adam", .split = 0.2, .lr = 2e-3, .clip = 5, .alpha = 1,
         .hidden = 128, .layers = 1, .embed = 32, .batch = 32, .max_len = 400,
-        .min_count = 2, .threads = 2, .epochs = 10, .seed = 1};
+        .min_count = 2, .threads = 2, .epochs = 10, .seed = 1, .tokens = "char",
+        .min_word_count = 2, .max_vocab = 20000};
     cli_opt opts[] = {
         STR("save", &o.save, "FILE", "classifier.safetensors",
             "model file, written atomically at every epoch end (a checkpoint "
@@ -415,7 +452,10 @@ int classify_train(int argc, char **argv)
         FLAG("bidirectional", &o.bidirectional, "bidirectional layers"),
         STR("readout", &o.readout, "last|mean", "last",
             "what the dense layer reads: the last state or the mean of all states"),
-        NUM("embed", OPT_INT, &o.embed, "N", "32", "character embedding size; 0 = "
+        STR("tokens", &o.tokens, "char|word", "char",
+            "read characters, or words (lower-cased runs of letters, digits and "
+            "apostrophes: the long-text choice)"),
+        NUM("embed", OPT_INT, &o.embed, "N", "32", "token embedding size; 0 = "
             "one-hot", 1, 0, 0, 1, RECUR_MAX_WIDTH, 0),
         NUM("dropout", OPT_DOUBLE, &o.dropout, "P", "0",
             "dropout on each recurrent layer's output", 1, 0, 0, 1, 1, 1),
@@ -428,10 +468,17 @@ int classify_train(int argc, char **argv)
         NUM("clip", OPT_DOUBLE, &o.clip, "NORM", "5",
             "clip the global gradient norm; 0 = off", 1, 0, 0, 0, 0, 0),
         NUM("max-len", OPT_INT, &o.max_len, "N", "400",
-            "use the first N characters of each text; 0 = all", 1, 0, 0, 1, 100000, 0),
+            "use the first N tokens (characters or words) of each text; 0 = all",
+            1, 0, 0, 1, 100000, 0),
         NUM("min-char-count", OPT_INT, &o.min_count, "N", "2",
             "characters seen fewer times in training read as unknown (U+FFFD)",
             1, 1, 0, 1, 1000000000, 0),
+        NUM("min-word-count", OPT_INT, &o.min_word_count, "N", "2",
+            "with --tokens word: words seen fewer times in training read as <unk>",
+            1, 1, 0, 1, 1000000000, 0),
+        NUM("max-vocab", OPT_INT, &o.max_vocab, "N", "20000",
+            "with --tokens word: keep at most the N - 1 most frequent words (and "
+            "<unk>); 0 = no cap", 1, 0, 0, 0, 0, 0),
         NUM("alpha", OPT_DOUBLE, &o.alpha, "A", "1",
             "add-alpha smoothing of the naive Bayes baseline", 1, 0, 1, 0, 0, 0),
         NUM("seed", OPT_U64, &o.seed, "N", "1",
@@ -446,9 +493,14 @@ int classify_train(int argc, char **argv)
             "write a CSV row per epoch (appended to with --resume)"),
         FLAG("raw", &o.raw, "take texts literally (no \\n, \\t, \\\\ escapes)"),
         FLAG("header", &o.header, "the first line of each TSV file is a header"),
+        FLAG("skip-bad-lines", &o.skip_bad, "skip lines with a bad escape, label or "
+             "encoding or an empty text, and say how many (default: stop at the first)"),
         FLAG("quiet", &o.quiet, "print only the final summary"),
-        FLAG("bucket", &o.bucket, "batch texts of similar length together (less "
-             "padding, faster epochs; the batch order stays shuffled)"),
+        FLAG("no-bucket", &o.no_bucket, "batch texts in plain shuffled order (default: "
+             "texts of similar length together, less padding, the batch order "
+             "shuffled)"),
+        FLAG("bucket", &o.bucket, "length bucketing (the default; kept for old "
+             "scripts)"),
     };
     static const char *const pos_names[] = {"DATA.tsv"};
     cli_spec spec = {
@@ -459,8 +511,10 @@ int classify_train(int argc, char **argv)
             "line, LABEL<TAB>TEXT, where the text may write a newline as \\n, a tab\n"
             "as \\t and a backslash as \\\\ (unless --raw). A seeded, stratified\n"
             "--test-split of each class is held out (or --test FILE is used), and\n"
-            "the test accuracy is shown after each epoch, next to a character-bigram\n"
-            "naive Bayes baseline trained on the same examples.",
+            "the test accuracy is shown after each epoch, next to two naive Bayes\n"
+            "baselines (character bigrams, words) trained on the same examples.\n"
+            "Texts are read as characters or (--tokens word) as words, whose\n"
+            "vocabulary comes from the training examples and is kept in the model.",
         .opts = opts,
         .nopts = (int)(sizeof opts / sizeof *opts),
         .pos_names = pos_names,
@@ -471,7 +525,8 @@ int classify_train(int argc, char **argv)
                   "examples:\n"
                   "  recur classify train langs.tsv --save langs.safetensors --epochs 5\n"
                   "  recur classify train langs.tsv --bidirectional --readout mean\n"
-                  "  recur classify train train.tsv --test test.tsv --cell lstm",
+                  "  recur classify train train.tsv --test test.tsv --cell lstm\n"
+                  "  recur classify train reviews.tsv --tokens word --embed 64 --readout mean",
     };
     const char *pos[1];
     int npos;
@@ -487,6 +542,19 @@ int classify_train(int argc, char **argv)
     }
     if (strcmp(o.readout, "last") != 0 && strcmp(o.readout, "mean") != 0) {
         args_error(&spec, "--readout expects last or mean, got '%s'", o.readout);
+        return EXIT_USAGE;
+    }
+    if (strcmp(o.tokens, "char") != 0 && strcmp(o.tokens, "word") != 0) {
+        args_error(&spec, "--tokens expects char or word, got '%s'", o.tokens);
+        return EXIT_USAGE;
+    }
+    o.words = strcmp(o.tokens, "word") == 0;
+    if (o.bucket && o.no_bucket) {
+        args_error(&spec, "give --bucket or --no-bucket, not both");
+        return EXIT_USAGE;
+    }
+    if (o.max_vocab == 1) {
+        args_error(&spec, "--max-vocab must be 0 (no cap) or at least 2");
         return EXIT_USAGE;
     }
     if (recur_optimizer_parse(o.optim) < 0) {

@@ -23,16 +23,50 @@ void classify_data_free(classify_data *d)
     memset(d, 0, sizeof *d);
 }
 
+/* Never silently: how many lines were skipped, and why. */
+static void report_skipped(const recur_tsv *t, const char *path)
+{
+    long first, n = recur_tsv_skipped(t, -1, &first);
+    if (!n)
+        return;
+    fprintf(stderr, "%s: skipped %ld bad line%s (--skip-bad-lines):", path, n,
+            n == 1 ? "" : "s");
+    const char *sep = " ";
+    for (int k = 0; k < RECUR_TSV_BAD_KINDS; k++) {
+        long m = recur_tsv_skipped(t, k, &first);
+        if (m) {
+            fprintf(stderr, "%s%ld with %s (first: line %ld)", sep, m,
+                    recur_tsv_bad_name(k), first);
+            sep = ", ";
+        }
+    }
+    fprintf(stderr, "\n");
+}
+
+int classify_load_tsv(const char *path, int flags, recur_tsv **t)
+{
+    int rc = recur_tsv_load(path, flags, t);
+    if (!rc) {
+        report_skipped(*t, path);
+        return 0;
+    }
+    const char *m = recur_last_error();
+    if ((rc != RECUR_E_FORMAT && rc != RECUR_E_LIMIT) || (flags & RECUR_TSV_SKIP_BAD) ||
+        strstr(m, "no examples") || strstr(m, "header") || strstr(m, "the input is "))
+        return cli_lib_error(rc);
+    int escape = (flags & RECUR_TSV_ESCAPES) && strstr(m, "backslash");
+    return cli_error("%s (%s--skip-bad-lines skips such lines and counts them)", m,
+                     escape ? "--raw takes backslashes literally; " : "");
+}
+
 int classify_load(const char *data, const char *test, double split, uint64_t seed,
                   int flags, classify_data *d)
 {
     memset(d, 0, sizeof *d);
-    int rc = recur_tsv_load(data, flags, &d->tsv);
-    if (!rc && test)
-        rc = recur_tsv_load(test, flags, &d->test_file);
-    if (rc) {
+    if (classify_load_tsv(data, flags, &d->tsv) ||
+        (test && classify_load_tsv(test, flags, &d->test_file))) {
         classify_data_free(d);
-        return cli_lib_error(rc);
+        return EXIT_RUNTIME;
     }
     long n = recur_tsv_count(d->tsv);
     d->test_tsv = test ? d->test_file : d->tsv;
@@ -52,6 +86,7 @@ int classify_load(const char *data, const char *test, double split, uint64_t see
         d->ntest = nt;
         return 0;
     }
+    int rc;
     if ((rc = recur_tsv_split(d->tsv, split, seed, 1, d->train, &d->ntrain, d->test,
                               &d->ntest))) {
         classify_data_free(d);
@@ -61,14 +96,14 @@ int classify_load(const char *data, const char *test, double split, uint64_t see
 }
 
 double classify_baseline_accuracy(const classify_data *d, char *const *classes,
-                                  int nclasses, double alpha, int max_len,
+                                  int nclasses, double alpha, int max_len, int words,
                                   long *features)
 {
     recur_naive_bayes *nb;
     double acc = -1;
-    int rc = recur_naive_bayes_train(d->tsv, d->train, d->ntrain,
-                                     (const char *const *)classes, nclasses, alpha,
-                                     max_len, &nb);
+    int rc = (words ? recur_naive_bayes_train_words : recur_naive_bayes_train)(
+        d->tsv, d->train, d->ntrain, (const char *const *)classes, nclasses, alpha, max_len,
+        &nb);
     if (!rc)
         rc = recur_naive_bayes_accuracy(nb, d->test_tsv, d->test, d->ntest, &acc);
     if (!rc && features)
@@ -108,7 +143,7 @@ static int classify_baseline(int argc, char **argv)
 {
     const char *test = NULL;
     double split = 0.2, alpha = 1;
-    int max_len = 400, raw = 0, header = 0;
+    int max_len = 400, max_words = 0, raw = 0, header = 0, skip = 0;
     uint64_t seed = 1;
     cli_opt opts[] = {
         STR("test", &test, "FILE.tsv", NULL,
@@ -119,18 +154,25 @@ static int classify_baseline(int argc, char **argv)
         NUM("seed", OPT_U64, &seed, "N", "1", "seed of the split", 0, 0, 0, 0, 0, 0),
         NUM("alpha", OPT_DOUBLE, &alpha, "A", "1", "add-alpha smoothing", 1, 0, 1, 0, 0, 0),
         NUM("max-len", OPT_INT, &max_len, "N", "400",
-            "use the first N characters of each text; 0 = all", 1, 0, 0, 1, 100000, 0),
+            "use the first N characters of each text (bigrams); 0 = all", 1, 0, 0, 1,
+            100000, 0),
+        NUM("max-words", OPT_INT, &max_words, "N", "0",
+            "use the first N words of each text (words); 0 = all", 1, 0, 0, 1, 100000, 0),
         FLAG("raw", &raw, "take texts literally (no \\n, \\t, \\\\ escapes)"),
         FLAG("header", &header, "the first line of each TSV file is a header"),
+        FLAG("skip-bad-lines", &skip, "skip lines with a bad escape, label or encoding "
+             "or an empty text, and say how many (default: stop at the first)"),
     };
     static const char *const pos_names[] = {"DATA.tsv"};
     cli_spec spec = {
         .cmd = "classify baseline",
         .usage = "recur classify baseline DATA.tsv [OPTIONS]",
         .description =
-            "Train and test the baseline of `recur classify train` alone: a\n"
-            "multinomial naive Bayes classifier over character bigrams (with start\n"
-            "and end markers) with add-alpha smoothing, on the same seeded split.",
+            "Train and test the baselines of `recur classify train` alone: two\n"
+            "multinomial naive Bayes classifiers with add-alpha smoothing, one over\n"
+            "character bigrams (with start and end markers), one over words\n"
+            "(lower-cased runs of letters, digits and apostrophes), on the same\n"
+            "seeded split.",
         .opts = opts,
         .nopts = (int)(sizeof opts / sizeof *opts),
         .pos_names = pos_names,
@@ -148,7 +190,8 @@ static int classify_baseline(int argc, char **argv)
         return EXIT_USAGE;
     }
     classify_data d;
-    int flags = (raw ? 0 : RECUR_TSV_ESCAPES) | (header ? RECUR_TSV_HEADER : 0);
+    int flags = (raw ? 0 : RECUR_TSV_ESCAPES) | (header ? RECUR_TSV_HEADER : 0) |
+                (skip ? RECUR_TSV_SKIP_BAD : 0);
     if (classify_load(pos[0], test, split, seed, flags, &d))
         return EXIT_RUNTIME;
     char **classes;
@@ -162,13 +205,20 @@ static int classify_baseline(int argc, char **argv)
     }
     if (unknown_test_label(&d, classes, ncls))
         goto done;
-    long features = 0;
-    double acc = classify_baseline_accuracy(&d, classes, ncls, alpha, max_len, &features);
+    long features = 0, wfeatures = 0;
+    double acc = classify_baseline_accuracy(&d, classes, ncls, alpha, max_len, 0, &features);
     if (acc < 0)
+        goto done;
+    double wacc = classify_baseline_accuracy(&d, classes, ncls, alpha, max_words, 1,
+                                             &wfeatures);
+    if (wacc < 0)
         goto done;
     printf("naive Bayes over character bigrams (add-%g, %ld bigrams, %d classes, %ld "
            "training examples): test_accuracy: %.4f on %ld test examples\n", alpha,
            features, ncls, d.ntrain, acc, d.ntest);
+    printf("naive Bayes over words (add-%g, %ld words, %d classes, %ld training "
+           "examples): test_accuracy: %.4f on %ld test examples\n", alpha, wfeatures,
+           ncls, d.ntrain, wacc, d.ntest);
     code = 0;
 done:
     recur_tsv_vocab_free(classes, ncls, chars);
@@ -185,6 +235,7 @@ typedef struct {
     int ncls;
     int flags;   /* RECUR_TSV_ESCAPES unless trained (or asked) raw */
     int max_len; /* the training cap unless overridden */
+    int words;   /* reads words (else characters) */
 } classifier;
 
 static void classifier_free(classifier *c)
@@ -206,6 +257,8 @@ static int classifier_load(const char *path, int raw, int max_len, int max_len_g
         classifier_free(c);
         return cli_error("%s: %s", path, recur_last_error());
     }
+    const char *tok = recur_model_get_meta(c->m, "classify.tokens");
+    c->words = tok && strcmp(tok, "words") == 0;
     const char *esc = recur_model_get_meta(c->m, "classify.escapes");
     c->flags = raw || (esc && strcmp(esc, "0") == 0) ? 0 : RECUR_TSV_ESCAPES;
     c->max_len = max_len;
@@ -258,16 +311,19 @@ static int best_of(const float *z, int n, int label, double *p, double *logp)
 
 static int classify_eval(int argc, char **argv)
 {
-    int raw = 0, header = 0, max_len = 0, batch = 64, threads = 2;
+    int raw = 0, header = 0, max_len = 0, batch = 64, threads = 2, skip = 0;
     cli_opt opts[] = {
         NUM("max-len", OPT_INT, &max_len, "N", "the model's",
-            "use the first N characters of each text; 0 = all", 1, 0, 0, 1, 100000, 0),
+            "use the first N tokens (characters or words, as the model reads) of "
+            "each text; 0 = all", 1, 0, 0, 1, 100000, 0),
         NUM("batch", OPT_INT, &batch, "B", "64", "examples per batch", 1, 1, 0, 1,
             100000, 0),
         NUM("threads", OPT_INT, &threads, "N", "2", "threads for the matrix products",
             1, 1, 0, 1, 1024, 0),
         FLAG("raw", &raw, "take texts literally (no \\n, \\t, \\\\ escapes)"),
         FLAG("header", &header, "the first line of the TSV file is a header"),
+        FLAG("skip-bad-lines", &skip, "skip lines with a bad escape, label or encoding "
+             "or an empty text, and say how many (default: stop at the first)"),
     };
     static const char *const pos_names[] = {"MODEL", "DATA.tsv"};
     cli_spec spec = {
@@ -295,10 +351,10 @@ static int classify_eval(int argc, char **argv)
     if (classifier_load(pos[0], raw, max_len, args_given(&spec, "max-len"), &c))
         return EXIT_RUNTIME;
     recur_tsv *t = NULL;
-    int rc = recur_tsv_load(pos[1], c.flags | (header ? RECUR_TSV_HEADER : 0), &t);
-    if (rc) {
+    if (classify_load_tsv(pos[1], c.flags | (header ? RECUR_TSV_HEADER : 0) |
+                                      (skip ? RECUR_TSV_SKIP_BAD : 0), &t)) {
         classifier_free(&c);
-        return cli_lib_error(rc);
+        return EXIT_RUNTIME;
     }
     recur_dataset ds = {0};
     float *logits = NULL;
@@ -331,9 +387,9 @@ static int classify_eval(int argc, char **argv)
         if (conf)
             conf[(long)y * C + k]++;
     }
-    printf("accuracy: %.4f (%ld of %ld) - loss: %.4f - %ld unknown characters\n",
+    printf("accuracy: %.4f (%ld of %ld) - loss: %.4f - %ld unknown %s\n",
            (double)correct / (double)ds.count, correct, ds.count,
-           loss / (double)ds.count, unknown);
+           loss / (double)ds.count, unknown, c.words ? "words" : "characters");
     int width = 5;
     for (int k = 0; k < C; k++)
         if ((int)strlen(c.classes[k]) > width)
@@ -380,7 +436,8 @@ static int classify_predict(int argc, char **argv)
     cli_opt opts[] = {
         FLAG("prob", &prob, "print the class's probability after a tab"),
         NUM("max-len", OPT_INT, &max_len, "N", "the model's",
-            "use the first N characters of each text; 0 = all", 1, 0, 0, 1, 100000, 0),
+            "use the first N tokens (characters or words, as the model reads) of "
+            "each text; 0 = all", 1, 0, 0, 1, 100000, 0),
         NUM("batch", OPT_INT, &batch, "B", "64", "texts per batch", 1, 1, 0, 1, 100000, 0),
         NUM("threads", OPT_INT, &threads, "N", "2", "threads for the matrix products",
             1, 1, 0, 1, 1024, 0),
@@ -394,7 +451,7 @@ static int classify_predict(int argc, char **argv)
             "Classify texts, one per line of FILE (or stdin): print one class name\n"
             "per text, on its own line (empty lines are skipped). Texts may write a\n"
             "newline as \\n, a tab as \\t and a backslash as \\\\, as in training.\n"
-            "Characters the model has not seen read as unknown.",
+            "Characters (or words) the model has not seen read as unknown.",
         .opts = opts,
         .nopts = (int)(sizeof opts / sizeof *opts),
         .pos_names = pos_names,
@@ -414,7 +471,11 @@ static int classify_predict(int argc, char **argv)
     int flags = c.flags | RECUR_TSV_UNLABELLED, rc;
     recur_tsv *t = NULL;
     if (npos == 2 && strcmp(pos[1], "-") != 0) {
-        rc = recur_tsv_load(pos[1], flags, &t);
+        if (classify_load_tsv(pos[1], flags, &t)) {
+            classifier_free(&c);
+            return EXIT_RUNTIME;
+        }
+        rc = 0;
     } else {
         size_t len;
         char *buf = cli_read_stdin(&len);
@@ -465,7 +526,7 @@ static void usage(FILE *f)
             "                                per epoch next to a naive Bayes baseline\n"
             "  eval MODEL DATA.tsv           accuracy and per-class counts on labelled texts\n"
             "  predict MODEL [FILE|-]        the class of each line of text\n"
-            "  baseline DATA.tsv             the character-bigram naive Bayes baseline alone\n"
+            "  baseline DATA.tsv             the naive Bayes baselines (bigrams, words) alone\n"
             "\n"
             "Run 'recur classify SUBCOMMAND --help' for its options.\n");
 }
