@@ -4,7 +4,7 @@
 # test reviews, the file's own split. Both naive Bayes baselines of recur,
 # the textbook word naive Bayes written in awk (an independent check of
 # recur's), then a bidirectional GRU over word embeddings with three seeds.
-#   examples/sentiment/run.sh           (about 8 minutes on 2 cores)
+#   examples/sentiment/run.sh           (about 3 minutes on 2 busy cores)
 #   QUICK=1 examples/sentiment/run.sh   (seconds: 500 reviews, a tiny network;
 #                                        the test suite runs this)
 set -eu
@@ -22,7 +22,7 @@ if [ "${QUICK:-0}" = 1 ]; then
 else
     out=${OUT:-build/sentiment}
     examples/sentiment/split.sh "$out"
-    net=(--embed 32 --hidden 32 --min-word-count 3 --lr 1e-3 --epochs 6 --max-len 300
+    net=(--embed 64 --hidden 64 --min-word-count 5 --lr 1e-3 --epochs 6 --max-len 300
          --time-limit 200)
     seeds="1 2 3"
 fi
