@@ -5,7 +5,7 @@
 # backslash) and one holds a NUL byte (--skip-bad-lines skips it and says
 # so). Both naive Bayes baselines, then a bidirectional GRU over word
 # embeddings (the first 300 words of each e-mail) with three seeds.
-#   examples/spam/run.sh            (about 8 minutes on 2 cores)
+#   examples/spam/run.sh            (about 6 minutes on 2 busy cores)
 #   QUICK=1 examples/spam/run.sh    (seconds: 400 e-mails, a tiny network;
 #                                     the test suite runs this)
 set -eu
