@@ -6,7 +6,7 @@
 # which here are whole sequences: useless, shown for completeness) and the
 # textbook positional one, then a bidirectional GRU over the bases with
 # three seeds.
-#   examples/dna-splice/run.sh          (about 8 minutes on 2 busy cores)
+#   examples/dna-splice/run.sh          (about 10 minutes on 2 busy cores)
 #   QUICK=1 examples/dna-splice/run.sh  (seconds: 300 sequences, a tiny
 #                                        network; the test suite runs this)
 set -eu
