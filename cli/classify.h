@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "commands.h"
 #include "recur.h"
 
 /* Training examples and test examples: test indices refer to test_tsv,
@@ -23,8 +24,10 @@ typedef struct {
  * are reported on stderr with their count per kind. */
 int classify_load(const char *data, const char *test, double split, uint64_t seed,
                   int flags, classify_data *d);
-/* recur_tsv_load with the messages of classify_load: a bad line's error
- * names the options that get through it (--raw, --skip-bad-lines). */
+/* recur_tsv_load with the messages of classify_load: lines skipped
+ * (RECUR_TSV_SKIP_BAD) are reported on stderr with their count per kind,
+ * and a bad line's error names the options that get through it (--raw,
+ * --skip-bad-lines). */
 int classify_load_tsv(const char *path, int flags, recur_tsv **t);
 void classify_data_free(classify_data *d);
 
@@ -36,6 +39,7 @@ double classify_baseline_accuracy(const classify_data *d, char *const *classes,
                                   int nclasses, double alpha, int max_len, int words,
                                   long *features);
 
-int classify_train(int argc, char **argv);
+/* `recur classify train` (classify_train.c); returns the exit status. */
+int classify_train(const classify_train_opts *o);
 
 #endif
