@@ -20,16 +20,23 @@ typedef struct {
 
 /* Load DATA (and TEST, or hold out split of DATA, stratified by label, from
  * seed). flags are RECUR_TSV_* flags. On failure prints one error line and
- * returns EXIT_RUNTIME; 0 on success. */
+ * returns EXIT_RUNTIME; 0 on success. Lines skipped (RECUR_TSV_SKIP_BAD)
+ * are reported on stderr with their count per kind. */
 int classify_load(const char *data, const char *test, double split, uint64_t seed,
                   int flags, classify_data *d);
+/* recur_tsv_load with the messages of classify_load: lines skipped
+ * (RECUR_TSV_SKIP_BAD) are reported on stderr with their count per kind,
+ * and a bad line's error names the options that get through it (--raw,
+ * --skip-bad-lines). */
+int classify_load_tsv(const char *path, int flags, recur_tsv **t);
 void classify_data_free(classify_data *d);
 
-/* The naive Bayes baseline (recur_naive_bayes_*) on d: its test accuracy,
+/* A naive Bayes baseline (recur_naive_bayes_*, over words or character
+ * bigrams) on d: its test accuracy,
  * or -1 after printing the library's error (a test label that is not a
  * training label, no memory). */
 double classify_baseline_accuracy(const classify_data *d, char *const *classes,
-                                  int nclasses, double alpha, int max_len,
+                                  int nclasses, double alpha, int max_len, int words,
                                   long *features);
 
 /* `recur classify train` (classify_train.c); returns the exit status. */

@@ -9,6 +9,9 @@
 #include "recur.h"
 
 #define RAW_HELP "take texts literally (no \\n, \\t, \\\\ escapes)"
+#define SKIP_HELP                                                                            \
+    "skip lines with a bad escape, label or encoding or an empty text, and say how many "   \
+    "(default: stop at the first)"
 #define AT(field) offsetof(classify_train_opts, field)
 
 static const cli_option train_options[] = {
@@ -31,8 +34,11 @@ static const cli_option train_options[] = {
      .help = "bidirectional layers"},
     {.name = "readout", .kind = OPT_STRING, .at = AT(readout), .metavar = "last|mean",
      .def = "last", .help = "what the dense layer reads: the last state or the mean of all states"},
+    {.name = "tokens", .kind = OPT_STRING, .at = AT(tokens), .metavar = "char|word",
+     .def = "char", .help = "read characters, or words (lower-cased runs of letters, digits "
+                            "and apostrophes: the long-text choice)"},
     {.name = "embed", .kind = OPT_INT, .at = AT(embed), .metavar = "N", .def = "32",
-     .help = "character embedding size; 0 = one-hot", .lo = 0, .hi = RECUR_MAX_WIDTH,
+     .help = "token embedding size; 0 = one-hot", .lo = 0, .hi = RECUR_MAX_WIDTH,
      .bounds = AT_LEAST | AT_MOST},
     {.name = "dropout", .kind = OPT_DOUBLE, .at = AT(dropout), .metavar = "P", .def = "0",
      .help = "dropout on each recurrent layer's output", .lo = 0, .hi = 1,
@@ -49,11 +55,17 @@ static const cli_option train_options[] = {
     {.name = "clip", .kind = OPT_DOUBLE, .at = AT(clip), .metavar = "NORM", .def = "5",
      .help = "clip the global gradient norm; 0 = off", .lo = 0, .bounds = AT_LEAST},
     {.name = "max-len", .kind = OPT_INT, .at = AT(max_len), .metavar = "N", .def = "400",
-     .help = "use the first N characters of each text; 0 = all", .lo = 0, .hi = 100000,
-     .bounds = AT_LEAST | AT_MOST},
+     .help = "use the first N tokens (characters or words) of each text; 0 = all", .lo = 0,
+     .hi = 100000, .bounds = AT_LEAST | AT_MOST},
     {.name = "min-char-count", .kind = OPT_INT, .at = AT(min_count), .metavar = "N",
      .def = "2", .help = "characters seen fewer times in training read as unknown (U+FFFD)",
      .lo = 1, .hi = 1000000000, .bounds = AT_LEAST | AT_MOST},
+    {.name = "min-word-count", .kind = OPT_INT, .at = AT(min_word_count), .metavar = "N",
+     .def = "2", .help = "with --tokens word: words seen fewer times in training read as <unk>",
+     .lo = 1, .hi = 1000000000, .bounds = AT_LEAST | AT_MOST},
+    {.name = "max-vocab", .kind = OPT_INT, .at = AT(max_vocab), .metavar = "N",
+     .def = "20000", .help = "with --tokens word: keep at most the N - 1 most frequent words "
+                             "(and <unk>); 0 = no cap", .lo = 0, .bounds = AT_LEAST},
     {.name = "alpha", .kind = OPT_DOUBLE, .at = AT(alpha), .metavar = "A", .def = "1",
      .help = "add-alpha smoothing of the naive Bayes baseline", .lo = 0, .bounds = ABOVE},
     {.name = "seed", .kind = OPT_U64, .at = AT(seed), .metavar = "N", .def = "1",
@@ -70,10 +82,13 @@ static const cli_option train_options[] = {
     {.name = "raw", .kind = OPT_FLAG, .at = AT(raw), .help = RAW_HELP},
     {.name = "header", .kind = OPT_FLAG, .at = AT(header),
      .help = "the first line of each TSV file is a header"},
+    {.name = "skip-bad-lines", .kind = OPT_FLAG, .at = AT(skip_bad), .help = SKIP_HELP},
     {.name = "quiet", .kind = OPT_FLAG, .at = AT(quiet), .help = "print only the final summary"},
+    {.name = "no-bucket", .kind = OPT_FLAG, .at = AT(no_bucket),
+     .help = "batch texts in plain shuffled order (default: texts of similar length "
+             "together, less padding, the batch order shuffled)"},
     {.name = "bucket", .kind = OPT_FLAG, .at = AT(bucket),
-     .help = "batch texts of similar length together (less padding, faster epochs; the "
-             "batch order stays shuffled)"},
+     .help = "length bucketing (the default; kept for old scripts)"},
 };
 
 static const char *const data_pos[] = {"DATA.tsv"};
@@ -86,8 +101,10 @@ static const cli_options train_spec = {
         "line, LABEL<TAB>TEXT, where the text may write a newline as \\n, a tab\n"
         "as \\t and a backslash as \\\\ (unless --raw). A seeded, stratified\n"
         "--test-split of each class is held out (or --test FILE is used), and\n"
-        "the test accuracy is shown after each epoch, next to a character-bigram\n"
-        "naive Bayes baseline trained on the same examples.",
+        "the test accuracy is shown after each epoch, next to two naive Bayes\n"
+        "baselines (character bigrams, words) trained on the same examples.\n"
+        "Texts are read as characters or (--tokens word) as words, whose\n"
+        "vocabulary comes from the training examples and is kept in the model.",
     .opts = train_options,
     .nopts = ARGS_COUNT(train_options),
     .pos_names = data_pos,
@@ -98,7 +115,8 @@ static const cli_options train_spec = {
               "examples:\n"
               "  recur classify train langs.tsv --save langs.safetensors --epochs 5\n"
               "  recur classify train langs.tsv --bidirectional --readout mean\n"
-              "  recur classify train train.tsv --test test.tsv --cell lstm",
+              "  recur classify train train.tsv --test test.tsv --cell lstm\n"
+              "  recur classify train reviews.tsv --tokens word --embed 64 --readout mean",
 };
 
 #undef AT
@@ -115,20 +133,26 @@ static const cli_option baseline_options[] = {
     {.name = "alpha", .kind = OPT_DOUBLE, .at = AT(alpha), .metavar = "A", .def = "1",
      .help = "add-alpha smoothing", .lo = 0, .bounds = ABOVE},
     {.name = "max-len", .kind = OPT_INT, .at = AT(max_len), .metavar = "N", .def = "400",
-     .help = "use the first N characters of each text; 0 = all", .lo = 0, .hi = 100000,
+     .help = "use the first N characters of each text (bigrams); 0 = all", .lo = 0,
+     .hi = 100000, .bounds = AT_LEAST | AT_MOST},
+    {.name = "max-words", .kind = OPT_INT, .at = AT(max_words), .metavar = "N", .def = "0",
+     .help = "use the first N words of each text (words); 0 = all", .lo = 0, .hi = 100000,
      .bounds = AT_LEAST | AT_MOST},
     {.name = "raw", .kind = OPT_FLAG, .at = AT(raw), .help = RAW_HELP},
     {.name = "header", .kind = OPT_FLAG, .at = AT(header),
      .help = "the first line of each TSV file is a header"},
+    {.name = "skip-bad-lines", .kind = OPT_FLAG, .at = AT(skip_bad), .help = SKIP_HELP},
 };
 
 static const cli_options baseline_spec = {
     .cmd = "classify baseline",
     .usage = "recur classify baseline DATA.tsv [OPTIONS]",
     .description =
-        "Train and test the baseline of `recur classify train` alone: a\n"
-        "multinomial naive Bayes classifier over character bigrams (with start\n"
-        "and end markers) with add-alpha smoothing, on the same seeded split.",
+        "Train and test the baselines of `recur classify train` alone: two\n"
+        "multinomial naive Bayes classifiers with add-alpha smoothing, one over\n"
+        "character bigrams (with start and end markers), one over words\n"
+        "(lower-cased runs of letters, digits and apostrophes), on the same\n"
+        "seeded split.",
     .opts = baseline_options,
     .nopts = ARGS_COUNT(baseline_options),
     .pos_names = data_pos,
@@ -141,7 +165,8 @@ static const cli_options baseline_spec = {
 
 static const cli_option eval_options[] = {
     {.name = "max-len", .kind = OPT_INT, .at = AT(max_len), .metavar = "N",
-     .def = "the model's", .help = "use the first N characters of each text; 0 = all",
+     .def = "the model's", .help = "use the first N tokens (characters or words, as the "
+                                   "model reads) of each text; 0 = all",
      .lo = 0, .hi = 100000, .bounds = AT_LEAST | AT_MOST},
     {.name = "batch", .kind = OPT_INT, .at = AT(batch), .metavar = "B", .def = "64",
      .help = "examples per batch", .lo = 1, .hi = 100000, .bounds = AT_LEAST | AT_MOST},
@@ -151,6 +176,7 @@ static const cli_option eval_options[] = {
     {.name = "raw", .kind = OPT_FLAG, .at = AT(raw), .help = RAW_HELP},
     {.name = "header", .kind = OPT_FLAG, .at = AT(header),
      .help = "the first line of the TSV file is a header"},
+    {.name = "skip-bad-lines", .kind = OPT_FLAG, .at = AT(skip_bad), .help = SKIP_HELP},
 };
 
 static const char *const eval_pos[] = {"MODEL", "DATA.tsv"};
@@ -174,7 +200,8 @@ static const cli_option predict_options[] = {
     {.name = "prob", .kind = OPT_FLAG, .at = AT(prob),
      .help = "print the class's probability after a tab"},
     {.name = "max-len", .kind = OPT_INT, .at = AT(max_len), .metavar = "N",
-     .def = "the model's", .help = "use the first N characters of each text; 0 = all",
+     .def = "the model's", .help = "use the first N tokens (characters or words, as the "
+                                   "model reads) of each text; 0 = all",
      .lo = 0, .hi = 100000, .bounds = AT_LEAST | AT_MOST},
     {.name = "batch", .kind = OPT_INT, .at = AT(batch), .metavar = "B", .def = "64",
      .help = "texts per batch", .lo = 1, .hi = 100000, .bounds = AT_LEAST | AT_MOST},
@@ -193,7 +220,7 @@ static const cli_options predict_spec = {
         "Classify texts, one per line of FILE (or stdin): print one class name\n"
         "per text, on its own line (empty lines are skipped). Texts may write a\n"
         "newline as \\n, a tab as \\t and a backslash as \\\\, as in training.\n"
-        "Characters the model has not seen read as unknown.",
+        "Characters (or words) the model has not seen read as unknown.",
     .opts = predict_options,
     .nopts = ARGS_COUNT(predict_options),
     .pos_names = predict_pos,
@@ -214,7 +241,7 @@ static const cli_subcommands subcommands = {
             "                                per epoch next to a naive Bayes baseline\n"
             "  eval MODEL DATA.tsv           accuracy and per-class counts on labelled texts\n"
             "  predict MODEL [FILE|-]        the class of each line of text\n"
-            "  baseline DATA.tsv             the character-bigram naive Bayes baseline alone\n"
+            "  baseline DATA.tsv             the naive Bayes baselines (bigrams, words) alone\n"
             "\n"
             "Run 'recur classify SUBCOMMAND --help' for its options.\n",
     .names = subcommand_names,
@@ -238,6 +265,13 @@ static int check_train(const classify_train_opts *o, const options_result *res)
         return options_error(spec, "--save expects a file name, got ''");
     if (o->test && options_given(spec, res, "test-split"))
         return options_error(spec, "give --test FILE or --test-split, not both");
+    static const char *const tokens[] = {"char", "word"};
+    if (options_choice(o->tokens, tokens, 2) < 0)
+        return options_error(spec, "--tokens expects char or word, got '%s'", o->tokens);
+    if (o->bucket && o->no_bucket)
+        return options_error(spec, "give --bucket or --no-bucket, not both");
+    if (o->max_vocab == 1)
+        return options_error(spec, "--max-vocab must be 0 (no cap) or at least 2");
     return ARGS_OK;
 }
 
@@ -248,6 +282,7 @@ static int parse_train(int argc, char **argv, classify_train_opts *o)
     if (!a)
         a = check_train(o, &res);
     o->data = res.pos[0];
+    o->words = !a && strcmp(o->tokens, "word") == 0;
     return a;
 }
 
@@ -277,7 +312,8 @@ int classify_parse(int argc, char **argv, classify_opts *out)
         .train = {.save = "classifier.safetensors", .cell = "gru", .readout = "last",
                   .optim = "adam", .split = 0.2, .lr = 2e-3, .clip = 5, .alpha = 1,
                   .hidden = 128, .layers = 1, .embed = 32, .batch = 32, .max_len = 400,
-                  .min_count = 2, .threads = 2, .epochs = 10, .seed = 1},
+                  .min_count = 2, .threads = 2, .epochs = 10, .seed = 1, .tokens = "char",
+                  .min_word_count = 2, .max_vocab = 20000},
         .baseline = {.split = 0.2, .alpha = 1, .max_len = 400, .seed = 1},
         .use = {.batch = 64, .threads = 2}};
     int a = options_subcommand(&subcommands, argc, argv, &o.sub);

@@ -20,14 +20,14 @@
 typedef struct {
     const classify_train_opts *o;
     classify_data data;
-    char **classes;
+    char **classes, **words;
     uint32_t *chars;
-    int ncls, nchars;
+    int ncls, nchars, nwords;
     recur_model *m;
     recur_trainer *tr;
     recur_dataset train, test;
-    long unk_train, unk_test, nb_features;
-    double nb_accuracy, test_acc;
+    long unk_train, unk_test, nb_features, nbw_features;
+    double nb_accuracy, nbw_accuracy, test_acc;
     FILE *log;
     train_driver driver;
 } classify_run;
@@ -41,7 +41,13 @@ static int record_settings(recur_model *m, const classify_train_opts *o, const c
     if (!rc) rc = recur_model_set_meta(m, "classify.test", o->test ? o->test : "");
     if (!rc) rc = cli_set_meta(m, "classify.test_split", "%.9g", o->test ? 0 : o->split);
     if (!rc) rc = cli_set_meta(m, "classify.max_len", "%.0f", (double)o->max_len);
-    if (!rc) rc = cli_set_meta(m, "classify.min_char_count", "%.0f", (double)o->min_count);
+    if (!rc && !o->words)
+        rc = cli_set_meta(m, "classify.min_char_count", "%.0f", (double)o->min_count);
+    if (!rc && o->words)
+        rc = cli_set_meta(m, "classify.min_word_count", "%.0f", (double)o->min_word_count);
+    if (!rc && o->words)
+        rc = cli_set_meta(m, "classify.max_vocab", "%.0f", (double)o->max_vocab);
+    if (!rc) rc = recur_model_set_meta(m, "classify.bucket", o->no_bucket ? "0" : "1");
     if (!rc) rc = recur_model_set_meta(m, "classify.escapes", o->raw ? "0" : "1");
     if (!rc) rc = cli_set_meta(m, "classify.train_examples", "%.0f", (double)d->ntrain);
     if (!rc) rc = cli_set_meta(m, "classify.test_examples", "%.0f", (double)d->ntest);
@@ -106,8 +112,8 @@ static int summary(train_driver *d)
     double acc, loss = progress_train_loss(&d->prog, &acc);
     train_driver_elapsed(d, elapsed, sizeof elapsed);
     if (d->has_eval)
-        snprintf(test, sizeof test, " - test_accuracy: %.4f (naive Bayes %.4f)",
-                 r->test_acc, r->nb_accuracy);
+        snprintf(test, sizeof test, " - test_accuracy: %.4f (naive Bayes: words %.4f, "
+                 "bigrams %.4f)", r->test_acc, r->nbw_accuracy, r->nb_accuracy);
     fprintf(stderr, "%s at epoch %.2f in %s - loss: %.4f - accuracy: %.4f%s - saved "
             "%s\n", train_driver_stopped_early(d) ? "Stopped at the time limit" : "Trained",
             (double)train_driver_step(d) / (double)d->steps_per_epoch, elapsed, loss, acc,
@@ -158,11 +164,16 @@ static int check_resume_classes(const char *path, char *const *classes, int n)
 static int load_data(classify_run *r, const char *data)
 {
     const classify_train_opts *o = r->o;
-    int flags = (o->raw ? 0 : RECUR_TSV_ESCAPES) | (o->header ? RECUR_TSV_HEADER : 0);
+    int flags = (o->raw ? 0 : RECUR_TSV_ESCAPES) | (o->header ? RECUR_TSV_HEADER : 0) |
+                (o->skip_bad ? RECUR_TSV_SKIP_BAD : 0);
     if (classify_load(data, o->test, o->split, o->seed, flags, &r->data))
         return EXIT_RUNTIME;
-    int rc = recur_tsv_vocab(r->data.tsv, r->data.train, r->data.ntrain, o->min_count, &r->classes,
+    const classify_data *d = &r->data;
+    int rc = recur_tsv_vocab(d->tsv, d->train, d->ntrain, o->min_count, &r->classes,
                              &r->ncls, &r->chars, &r->nchars);
+    if (!rc && o->words)
+        rc = recur_tsv_word_vocab(d->tsv, d->train, d->ntrain, o->min_word_count,
+                                  o->max_vocab, o->max_len, &r->words, &r->nwords);
     if (rc)
         return cli_lib_error(rc);
     if (r->ncls < 2)
@@ -182,7 +193,7 @@ static int build_model(classify_run *r, const char *data)
     cfg.cell = (recur_cell)recur_cell_parse(o->cell);
     cfg.input = o->embed > 0 ? RECUR_INPUT_EMBEDDING : RECUR_INPUT_ONEHOT;
     cfg.embed_dim = o->embed;
-    cfg.input_size = r->nchars;
+    cfg.input_size = o->words ? r->nwords : r->nchars;
     cfg.output_size = r->ncls;
     cfg.hidden = o->hidden;
     cfg.layers = o->layers;
@@ -193,7 +204,8 @@ static int build_model(classify_run *r, const char *data)
     const classify_data *d = &r->data;
     int rc;
     if ((rc = recur_config_check(&cfg)) || (rc = recur_model_create(&cfg, o->seed, &r->m)) ||
-        (rc = recur_model_set_vocab(r->m, r->chars, r->nchars)) ||
+        (rc = o->words ? recur_model_set_words(r->m, (const char *const *)r->words, r->nwords)
+                       : recur_model_set_vocab(r->m, r->chars, r->nchars)) ||
         (rc = recur_model_set_classes(r->m, (const char *const *)r->classes, r->ncls)) ||
         (rc = record_settings(r->m, o, data, d)) ||
         (rc = recur_tsv_dataset(d->tsv, d->train, d->ntrain, r->m, o->max_len, &r->train,
@@ -221,23 +233,35 @@ static int build_trainer(classify_run *r)
     tc.batch = o->batch;
     tc.stateful = 0;
     tc.seed = o->seed;
-    tc.bucket = o->bucket;
+    tc.bucket = !o->no_bucket;
     int rc = recur_trainer_create_dataset(r->m, &tc, &r->train, &r->tr);
     if (!rc && o->resume)
         rc = recur_trainer_resume(r->tr, o->save);
     return rc ? cli_lib_error(rc) : 0;
 }
 
-/* The baseline on the same split and the same first max_len characters. */
+/* The baselines on the same split: the one over the network's tokens sees
+ * the same first max_len of them, the other one what `classify baseline`
+ * gives it by default (the first 400 characters, all words). */
 static int baseline(classify_run *r)
 {
+    const classify_train_opts *o = r->o;
     if (!r->data.ntest)
         return 0;
-    r->nb_accuracy = classify_baseline_accuracy(&r->data, r->classes, r->ncls, r->o->alpha,
-                                                r->o->max_len, &r->nb_features);
+    r->nb_accuracy = classify_baseline_accuracy(&r->data, r->classes, r->ncls, o->alpha,
+                                                o->words ? 400 : o->max_len, 0,
+                                                &r->nb_features);
     if (r->nb_accuracy < 0)
         return EXIT_RUNTIME;
+    r->nbw_accuracy = classify_baseline_accuracy(&r->data, r->classes, r->ncls, o->alpha,
+                                                 o->words ? o->max_len : 0, 1,
+                                                 &r->nbw_features);
+    if (r->nbw_accuracy < 0)
+        return EXIT_RUNTIME;
     int rc = cli_set_meta(r->m, "classify.naive_bayes_accuracy", "%.6f", r->nb_accuracy);
+    if (!rc)
+        rc = cli_set_meta(r->m, "classify.word_naive_bayes_accuracy", "%.6f",
+                          r->nbw_accuracy);
     return rc ? cli_lib_error(rc) : 0;
 }
 
@@ -250,24 +274,36 @@ static void print_header(const classify_run *r, const char *data, long spe, long
         snprintf(input, sizeof input, "an embedding of %d", o->embed);
     else
         snprintf(input, sizeof input, "one-hot input");
-    fprintf(stderr, "Model: %s%d-layer %s of %d units, %s readout, %s; %d "
-            "characters (U+FFFD for unknown ones) -> %d classes; %s "
-            "parameters.\n", o->bidirectional ? "bidirectional " : "", o->layers,
-            o->cell, o->hidden, o->readout, input, r->nchars, r->ncls, params);
-    char used[48] = "whole texts";
+    char tokens[96];
+    if (o->words)
+        snprintf(tokens, sizeof tokens, "%d words (<unk> for unknown ones)", r->nwords);
+    else
+        snprintf(tokens, sizeof tokens, "%d characters (U+FFFD for unknown ones)",
+                 r->nchars);
+    fprintf(stderr, "Model: %s%d-layer %s of %d units, %s readout, %s; %s -> %d "
+            "classes; %s parameters.\n", o->bidirectional ? "bidirectional " : "",
+            o->layers, o->cell, o->hidden, o->readout, input, tokens, r->ncls, params);
+    const char *unit = o->words ? "words" : "characters";
+    char used[64] = "whole texts";
     if (o->max_len)
-        snprintf(used, sizeof used, "first %d characters of each", o->max_len);
+        snprintf(used, sizeof used, "first %d %s of each", o->max_len, unit);
     fprintf(stderr, "Data: %s: %ld training examples, %ld test examples (%s), "
-            "%s; %ld training and %ld test characters unknown.\n", data, r->data.ntrain,
+            "%s; %ld training and %ld test %s unknown; %s.\n", data, r->data.ntrain,
             r->data.ntest, o->test ? o->test : "stratified held-out split", used,
-            r->unk_train, r->unk_test);
+            r->unk_train, r->unk_test, unit,
+            o->no_bucket ? "batches in shuffled order"
+                         : "batches of similar lengths (--no-bucket: off)");
     fprintf(stderr, "Training: %s lr %g, clip %g, batches of %d, %ld steps per "
             "epoch, %ld epochs; checkpoint %s every epoch.\n", o->optim, o->lr,
             o->clip, o->batch, spe, o->epochs, o->save);
-    if (r->data.ntest)
+    if (r->data.ntest) {
         fprintf(stderr, "Baseline: character-bigram naive Bayes (add-%g, %ld "
-                "bigrams): test_accuracy: %.4f\n", o->alpha, r->nb_features,
-                r->nb_accuracy);
+                "bigrams%s): test_accuracy: %.4f\n", o->alpha, r->nb_features,
+                o->words ? ", first 400 characters" : "", r->nb_accuracy);
+        fprintf(stderr, "Baseline: word naive Bayes (add-%g, %ld words%s): "
+                "test_accuracy: %.4f\n", o->alpha, r->nbw_features,
+                o->words ? "" : ", whole texts", r->nbw_accuracy);
+    }
     if (start > 0)
         fprintf(stderr, "Resuming from %s at epoch %ld.\n", o->save, start / spe + 1);
 }
@@ -319,6 +355,7 @@ int classify_train(const classify_train_opts *o)
     recur_tsv_dataset_free(&r.test);
     recur_model_free(r.m);
     recur_tsv_vocab_free(r.classes, r.ncls, r.chars);
+    recur_tsv_vocab_free(r.words, r.nwords, NULL);
     classify_data_free(&r.data);
     return code;
 }

@@ -23,17 +23,55 @@ void classify_data_free(classify_data *d)
     memset(d, 0, sizeof *d);
 }
 
+/* Never silently: how many lines were skipped, and why. */
+static void report_skipped(const recur_tsv *t, const char *path)
+{
+    long first, n = recur_tsv_skipped(t, -1, &first);
+    if (!n)
+        return;
+    fprintf(stderr, "%s: skipped %ld bad line%s (--skip-bad-lines):", path, n,
+            n == 1 ? "" : "s");
+    const char *sep = " ";
+    for (int k = 0; k < RECUR_TSV_BAD_KINDS; k++) {
+        long m = recur_tsv_skipped(t, k, &first);
+        if (m) {
+            fprintf(stderr, "%s%ld with %s (first: line %ld)", sep, m,
+                    recur_tsv_bad_name(k), first);
+            sep = ", ";
+        }
+    }
+    fprintf(stderr, "\n");
+}
+
+int classify_load_tsv(const char *path, int flags, recur_tsv **t)
+{
+    int rc = recur_tsv_load(path, flags, t);
+    if (!rc) {
+        report_skipped(*t, path);
+        return 0;
+    }
+    const char *m = recur_last_error();
+    /* Only the error of one line (not the header's) can be skipped. */
+    int one_line = strstr(m, ": line ") &&
+                   !((flags & RECUR_TSV_HEADER) && strstr(m, ": line 1"));
+    if ((rc != RECUR_E_FORMAT && rc != RECUR_E_LIMIT) || (flags & RECUR_TSV_SKIP_BAD) ||
+        !one_line)
+        return cli_lib_error(rc);
+    int escape = (flags & RECUR_TSV_ESCAPES) && strstr(m, "backslash");
+    return cli_error("%s (%s--skip-bad-lines skips such lines and counts them)", m,
+                     escape ? "--raw takes backslashes literally; " : "");
+}
+
 int classify_load(const char *data, const char *test, double split, uint64_t seed,
                   int flags, classify_data *d)
 {
     memset(d, 0, sizeof *d);
-    int rc = recur_tsv_load(data, flags, &d->tsv);
-    if (!rc && test)
-        rc = recur_tsv_load(test, flags, &d->test_file);
-    if (rc) {
+    if (classify_load_tsv(data, flags, &d->tsv) ||
+        (test && classify_load_tsv(test, flags, &d->test_file))) {
         classify_data_free(d);
-        return cli_lib_error(rc);
+        return EXIT_RUNTIME;
     }
+    int rc;
     long n = recur_tsv_count(d->tsv);
     d->test_tsv = test ? d->test_file : d->tsv;
     long nt = test ? recur_tsv_count(d->test_file) : n;
@@ -61,14 +99,14 @@ int classify_load(const char *data, const char *test, double split, uint64_t see
 }
 
 double classify_baseline_accuracy(const classify_data *d, char *const *classes,
-                                  int nclasses, double alpha, int max_len,
+                                  int nclasses, double alpha, int max_len, int words,
                                   long *features)
 {
     recur_naive_bayes *nb;
     double acc = -1;
-    int rc = recur_naive_bayes_train(d->tsv, d->train, d->ntrain,
-                                     (const char *const *)classes, nclasses, alpha,
-                                     max_len, &nb);
+    int rc = (words ? recur_naive_bayes_train_words : recur_naive_bayes_train)(
+        d->tsv, d->train, d->ntrain, (const char *const *)classes, nclasses, alpha, max_len,
+        &nb);
     if (!rc)
         rc = recur_naive_bayes_accuracy(nb, d->test_tsv, d->test, d->ntest, &acc);
     if (!rc && features)
@@ -102,7 +140,8 @@ static int unknown_test_label(const classify_data *d, char *const *classes, int 
 static int classify_baseline(const classify_baseline_opts *o)
 {
     classify_data d;
-    int flags = (o->raw ? 0 : RECUR_TSV_ESCAPES) | (o->header ? RECUR_TSV_HEADER : 0);
+    int flags = (o->raw ? 0 : RECUR_TSV_ESCAPES) | (o->header ? RECUR_TSV_HEADER : 0) |
+                (o->skip_bad ? RECUR_TSV_SKIP_BAD : 0);
     if (classify_load(o->data, o->test, o->split, o->seed, flags, &d))
         return EXIT_RUNTIME;
     char **classes;
@@ -116,14 +155,21 @@ static int classify_baseline(const classify_baseline_opts *o)
     }
     if (unknown_test_label(&d, classes, ncls))
         goto done;
-    long features = 0;
-    double acc = classify_baseline_accuracy(&d, classes, ncls, o->alpha, o->max_len,
+    long features = 0, wfeatures = 0;
+    double acc = classify_baseline_accuracy(&d, classes, ncls, o->alpha, o->max_len, 0,
                                             &features);
     if (acc < 0)
+        goto done;
+    double wacc = classify_baseline_accuracy(&d, classes, ncls, o->alpha, o->max_words, 1,
+                                             &wfeatures);
+    if (wacc < 0)
         goto done;
     printf("naive Bayes over character bigrams (add-%g, %ld bigrams, %d classes, %ld "
            "training examples): test_accuracy: %.4f on %ld test examples\n", o->alpha,
            features, ncls, d.ntrain, acc, d.ntest);
+    printf("naive Bayes over words (add-%g, %ld words, %d classes, %ld training "
+           "examples): test_accuracy: %.4f on %ld test examples\n", o->alpha, wfeatures,
+           ncls, d.ntrain, wacc, d.ntest);
     code = 0;
 done:
     recur_tsv_vocab_free(classes, ncls, chars);
@@ -140,6 +186,7 @@ typedef struct {
     int ncls;
     int flags;   /* RECUR_TSV_ESCAPES unless trained (or asked) raw */
     int max_len; /* the training cap unless overridden */
+    int words;   /* reads words (else characters) */
 } classifier;
 
 static void classifier_free(classifier *c)
@@ -161,6 +208,8 @@ static int classifier_load(const char *path, int raw, int max_len, int max_len_g
         classifier_free(c);
         return cli_error("%s: %s", path, recur_last_error());
     }
+    const char *tok = recur_model_get_meta(c->m, "classify.tokens");
+    c->words = tok && strcmp(tok, "words") == 0;
     const char *esc = recur_model_get_meta(c->m, "classify.escapes");
     c->flags = raw || (esc && strcmp(esc, "0") == 0) ? 0 : RECUR_TSV_ESCAPES;
     c->max_len = max_len;
@@ -298,10 +347,10 @@ static int classify_eval(const classify_use_opts *o)
     if (classifier_load(o->model, o->raw, o->max_len, o->max_len_given, &c))
         return EXIT_RUNTIME;
     recur_tsv *t = NULL;
-    int rc = recur_tsv_load(o->data, c.flags | (o->header ? RECUR_TSV_HEADER : 0), &t);
-    if (rc) {
+    if (classify_load_tsv(o->data, c.flags | (o->header ? RECUR_TSV_HEADER : 0) |
+                                       (o->skip_bad ? RECUR_TSV_SKIP_BAD : 0), &t)) {
         classifier_free(&c);
-        return cli_lib_error(rc);
+        return EXIT_RUNTIME;
     }
     recur_dataset ds = {0};
     float *logits = NULL;
@@ -310,9 +359,9 @@ static int classify_eval(const classify_use_opts *o)
     int code = classify_all(&c, t, o->batch, &ds, &logits, &unknown) ? EXIT_RUNTIME
                : tally_count(&ty, &ds, logits, c.ncls);
     if (!code) {
-        printf("accuracy: %.4f (%ld of %ld) - loss: %.4f - %ld unknown characters\n",
+        printf("accuracy: %.4f (%ld of %ld) - loss: %.4f - %ld unknown %s\n",
                (double)ty.correct / (double)ds.count, ty.correct, ds.count,
-               ty.loss / (double)ds.count, unknown);
+               ty.loss / (double)ds.count, unknown, c.words ? "words" : "characters");
         print_classes(&ty, c.classes);
     }
     tally_free(&ty);
@@ -332,7 +381,11 @@ static int classify_predict(const classify_use_opts *o)
     int flags = c.flags | RECUR_TSV_UNLABELLED, rc;
     recur_tsv *t = NULL;
     if (o->data && strcmp(o->data, "-") != 0) {
-        rc = recur_tsv_load(o->data, flags, &t);
+        if (classify_load_tsv(o->data, flags, &t)) {
+            classifier_free(&c);
+            return EXIT_RUNTIME;
+        }
+        rc = 0;
     } else {
         size_t len;
         char *buf = cli_read_stdin(&len);

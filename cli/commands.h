@@ -79,25 +79,26 @@ typedef struct {
 
 /* recur classify train|eval|predict|baseline (classify_opts.c). */
 typedef struct {
-    const char *data, *save, *test, *cell, *readout, *optim, *log;
+    const char *data, *save, *test, *cell, *readout, *optim, *log, *tokens;
     double split, dropout, lr, clip, alpha, time_limit;
     int hidden, layers, embed, bidirectional, batch, max_len, min_count, threads;
+    int min_word_count, max_vocab;
     long epochs;
     uint64_t seed;
-    int resume, raw, header, quiet, bucket;
+    int resume, raw, header, quiet, bucket, no_bucket, skip_bad, words;
 } classify_train_opts;
 
 typedef struct {
     const char *data, *test;
     double split, alpha;
-    int max_len, raw, header;
+    int max_len, max_words, raw, header, skip_bad;
     uint64_t seed;
 } classify_baseline_opts;
 
 /* eval and predict */
 typedef struct {
     const char *model, *data; /* data NULL or "-": stdin (predict) */
-    int max_len, max_len_given, batch, threads, raw, header, prob;
+    int max_len, max_len_given, batch, threads, raw, header, prob, skip_bad;
 } classify_use_opts;
 
 enum { CLASSIFY_TRAIN, CLASSIFY_EVAL, CLASSIFY_PREDICT, CLASSIFY_BASELINE };

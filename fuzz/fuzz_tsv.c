@@ -1,9 +1,10 @@
 /* fuzz_tsv.c - fuzz target for the labelled-text (TSV) loader,
  * recur_tsv_from_memory. The first byte picks the flags (escapes, header,
- * unlabelled). An input either fails with a one-line message, or every
- * example has a non-empty text of valid code points, a label without
- * control characters (empty only when unlabelled), increasing line numbers;
- * and the split and vocabulary built from it must be consistent. */
+ * unlabelled, skip bad lines). An input either fails with a one-line
+ * message, or every example has a non-empty text of valid code points, a
+ * label without control characters (empty only when unlabelled),
+ * increasing line numbers, and skipped lines only when asked for; and the
+ * split, the vocabulary and the words built from it must be consistent. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    int flags = data[0] & 7;
+    int flags = data[0] & 15;
     recur_tsv *t = NULL;
     int rc = recur_tsv_from_memory((const char *)data + 1, size - 1, "fuzz", flags, &t);
     if (rc != RECUR_OK) {
@@ -49,7 +50,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (text[k] == 0 || text[k] > 0x10FFFF || (text[k] >= 0xD800 && text[k] <= 0xDFFF))
                 fail("an invalid code point in a text");
         prev_line = line;
+        char *wbuf;
+        long *woff, nw;
+        if (recur_text_words(text, len, &wbuf, &woff, &nw) != RECUR_OK)
+            fail("the words of a text");
+        for (long k = 0; k < nw; k++) {
+            const char *w = wbuf + woff[k];
+            if (!*w || strpbrk(w, " \t\n,.") || (long)strlen(w) != woff[k + 1] - woff[k] - 1)
+                fail("an empty word, or one holding a separator");
+        }
+        free(wbuf);
+        free(woff);
     }
+    long skipped = recur_tsv_skipped(t, -1, NULL);
+    if ((skipped && !(flags & RECUR_TSV_SKIP_BAD)) || skipped < 0)
+        fail("lines skipped without RECUR_TSV_SKIP_BAD");
     if (n > 0) {
         long *train = malloc((size_t)n * sizeof *train), *test = malloc((size_t)n * sizeof *test);
         long ntrain = 0, ntest = 0;
@@ -69,6 +84,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (strcmp(classes[i - 1], classes[i]) >= 0)
                     fail("the class names are not strictly sorted");
             recur_tsv_vocab_free(classes, ncls, chars);
+        }
+        char **words = NULL;
+        int nwords = 0;
+        if (recur_tsv_word_vocab(t, NULL, n, 1, 0, 0, &words, &nwords) == RECUR_OK) {
+            if (nwords < 1 || strcmp(words[0], "<unk>") != 0)
+                fail("the word vocabulary does not start with <unk>");
+            for (int i = 2; i < nwords; i++)
+                if (strcmp(words[i - 1], words[i]) >= 0)
+                    fail("the word vocabulary is not strictly sorted");
+            recur_tsv_vocab_free(words, nwords, NULL);
         }
         free(train);
         free(test);

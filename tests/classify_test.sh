@@ -96,9 +96,11 @@ check "the split holds out a quarter of each class" \
     "$(grep Data: err)"
 cp err split.err
 expect_ok "baseline alone" classify baseline data.tsv --test-split 0.25 --seed 3
-nb=$(sed -n 's/.*test_accuracy: \([0-9.]*\) on 100 test examples/\1/p' out)
-check "baseline reports its accuracy on the same split" \
-    '[ -n "$nb" ] && grep -q "(naive Bayes $nb)" split.err' "baseline $nb; $(tail -n 1 err)"
+nb=$(sed -n 's/^naive Bayes over character bigrams.*test_accuracy: \([0-9.]*\) on 100 test examples/\1/p' out)
+nbw=$(sed -n 's/^naive Bayes over words.*test_accuracy: \([0-9.]*\) on 100 test examples/\1/p' out)
+check "baseline reports its accuracies on the same split" \
+    '[ -n "$nb" ] && [ -n "$nbw" ] && grep -q "(naive Bayes: words $nbw, bigrams $nb)" split.err' \
+    "baseline $nb $nbw; $(tail -n 1 split.err)"
 check "naive Bayes learns the rule too (>= 0.9)" 'awk -v a="$nb" "BEGIN { exit !(a >= 0.9) }"' "$nb"
 
 # ---- bad input: one line, non-zero exit, the model file unharmed -----------------------------
@@ -110,10 +112,12 @@ printf 'yes\tabz\n\tabc\n' >nolabel.tsv
 expect_fail "an empty label" 1 "line 2: the label is empty" classify train nolabel.tsv --save m.st
 printf 'yes\tabz\nno\t\n' >notext.tsv
 expect_fail "an empty text" 1 "line 2: the text is empty" classify train notext.tsv --save m.st
+cp err err1
 printf 'yes\tabz\nno\ta\xc0\xafb\n' >badutf.tsv
 expect_fail "invalid UTF-8" 1 "line 2: invalid UTF-8" classify train badutf.tsv --save m.st
 printf 'yes\tab\\qz\nno\tabc\n' >escape.tsv
 expect_fail "an unknown escape" 1 "line 1: unknown escape" classify train escape.tsv --save m.st
+cp err err0
 : >empty.tsv
 expect_fail "an empty file" 1 "empty" classify train empty.tsv --save m.st
 printf 'yes\tabz\nyes\tabc\n' >oneclass.tsv
@@ -121,6 +125,73 @@ expect_fail "a single class" 1 "at least 2" classify train oneclass.tsv --save m
 check "failed runs left the model file as it was" 'cmp -s m.st keep.st'
 expect_ok "--raw takes backslashes literally" classify train escape.tsv --raw --test-split 0 \
     "${QUICK[@]}" --epochs 1 --save raw.st --quiet
+
+# ---- messy input: the refusal names the way through; --skip-bad-lines counts -----------
+check "the escape error names --raw and --skip-bad-lines" \
+    'grep -q -- "--raw takes backslashes literally" err0 && grep -q -- "--skip-bad-lines" err0' \
+    "$(cat err0)"
+check "the empty-text error names --skip-bad-lines" 'grep -q -- "--skip-bad-lines" err1' "$(cat err1)"
+check "the errors stay one line" '[ "$(wc -l <err0)" -eq 1 ] && [ "$(wc -l <err1)" -eq 1 ]'
+{ head -n 200 train.tsv; printf 'yes\tab\\qz\nno\t\n\tlost label\nyes\tx\\\n'; tail -n 100 train.tsv; } >messy.tsv
+expect_ok "--skip-bad-lines trains past bad lines" classify train messy.tsv --test test.tsv \
+    --skip-bad-lines "${QUICK[@]}" --epochs 1 --save messy.st --quiet
+check "it says how many lines it skipped and why" \
+    'grep -q "messy.tsv: skipped 4 bad lines (--skip-bad-lines): 2 with an unknown escape or a lone backslash (first: line 201), 1 with a missing, empty or bad label (first: line 203), 1 with an empty text (first: line 202)" err' \
+    "$(head -n 2 err)"
+expect_ok "baseline --skip-bad-lines" classify baseline messy.tsv --skip-bad-lines
+check "baseline reports the skipped lines too" 'grep -q "skipped 4 bad lines" err'
+expect_fail "without it the first bad line stops training" 1 "messy.tsv: line 201: unknown escape" \
+    classify train messy.tsv --test test.tsv --save messy.st
+printf 'yes\tab\\qz\n\tx\n' >allbad.tsv
+expect_fail "a file of bad lines only" 1 "all 2 non-empty lines are bad" classify train \
+    allbad.tsv --skip-bad-lines --save m.st
+expect_ok "eval --skip-bad-lines" classify eval m.st messy.tsv --skip-bad-lines
+check "eval scores the good lines" 'grep -Eq "^accuracy: [0-9.]+ \([0-9]+ of 300\)" out' "$(head -n 1 out)"
+
+# ---- words: a rule about words, word vocabulary in the model, word baseline ---------------
+# "yes" texts hold the word "zebra" among common words, "no" texts do not;
+# case and punctuation vary so that only the tokenizer makes them equal.
+awk 'BEGIN {
+    srand(11); split("the a cat dog runs sat on mat Big small red", w, " ");
+    for (i = 0; i < 400; i++) {
+        n = 3 + int(rand() * 8); s = "";
+        for (k = 0; k < n; k++) s = s (k ? " " : "") w[1 + int(rand() * 11)];
+        if (i % 2) { p = index(s " ", " "); s = substr(s, 1, p - 1) (rand() < 0.5 ? ", ZEBRA! " : " zebra ") substr(s, p + 1) }
+        print (i % 2 ? "yes" : "no") "\t" s
+    } }' >words.tsv
+head -n 300 words.tsv >wtrain.tsv
+tail -n 100 words.tsv >wtest.tsv
+expect_ok "train a word classifier" classify train wtrain.tsv --test wtest.tsv --tokens word \
+    --hidden 16 --embed 8 --batch 16 --lr 0.01 --seed 2 --epochs 4 --save w.st
+check "train describes the word vocabulary" 'grep -q "13 words (<unk> for unknown ones)" err' \
+    "$(grep Model: err)"
+check "train shows both baselines" \
+    'grep -q "Baseline: word naive Bayes" err && grep -q "Baseline: character-bigram naive Bayes" err'
+check "length bucketing is on by default" 'grep -q "batches of similar lengths (--no-bucket: off)" err'
+wacc=$(sed -n 's/.*Trained .*test_accuracy: \([0-9.]*\) .*/\1/p' err)
+check "the word classifier learns the rule ($wacc >= 0.95)" \
+    'awk -v a="$wacc" "BEGIN { exit !(a != \"\" && a >= 0.95) }"' "$(tail -n 2 err)"
+expect_ok "the word list is in the model" info w.st
+check "info shows the tokens and words" 'grep -q "classify.tokens = \"words\"" out && grep -q "zebra" out' \
+    "$(grep classify out | head -n 5)"
+expect_ok "eval the word classifier" classify eval w.st wtest.tsv
+check "eval counts unknown words and agrees with training" \
+    'grep -q "unknown words" out && grep -q "^accuracy: $wacc " out' "$(head -n 1 out)"
+printf 'A zebra, on the mat.\nthe cat sat\nZEBRA unknownword\n' >wpredict.txt
+expect_ok "predict with the word classifier" classify predict w.st wpredict.txt
+check "predict reads words (case and punctuation aside)" \
+    '[ "$(tr "\n" " " <out)" = "yes no yes " ]' "$(cat out)"
+expect_ok "--no-bucket" classify train wtrain.tsv --test wtest.tsv --tokens word --hidden 8 \
+    --embed 4 --epochs 1 --no-bucket --save wn.st --quiet
+expect_fail "--bucket and --no-bucket together" 2 "not both" classify train wtrain.tsv \
+    --bucket --no-bucket
+expect_fail "an unknown token kind" 2 "--tokens expects char or word" classify train \
+    wtrain.tsv --tokens bpe
+expect_ok "baseline prints both naive Bayes" classify baseline words.tsv
+wnb=$(sed -n 's/^naive Bayes over words.*test_accuracy: \([0-9.]*\) on 80 test examples/\1/p' out)
+check "the word baseline learns the word rule ($wnb >= 0.95)" \
+    'awk -v a="$wnb" "BEGIN { exit !(a != \"\" && a >= 0.95) }" && grep -q "naive Bayes over character bigrams" out' \
+    "$(cat out)"
 expect_fail "--save into a missing directory" 1 "does not exist" classify train train.tsv \
     --save nodir/m.st
 expect_fail "--resume without a checkpoint" 1 "does not exist" classify train train.tsv \

@@ -57,6 +57,7 @@ suite() {
     run "forecast_test [$build]" bash tests/forecast_test.sh "$build/recur"
     run "forecast_c_test [$build]" bash tests/forecast_c_test.sh "$build"
     run "classify_test [$build]" bash tests/classify_test.sh "$build/recur"
+    run "examples_classify_test [$build]" bash tests/examples_classify_test.sh "$build/recur"
     run "seq2seq_test [$build]" bash tests/seq2seq_test.sh "$build/recur"
     run "onnx_cli_test [$build]" bash tests/onnx_cli_test.sh "$build/recur"
     for t in $FUZZ_TARGETS; do

@@ -22,13 +22,29 @@
  *                       sequence is an error;
  *   RECUR_TSV_HEADER    the first line is a header and is skipped;
  *   RECUR_TSV_UNLABELLED each line is a text alone (no label; tabs are part
- *                       of the text): input to predict on. */
+ *                       of the text): input to predict on;
+ *   RECUR_TSV_SKIP_BAD  skip a line with any of the problems of
+ *                       recur_tsv_bad (instead of failing), counting the
+ *                       lines skipped for each (recur_tsv_skipped). A bad
+ *                       header, an input that is empty, too large or holds
+ *                       no good line still fails. */
 #define RECUR_TSV_MAX_LINE_BYTES (1L << 18)
 #define RECUR_TSV_MAX_LABEL_BYTES 256
 /* Characters outside a classifier's vocabulary read as this one (U+FFFD,
  * the replacement character), which every classifier vocabulary holds. */
 #define RECUR_UNKNOWN_CHAR 0xFFFDu
-enum { RECUR_TSV_ESCAPES = 1, RECUR_TSV_HEADER = 2, RECUR_TSV_UNLABELLED = 4 };
+enum { RECUR_TSV_ESCAPES = 1, RECUR_TSV_HEADER = 2, RECUR_TSV_UNLABELLED = 4,
+       RECUR_TSV_SKIP_BAD = 8 };
+/* What is wrong with a line that RECUR_TSV_SKIP_BAD skipped. */
+typedef enum {
+    RECUR_TSV_BAD_ENCODING, /* invalid UTF-8 or a NUL byte */
+    RECUR_TSV_BAD_ESCAPE,   /* a backslash before anything but n, t, \ */
+    RECUR_TSV_BAD_LABEL,    /* no tab, an empty label, a control character in it,
+                               or one over RECUR_TSV_MAX_LABEL_BYTES */
+    RECUR_TSV_BAD_EMPTY,    /* an empty text */
+    RECUR_TSV_BAD_LONG,     /* a line over RECUR_TSV_MAX_LINE_BYTES */
+    RECUR_TSV_BAD_KINDS
+} recur_tsv_bad;
 
 typedef struct recur_tsv recur_tsv;
 
@@ -44,6 +60,12 @@ RECUR_API long recur_tsv_count(const recur_tsv *t);
 RECUR_API const char *recur_tsv_label(const recur_tsv *t, long i);
 RECUR_API const uint32_t *recur_tsv_text(const recur_tsv *t, long i, long *len);
 RECUR_API long recur_tsv_line(const recur_tsv *t, long i);
+/* Lines skipped (RECUR_TSV_SKIP_BAD) for problem `kind` (a recur_tsv_bad),
+ * or for any problem when kind is -1; *first_line (if not NULL) receives the
+ * first such line (0 if none). recur_tsv_bad_name describes a kind in a few
+ * words ("an unknown escape"). */
+RECUR_API long recur_tsv_skipped(const recur_tsv *t, int kind, long *first_line);
+RECUR_API const char *recur_tsv_bad_name(int kind);
 
 /* A deterministic split into test and training examples: with stratified,
  * each label's examples are shuffled (from seed) and round(fraction * n) of
@@ -69,12 +91,47 @@ RECUR_API void recur_tsv_vocab_free(char **classes, int nclasses, uint32_t *char
 RECUR_API int recur_model_set_classes(recur_model *m, const char *const *names, int n);
 RECUR_API int recur_model_get_classes(const recur_model *m, char ***names, int *n);
 
-/* Examples idx[0..n) (all when idx is NULL) as a data set for classifier m:
- * characters through m's vocabulary (unknown ones as RECUR_UNKNOWN_CHAR,
- * counted in *unknown if not NULL), labels through m's classes (a label
- * that is not one is RECUR_E_MISMATCH naming its line; unlabelled examples
- * get label 0); at most max_len characters of each text (0: all). The
- * arrays belong to ds; free them with recur_tsv_dataset_free. */
+/* ---- word tokens --------------------------------------------------------------- */
+/* A classifier may read words instead of characters. The words of a text
+ * are its runs of letters, digits and apostrophes (' or U+2019, read as ')
+ * that start and end with a letter or digit, lower-cased (ASCII, Latin-1,
+ * Greek, Cyrillic), each cut to its first RECUR_WORD_MAX_CHARS characters;
+ * everything else separates words. Letters are the ASCII ones and every
+ * code point from U+00C0 on outside the punctuation and symbol blocks
+ * (U+2000-2BFF, U+3000-303F, U+FF00-FF0F, ...) and emoji (U+1F000 on).
+ * E.g. "Don't STOP -- it's 2x, naïve!" has the words don't, stop, it's, 2x
+ * and naïve. */
+#define RECUR_WORD_MAX_CHARS 32
+/* The words of text[0..len) as NUL-terminated UTF-8 strings in *buf, word k
+ * at *buf + (*offsets)[k], *n of them; free *buf and *offsets. */
+RECUR_API int recur_text_words(const uint32_t *text, long len, char **buf, long **offsets,
+                               long *n);
+/* The word vocabulary of a classifier from examples idx[0..n) (all when idx
+ * is NULL), counting only each text's first max_len words (0: all): word 0
+ * is RECUR_TOKEN_UNK ("<unk>", what every other word reads as), then the
+ * words seen at least min_count times, at most max_words - 1 of them (the
+ * most frequent; ties by strcmp; max_words 0: no cap), in strcmp order.
+ * Free with recur_tsv_vocab_free(words, nwords, NULL). */
+RECUR_API int recur_tsv_word_vocab(const recur_tsv *t, const long *idx, long n,
+                                   int min_count, int max_words, int max_len,
+                                   char ***words, int *nwords);
+/* A word classifier keeps its words in its metadata ("classify.tokens" =
+ * "words", "classify.words" = the words joined by newlines); n must equal
+ * the model's token inputs and words[0] must be "<unk>". recur_model_get_words
+ * gives a copy (free with recur_tsv_vocab_free(words, n, NULL)), or
+ * RECUR_E_MISMATCH for a character model. */
+RECUR_API int recur_model_set_words(recur_model *m, const char *const *words, int n);
+RECUR_API int recur_model_get_words(const recur_model *m, char ***words, int *n);
+
+/* Examples idx[0..n) (all when idx is NULL) as a data set for classifier m.
+ * A character model reads characters through m's vocabulary (unknown ones
+ * as RECUR_UNKNOWN_CHAR), a word model (recur_model_set_words) reads words
+ * through its word list (unknown ones as <unk>); either way the unknown
+ * tokens are counted in *unknown if not NULL. Labels go through m's classes
+ * (a label that is not one is RECUR_E_MISMATCH naming its line; unlabelled
+ * examples get label 0). At most max_len tokens (characters or words) of
+ * each text are used (0: all); a text with no words reads as the one token
+ * <unk>. The arrays belong to ds; free them with recur_tsv_dataset_free. */
 RECUR_API int recur_tsv_dataset(const recur_tsv *t, const long *idx, long n, const recur_model *m,
                       int max_len, recur_dataset *ds, long *unknown);
 RECUR_API void recur_tsv_dataset_free(recur_dataset *ds);
@@ -103,8 +160,18 @@ RECUR_API int recur_naive_bayes_predict(const recur_naive_bayes *nb, const uint3
  * RECUR_E_MISMATCH naming the line if a label is not one of the classes. */
 RECUR_API int recur_naive_bayes_accuracy(const recur_naive_bayes *nb, const recur_tsv *t,
                                          const long *idx, long n, double *accuracy);
-/* Distinct bigrams seen in training. */
+/* Distinct bigrams (or words) seen in training. */
 RECUR_API long recur_naive_bayes_features(const recur_naive_bayes *nb);
+/* The same classifier over the words of each text (recur_text_words; each
+ * distinct word a feature, no start or end marker), max_len counting words:
+ * the usual bag-of-words baseline for long texts. Words are told apart by a
+ * 64-bit hash of their characters (two distinct words of a corpus sharing
+ * one has probability about words^2 / 2^65). predict and accuracy work on
+ * it as on the character one. */
+RECUR_API int recur_naive_bayes_train_words(const recur_tsv *t, const long *idx, long n,
+                                            const char *const *classes, int nclasses,
+                                            double alpha, int max_len,
+                                            recur_naive_bayes **out);
 
 /* ---- sequence pairs: TSV files for sequence to sequence ------------------------ */
 /* A pairs file has one example per line: SOURCE, a TAB, TARGET (at most one

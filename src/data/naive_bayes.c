@@ -1,11 +1,13 @@
-/* naive_bayes.c - character-bigram multinomial naive Bayes over labelled
- * text (recur_tsv), the baseline a recurrent classifier is measured against
- * (`recur classify` reports it next to the network). */
+/* naive_bayes.c - multinomial naive Bayes over labelled text (recur_tsv),
+ * with character bigrams or words as features: the baselines a recurrent
+ * classifier is measured against (`recur classify` reports them next to
+ * the network). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
+#include "data/words.h"
 #include "recur.h"
 
 typedef struct recur_naive_bayes nb_model;
@@ -14,7 +16,8 @@ struct recur_naive_bayes {
     char **classes;  /* a sorted copy */
     int nclasses;
     int max_len;
-    uint64_t *keys; /* open-addressing table of bigrams; 0 = empty slot */
+    int words;      /* features: 0 character bigrams, 1 words */
+    uint64_t *keys; /* open-addressing table of features; 0 = empty slot */
     long *ids;      /* feature id of each slot */
     long cap, nfeat;
     double *logp;   /* [nfeat][nclasses]: log P(bigram | class) */
@@ -102,13 +105,44 @@ void recur_naive_bayes_free(recur_naive_bayes *m)
 
 long recur_naive_bayes_features(const recur_naive_bayes *m) { return m->nfeat; }
 
-/* Visit the bigrams of a text (with the start and end markers). */
-#define FOR_BIGRAMS(text, len, key, body)                                      \
-    for (long k_ = 0; k_ <= (len); k_++) {                                     \
-        uint64_t key = bigram_key(k_ ? (text)[k_ - 1] : 0,                     \
-                                  k_ < (len) ? (text)[k_] : 0);                \
-        body                                                                   \
+/* The feature keys of text[0..len) into keys (room for len + 1): its
+ * bigrams with the start and end markers (at most max_len characters), or
+ * its words (at most max_len), each hashed with the word's length so that
+ * no key is 0. Returns their number. */
+static long text_keys(const nb_model *m, const uint32_t *text, long len, uint64_t *keys)
+{
+    long k = 0;
+    if (m->words) {
+        uint32_t w[RECUR_WORD_MAX_CHARS];
+        long pos = 0;
+        int wl;
+        while ((m->max_len == 0 || k < m->max_len) &&
+               recur__word_next(text, len, &pos, w, &wl)) {
+            uint64_t h = 1469598103934665603ULL; /* FNV-1a over the code points */
+            for (int j = 0; j < wl; j++)
+                h = (h ^ w[j]) * 1099511628211ULL;
+            keys[k++] = hash64(h) | 1;
+        }
+        return k;
     }
+    if (m->max_len > 0 && len > m->max_len)
+        len = m->max_len;
+    for (long j = 0; j <= len; j++)
+        keys[k++] = bigram_key(j ? text[j - 1] : 0, j < len ? text[j] : 0);
+    return k;
+}
+
+/* The longest text of examples idx[0..n), plus one: room for text_keys. */
+static long keys_room(const recur_tsv *t, const long *idx, long n)
+{
+    long most = 0, len;
+    for (long e = 0; e < n; e++) {
+        recur_tsv_text(t, idx[e], &len);
+        if (len > most)
+            most = len;
+    }
+    return most + 1;
+}
 
 static int check_train_args(const recur_tsv *t, const long *idx, long n,
                             const char *const *classes, int nclasses, double alpha,
@@ -140,9 +174,9 @@ static int nomem(nb_model *m)
     return recur_fail(RECUR_E_NOMEM, "out of memory for the naive Bayes model");
 }
 
-int recur_naive_bayes_train(const recur_tsv *t, const long *idx, long n,
-                            const char *const *classes, int nclasses, double alpha,
-                            int max_len, recur_naive_bayes **out)
+static int train(const recur_tsv *t, const long *idx, long n, const char *const *classes,
+                 int nclasses, double alpha, int max_len, int words,
+                 recur_naive_bayes **out)
 {
     if (!out)
         return recur_fail(RECUR_E_INVALID, "no output for the naive Bayes model");
@@ -158,26 +192,31 @@ int recur_naive_bayes_train(const recur_tsv *t, const long *idx, long n,
         if (!(m->classes[c] = strdup(classes[c])))
             return nomem(m);
     m->max_len = max_len;
-    if (grow(m))
+    m->words = words;
+    uint64_t *keys = malloc((size_t)keys_room(t, idx, n) * sizeof *keys);
+    if (!keys || grow(m)) {
+        free(keys);
         return nomem(m);
+    }
     /* First pass: the feature ids. */
     for (long e = 0; e < n; e++) {
         long len;
         const uint32_t *s = recur_tsv_text(t, idx[e], &len);
-        if (max_len > 0 && len > max_len)
-            len = max_len;
-        FOR_BIGRAMS(s, len, key, {
-            long slot = slot_of(m, key);
+        long nk = text_keys(m, s, len, keys);
+        for (long j = 0; j < nk; j++) {
+            long slot = slot_of(m, keys[j]);
             if (m->keys[slot])
                 continue;
             if (2 * (m->nfeat + 1) > m->cap) {
-                if (grow(m))
+                if (grow(m)) {
+                    free(keys);
                     return nomem(m);
-                slot = slot_of(m, key);
+                }
+                slot = slot_of(m, keys[j]);
             }
-            m->keys[slot] = key;
+            m->keys[slot] = keys[j];
             m->ids[slot] = m->nfeat++;
-        })
+        }
     }
     long F = m->nfeat, C = nclasses;
     m->logp = calloc((size_t)(F * C), sizeof *m->logp);
@@ -185,6 +224,7 @@ int recur_naive_bayes_train(const recur_tsv *t, const long *idx, long n,
     double *total = calloc((size_t)C, sizeof *total);
     if (!m->logp || !m->prior || !total) {
         free(total);
+        free(keys);
         return nomem(m);
     }
     /* Second pass: counts per class. */
@@ -195,12 +235,10 @@ int recur_naive_bayes_train(const recur_tsv *t, const long *idx, long n,
         m->prior[c] += 1;
         long len;
         const uint32_t *s = recur_tsv_text(t, idx[e], &len);
-        if (max_len > 0 && len > max_len)
-            len = max_len;
-        FOR_BIGRAMS(s, len, key, {
-            m->logp[m->ids[slot_of(m, key)] * C + c] += 1;
-            total[c] += 1;
-        })
+        long nk = text_keys(m, s, len, keys);
+        for (long j = 0; j < nk; j++)
+            m->logp[m->ids[slot_of(m, keys[j])] * C + c] += 1;
+        total[c] += (double)nk;
     }
     for (long c = 0; c < C; c++) {
         double denom = log(total[c] + alpha * (double)F);
@@ -209,25 +247,41 @@ int recur_naive_bayes_train(const recur_tsv *t, const long *idx, long n,
         m->prior[c] = log((m->prior[c] + 1) / ((double)n + (double)C));
     }
     free(total);
+    free(keys);
     *out = m;
     return RECUR_OK;
 }
 
-/* The most probable class; score[nclasses] receives the log-scores. */
-static int predict(const nb_model *m, const uint32_t *text, long len, double *score)
+int recur_naive_bayes_train(const recur_tsv *t, const long *idx, long n,
+                            const char *const *classes, int nclasses, double alpha,
+                            int max_len, recur_naive_bayes **out)
+{
+    return train(t, idx, n, classes, nclasses, alpha, max_len, 0, out);
+}
+
+int recur_naive_bayes_train_words(const recur_tsv *t, const long *idx, long n,
+                                  const char *const *classes, int nclasses, double alpha,
+                                  int max_len, recur_naive_bayes **out)
+{
+    return train(t, idx, n, classes, nclasses, alpha, max_len, 1, out);
+}
+
+/* The most probable class; score[nclasses] receives the log-scores; keys
+ * has room for len + 1 feature keys. */
+static int predict(const nb_model *m, const uint32_t *text, long len, double *score,
+                   uint64_t *keys)
 {
     long C = m->nclasses;
     memcpy(score, m->prior, (size_t)C * sizeof *score);
-    if (m->max_len > 0 && len > m->max_len)
-        len = m->max_len;
-    FOR_BIGRAMS(text, len, key, {
-        long slot = slot_of(m, key);
+    long nk = text_keys(m, text, len, keys);
+    for (long j = 0; j < nk; j++) {
+        long slot = slot_of(m, keys[j]);
         if (!m->keys[slot])
             continue; /* never seen in training */
         const double *lp = m->logp + m->ids[slot] * C;
         for (long c = 0; c < C; c++)
             score[c] += lp[c];
-    })
+    }
     int best = 0;
     for (long c = 1; c < C; c++)
         if (score[c] > score[best])
@@ -242,10 +296,15 @@ int recur_naive_bayes_predict(const recur_naive_bayes *m, const uint32_t *text, 
         return recur_fail(RECUR_E_INVALID, "recur_naive_bayes_predict: a NULL argument "
                           "or a negative length");
     double *own = scores ? NULL : malloc((size_t)m->nclasses * sizeof *own);
-    if (!scores && !own)
+    uint64_t *keys = malloc(((size_t)len + 1) * sizeof *keys);
+    if ((!scores && !own) || !keys) {
+        free(own);
+        free(keys);
         return recur_fail(RECUR_E_NOMEM, "out of memory");
-    int best = predict(m, text, len, scores ? scores : own);
+    }
+    int best = predict(m, text, len, scores ? scores : own, keys);
     free(own);
+    free(keys);
     return best;
 }
 
@@ -255,15 +314,24 @@ int recur_naive_bayes_accuracy(const recur_naive_bayes *m, const recur_tsv *t,
     if (!m || !t || !idx || !accuracy)
         return recur_fail(RECUR_E_INVALID, "recur_naive_bayes_accuracy: a NULL argument");
     *accuracy = 0;
+    for (long e = 0; e < n; e++)
+        if (idx[e] < 0 || idx[e] >= recur_tsv_count(t))
+            return recur_fail(RECUR_E_INVALID, "example index %ld is out of range",
+                              idx[e]);
     double *score = malloc((size_t)m->nclasses * sizeof *score);
-    if (!score)
+    uint64_t *keys = malloc((size_t)keys_room(t, idx, n) * sizeof *keys);
+    if (!score || !keys) {
+        free(score);
+        free(keys);
         return recur_fail(RECUR_E_NOMEM, "out of memory");
+    }
     long correct = 0;
     for (long e = 0; e < n; e++) {
         int c = idx[e] >= 0 && idx[e] < recur_tsv_count(t)
                     ? class_of(m, recur_tsv_label(t, idx[e])) : -2;
         if (c < 0) {
             free(score);
+            free(keys);
             if (c == -2)
                 return recur_fail(RECUR_E_INVALID, "example index %ld is out of range",
                                   idx[e]);
@@ -273,9 +341,10 @@ int recur_naive_bayes_accuracy(const recur_naive_bayes *m, const recur_tsv *t,
         }
         long len;
         const uint32_t *s = recur_tsv_text(t, idx[e], &len);
-        correct += predict(m, s, len, score) == c;
+        correct += predict(m, s, len, score, keys) == c;
     }
     free(score);
+    free(keys);
     *accuracy = n > 0 ? (double)correct / (double)n : 0;
     return RECUR_OK;
 }

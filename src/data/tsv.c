@@ -12,6 +12,7 @@
 #include "core/utf8.h"
 #include "data/lines.h"
 #include "data/text.h"
+#include "data/words.h"
 #include "io/file.h"
 #include "recur.h"
 
@@ -24,6 +25,7 @@ struct recur_tsv {
     long *text_off;  /* [count + 1] into cps */
     uint32_t *cps;
     long *line;      /* [count] */
+    long skipped[RECUR_TSV_BAD_KINDS], first_skipped[RECUR_TSV_BAD_KINDS];
 };
 
 void recur_tsv_free(recur_tsv *t)
@@ -61,13 +63,36 @@ long recur_tsv_line(const recur_tsv *t, long i)
     return i >= 0 && i < t->count ? t->line[i] : 0;
 }
 
+long recur_tsv_skipped(const recur_tsv *t, int kind, long *first_line)
+{
+    long n = 0, first = 0;
+    for (int k = 0; t && k < RECUR_TSV_BAD_KINDS; k++)
+        if ((kind == -1 || kind == k) && t->skipped[k]) {
+            n += t->skipped[k];
+            if (!first || t->first_skipped[k] < first)
+                first = t->first_skipped[k];
+        }
+    if (first_line)
+        *first_line = first;
+    return n;
+}
+
+const char *recur_tsv_bad_name(int kind)
+{
+    static const char *const names[RECUR_TSV_BAD_KINDS] = {
+        "invalid UTF-8 or a NUL byte", "an unknown escape or a lone backslash",
+        "a missing, empty or bad label", "an empty text", "a line over the length limit"};
+    return kind >= 0 && kind < RECUR_TSV_BAD_KINDS ? names[kind] : "unknown";
+}
+
 /* ---- parsing ----------------------------------------------------------------- */
 
 
 /* Decode the text s[0..n) of line `line` onto t->cps (escapes per flags). */
 static int parse_text(recur_tsv *t, long *ncps, const unsigned char *s, size_t n,
-                      size_t col0, int flags, const char *name, long line)
+                      size_t col0, int flags, const char *name, long line, int *bad)
 {
+    *bad = RECUR_TSV_BAD_ENCODING;
     for (size_t i = 0; i < n;) {
         uint32_t cp;
         int k = recur__utf8_decode(s + i, n - i, &cp);
@@ -76,6 +101,7 @@ static int parse_text(recur_tsv *t, long *ncps, const unsigned char *s, size_t n
                               "of the line", name, line, col0 + i + 1);
         i += (size_t)k;
         if (cp == '\\' && (flags & RECUR_TSV_ESCAPES)) {
+            *bad = RECUR_TSV_BAD_ESCAPE;
             if (i >= n)
                 return recur_fail(RECUR_E_FORMAT, "%s: line %ld: a lone backslash ends "
                                   "the text (write \\\\ for a backslash)", name, line);
@@ -85,6 +111,7 @@ static int parse_text(recur_tsv *t, long *ncps, const unsigned char *s, size_t n
                 return recur_fail(RECUR_E_FORMAT, "%s: line %ld: invalid UTF-8 at "
                                   "byte %zu of the line", name, line, col0 + i + 1);
             i += (size_t)k;
+            *bad = RECUR_TSV_BAD_ENCODING;
             if (e == 'n')
                 cp = '\n';
             else if (e == 't')
@@ -93,6 +120,7 @@ static int parse_text(recur_tsv *t, long *ncps, const unsigned char *s, size_t n
                 cp = '\\';
             else {
                 char what[32];
+                *bad = RECUR_TSV_BAD_ESCAPE;
                 recur__describe_char(e, what, sizeof what);
                 return recur_fail(RECUR_E_FORMAT, "%s: line %ld: unknown escape: a "
                                   "backslash before %s (the escapes are \\n, \\t and "
@@ -101,6 +129,73 @@ static int parse_text(recur_tsv *t, long *ncps, const unsigned char *s, size_t n
         }
         t->cps[(*ncps)++] = cp;
     }
+    return RECUR_OK;
+}
+
+/* Line `line`, l[0..n): an example appended to t, nothing (an empty line),
+ * or an error; *bad receives the kind of a line RECUR_TSV_SKIP_BAD skips. */
+static int parse_line(recur_tsv *t, const unsigned char *l, size_t n, const char *name,
+                      int flags, long line, long *nlab, long *ncps, int *bad)
+{
+    if (n > (size_t)RECUR_TSV_MAX_LINE_BYTES) {
+        *bad = RECUR_TSV_BAD_LONG;
+        return recur_fail(RECUR_E_LIMIT, "%s: line %ld has %zu bytes, over the limit of "
+                          "%ld for a line", name, line, n, (long)RECUR_TSV_MAX_LINE_BYTES);
+    }
+    *bad = RECUR_TSV_BAD_ENCODING;
+    if (memchr(l, 0, n))
+        return recur_fail(RECUR_E_FORMAT, "%s: line %ld: a NUL byte: this looks like a "
+                          "binary file, not text", name, line);
+    if (n > 0 && l[n - 1] == '\r')
+        n--;
+    if (n == 0)
+        return RECUR_OK;
+    const unsigned char *text = l;
+    size_t tlen = n, lablen = 0;
+    if (!(flags & RECUR_TSV_UNLABELLED)) {
+        *bad = RECUR_TSV_BAD_LABEL;
+        const unsigned char *tab = memchr(l, '\t', n);
+        if (!tab)
+            return recur_fail(RECUR_E_FORMAT, "%s: line %ld: no tab: expected "
+                              "LABEL<TAB>TEXT", name, line);
+        lablen = (size_t)(tab - l);
+        if (lablen == 0)
+            return recur_fail(RECUR_E_FORMAT, "%s: line %ld: the label is empty (the "
+                              "line starts with a tab)", name, line);
+        if (lablen > RECUR_TSV_MAX_LABEL_BYTES)
+            return recur_fail(RECUR_E_LIMIT, "%s: line %ld: a label of %zu bytes is over "
+                              "the limit of %d", name, line, lablen,
+                              RECUR_TSV_MAX_LABEL_BYTES);
+        for (size_t i = 0; i < lablen; i++)
+            if (l[i] < 0x20 || l[i] == 0x7F)
+                return recur_fail(RECUR_E_FORMAT, "%s: line %ld: the label holds a "
+                                  "control character (U+%04X)", name, line,
+                                  (unsigned)l[i]);
+        if (!recur__utf8_valid((const char *)l, lablen)) {
+            *bad = RECUR_TSV_BAD_ENCODING;
+            return recur_fail(RECUR_E_FORMAT, "%s: line %ld: the label is not valid "
+                              "UTF-8", name, line);
+        }
+        text = tab + 1;
+        tlen = n - lablen - 1;
+    }
+    long start = *ncps;
+    int rc = parse_text(t, ncps, text, tlen, (size_t)(text - l), flags, name, line, bad);
+    if (!rc && *ncps == start) {
+        *bad = RECUR_TSV_BAD_EMPTY;
+        rc = recur_fail(RECUR_E_FORMAT, "%s: line %ld: the text is empty", name, line);
+    }
+    if (rc) {
+        *ncps = start; /* a skipped line leaves nothing behind */
+        return rc;
+    }
+    *bad = -1;
+    t->label_off[t->count] = *nlab;
+    memcpy(t->labels + *nlab, l, lablen);
+    *nlab += (long)lablen;
+    t->labels[(*nlab)++] = 0;
+    t->line[t->count] = line;
+    t->text_off[++t->count] = *ncps;
     return RECUR_OK;
 }
 
@@ -124,63 +219,36 @@ static int parse(recur_tsv *t, const char *s, size_t len, const char *name, int 
     size_t n;
     while (recur__lines_next(&r, &l, &n)) {
         long line = r.line;
-        if (n > (size_t)RECUR_TSV_MAX_LINE_BYTES)
-            return recur_fail(RECUR_E_LIMIT, "%s: line %ld has %zu bytes, over the "
-                              "limit of %ld for a line", name, line, n,
-                              (long)RECUR_TSV_MAX_LINE_BYTES);
-        if (memchr(l, 0, n))
-            return recur_fail(RECUR_E_FORMAT, "%s: line %ld: a NUL byte: this looks "
-                              "like a binary file, not text", name, line);
-        if (n > 0 && l[n - 1] == '\r')
-            n--;
-        if (line == 1 && (flags & RECUR_TSV_HEADER)) {
+        if (line == 1 && (flags & RECUR_TSV_HEADER)) { /* never skipped */
+            if (n > (size_t)RECUR_TSV_MAX_LINE_BYTES)
+                return recur_fail(RECUR_E_LIMIT, "%s: line 1 has %zu bytes, over the "
+                                  "limit of %ld for a line", name, n,
+                                  (long)RECUR_TSV_MAX_LINE_BYTES);
+            if (memchr(l, 0, n))
+                return recur_fail(RECUR_E_FORMAT, "%s: line 1: a NUL byte: this looks "
+                                  "like a binary file, not text", name);
+            if (n > 0 && l[n - 1] == '\r')
+                n--;
             if (!recur__utf8_valid((const char *)l, n))
                 return recur_fail(RECUR_E_FORMAT, "%s: line 1 (the header): invalid "
                                   "UTF-8", name);
             continue;
         }
-        if (n == 0)
+        int bad = -1;
+        rc = parse_line(t, l, n, name, flags, line, &nlab, &ncps, &bad);
+        if (rc && bad >= 0 && (flags & RECUR_TSV_SKIP_BAD)) {
+            if (!t->skipped[bad]++)
+                t->first_skipped[bad] = line;
             continue;
-        const unsigned char *text = l;
-        size_t tlen = n, lablen = 0;
-        if (!(flags & RECUR_TSV_UNLABELLED)) {
-            const unsigned char *tab = memchr(l, '\t', n);
-            if (!tab)
-                return recur_fail(RECUR_E_FORMAT, "%s: line %ld: no tab: expected "
-                                  "LABEL<TAB>TEXT", name, line);
-            lablen = (size_t)(tab - l);
-            if (lablen == 0)
-                return recur_fail(RECUR_E_FORMAT, "%s: line %ld: the label is empty "
-                                  "(the line starts with a tab)", name, line);
-            if (lablen > RECUR_TSV_MAX_LABEL_BYTES)
-                return recur_fail(RECUR_E_LIMIT, "%s: line %ld: a label of %zu bytes "
-                                  "is over the limit of %d", name, line, lablen,
-                                  RECUR_TSV_MAX_LABEL_BYTES);
-            for (size_t i = 0; i < lablen; i++)
-                if (l[i] < 0x20 || l[i] == 0x7F)
-                    return recur_fail(RECUR_E_FORMAT, "%s: line %ld: the label holds "
-                                      "a control character (U+%04X)", name, line,
-                                      (unsigned)l[i]);
-            if (!recur__utf8_valid((const char *)l, lablen))
-                return recur_fail(RECUR_E_FORMAT, "%s: line %ld: the label is not "
-                                  "valid UTF-8", name, line);
-            text = tab + 1;
-            tlen = n - lablen - 1;
         }
-        long start = ncps;
-        rc = parse_text(t, &ncps, text, tlen, (size_t)(text - l), flags, name, line);
         if (rc)
             return rc;
-        if (ncps == start)
-            return recur_fail(RECUR_E_FORMAT, "%s: line %ld: the text is empty", name,
-                              line);
-        t->label_off[t->count] = nlab;
-        memcpy(t->labels + nlab, l, lablen);
-        nlab += (long)lablen;
-        t->labels[nlab++] = 0;
-        t->line[t->count] = line;
-        t->text_off[++t->count] = ncps;
     }
+    long skipped = recur_tsv_skipped(t, -1, NULL);
+    if (t->count == 0 && skipped)
+        return recur_fail(RECUR_E_FORMAT, "%s: no examples: all %ld non-empty lines%s "
+                          "are bad and were skipped", name, skipped,
+                          flags & RECUR_TSV_HEADER ? " after the header" : "");
     if (t->count == 0)
         return recur_fail(RECUR_E_FORMAT, "%s: no examples (only empty lines%s)", name,
                           flags & RECUR_TSV_HEADER ? " after the header" : "");
@@ -197,7 +265,8 @@ int recur_tsv_from_memory(const char *data, size_t len, const char *name, int fl
         return recur_fail(RECUR_E_INVALID, "no input buffer");
     if (!name)
         name = "input";
-    if (flags & ~(RECUR_TSV_ESCAPES | RECUR_TSV_HEADER | RECUR_TSV_UNLABELLED))
+    if (flags & ~(RECUR_TSV_ESCAPES | RECUR_TSV_HEADER | RECUR_TSV_UNLABELLED |
+                  RECUR_TSV_SKIP_BAD))
         return recur_fail(RECUR_E_INVALID, "unknown TSV flags 0x%x", (unsigned)flags);
     recur_tsv *t = calloc(1, sizeof *t);
     if (!t || !(t->name = strdup(name))) {
@@ -581,6 +650,75 @@ void recur_tsv_dataset_free(recur_dataset *ds)
     memset(ds, 0, sizeof *ds);
 }
 
+/* How a classifier reads a text: characters through a vocabulary, or words
+ * through a word list. */
+typedef struct {
+    const uint32_t *chars;
+    int nchars, unk_char;
+    recur_vocab *words; /* NULL for a character model */
+} text_encoder;
+
+static int encoder_open(const recur_model *m, text_encoder *e)
+{
+    memset(e, 0, sizeof *e);
+    const char *tok = recur_model_get_meta(m, "classify.tokens");
+    if (tok && strcmp(tok, "words") == 0) {
+        char **names;
+        int n, rc = recur_model_get_words(m, &names, &n);
+        if (!rc)
+            rc = recur_vocab_from_names((const char *const *)names, n, 0, &e->words);
+        recur_tsv_vocab_free(names, n, NULL);
+        return rc;
+    }
+    e->chars = recur_model_get_vocab(m, &e->nchars);
+    if (e->nchars <= 0)
+        return recur_fail(RECUR_E_MISMATCH, "the model has no character vocabulary");
+    e->unk_char = recur__text_vocab_index(e->chars, e->nchars, RECUR_UNKNOWN_CHAR);
+    return RECUR_OK;
+}
+
+/* The tokens of s[0..len) (at most max_len; 0: all) into out (room for
+ * len), their number in *k; *nunk counts unknown ones. */
+static int encode_text(const text_encoder *e, const recur_tsv *t, long i, int max_len,
+                       int32_t *out, long *k, long *nunk)
+{
+    long len;
+    const uint32_t *s = recur_tsv_text(t, i, &len);
+    *k = 0;
+    if (e->words) {
+        uint32_t w[RECUR_WORD_MAX_CHARS];
+        char u[4 * RECUR_WORD_MAX_CHARS + 1];
+        long pos = 0;
+        int wl;
+        while ((max_len == 0 || *k < max_len) && recur__word_next(s, len, &pos, w, &wl)) {
+            recur__word_utf8(w, wl, u);
+            int id = recur_vocab_id(e->words, u);
+            *nunk += id == recur_vocab_unk(e->words);
+            out[(*k)++] = id;
+        }
+        if (*k == 0) /* no words at all: one unknown one */
+            out[(*k)++] = recur_vocab_unk(e->words), ++*nunk;
+        return RECUR_OK;
+    }
+    if (max_len > 0 && len > max_len)
+        len = max_len;
+    for (long j = 0; j < len; j++) {
+        int id = recur__text_vocab_index(e->chars, e->nchars, s[j]);
+        if (id < 0) {
+            if (e->unk_char < 0) {
+                char what[32];
+                recur__describe_char(s[j], what, sizeof what);
+                return recur_fail(RECUR_E_MISMATCH, "%s: line %ld: character %s is not "
+                                  "in the model's vocabulary", t->name, t->line[i], what);
+            }
+            id = e->unk_char;
+            ++*nunk;
+        }
+        out[(*k)++] = id;
+    }
+    return RECUR_OK;
+}
+
 int recur_tsv_dataset(const recur_tsv *t, const long *idx, long n, const recur_model *m,
                       int max_len, recur_dataset *ds, long *unknown)
 {
@@ -601,33 +739,31 @@ int recur_tsv_dataset(const recur_tsv *t, const long *idx, long n, const recur_m
         return recur_fail(RECUR_E_MISMATCH, "the model is not a text classifier (it "
                           "needs token input, cross-entropy and a last or mean "
                           "readout)");
-    int nv;
-    const uint32_t *vocab = recur_model_get_vocab(m, &nv);
-    if (nv <= 0)
-        return recur_fail(RECUR_E_MISMATCH, "the model has no character vocabulary");
-    int unk = recur__text_vocab_index(vocab, nv, RECUR_UNKNOWN_CHAR);
+    text_encoder enc;
     char **classes = NULL;
-    int ncls = 0, rc;
-    int labelled = !(t->flags & RECUR_TSV_UNLABELLED);
-    if (labelled && (rc = recur_model_get_classes(m, &classes, &ncls)))
+    int ncls = 0, rc = encoder_open(m, &enc);
+    if (rc)
         return rc;
+    int labelled = !(t->flags & RECUR_TSV_UNLABELLED);
+    if (labelled && (rc = recur_model_get_classes(m, &classes, &ncls))) {
+        recur_vocab_free(enc.words);
+        return rc;
+    }
     named_id *sorted = malloc((size_t)(ncls ? ncls : 1) * sizeof *sorted);
     long *off = malloc((size_t)(n + 1) * sizeof *off);
     int32_t *lab = malloc((size_t)n * sizeof *lab);
-    long steps = 0;
+    int32_t *tok = NULL;
+    long steps = 0; /* room: a text has at least as many characters as tokens */
     for (long e = 0; e < n; e++) {
         long i = idx ? idx[e] : e;
         if (i < 0 || i >= t->count) {
-            free(sorted);
-            free(off);
-            free(lab);
-            recur_tsv_vocab_free(classes, ncls, NULL);
-            return recur_fail(RECUR_E_INVALID, "example index %ld is out of range", i);
+            rc = recur_fail(RECUR_E_INVALID, "example index %ld is out of range", i);
+            goto fail;
         }
         long len = t->text_off[i + 1] - t->text_off[i];
-        steps += max_len > 0 && len > max_len ? max_len : len;
+        steps += max_len > 0 && len > max_len && !enc.words ? max_len : len;
     }
-    int32_t *tok = malloc((size_t)steps * sizeof *tok);
+    tok = malloc((size_t)steps * sizeof *tok);
     if (!sorted || !off || !lab || !tok) {
         rc = recur_fail(RECUR_E_NOMEM, "out of memory");
         goto fail;
@@ -638,26 +774,10 @@ int recur_tsv_dataset(const recur_tsv *t, const long *idx, long n, const recur_m
     off[0] = 0;
     long o = 0, nunk = 0;
     for (long e = 0; e < n; e++) {
-        long i = idx ? idx[e] : e, len;
-        const uint32_t *s = recur_tsv_text(t, i, &len);
-        if (max_len > 0 && len > max_len)
-            len = max_len;
-        for (long k = 0; k < len; k++) {
-            int id = recur__text_vocab_index(vocab, nv, s[k]);
-            if (id < 0) {
-                if (unk < 0) {
-                    char what[32];
-                    recur__describe_char(s[k], what, sizeof what);
-                    rc = recur_fail(RECUR_E_MISMATCH, "%s: line %ld: character %s is not "
-                                    "in the model's vocabulary", t->name, t->line[i],
-                                    what);
-                    goto fail;
-                }
-                id = unk;
-                nunk++;
-            }
-            tok[o++] = id;
-        }
+        long i = idx ? idx[e] : e, k;
+        if ((rc = encode_text(&enc, t, i, max_len, tok + o, &k, &nunk)))
+            goto fail;
+        o += k;
         off[e + 1] = o;
         lab[e] = 0;
         const char *name = recur_tsv_label(t, i);
@@ -676,6 +796,7 @@ int recur_tsv_dataset(const recur_tsv *t, const long *idx, long n, const recur_m
     }
     free(sorted);
     recur_tsv_vocab_free(classes, ncls, NULL);
+    recur_vocab_free(enc.words);
     ds->count = n;
     ds->offsets = off;
     ds->tokens = tok;
@@ -689,5 +810,6 @@ fail:
     free(lab);
     free(tok);
     recur_tsv_vocab_free(classes, ncls, NULL);
+    recur_vocab_free(enc.words);
     return rc;
 }
