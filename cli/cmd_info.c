@@ -210,6 +210,28 @@ static void print_tensors(const recur_model *m)
     }
 }
 
+/* A metadata value, cut after INFO_MAX_VALUE bytes (at a character
+ * boundary) with its full length: a word classifier's word list is
+ * hundreds of kilobytes; `recur export --format json` shows it whole. */
+#define INFO_MAX_VALUE 240
+
+static void print_value(const char *value)
+{
+    size_t n = strlen(value);
+    if (n <= INFO_MAX_VALUE) {
+        print_escaped(value);
+        return;
+    }
+    size_t cut = INFO_MAX_VALUE;
+    while (cut > 0 && ((unsigned char)value[cut] & 0xC0) == 0x80)
+        cut--;
+    char head[INFO_MAX_VALUE + 1];
+    memcpy(head, value, cut);
+    head[cut] = 0;
+    print_escaped(head);
+    printf(" ... (%zu bytes in all; 'recur export --format json' shows it whole)", n);
+}
+
 static void print_vocab_and_meta(const recur_model *m)
 {
     int nvocab;
@@ -237,7 +259,7 @@ static void print_vocab_and_meta(const recur_model *m)
         if (!key)
             continue;
         printf("  %s = ", key);
-        print_escaped(value ? value : "");
+        print_value(value ? value : "");
         putchar('\n');
     }
 }

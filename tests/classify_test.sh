@@ -174,6 +174,14 @@ check "the word classifier learns the rule ($wacc >= 0.95)" \
 expect_ok "the word list is in the model" info w.st
 check "info shows the tokens and words" 'grep -q "classify.tokens = \"words\"" out && grep -q "zebra" out' \
     "$(grep classify out | head -n 5)"
+# A long word list is cut in recur info's listing, with its length.
+awk 'BEGIN { for (i = 0; i < 120; i++) print (i % 2 ? "yes" : "no") "\tword" i " other" i " thing" i }' >many.tsv
+expect_ok "train on many distinct words" classify train many.tsv --tokens word --min-word-count 1 \
+    --hidden 4 --embed 4 --epochs 1 --test-split 0.2 --save many.st
+expect_ok "info on a model with a long word list" info many.st
+check "info cuts a long value and gives its length" \
+    'grep -q "bytes in all; .recur export --format json. shows it whole" out && [ "$(awk "{ if (length > m) m = length } END { print m }" out)" -lt 400 ]' \
+    "$(awk '{ if (length > m) m = length } END { print "longest line " m }' out)"
 expect_ok "eval the word classifier" classify eval w.st wtest.tsv
 check "eval counts unknown words and agrees with training" \
     'grep -q "unknown words" out && grep -q "^accuracy: $wacc " out' "$(head -n 1 out)"
