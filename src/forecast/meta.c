@@ -1,11 +1,11 @@
 /* meta.c - a forecaster's encoding in its model file (forecast.* metadata),
  * so that a saved model forecasts with exactly the window, transforms and
  * scaling it was trained with. Read strictly: the file is untrusted. */
-#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/error.h"
+#include "io/safetensors.h"
 #include "forecast/encoding.h"
 #include "nn/model_io.h"
 
@@ -16,25 +16,12 @@ static int set_int(recur_model *m, const char *key, long v)
     return recur_model_set_meta(m, key, buf);
 }
 
-/* "%.17g" (the double exactly) with a '.' whatever the locale.
- * recur__format_double does the same at "%.9g", enough for settings but
- * not for a scaler that must invert what it applied. */
+/* The double exactly, with '.' whatever the locale (a scaler must invert
+ * what it applied). */
 static int set_exact(recur_model *m, const char *key, double v)
 {
-    char tmp[64], buf[64];
-    snprintf(tmp, sizeof tmp, "%.17g", v);
-    const char *point = localeconv()->decimal_point;
-    size_t plen = point ? strlen(point) : 0, o = 0;
-    for (const char *c = tmp; *c && o + 1 < sizeof buf;) {
-        if (plen && strncmp(c, point, plen) == 0) {
-            buf[o++] = '.';
-            c += plen;
-        } else {
-            buf[o++] = *c++;
-        }
-    }
-    buf[o] = 0;
-    return recur_model_set_meta(m, key, buf);
+    char buf[ST_META_NUM];
+    return recur_model_set_meta(m, key, recur__st_meta_real_exact(buf, v));
 }
 
 int recur_forecast_write_meta(recur_model *m, const recur_forecast_encoding *e)

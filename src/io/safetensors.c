@@ -1129,12 +1129,12 @@ const char *recur__st_meta_int(char *buf, long long v)
     return buf;
 }
 
-const char *recur__st_meta_real(char *buf, double v)
+/* printf follows the locale's decimal point, which an application may have
+ * set; metadata always uses '.'. */
+static const char *meta_real(char *buf, double v, int digits)
 {
-    /* printf follows the locale's decimal point, which an application may
-     * have set; metadata always uses '.'. */
     char tmp[ST_META_NUM];
-    snprintf(tmp, sizeof tmp, "%.9g", v);
+    snprintf(tmp, sizeof tmp, "%.*g", digits, v);
     const char *point = localeconv()->decimal_point;
     size_t plen = point ? strlen(point) : 0, o = 0;
     for (const char *c = tmp; *c && o + 1 < ST_META_NUM;) {
@@ -1148,6 +1148,10 @@ const char *recur__st_meta_real(char *buf, double v)
     buf[o] = 0;
     return buf;
 }
+
+const char *recur__st_meta_real(char *buf, double v) { return meta_real(buf, v, 9); }
+
+const char *recur__st_meta_real_exact(char *buf, double v) { return meta_real(buf, v, 17); }
 
 int recur__write_file_atomic(const char *path, const void *bytes, size_t len)
 {

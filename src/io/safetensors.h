@@ -119,6 +119,9 @@ int recur__st_writer_meta(st_writer *w, const char *key, const char *value);
 #define ST_META_NUM 40
 const char *recur__st_meta_int(char *buf, long long v);
 const char *recur__st_meta_real(char *buf, double v);
+/* The same at %.17g: the double exactly (a forecaster's scaler, which must
+ * invert what it applied). */
+const char *recur__st_meta_real_exact(char *buf, double v);
 /* Add a tensor stored as F32; in RECUR_REAL_DOUBLE builds the values are
  * rounded to float when saved. The name is copied but data is NOT: it must
  * stay alive and unchanged until recur__st_writer_save returns. data may be NULL
