@@ -266,7 +266,8 @@ static void batch_equals_singles(recur_cell kind, recur_attention att)
         recur__s2s_batch_pack(&b, s, &d, idx + i, 1);
         recur__model_zero_grads(s->enc);
         recur__model_zero_grads(s->dec);
-        memset(s->att.grads, 0, (size_t)na * sizeof(real));
+        if (na)
+            memset(s->att.grads, 0, (size_t)na * sizeof(real));
         singles += recur__s2s_forward_backward(s, &b, NULL, 1, &n, &k);
         for (long j = 0; j < ne; j++)
             gsum[j] += s->enc->grads[j] * (real)n;
@@ -278,7 +279,8 @@ static void batch_equals_singles(recur_cell kind, recur_attention att)
     recur__s2s_batch_pack(&b, s, &d, idx, 6);
     recur__model_zero_grads(s->enc);
     recur__model_zero_grads(s->dec);
-    memset(s->att.grads, 0, (size_t)na * sizeof(real));
+    if (na)
+        memset(s->att.grads, 0, (size_t)na * sizeof(real));
     double batch = recur__s2s_forward_backward(s, &b, NULL, 1, &n, &k);
     CHECK(n == 12 + 6);
     CHECK_NEAR(batch, singles, 1e-12);
