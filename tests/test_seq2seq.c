@@ -276,6 +276,35 @@ static double exact_match(const recur_seq2seq *s, const reverse_set *r, int beam
     return (double)hits / (double)r->n;
 }
 
+/* Train s for `steps` steps (Adam at lr, batches of 32) on 4,000 random
+ * digit strings; its first batch loss, held-out stats and exact match on
+ * 300 unseen strings, greedy and with a beam of 3. */
+static void train_reverser(recur_seq2seq *s, float lr, int steps, double *first,
+                           recur_eval_stats *es, double *greedy, double *beam3)
+{
+    reverse_set train, test;
+    reverse_set_make(&train, 4000, 1);
+    reverse_set_make(&test, 300, 2);
+    recur_train_config tc;
+    recur_train_config_default(&tc);
+    tc.lr = lr;
+    tc.batch = 32;
+    recur_seq2seq_trainer *tr = NULL;
+    CHECK(recur_seq2seq_trainer_create(s, &tc, &train.d, &tr) == RECUR_OK);
+    recur_batch_stats st;
+    for (int i = 0; tr && i < steps; i++) {
+        CHECK(recur_seq2seq_trainer_step(tr, &st) == RECUR_OK);
+        if (i == 0)
+            *first = st.loss;
+    }
+    CHECK(recur_seq2seq_evaluate(s, &test.d, 64, es) == RECUR_OK);
+    *greedy = exact_match(s, &test, 0);
+    *beam3 = exact_match(s, &test, 3);
+    recur_seq2seq_trainer_free(tr);
+    reverse_set_free(&train);
+    reverse_set_free(&test);
+}
+
 /* Reverse 3-5 digit strings: a bidirectional GRU encoder, trained for a
  * fixed number of steps (a few seconds), must get >= 90% of unseen strings
  * exactly right, greedily and with a beam of 3. */
@@ -284,32 +313,13 @@ static void learns_to_reverse_digits(void)
     recur_seq2seq *s = make_model(RECUR_GRU, 1, 16, 64, 1, 21);
     if (!s)
         return;
-    reverse_set train, test;
-    reverse_set_make(&train, 4000, 1);
-    reverse_set_make(&test, 300, 2);
-    recur_train_config tc;
-    recur_train_config_default(&tc);
-    tc.lr = 5e-3f;
-    tc.batch = 32;
-    recur_seq2seq_trainer *tr = NULL;
-    CHECK(recur_seq2seq_trainer_create(s, &tc, &train.d, &tr) == RECUR_OK);
-    recur_batch_stats st;
-    double first = 0;
-    for (int i = 0; tr && i < 800; i++) {
-        CHECK(recur_seq2seq_trainer_step(tr, &st) == RECUR_OK);
-        if (i == 0)
-            first = st.loss;
-    }
+    double first = 0, g, b3;
     recur_eval_stats es;
-    CHECK(recur_seq2seq_evaluate(s, &test.d, 64, &es) == RECUR_OK);
-    double g = exact_match(s, &test, 0), b3 = exact_match(s, &test, 3);
+    train_reverser(s, 5e-3f, 800, &first, &es, &g, &b3);
     fprintf(stderr, "  reverse digits: loss %.3f -> held-out %.3f, accuracy %.3f, "
             "exact match greedy %.3f, beam 3 %.3f\n", first, es.loss, es.accuracy, g, b3);
     CHECK(g >= 0.90);
     CHECK(b3 >= 0.90);
-    recur_seq2seq_trainer_free(tr);
-    reverse_set_free(&train);
-    reverse_set_free(&test);
     recur_seq2seq_free(s);
 }
 
@@ -324,24 +334,12 @@ static void attention_learns_faster(void)
     model_attention = RECUR_ATTN_NONE;
     if (!s)
         return;
-    reverse_set train, test;
-    reverse_set_make(&train, 4000, 1);
-    reverse_set_make(&test, 300, 2);
-    recur_train_config tc;
-    recur_train_config_default(&tc);
-    tc.lr = ATTN_LR;
-    tc.batch = 32;
-    recur_seq2seq_trainer *tr = NULL;
-    CHECK(recur_seq2seq_trainer_create(s, &tc, &train.d, &tr) == RECUR_OK);
-    for (int i = 0; tr && i < ATTN_STEPS; i++)
-        CHECK(recur_seq2seq_trainer_step(tr, NULL) == RECUR_OK);
-    double g = exact_match(s, &test, 0), b3 = exact_match(s, &test, 3);
+    double first = 0, g, b3;
+    recur_eval_stats es;
+    train_reverser(s, ATTN_LR, ATTN_STEPS, &first, &es, &g, &b3);
     fprintf(stderr, "  reverse digits with attention, %d steps: exact match greedy %.3f, "
             "beam 3 %.3f\n", ATTN_STEPS, g, b3);
     CHECK(b3 >= 0.98);
-    recur_seq2seq_trainer_free(tr);
-    reverse_set_free(&train);
-    reverse_set_free(&test);
     recur_seq2seq_free(s);
 }
 
