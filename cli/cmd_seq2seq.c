@@ -3,6 +3,7 @@
  * pronunciation (CMUdict), German to English, or a language code to words
  * of that language (one to many). */
 #include <math.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "args.h"
 #include "commands.h"
 #include "progress.h"
+#include "svg.h"
 #include "recur.h"
 #include "seq2seq_metrics.h"
 #include "train_common.h"
@@ -130,6 +132,54 @@ static int translate_one(const loaded_model *lm, const char *text,
     return *out ? 0 : cli_error("out of memory");
 }
 
+/* The attention matrix of text's translation (dc) as a heat map: one row per
+ * output token and </s>, one column per source token. */
+static int attention_svg(const loaded_model *lm, const char *text,
+                         const recur_seq2seq_decode_config *dc, const char *path)
+{
+    if (recur_seq2seq_get_config(lm->s)->attention == RECUR_ATTN_NONE)
+        return cli_error("--attention-svg: the model has no attention (train with "
+                         "--attention)");
+    int32_t *src = NULL, *out = malloc((size_t)(dc->max_len + 1) * sizeof *out);
+    int n = 0, m = 0, rc, code = 0, ns, nt;
+    long unknown = 0;
+    if (!out)
+        return cli_error("out of memory");
+    if (encode_source(lm, text, &src, &n, &unknown)) {
+        free(out);
+        return EXIT_RUNTIME;
+    }
+    float *w = NULL;
+    const char **rows = NULL, **cols = NULL;
+    if (n == 0)
+        code = cli_error("empty source");
+    else if ((rc = recur_seq2seq_decode(lm->s, src, n, dc, out, &m, NULL)))
+        code = cli_lib_error(rc);
+    if (!code) {
+        w = malloc((size_t)(m + 1) * n * sizeof *w);
+        rows = malloc((size_t)(m + 1) * sizeof *rows);
+        cols = malloc((size_t)n * sizeof *cols);
+        if (!w || !rows || !cols)
+            code = cli_error("out of memory");
+    }
+    if (!code && (rc = recur_seq2seq_attention_weights(lm->s, src, n, out, m, w)))
+        code = cli_lib_error(rc);
+    if (!code) {
+        const char *const *sn = recur_vocab_names(lm->src, &ns);
+        const char *const *tn = recur_vocab_names(lm->tgt, &nt);
+        for (int j = 0; j < n; j++)
+            cols[j] = sn[src[j]];
+        for (int t = 0; t < m; t++)
+            rows[t] = tn[out[t]];
+        rows[m] = RECUR_TOKEN_EOS;
+        svg_heatmap h = {text, m + 1, n, rows, cols, w};
+        if (svg_heatmap_write(&h, path))
+            code = cli_error("--attention-svg: cannot write %s: %s", path, strerror(errno));
+    }
+    free(src), free(out), free(w), free(rows), free(cols);
+    return code;
+}
+
 /* ---- evaluation of decoded output ---------------------------------------------- */
 
 typedef enum { BASE_NONE, BASE_COPY, BASE_NN } baseline_kind;
@@ -166,6 +216,7 @@ static long nearest(const int32_t *q, int nq, const long *mso, const int32_t *ms
 
 typedef struct {
     int beam;
+    double length_penalty;
     int max_len;
     long max_examples;
     baseline_kind baseline;
@@ -183,6 +234,7 @@ static int decode_and_score(const loaded_model *lm, const recur_pairs *p, const 
     recur_seq2seq_decode_config dc;
     recur_seq2seq_decode_config_default(&dc);
     dc.beam = o->beam;
+    dc.length_penalty = (float)o->length_penalty;
     dc.max_len = o->max_len > 0 ? o->max_len : lm->max_len;
     if (o->max_examples > 0 && n > o->max_examples)
         n = o->max_examples;
@@ -245,10 +297,10 @@ static int decode_and_score(const loaded_model *lm, const recur_pairs *p, const 
 /* ---- train ------------------------------------------------------------------ */
 
 typedef struct {
-    const char *model, *src_tokens, *tgt_tokens, *optim, *save;
+    const char *model, *src_tokens, *tgt_tokens, *optim, *save, *attention;
     int hidden, layers, embed, bidirectional, batch, threads, beam, quiet, resume;
     int max_len, show;
-    double dropout, lr, clip, val, time_limit, lr_decay;
+    double dropout, lr, clip, val, time_limit, lr_decay, length_penalty;
     long epochs, steps, eval_max, checkpoint_every;
     uint64_t seed;
 } train_opts;
@@ -347,6 +399,7 @@ static int train_run(const train_opts *o, const char *path)
         .tgt_vocab = ntgt, .bos = 0, .eos = 1, .embed_dim = o->embed,
         .hidden = o->hidden, .layers = o->layers, .bidirectional = o->bidirectional,
         .dropout = (float)o->dropout};
+    recur_attention_parse(o->attention, &cfg.attention); /* checked with the options */
     int max_len = o->max_len > 0 ? o->max_len : (int)(2 * longest + 5);
     if ((rc = recur_seq2seq_create(&cfg, o->seed, &s)) ||
         (rc = recur_seq2seq_set_vocab(s, 0, src_names, nsrc)) ||
@@ -387,10 +440,10 @@ static int train_run(const train_opts *o, const char *path)
     if (!o->quiet) {
         char params[32];
         progress_fmt_count(recur_seq2seq_param_count(s), params, sizeof params);
-        fprintf(stderr, "Model: %s encoder-decoder, %d layer(s) of %d units%s, %s; "
-                "%s parameters.\n", o->model, o->layers, o->hidden,
+        fprintf(stderr, "Model: %s encoder-decoder, %d layer(s) of %d units%s, %s, "
+                "attention %s; %s parameters.\n", o->model, o->layers, o->hidden,
                 o->bidirectional ? " per direction (bidirectional encoder)" : "",
-                o->embed ? "embeddings" : "one-hot input", params);
+                o->embed ? "embeddings" : "one-hot input", o->attention, params);
         fprintf(stderr, "Data: %s, %ld pairs: %ld for training, %ld held out (seed "
                 "%llu); vocabularies %d source %s, %d target %s (with specials).\n",
                 path, n, d.ntrain, d.nval, (unsigned long long)o->seed, nsrc,
@@ -484,7 +537,8 @@ static int train_run(const train_opts *o, const char *path)
     if (d.nval > 0 && o->eval_max != 0) {
         loaded_model lm = {.s = s, .src = d.src, .tgt = d.tgt, .src_mode = sm,
                            .tgt_mode = tm, .max_len = max_len};
-        decode_eval_opts eo = {.beam = o->beam, .max_len = max_len,
+        decode_eval_opts eo = {.beam = o->beam, .length_penalty = o->length_penalty,
+                               .max_len = max_len,
                                .max_examples = o->eval_max, .show = o->show};
         if (decode_and_score(&lm, d.pairs, vai, d.nval, &eo, "held-out"))
             goto done;
@@ -503,7 +557,7 @@ static int cmd_train_s2s(int argc, char **argv)
                     .optim = "adam", .save = "seq2seq.safetensors", .hidden = 128,
                     .layers = 1, .embed = 64, .batch = 64, .threads = 2, .lr = 2e-3,
                     .clip = 5, .val = 0.05, .epochs = 1, .eval_max = 1000,
-                    .lr_decay = 1, .seed = 1};
+                    .lr_decay = 1, .seed = 1, .attention = "none", .length_penalty = 1};
     cli_opt opts[] = {
         STR("model", &o.model, "TYPE", "lstm", "recurrent cell: rnn_tanh, rnn_relu, lstm, gru"),
         NUM("hidden", NULL, OPT_INT, &o.hidden, "N", "128",
@@ -514,6 +568,8 @@ static int cmd_train_s2s(int argc, char **argv)
         NUM("embed", NULL, OPT_INT, &o.embed, "N", "64", "embedding size; 0 = one-hot",
             1, 0, 0, 1, 65536, 0),
         FLAG("bidirectional", &o.bidirectional, "bidirectional encoder"),
+        STR("attention", &o.attention, "KIND", "none",
+            "attention in the decoder (Luong): none, dot, general, additive"),
         NUM("dropout", NULL, OPT_DOUBLE, &o.dropout, "P", "0",
             "dropout on each layer's output while training", 1, 0, 0, 1, 1, 1),
         STR("src-tokens", &o.src_tokens, "MODE", "chars",
@@ -548,6 +604,9 @@ static int cmd_train_s2s(int argc, char **argv)
         FLAG("resume", &o.resume, "continue from the --save checkpoint"),
         NUM("beam", NULL, OPT_INT, &o.beam, "K", "0",
             "final held-out decoding: 0 greedy, K beam search", 1, 0, 0, 1, 1000, 0),
+        NUM("length-penalty", NULL, OPT_DOUBLE, &o.length_penalty, "ALPHA", "1",
+            "beam search ranks by log-probability / length^ALPHA (0: the sum)",
+            1, 0, 0, 1, 10, 0),
         NUM("max-len", NULL, OPT_INT, &o.max_len, "N", NULL,
             "longest output decoded (default: 2 x the longest training target + 5)",
             1, 1, 0, 1, 100000, 0),
@@ -586,6 +645,9 @@ static int cmd_train_s2s(int argc, char **argv)
     if (recur_cell_parse(o.model) < 0)
         return args_error(&spec, "--model expects rnn_tanh, rnn_relu, lstm or gru, got "
                           "'%s'", o.model), EXIT_USAGE;
+    if (recur_attention_parse(o.attention, NULL))
+        return args_error(&spec, "--attention expects none, dot, general or additive, "
+                          "got '%s'", o.attention), EXIT_USAGE;
     if (recur_optimizer_parse(o.optim) < 0)
         return args_error(&spec, "--optim expects sgd, adam, adamw or rmsprop, got '%s'",
                           o.optim), EXIT_USAGE;
@@ -603,12 +665,15 @@ static int cmd_eval_s2s(int argc, char **argv)
 {
     int beam = 0, max_len = 0, show = 0;
     long max_examples = 0;
-    double val = 0;
+    double val = 0, length_penalty = 1;
     uint64_t seed = 1;
     const char *baseline = "none";
     cli_opt opts[] = {
         NUM("beam", NULL, OPT_INT, &beam, "K", "0", "0 greedy, K beam search",
             1, 0, 0, 1, 1000, 0),
+        NUM("length-penalty", NULL, OPT_DOUBLE, &length_penalty, "ALPHA", "1",
+            "beam search ranks by log-probability / length^ALPHA (0: the sum)",
+            1, 0, 0, 1, 10, 0),
         NUM("max-len", NULL, OPT_INT, &max_len, "N", NULL,
             "longest output (default: the model's)", 1, 1, 0, 1, 100000, 0),
         NUM("val", NULL, OPT_DOUBLE, &val, "FRACTION", NULL,
@@ -715,7 +780,8 @@ static int cmd_eval_s2s(int argc, char **argv)
         cli_lib_error(rc);
         goto done;
     }
-    decode_eval_opts eo = {.beam = beam, .max_len = max_len, .max_examples = max_examples,
+    decode_eval_opts eo = {.beam = beam, .length_penalty = length_penalty,
+                           .max_len = max_len, .max_examples = max_examples,
                            .baseline = bk, .memory = order, .nmemory = n - nval,
                            .mem_so = mso, .mem_s = msi, .show = show};
     code = decode_and_score(&lm, p, idx, nval, &eo,
@@ -733,13 +799,18 @@ done:
 static int cmd_translate_s2s(int argc, char **argv)
 {
     int beam = 0, max_len = 0, sample = 0, count = 1;
-    double temperature = 1;
+    double temperature = 1, length_penalty = 1;
     uint64_t seed = 1;
-    const char *input = "-";
+    const char *input = "-", *svg = NULL;
     cli_opt opts[] = {
         NUM("beam", NULL, OPT_INT, &beam, "K", "0", "0 greedy, K beam search",
             1, 0, 0, 1, 1000, 0),
         FLAG("sample", &sample, "draw each token from the model's distribution"),
+        NUM("length-penalty", NULL, OPT_DOUBLE, &length_penalty, "ALPHA", "1",
+            "beam search ranks by log-probability / length^ALPHA (0: the sum)",
+            1, 0, 0, 1, 10, 0),
+        STR("attention-svg", &svg, "FILE", NULL,
+            "draw the first source's attention weights as an SVG heat map"),
         NUM("temperature", NULL, OPT_DOUBLE, &temperature, "T", "1",
             "sampling temperature (lower: more conservative)", 1, 0, 1, 1, 100, 0),
         NUM("count", NULL, OPT_INT, &count, "N", "1",
@@ -800,6 +871,7 @@ static int cmd_translate_s2s(int argc, char **argv)
     dc.beam = beam;
     dc.sample = sample;
     dc.temperature = (float)temperature;
+    dc.length_penalty = (float)length_penalty;
     dc.max_len = max_len > 0 ? max_len : lm.max_len;
     int code = 0;
     long unknown = 0;
@@ -812,6 +884,8 @@ static int cmd_translate_s2s(int argc, char **argv)
             printf("%s\n", out);
             free(out);
         }
+    if (!code && svg && recur_pairs_count(p) > 0)
+        code = attention_svg(&lm, recur_pairs_source(p, 0, NULL), &dc, svg);
     if (!code && unknown)
         fprintf(stderr, "recur seq2seq translate: %ld source token(s) unknown to the "
                 "model were read as %s\n", unknown, RECUR_TOKEN_UNK);
