@@ -15,7 +15,8 @@
  *            no dense layer;
  *   decoder: target tokens (same input kind) through `layers` unidirectional
  *            layers of hidden × directions units, a dense layer over the
- *            target vocabulary, softmax cross-entropy. Its initial state (h0,
+ *            target vocabulary (with attention, below: the attention head's
+ *            output layer instead), softmax cross-entropy. Its initial state (h0,
  *            and c0 for LSTM) of layer l is the encoder's final state of
  *            layer l, forward and reverse halves concatenated.
  * Target vocabularies include a begin (bos) and an end (eos) token: the
