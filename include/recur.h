@@ -211,6 +211,38 @@ RECUR_API void recur_state_free(recur_state *s);
  * (logits for XENT models). Bidirectional models cannot stream. */
 RECUR_API int recur_state_step(recur_state *s, int32_t token, const float *x, float *y);
 
+/* Real-time guarantees of recur_state_step (audio callbacks, control loops):
+ *   - no allocation, no system call and no I/O: every buffer is allocated
+ *     by recur_state_create (tests/test_stream.c counts allocations);
+ *   - a fixed amount of work per step, whatever the input values: no
+ *     data-dependent branch except the activations' clamps, and denormals
+ *     are flushed to zero for the duration of the step (FTZ/DAZ on x86,
+ *     FZ on AArch64; the caller's floating-point mode is restored before
+ *     returning), so a silent input after a loud one costs no more (measured
+ *     in tests/test_state_keep.c, timed by bench/export_step.c);
+ *   - no locks on the calling thread for models under 8 M multiply-adds
+ *     per step; larger ones split a step with a helper thread (a mutex and
+ *     condition variables): call recur_set_threads(1) before
+ *     recur_state_create for a lock-free step of any size;
+ *   - the int8 stream (recur_state_create_quantized) is always single-
+ *     threaded and lock-free. */
+
+/* Keeping a stream: the state's bytes (hidden and cell states, with a
+ * 16-byte header naming the cell kind, layers and hidden size) to store,
+ * send, or restore later, in this or another process, on this or another
+ * machine of the same byte order. A stream saved after step t and loaded
+ * into a fresh state of the same model continues bit-identically (tested).
+ * recur_state_size gives the bytes (16 + 4·L·H, twice the states for an
+ * LSTM); save writes them into buf (n >= that size, else RECUR_E_INVALID);
+ * load checks the header against the state's model (RECUR_E_MISMATCH) and
+ * n (RECUR_E_INVALID) before changing anything. After the header come the
+ * floats h[L][H] then, for an LSTM, c[L][H]: the layout of the state struct
+ * of recur_export_c's generated C, so a stream may move between the
+ * library and a microcontroller. */
+RECUR_API size_t recur_state_size(const recur_state *s);
+RECUR_API int recur_state_save(const recur_state *s, void *buf, size_t n);
+RECUR_API int recur_state_load(recur_state *s, const void *buf, size_t n);
+
 /* Whole-sequence inference from a zero state: T steps of B sequences at
  * once (bidirectional models included). tokens is [T][B] for one-hot and
  * embedding models (x unused), x is [T][B][input_size] for dense-input
@@ -250,6 +282,8 @@ RECUR_API int recur_sample(const recur_model *m, const char *prime,
 #include "recur/forecast.h"
 #include "recur/tsv.h"
 #include "recur/seq2seq.h"
+#include "recur/export.h"
+#include "recur/onnx.h"
 
 #ifdef __cplusplus
 }

@@ -145,7 +145,13 @@ EOF
 fi
 expect_ok "export -o FILE" export m.safetensors --format csv -o exported.csv
 check "export -o writes what stdout gets, no temporary left" 'cmp -s exported.csv m.csv && ! ls ./*.tmp.* >/dev/null 2>&1'
-expect_fail "export: bad --format" 2 "--format expects json or csv, got 'xml'" export m.safetensors --format xml
+expect_fail "export: bad --format" 2 "--format expects .*, got 'xml'" export m.safetensors --format xml
+expect_fail "export c: no -o" 2 "--format c needs -o NAME" export m.safetensors --format c
+expect_fail "export c: -o with .c" 2 "-o takes NAME without .c or .h" export m.safetensors --format c -o m.c
+expect_fail "export c: bad --quantize" 2 "--quantize expects none or int8, got 'int4'" export m.safetensors --format c -o mc --quantize int4
+expect_fail "export: --quantize without c" 2 "--quantize and --prefix go with --format c" export m.safetensors --quantize int8
+expect_fail "export c: bad prefix" 1 "the C prefix '1x' must start with a letter or _" export m.safetensors --format c -o mc --prefix 1x
+expect_fail "export c: no such folder" 1 "cannot write nowhere/mc.h: No such file" export m.safetensors --format c -o nowhere/mc
 expect_fail "export: missing model" 1 "nope.safetensors" export nope.safetensors
 head -c 100 m.safetensors >trunc.safetensors
 expect_fail "export: truncated model" 1 "trunc.safetensors" export trunc.safetensors

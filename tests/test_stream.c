@@ -10,39 +10,8 @@
 #include "recur.h"
 #include "testlib.h"
 
-/* ---- counting allocations ------------------------------------------------
- * This program's malloc family replaces the C library's for the whole
- * process (the library is linked statically into it) and counts calls. The
- * sanitizer builds bring their own allocator, so there the count is not
- * available and the zero-allocation test checks outputs only. */
-#if defined(__SANITIZE_ADDRESS__) || !defined(__GLIBC__)
-#define COUNTING 0
-static long allocations(void) { return 0; }
-#else
-#define COUNTING 1
-static atomic_long n_alloc;
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t k, size_t n);
-extern void *__libc_realloc(void *p, size_t n);
-extern void __libc_free(void *p);
-void *malloc(size_t n)
-{
-    n_alloc++;
-    return __libc_malloc(n);
-}
-void *calloc(size_t k, size_t n)
-{
-    n_alloc++;
-    return __libc_calloc(k, n);
-}
-void *realloc(void *p, size_t n)
-{
-    n_alloc++;
-    return __libc_realloc(p, n);
-}
-void free(void *p) { __libc_free(p); }
-static long allocations(void) { return n_alloc; }
-#endif
+/* Counting allocations: alloc_count.h (not under the sanitizers). */
+#include "alloc_count.h"
 
 static uint64_t lcg = 12345;
 static float uniform(void) /* in [-1, 1) */

@@ -29,6 +29,7 @@
 #include "core/kernel.h"
 #include "core/matvec.h"
 #include "nn/model.h"
+#include "infer/stream_hook.h"
 
 #define MAX_PARTS 2
 /* Multiply-adds per step from which a second thread pays for its wake-ups
@@ -64,6 +65,7 @@ struct recur_state {
     int arrived;
     pthread_mutex_t lock;
     pthread_cond_t wake, met;
+    struct recur__q8 *q8; /* hook: an int8 stream (stream_q8.c) runs instead */
 };
 
 /* ---- one part of one layer ------------------------------------------------ */
@@ -162,6 +164,7 @@ static void *helper_main(void *arg)
 {
     recur_state *s = arg;
     unsigned seen = 0;
+    recur__ftz_enter(); /* hook: the library's own thread flushes denormals for good */
     for (;;) {
         pthread_mutex_lock(&s->lock);
         while (s->go == seen && !s->quit)
@@ -270,6 +273,10 @@ int recur_state_create(const recur_model *m, recur_state **out)
 
 void recur_state_reset(recur_state *s)
 {
+    if (s->q8) { /* hook: the int8 stream */
+        recur__q8_reset(s->q8);
+        return;
+    }
     size_t n = (size_t)s->L * s->H * sizeof(real);
     memset(s->hbuf[0], 0, n);
     memset(s->hbuf[1], 0, n);
@@ -292,13 +299,16 @@ void recur_state_free(recur_state *s)
         pthread_cond_destroy(&s->wake);
         pthread_cond_destroy(&s->met);
     }
+    recur__q8_free(s->q8); /* hook: the int8 stream */
     free(s->mem);
     free(s);
 }
 
 /* ---- one step ------------------------------------------------------------- */
 
-int recur_state_step(recur_state *s, int32_t token, const float *x, float *y)
+/* The float step. The public recur_state_step (stream_rt.c) wraps it: flush to
+ * zero, and the int8 stream's dispatch. */
+int recur__step_f32(recur_state *s, int32_t token, const float *x, float *y)
 {
     const recur_model *m = s->m;
     const recur_config *c = &m->cfg;
@@ -338,5 +348,33 @@ int recur_state_step(recur_state *s, int32_t token, const float *x, float *y)
     recur__packed_apply(&s->fc, top, s->y);
     for (int o = 0; o < s->O; o++)
         y[o] = (float)(s->y[o] + m->fc_b[o]);
+    return RECUR_OK;
+}
+
+/* ---- hooks for stream_rt.c and stream_q8.c (stream_hook.h) ---------------- */
+
+void recur__state_view(recur_state *s, stream_view *v)
+{
+    if (s->q8) {
+        recur__q8_view(s->q8, v);
+        return;
+    }
+    v->kind = s->kind, v->L = s->L, v->H = s->H;
+    v->h = s->hbuf[s->cur];
+    v->c = s->kind == CELL_LSTM ? s->c : NULL;
+}
+
+struct recur__q8 *recur__state_q8(const recur_state *s) { return s->q8; }
+
+int recur__state_wrap_q8(struct recur__q8 *q, recur_state **out)
+{
+    recur_state *s = calloc(1, sizeof *s);
+    if (!s) {
+        recur__q8_free(q);
+        return recur_fail(RECUR_E_NOMEM, "out of memory");
+    }
+    s->q8 = q;
+    s->nparts = 1;
+    *out = s;
     return RECUR_OK;
 }

@@ -1,0 +1,263 @@
+/* test_state_keep.c - keeping a stream, int8 streaming, and denormals:
+ *   - recur_state_save after step t, recur_state_load into a fresh state
+ *     (of a second copy of the model, as another process would load it):
+ *     the rest of the stream is bit-identical to the uninterrupted one, for
+ *     every cell and input kind, float and int8; wrong sizes, another
+ *     model's state and bad bytes are refused before anything changes;
+ *   - the int8 stream (recur_state_create_quantized) stays within
+ *     0.02·max(1, |y|) of the float stream over 64 steps of random models
+ *     of every kind (the bound recur/export.h states), differs from it (the
+ *     weights really are int8), and allocates nothing per step;
+ *   - a stream decaying after a loud input never holds a denormal state
+ *     (flush to zero), and recur_state_step gives the caller's floating-point
+ *     mode back unchanged. */
+#include <float.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(__x86_64__) || defined(__SSE__)
+#include <xmmintrin.h>
+#endif
+
+#include "recur.h"
+#include "testlib.h"
+
+#include "alloc_count.h" /* allocations(): heap allocations so far */
+
+static uint64_t lcg = 2024;
+static float uniform(void) /* in [-1, 1) */
+{
+    lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (float)((lcg >> 40) * (1.0 / (1 << 24))) * 2 - 1;
+}
+
+static recur_model *make_model(recur_cell cell, recur_input input, int hidden, int layers,
+                               uint64_t seed)
+{
+    recur_config c;
+    recur_config_default(&c);
+    c.cell = cell;
+    c.input = input;
+    c.input_size = input == RECUR_INPUT_DENSE ? 3 : 9;
+    c.embed_dim = 4;
+    c.hidden = hidden;
+    c.layers = layers;
+    c.output_size = input == RECUR_INPUT_DENSE ? 2 : 9;
+    c.loss = input == RECUR_INPUT_DENSE ? RECUR_LOSS_MSE : RECUR_LOSS_XENT;
+    recur_model *m = NULL;
+    CHECK(recur_model_create(&c, seed, &m) == RECUR_OK);
+    return m;
+}
+
+enum { T = 64, MAXO = 9 };
+static int32_t tok[T];
+static float xs[T][3];
+
+static void make_inputs(void)
+{
+    for (int t = 0; t < T; t++) {
+        tok[t] = (int32_t)((t * 5 + t / 3) % 9);
+        for (int k = 0; k < 3; k++)
+            xs[t][k] = 2 * uniform();
+    }
+}
+
+/* y [T][MAXO]: the outputs of steps t0..T-1 of s */
+static void run(recur_state *s, int t0, float y[][MAXO])
+{
+    for (int t = t0; t < T; t++)
+        CHECK(recur_state_step(s, tok[t], xs[t], y[t]) == RECUR_OK);
+}
+
+static const recur_cell cells[] = {RECUR_RNN_TANH, RECUR_RNN_RELU, RECUR_LSTM, RECUR_GRU};
+
+/* ---- save / load ------------------------------------------------------------ */
+
+static void save_load_resumes_exactly(void)
+{
+    make_inputs();
+    for (int k = 0; k < 4; k++)
+        for (int input = 0; input < 3; input++)
+            for (int q = 0; q < 2; q++) {
+                recur_quant quant = q ? RECUR_QUANT_INT8 : RECUR_QUANT_NONE;
+                recur_model *m = make_model(cells[k], (recur_input)input, 7, 2, 5);
+                recur_model *m2 = make_model(cells[k], (recur_input)input, 7, 2, 5);
+                recur_state *a = NULL, *b = NULL;
+                CHECK(recur_state_create_quantized(m, quant, &a) == RECUR_OK);
+                CHECK(recur_state_create_quantized(m2, quant, &b) == RECUR_OK);
+                if (!a || !b) {
+                    recur_state_free(a), recur_state_free(b);
+                    recur_model_free(m), recur_model_free(m2);
+                    continue;
+                }
+                size_t n = recur_state_size(a);
+                CHECK(n == 16 + 4 * 2 * 7 * (cells[k] == RECUR_LSTM ? 2u : 1u));
+                unsigned char *buf = malloc(n);
+                float whole[T][MAXO], resumed[T][MAXO];
+                memset(whole, 0, sizeof whole);
+                memset(resumed, 0, sizeof resumed);
+                for (int t = 0; t < 23; t++)
+                    CHECK(recur_state_step(a, tok[t], xs[t], whole[t]) == RECUR_OK);
+                CHECK(recur_state_save(a, buf, n) == RECUR_OK);
+                run(a, 23, whole);
+                /* b has stepped elsewhere first: the load replaces it all */
+                run(b, 40, resumed);
+                CHECK(recur_state_load(b, buf, n) == RECUR_OK);
+                run(b, 23, resumed);
+                CHECK_MSG(memcmp(whole[23], resumed[23], sizeof(float) * MAXO * (T - 23)) == 0,
+                          "%s input %d %s: the resumed stream differs",
+                          recur_cell_name(cells[k]), input, q ? "int8" : "float");
+                /* a reset after a load is the zero state again */
+                recur_state_reset(b);
+                run(b, 0, resumed);
+                recur_state_reset(a);
+                run(a, 0, whole);
+                CHECK(memcmp(whole, resumed, sizeof whole) == 0);
+                free(buf);
+                recur_state_free(a), recur_state_free(b);
+                recur_model_free(m), recur_model_free(m2);
+            }
+}
+
+static void load_refuses_other_states(void)
+{
+    recur_model *lstm = make_model(RECUR_LSTM, RECUR_INPUT_DENSE, 6, 1, 1);
+    recur_model *gru = make_model(RECUR_GRU, RECUR_INPUT_DENSE, 6, 1, 1);
+    recur_model *wide = make_model(RECUR_GRU, RECUR_INPUT_DENSE, 12, 1, 1);
+    recur_state *a = NULL, *b = NULL, *w = NULL;
+    CHECK(recur_state_create(lstm, &a) == RECUR_OK);
+    CHECK(recur_state_create(gru, &b) == RECUR_OK);
+    CHECK(recur_state_create(wide, &w) == RECUR_OK);
+    if (a && b && w) {
+        unsigned char buf[1024], before[1024];
+        size_t na = recur_state_size(a), nb = recur_state_size(b);
+        CHECK(na == 16 + 2 * 6 * 4 && nb == 16 + 6 * 4);
+        CHECK(recur_state_save(a, buf, na - 1) == RECUR_E_INVALID);
+        CHECK(recur_state_save(a, NULL, na) == RECUR_E_INVALID);
+        float y[2];
+        CHECK(recur_state_step(b, 0, xs[0], y) == RECUR_OK);
+        CHECK(recur_state_save(b, before, nb) == RECUR_OK);
+        CHECK(recur_state_save(a, buf, na) == RECUR_OK);
+        CHECK(recur_state_load(b, buf, na) == RECUR_E_INVALID); /* LSTM's size */
+        CHECK(recur_state_save(w, buf, recur_state_size(w)) == RECUR_OK);
+        CHECK(recur_state_load(b, buf, recur_state_size(w)) == RECUR_E_INVALID);
+        /* same size, another model: a GRU state of 6 units vs an RNN's 12? no:
+         * a GRU of 6 and a GRU header claiming 12 */
+        CHECK(recur_state_save(b, buf, nb) == RECUR_OK);
+        buf[12] = 12; /* H = 12 in the header */
+        CHECK(recur_state_load(b, buf, nb) == RECUR_E_MISMATCH);
+        buf[12] = 6;
+        buf[0] = 'X';
+        CHECK(recur_state_load(b, buf, nb) == RECUR_E_FORMAT);
+        unsigned char after[1024];
+        CHECK(recur_state_save(b, after, nb) == RECUR_OK);
+        CHECK(memcmp(before, after, nb) == 0); /* nothing changed */
+    }
+    recur_state_free(a), recur_state_free(b), recur_state_free(w);
+    recur_model_free(lstm), recur_model_free(gru), recur_model_free(wide);
+}
+
+/* ---- int8 ------------------------------------------------------------------ */
+
+static void int8_within_bound(void)
+{
+    make_inputs();
+    double worst = 0;
+    for (int k = 0; k < 4; k++)
+        for (int input = 0; input < 3; input++)
+            for (int H = 8; H <= 64; H *= 8) {
+                recur_model *m = make_model(cells[k], (recur_input)input, H, 2, 11 + (uint64_t)H);
+                recur_state *f = NULL, *q = NULL;
+                CHECK(recur_state_create(m, &f) == RECUR_OK);
+                CHECK(recur_state_create_quantized(m, RECUR_QUANT_INT8, &q) == RECUR_OK);
+                if (f && q) {
+                    float yf[T][MAXO], yq[T][MAXO];
+                    int O = input == RECUR_INPUT_DENSE ? 2 : 9;
+                    run(f, 0, yf);
+                    long before = allocations();
+                    run(q, 0, yq);
+                    CHECK(allocations() == before);
+                    double w = 0;
+                    for (int t = 0; t < T; t++)
+                        for (int o = 0; o < O; o++)
+                            w = fmax(w, fabs((double)yq[t][o] - yf[t][o]) /
+                                            fmax(1.0, fabs((double)yf[t][o])));
+                    CHECK_MSG(w <= 0.02, "%s input %d H=%d: int8 off by %g",
+                              recur_cell_name(cells[k]), input, H, w);
+                    CHECK_MSG(w > 0, "%s input %d H=%d: int8 equals float exactly",
+                              recur_cell_name(cells[k]), input, H);
+                    worst = fmax(worst, w);
+                }
+                recur_state_free(f), recur_state_free(q);
+                recur_model_free(m);
+            }
+    fprintf(stderr, "  int8 vs float: largest difference %.3g of max(1, |y|)\n", worst);
+}
+
+/* ---- denormals ------------------------------------------------------------- */
+
+/* A relu RNN that halves its state every step (W_hh = I/2, no biases): after
+ * one loud input the state falls through the denormal range towards 0. */
+static recur_model *halving_model(void)
+{
+    recur_config c;
+    recur_config_default(&c);
+    c.cell = RECUR_RNN_RELU;
+    c.input = RECUR_INPUT_DENSE;
+    c.input_size = 1, c.hidden = 4, c.output_size = 1;
+    c.loss = RECUR_LOSS_MSE;
+    recur_model *m = NULL;
+    CHECK(recur_model_create(&c, 1, &m) == RECUR_OK);
+    if (!m)
+        return NULL;
+    float wih[4] = {1, 0.5f, 0.25f, 2}, whh[16] = {0}, zero[4] = {0}, fc[4] = {1, 1, 1, 1};
+    for (int i = 0; i < 4; i++)
+        whh[i * 5] = 0.5f;
+    CHECK(recur_model_set_tensor(m, "rnn.weight_ih_l0", wih, 4) == RECUR_OK);
+    CHECK(recur_model_set_tensor(m, "rnn.weight_hh_l0", whh, 16) == RECUR_OK);
+    CHECK(recur_model_set_tensor(m, "rnn.bias_ih_l0", zero, 4) == RECUR_OK);
+    CHECK(recur_model_set_tensor(m, "rnn.bias_hh_l0", zero, 4) == RECUR_OK);
+    CHECK(recur_model_set_tensor(m, "fc.weight", fc, 4) == RECUR_OK);
+    CHECK(recur_model_set_tensor(m, "fc.bias", zero, 1) == RECUR_OK);
+    return m;
+}
+
+static void decay_never_denormal(void)
+{
+    recur_model *m = halving_model();
+    for (int q = 0; q < 2 && m; q++) {
+        recur_state *s = NULL;
+        CHECK(recur_state_create_quantized(m, q ? RECUR_QUANT_INT8 : RECUR_QUANT_NONE, &s) ==
+              RECUR_OK);
+        if (!s)
+            continue;
+        float x = 1e30f, y, h[4 + 4];
+        int denormal = 0, zero_at = -1;
+#if defined(__x86_64__) || defined(__SSE__)
+        unsigned csr = _mm_getcsr();
+#endif
+        for (int t = 0; t < 400; t++) {
+            CHECK(recur_state_step(s, 0, &x, &y) == RECUR_OK);
+            x = 0;
+            unsigned char buf[16 + 16];
+            CHECK(recur_state_save(s, buf, sizeof buf) == RECUR_OK);
+            memcpy(h, buf + 16, 16);
+            for (int j = 0; j < 4; j++)
+                denormal |= h[j] != 0 && fabsf(h[j]) < FLT_MIN;
+            if (zero_at < 0 && h[0] == 0 && h[1] == 0 && h[2] == 0 && h[3] == 0)
+                zero_at = t;
+#if defined(__x86_64__) || defined(__SSE__)
+            CHECK(_mm_getcsr() == csr); /* the caller's mode, back */
+#endif
+        }
+        CHECK_MSG(!denormal, "%s: a state went denormal", q ? "int8" : "float");
+        /* 1e30·2 = 2^100.6 halves to below 2^-126 in about 227 steps */
+        CHECK_MSG(zero_at > 200 && zero_at < 240, "%s: the state reached 0 at step %d",
+                  q ? "int8" : "float", zero_at);
+        recur_state_free(s);
+    }
+    recur_model_free(m);
+}
+
+TEST_MAIN("test_state_keep", TL_CASE(save_load_resumes_exactly),
+          TL_CASE(load_refuses_other_states), TL_CASE(int8_within_bound),
+          TL_CASE(decay_never_denormal))
