@@ -305,6 +305,17 @@ static int info_seq2seq(const char *path, recur_seq2seq *s)
     printf("\n");
     snprintf(label, sizeof label, "%s: decoder", path);
     print_layers(label, recur_seq2seq_decoder(s));
+    recur_attention att = recur_seq2seq_get_config(s)->attention;
+    if (att != RECUR_ATTN_NONE) {
+        char head[32];
+        progress_fmt_count(recur_seq2seq_param_count(s) -
+                               recur_model_param_count(recur_seq2seq_encoder(s)) -
+                               recur_model_param_count(recur_seq2seq_decoder(s)),
+                           head, sizeof head);
+        printf("\nAttention: %s (Luong: the decoder's top state reads every encoder "
+               "output),\nthen tanh(W_c [context; state]) and the output layer over %d "
+               "tokens; %s parameters.\n", recur_attention_name(att), ntgt, head);
+    }
     recur_seq2seq_free(s);
     return 0;
 }

@@ -2,6 +2,7 @@
  * models on parallel text (TSV "source<TAB>target"), e.g. spelling to
  * pronunciation (CMUdict), German to English, or a language code to words
  * of that language (one to many). */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "progress.h"
 #include "recur.h"
 #include "seq2seq_metrics.h"
+#include "svg.h"
 #include "train_common.h"
 #include "train_driver.h"
 
@@ -126,6 +128,54 @@ static int translate_one(const loaded_model *lm, const char *text,
     return *out ? 0 : cli_error("out of memory");
 }
 
+/* The attention matrix of text's translation (dc) as a heat map: one row per
+ * output token and </s>, one column per source token. */
+static int attention_svg(const loaded_model *lm, const char *text,
+                         const recur_seq2seq_decode_config *dc, const char *path)
+{
+    if (recur_seq2seq_get_config(lm->s)->attention == RECUR_ATTN_NONE)
+        return cli_error("--attention-svg: the model has no attention (train with "
+                         "--attention)");
+    int32_t *src = NULL, *out = malloc((size_t)(dc->max_len + 1) * sizeof *out);
+    int n = 0, m = 0, rc, code = 0, ns, nt;
+    long unknown = 0;
+    if (!out)
+        return cli_error("out of memory");
+    if (encode_source(lm, text, &src, &n, &unknown)) {
+        free(out);
+        return EXIT_RUNTIME;
+    }
+    float *w = NULL;
+    const char **rows = NULL, **cols = NULL;
+    if (n == 0)
+        code = cli_error("empty source");
+    else if ((rc = recur_seq2seq_decode(lm->s, src, n, dc, out, &m, NULL)))
+        code = cli_lib_error(rc);
+    if (!code) {
+        w = malloc((size_t)(m + 1) * n * sizeof *w);
+        rows = malloc((size_t)(m + 1) * sizeof *rows);
+        cols = malloc((size_t)n * sizeof *cols);
+        if (!w || !rows || !cols)
+            code = cli_error("out of memory");
+    }
+    if (!code && (rc = recur_seq2seq_attention_weights(lm->s, src, n, out, m, w)))
+        code = cli_lib_error(rc);
+    if (!code) {
+        const char *const *sn = recur_vocab_names(lm->src, &ns);
+        const char *const *tn = recur_vocab_names(lm->tgt, &nt);
+        for (int j = 0; j < n; j++)
+            cols[j] = sn[src[j]];
+        for (int t = 0; t < m; t++)
+            rows[t] = tn[out[t]];
+        rows[m] = RECUR_TOKEN_EOS;
+        svg_heatmap h = {text, m + 1, n, rows, cols, w};
+        if (svg_heatmap_write(&h, path))
+            code = cli_error("--attention-svg: cannot write %s: %s", path, strerror(errno));
+    }
+    free(src), free(out), free(w), free(rows), free(cols);
+    return code;
+}
+
 /* ---- evaluation of decoded output ---------------------------------------------- */
 
 typedef enum { BASE_NONE, BASE_COPY, BASE_NN } baseline_kind;
@@ -162,6 +212,7 @@ static long nearest(const int32_t *q, int nq, const long *mso, const int32_t *ms
 
 typedef struct {
     int beam;
+    double length_penalty;
     int max_len;
     long max_examples;
     baseline_kind baseline;
@@ -179,6 +230,7 @@ static int decode_and_score(const loaded_model *lm, const recur_pairs *p, const 
     recur_seq2seq_decode_config dc;
     recur_seq2seq_decode_config_default(&dc);
     dc.beam = o->beam;
+    dc.length_penalty = (float)o->length_penalty;
     dc.max_len = o->max_len > 0 ? o->max_len : lm->max_len;
     if (o->max_examples > 0 && n > o->max_examples)
         n = o->max_examples;
@@ -333,6 +385,7 @@ static int build(s2s_run *r)
         .tgt_vocab = ntgt, .bos = 0, .eos = 1, .embed_dim = o->embed,
         .hidden = o->hidden, .layers = o->layers, .bidirectional = o->bidirectional,
         .dropout = (float)o->dropout};
+    recur_attention_parse(o->attention, &cfg.attention); /* checked by seq2seq_parse */
     r->max_len = o->max_len > 0 ? o->max_len : (int)(2 * longest + 5);
     int rc = recur_seq2seq_create(&cfg, o->seed, &r->s);
     if (rc)
@@ -373,10 +426,10 @@ static void print_header(const s2s_run *r, long spe, long target, long start)
     recur_vocab_names(r->d.src, &nsrc);
     recur_vocab_names(r->d.tgt, &ntgt);
     progress_fmt_count(recur_seq2seq_param_count(r->s), params, sizeof params);
-    fprintf(stderr, "Model: %s encoder-decoder, %d layer(s) of %d units%s, %s; "
-            "%s parameters.\n", o->model, o->layers, o->hidden,
+    fprintf(stderr, "Model: %s encoder-decoder, %d layer(s) of %d units%s, %s, "
+            "attention %s; %s parameters.\n", o->model, o->layers, o->hidden,
             o->bidirectional ? " per direction (bidirectional encoder)" : "",
-            o->embed ? "embeddings" : "one-hot input", params);
+            o->embed ? "embeddings" : "one-hot input", o->attention, params);
     fprintf(stderr, "Data: %s, %ld pairs: %ld for training, %ld held out (seed "
             "%llu); vocabularies %d source %s, %d target %s (with specials).\n",
             o->data, r->d.ntrain + r->d.nval, r->d.ntrain, r->d.nval,
@@ -435,7 +488,8 @@ static int s2s_summary(train_driver *d)
         return 0;
     loaded_model lm = {.s = r->s, .src = r->d.src, .tgt = r->d.tgt, .src_mode = r->sm,
                        .tgt_mode = r->tm, .max_len = r->max_len};
-    decode_eval_opts eo = {.beam = o->beam, .max_len = r->max_len,
+    decode_eval_opts eo = {.beam = o->beam, .length_penalty = o->length_penalty,
+                           .max_len = r->max_len,
                            .max_examples = o->eval_max, .show = o->show};
     return decode_and_score(&lm, r->d.pairs, r->d.order + r->d.ntrain, r->d.nval, &eo,
                             "held-out");
@@ -564,7 +618,8 @@ static int run_eval(const seq2seq_eval_opts *o)
     if (rc)
         code = cli_lib_error(rc);
     if (!code) {
-        decode_eval_opts eo = {.beam = o->beam, .max_len = o->max_len,
+        decode_eval_opts eo = {.beam = o->beam, .length_penalty = o->length_penalty,
+                               .max_len = o->max_len,
                                .max_examples = o->max_examples, .baseline = bk,
                                .memory = e.order, .nmemory = nmem, .mem_so = e.mso,
                                .mem_s = e.msi, .show = o->show};
@@ -608,6 +663,7 @@ static int run_translate(const seq2seq_translate_opts *o)
     dc.beam = o->beam;
     dc.sample = o->sample;
     dc.temperature = (float)o->temperature;
+    dc.length_penalty = (float)o->length_penalty;
     dc.max_len = o->max_len > 0 ? o->max_len : lm.max_len;
     int code = 0, count = o->count;
     long unknown = 0;
@@ -620,6 +676,8 @@ static int run_translate(const seq2seq_translate_opts *o)
             printf("%s\n", out);
             free(out);
         }
+    if (!code && o->svg && recur_pairs_count(p) > 0)
+        code = attention_svg(&lm, recur_pairs_source(p, 0, NULL), &dc, o->svg);
     if (!code && unknown)
         fprintf(stderr, "recur seq2seq translate: %ld source token(s) unknown to the "
                 "model were read as %s\n", unknown, RECUR_TOKEN_UNK);

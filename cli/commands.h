@@ -114,9 +114,10 @@ typedef struct {
 typedef struct {
     const char *data; /* DATA */
     const char *model, *src_tokens, *tgt_tokens, *optim, *save;
+    const char *attention; /* "none", "dot", "general", "additive" */
     int hidden, layers, embed, bidirectional, batch, threads, beam, quiet, resume;
     int max_len, show;
-    double dropout, lr, clip, val, time_limit, lr_decay;
+    double dropout, lr, clip, val, time_limit, lr_decay, length_penalty;
     long epochs, steps, eval_max, checkpoint_every;
     uint64_t seed;
 } seq2seq_train_opts;
@@ -126,14 +127,16 @@ typedef struct {
     int beam, max_len, show;
     long max_examples;
     double val; /* 0: score all of DATA */
+    double length_penalty;
     uint64_t seed;
     const char *baseline; /* "none", "copy" or "nn" */
 } seq2seq_eval_opts;
 
 typedef struct {
     const char *model, *input;
+    const char *svg; /* --attention-svg, or NULL */
     int beam, max_len, sample, count;
-    double temperature;
+    double temperature, length_penalty;
     uint64_t seed;
 } seq2seq_translate_opts;
 

@@ -21,6 +21,8 @@ static const cli_option train_options[] = {
      .help = "embedding size; 0 = one-hot", .lo = 0, .hi = 65536, .bounds = AT_LEAST | AT_MOST},
     {.name = "bidirectional", .kind = OPT_FLAG, .at = AT(bidirectional),
      .help = "bidirectional encoder"},
+    {.name = "attention", .kind = OPT_STRING, .at = AT(attention), .metavar = "KIND",
+     .def = "none", .help = "attention in the decoder (Luong): none, dot, general, additive"},
     {.name = "dropout", .kind = OPT_DOUBLE, .at = AT(dropout), .metavar = "P", .def = "0",
      .help = "dropout on each layer's output while training", .lo = 0, .hi = 1,
      .bounds = AT_LEAST | BELOW},
@@ -65,6 +67,10 @@ static const cli_option train_options[] = {
     {.name = "beam", .kind = OPT_INT, .at = AT(beam), .metavar = "K", .def = "0",
      .help = "final held-out decoding: 0 greedy, K beam search", .lo = 0, .hi = 1000,
      .bounds = AT_LEAST | AT_MOST},
+    {.name = "length-penalty", .kind = OPT_DOUBLE, .at = AT(length_penalty),
+     .metavar = "ALPHA", .def = "1",
+     .help = "beam search ranks by log-probability / length^ALPHA (0: the sum)", .lo = 0,
+     .hi = 10, .bounds = AT_LEAST | AT_MOST},
     {.name = "max-len", .kind = OPT_INT, .at = AT(max_len), .metavar = "N",
      .help = "longest output decoded (default: 2 x the longest training target + 5)",
      .lo = 1, .hi = 100000, .bounds = AT_LEAST | AT_MOST},
@@ -104,6 +110,10 @@ static const cli_options train_spec = {
 static const cli_option eval_options[] = {
     {.name = "beam", .kind = OPT_INT, .at = AT(beam), .metavar = "K", .def = "0",
      .help = "0 greedy, K beam search", .lo = 0, .hi = 1000, .bounds = AT_LEAST | AT_MOST},
+    {.name = "length-penalty", .kind = OPT_DOUBLE, .at = AT(length_penalty),
+     .metavar = "ALPHA", .def = "1",
+     .help = "beam search ranks by log-probability / length^ALPHA (0: the sum)", .lo = 0,
+     .hi = 10, .bounds = AT_LEAST | AT_MOST},
     {.name = "max-len", .kind = OPT_INT, .at = AT(max_len), .metavar = "N",
      .help = "longest output (default: the model's)", .lo = 1, .hi = 100000,
      .bounds = AT_LEAST | AT_MOST},
@@ -146,6 +156,12 @@ static const cli_options eval_spec = {
 static const cli_option translate_options[] = {
     {.name = "beam", .kind = OPT_INT, .at = AT(beam), .metavar = "K", .def = "0",
      .help = "0 greedy, K beam search", .lo = 0, .hi = 1000, .bounds = AT_LEAST | AT_MOST},
+    {.name = "length-penalty", .kind = OPT_DOUBLE, .at = AT(length_penalty),
+     .metavar = "ALPHA", .def = "1",
+     .help = "beam search ranks by log-probability / length^ALPHA (0: the sum)", .lo = 0,
+     .hi = 10, .bounds = AT_LEAST | AT_MOST},
+    {.name = "attention-svg", .kind = OPT_STRING, .at = AT(svg), .metavar = "FILE",
+     .help = "draw the first source's attention weights as an SVG heat map"},
     {.name = "sample", .kind = OPT_FLAG, .at = AT(sample),
      .help = "draw each token from the model's distribution"},
     {.name = "temperature", .kind = OPT_DOUBLE, .at = AT(temperature), .metavar = "T",
@@ -209,6 +225,9 @@ static int parse_train(int argc, char **argv, seq2seq_train_opts *o)
     if (recur_cell_parse(o->model) < 0)
         return options_error(spec, "--model expects rnn_tanh, rnn_relu, lstm or gru, got "
                              "'%s'", o->model);
+    if (recur_attention_parse(o->attention, NULL))
+        return options_error(spec, "--attention expects none, dot, general or additive, "
+                             "got '%s'", o->attention);
     if (recur_optimizer_parse(o->optim) < 0)
         return options_error(spec, "--optim expects sgd, adam, adamw or rmsprop, got '%s'",
                              o->optim);
@@ -256,9 +275,10 @@ int seq2seq_parse(int argc, char **argv, seq2seq_opts *out)
                   .optim = "adam", .save = "seq2seq.safetensors", .hidden = 128,
                   .layers = 1, .embed = 64, .batch = 64, .threads = 2, .lr = 2e-3,
                   .clip = 5, .val = 0.05, .epochs = 1, .eval_max = 1000, .lr_decay = 1,
-                  .seed = 1},
-        .eval = {.seed = 1, .baseline = "none"},
-        .translate = {.count = 1, .temperature = 1, .seed = 1, .input = "-"}};
+                  .seed = 1, .attention = "none", .length_penalty = 1},
+        .eval = {.seed = 1, .baseline = "none", .length_penalty = 1},
+        .translate = {.count = 1, .temperature = 1, .seed = 1, .input = "-",
+                      .length_penalty = 1}};
     int a = options_subcommand(&subcommands, argc, argv, &o.sub);
     if (a)
         return a;

@@ -327,7 +327,8 @@ int svg_plot_fprint(const svg_plot *p, FILE *f)
     return ferror(f) ? -1 : 0;
 }
 
-int svg_plot_write(const svg_plot *p, const char *path)
+/* fn(arg, f) into a temporary file renamed over path. */
+static int write_atomic(const char *path, int (*fn)(const void *, FILE *), const void *arg)
 {
     size_t n = strlen(path) + 32;
     char *tmp = malloc(n);
@@ -339,7 +340,7 @@ int svg_plot_write(const svg_plot *p, const char *path)
         free(tmp);
         return -1;
     }
-    int rc = svg_plot_fprint(p, f);
+    int rc = fn(arg, f);
     int saved = errno;
     if (fclose(f) != 0 && !rc)
         rc = -1, saved = errno;
@@ -350,4 +351,65 @@ int svg_plot_write(const svg_plot *p, const char *path)
     free(tmp);
     errno = saved;
     return rc;
+}
+
+static int plot_fprint(const void *p, FILE *f) { return svg_plot_fprint(p, f); }
+
+int svg_plot_write(const svg_plot *p, const char *path)
+{
+    return write_atomic(path, plot_fprint, p);
+}
+
+/* ---- heat map ------------------------------------------------------------- */
+
+#define CELL 22.0
+#define LABEL_W 90.0
+
+int svg_heatmap_fprint(const svg_heatmap *h, FILE *f)
+{
+    double left = LABEL_W, top = TOP + LABEL_W;
+    double w = left + h->cols * CELL + RIGHT, ht = top + h->rows * CELL + 16;
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+            "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n",
+            w, ht, w, ht);
+    fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+    if (h->title) {
+        fprintf(f, "<text x=\"%.1f\" y=\"22\" font-size=\"14\">", left);
+        xml_text(f, h->title);
+        fputs("</text>\n", f);
+    }
+    for (int c = 0; c < h->cols; c++) {
+        /* Column labels written upwards above their column. */
+        double x = left + (c + 0.5) * CELL + 4;
+        fprintf(f, "<text transform=\"translate(%.1f,%.1f) rotate(-90)\">", x, top - 4);
+        xml_text(f, h->col_labels ? h->col_labels[c] : "");
+        fputs("</text>\n", f);
+    }
+    for (int r = 0; r < h->rows; r++) {
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", left - 4,
+                top + (r + 0.5) * CELL + 4);
+        xml_text(f, h->row_labels ? h->row_labels[r] : "");
+        fputs("</text>\n", f);
+        for (int c = 0; c < h->cols; c++) {
+            double v = h->values[(long)r * h->cols + c];
+            v = isfinite(v) ? (v < 0 ? 0 : v > 1 ? 1 : v) : 0;
+            /* White (0) to dark blue (1). */
+            int R = (int)lround(255 - v * (255 - 8)), G = (int)lround(255 - v * (255 - 48)),
+                B = (int)lround(255 - v * (255 - 107));
+            fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                    "fill=\"#%02x%02x%02x\"><title>%.3f</title></rect>\n",
+                    left + c * CELL, top + r * CELL, CELL, CELL, R, G, B, v);
+        }
+    }
+    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+            "fill=\"none\" stroke=\"#444\"/>\n</svg>\n",
+            left, top, h->cols * CELL, h->rows * CELL);
+    return ferror(f) ? -1 : 0;
+}
+
+static int heatmap_fprint(const void *h, FILE *f) { return svg_heatmap_fprint(h, f); }
+
+int svg_heatmap_write(const svg_heatmap *h, const char *path)
+{
+    return write_atomic(path, heatmap_fprint, h);
 }

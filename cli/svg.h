@@ -35,4 +35,16 @@ int svg_plot_fprint(const svg_plot *p, FILE *f);
 int svg_plot_write(const svg_plot *p, const char *path);
 void svg_plot_free(svg_plot *p);
 
+/* A heat map of values in [0, 1] (e.g. attention weights): rows × cols
+ * cells, white at 0 to dark blue at 1, labels left of the rows and above
+ * the columns (escaped for XML), each cell's value as its tooltip. */
+typedef struct {
+    const char *title;
+    int rows, cols;
+    const char *const *row_labels, *const *col_labels; /* NULL: none */
+    const float *values;                               /* [rows][cols] */
+} svg_heatmap;
+int svg_heatmap_fprint(const svg_heatmap *h, FILE *f);
+int svg_heatmap_write(const svg_heatmap *h, const char *path);
+
 #endif

@@ -56,6 +56,31 @@ check "sampling is deterministic for a seed" 'cmp -s out s1'
 printf 'xyz\n' | "$BIN" seq2seq translate rev.safetensors >out 2>err
 check "unknown source characters are read as <unk>, with a note" 'grep -q "unknown to the model" err'
 
+# ---- attention, length penalty, heat map ----
+expect_ok "train a reverser with dot attention for 200 steps" seq2seq train rev.tsv \
+    --attention dot --model gru --bidirectional --hidden 32 --embed 16 --batch 32 --lr 5e-3 \
+    --steps 200 --val 0.1 --save att.safetensors --eval-max 200 --quiet
+att_exact=$(awk '/exact match/ { print $3 }' out)
+check "the attention reverser is >= 90% exact after 200 steps ($att_exact)" \
+    'awk -v e="$att_exact" "BEGIN { exit !(e >= 0.9) }"'
+expect_ok "info describes the attention head" info att.safetensors
+check "info names the attention kind" 'grep -q "Attention: dot" out' "$(tail -3 out)"
+expect_ok "translate with beam 3, length penalty 0.6 and --attention-svg" seq2seq translate \
+    att.safetensors --beam 3 --length-penalty 0.6 --attention-svg att.svg --input src.txt
+check "the attention model reverses (cba, def, efac)" '[ "$(tr "\n" " " <out)" = "cba def efac " ]' \
+    "$(tr '\n' ' ' <out)"
+check "the heat map has a cell per source character and output token (3 x 4)" \
+    '[ "$(grep -c "<rect x=.*<title>" att.svg)" -eq 12 ]' "$(grep -c '<title>' att.svg)"
+expect_ok "eval an attention model with a length penalty" seq2seq eval att.safetensors rev.tsv \
+    --val 0.1 --beam 2 --length-penalty 0 --max 50
+expect_fail "--attention-svg without attention" 1 "has no attention" seq2seq translate \
+    rev.safetensors --attention-svg x.svg --input src.txt
+check "no heat map was written" '[ ! -e x.svg ]'
+expect_fail "unknown attention kind" 2 "--attention expects none, dot, general or additive" \
+    seq2seq train rev.tsv --attention luong
+expect_fail "negative length penalty" 2 "length-penalty" seq2seq translate att.safetensors \
+    --length-penalty -1 --input src.txt
+
 # ---- resume: 15 + 15 steps equal 30 straight, byte for byte ----
 expect_ok "train 30 steps straight" seq2seq train rev.tsv --hidden 16 --embed 8 --steps 30 \
     --batch 16 --dropout 0.1 --save a.safetensors --eval-max 0 --quiet

@@ -1,7 +1,9 @@
 /* test_seq2seq.c - the encoder-decoder: teacher forcing feeds the previous
  * target token, greedy decoding equals beam search of width 1, a model
  * learns to reverse digit strings (a learning check that can fail), save /
- * load round trips and refusals, and checkpoint resume is bit-identical. */
+ * load round trips and refusals, and checkpoint resume is bit-identical;
+ * with attention: the same, plus the length penalty, the weights, and a
+ * reverser that does better in 300 steps than without attention in 800. */
 #include "nn/model_io.h"
 #include "recur.h"
 #include "seq2seq/seq2seq.h"
@@ -13,6 +15,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifndef ATTN_STEPS
+#define ATTN_STEPS 300
+#endif
+#ifndef ATTN_KIND
+#define ATTN_KIND RECUR_ATTN_GENERAL
+#endif
+#ifndef ATTN_LR
+#define ATTN_LR 2e-3f
+#endif
+
 static char tmp_path[256];
 
 static const char *tmpfile_name(const char *tag)
@@ -22,7 +34,8 @@ static const char *tmpfile_name(const char *tag)
     return tmp_path;
 }
 
-static float model_dropout; /* for the next make_model */
+static float model_dropout;             /* for the next make_model */
+static recur_attention model_attention; /* likewise */
 
 static recur_seq2seq *make_model(recur_cell kind, int bidir, int embed, int H,
                                  int layers, uint64_t seed)
@@ -30,7 +43,7 @@ static recur_seq2seq *make_model(recur_cell kind, int bidir, int embed, int H,
     recur_seq2seq_config c = {.cell = kind, .src_vocab = 10, .tgt_vocab = 12,
                               .bos = 10, .eos = 11, .embed_dim = embed, .hidden = H,
                               .layers = layers, .bidirectional = bidir,
-                              .dropout = model_dropout};
+                              .dropout = model_dropout, .attention = model_attention};
     recur_seq2seq *s = NULL;
     CHECK(recur_seq2seq_create(&c, seed, &s) == RECUR_OK);
     return s;
@@ -170,6 +183,79 @@ static void greedy_equals_beam1(void)
 {
     greedy_equals_beam1_case(RECUR_LSTM, 1);
     greedy_equals_beam1_case(RECUR_GRU, 0);
+    for (int k = RECUR_ATTN_DOT; k <= RECUR_ATTN_ADDITIVE; k++) {
+        model_attention = (recur_attention)k;
+        greedy_equals_beam1_case(RECUR_LSTM, 1);
+        greedy_equals_beam1_case(RECUR_GRU, 0);
+    }
+    model_attention = RECUR_ATTN_NONE;
+}
+
+/* The beam keeps the same finished hypotheses whatever the length penalty;
+ * only the choice among them changes: alpha 0 picks the best summed
+ * log-probability, so its score is never below alpha 1's. */
+static void length_penalty(void)
+{
+    model_attention = RECUR_ATTN_GENERAL;
+    recur_seq2seq *s = make_model(RECUR_LSTM, 1, 6, 16, 1, 41);
+    model_attention = RECUR_ATTN_NONE;
+    if (!s)
+        return;
+    recur_seq2seq_decode_config d0, d1;
+    recur_seq2seq_decode_config_default(&d1);
+    CHECK(d1.length_penalty == 1);
+    d1.beam = 4;
+    d1.max_len = 12;
+    d0 = d1;
+    d0.length_penalty = 0;
+    rng g;
+    recur__rng_seed(&g, 4);
+    int differ = 0;
+    for (int trial = 0; trial < 30; trial++) {
+        int32_t src[6], a[12], b[12];
+        int n = 1 + (int)recur__rng_below(&g, 6), la, lb;
+        for (int i = 0; i < n; i++)
+            src[i] = (int32_t)recur__rng_below(&g, 10);
+        double sa, sb;
+        CHECK(recur_seq2seq_decode(s, src, n, &d0, a, &la, &sa) == RECUR_OK);
+        CHECK(recur_seq2seq_decode(s, src, n, &d1, b, &lb, &sb) == RECUR_OK);
+        CHECK(sa >= sb);
+        differ += la != lb;
+    }
+    fprintf(stderr, "  length penalty 0 vs 1: %d of 30 outputs differ in length\n", differ);
+    d0.length_penalty = -1;
+    int32_t src[2] = {1, 2}, out[12];
+    int len;
+    CHECK(recur_seq2seq_decode(s, src, 2, &d0, out, &len, NULL) == RECUR_E_INVALID);
+    recur_seq2seq_free(s);
+}
+
+/* Attention weights: one row per emitted token and eos, each a distribution
+ * over the source; models without attention refuse. */
+static void attention_weights(void)
+{
+    model_attention = RECUR_ATTN_ADDITIVE;
+    recur_seq2seq *s = make_model(RECUR_GRU, 1, 4, 8, 1, 42);
+    model_attention = RECUR_ATTN_NONE;
+    recur_seq2seq *n = make_model(RECUR_GRU, 1, 4, 8, 1, 42);
+    if (!s || !n)
+        return;
+    int32_t src[5] = {1, 2, 3, 4, 5}, tgt[3] = {7, 8, 9};
+    float w[4 * 5];
+    CHECK(recur_seq2seq_attention_weights(s, src, 5, tgt, 3, w) == RECUR_OK);
+    for (int t = 0; t < 4; t++) {
+        double sum = 0;
+        for (int j = 0; j < 5; j++) {
+            CHECK(w[t * 5 + j] > 0);
+            sum += w[t * 5 + j];
+        }
+        CHECK_NEAR(sum, 1, 1e-6);
+    }
+    CHECK(recur_seq2seq_attention_weights(n, src, 5, tgt, 3, w) == RECUR_E_INVALID);
+    int32_t bad[1] = {10}; /* bos is not a target token */
+    CHECK(recur_seq2seq_attention_weights(s, src, 5, bad, 1, w) == RECUR_E_MISMATCH);
+    recur_seq2seq_free(s);
+    recur_seq2seq_free(n);
 }
 
 static double exact_match(const recur_seq2seq *s, const reverse_set *r, int beam)
@@ -190,6 +276,35 @@ static double exact_match(const recur_seq2seq *s, const reverse_set *r, int beam
     return (double)hits / (double)r->n;
 }
 
+/* Train s for `steps` steps (Adam at lr, batches of 32) on 4,000 random
+ * digit strings; its first batch loss, held-out stats and exact match on
+ * 300 unseen strings, greedy and with a beam of 3. */
+static void train_reverser(recur_seq2seq *s, float lr, int steps, double *first,
+                           recur_eval_stats *es, double *greedy, double *beam3)
+{
+    reverse_set train, test;
+    reverse_set_make(&train, 4000, 1);
+    reverse_set_make(&test, 300, 2);
+    recur_train_config tc;
+    recur_train_config_default(&tc);
+    tc.lr = lr;
+    tc.batch = 32;
+    recur_seq2seq_trainer *tr = NULL;
+    CHECK(recur_seq2seq_trainer_create(s, &tc, &train.d, &tr) == RECUR_OK);
+    recur_batch_stats st;
+    for (int i = 0; tr && i < steps; i++) {
+        CHECK(recur_seq2seq_trainer_step(tr, &st) == RECUR_OK);
+        if (i == 0)
+            *first = st.loss;
+    }
+    CHECK(recur_seq2seq_evaluate(s, &test.d, 64, es) == RECUR_OK);
+    *greedy = exact_match(s, &test, 0);
+    *beam3 = exact_match(s, &test, 3);
+    recur_seq2seq_trainer_free(tr);
+    reverse_set_free(&train);
+    reverse_set_free(&test);
+}
+
 /* Reverse 3-5 digit strings: a bidirectional GRU encoder, trained for a
  * fixed number of steps (a few seconds), must get >= 90% of unseen strings
  * exactly right, greedily and with a beam of 3. */
@@ -198,36 +313,37 @@ static void learns_to_reverse_digits(void)
     recur_seq2seq *s = make_model(RECUR_GRU, 1, 16, 64, 1, 21);
     if (!s)
         return;
-    reverse_set train, test;
-    reverse_set_make(&train, 4000, 1);
-    reverse_set_make(&test, 300, 2);
-    recur_train_config tc;
-    recur_train_config_default(&tc);
-    tc.lr = 5e-3f;
-    tc.batch = 32;
-    recur_seq2seq_trainer *tr = NULL;
-    CHECK(recur_seq2seq_trainer_create(s, &tc, &train.d, &tr) == RECUR_OK);
-    recur_batch_stats st;
-    double first = 0;
-    for (int i = 0; tr && i < 800; i++) {
-        CHECK(recur_seq2seq_trainer_step(tr, &st) == RECUR_OK);
-        if (i == 0)
-            first = st.loss;
-    }
+    double first = 0, g, b3;
     recur_eval_stats es;
-    CHECK(recur_seq2seq_evaluate(s, &test.d, 64, &es) == RECUR_OK);
-    double g = exact_match(s, &test, 0), b3 = exact_match(s, &test, 3);
+    train_reverser(s, 5e-3f, 800, &first, &es, &g, &b3);
     fprintf(stderr, "  reverse digits: loss %.3f -> held-out %.3f, accuracy %.3f, "
             "exact match greedy %.3f, beam 3 %.3f\n", first, es.loss, es.accuracy, g, b3);
     CHECK(g >= 0.90);
     CHECK(b3 >= 0.90);
-    recur_seq2seq_trainer_free(tr);
-    reverse_set_free(&train);
-    reverse_set_free(&test);
     recur_seq2seq_free(s);
 }
 
-static void save_load_round_trip(void)
+/* Attention reads the source directly: the reverser with a general
+ * attention head, 300 steps at lr 2e-3, must get >= 98% of unseen strings
+ * exactly right (beam 3). Measured: general 100%, dot 99.3%, additive 100%;
+ * the same model without attention 91.3%. */
+static void attention_learns_faster(void)
+{
+    model_attention = ATTN_KIND;
+    recur_seq2seq *s = make_model(RECUR_GRU, 1, 16, 64, 1, 21);
+    model_attention = RECUR_ATTN_NONE;
+    if (!s)
+        return;
+    double first = 0, g, b3;
+    recur_eval_stats es;
+    train_reverser(s, ATTN_LR, ATTN_STEPS, &first, &es, &g, &b3);
+    fprintf(stderr, "  reverse digits with attention, %d steps: exact match greedy %.3f, "
+            "beam 3 %.3f\n", ATTN_STEPS, g, b3);
+    CHECK(b3 >= 0.98);
+    recur_seq2seq_free(s);
+}
+
+static void save_load_round_trip_case(void)
 {
     recur_seq2seq *s = make_model(RECUR_LSTM, 1, 0, 8, 2, 7);
     if (!s)
@@ -280,6 +396,26 @@ static void save_load_round_trip(void)
     recur_seq2seq_free(s);
 }
 
+/* Without attention the file is as before (no seq2seq.attention, no head
+ * tensors); with each kind, it translates the same after reloading. */
+static void save_load_round_trip(void)
+{
+    for (int k = RECUR_ATTN_NONE; k <= RECUR_ATTN_ADDITIVE; k++) {
+        model_attention = (recur_attention)k;
+        save_load_round_trip_case();
+    }
+    model_attention = RECUR_ATTN_NONE;
+    recur_seq2seq *s = make_model(RECUR_GRU, 0, 4, 6, 1, 3);
+    const char *p = tmpfile_name("old");
+    CHECK(s && recur_seq2seq_save(s, p) == RECUR_OK);
+    st_file *f = NULL;
+    CHECK(recur__st_read(p, &f) == RECUR_OK);
+    CHECK(f && !recur__st_meta(f, "seq2seq.attention") && !recur__st_find(f, "out.weight"));
+    recur__st_free(f);
+    remove(p);
+    recur_seq2seq_free(s);
+}
+
 /* Resume continues bit-identically: 7 straight steps equal 4, a checkpoint
  * reloaded into a fresh trainer, and 3 more. */
 static void checkpoint_resume_bit_identical(void)
@@ -290,9 +426,11 @@ static void checkpoint_resume_bit_identical(void)
     recur_train_config_default(&tc);
     tc.batch = 8;
     model_dropout = 0.2f; /* the dropout rng must resume too */
+    model_attention = RECUR_ATTN_GENERAL; /* and the attention head's moments */
     recur_seq2seq *a = make_model(RECUR_LSTM, 1, 4, 8, 1, 31);
     recur_seq2seq *b = make_model(RECUR_LSTM, 1, 4, 8, 1, 32); /* other init */
     model_dropout = 0;
+    model_attention = RECUR_ATTN_NONE;
     if (!a || !b)
         return;
     recur_seq2seq_trainer *ta = NULL, *tb = NULL;
@@ -314,6 +452,8 @@ static void checkpoint_resume_bit_identical(void)
     recur_model *da = recur_seq2seq_decoder(a), *db = recur_seq2seq_decoder(b);
     CHECK(memcmp(ea->params, eb->params, (size_t)ea->nparams * sizeof(float)) == 0);
     CHECK(memcmp(da->params, db->params, (size_t)da->nparams * sizeof(float)) == 0);
+    CHECK(a->att.n > 0 &&
+          memcmp(a->att.params, b->att.params, (size_t)a->att.n * sizeof(float)) == 0);
     /* A checkpoint of another shape is refused and leaves the trainer alone. */
     recur_seq2seq *c = make_model(RECUR_GRU, 1, 4, 8, 1, 33);
     recur_seq2seq_trainer *tcn = NULL;
@@ -482,7 +622,9 @@ static void update_is_global_and_refuses_nan(void)
 }
 
 TEST_MAIN("test_seq2seq", TL_CASE(teacher_forcing_feeds_previous_target),
-          TL_CASE(greedy_equals_beam1), TL_CASE(learns_to_reverse_digits),
+          TL_CASE(greedy_equals_beam1), TL_CASE(length_penalty),
+          TL_CASE(attention_weights), TL_CASE(learns_to_reverse_digits),
+          TL_CASE(attention_learns_faster),
           TL_CASE(save_load_round_trip), TL_CASE(checkpoint_resume_bit_identical),
           TL_CASE(load_is_strict), TL_CASE(bad_arguments),
           TL_CASE(update_is_global_and_refuses_nan))

@@ -139,5 +139,27 @@ static void test_styles(void)
     svg_plot_free(p);
 }
 
+/* A heat map: one rect per cell (plus the frame), shades from white to
+ * dark blue, labels escaped, out-of-range values clamped. */
+static void test_heatmap(void)
+{
+    const char *rows[2] = {"AH", "<eos>"}, *cols[3] = {"a", "&", "c"};
+    float v[6] = {1, 0, 0.5f, -3, 2, 0.25f};
+    svg_heatmap h = {"attention \"x\"", 2, 3, rows, cols, v};
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    CHECK(f && svg_heatmap_fprint(&h, f) == 0);
+    if (f)
+        fclose(f);
+    if (!buf)
+        return;
+    CHECK(count(buf, "<rect ") == 1 + 6 + 1);
+    CHECK(count(buf, "fill=\"#08306b\"") == 2); /* 1 and 2 (clamped) */
+    CHECK(count(buf, "fill=\"#ffffff\"") == 2); /* 0 and -3 (clamped) */
+    CHECK(strstr(buf, "&lt;eos&gt;") && strstr(buf, ">&amp;<") && strstr(buf, "&quot;x&quot;"));
+    free(buf);
+}
+
 TEST_MAIN("test_svg", TL_CASE(test_log_plot), TL_CASE(test_linear_plot),
-          TL_CASE(test_degenerate), TL_CASE(test_styles))
+          TL_CASE(test_degenerate), TL_CASE(test_styles), TL_CASE(test_heatmap))

@@ -15,7 +15,8 @@
  *            no dense layer;
  *   decoder: target tokens (same input kind) through `layers` unidirectional
  *            layers of hidden × directions units, a dense layer over the
- *            target vocabulary, softmax cross-entropy. Its initial state (h0,
+ *            target vocabulary (with attention, below: the attention head's
+ *            output layer instead), softmax cross-entropy. Its initial state (h0,
  *            and c0 for LSTM) of layer l is the encoder's final state of
  *            layer l, forward and reverse halves concatenated.
  * Target vocabularies include a begin (bos) and an end (eos) token: the
@@ -24,6 +25,30 @@
  * prediction). Token vocabularies may carry names (UTF-8 strings, e.g.
  * characters or phonemes), stored with the model. */
 typedef struct recur_seq2seq recur_seq2seq;
+
+/* Attention in the decoder (Luong et al. 2015, without input feeding): at
+ * each target step t the decoder's top-layer state h_t scores every valid
+ * step s of the encoder's top-layer outputs e_s (both directions
+ * concatenated, width M = hidden × directions; padded source steps get
+ * weight 0):
+ *   DOT      score = h_t · e_s
+ *   GENERAL  score = h_t · (W_a e_s)                  W_a [M×M]
+ *   ADDITIVE score = v · tanh(W_q h_t + W_k e_s)      (Bahdanau's form
+ *            scored with the current state)           W_q, W_k [M×M], v [M]
+ * a_t = softmax over s, context c_t = Σ_s a_ts e_s, the attentional state
+ * h~_t = tanh(W_c [c_t; h_t]) (W_c [M×2M], no bias), and the logits
+ * W_o h~_t + b_o. The decoder model then has no dense layer of its own. */
+typedef enum {
+    RECUR_ATTN_NONE = 0,
+    RECUR_ATTN_DOT,
+    RECUR_ATTN_GENERAL,
+    RECUR_ATTN_ADDITIVE
+} recur_attention;
+
+/* "none", "dot", "general", "additive"; NULL for other values. */
+RECUR_API const char *recur_attention_name(recur_attention a);
+/* The attention kind of a name above; RECUR_E_INVALID if unknown. */
+RECUR_API int recur_attention_parse(const char *name, recur_attention *out);
 
 typedef struct {
     recur_cell cell;
@@ -35,6 +60,7 @@ typedef struct {
     int layers;
     int bidirectional; /* encoder only */
     float dropout;
+    recur_attention attention; /* RECUR_ATTN_NONE (0): the final state only */
 } recur_seq2seq_config;
 
 RECUR_API int recur_seq2seq_create(const recur_seq2seq_config *c, uint64_t seed,
@@ -104,8 +130,11 @@ RECUR_API int recur_seq2seq_evaluate(const recur_seq2seq *s, const recur_seq2seq
                            int B, recur_eval_stats *out);
 
 typedef struct {
-    int beam;          /* 0: greedy; k >= 1: beam search of width k, hypotheses
-                          ranked by log-probability / (tokens incl. eos) */
+    int beam;          /* 0: greedy; k >= 1: beam search of width k, finished
+                          hypotheses ranked by log-probability / len^alpha
+                          (len: tokens incl. eos) */
+    float length_penalty; /* alpha >= 0: 1 (the default) is the mean
+                          log-probability per token, 0 the plain sum */
     int max_len;       /* most target tokens generated (eos excluded) */
     int sample;        /* 1: draw each token from softmax(logits / temperature)
                           instead (beam is then ignored) */
@@ -122,5 +151,12 @@ RECUR_API void recur_seq2seq_decode_config_default(recur_seq2seq_decode_config *
 RECUR_API int recur_seq2seq_decode(const recur_seq2seq *s, const int32_t *src, int n,
                          const recur_seq2seq_decode_config *dc, int32_t *out,
                          int *out_len, double *score);
+
+/* The attention weights of an attention model reading src[0..n) while
+ * teacher-forced with tgt[0..m) (e.g. its own translation): weights
+ * [(m + 1) × n], row t for the step that emits tgt[t] (row m: eos), each
+ * row summing to 1. RECUR_E_INVALID for a model without attention. */
+RECUR_API int recur_seq2seq_attention_weights(const recur_seq2seq *s, const int32_t *src,
+                                    int n, const int32_t *tgt, int m, float *weights);
 
 #endif /* RECUR_API_SEQ2SEQ_H */

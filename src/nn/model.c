@@ -627,6 +627,9 @@ void recur__model_backward(recur_model *m, model_work *w, int T, int B,
     } else {
         memset(dfeat, 0, (size_t)rows * DH * sizeof(real));
     }
+    if (w->dtop && !pooled)
+        for (long i = 0; i < rows * DH; i++)
+            dfeat[i] += w->dtop[i];
     if (pooled)
         readout_unpool(c->readout, w->dpool, in.len, T, B, H, D, dy);
 

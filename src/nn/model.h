@@ -60,6 +60,10 @@ typedef struct {
     real *dhsq[MODEL_MAX_LAYERS]; /* optional, the caller's [T][B]: backward
                                      records ‖∂L/∂h_t‖² of each layer's
                                      forward direction (gradient reports) */
+    const real *dtop;             /* optional, the caller's [T][B][D·H]: added
+                                     to the gradient of the top layer's outputs
+                                     (SEQUENCE readout) by backward, for a head
+                                     the caller runs itself (seq2seq attention) */
     cell_work cw[MODEL_MAX_LAYERS][2];
 } model_work;
 

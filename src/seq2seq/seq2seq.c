@@ -42,7 +42,8 @@ void recur__s2s_decoder_config(const recur_seq2seq_config *c, recur_config *d)
     d->layers = c->layers;
     d->bidirectional = 0;
     d->dropout = c->dropout;
-    d->output_size = c->tgt_vocab;
+    /* With attention the head (attention.c) holds the output layer. */
+    d->output_size = c->attention == RECUR_ATTN_NONE ? c->tgt_vocab : 0;
     d->loss = RECUR_LOSS_XENT;
     d->readout = RECUR_READOUT_SEQUENCE;
 }
@@ -62,6 +63,9 @@ int recur__s2s_config_check(const recur_seq2seq_config *c)
     if (c->embed_dim < 0)
         return recur_fail(RECUR_E_INVALID, "embedding size %d is negative",
                           c->embed_dim);
+    if (!recur_attention_name(c->attention))
+        return recur_fail(RECUR_E_INVALID, "unknown attention kind %d",
+                          (int)c->attention);
     if (c->bidirectional && c->hidden > RECUR_MAX_WIDTH / 2)
         return recur_fail(RECUR_E_LIMIT, "hidden size %d is too large for a "
                           "bidirectional encoder", c->hidden);
@@ -82,6 +86,12 @@ int recur__s2s_wrap(const recur_seq2seq_config *c, recur_model *enc, recur_model
     if (!s)
         return recur_fail(RECUR_E_NOMEM, "out of memory");
     s->cfg = *c;
+    int rc = recur__attn_alloc(&s->att, c->attention, c->hidden * (c->bidirectional ? 2 : 1),
+                               c->tgt_vocab);
+    if (rc) {
+        free(s);
+        return rc;
+    }
     s->enc = enc;
     s->dec = dec;
     *out = s;
@@ -108,6 +118,7 @@ int recur_seq2seq_create(const recur_seq2seq_config *c, uint64_t seed,
         recur_model_free(dec);
         return rc;
     }
+    recur__attn_init(&(*out)->att, seed ^ 0xA77E4710ULL);
     return RECUR_OK;
 }
 
@@ -117,6 +128,7 @@ void recur_seq2seq_free(recur_seq2seq *s)
         return;
     recur_model_free(s->enc);
     recur_model_free(s->dec);
+    recur__attn_free(&s->att);
     for (int side = 0; side < 2; side++) {
         for (int i = 0; s->names[side] && i < s->nnames[side]; i++)
             free(s->names[side][i]);
@@ -137,7 +149,20 @@ recur_model *recur_seq2seq_encoder(recur_seq2seq *s) { return s->enc; }
 recur_model *recur_seq2seq_decoder(recur_seq2seq *s) { return s->dec; }
 long recur_seq2seq_param_count(const recur_seq2seq *s)
 {
-    return s->enc->nparams + s->dec->nparams;
+    return s->enc->nparams + s->dec->nparams + s->att.n;
+}
+
+int recur__s2s_check_finite(const recur_seq2seq *s, const char *what)
+{
+    int rc = recur__model_check_finite(s->enc, what);
+    if (!rc)
+        rc = recur__model_check_finite(s->dec, what);
+    for (int i = 0; !rc && i < s->att.ntensors; i++)
+        for (long j = 0; j < s->att.t[i].n; j++)
+            if (!isfinite(s->att.t[i].p[j]))
+                return recur_fail(RECUR_E_NUMERIC, "%s: tensor '%s' holds NaN or "
+                                  "infinite values", what, s->att.t[i].name);
+    return rc;
 }
 
 int recur_seq2seq_init(recur_seq2seq *s, recur_init scheme, uint64_t seed)
@@ -145,7 +170,11 @@ int recur_seq2seq_init(recur_seq2seq *s, recur_init scheme, uint64_t seed)
     if (!s)
         return recur_fail(RECUR_E_INVALID, "no model");
     int rc = recur_model_init(s->enc, scheme, seed);
-    return rc ? rc : recur_model_init(s->dec, scheme, seed ^ 0x5DEECE66DULL);
+    if (!rc)
+        rc = recur_model_init(s->dec, scheme, seed ^ 0x5DEECE66DULL);
+    if (!rc)
+        recur__attn_init(&s->att, seed ^ 0xA77E4710ULL);
+    return rc;
 }
 
 int recur_seq2seq_set_vocab(recur_seq2seq *s, int side, const char *const *names, int n)
@@ -292,6 +321,7 @@ void recur__s2s_batch_free(s2s_batch *b)
     free(b->h0);
     recur__model_work_free(&b->we);
     recur__model_work_free(&b->wd);
+    recur__attn_work_free(&b->wa);
     memset(b, 0, sizeof *b);
 }
 
@@ -318,6 +348,8 @@ int recur__s2s_batch_alloc(const recur_seq2seq *s, int Ts, int Tt, int B, s2s_ba
     int rc = recur__model_work_alloc(s->enc, Ts, B, &b->we);
     if (!rc)
         rc = recur__model_work_alloc(s->dec, Tt, B, &b->wd);
+    if (!rc)
+        rc = recur__attn_work_alloc(&s->att, Ts, Tt, B, &b->wa);
     if (rc)
         recur__s2s_batch_free(b);
     return rc;
@@ -365,6 +397,13 @@ static void bridge(const real *hn, real *h0, int L, int D, int B, int H, int bac
             }
 }
 
+real *recur__s2s_logits(const recur_seq2seq *s, s2s_batch *b, int grad)
+{
+    if (s->att.kind == RECUR_ATTN_NONE)
+        return grad ? b->wd.dlogits : b->wd.logits;
+    return grad ? b->wa.dlogits : b->wa.logits;
+}
+
 double recur__s2s_forward_backward(recur_seq2seq *s, s2s_batch *b, rng *r, int backward,
                             long *counted, long *correct)
 {
@@ -378,16 +417,30 @@ double recur__s2s_forward_backward(recur_seq2seq *s, s2s_batch *b, rng *r, int b
     if (lstm)
         bridge(b->we.cn, b->c0, L, D, B, H, 0);
     recur__model_forward(dec, &b->wd, b->tt, B, din, b->h0, lstm ? b->c0 : NULL, r);
+    const s2s_attention *att = &s->att;
+    const real *mem = b->we.y[L - 1], *top = b->wd.y[L - 1];
+    if (att->kind != RECUR_ATTN_NONE) {
+        recur__attn_keys(att, &b->wa, mem, (long)b->ts * B);
+        recur__attn_forward(att, &b->wa, mem, B, b->src_len, b->ts, top, b->tt, B);
+    }
     long rows = (long)b->tt * B, n = 0;
     for (long i = 0; i < rows; i++)
         n += b->labels[i] >= 0;
     real scale = n ? (real)(1.0 / (double)n) : 0;
     long k;
-    double loss = recur__loss_softmax_xent(b->wd.logits, b->labels, rows, dec->cfg.output_size,
-                                    backward ? b->wd.dlogits : NULL, scale, &k, correct);
+    double loss = recur__loss_softmax_xent(recur__s2s_logits(s, b, 0), b->labels, rows,
+                                    s->cfg.tgt_vocab,
+                                    backward ? recur__s2s_logits(s, b, 1) : NULL, scale, &k,
+                                    correct);
     *counted = n;
     if (!backward)
         return loss;
+    b->we.dtop = b->wd.dtop = NULL;
+    if (att->kind != RECUR_ATTN_NONE) {
+        recur__attn_backward(&s->att, &b->wa, mem, b->src_len, b->ts, top, b->tt, B);
+        b->wd.dtop = b->wa.dh;
+        b->we.dtop = b->wa.de;
+    }
     recur__model_backward(dec, &b->wd, b->tt, B, din, NULL, NULL, NULL, b->dh0,
                    lstm ? b->dc0 : NULL);
     bridge(b->dhn, b->dh0, L, D, B, H, 1);
@@ -443,6 +496,8 @@ int recur_seq2seq_trainer_create(recur_seq2seq *s, const recur_train_config *tc,
         rc = recur__optim_init(&tr->oe, tc, s->enc->nparams);
     if (!rc)
         rc = recur__optim_init(&tr->od, tc, s->dec->nparams);
+    if (!rc && s->att.n)
+        rc = recur__optim_init(&tr->oa, tc, s->att.n);
     if (rc) {
         recur_seq2seq_trainer_free(tr);
         return rc;
@@ -460,6 +515,8 @@ void recur_seq2seq_trainer_free(recur_seq2seq_trainer *tr)
     recur__s2s_batch_free(&tr->b);
     recur__optim_free(&tr->oe);
     recur__optim_free(&tr->od);
+    if (tr->s->att.n)
+        recur__optim_free(&tr->oa);
     free(tr->order);
     free(tr);
 }
@@ -482,14 +539,17 @@ int recur_seq2seq_trainer_step(recur_seq2seq_trainer *tr, recur_batch_stats *st)
     recur__s2s_batch_pack(&tr->b, s, &tr->d, tr->order + first, B);
     recur__model_zero_grads(s->enc);
     recur__model_zero_grads(s->dec);
+    if (s->att.n)
+        memset(s->att.grads, 0, (size_t)s->att.n * sizeof *s->att.grads);
     long counted, correct;
     double loss = recur__s2s_forward_backward(s, &tr->b, s->cfg.dropout > 0 ? &tr->dropout_rng
                                                                      : NULL,
                                        1, &counted, &correct);
-    param_group g[2] = {{&tr->oe, s->enc->params, s->enc->grads, s->enc->nparams},
-                        {&tr->od, s->dec->params, s->dec->grads, s->dec->nparams}};
-    int rc = recur__train_update(&tr->tc, tr->epoch, tr->step, g, 2, loss, counted, correct,
-                                 st);
+    param_group g[3] = {{&tr->oe, s->enc->params, s->enc->grads, s->enc->nparams},
+                        {&tr->od, s->dec->params, s->dec->grads, s->dec->nparams},
+                        {&tr->oa, s->att.params, s->att.grads, s->att.n}};
+    int rc = recur__train_update(&tr->tc, tr->epoch, tr->step, g, s->att.n ? 3 : 2, loss,
+                                 counted, correct, st);
     if (rc)
         return rc;
     tr->step++;
@@ -555,6 +615,7 @@ void recur_seq2seq_decode_config_default(recur_seq2seq_decode_config *dc)
     dc->sample = 0;
     dc->temperature = 1;
     dc->seed = 1;
+    dc->length_penalty = 1;
 }
 
 /* log-softmax of z[V] into lp (double). */
@@ -578,13 +639,20 @@ typedef struct {
     real *mem;
     real *h, *c, *h2, *c2; /* [L][K][DH], in mem */
     double *lp;       /* [K][V] */
+    int n;            /* source steps */
+    real *memory;     /* attention: the encoder's top outputs [n][K][DH] */
+    int32_t *src_len; /* [K], all n */
+    attn_work wa;
 } decoder_run;
 
 static void decoder_run_free(decoder_run *r)
 {
     recur__model_work_free(&r->wd);
+    recur__attn_work_free(&r->wa);
     free(r->mem);
     free(r->lp);
+    free(r->memory);
+    free(r->src_len);
 }
 
 /* Encode src and set up K decoder rows, all starting from its final state. */
@@ -596,7 +664,7 @@ static int decoder_run_init(decoder_run *r, const recur_seq2seq *s, const int32_
     r->K = K;
     const recur_model *enc = s->enc, *dec = s->dec;
     int L = enc->cfg.layers, D = enc->dirs, H = enc->cfg.hidden, DH = D * H;
-    int V = dec->cfg.output_size;
+    int V = s->cfg.tgt_vocab;
     r->nstate = (long)L * K * DH;
     r->mem = r->h = calloc((size_t)r->nstate * 4, sizeof *r->h);
     r->lp = malloc((size_t)K * V * sizeof *r->lp);
@@ -618,6 +686,25 @@ static int decoder_run_init(decoder_run *r, const recur_seq2seq *s, const int32_
     }
     model_input in = {.tokens = src};
     recur__model_forward(enc, &we, n, 1, in, NULL, NULL, NULL);
+    r->n = n;
+    if (s->att.kind != RECUR_ATTN_NONE) {
+        r->memory = malloc((size_t)n * K * DH * sizeof *r->memory);
+        r->src_len = malloc((size_t)K * sizeof *r->src_len);
+        rc = r->memory && r->src_len ? recur__attn_work_alloc(&s->att, n, 1, K, &r->wa)
+                                     : recur_fail(RECUR_E_NOMEM, "out of memory for decoding");
+        if (rc) {
+            recur__model_work_free(&we);
+            decoder_run_free(r);
+            return rc;
+        }
+        for (int t = 0; t < n; t++)
+            for (int k = 0; k < K; k++)
+                memcpy(r->memory + ((long)t * K + k) * DH, we.y[L - 1] + (long)t * DH,
+                       (size_t)DH * sizeof(real));
+        for (int k = 0; k < K; k++)
+            r->src_len[k] = n;
+        recur__attn_keys(&s->att, &r->wa, r->memory, (long)n * K);
+    }
     real *h1 = r->h2, *c1 = r->c2; /* [L][1][DH], scratch */
     bridge(we.hn, h1, L, D, 1, H, 0);
     if (enc->cfg.cell == RECUR_LSTM)
@@ -638,7 +725,7 @@ static int decoder_run_init(decoder_run *r, const recur_seq2seq *s, const int32_
 static void decoder_step(decoder_run *r, const int32_t *tokens, int B)
 {
     const recur_model *dec = r->s->dec;
-    int L = dec->cfg.layers, DH = dec->cfg.hidden, V = dec->cfg.output_size;
+    int L = dec->cfg.layers, DH = dec->cfg.hidden, V = r->s->cfg.tgt_vocab;
     /* h, c are laid out [L][K][DH]; the forward pass wants [L][B][DH]. */
     if (B < r->K)
         for (int l = 1; l < L; l++) {
@@ -650,8 +737,15 @@ static void decoder_step(decoder_run *r, const int32_t *tokens, int B)
     model_input in = {.tokens = tokens};
     recur__model_forward(dec, &r->wd, 1, B, in, r->h, dec->cfg.cell == RECUR_LSTM ? r->c : NULL,
                   NULL);
+    const real *logits = r->wd.logits;
+    const s2s_attention *att = &r->s->att;
+    if (att->kind != RECUR_ATTN_NONE) {
+        recur__attn_forward(att, &r->wa, r->memory, r->K, r->src_len, r->n, r->wd.y[L - 1], 1,
+                            B);
+        logits = r->wa.logits;
+    }
     for (int b = 0; b < B; b++)
-        log_softmax(r->wd.logits + (long)b * V, V, r->lp + (long)b * V);
+        log_softmax(logits + (long)b * V, V, r->lp + (long)b * V);
 }
 
 /* Row b of the step's new state into row k of (h, c) ([L][K][DH]). */
@@ -770,7 +864,7 @@ static int beam_search(decoder_run *r, const recur_seq2seq_decode_config *dc,
             const candidate *cd = &best[j];
             const int32_t *ps = seq + (long)cd->parent * (M + 1);
             if (cd->token == c->eos) {
-                double norm = cd->score / (len + 1);
+                double norm = cd->score / pow(len + 1, dc->length_penalty);
                 if (norm > best_norm) {
                     best_norm = norm;
                     best_score = cd->score;
@@ -800,7 +894,7 @@ static int beam_search(decoder_run *r, const recur_seq2seq_decode_config *dc,
     }
     /* Hypotheses still open at max_len finish without eos. */
     for (int i = 0; nfinished < K && i < nlive; i++) {
-        double norm = live[i] / (len > 0 ? len : 1);
+        double norm = live[i] / pow(len > 0 ? len : 1, dc->length_penalty);
         if (norm > best_norm) {
             best_norm = norm;
             best_score = live[i];
@@ -832,6 +926,8 @@ int recur_seq2seq_decode(const recur_seq2seq *s, const int32_t *src, int n,
     if (dc->beam < 0 || dc->beam > 1000 || dc->max_len < 0 || dc->max_len > 100000)
         return recur_fail(RECUR_E_INVALID, "decode: beam %d or max_len %d out of "
                           "range", dc->beam, dc->max_len);
+    if (!(dc->length_penalty >= 0 && dc->length_penalty <= 10))
+        return recur_fail(RECUR_E_INVALID, "decode: length penalty must be in 0..10");
     if (dc->sample && !(dc->temperature > 0))
         return recur_fail(RECUR_E_INVALID, "decode: temperature must be > 0");
     int rc = recur__model_check_tokens(s->enc, src, n, RECUR_E_MISMATCH);
@@ -847,4 +943,29 @@ int recur_seq2seq_decode(const recur_seq2seq *s, const int32_t *src, int n,
         rc = beam_search(&r, dc, out, out_len, score);
     decoder_run_free(&r);
     return rc;
+}
+
+int recur_seq2seq_attention_weights(const recur_seq2seq *s, const int32_t *src, int n,
+                                    const int32_t *tgt, int m, float *weights)
+{
+    if (!s || !src || (m > 0 && !tgt) || !weights || m < 0)
+        return recur_fail(RECUR_E_INVALID, "attention_weights: missing argument");
+    if (s->att.kind == RECUR_ATTN_NONE)
+        return recur_fail(RECUR_E_INVALID, "the model has no attention");
+    long so[2] = {0, n}, to[2] = {0, m}, idx = 0;
+    recur_seq2seq_data d = {1, so, src, to, tgt};
+    int rc = recur_seq2seq_data_check(s, &d);
+    if (rc)
+        return rc;
+    s2s_batch b;
+    if ((rc = recur__s2s_batch_alloc(s, n, m + 1, 1, &b)))
+        return rc;
+    recur__s2s_batch_pack(&b, s, &d, &idx, 1);
+    long counted, correct;
+    /* The forward pass reads the model only. */
+    recur__s2s_forward_backward((recur_seq2seq *)s, &b, NULL, 0, &counted, &correct);
+    for (long i = 0; i < (long)(m + 1) * n; i++)
+        weights[i] = (float)b.wa.a[i];
+    recur__s2s_batch_free(&b);
+    return RECUR_OK;
 }

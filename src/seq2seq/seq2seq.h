@@ -5,6 +5,7 @@
 #define RECUR_SEQ2SEQ_H
 
 #include "nn/model.h"
+#include "seq2seq/attention.h"
 #include "train/optim.h"
 
 #define S2S_MAX_META 64
@@ -12,6 +13,7 @@
 struct recur_seq2seq {
     recur_seq2seq_config cfg;
     recur_model *enc, *dec;
+    s2s_attention att; /* kind NONE: the decoder's own dense layer */
     char **names[2]; /* token names of the source / target side, or NULL */
     int nnames[2];
     int nmeta;
@@ -28,6 +30,7 @@ typedef struct {
     int32_t *dec_len;  /* [B]: n + 1 */
     int32_t *labels;   /* [Tt][B]: y1 .. yn, eos, then -1 */
     model_work we, wd;
+    attn_work wa;      /* attention models */
     real *h0, *c0;     /* [L][B][D·H] the decoder's initial state */
     real *dh0, *dc0;   /* its gradient */
     real *dhn, *dcn;   /* [L·D][B][H] the encoder's final-state gradient */
@@ -38,7 +41,8 @@ typedef struct {
 void recur__s2s_encoder_config(const recur_seq2seq_config *c, recur_config *out);
 void recur__s2s_decoder_config(const recur_seq2seq_config *c, recur_config *out);
 int recur__s2s_config_check(const recur_seq2seq_config *c);
-/* An empty seq2seq around two existing models (taken over on success). */
+/* An empty seq2seq around two existing models (taken over on success),
+ * with a zeroed attention head of c->attention. */
 int recur__s2s_wrap(const recur_seq2seq_config *c, recur_model *enc, recur_model *dec,
              recur_seq2seq **out);
 
@@ -49,7 +53,11 @@ void recur__s2s_batch_free(s2s_batch *b);
 /* Lay out examples idx[0 .. B) of d. */
 void recur__s2s_batch_pack(s2s_batch *b, const recur_seq2seq *s, const recur_seq2seq_data *d,
                     const long *idx, int B);
-/* Encoder, bridge, decoder over the packed batch (dropout when r is
+/* The logits (and their gradient) of a batch's last pass: [tt][b][V]. */
+real *recur__s2s_logits(const recur_seq2seq *s, s2s_batch *b, int grad);
+/* RECUR_E_NUMERIC naming the first non-finite tensor of s, prefixed by what. */
+int recur__s2s_check_finite(const recur_seq2seq *s, const char *what);
+/* Encoder, bridge, decoder (and attention) over the packed batch (dropout when r is
  * non-NULL): the summed cross-entropy; *counted target tokens scored,
  * *correct of them arg-max hits. With backward, the gradient of the mean
  * (sum / counted) is accumulated into both models' grads (zero them first). */
@@ -62,7 +70,8 @@ struct recur_seq2seq_trainer {
     recur_train_config tc;
     recur_seq2seq_data d;
     s2s_batch b;
-    optimizer oe, od; /* one optimizer's settings over the two halves */
+    optimizer oe, od, oa; /* one optimizer's settings over the two halves
+                             and the attention head (oa unused without) */
     rng dropout_rng;
     long *order;
     long steps_per_epoch, step, batch_in_epoch;

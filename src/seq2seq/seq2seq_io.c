@@ -54,6 +54,13 @@ static int s2s_to_writer(const recur_seq2seq *s, st_writer *w)
         rc = recur__model_to_writer_prefixed(s->enc, w, "encoder.");
     if (!rc)
         rc = recur__model_to_writer_prefixed(s->dec, w, "decoder.");
+    /* Attention models only: files without it stay as they were. */
+    if (!rc && s->att.kind != RECUR_ATTN_NONE)
+        rc = recur__st_writer_meta(w, "seq2seq.attention", recur_attention_name(s->att.kind));
+    for (int i = 0; !rc && i < s->att.ntensors; i++) {
+        const attn_tensor *t = &s->att.t[i];
+        rc = recur__st_writer_add(w, t->name, t->ndim, t->shape, t->p);
+    }
     return rc;
 }
 
@@ -61,9 +68,7 @@ int recur_seq2seq_save(const recur_seq2seq *s, const char *path)
 {
     if (!s || !path)
         return recur_fail(RECUR_E_INVALID, "save: missing argument");
-    int rc = recur__model_check_finite(s->enc, path);
-    if (!rc)
-        rc = recur__model_check_finite(s->dec, path);
+    int rc = recur__s2s_check_finite(s, path);
     if (rc)
         return rc;
     st_writer *w = recur__st_writer_new();
@@ -129,11 +134,17 @@ static int s2s_from_file(const st_file *f, const char *label, recur_seq2seq **ou
     for (size_t i = 0; i < recur__st_count(f); i++) {
         const char *n = recur__st_at(f, i)->name;
         if (strncmp(n, "encoder.", 8) && strncmp(n, "decoder.", 8) &&
-            strncmp(n, "optim.", 6) && strncmp(n, "train.", 6))
+            strncmp(n, "optim.", 6) && strncmp(n, "train.", 6) &&
+            strncmp(n, "attention.", 10) && strncmp(n, "out.", 4))
             return recur_fail(RECUR_E_MISMATCH, "%s: unexpected tensor '%s' in a "
                               "sequence-to-sequence model", label, n);
     }
     long bos, eos;
+    recur_attention attention = RECUR_ATTN_NONE; /* files from before attention */
+    const char *an = recur__st_meta(f, "seq2seq.attention");
+    if (an && recur_attention_parse(an, &attention))
+        return recur_fail(RECUR_E_FORMAT, "%s: metadata 'seq2seq.attention' is \"%.40s\", "
+                          "expected none, dot, general or additive", label, an);
     int rc = read_id(f, label, "seq2seq.bos", &bos);
     if (!rc)
         rc = read_id(f, label, "seq2seq.eos", &eos);
@@ -150,7 +161,7 @@ static int s2s_from_file(const st_file *f, const char *label, recur_seq2seq **ou
         .cell = e->cell, .src_vocab = e->input_size, .tgt_vocab = d->input_size,
         .bos = (int)bos, .eos = (int)eos, .embed_dim = e->embed_dim,
         .hidden = e->hidden, .layers = e->layers, .bidirectional = e->bidirectional,
-        .dropout = e->dropout};
+        .dropout = e->dropout, .attention = attention};
     recur_config we, wd;
     rc = recur__s2s_config_check(&c);
     if (rc)
@@ -174,6 +185,20 @@ static int s2s_from_file(const st_file *f, const char *label, recur_seq2seq **ou
     recur_seq2seq *s = NULL;
     if (!rc && !(rc = recur__s2s_wrap(&c, enc, dec, &s)))
         enc = dec = NULL;
+    for (size_t i = 0; !rc && i < recur__st_count(f); i++) {
+        const char *n = recur__st_at(f, i)->name;
+        if ((!strncmp(n, "attention.", 10) || !strncmp(n, "out.", 4)) &&
+            !recur__attn_find(&s->att, n))
+            rc = recur_fail(RECUR_E_MISMATCH, "%s: unexpected tensor '%s' for attention "
+                            "'%s'", label, n, recur_attention_name(attention));
+    }
+    for (int i = 0; !rc && i < s->att.ntensors; i++) {
+        const attn_tensor *t = &s->att.t[i];
+        const st_tensor *st;
+        rc = recur__st_expect(f, t->name, t->ndim, t->shape, &st);
+        if (!rc)
+            rc = recur__st_read_real(st, t->p, t->n);
+    }
     for (int side = 0; !rc && side < 2; side++)
         rc = read_names(f, label, s, side);
     for (size_t i = 0; !rc && i < recur__st_meta_count(f); i++) {
@@ -224,9 +249,7 @@ int recur_seq2seq_trainer_save(const recur_seq2seq_trainer *tr, const char *path
     if (!tr || !path)
         return recur_fail(RECUR_E_INVALID, "save: missing argument");
     recur_seq2seq *s = tr->s;
-    int rc = recur__model_check_finite(s->enc, path);
-    if (!rc)
-        rc = recur__model_check_finite(s->dec, path);
+    int rc = recur__s2s_check_finite(s, path);
     if (rc)
         return rc;
     train_position pos = {tr->step, tr->epoch, tr->batch_in_epoch, tr->oe.step, {0}};
@@ -247,6 +270,9 @@ int recur_seq2seq_trainer_save(const recur_seq2seq_trainer *tr, const char *path
     if (!rc) rc = recur__st_writer_add(w, "optim.encoder.v", 1, &ne, tr->oe.v);
     if (!rc) rc = recur__st_writer_add(w, "optim.decoder.m", 1, &nd, tr->od.m);
     if (!rc) rc = recur__st_writer_add(w, "optim.decoder.v", 1, &nd, tr->od.v);
+    int64_t na = s->att.n;
+    if (!rc && na) rc = recur__st_writer_add(w, "optim.attention.m", 1, &na, tr->oa.m);
+    if (!rc && na) rc = recur__st_writer_add(w, "optim.attention.v", 1, &na, tr->oa.v);
     if (!rc) rc = recur__st_writer_save(w, path);
     recur__st_writer_free(w);
     return rc;
@@ -278,7 +304,8 @@ int recur_seq2seq_trainer_resume(recur_seq2seq_trainer *tr, const char *path)
     if (a->cell != b->cell || a->src_vocab != b->src_vocab ||
         a->tgt_vocab != b->tgt_vocab || a->bos != b->bos || a->eos != b->eos ||
         a->embed_dim != b->embed_dim || a->hidden != b->hidden ||
-        a->layers != b->layers || a->bidirectional != b->bidirectional) {
+        a->layers != b->layers || a->bidirectional != b->bidirectional ||
+        a->attention != b->attention) {
         rc = recur_fail(RECUR_E_MISMATCH, "%s: the checkpoint holds a different "
                         "model (%s %dx%d, vocabularies %d/%d) from this run's "
                         "(%s %dx%d, %d/%d)", path, recur_cell_name(a->cell), a->layers,
@@ -299,8 +326,8 @@ int recur_seq2seq_trainer_resume(recur_seq2seq_trainer *tr, const char *path)
                           (long)(tr->tc.seed & 0x7fffffffffffffffULL), NULL)) ||
         (rc = recur__checkpoint_read_position(f, path, tr->steps_per_epoch, &pos)))
         goto done;
-    long ne = tr->oe.n, nd = tr->od.n;
-    buf = malloc((size_t)(ne + nd) * 2 * sizeof *buf);
+    long ne = tr->oe.n, nd = tr->od.n, na = tr->s->att.n;
+    buf = malloc((size_t)(ne + nd + na) * 2 * sizeof *buf);
     if (!buf) {
         rc = recur_fail(RECUR_E_NOMEM, "out of memory");
         goto done;
@@ -311,6 +338,11 @@ int recur_seq2seq_trainer_resume(recur_seq2seq_trainer *tr, const char *path)
         (rc = recur__checkpoint_read_state(f, path, "optim.decoder.m", nd, rms, buf + 2 * ne)) ||
         (rc = recur__checkpoint_read_state(f, path, "optim.decoder.v", nd, 1, buf + 2 * ne + nd)))
         goto done;
+    real *abuf = buf + 2 * (ne + nd);
+    if (na && ((rc = recur__checkpoint_read_state(f, path, "optim.attention.m", na, rms, abuf)) ||
+               (rc = recur__checkpoint_read_state(f, path, "optim.attention.v", na, 1,
+                                                  abuf + na))))
+        goto done;
     /* Everything validated: now change the trainer. */
     memcpy(tr->s->enc->params, saved->enc->params, (size_t)ne * sizeof(real));
     memcpy(tr->s->dec->params, saved->dec->params, (size_t)nd * sizeof(real));
@@ -318,6 +350,12 @@ int recur_seq2seq_trainer_resume(recur_seq2seq_trainer *tr, const char *path)
     memcpy(tr->oe.v, buf + ne, (size_t)ne * sizeof(real));
     memcpy(tr->od.m, buf + 2 * ne, (size_t)nd * sizeof(real));
     memcpy(tr->od.v, buf + 2 * ne + nd, (size_t)nd * sizeof(real));
+    if (na) {
+        memcpy(tr->s->att.params, saved->att.params, (size_t)na * sizeof(real));
+        memcpy(tr->oa.m, abuf, (size_t)na * sizeof(real));
+        memcpy(tr->oa.v, abuf + na, (size_t)na * sizeof(real));
+        tr->oa.step = pos.optim_step;
+    }
     tr->step = pos.step;
     tr->epoch = (int)pos.epoch;
     tr->batch_in_epoch = pos.batch_in_epoch;
