@@ -16,6 +16,7 @@
 #include "progress.h"
 #include "recur.h"
 #include "train.h"
+#include "dist.h"
 #include "train_common.h"
 
 #ifndef RECUR_DEFAULT_CORPUS
@@ -114,6 +115,8 @@ typedef struct {
 
 static int evaluate(run_state *r)
 {
+    if (dist_rank() != 0) /* only rank 0 scores, prints and saves */
+        return 0;
     recur_eval_stats es;
     int rc = recur_evaluate(r->m, r->val_tokens, r->nval, r->o->seq, r->o->batch, &es);
     if (rc)
@@ -128,7 +131,8 @@ static int evaluate(run_state *r)
 
 static int save(run_state *r)
 {
-    int rc = recur_trainer_save(r->tr, r->o->save);
+    /* Every rank holds the same parameters and state: rank 0 writes. */
+    int rc = dist_rank() == 0 ? recur_trainer_save(r->tr, r->o->save) : 0;
     if (!rc)
         r->last_saved_step = recur_trainer_step_count(r->tr);
     return rc;
@@ -210,9 +214,11 @@ static int train_loop(run_state *r, long target)
     const train_opts *o = r->o;
     long spe = recur_trainer_steps_per_epoch(r->tr);
     while (recur_trainer_step_count(r->tr) < target) {
-        if (cli_stop_signal)
-            break;
-        if (o->time_limit > 0 && progress_now() - r->prog.t0 >= o->time_limit)
+        /* With several ranks, all stop after the same step. */
+        if (cli_stop_signal ||
+            (o->time_limit > 0 && progress_now() - r->prog.t0 >= o->time_limit))
+            dist_request_stop();
+        if (dist_stop_agreed())
             break;
         recur_batch_stats st;
         int rc = recur_trainer_step(r->tr, &st);
@@ -258,7 +264,7 @@ static int run(const train_opts *o, const char *corpus)
         return cli_error("--resume: %s does not exist (nothing to resume; leave out "
                          "--resume to start afresh, or name the checkpoint with --save)",
                          o->save);
-    if (cli_check_save_dir("--save", o->save))
+    if (cli_check_save_dir("--save", o->save) || dist_init())
         return EXIT_RUNTIME;
     recur_set_threads(o->threads);
     if (load_training_text(o, corpus, &text))
@@ -316,6 +322,8 @@ static int run(const train_opts *o, const char *corpus)
         cli_lib_error(rc);
         goto done;
     }
+    if (dist_attach(r.tr))
+        goto done;
     long spe = recur_trainer_steps_per_epoch(r.tr);
     long start = recur_trainer_step_count(r.tr);
     long target = o->steps > 0 ? o->steps : o->epochs * spe;
@@ -325,21 +333,24 @@ static int run(const train_opts *o, const char *corpus)
         code = 0;
         goto done;
     }
-    if (o->log && !(r.log = open_log(o->log, o->resume)))
+    if (o->log && dist_rank() == 0 && !(r.log = open_log(o->log, o->resume)))
         goto done;
     r.last_saved_step = start;
 
-    progress_mode mode = o->quiet ? PROGRESS_QUIET
+    progress_mode mode = o->quiet || dist_rank() != 0 ? PROGRESS_QUIET
                          : isatty(fileno(stderr)) ? PROGRESS_BAR : PROGRESS_PLAIN;
     progress_init(&r.prog, mode, stderr, spe, start, target);
-    if (!o->quiet)
+    if (!o->quiet && dist_rank() == 0)
         print_header(&r, corpus, n, ntrain, vocab, target, start);
     cli_catch_signals();
 
     rc = train_loop(&r, target);
     long step = recur_trainer_step_count(r.tr);
     if (rc) { /* NaN/Inf, or a failed evaluation or save: keep the last good file */
-        cli_training_failed(rc, o->save);
+        /* (the same NaN on every rank: rank 0 says it; a failed sum: each) */
+        if (dist_rank() == 0 || rc == RECUR_E_IO)
+            cli_training_failed(rc, o->save);
+        dist_fail(EXIT_RUNTIME);
         goto done;
     }
     int stopped_early = step < target;
@@ -366,10 +377,11 @@ static int run(const train_opts *o, const char *corpus)
         cli_lib_error(rc);
         goto done;
     }
-    if (cli_stop_signal) {
-        code = 128 + (int)cli_stop_signal;
-        cli_error("interrupted at step %ld; checkpoint saved to %s (continue with "
-                  "--resume)", step, o->save);
+    if (cli_stop_signal || dist_rank() != 0) {
+        code = cli_stop_signal ? 128 + (int)cli_stop_signal : 0;
+        if (cli_stop_signal && dist_rank() == 0)
+            cli_error("interrupted at step %ld; checkpoint saved to %s (continue with "
+                      "--resume)", step, o->save);
         goto done;
     }
 
@@ -383,6 +395,12 @@ static int run(const train_opts *o, const char *corpus)
     fprintf(stderr, "%s at step %ld (%.2f epochs) in %s - loss: %.4f - accuracy: %.4f%s"
             " - saved %s\n", stopped_early ? "Stopped at the time limit" : "Trained",
             step, (double)step / (double)spe, elapsed, loss, acc, val, o->save);
+    if (dist_size() > 1 && step > start)
+        fprintf(stderr, "%d ranks: each summed %.2f MB of gradients per step in %.2f ms "
+                "(%.0f%% of the run)\n", dist_size(),
+                dist_sum_bytes() / 1e6 / (double)(step - start),
+                1e3 * dist_sum_seconds() / (double)(step - start),
+                100 * dist_sum_seconds() / (el > 0 ? el : 1));
     if (o->sample > 0) {
         recur_sample_config sc = {.temperature = 1.0f, .top_k = 0, .greedy = 0,
                                   .seed = o->seed};
