@@ -558,6 +558,8 @@ int train_parse(int argc, char **argv, train_opts *out)
         return args_error(&spec, "--init expects pytorch or keras, got '%s'", o.init);
     if (o.text_string && npos)
         return args_error(&spec, "give either a TEXT file or --text-string, not both");
+    if (o.window > 0 && dist_only_one("train --window"))
+        return ARGS_ERROR;
     if (o.window > 0) {
         static const char *const lm_only[] = {"val", "eval-every", "stateless", "seq"};
         for (int i = 0; i < 4; i++)

@@ -32,6 +32,28 @@ void dist_request_stop(void)
 
 int dist_stop_agreed(void) { return g_stop_agreed; }
 
+/* Set by mpirun (Open MPI, then MPICH/PMI) in every process it starts. */
+int dist_launched_size(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"};
+    for (int i = 0; i < 2; i++) {
+        const char *s = getenv(vars[i]);
+        if (s && atoi(s) > 1)
+            return atoi(s);
+    }
+    return 1;
+}
+
+int dist_only_one(const char *what)
+{
+    int n = dist_launched_size();
+    if (n == 1)
+        return 0;
+    cli_error("recur %s does not run on several processes yet (mpirun started %d): only "
+              "'recur train' of a language model does", what, n);
+    return EXIT_USAGE;
+}
+
 #ifdef RECUR_MPI
 
 static void finalize(void)
@@ -105,24 +127,12 @@ void dist_fail(int code)
 
 #else /* one process */
 
-/* Set by mpirun (Open MPI, then MPICH/PMI) in every process it starts. */
-static int launched_size(void)
-{
-    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"};
-    for (int i = 0; i < 2; i++) {
-        const char *s = getenv(vars[i]);
-        if (s && atoi(s) > 1)
-            return atoi(s);
-    }
-    return 1;
-}
-
 int dist_init(void)
 {
     if (g_ready)
         return 0;
     g_ready = 1;
-    int n = launched_size();
+    int n = dist_launched_size();
     if (n > 1)
         return cli_error("mpirun started %d processes, but this recur was built "
                          "without MPI: run build/recur-mpi (make builds it when "

@@ -10,6 +10,15 @@
 
 #include "recur.h"
 
+/* How many processes mpirun started (its environment; 1 without mpirun),
+ * known before MPI starts, in either build. */
+int dist_launched_size(void);
+/* 0 if `what` may run with the processes mpirun started; otherwise one
+ * error line (only `recur train` of a language model trains over MPI yet:
+ * several copies of another command would each do all the work and write
+ * the same files) and EXIT_USAGE. */
+int dist_only_one(const char *what);
+
 /* Join the MPI job if there is one (idempotent; MPI_Finalize at exit).
  * 0, or an exit status after one error line. */
 int dist_init(void);

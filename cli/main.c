@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "dist.h"
 #include "recur.h"
 
 typedef struct {
@@ -106,6 +107,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "recur: unknown command '%s' (try 'recur --help')\n", name);
         return EXIT_USAGE;
     }
+    if (strcmp(c->name, "train") != 0 && dist_only_one(c->name))
+        return EXIT_USAGE;
     int rc = c->run(argc - 1, argv + 1);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "recur: error writing the output\n");

@@ -104,6 +104,16 @@ else
     bad "build/recur under mpirun: $(cat "$T/err")"
 fi
 
+# Commands that do not train over MPI yet refuse a multi-process launch.
+if $MPIRUN -np 2 "$RM" train --window 3 --text-string "abcabcabc" --save "$T/w.st" \
+        >"$T/out" 2>&1; then
+    bad "train --window ran on 2 ranks"
+elif grep -q "does not run on several processes" "$T/out" && [ ! -f "$T/w.st" ]; then
+    ok "train --window under a 2-rank mpirun is refused in one line per rank"
+else
+    bad "train --window under mpirun: $(cat "$T/out")"
+fi
+
 # ---- a killed rank ----------------------------------------------------------------
 $MPIRUN -np 2 "$RM" "${TRAIN[@]}" --steps 1000000 --checkpoint-every 10 \
     --save "$T/k.st" >"$T/kout" 2>&1 &
