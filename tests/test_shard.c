@@ -60,7 +60,8 @@ static int thread_sum(void *user, float *v, long n, double *d, int nd)
     }
     pthread_barrier_wait(&g->bar);
     memcpy(v, g->acc, (size_t)n * sizeof *v);
-    memcpy(d, g->dacc, (size_t)nd * sizeof *d);
+    if (nd > 0)
+        memcpy(d, g->dacc, (size_t)nd * sizeof *d);
     /* Nobody may start the next sum (rank 0 rewriting acc) before all
      * have copied this one. */
     pthread_barrier_wait(&g->bar);
