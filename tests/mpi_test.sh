@@ -6,6 +6,7 @@
 #     3-rank runs write byte-identical files;
 #   - a checkpoint written by 2 ranks resumes on 1 and on 3 ranks along the
 #     one-process curve;
+#   - a time limit stops every rank after the same step;
 #   - a SIGKILLed rank stops the job within seconds with a non-zero exit,
 #     and the last checkpoint is intact and resumable.
 # Skipped (with a message) without mpirun or build/recur-mpi.
@@ -104,6 +105,14 @@ else
     bad "build/recur under mpirun: $(cat "$T/err")"
 fi
 
+# A time limit reached on one rank first: all stop after the same step
+# (a rank that went on would wait in its sum for ever: timeout 60).
+if timeout 60 $MPIRUN -np 2 "$RM" "${TRAIN[@]}" --steps 1000000 --time-limit 1 \
+        --save "$T/tl.st" >"$T/out" 2>&1 && "$R" info "$T/tl.st" >/dev/null 2>&1; then
+    ok "a time limit stops both ranks after the same step, checkpoint saved"
+else
+    bad "time limit on 2 ranks: $(tail -n 2 "$T/out")"
+fi
 # Commands that do not train over MPI yet refuse a multi-process launch.
 if $MPIRUN -np 2 "$RM" train --window 3 --text-string "abcabcabc" --save "$T/w.st" \
         >"$T/out" 2>&1; then
