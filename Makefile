@@ -45,7 +45,7 @@ CLI_LIB_OBJ := $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
 # Fuzz targets (fuzz/fuzz_<name>.c): replayed over fuzz/corpus and
 # fuzz/regress by `make test` with a plain main() (fuzz/replay.c), and built
 # for libFuzzer with clang by `make fuzz`.
-FUZZ_TARGETS := json model text args tsv series pairs
+FUZZ_TARGETS := json model text args tsv series pairs onnx
 FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
 FUZZ_BUILD   := build/fuzzer
 
@@ -111,8 +111,9 @@ $(BUILD)/tests/test_%: tests/test_%.c tests/testlib.h $(BUILD)/librecur.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/librecur.a $(LDSAN) $(LDLIBS_ALL)
 
-# test_svg includes the CLI's plot writer itself.
+# test_svg and test_args include the CLI's plot writer and option parser.
 $(BUILD)/tests/test_svg: cli/svg.c cli/svg.h
+$(BUILD)/tests/test_args: cli/args.c cli/args.h
 $(BUILD)/tests/tool_%: tests/tool_%.c $(BUILD)/librecur.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/librecur.a $(LDSAN) $(LDLIBS_ALL)

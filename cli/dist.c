@@ -50,7 +50,7 @@ int dist_only_one(const char *what)
     if (n == 1)
         return 0;
     cli_error("recur %s does not run on several processes yet (mpirun started %d): only "
-              "'recur train' of a language model does", what, n);
+              "'recur train' and 'recur classify train' do", what, n);
     return EXIT_USAGE;
 }
 

@@ -14,7 +14,8 @@
  * known before MPI starts, in either build. */
 int dist_launched_size(void);
 /* 0 if `what` may run with the processes mpirun started; otherwise one
- * error line (only `recur train` of a language model trains over MPI yet:
+ * error line (only `recur train` (with --window too) and `recur classify
+ * train` train over MPI yet (train_driver.c):
  * several copies of another command would each do all the work and write
  * the same files) and EXIT_USAGE. */
 int dist_only_one(const char *what);

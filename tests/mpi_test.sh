@@ -113,14 +113,23 @@ if timeout 60 $MPIRUN -np 2 "$RM" "${TRAIN[@]}" --steps 1000000 --time-limit 1 \
 else
     bad "time limit on 2 ranks: $(tail -n 2 "$T/out")"
 fi
-# Commands that do not train over MPI yet refuse a multi-process launch.
-if $MPIRUN -np 2 "$RM" train --window 3 --text-string "abcabcabc" --save "$T/w.st" \
-        >"$T/out" 2>&1; then
-    bad "train --window ran on 2 ranks"
-elif grep -q "does not run on several processes" "$T/out" && [ ! -f "$T/w.st" ]; then
-    ok "train --window under a 2-rank mpirun is refused in one line per rank"
+# Data sets (shuffled slices of every batch): train --window, 1 vs 2 ranks.
+WIN=(train --window 3 --text-string "This is GeeksforGeeks a software training institute"
+     --model rnn_relu --hidden 20 --batch 8 --epochs 3 --threads 1 --quiet)
+"$R" "${WIN[@]}" --save "$T/w1.st" >/dev/null 2>&1
+if $MPIRUN -np 2 "$RM" "${WIN[@]}" --save "$T/w2.st" >"$T/out" 2>&1 &&
+    d=$(reldiff "$T/w2.st" "$T/w1.st") && close_enough "$d"; then
+    ok "train --window (a data set, 3 epochs): 2 ranks = one process (relative $d)"
 else
-    bad "train --window under mpirun: $(cat "$T/out")"
+    bad "train --window on 2 ranks: $(tail -n 2 "$T/out") ${d:-}"
+fi
+# Commands that do not train over MPI yet refuse a multi-process launch.
+if $MPIRUN -np 2 "$RM" info "$T/one.st" >"$T/out" 2>&1; then
+    bad "info ran on 2 ranks"
+elif grep -q "does not run on several processes" "$T/out"; then
+    ok "info under a 2-rank mpirun is refused in one line per rank"
+else
+    bad "info under mpirun: $(cat "$T/out")"
 fi
 
 # ---- a killed rank ----------------------------------------------------------------
