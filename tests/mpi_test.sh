@@ -4,6 +4,7 @@
 #   - 2 and 3 ranks of batch B/N follow one process of batch B to <= 1e-5
 #     relative after 20 steps (stateful LSTM, clipping active), and two
 #     3-rank runs write byte-identical files;
+#   - train --window and classify train (data sets) on 2 ranks = 1 process;
 #   - a checkpoint written by 2 ranks resumes on 1 and on 3 ranks along the
 #     one-process curve;
 #   - a time limit stops every rank after the same step;
@@ -122,6 +123,19 @@ if $MPIRUN -np 2 "$RM" "${WIN[@]}" --save "$T/w2.st" >"$T/out" 2>&1 &&
     ok "train --window (a data set, 3 epochs): 2 ranks = one process (relative $d)"
 else
     bad "train --window on 2 ranks: $(tail -n 2 "$T/out") ${d:-}"
+fi
+# classify train: labelled texts, 1 vs 2 ranks.
+for i in $(seq 60); do
+    if [ $((i % 2)) = 0 ]; then printf 'pos\tgood nice fine great %d\n' "$i"
+    else printf 'neg\tbad awful poor sad %d\n' "$i"; fi
+done >"$T/c.tsv"
+CLS=(classify train "$T/c.tsv" --epochs 2 --batch 8 --hidden 8 --threads 1 --quiet)
+"$R" "${CLS[@]}" --save "$T/c1.st" >/dev/null 2>&1
+if $MPIRUN -np 2 "$RM" "${CLS[@]}" --save "$T/c2.st" >"$T/out" 2>&1 &&
+    d=$(reldiff "$T/c2.st" "$T/c1.st") && close_enough "$d"; then
+    ok "classify train: 2 ranks = one process (relative $d)"
+else
+    bad "classify train on 2 ranks: $(tail -n 2 "$T/out") ${d:-}"
 fi
 # Commands that do not train over MPI yet refuse a multi-process launch.
 if $MPIRUN -np 2 "$RM" info "$T/one.st" >"$T/out" 2>&1; then
