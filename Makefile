@@ -54,10 +54,20 @@ F64_TESTS  := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/f64_*.c))
 # Helpers that test scripts drive (not run on their own).
 TEST_TOOLS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/tool_*.c))
 
+# Data-parallel training over MPI (cli/dist.c): build/recur-mpi is the same
+# CLI with cli/dist.c compiled by Open MPI's mpicc with RECUR_MPI, built
+# when mpicc is installed (MPI=0: never; MPI=1: required). The library and
+# build/recur never use MPI.
+MPICC ?= mpicc
+MPI   ?= $(if $(shell command -v $(MPICC) 2>/dev/null),1,0)
+ifeq ($(MPI),1)
+MPI_BIN := $(BUILD)/recur-mpi
+endif
+
 .PHONY: all lib cli tests test install clean bench fuzz
 all: lib cli
 lib: $(BUILD)/librecur.a $(BUILD)/librecur.so
-cli: $(BUILD)/recur
+cli: $(BUILD)/recur $(MPI_BIN)
 tests: all $(UNIT_TESTS) $(F64_TESTS) $(TEST_TOOLS) $(FUZZ_REPLAY)
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h include/recur/*.h src/*/*.h cli/*.h)
@@ -88,6 +98,14 @@ $(BUILD)/librecur.so: $(LIB_OBJ)
 
 $(BUILD)/recur: $(CLI_OBJ) $(BUILD)/librecur.a
 	$(CC) $(LDSAN) -o $@ $(CLI_OBJ) $(BUILD)/librecur.a $(LDLIBS_ALL)
+
+$(BUILD)/mpi/dist.o: cli/dist.c cli/dist.h cli/commands.h $(wildcard include/*.h include/recur/*.h)
+	@mkdir -p $(dir $@)
+	@echo "MPICC $<"
+	@$(MPICC) $(CFLAGS_ALL) -DRECUR_MPI -c $< -o $@
+
+$(BUILD)/recur-mpi: $(filter-out $(BUILD)/cli/dist.o,$(CLI_OBJ)) $(BUILD)/mpi/dist.o $(BUILD)/librecur.a
+	$(MPICC) $(LDSAN) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/tests/test_%: tests/test_%.c tests/testlib.h $(BUILD)/librecur.a
 	@mkdir -p $(dir $@)

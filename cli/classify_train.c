@@ -12,6 +12,7 @@
 
 #include "classify.h"
 #include "commands.h"
+#include "dist.h"
 #include "progress.h"
 #include "recur.h"
 #include "train_common.h"
@@ -330,7 +331,7 @@ static int train_classifier(classify_run *r)
         return EXIT_RUNTIME;
     if ((code = baseline(r)))
         return code;
-    if (!o->quiet)
+    if (!o->quiet && dist_rank() == 0) /* over MPI, rank 0 prints (dist.h) */
         print_header(r, o->data, spe, start);
     train_hooks hooks = {.evaluate = r->test.count ? evaluate : NULL,
                          .after_step = epoch_report, .summary = summary};

@@ -11,6 +11,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "dist.h"
 #include "corpus.h"
 #include "progress.h"
 #include "recur.h"
@@ -186,9 +187,10 @@ static int train_lm(lm_run *r)
     long spe, target;
     if (train_plan(o, r->tr, &spe, &target))
         return 0;
-    if (o->log && !(r->log = open_log(o->log, o->resume)))
+    /* Over MPI, rank 0 logs and prints (dist.h). */
+    if (o->log && dist_rank() == 0 && !(r->log = open_log(o->log, o->resume)))
         return EXIT_RUNTIME;
-    if (!o->quiet)
+    if (!o->quiet && dist_rank() == 0)
         print_header(r, target, recur_trainer_step_count(r->tr));
     train_hooks hooks = {.evaluate = r->nval > 0 ? evaluate : NULL, .after_step = log_row,
                          .summary = summary};

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "dist.h"
 #include "recur.h"
 
 typedef struct {
@@ -107,6 +108,15 @@ int main(int argc, char **argv)
         else
             fprintf(stderr, "recur: unknown command '%s' (try 'recur --help')\n", name);
         return EXIT_USAGE;
+    }
+    /* Under mpirun: `train` and `classify train` run over the ranks
+     * (dist.h); join the job before anything is printed. */
+    if (dist_launched_size() > 1) {
+        if (strcmp(c->name, "train") != 0 && strcmp(c->name, "classify") != 0 &&
+            dist_only_one(c->name))
+            return EXIT_USAGE;
+        if (dist_init())
+            return EXIT_RUNTIME;
     }
     int rc = c->run(argc - 1, argv + 1);
     if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "dist.h"
 #include "train_common.h"
 
 /* The signal that asked training to stop (0: none yet). */
@@ -83,7 +84,11 @@ int train_check_save(int resume, const char *save)
 
 static int save(train_driver *d)
 {
-    int rc = d->hooks->save ? d->hooks->save(d) : recur_trainer_save(d->trainer, d->save);
+    /* Over MPI every rank holds the same parameters and state: rank 0
+     * writes. */
+    int rc = dist_rank() != 0 ? 0
+             : d->hooks->save ? d->hooks->save(d)
+                              : recur_trainer_save(d->trainer, d->save);
     if (!rc)
         d->last_saved = step_count(d);
     return rc;
@@ -91,6 +96,8 @@ static int save(train_driver *d)
 
 static int evaluate(train_driver *d)
 {
+    if (dist_rank() != 0) /* over MPI, rank 0 scores, reports and saves */
+        return 0;
     int rc = d->hooks->evaluate(d, &d->eval_loss);
     if (!rc)
         d->has_eval = 1;
@@ -122,7 +129,7 @@ static int one_step(train_driver *d)
         progress_epoch_end(&d->prog, step, shown, d->eval_loss);
     else if (shown)
         progress_eval(&d->prog, step, d->eval_loss);
-    if (d->hooks->after_step && (rc = d->hooks->after_step(d, &st, evaluated, epoch_end)))
+    if (d->hooks->after_step && dist_rank() == 0 && (rc = d->hooks->after_step(d, &st, evaluated, epoch_end)))
         return rc;
     int due = step == d->target || (d->checkpoint_every && step % d->checkpoint_every == 0) ||
               (d->checkpoint_epochs && step % spe == 0);
@@ -133,6 +140,8 @@ static int one_step(train_driver *d)
 static int stopped_at_once(train_driver *d)
 {
     progress_break(&d->prog);
+    if (dist_rank() != 0)
+        return stop_signal ? 128 + (int)stop_signal : 0;
     if (stop_signal) {
         cli_error("interrupted before the first step; nothing was trained or saved");
         return 128 + (int)stop_signal;
@@ -164,6 +173,8 @@ static int finish(train_driver *d)
 static int interrupted(const train_driver *d)
 {
     long step = step_count(d);
+    if (dist_rank() != 0)
+        return 128 + (int)stop_signal;
     if (!d->save)
         cli_error("interrupted at step %ld; nothing was saved (no --save)", step);
     else if (d->model_only)
@@ -174,24 +185,73 @@ static int interrupted(const train_driver *d)
     return 128 + (int)stop_signal;
 }
 
+/* Over MPI (build/recur-mpi under mpirun): this rank's share of the
+ * default trainer's batches; only rank 0 shows progress. */
+static int join_ranks(train_driver *d)
+{
+    if (dist_init())
+        return EXIT_RUNTIME;
+    if (dist_size() == 1)
+        return 0;
+    if (d->hooks->step || !d->trainer || d->model_only)
+        return cli_error("this training command does not run on several processes "
+                         "yet (mpirun started %d)", dist_size());
+    if (dist_attach(d->trainer))
+        return EXIT_RUNTIME;
+    if (dist_rank() != 0)
+        d->mode = PROGRESS_QUIET;
+    return 0;
+}
+
+/* The closing line of a run over MPI: what the sums cost. */
+static void report_sums(const train_driver *d)
+{
+    long steps = step_count(d) - d->start;
+    double el = progress_now() - d->prog.t0;
+    if (dist_size() > 1 && dist_rank() == 0 && steps > 0 && d->mode != PROGRESS_QUIET)
+        fprintf(stderr, "%d ranks: each summed %.2f MB of gradients per step in %.2f ms "
+                "(%.0f%% of the run)\n", dist_size(), dist_sum_bytes() / 1e6 / (double)steps,
+                1e3 * dist_sum_seconds() / (double)steps,
+                100 * dist_sum_seconds() / (el > 0 ? el : 1));
+}
+
 int train_drive(train_driver *d)
 {
+    int jr = join_ranks(d);
+    if (jr)
+        return jr;
     d->start = d->last_saved = step_count(d);
     d->has_eval = 0;
     progress_init(&d->prog, d->mode, stderr, d->steps_per_epoch, d->start, d->target);
     catch_signals();
     int rc = 0;
-    while (!rc && step_count(d) < d->target && !stop_signal && !time_is_up(d))
+    while (!rc && step_count(d) < d->target) {
+        /* Over MPI the request travels with the next step's sum and every
+         * rank stops after that same step; with one process, at once. */
+        if (stop_signal || time_is_up(d))
+            dist_request_stop();
+        if (dist_stop_agreed())
+            break;
         rc = one_step(d);
+    }
     if (!rc && step_count(d) == d->start)
         return stopped_at_once(d);
     if (!rc)
         rc = finish(d);
     if (rc) { /* NaN/Inf, or a failed evaluation or save: keep the last good file */
         progress_break(&d->prog);
-        return training_failed(rc, d->save);
+        /* (over MPI the same NaN reaches every rank: rank 0 says it; a
+         * failed sum: each survivor) */
+        if (dist_rank() == 0 || rc == RECUR_E_IO)
+            training_failed(rc, d->save);
+        dist_fail(EXIT_RUNTIME);
+        return EXIT_RUNTIME;
     }
     if (stop_signal)
         return interrupted(d);
-    return d->hooks->summary ? d->hooks->summary(d) : 0;
+    if (dist_rank() != 0)
+        return 0;
+    int code = d->hooks->summary ? d->hooks->summary(d) : 0;
+    report_sums(d);
+    return code;
 }

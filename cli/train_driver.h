@@ -11,7 +11,10 @@
  * a run that stopped early. A
  * command fills a train_driver with its numbers and hooks (its step, its
  * evaluation, its per-step and per-epoch reporting, its summary), prints its
- * header and calls train_drive. */
+ * header and calls train_drive. Under mpirun (build/recur-mpi, dist.h) the
+ * driver makes .trainer this rank's share of every batch, lets only rank 0
+ * print, log, evaluate and save, and stops every rank after the same step;
+ * a command with its own step or that saves its model itself is refused. */
 #ifndef RECUR_CLI_TRAIN_DRIVER_H
 #define RECUR_CLI_TRAIN_DRIVER_H
 

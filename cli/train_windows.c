@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "dist.h"
 #include "progress.h"
 #include "recur.h"
 #include "train.h"
@@ -201,9 +202,10 @@ static int train_window_run(window_run *r)
     long spe, target;
     if (train_plan(o, r->tr, &spe, &target))
         return 0;
-    if (o->log && !(r->log = open_epoch_log(o->log, o->resume)))
+    /* Over MPI, rank 0 logs and prints (dist.h). */
+    if (o->log && dist_rank() == 0 && !(r->log = open_epoch_log(o->log, o->resume)))
         return EXIT_RUNTIME;
-    if (!o->quiet)
+    if (!o->quiet && dist_rank() == 0)
         print_header(r, spe, target);
     static const train_hooks hooks = {.after_step = log_epoch, .summary = summary};
     r->d = (train_driver){

@@ -9,7 +9,9 @@ set -eu
 # clang, arm-none-eabi-gcc (with newlib's headers) and qemu-system-arm: the
 # exported C is built with both host compilers and run on an emulated
 # Cortex-M4 and M3 by tests/test_export_c.c.
-pkgs="build-essential pkg-config libopenblas-dev python3 valgrind clang gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
+# Open MPI (mpicc, mpirun): the data-parallel build/recur-mpi and
+# tests/mpi_test.sh; the library and build/recur never use it.
+pkgs="build-essential pkg-config libopenblas-dev python3 valgrind clang gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm libopenmpi-dev openmpi-bin"
 for opt in "$@"; do
     case $opt in
     --torch) pkgs="$pkgs python3-torch python3-onnx python3-numpy" ;;

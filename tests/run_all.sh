@@ -63,7 +63,7 @@ suite() {
     for t in $FUZZ_TARGETS; do
         run "replay_$t [$build]" "$build/fuzz/replay_$t" fuzz/corpus/"$t" fuzz/regress/"$t"
     done
-    # Timing-based (kills, signals) and slow-tool tests, the installed
+    # Timing-based (kills, signals, MPI) and slow-tool tests, the installed
     # library linking plain programs, the exported symbols and link orders
     # (programs built without the sanitizers), PyTorch exports matching
     # (skipped without python3-torch) and ONNX exports run by an independent
@@ -71,6 +71,7 @@ suite() {
     if [ "$build" = build ]; then
         run "kill_test [$build]" bash tests/kill_test.sh "$build/recur"
         run "signal_test [$build]" bash tests/signal_test.sh "$build/recur"
+        run "mpi_test [$build]" bash tests/mpi_test.sh "$build"
         run "valgrind_test [$build]" bash tests/valgrind_test.sh "$build/recur"
         run "install_test [$build]" bash tests/install_test.sh "$build"
         run "symbols_test [$build]" bash tests/symbols_test.sh "$build"

@@ -70,6 +70,35 @@ RECUR_API int recur_trainer_epoch(const recur_trainer *tr);        /* 0-based */
 RECUR_API int recur_trainer_save(const recur_trainer *tr, const char *path);
 RECUR_API int recur_trainer_resume(recur_trainer *tr, const char *path);
 
+/* ---- data-parallel training (several processes, e.g. MPI ranks) ------------ */
+/* A sum over all processes, in place: v[0..n) and d[0..nd) must be replaced
+ * on every process by their element-wise sums over all processes (an
+ * allreduce with MPI_SUM; v is float, d is double). Returns 0, or non-zero
+ * if the sum failed (a process died): the step then fails with RECUR_E_IO. */
+typedef int (*recur_allreduce_fn)(void *user, float *v, long n, double *d, int nd);
+
+/* Make tr one of nranks processes (rank 0..nranks-1) that train one model
+ * together, each on a disjoint share of every batch: rows
+ * [rank·B/nranks, (rank+1)·B/nranks) of a batch of B (for text, those
+ * streams or windows; for a data set, that slice of each shuffled batch —
+ * the shuffle depends only on the seed and the epoch, so it is the same on
+ * every process and the shares together are the one-process batch). After
+ * each backward pass, sum(user, grads, nparams, stats, 3) adds up the
+ * gradients and {loss, scored, correct} of the shares; the loss is
+ * normalised by the whole batch's count, so the summed gradient is the
+ * one-process gradient of batch B, clipped on its global norm, and every
+ * process takes the same optimizer step. The state carried between text
+ * windows is summed too (after each step), so every process holds all of
+ * it and any one of them can save a checkpoint (the same file as one
+ * process writes; it resumes on any number of processes). The parameters
+ * must start identical (the same seed, or the same file). With dropout each
+ * process draws its own masks (from the shared RNG and its rank), so runs
+ * with dropout are reproducible for one nranks but differ between them.
+ * Call between steps (after a resume, too); nranks = 1 and sum = NULL undo it. Not
+ * available in the double-precision test build (RECUR_E_INVALID). */
+RECUR_API int recur_trainer_set_shard(recur_trainer *tr, int rank, int nranks,
+                                      recur_allreduce_fn sum, void *user);
+
 typedef struct {
     double loss;       /* mean nats per token (XENT) or squared error (MSE) */
     double accuracy;   /* XENT only */

@@ -153,9 +153,10 @@ static void pack(const recur_model *m, const recur_dataset *ds, const long *idx,
 }
 
 /* Loss summed over what the batch scores; with dlogits, its gradient scaled
- * to the batch mean. *counted: labels (XENT) or values (MSE) scored. */
+ * to the mean over `whole` scored items (0: the batch's own count).
+ * *counted: labels (XENT) or values (MSE) scored. */
 static double score(const recur_model *m, const data_batch *db, const real *logits,
-                    real *dlogits, long *counted, long *correct)
+                    real *dlogits, long whole, long *counted, long *correct)
 {
     const recur_config *c = &m->cfg;
     int O = c->output_size;
@@ -165,7 +166,8 @@ static double score(const recur_model *m, const data_batch *db, const real *logi
         n += c->loss == RECUR_LOSS_XENT ? db->labels[r] >= 0 : (db->weight[r] > 0) * O;
     *counted = n;
     *correct = 0;
-    real scale = n ? (real)(1.0 / (double)n) : 0;
+    long norm = whole > 0 ? whole : n;
+    real scale = norm ? (real)(1.0 / (double)norm) : 0;
     if (c->loss == RECUR_LOSS_XENT) {
         long k;
         return recur__loss_softmax_xent(logits, db->labels, rows, O, dlogits, scale, &k,
@@ -247,12 +249,13 @@ int recur_trainer_create_dataset(recur_model *m, const recur_train_config *tc,
     tr->tc = *tc;
     tr->tc.stateful = 0;
     tr->ds = *ds;
+    tr->nranks = 1;
     tr->n = ds->offsets[ds->count];
     tr->nwindows = ds->count;
     tr->steps_per_epoch = (ds->count + tc->batch - 1) / tc->batch;
     tr->nstate = (long)m->cfg.layers * m->dirs * B * m->cfg.hidden;
-    tr->carry_h = calloc((size_t)tr->nstate, sizeof(real));
-    tr->carry_c = calloc((size_t)tr->nstate, sizeof(real));
+    tr->carry_h = calloc(2 * (size_t)tr->nstate, sizeof(real));
+    tr->carry_c = tr->carry_h ? tr->carry_h + tr->nstate : NULL;
     tr->order = malloc((size_t)ds->count * sizeof(long));
     tr->scratch = malloc(2 * (size_t)ds->count * sizeof(long));
     if (!tr->carry_h || !tr->carry_c || !tr->order || !tr->scratch) {
@@ -274,12 +277,61 @@ int recur_trainer_create_dataset(recur_model *m, const recur_train_config *tc,
     return RECUR_OK;
 }
 
+/* What the examples idx[0..B) score (labels or values), counted from the
+ * data set: the whole batch's count, known to every process. */
+static long batch_count(const recur_trainer *tr, const long *idx, long B)
+{
+    const recur_config *c = &tr->m->cfg;
+    const recur_dataset *ds = &tr->ds;
+    long O = c->loss == RECUR_LOSS_XENT ? 1 : c->output_size, n = 0;
+    if (c->readout != RECUR_READOUT_SEQUENCE)
+        return B * O; /* every example has its label (checked) */
+    for (long b = 0; b < B; b++) {
+        long len = example_len(ds, idx[b], tr->tc.seq_len), base = ds->offsets[idx[b]];
+        if (c->loss != RECUR_LOSS_XENT)
+            n += len * O;
+        else
+            for (long t = 0; t < len; t++)
+                n += ds->labels[base + t] >= 0;
+    }
+    return n;
+}
+
+/* This process's slice [lo, hi) of the batch (it may be empty when the
+ * last batch is shorter than the number of processes). */
+static int shared_step(recur_trainer *tr, long first, int B, recur_batch_stats *st)
+{
+    recur_model *m = tr->m;
+    long lo, hi, counted = 0, correct = 0;
+    double loss = 0;
+    recur__trainer_share(tr, B, &lo, &hi);
+    rng drop;
+    recur__trainer_share_rng(tr, &drop);
+    recur__model_zero_grads(m);
+    if (hi > lo) {
+        data_batch *db = &tr->db;
+        int Bl = (int)(hi - lo);
+        pack(m, &tr->ds, tr->order + first + lo, Bl, tr->tc.seq_len, db);
+        model_input in = {.tokens = db->tokens, .x = db->x, .len = db->len};
+        recur__model_forward(m, &tr->w, db->T, Bl, in, NULL, NULL,
+                             m->cfg.dropout > 0 ? &drop : NULL);
+        long whole = batch_count(tr, tr->order + first, B);
+        loss = score(m, db, tr->w.logits, tr->w.dlogits, whole > 0 ? whole : 1,
+                     &counted, &correct);
+        recur__model_backward(m, &tr->w, db->T, Bl, in, NULL, NULL, NULL, NULL, NULL);
+    }
+    int rc = recur__trainer_sum_grads(tr, &loss, &counted, &correct);
+    return rc ? rc : recur__trainer_update(tr, loss, counted, correct, st);
+}
+
 int recur__dataset_step(recur_trainer *tr, recur_batch_stats *st)
 {
     recur_model *m = tr->m;
     long first = tr->batch_in_epoch * tr->tc.batch;
     int B = (int)(tr->ds.count - first < tr->tc.batch ? tr->ds.count - first
                                                        : tr->tc.batch);
+    if (tr->nranks > 1)
+        return shared_step(tr, first, B, st);
     data_batch *db = &tr->db;
     pack(m, &tr->ds, tr->order + first, B, tr->tc.seq_len, db);
     model_input in = {.tokens = db->tokens, .x = db->x, .len = db->len};
@@ -287,7 +339,7 @@ int recur__dataset_step(recur_trainer *tr, recur_batch_stats *st)
     recur__model_forward(m, &tr->w, db->T, B, in, NULL, NULL,
                   m->cfg.dropout > 0 ? &tr->dropout_rng : NULL);
     long counted, correct;
-    double loss = score(m, db, tr->w.logits, tr->w.dlogits, &counted, &correct);
+    double loss = score(m, db, tr->w.logits, tr->w.dlogits, 0, &counted, &correct);
     recur__model_backward(m, &tr->w, db->T, B, in, NULL, NULL, NULL, NULL, NULL);
     return recur__trainer_update(tr, loss, counted, correct, st);
 }
@@ -333,7 +385,7 @@ static int run_dataset(const recur_model *m, const recur_dataset *ds, int B,
         model_input in = {.tokens = db.tokens, .x = db.x, .len = db.len};
         recur__model_forward(m, &w, db.T, nb, in, NULL, NULL, NULL);
         long counted, correct;
-        total += score(m, &db, w.logits, NULL, &counted, &correct);
+        total += score(m, &db, w.logits, NULL, 0, &counted, &correct);
         counted_all += counted;
         correct_all += correct;
         if (!out)

@@ -125,12 +125,14 @@ int recur_trainer_create(recur_model *m, const recur_train_config *tc,
     tr->tc = *tc;
     tr->tokens = tokens;
     tr->n = n;
+    tr->nranks = 1;
     tr->stream_len = stream_len;
     tr->nwindows = nwindows;
     tr->steps_per_epoch = steps;
     tr->nstate = (long)c->layers * B * c->hidden;
-    tr->carry_h = calloc((size_t)tr->nstate, sizeof(real));
-    tr->carry_c = calloc((size_t)tr->nstate, sizeof(real));
+    /* One block, so that a sharded trainer sums both in one call. */
+    tr->carry_h = calloc(2 * (size_t)tr->nstate, sizeof(real));
+    tr->carry_c = tr->carry_h ? tr->carry_h + tr->nstate : NULL;
     tr->inp = malloc((size_t)T * B * sizeof(int32_t));
     tr->tgt = malloc((size_t)T * B * sizeof(int32_t));
     tr->order = tc->stateful ? NULL : malloc((size_t)nwindows * sizeof(long));
@@ -159,8 +161,8 @@ void recur_trainer_free(recur_trainer *tr)
         return;
     recur__model_work_free(&tr->w);
     recur__optim_free(&tr->opt);
-    free(tr->carry_h);
-    free(tr->carry_c);
+    free(tr->carry_h); /* carry_c is its second half */
+    free(tr->carry_loc);
     free(tr->inp);
     free(tr->tgt);
     free(tr->order);
@@ -173,19 +175,143 @@ long recur_trainer_steps_per_epoch(const recur_trainer *tr) { return tr->steps_p
 long recur_trainer_step_count(const recur_trainer *tr) { return tr->step; }
 int recur_trainer_epoch(const recur_trainer *tr) { return tr->epoch; }
 
-/* Fill inp/tgt with the window for the current position. */
-static void load_window(recur_trainer *tr)
+/* Fill inp/tgt with rows [lo, hi) of the window for the current position
+ * (time-major, hi - lo rows). */
+static void load_window(recur_trainer *tr, long lo, long hi)
 {
     int T = tr->tc.seq_len, B = tr->tc.batch;
-    for (int b = 0; b < B; b++) {
+    long Bl = hi - lo;
+    for (long b = lo; b < hi; b++) {
         long start = tr->tc.stateful
                          ? b * tr->stream_len + tr->batch_in_epoch * T
                          : tr->order[tr->batch_in_epoch * B + b] * T;
         for (int t = 0; t < T; t++) {
-            tr->inp[(long)t * B + b] = tr->tokens[start + t];
-            tr->tgt[(long)t * B + b] = tr->tokens[start + t + 1];
+            tr->inp[(long)t * Bl + b - lo] = tr->tokens[start + t];
+            tr->tgt[(long)t * Bl + b - lo] = tr->tokens[start + t + 1];
         }
     }
+}
+
+void recur__trainer_share(const recur_trainer *tr, long B, long *lo, long *hi)
+{
+    *lo = (long)tr->rank * B / tr->nranks;
+    *hi = (long)(tr->rank + 1) * B / tr->nranks;
+}
+
+void recur__trainer_share_rng(recur_trainer *tr, rng *r)
+{
+    recur__rng_seed(r, recur__rng_next(&tr->dropout_rng) ^
+                           (uint64_t)(tr->rank + 1) * 0xD1B54A32D192ED03ULL);
+}
+
+/* v[0..n) and d[0..nd) summed over the processes. */
+static int sum_shares(recur_trainer *tr, real *v, long n, double *d, int nd)
+{
+#ifdef RECUR_REAL_DOUBLE
+    (void)v, (void)n, (void)d, (void)nd;
+    return recur_fail(RECUR_E_INVALID, "no data-parallel training in the "
+                                       "double-precision build");
+#else
+    if (tr->sum(tr->sum_user, v, n, d, nd))
+        return recur_fail(RECUR_E_IO, "step %ld: the sum over the %d processes "
+                          "failed (did one of them stop?)", tr->step + 1, tr->nranks);
+    return RECUR_OK;
+#endif
+}
+
+int recur__trainer_sum_grads(recur_trainer *tr, double *loss, long *counted,
+                             long *correct)
+{
+    double d[3] = {*loss, (double)*counted, (double)*correct};
+    int rc = sum_shares(tr, tr->m->grads, tr->m->nparams, d, 3);
+    *loss = d[0];
+    *counted = (long)d[1];
+    *correct = (long)d[2];
+    return rc;
+}
+
+int recur_trainer_set_shard(recur_trainer *tr, int rank, int nranks,
+                            recur_allreduce_fn sum, void *user)
+{
+    if (!tr || nranks < 1 || rank < 0 || rank >= nranks || (nranks > 1 && !sum))
+        return recur_fail(RECUR_E_INVALID, "rank %d of %d processes (with a sum "
+                          "function when more than one) expected", rank, nranks);
+#ifdef RECUR_REAL_DOUBLE
+    if (nranks > 1)
+        return recur_fail(RECUR_E_INVALID, "no data-parallel training in the "
+                                           "double-precision build");
+#endif
+    if (nranks > tr->tc.batch)
+        return recur_fail(RECUR_E_INVALID, "a batch of %d cannot be shared among "
+                          "%d processes (each needs at least one sequence)",
+                          tr->tc.batch, nranks);
+    free(tr->carry_loc);
+    tr->carry_loc = NULL;
+    tr->rank = nranks > 1 ? rank : 0;
+    tr->nranks = nranks;
+    tr->sum = nranks > 1 ? sum : NULL;
+    tr->sum_user = user;
+    if (nranks > 1 && tr->ds.count == 0 && tr->tc.stateful) {
+        long lo, hi;
+        recur__trainer_share(tr, tr->tc.batch, &lo, &hi);
+        long n = (long)tr->m->cfg.layers * (hi - lo) * tr->m->cfg.hidden;
+        tr->carry_loc = calloc(2 * (size_t)n, sizeof(real));
+        if (!tr->carry_loc)
+            return recur_fail(RECUR_E_NOMEM, "out of memory for the trainer");
+    }
+    return RECUR_OK;
+}
+
+/* Copy this share's rows of the carried state between the whole-batch
+ * layout [L][B][H] (carry_h, carry_c) and the share's [L][hi-lo][H]
+ * (carry_loc, or the model's final state when storing). */
+static void share_state(recur_trainer *tr, long lo, long hi, real *h, real *c,
+                        int store)
+{
+    long B = tr->tc.batch, H = tr->m->cfg.hidden, Bl = hi - lo;
+    for (int l = 0; l < tr->m->cfg.layers; l++) {
+        long g = ((long)l * B + lo) * H, s = (long)l * Bl * H;
+        size_t bytes = (size_t)(Bl * H) * sizeof(real);
+        if (store) {
+            memcpy(tr->carry_h + g, h + s, bytes);
+            memcpy(tr->carry_c + g, c + s, bytes);
+        } else {
+            memcpy(h + s, tr->carry_h + g, bytes);
+            memcpy(c + s, tr->carry_c + g, bytes);
+        }
+    }
+}
+
+/* One step of this process's share of a text batch. */
+static int shared_text_step(recur_trainer *tr, recur_batch_stats *st)
+{
+    recur_model *m = tr->m;
+    int T = tr->tc.seq_len, V = m->cfg.output_size;
+    long lo, hi;
+    recur__trainer_share(tr, tr->tc.batch, &lo, &hi);
+    int Bl = (int)(hi - lo);
+    load_window(tr, lo, hi);
+    int carry = tr->tc.stateful && tr->batch_in_epoch > 0;
+    long nloc = (long)m->cfg.layers * Bl * m->cfg.hidden;
+    if (carry)
+        share_state(tr, lo, hi, tr->carry_loc, tr->carry_loc + nloc, 0);
+    rng drop;
+    recur__trainer_share_rng(tr, &drop);
+    model_input in = {.tokens = tr->inp};
+    recur__model_zero_grads(m);
+    recur__model_forward(m, &tr->w, T, Bl, in, carry ? tr->carry_loc : NULL,
+                         carry ? tr->carry_loc + nloc : NULL,
+                         m->cfg.dropout > 0 ? &drop : NULL);
+    long counted, correct;
+    /* Scaled by the whole batch's count: the sum of the shares' gradients
+     * is the one-process gradient. */
+    double loss = recur__loss_softmax_xent(tr->w.logits, tr->tgt, (long)T * Bl, V,
+                                           tr->w.dlogits,
+                                           (real)(1.0 / ((double)T * tr->tc.batch)),
+                                           &counted, &correct);
+    recur__model_backward(m, &tr->w, T, Bl, in, NULL, NULL, NULL, NULL, NULL);
+    int rc = recur__trainer_sum_grads(tr, &loss, &counted, &correct);
+    return rc ? rc : recur__trainer_update(tr, loss, counted, correct, st);
 }
 
 static double current_lr(const recur_train_config *tc, int epoch)
@@ -200,10 +326,12 @@ int recur_trainer_step(recur_trainer *tr, recur_batch_stats *st)
 {
     if (tr->ds.count > 0)
         return recur__dataset_step(tr, st);
+    if (tr->nranks > 1)
+        return shared_text_step(tr, st);
     recur_model *m = tr->m;
     int T = tr->tc.seq_len, B = tr->tc.batch, V = m->cfg.output_size;
     long TB = (long)T * B;
-    load_window(tr);
+    load_window(tr, 0, B);
     int carry = tr->tc.stateful && tr->batch_in_epoch > 0;
     model_input in = {.tokens = tr->inp};
     recur__model_zero_grads(m);
@@ -278,7 +406,16 @@ int recur__trainer_update(recur_trainer *tr, double loss, long counted, long cor
                                  correct, st);
     if (rc)
         return rc;
-    if (tr->tc.stateful) {
+    if (tr->tc.stateful && tr->nranks > 1) {
+        /* Every process holds the whole carried state: its rows, the
+         * others' zero, summed (x + 0 is exact). */
+        long lo, hi;
+        recur__trainer_share(tr, tr->tc.batch, &lo, &hi);
+        memset(tr->carry_h, 0, 2 * (size_t)tr->nstate * sizeof(real));
+        share_state(tr, lo, hi, tr->w.hn, tr->w.cn, 1);
+        if ((rc = sum_shares(tr, tr->carry_h, 2 * tr->nstate, NULL, 0)))
+            return rc;
+    } else if (tr->tc.stateful) {
         memcpy(tr->carry_h, tr->w.hn, (size_t)tr->nstate * sizeof(real));
         memcpy(tr->carry_c, tr->w.cn, (size_t)tr->nstate * sizeof(real));
     }

@@ -39,6 +39,13 @@ struct recur_trainer {
     recur_dataset ds;
     data_batch db;
     long *scratch;           /* [2 count] for recur__dataset_bucket */
+    /* Data parallel (recur_trainer_set_shard): this process takes rows
+     * [lo, hi) of every batch and sum() adds up the shares. nranks = 1:
+     * one process, the code paths of before. */
+    int rank, nranks;
+    recur_allreduce_fn sum;
+    void *sum_user;
+    real *carry_loc;         /* [2][L][hi-lo][H]: this share's carried state */
 };
 
 /* Parameters updated together: a model's, or an encoder's and a decoder's
@@ -62,6 +69,15 @@ int recur__train_update(const recur_train_config *tc, int epoch, long step,
  * carried state, the step, the epoch and its shuffle. */
 int recur__trainer_update(recur_trainer *tr, double loss, long counted, long correct,
                           recur_batch_stats *st);
+/* This process's rows [*lo, *hi) of a batch of B rows. */
+void recur__trainer_share(const recur_trainer *tr, long B, long *lo, long *hi);
+/* The dropout RNG of a sharded step: a draw of the shared RNG (the same on
+ * every process, saved with checkpoints) mixed with the rank. */
+void recur__trainer_share_rng(recur_trainer *tr, rng *r);
+/* Sum the shares' gradients and stats {loss, counted, correct} over the
+ * processes (RECUR_E_IO if the sum fails). */
+int recur__trainer_sum_grads(recur_trainer *tr, double *loss, long *counted,
+                             long *correct);
 /* One step on supervised data (dataset.c). */
 int recur__dataset_step(recur_trainer *tr, recur_batch_stats *st);
 void recur__data_batch_free(data_batch *db);

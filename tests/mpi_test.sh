@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# mpi_test.sh - data-parallel training across processes with Open MPI
+# (build/recur-mpi under mpirun --oversubscribe):
+#   - 2 and 3 ranks of batch B/N follow one process of batch B to <= 1e-5
+#     relative after 20 steps (stateful LSTM, clipping active), and two
+#     3-rank runs write byte-identical files;
+#   - train --window and classify train (data sets) on 2 ranks = 1 process;
+#   - a checkpoint written by 2 ranks resumes on 1 and on 3 ranks along the
+#     one-process curve;
+#   - a time limit stops every rank after the same step;
+#   - a SIGKILLed rank stops the job within seconds with a non-zero exit,
+#     and the last checkpoint is intact and resumable.
+# Skipped (with a message) without mpirun or build/recur-mpi.
+#   tests/mpi_test.sh [BUILD_DIR]
+# Prints "mpi_test: N passed, N failed".
+set -u
+B=${1:-build}
+R=$B/recur
+RM=$B/recur-mpi
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   - $1"; }
+bad() { failed=$((failed + 1)); echo "FAIL - $1"; }
+finish() {
+    echo "mpi_test: $passed passed, $failed failed"
+    exit $((failed > 0))
+}
+if ! command -v mpirun >/dev/null 2>&1 || [ ! -x "$RM" ]; then
+    echo "mpi_test: skipped: needs mpirun and $RM (apt-get install openmpi-bin" \
+         "libopenmpi-dev, or scripts/install-deps.sh; then make)"
+    finish
+fi
+# As root (CI), Open MPI needs --allow-run-as-root; --oversubscribe: more
+# ranks than the 2 cores; --bind-to none: ranks not pinned to one core.
+MPIRUN="mpirun --oversubscribe --allow-run-as-root --bind-to none"
+# One thread per rank: the ranks already fill the cores.
+export OPENBLAS_NUM_THREADS=1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+head -c 40000 data/austen.txt >"$T/text.txt"
+TRAIN=(train "$T/text.txt" --hidden 32 --layers 2 --batch 6 --seq 16 --val 0
+       --clip 0.3 --threads 1 --quiet)
+
+# max |a-b| / max |b| over every tensor value of two model files.
+reldiff() {
+    paste -d, <("$R" export "$1" --format csv) <("$R" export "$2" --format csv) |
+        awk -F, 'NR > 1 { d = $4 - $8; d = d < 0 ? -d : d; b = $8 < 0 ? -$8 : $8;
+                          if (d > m) m = d; if (b > s) s = b }
+                 END { printf "%.3g\n", (s > 0 ? m / s : 1) }'
+}
+close_enough() { [ -n "$1" ] && awk -v d="$1" 'BEGIN { exit !(d + 0 <= 1e-5) }'; }
+
+# ---- exactness ----------------------------------------------------------------
+"$R" "${TRAIN[@]}" --steps 20 --save "$T/one.st" >/dev/null 2>&1 ||
+    bad "one-process reference run"
+for n in 2 3; do
+    if $MPIRUN -np $n "$RM" "${TRAIN[@]}" --steps 20 --save "$T/n$n.st" >"$T/out" 2>&1; then
+        d=$(reldiff "$T/n$n.st" "$T/one.st")
+        if close_enough "$d"; then
+            ok "$n ranks of batch 6/$n = one process of 6 after 20 steps (relative $d)"
+        else
+            bad "$n ranks differ from one process by $d (> 1e-5)"
+        fi
+    else
+        bad "$n-rank run failed: $(tail -n 3 "$T/out")"
+    fi
+done
+if $MPIRUN -np 3 "$RM" "${TRAIN[@]}" --steps 20 --save "$T/n3b.st" >"$T/out" 2>&1 &&
+    cmp -s "$T/n3.st" "$T/n3b.st"; then
+    ok "two 3-rank runs write byte-identical checkpoints"
+else
+    bad "two 3-rank runs differ"
+fi
+# The stateless (shuffled windows) path, with SGD.
+"$R" "${TRAIN[@]}" --stateless --optim sgd --lr 0.5 --steps 12 --save "$T/sl1.st" \
+    >/dev/null 2>&1
+if $MPIRUN -np 2 "$RM" "${TRAIN[@]}" --stateless --optim sgd --lr 0.5 --steps 12 \
+        --save "$T/sl2.st" >"$T/out" 2>&1 &&
+    d=$(reldiff "$T/sl2.st" "$T/sl1.st") && close_enough "$d"; then
+    ok "stateless windows with SGD: 2 ranks = one process (relative $d)"
+else
+    bad "stateless 2-rank run: $(tail -n 2 "$T/out") ${d:-}"
+fi
+
+# ---- checkpoints across rank counts ---------------------------------------------
+if $MPIRUN -np 2 "$RM" "${TRAIN[@]}" --steps 8 --save "$T/r.st" >"$T/out" 2>&1; then
+    cp "$T/r.st" "$T/r3.st"
+    "$R" "${TRAIN[@]}" --steps 20 --save "$T/r.st" --resume >/dev/null 2>&1
+    d1=$(reldiff "$T/r.st" "$T/one.st")
+    $MPIRUN -np 3 "$RM" "${TRAIN[@]}" --steps 20 --save "$T/r3.st" --resume >/dev/null 2>&1
+    d3=$(reldiff "$T/r3.st" "$T/one.st")
+    if close_enough "$d1" && close_enough "$d3"; then
+        ok "8 steps on 2 ranks, resumed to 20 on 1 ($d1) and on 3 ranks ($d3)"
+    else
+        bad "resumed on another rank count: relative $d1 (1 rank), $d3 (3 ranks)"
+    fi
+else
+    bad "2-rank checkpoint run failed: $(tail -n 3 "$T/out")"
+fi
+# Only one process at a time is started by this build.
+if OMPI_COMM_WORLD_SIZE=2 "$R" "${TRAIN[@]}" --steps 1 --save "$T/x.st" 2>"$T/err"; then
+    bad "build/recur accepted a 2-process launch"
+elif grep -q "built without MPI" "$T/err" && [ "$(wc -l <"$T/err")" -eq 1 ]; then
+    ok "build/recur under a 2-process mpirun says, in one line, to use recur-mpi"
+else
+    bad "build/recur under mpirun: $(cat "$T/err")"
+fi
+
+# A time limit reached on one rank first: all stop after the same step
+# (a rank that went on would wait in its sum for ever: timeout 60).
+if timeout 60 $MPIRUN -np 2 "$RM" "${TRAIN[@]}" --steps 1000000 --time-limit 1 \
+        --save "$T/tl.st" >"$T/out" 2>&1 && "$R" info "$T/tl.st" >/dev/null 2>&1; then
+    ok "a time limit stops both ranks after the same step, checkpoint saved"
+else
+    bad "time limit on 2 ranks: $(tail -n 2 "$T/out")"
+fi
+# Data sets (shuffled slices of every batch): train --window, 1 vs 2 ranks.
+WIN=(train --window 3 --text-string "This is GeeksforGeeks a software training institute"
+     --model rnn_relu --hidden 20 --batch 8 --epochs 3 --threads 1 --quiet)
+"$R" "${WIN[@]}" --save "$T/w1.st" >/dev/null 2>&1
+if $MPIRUN -np 2 "$RM" "${WIN[@]}" --save "$T/w2.st" >"$T/out" 2>&1 &&
+    d=$(reldiff "$T/w2.st" "$T/w1.st") && close_enough "$d"; then
+    ok "train --window (a data set, 3 epochs): 2 ranks = one process (relative $d)"
+else
+    bad "train --window on 2 ranks: $(tail -n 2 "$T/out") ${d:-}"
+fi
+# classify train: labelled texts, 1 vs 2 ranks.
+for i in $(seq 60); do
+    if [ $((i % 2)) = 0 ]; then printf 'pos\tgood nice fine great %d\n' "$i"
+    else printf 'neg\tbad awful poor sad %d\n' "$i"; fi
+done >"$T/c.tsv"
+CLS=(classify train "$T/c.tsv" --epochs 2 --batch 8 --hidden 8 --threads 1 --quiet)
+"$R" "${CLS[@]}" --save "$T/c1.st" >/dev/null 2>&1
+if $MPIRUN -np 2 "$RM" "${CLS[@]}" --save "$T/c2.st" >"$T/out" 2>&1 &&
+    d=$(reldiff "$T/c2.st" "$T/c1.st") && close_enough "$d"; then
+    ok "classify train: 2 ranks = one process (relative $d)"
+else
+    bad "classify train on 2 ranks: $(tail -n 2 "$T/out") ${d:-}"
+fi
+# Commands that do not train over MPI yet refuse a multi-process launch.
+if $MPIRUN -np 2 "$RM" info "$T/one.st" >"$T/out" 2>&1; then
+    bad "info ran on 2 ranks"
+elif grep -q "does not run on several processes" "$T/out"; then
+    ok "info under a 2-rank mpirun is refused in one line per rank"
+else
+    bad "info under mpirun: $(cat "$T/out")"
+fi
+
+# ---- a killed rank ----------------------------------------------------------------
+$MPIRUN -np 2 "$RM" "${TRAIN[@]}" --steps 1000000 --checkpoint-every 10 \
+    --save "$T/k.st" >"$T/kout" 2>&1 &
+job=$!
+for _ in $(seq 100); do [ -f "$T/k.st" ] && break; sleep 0.1; done
+ranks=($(pgrep -P "$job" 2>/dev/null))
+if [ ! -f "$T/k.st" ] || [ "${#ranks[@]}" -lt 2 ]; then
+    bad "the 2-rank run to kill did not start (ranks: ${ranks[*]:-none})"
+    kill "$job" 2>/dev/null
+    wait "$job" 2>/dev/null
+else
+    t0=$(date +%s%N)
+    kill -KILL "${ranks[1]}"
+    wait "$job"
+    rc=$?
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    if [ "$rc" -ne 0 ] && [ "$ms" -lt 10000 ] && grep -q "exited on signal 9" "$T/kout"; then
+        ok "a SIGKILLed rank stops the job in $ms ms (exit $rc): $(grep 'exited on signal 9' "$T/kout")"
+    else
+        bad "after a SIGKILL: exit $rc after $ms ms: $(cat "$T/kout")"
+    fi
+    step=$("$R" info "$T/k.st" 2>/dev/null | grep -oE 'train\.step[^0-9]*[0-9]+' | grep -oE '[0-9]+$')
+    if "$R" "${TRAIN[@]}" --steps $((${step:-0} + 2)) --save "$T/k.st" --resume \
+            >"$T/out" 2>&1 && [ -n "$step" ]; then
+        ok "the last checkpoint (step $step) is intact and resumes"
+    else
+        bad "the checkpoint after the kill does not resume (step '${step:-}'): $(tail -n 2 "$T/out")"
+    fi
+fi
+finish
