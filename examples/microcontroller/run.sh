@@ -81,3 +81,20 @@ cc -std=c11 -O2 -Iinclude "$EX/accuracy.c" build/librecur.a \
     $(pkg-config --libs openblas 2>/dev/null || echo -lopenblas) -lm -lpthread -o "$OUT/accuracy"
 echo "classifier accuracy on the held-out 20% (streamed):"
 "$OUT/accuracy" "$OUT/udhr_gru.safetensors" data/udhr_language_40.tsv
+
+# int8 on a forecaster: the AirPassengers and Nottingham models of
+# examples/forecasting (seed 1), one step ahead over their held-out 24
+# months, streamed float vs int8
+cc -std=c11 -O2 -Iinclude "$EX/rmse.c" build/librecur.a \
+    $(pkg-config --libs openblas 2>/dev/null || echo -lopenblas) -lm -lpthread -o "$OUT/rmse"
+for f in "airpassengers_monthly --window 12 --log --diff 1" \
+         "nottingham_temp_monthly --window 24 --season-input"; do
+    set -- $f
+    name=$1
+    shift
+    [ -f "$OUT/$name.safetensors" ] ||
+        $R forecast train "data/timeseries/$name.csv" --test 24 "$@" --epochs 200 --seed 1 \
+            --quiet --save "$OUT/$name.safetensors" >/dev/null
+    echo "forecaster $name (one step ahead, streamed):"
+    "$OUT/rmse" "$OUT/$name.safetensors" "data/timeseries/$name.csv"
+done
