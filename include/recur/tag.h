@@ -53,8 +53,8 @@ RECUR_API long recur_conll_line(const recur_conll *c, long i);
  *   letter) + "-SUFFIX" (the longest of a fixed list of English suffixes the
  *   lower-cased word ends with, its stem at least 2 characters) + ">",
  * e.g. "<unk-C-N>", "<unk-ing>", "<unk-H-ed>". Ids are the signatures seen
- * in training (and "<unk>", id 0, always) in strcmp order, then the known
- * words in strcmp order. A signature not in the lexicon falls back to the
+ * in training (and "<unk>" always) in strcmp order, then the known words
+ * in strcmp order. A signature not in the lexicon falls back to the
  * same signature without its suffix, then to "<unk>". Tags are the distinct
  * training tags in strcmp order. The rules are versioned
  * (RECUR_LEXICON_RULES); a model file records the version it was built with. */

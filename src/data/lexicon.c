@@ -16,6 +16,7 @@
 
 struct recur_lexicon {
     int n, nsig;   /* ids: signatures 0..nsig-1, then known words; each sorted */
+    int unk;       /* the id of RECUR_LEXICON_UNK, one of the signatures */
     char **names;  /* [n] */
     int ntags;
     char **tags;   /* [ntags], sorted */
@@ -130,7 +131,7 @@ static int signature_id(const recur_lexicon *lx, const char *word)
 {
     char sig[64];
     if (recur_lexicon_signature(word, sig, sizeof sig))
-        return 0;
+        return lx->unk;
     int id = find(lx->names, lx->nsig, sig);
     if (id >= 0)
         return id;
@@ -140,7 +141,7 @@ static int signature_id(const recur_lexicon *lx, const char *word)
         dash[1] = 0;
         id = find(lx->names, lx->nsig, sig);
     }
-    return id >= 0 ? id : 0;
+    return id >= 0 ? id : lx->unk;
 }
 
 int recur_lexicon_word_id(const recur_lexicon *lx, const char *word, int *known)
@@ -247,6 +248,7 @@ static int build_words(recur_lexicon *lx, const char **w, long total, int min_co
         memcpy(lx->names + nsig, known, (size_t)nknown * sizeof *known);
         lx->nsig = nsig;
         lx->n = nsig + nknown;
+        lx->unk = find(sig, nsig, RECUR_LEXICON_UNK);
     }
     free(sig);
     free(known);
@@ -390,8 +392,8 @@ static int read_words(recur_lexicon *lx, const char *s)
         lx->nsig += sig;
         p += len + (p[len] == '\t');
     }
-    if (strcmp(lx->names[0], RECUR_LEXICON_UNK) != 0)
-        return recur_fail(RECUR_E_FORMAT, "the tagger's first word is not %s",
+    if ((lx->unk = find(lx->names, lx->nsig, RECUR_LEXICON_UNK)) < 0)
+        return recur_fail(RECUR_E_FORMAT, "the tagger's lexicon has no %s",
                           RECUR_LEXICON_UNK);
     return RECUR_OK;
 }
