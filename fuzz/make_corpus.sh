@@ -10,7 +10,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$ROOT/build/recur
 C=$ROOT/fuzz/corpus
 PY=/usr/bin/python3
-mkdir -p "$C"/model "$C"/json "$C"/text "$C"/args "$C"/pairs
+mkdir -p "$C"/model "$C"/json "$C"/text "$C"/args "$C"/pairs "$C"/conll
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cd "$T"
@@ -133,4 +133,13 @@ printf '\001abc\tcba\na\tb\tc\n' >"$C"/pairs/two_tabs
 printf '\001abc\t   \n' >"$C"/pairs/space_target
 printf '\001ab\xffc\tx\n' >"$C"/pairs/bad_utf8
 
-echo "seeds: $(ls "$C"/model | wc -l) model, $(ls "$C"/json | wc -l) json, $(ls "$C"/text | wc -l) text, $(ls "$C"/args | wc -l) args, $(ls "$C"/pairs | wc -l) pairs"
+# ---- tagged sentences: byte 0 = flags (1 untagged), then WORD<TAB>TAG lines ----
+printf '\000' >"$C"/conll/brown_head; head -c 3000 "$ROOT"/data/brown_pos.tsv >>"$C"/conll/brown_head
+printf '\000The\tat\nFulton\tnp-tl\nCounty\tnn-tl\nsaid\tvbd\n.\t.\n\nThe\tat\njury\tnn\nsaid\tvbd\n1960s\tnns\nwell-known\tjj\n.\t.\n' >"$C"/conll/brown_like
+printf '\000a\tDT\r\nrun\tNN\r\n\r\n  \nrun\tVB\nfast\tRB\n' >"$C"/conll/crlf_blank
+printf '\001The\nFulton\tignored\n\nU.S.\nhappiness\n' >"$C"/conll/untagged
+printf '\000caf\xc3\xa9\tnn\n<unk>\tnn\n<unk-s>\tnns\n\xe2\x80\x9c\t``\n' >"$C"/conll/utf8_unk_words
+printf '\000a\tb\tc\n' >"$C"/conll/bad_two_tabs
+printf '\000word\n' >"$C"/conll/bad_no_tab
+
+echo "seeds: $(ls "$C"/model | wc -l) model, $(ls "$C"/json | wc -l) json, $(ls "$C"/text | wc -l) text, $(ls "$C"/args | wc -l) args, $(ls "$C"/pairs | wc -l) pairs, $(ls "$C"/conll | wc -l) conll"
