@@ -435,15 +435,8 @@ int recur_lexicon_from_model(const recur_model *m, recur_lexicon **out)
 
 /* ---- sentences as a data set --------------------------------------------------------- */
 
-void recur_lexicon_dataset_free(recur_dataset *ds)
-{
-    if (!ds)
-        return;
-    free((void *)ds->offsets);
-    free((void *)ds->tokens);
-    free((void *)ds->labels);
-    memset(ds, 0, sizeof *ds);
-}
+/* The same arrays as a classifier's data set. */
+void recur_lexicon_dataset_free(recur_dataset *ds) { recur_tsv_dataset_free(ds); }
 
 int recur_lexicon_dataset(const recur_lexicon *lx, const recur_conll *c, const long *idx,
                           long n, int max_len, recur_dataset *ds, long *unknown)
