@@ -70,8 +70,10 @@ RECUR_API int recur_lexicon_build(const recur_conll *c, const long *idx, long n,
 RECUR_API void recur_lexicon_free(recur_lexicon *lx);
 /* The signature of a word (as above) into buf of size bytes (64 is enough). */
 RECUR_API int recur_lexicon_signature(const char *word, char *buf, size_t size);
-/* Word and tag counts, and names by id (owned by lx). */
+/* Word and tag counts, and names by id (owned by lx). Ids below
+ * recur_lexicon_signature_count are signatures. */
 RECUR_API int recur_lexicon_word_count(const recur_lexicon *lx);
+RECUR_API int recur_lexicon_signature_count(const recur_lexicon *lx);
 RECUR_API int recur_lexicon_tag_count(const recur_lexicon *lx);
 RECUR_API const char *recur_lexicon_word_at(const recur_lexicon *lx, int id);
 RECUR_API const char *recur_lexicon_tag_at(const recur_lexicon *lx, int id);
