@@ -47,15 +47,16 @@ RECUR_API long recur_conll_line(const recur_conll *c, long i);
  * word with its own id; every other word (rare, or never seen) reads as its
  * signature, a token that keeps what predicts a tag when the word itself
  * is unknown (after Petrov and Klein's unknown-word classes):
- *   "<unk" + "-C" (first letter upper case), "-CAPS" (every letter upper
+ *   "<unk" + "-C" (first character upper case), "-CAPS" (and every letter upper
  *   case, two or more), "-c" (an upper-case letter later), or nothing (no
- *   upper case) + "-N" (a digit) + "-H" (a hyphen) + "-P" (punctuation, no
- *   letter) + "-SUFFIX" (the longest of a fixed list of English suffixes the
+ *   upper case) + "-N" (a digit) + "-H" (a hyphen) + "-P" (no letter or
+ *   digit) + "-SUFFIX" (the longest of a fixed list of English suffixes the
  *   lower-cased word ends with, its stem at least 2 characters) + ">",
  * e.g. "<unk-C-N>", "<unk-ing>", "<unk-H-ed>". Ids are the signatures seen
  * in training (and "<unk>" always) in strcmp order, then the known words
  * in strcmp order. A signature not in the lexicon falls back to the
- * same signature without its suffix, then to "<unk>". Tags are the distinct
+ * same signature without its suffix, then to "<unk>". A word spelled like a
+ * signature ("<unk...") is never a known word. Tags are the distinct
  * training tags in strcmp order. The rules are versioned
  * (RECUR_LEXICON_RULES); a model file records the version it was built with. */
 #define RECUR_LEXICON_RULES "petrov-klein-1"
