@@ -93,8 +93,9 @@ $(BUILD)/tests/test_%: tests/test_%.c tests/testlib.h $(BUILD)/librecur.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/librecur.a $(LDSAN) $(LDLIBS_ALL)
 
-# test_svg includes the CLI's plot writer itself.
+# test_svg and test_args include the CLI's plot writer and option parser.
 $(BUILD)/tests/test_svg: cli/svg.c cli/svg.h
+$(BUILD)/tests/test_args: cli/args.c cli/args.h
 $(BUILD)/tests/tool_%: tests/tool_%.c $(BUILD)/librecur.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/librecur.a $(LDSAN) $(LDLIBS_ALL)

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int args_error(const cli_spec *spec, const char *fmt, ...)
+int options_error(const cli_options *spec, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -24,7 +24,7 @@ int args_error(const cli_spec *spec, const char *fmt, ...)
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static int usage_error(const cli_spec *spec, const char *fmt, ...)
+static int usage_error(const cli_options *spec, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -36,23 +36,44 @@ static int usage_error(const cli_spec *spec, const char *fmt, ...)
     return ARGS_ERROR;
 }
 
-static cli_opt *find_opt(cli_spec *spec, const char *name, size_t len)
+static int same_name(const char *name, const char *s, size_t len)
 {
-    for (int i = 0; i < spec->nopts; i++) {
-        cli_opt *o = &spec->opts[i];
-        if ((strlen(o->name) == len && strncmp(o->name, name, len) == 0) ||
-            (o->alias && strlen(o->alias) == len && strncmp(o->alias, name, len) == 0))
-            return o;
-    }
-    return NULL;
+    return name && strlen(name) == len && strncmp(name, s, len) == 0;
 }
 
-int args_given(const cli_spec *spec, const char *name)
+/* The index of the option --name (len bytes), or -1. */
+static int find_opt(const cli_options *spec, const char *name, size_t len)
+{
+    for (int i = 0; i < spec->nopts; i++)
+        if (same_name(spec->opts[i].name, name, len) ||
+            same_name(spec->opts[i].alias, name, len))
+            return i;
+    return -1;
+}
+
+/* The index of the option -c, or -1. */
+static int find_letter(const cli_options *spec, char c)
+{
+    for (int i = 0; i < spec->nopts; i++)
+        if (spec->opts[i].letter && spec->opts[i].letter == c)
+            return i;
+    return -1;
+}
+
+int options_given(const cli_options *spec, const options_result *res, const char *name)
 {
     for (int i = 0; i < spec->nopts; i++)
         if (strcmp(spec->opts[i].name, name) == 0)
-            return spec->opts[i].seen;
+            return res->seen[i];
     return 0;
+}
+
+int options_choice(const char *s, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    return -1;
 }
 
 /* A number as "%g" without a trailing ".0" surprise: 1e-08, 0.5, 100000. */
@@ -65,33 +86,35 @@ static void fmt_bound(char *buf, size_t size, double v, int integer)
 }
 
 /* "a number > 0", "an integer >= 1", "a number in [0, 1)", "an integer in 1..10" */
-static void describe_range(const cli_opt *o, char *buf, size_t size)
+static void describe_range(const cli_option *o, char *buf, size_t size)
 {
     int integer = o->kind != OPT_DOUBLE && o->kind != OPT_FLOAT;
     const char *what = integer ? "an integer" : "a number";
     char lo[32], hi[32];
     fmt_bound(lo, sizeof lo, o->lo, integer);
     fmt_bound(hi, sizeof hi, o->hi, integer);
-    if (o->has_lo && o->has_hi) {
+    int has_lo = (o->bounds & (AT_LEAST | ABOVE)) != 0, lo_open = (o->bounds & ABOVE) != 0;
+    int has_hi = (o->bounds & (AT_MOST | BELOW)) != 0, hi_open = (o->bounds & BELOW) != 0;
+    if (has_lo && has_hi) {
         if (integer)
             snprintf(buf, size, "%s in %s..%s", what, lo, hi);
         else
-            snprintf(buf, size, "%s in %c%s, %s%c", what, o->lo_open ? '(' : '[', lo,
-                     hi, o->hi_open ? ')' : ']');
-    } else if (o->has_lo) {
-        snprintf(buf, size, "%s %s %s", what, o->lo_open ? ">" : ">=", lo);
-    } else if (o->has_hi) {
-        snprintf(buf, size, "%s %s %s", what, o->hi_open ? "<" : "<=", hi);
+            snprintf(buf, size, "%s in %c%s, %s%c", what, lo_open ? '(' : '[', lo, hi,
+                     hi_open ? ')' : ']');
+    } else if (has_lo) {
+        snprintf(buf, size, "%s %s %s", what, lo_open ? ">" : ">=", lo);
+    } else if (has_hi) {
+        snprintf(buf, size, "%s %s %s", what, hi_open ? "<" : "<=", hi);
     } else {
         snprintf(buf, size, "%s", what);
     }
 }
 
-static int in_range(const cli_opt *o, double v)
+static int in_range(const cli_option *o, double v)
 {
-    if (o->has_lo && (o->lo_open ? !(v > o->lo) : !(v >= o->lo)))
+    if ((o->bounds & AT_LEAST && !(v >= o->lo)) || (o->bounds & ABOVE && !(v > o->lo)))
         return 0;
-    if (o->has_hi && (o->hi_open ? !(v < o->hi) : !(v <= o->hi)))
+    if ((o->bounds & AT_MOST && !(v <= o->hi)) || (o->bounds & BELOW && !(v < o->hi)))
         return 0;
     return 1;
 }
@@ -120,121 +143,140 @@ static int parse_integer(const char *s, int allow_sign, long long *out,
     return errno || *end ? -1 : 0;
 }
 
-static int set_value(const cli_spec *spec, cli_opt *o, const char *v)
+/* A real number for o (OPT_DOUBLE or OPT_FLOAT) into *out. */
+static int set_real(const cli_options *spec, const cli_option *o, const char *range,
+                    const char *v, double *out)
+{
+    char *end;
+    errno = 0;
+    double d = *v ? strtod(v, &end) : 0;
+    if (!*v || *end || errno == ERANGE || !isfinite(d) || !in_range(o, d))
+        return options_error(spec, "--%s expects %s, got '%s'", o->name, range, v);
+    /* The conversion to float is only defined within its range. */
+    if (o->kind == OPT_FLOAT && (fabs(d) > FLT_MAX || (d != 0 && fabs(d) < FLT_MIN)))
+        return options_error(spec, "--%s expects %s within single precision "
+                             "(1.2e-38 to 3.4e38 in magnitude, or 0), got '%s'",
+                             o->name, range, v);
+    if (o->kind == OPT_FLOAT && !in_range(o, (double)(float)d))
+        return options_error(spec, "--%s expects %s, got '%s', which is %.9g in "
+                             "single precision", o->name, range, v, (double)(float)d);
+    *out = d;
+    return ARGS_OK;
+}
+
+/* An integer for o (OPT_U64, OPT_INT or OPT_LONG) into dest. */
+static int set_integer(const cli_options *spec, const cli_option *o, const char *range,
+                       const char *v, void *dest)
+{
+    if (o->kind == OPT_U64) {
+        unsigned long long u;
+        if (parse_integer(v, 0, NULL, &u) || !in_range(o, (double)u))
+            return options_error(spec, "--%s expects %s, got '%s'", o->name,
+                                 o->bounds ? range : "a non-negative integer", v);
+        *(uint64_t *)dest = (uint64_t)u;
+        return ARGS_OK;
+    }
+    long long x;
+    double lim = o->kind == OPT_INT ? 2147483647.0 : 9.2e18;
+    if (parse_integer(v, 1, &x, NULL) || !in_range(o, (double)x) || (double)x > lim ||
+        (double)x < -lim)
+        return options_error(spec, "--%s expects %s, got '%s'", o->name, range, v);
+    if (o->kind == OPT_INT)
+        *(int *)dest = (int)x;
+    else
+        *(long *)dest = (long)x;
+    return ARGS_OK;
+}
+
+static int set_value(const cli_options *spec, const cli_option *o, char *base, const char *v)
 {
     char range[96];
     describe_range(o, range, sizeof range);
+    void *dest = base + o->at;
     switch (o->kind) {
     case OPT_STRING:
-        *(const char **)o->dest = v;
+        *(const char **)dest = v;
         return ARGS_OK;
-    case OPT_DOUBLE: {
-        char *end;
-        errno = 0;
-        double d = *v ? strtod(v, &end) : 0;
-        if (!*v || *end || errno == ERANGE || !isfinite(d) || !in_range(o, d))
-            return args_error(spec, "--%s expects %s, got '%s'", o->name, range, v);
-        *(double *)o->dest = d;
-        return ARGS_OK;
-    }
-    case OPT_FLOAT: {
-        char *end;
-        errno = 0;
-        double d = *v ? strtod(v, &end) : 0;
-        if (!*v || *end || errno == ERANGE || !isfinite(d) || !in_range(o, d))
-            return args_error(spec, "--%s expects %s, got '%s'", o->name, range, v);
-        /* The conversion to float is only defined within its range. */
-        if (fabs(d) > FLT_MAX || (d != 0 && fabs(d) < FLT_MIN))
-            return args_error(spec, "--%s expects %s within single precision "
-                              "(1.2e-38 to 3.4e38 in magnitude, or 0), got '%s'",
-                              o->name, range, v);
-        if (!in_range(o, (double)(float)d))
-            return args_error(spec, "--%s expects %s, got '%s', which is %.9g in "
-                              "single precision", o->name, range, v, (double)(float)d);
-        *(double *)o->dest = d;
-        return ARGS_OK;
-    }
-    case OPT_U64: {
-        unsigned long long u;
-        if (parse_integer(v, 0, NULL, &u) || !in_range(o, (double)u))
-            return args_error(spec, "--%s expects %s, got '%s'", o->name,
-                              o->has_lo || o->has_hi ? range : "a non-negative integer", v);
-        *(uint64_t *)o->dest = (uint64_t)u;
-        return ARGS_OK;
-    }
+    case OPT_DOUBLE:
+    case OPT_FLOAT:
+        return set_real(spec, o, range, v, dest);
+    case OPT_U64:
     case OPT_INT:
-    case OPT_LONG: {
-        long long x;
-        double lim = o->kind == OPT_INT ? 2147483647.0 : 9.2e18;
-        if (parse_integer(v, 1, &x, NULL) || !in_range(o, (double)x) ||
-            (double)x > lim || (double)x < -lim)
-            return args_error(spec, "--%s expects %s, got '%s'", o->name, range, v);
-        if (o->kind == OPT_INT)
-            *(int *)o->dest = (int)x;
-        else
-            *(long *)o->dest = (long)x;
-        return ARGS_OK;
-    }
+    case OPT_LONG:
+        return set_integer(spec, o, range, v, dest);
     case OPT_FLAG:
         break;
     }
-    return args_error(spec, "internal error: option --%s", o->name);
+    return options_error(spec, "internal error: option --%s", o->name);
 }
 
-int args_parse(cli_spec *spec, int argc, char **argv, const char **pos, int *npos)
+/* One option at argv[*i] (name: what follows the dashes; value: after '=',
+ * or NULL): mark it seen and store its value, taking the next argument if
+ * it needs one. */
+static int take_option(const cli_options *spec, int k, char *base, const char *value,
+                       int argc, char **argv, int *i, options_result *res)
 {
-    int n = 0, only_pos = 0;
-    *npos = 0;
-    for (int i = 1; i < argc; i++) {
+    const cli_option *o = &spec->opts[k];
+    res->seen[k] = 1;
+    if (o->kind == OPT_FLAG) {
+        if (value)
+            return options_error(spec, "--%s is a flag and takes no value (got '%s')",
+                              o->name, value);
+        *(int *)(base + o->at) = 1;
+        return ARGS_OK;
+    }
+    if (!value && *i + 1 >= argc)
+        return options_error(spec, "--%s needs a value (%s)", o->name,
+                          o->metavar ? o->metavar : "VALUE");
+    if (!value)
+        value = argv[++*i];
+    return set_value(spec, o, base, value) ? ARGS_ERROR : ARGS_OK;
+}
+
+/* A positional argument, if there is room for it. */
+static int take_positional(const cli_options *spec, const char *a, options_result *res)
+{
+    if (res->npos >= spec->pos_max) {
+        if (spec->pos_max == 0)
+            return usage_error(spec, "unexpected argument '%s'", a);
+        return usage_error(spec, "unexpected extra argument '%s'", a);
+    }
+    res->pos[res->npos++] = a;
+    return ARGS_OK;
+}
+
+int options_parse(const cli_options *spec, void *opts, int argc, char **argv, options_result *res)
+{
+    memset(res, 0, sizeof *res);
+    if (spec->nopts > ARGS_MAX_OPTS || spec->pos_max > ARGS_MAX_POS)
+        return options_error(spec, "internal error: the option table is too large");
+    int only_pos = 0, rc = ARGS_OK;
+    for (int i = 1; i < argc && rc == ARGS_OK; i++) {
         const char *a = argv[i];
-        if (!only_pos && strcmp(a, "--") == 0) {
+        if (only_pos || a[0] != '-' || a[1] == 0) {
+            rc = take_positional(spec, a, res);
+        } else if (strcmp(a, "--") == 0) {
             only_pos = 1;
-            continue;
-        }
-        if (!only_pos && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
-            args_help(spec);
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            options_help(spec);
             return ARGS_HELP;
-        }
-        if (!only_pos && a[0] == '-' && a[1] == '-') {
+        } else if (a[1] == '-') {
             const char *name = a + 2, *eq = strchr(name, '=');
             size_t len = eq ? (size_t)(eq - name) : strlen(name);
-            cli_opt *o = find_opt(spec, name, len);
-            if (!o)
+            int k = find_opt(spec, name, len);
+            if (k < 0)
                 return usage_error(spec, "unknown option '--%.*s'", (int)len, name);
-            o->seen = 1;
-            if (o->kind == OPT_FLAG) {
-                if (eq)
-                    return args_error(spec, "--%s is a flag and takes no value "
-                                      "(got '%s')", o->name, eq + 1);
-                *(int *)o->dest = 1;
-                continue;
-            }
-            const char *v;
-            if (eq) {
-                v = eq + 1;
-            } else if (i + 1 < argc) {
-                v = argv[++i];
-            } else {
-                return args_error(spec, "--%s needs a value (%s)", o->name,
-                                  o->metavar ? o->metavar : "VALUE");
-            }
-            if (set_value(spec, o, v))
-                return ARGS_ERROR;
-            continue;
+            rc = take_option(spec, k, opts, eq ? eq + 1 : NULL, argc, argv, &i, res);
+        } else {
+            int k = a[2] == 0 ? find_letter(spec, a[1]) : -1;
+            if (k < 0)
+                return usage_error(spec, "unknown option '%s'", a);
+            rc = take_option(spec, k, opts, NULL, argc, argv, &i, res);
         }
-        if (!only_pos && a[0] == '-' && a[1] != 0)
-            return usage_error(spec, "unknown option '%s'", a);
-        if (n >= spec->pos_max) {
-            if (spec->pos_max == 0)
-                return usage_error(spec, "unexpected argument '%s'", a);
-            return usage_error(spec, "unexpected extra argument '%s'", a);
-        }
-        pos[n++] = a;
     }
-    if (n < spec->pos_min)
-        return usage_error(spec, "missing %s argument", spec->pos_names[n]);
-    *npos = n;
-    return ARGS_OK;
+    if (rc == ARGS_OK && res->npos < spec->pos_min)
+        return usage_error(spec, "missing %s argument", spec->pos_names[res->npos]);
+    return rc;
 }
 
 /* Print text from column indent (where the cursor is), wrapping words at
@@ -264,14 +306,14 @@ static void print_wrapped(const char *text, int indent, int width)
     putchar('\n');
 }
 
-void args_help(const cli_spec *spec)
+void options_help(const cli_options *spec)
 {
     printf("usage: %s\n\n", spec->usage);
     if (spec->description)
         printf("%s\n\n", spec->description);
     printf("options:\n");
     for (int i = 0; i < spec->nopts; i++) {
-        const cli_opt *o = &spec->opts[i];
+        const cli_option *o = &spec->opts[i];
         char left[96];
         int len = snprintf(left, sizeof left, "  --%s%s%s", o->name,
                            o->kind == OPT_FLAG ? "" : " ",
@@ -290,4 +332,36 @@ void args_help(const cli_spec *spec)
     printf("  --help                  show this help and exit\n");
     if (spec->epilog)
         printf("\n%s\n", spec->epilog);
+}
+
+/* "'train', 'eval' or 'predict'" */
+static void list_names(const cli_subcommands *sc, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = 0;
+    for (int i = 0; i < sc->n && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s'%s'",
+                                i == 0 ? "" : i == sc->n - 1 ? " or " : ", ", sc->names[i]);
+}
+
+int options_subcommand(const cli_subcommands *sc, int argc, char **argv, int *sub)
+{
+    char names[256];
+    list_names(sc, names, sizeof names);
+    if (argc < 2) {
+        fprintf(stderr, "recur %s: no subcommand given: expected %s (try 'recur %s "
+                "--help')\n", sc->cmd, names, sc->cmd);
+        return ARGS_ERROR;
+    }
+    const char *a = argv[1];
+    if (!strcmp(a, "--help") || !strcmp(a, "-h") || !strcmp(a, "help")) {
+        fputs(sc->help, stdout);
+        return ARGS_HELP;
+    }
+    *sub = options_choice(a, sc->names, sc->n);
+    if (*sub >= 0)
+        return ARGS_OK;
+    fprintf(stderr, "recur %s: unknown subcommand '%s': expected %s (try 'recur %s "
+            "--help')\n", sc->cmd, a, names, sc->cmd);
+    return ARGS_ERROR;
 }

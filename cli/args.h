@@ -1,13 +1,29 @@
-/* args.h - a small command-line option parser for the recur subcommands.
+/* args.h - the option tables of the recur subcommands, their one parser and
+ * their one --help generator.
  *
- * Options are `--name value` or `--name=value`; boolean flags take no value.
- * Numbers are parsed strictly (the whole argument, finite) and range-checked.
- * Every problem is reported as one line on stderr, prefixed with the
- * command ("recur train: ..."), and makes args_parse return ARGS_ERROR; the
- * caller then exits with status 2. The option table also drives --help. */
+ * A command describes its options as a static table of cli_option with named
+ * fields, each naming the member of the command's options struct it fills
+ * (by offsetof):
+ *
+ *     static const cli_option opts[] = {
+ *         {.name = "hidden", .alias = "rnn-size", .kind = OPT_INT,
+ *          .at = offsetof(train_opts, hidden), .metavar = "N", .def = "128",
+ *          .help = "units per layer", .lo = 1, .hi = RECUR_MAX_WIDTH,
+ *          .bounds = AT_LEAST | AT_MOST},
+ *         ...
+ *     };
+ *
+ * Options are `--name value` or `--name=value` (or `-c value` where the
+ * option has a .letter); flags take no value. Numbers are parsed strictly
+ * (the whole argument, finite) and range-checked. Every problem is reported
+ * as one line on stderr, prefixed with the command ("recur train: ..."), and
+ * makes options_parse return ARGS_ERROR; the caller then exits with status 2.
+ * Parsing writes only the options struct and the result: no files, no
+ * library calls (fuzz/fuzz_args.c drives every table). */
 #ifndef RECUR_CLI_ARGS_H
 #define RECUR_CLI_ARGS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum {
@@ -22,49 +38,79 @@ typedef enum {
     OPT_STRING  /* const char * (points into argv) */
 } opt_kind;
 
-/* Range checks for numbers: lo/hi bounds are used only when has_lo/has_hi;
- * lo_open/hi_open make them strict (> instead of >=). */
+/* Which of .lo/.hi bound a number, and how: lo <= v, lo < v, v <= hi, v < hi. */
+enum { AT_LEAST = 1, ABOVE = 2, AT_MOST = 4, BELOW = 8 };
+
 typedef struct {
-    const char *name;  /* without the leading "--" */
-    const char *alias; /* another name, or NULL */
+    const char *name;    /* without the leading "--" */
+    const char *alias;   /* another long name, or NULL */
+    char letter;         /* a short form "-x", or 0 */
     opt_kind kind;
-    void *dest;
+    size_t at;           /* offsetof the member it fills in the options struct */
     const char *metavar; /* "N", "FILE", ... shown in --help */
     const char *def;     /* default shown in --help, or NULL */
     const char *help;
-    int has_lo, has_hi, lo_open, hi_open;
-    double lo, hi;
-    int seen; /* set by the parser */
-} cli_opt;
+    double lo, hi;       /* range of a number, as .bounds says */
+    unsigned bounds;     /* AT_LEAST/ABOVE | AT_MOST/BELOW, or 0: unbounded */
+} cli_option;
 
 typedef struct {
     const char *cmd;         /* "train": messages read "recur train: ..." */
     const char *usage;       /* the synopsis line after "usage: " */
     const char *description; /* a paragraph for --help */
-    cli_opt *opts;
+    const cli_option *opts;
     int nopts;
     const char *const *pos_names; /* positional argument names, "TEXT" ... */
     int pos_min, pos_max;
     const char *epilog; /* extra --help text, or NULL */
-} cli_spec;
+} cli_options;
+
+#define ARGS_COUNT(table) ((int)(sizeof(table) / sizeof *(table)))
+
+enum { ARGS_MAX_OPTS = 64, ARGS_MAX_POS = 4 };
+
+/* What a parse found besides the option values. */
+typedef struct {
+    const char *pos[ARGS_MAX_POS]; /* positional arguments, in order */
+    int npos;
+    unsigned char seen[ARGS_MAX_OPTS]; /* seen[i]: opts[i] was given */
+} options_result;
 
 enum { ARGS_OK = 0, ARGS_HELP = 1, ARGS_ERROR = 2 };
 
-/* Parse argv[1..argc-1] (argv[0] is the subcommand name). Positional
- * arguments are stored in pos[] (room for spec->pos_max) and counted in
- * *npos. ARGS_HELP means --help was given and the help was printed. */
-int args_parse(cli_spec *spec, int argc, char **argv, const char **pos, int *npos);
+/* Parse argv[1..argc-1] (argv[0] is the subcommand's name) into the options
+ * struct at opts (already holding the defaults) and *res. ARGS_HELP means
+ * --help was given and the help was printed. */
+int options_parse(const cli_options *spec, void *opts, int argc, char **argv,
+                  options_result *res);
 
 /* Print the --help text of a command to stdout. */
-void args_help(const cli_spec *spec);
+void options_help(const cli_options *spec);
 
-/* Whether an option was given on the command line. */
-int args_given(const cli_spec *spec, const char *name);
+/* Whether the option called name was given on the command line. */
+int options_given(const cli_options *spec, const options_result *res, const char *name);
 
-/* A usage error in the command's voice: "recur CMD: <message> (try ...)". */
+/* A usage error in the command's voice: "recur CMD: <message>"; returns
+ * ARGS_ERROR. */
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-int args_error(const cli_spec *spec, const char *fmt, ...);
+int options_error(const cli_options *spec, const char *fmt, ...);
+
+/* A command made of subcommands (classify, forecast, seq2seq). */
+typedef struct {
+    const char *cmd;          /* "forecast" */
+    const char *help;         /* its --help text */
+    const char *const *names; /* "train", "predict" */
+    int n;
+} cli_subcommands;
+
+/* The subcommand argv[1] names: ARGS_OK with its index in *sub; ARGS_HELP
+ * after printing the help (for --help, -h or help); or ARGS_ERROR after one
+ * line when it is missing or unknown. */
+int options_subcommand(const cli_subcommands *sc, int argc, char **argv, int *sub);
+
+/* The index in names[0..n) of s, or -1. */
+int options_choice(const char *s, const char *const *names, int n);
 
 #endif

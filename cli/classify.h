@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "commands.h"
 #include "recur.h"
 
 /* Training examples and test examples: test indices refer to test_tsv,
@@ -31,6 +32,7 @@ double classify_baseline_accuracy(const classify_data *d, char *const *classes,
                                   int nclasses, double alpha, int max_len,
                                   long *features);
 
-int classify_train(int argc, char **argv);
+/* `recur classify train` (classify_train.c); returns the exit status. */
+int classify_train(const classify_train_opts *o);
 
 #endif

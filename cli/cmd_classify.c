@@ -97,59 +97,13 @@ static int unknown_test_label(const classify_data *d, char *const *classes, int 
     return 0;
 }
 
-#define NUM(nm, kind, dst, mv, df, hl, hasl, lo_, loo, hash, hi_, hio) \
-    {nm, NULL, kind, dst, mv, df, hl, hasl, hash, loo, hio, lo_, hi_, 0}
-#define STR(nm, dst, mv, df, hl) {nm, NULL, OPT_STRING, dst, mv, df, hl, 0, 0, 0, 0, 0, 0, 0}
-#define FLAG(nm, dst, hl) {nm, NULL, OPT_FLAG, dst, NULL, NULL, hl, 0, 0, 0, 0, 0, 0, 0}
-
 /* ---- baseline ------------------------------------------------------------------------ */
 
-static int classify_baseline(int argc, char **argv)
+static int classify_baseline(const classify_baseline_opts *o)
 {
-    const char *test = NULL;
-    double split = 0.2, alpha = 1;
-    int max_len = 400, raw = 0, header = 0;
-    uint64_t seed = 1;
-    cli_opt opts[] = {
-        STR("test", &test, "FILE.tsv", NULL,
-            "test examples from this file instead of a held-out split"),
-        NUM("test-split", OPT_DOUBLE, &split, "FRACTION", "0.2",
-            "part of each class held out for testing (as classify train)",
-            1, 0, 1, 1, 1, 1),
-        NUM("seed", OPT_U64, &seed, "N", "1", "seed of the split", 0, 0, 0, 0, 0, 0),
-        NUM("alpha", OPT_DOUBLE, &alpha, "A", "1", "add-alpha smoothing", 1, 0, 1, 0, 0, 0),
-        NUM("max-len", OPT_INT, &max_len, "N", "400",
-            "use the first N characters of each text; 0 = all", 1, 0, 0, 1, 100000, 0),
-        FLAG("raw", &raw, "take texts literally (no \\n, \\t, \\\\ escapes)"),
-        FLAG("header", &header, "the first line of each TSV file is a header"),
-    };
-    static const char *const pos_names[] = {"DATA.tsv"};
-    cli_spec spec = {
-        .cmd = "classify baseline",
-        .usage = "recur classify baseline DATA.tsv [OPTIONS]",
-        .description =
-            "Train and test the baseline of `recur classify train` alone: a\n"
-            "multinomial naive Bayes classifier over character bigrams (with start\n"
-            "and end markers) with add-alpha smoothing, on the same seeded split.",
-        .opts = opts,
-        .nopts = (int)(sizeof opts / sizeof *opts),
-        .pos_names = pos_names,
-        .pos_min = 1,
-        .pos_max = 1,
-    };
-    const char *pos[1];
-    int npos, a = args_parse(&spec, argc, argv, pos, &npos);
-    if (a == ARGS_HELP)
-        return 0;
-    if (a)
-        return EXIT_USAGE;
-    if (test && args_given(&spec, "test-split")) {
-        args_error(&spec, "give --test FILE or --test-split, not both");
-        return EXIT_USAGE;
-    }
     classify_data d;
-    int flags = (raw ? 0 : RECUR_TSV_ESCAPES) | (header ? RECUR_TSV_HEADER : 0);
-    if (classify_load(pos[0], test, split, seed, flags, &d))
+    int flags = (o->raw ? 0 : RECUR_TSV_ESCAPES) | (o->header ? RECUR_TSV_HEADER : 0);
+    if (classify_load(o->data, o->test, o->split, o->seed, flags, &d))
         return EXIT_RUNTIME;
     char **classes;
     uint32_t *chars;
@@ -163,11 +117,12 @@ static int classify_baseline(int argc, char **argv)
     if (unknown_test_label(&d, classes, ncls))
         goto done;
     long features = 0;
-    double acc = classify_baseline_accuracy(&d, classes, ncls, alpha, max_len, &features);
+    double acc = classify_baseline_accuracy(&d, classes, ncls, o->alpha, o->max_len,
+                                            &features);
     if (acc < 0)
         goto done;
     printf("naive Bayes over character bigrams (add-%g, %ld bigrams, %d classes, %ld "
-           "training examples): test_accuracy: %.4f on %ld test examples\n", alpha,
+           "training examples): test_accuracy: %.4f on %ld test examples\n", o->alpha,
            features, ncls, d.ntrain, acc, d.ntest);
     code = 0;
 done:
@@ -256,46 +211,94 @@ static int best_of(const float *z, int n, int label, double *p, double *logp)
     return best;
 }
 
-static int classify_eval(int argc, char **argv)
+/* Counts per class: examples, hits, predictions, and the confusion matrix
+ * where it is small enough. */
+typedef struct {
+    int C;
+    long *hits, *pred, *total, *conf; /* conf [C][C] or NULL */
+    long correct;
+    double loss;
+} tally;
+
+static void tally_free(tally *t)
 {
-    int raw = 0, header = 0, max_len = 0, batch = 64, threads = 2;
-    cli_opt opts[] = {
-        NUM("max-len", OPT_INT, &max_len, "N", "the model's",
-            "use the first N characters of each text; 0 = all", 1, 0, 0, 1, 100000, 0),
-        NUM("batch", OPT_INT, &batch, "B", "64", "examples per batch", 1, 1, 0, 1,
-            100000, 0),
-        NUM("threads", OPT_INT, &threads, "N", "2", "threads for the matrix products",
-            1, 1, 0, 1, 1024, 0),
-        FLAG("raw", &raw, "take texts literally (no \\n, \\t, \\\\ escapes)"),
-        FLAG("header", &header, "the first line of the TSV file is a header"),
-    };
-    static const char *const pos_names[] = {"MODEL", "DATA.tsv"};
-    cli_spec spec = {
-        .cmd = "classify eval",
-        .usage = "recur classify eval MODEL DATA.tsv [OPTIONS]",
-        .description =
-            "Score a classifier on labelled texts (LABEL<TAB>TEXT lines): accuracy,\n"
-            "mean loss, and per class the examples, hits, recall, precision and the\n"
-            "class it is most often taken for. A label the model does not know is\n"
-            "an error naming its line.",
-        .opts = opts,
-        .nopts = (int)(sizeof opts / sizeof *opts),
-        .pos_names = pos_names,
-        .pos_min = 2,
-        .pos_max = 2,
-    };
-    const char *pos[2];
-    int npos, a = args_parse(&spec, argc, argv, pos, &npos);
-    if (a == ARGS_HELP)
-        return 0;
-    if (a)
-        return EXIT_USAGE;
-    recur_set_threads(threads);
+    free(t->hits);
+    free(t->pred);
+    free(t->total);
+    free(t->conf);
+}
+
+static int tally_count(tally *t, const recur_dataset *ds, const float *logits, int C)
+{
+    memset(t, 0, sizeof *t);
+    t->C = C;
+    t->hits = calloc((size_t)C, sizeof *t->hits);
+    t->pred = calloc((size_t)C, sizeof *t->pred);
+    t->total = calloc((size_t)C, sizeof *t->total);
+    int small = (double)C * C <= 4e6;
+    if (small)
+        t->conf = calloc((size_t)C * (size_t)C, sizeof *t->conf);
+    if (!t->hits || !t->pred || !t->total || (small && !t->conf))
+        return cli_error("out of memory");
+    for (long i = 0; i < ds->count; i++) {
+        int y = ds->labels[i];
+        double p, logp;
+        int k = best_of(logits + i * C, C, y, &p, &logp);
+        t->loss -= logp;
+        t->total[y]++;
+        t->pred[k]++;
+        if (k == y)
+            t->hits[y]++, t->correct++;
+        if (t->conf)
+            t->conf[(long)y * C + k]++;
+    }
+    return 0;
+}
+
+/* The class example k is most often taken for, as "name (count)", or "". */
+static void most_confused(const tally *t, char *const *classes, int k, char *buf,
+                          size_t size)
+{
+    int worst = -1, C = t->C;
+    const long *row = t->conf ? t->conf + (long)k * C : NULL;
+    for (int j = 0; row && j < C; j++)
+        if (j != k && row[j] > 0 && (worst < 0 || row[j] > row[worst]))
+            worst = j;
+    buf[0] = 0;
+    if (worst >= 0)
+        snprintf(buf, size, "%s (%ld)", classes[worst], row[worst]);
+}
+
+static void print_classes(const tally *t, char *const *classes)
+{
+    int width = 5, C = t->C;
+    for (int k = 0; k < C; k++)
+        if ((int)strlen(classes[k]) > width)
+            width = (int)strlen(classes[k]);
+    printf("%-*s %8s %8s %7s %9s  %s\n", width, "class", "examples", "correct", "recall",
+           "precision", t->conf ? "most often taken for" : "");
+    for (int k = 0; k < C; k++) {
+        if (!t->total[k] && !t->pred[k])
+            continue;
+        char rec[16] = "-", prec[16] = "-", other[320];
+        if (t->total[k])
+            snprintf(rec, sizeof rec, "%.4f", (double)t->hits[k] / (double)t->total[k]);
+        if (t->pred[k])
+            snprintf(prec, sizeof prec, "%.4f", (double)t->hits[k] / (double)t->pred[k]);
+        most_confused(t, classes, k, other, sizeof other);
+        printf("%-*s %8ld %8ld %7s %9s  %s\n", width, classes[k], t->total[k], t->hits[k],
+               rec, prec, other);
+    }
+}
+
+static int classify_eval(const classify_use_opts *o)
+{
+    recur_set_threads(o->threads);
     classifier c;
-    if (classifier_load(pos[0], raw, max_len, args_given(&spec, "max-len"), &c))
+    if (classifier_load(o->model, o->raw, o->max_len, o->max_len_given, &c))
         return EXIT_RUNTIME;
     recur_tsv *t = NULL;
-    int rc = recur_tsv_load(pos[1], c.flags | (header ? RECUR_TSV_HEADER : 0), &t);
+    int rc = recur_tsv_load(o->data, c.flags | (o->header ? RECUR_TSV_HEADER : 0), &t);
     if (rc) {
         classifier_free(&c);
         return cli_lib_error(rc);
@@ -303,70 +306,16 @@ static int classify_eval(int argc, char **argv)
     recur_dataset ds = {0};
     float *logits = NULL;
     long unknown = 0;
-    int code = EXIT_RUNTIME, C = c.ncls;
-    long *hits = NULL, *pred = NULL, *total = NULL, *conf = NULL;
-    if (classify_all(&c, t, batch, &ds, &logits, &unknown))
-        goto done;
-    hits = calloc((size_t)C, sizeof *hits);
-    pred = calloc((size_t)C, sizeof *pred);
-    total = calloc((size_t)C, sizeof *total);
-    /* The confusion matrix where it is small enough. */
-    if ((double)C * C <= 4e6)
-        conf = calloc((size_t)C * (size_t)C, sizeof *conf);
-    if (!hits || !pred || !total || ((double)C * C <= 4e6 && !conf)) {
-        cli_error("out of memory");
-        goto done;
+    tally ty = {0};
+    int code = classify_all(&c, t, o->batch, &ds, &logits, &unknown) ? EXIT_RUNTIME
+               : tally_count(&ty, &ds, logits, c.ncls);
+    if (!code) {
+        printf("accuracy: %.4f (%ld of %ld) - loss: %.4f - %ld unknown characters\n",
+               (double)ty.correct / (double)ds.count, ty.correct, ds.count,
+               ty.loss / (double)ds.count, unknown);
+        print_classes(&ty, c.classes);
     }
-    long correct = 0;
-    double loss = 0;
-    for (long i = 0; i < ds.count; i++) {
-        int y = ds.labels[i];
-        double p, logp;
-        int k = best_of(logits + i * C, C, y, &p, &logp);
-        loss -= logp;
-        total[y]++;
-        pred[k]++;
-        if (k == y)
-            hits[y]++, correct++;
-        if (conf)
-            conf[(long)y * C + k]++;
-    }
-    printf("accuracy: %.4f (%ld of %ld) - loss: %.4f - %ld unknown characters\n",
-           (double)correct / (double)ds.count, correct, ds.count,
-           loss / (double)ds.count, unknown);
-    int width = 5;
-    for (int k = 0; k < C; k++)
-        if ((int)strlen(c.classes[k]) > width)
-            width = (int)strlen(c.classes[k]);
-    printf("%-*s %8s %8s %7s %9s  %s\n", width, "class", "examples", "correct", "recall",
-           "precision", conf ? "most often taken for" : "");
-    for (int k = 0; k < C; k++) {
-        if (!total[k] && !pred[k])
-            continue;
-        char rec[16] = "-", prec[16] = "-", other[320] = "";
-        if (total[k])
-            snprintf(rec, sizeof rec, "%.4f", (double)hits[k] / (double)total[k]);
-        if (pred[k])
-            snprintf(prec, sizeof prec, "%.4f", (double)hits[k] / (double)pred[k]);
-        if (conf) {
-            int worst = -1;
-            for (int j = 0; j < C; j++)
-                if (j != k && conf[(long)k * C + j] > 0 &&
-                    (worst < 0 || conf[(long)k * C + j] > conf[(long)k * C + worst]))
-                    worst = j;
-            if (worst >= 0)
-                snprintf(other, sizeof other, "%s (%ld)", c.classes[worst],
-                         conf[(long)k * C + worst]);
-        }
-        printf("%-*s %8ld %8ld %7s %9s  %s\n", width, c.classes[k], total[k], hits[k],
-               rec, prec, other);
-    }
-    code = 0;
-done:
-    free(hits);
-    free(pred);
-    free(total);
-    free(conf);
+    tally_free(&ty);
     free(logits);
     recur_tsv_dataset_free(&ds);
     recur_tsv_free(t);
@@ -374,47 +323,16 @@ done:
     return code;
 }
 
-static int classify_predict(int argc, char **argv)
+static int classify_predict(const classify_use_opts *o)
 {
-    int raw = 0, max_len = 0, batch = 64, prob = 0, threads = 2;
-    cli_opt opts[] = {
-        FLAG("prob", &prob, "print the class's probability after a tab"),
-        NUM("max-len", OPT_INT, &max_len, "N", "the model's",
-            "use the first N characters of each text; 0 = all", 1, 0, 0, 1, 100000, 0),
-        NUM("batch", OPT_INT, &batch, "B", "64", "texts per batch", 1, 1, 0, 1, 100000, 0),
-        NUM("threads", OPT_INT, &threads, "N", "2", "threads for the matrix products",
-            1, 1, 0, 1, 1024, 0),
-        FLAG("raw", &raw, "take texts literally (no \\n, \\t, \\\\ escapes)"),
-    };
-    static const char *const pos_names[] = {"MODEL", "FILE"};
-    cli_spec spec = {
-        .cmd = "classify predict",
-        .usage = "recur classify predict MODEL [FILE|-] [OPTIONS]",
-        .description =
-            "Classify texts, one per line of FILE (or stdin): print one class name\n"
-            "per text, on its own line (empty lines are skipped). Texts may write a\n"
-            "newline as \\n, a tab as \\t and a backslash as \\\\, as in training.\n"
-            "Characters the model has not seen read as unknown.",
-        .opts = opts,
-        .nopts = (int)(sizeof opts / sizeof *opts),
-        .pos_names = pos_names,
-        .pos_min = 1,
-        .pos_max = 2,
-    };
-    const char *pos[2];
-    int npos, a = args_parse(&spec, argc, argv, pos, &npos);
-    if (a == ARGS_HELP)
-        return 0;
-    if (a)
-        return EXIT_USAGE;
-    recur_set_threads(threads);
+    recur_set_threads(o->threads);
     classifier c;
-    if (classifier_load(pos[0], raw, max_len, args_given(&spec, "max-len"), &c))
+    if (classifier_load(o->model, o->raw, o->max_len, o->max_len_given, &c))
         return EXIT_RUNTIME;
     int flags = c.flags | RECUR_TSV_UNLABELLED, rc;
     recur_tsv *t = NULL;
-    if (npos == 2 && strcmp(pos[1], "-") != 0) {
-        rc = recur_tsv_load(pos[1], flags, &t);
+    if (o->data && strcmp(o->data, "-") != 0) {
+        rc = recur_tsv_load(o->data, flags, &t);
     } else {
         size_t len;
         char *buf = cli_read_stdin(&len);
@@ -432,12 +350,12 @@ static int classify_predict(int argc, char **argv)
     recur_dataset ds = {0};
     float *logits = NULL;
     int code = EXIT_RUNTIME;
-    if (classify_all(&c, t, batch, &ds, &logits, NULL))
+    if (classify_all(&c, t, o->batch, &ds, &logits, NULL))
         goto done;
     for (long i = 0; i < ds.count; i++) {
         double p;
         int k = best_of(logits + i * c.ncls, c.ncls, 0, &p, NULL);
-        if (prob)
+        if (o->prob)
             printf("%s\t%.4f\n", c.classes[k], p);
         else
             printf("%s\n", c.classes[k]);
@@ -453,44 +371,16 @@ done:
 
 /* ---- dispatch ------------------------------------------------------------------------- */
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: recur classify SUBCOMMAND ...\n"
-            "\n"
-            "Many-to-one sequence classification of texts (LABEL<TAB>TEXT lines).\n"
-            "\n"
-            "subcommands:\n"
-            "  train DATA.tsv --save MODEL   train a recurrent classifier; test accuracy\n"
-            "                                per epoch next to a naive Bayes baseline\n"
-            "  eval MODEL DATA.tsv           accuracy and per-class counts on labelled texts\n"
-            "  predict MODEL [FILE|-]        the class of each line of text\n"
-            "  baseline DATA.tsv             the character-bigram naive Bayes baseline alone\n"
-            "\n"
-            "Run 'recur classify SUBCOMMAND --help' for its options.\n");
-}
-
 int cmd_classify(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "recur classify: no subcommand given: train, eval, predict or "
-                        "baseline (try 'recur classify --help')\n");
-        return EXIT_USAGE;
+    classify_opts o;
+    int a = classify_parse(argc, argv, &o);
+    if (a)
+        return a == ARGS_HELP ? 0 : EXIT_USAGE;
+    switch (o.sub) {
+    case CLASSIFY_TRAIN: return classify_train(&o.train);
+    case CLASSIFY_EVAL: return classify_eval(&o.use);
+    case CLASSIFY_PREDICT: return classify_predict(&o.use);
+    default: return classify_baseline(&o.baseline);
     }
-    const char *sub = argv[1];
-    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
-        usage(stdout);
-        return 0;
-    }
-    if (strcmp(sub, "train") == 0)
-        return classify_train(argc - 1, argv + 1);
-    if (strcmp(sub, "eval") == 0)
-        return classify_eval(argc - 1, argv + 1);
-    if (strcmp(sub, "predict") == 0)
-        return classify_predict(argc - 1, argv + 1);
-    if (strcmp(sub, "baseline") == 0)
-        return classify_baseline(argc - 1, argv + 1);
-    fprintf(stderr, "recur classify: unknown subcommand '%s': train, eval, predict or "
-                    "baseline (try 'recur classify --help')\n", sub);
-    return EXIT_USAGE;
 }

@@ -1,6 +1,7 @@
 /* cmd_eval.c - `recur eval`: how well a model predicts a text: loss in nats
  * per character, bits per character, perplexity and accuracy. */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "args.h"
@@ -8,41 +9,45 @@
 #include "progress.h"
 #include "recur.h"
 
+#define AT(field) offsetof(eval_opts, field)
+
+static const cli_option eval_options[] = {
+    {.name = "seq", .alias = "seq-length", .kind = OPT_INT, .at = AT(seq), .metavar = "T",
+     .def = "100", .help = "characters per window (the state is carried across windows)",
+     .lo = 1, .hi = 100000, .bounds = AT_LEAST | AT_MOST},
+    {.name = "batch", .alias = "batch-size", .kind = OPT_INT, .at = AT(batch),
+     .metavar = "B", .def = "32", .help = "parallel streams the text is cut into",
+     .lo = 1, .hi = 100000, .bounds = AT_LEAST | AT_MOST},
+};
+
+static const char *const eval_pos[] = {"MODEL", "TEXT"};
+
+static const cli_options eval_spec = {
+    .cmd = "eval",
+    .usage = "recur eval MODEL TEXT [OPTIONS]",
+    .description = "Score TEXT (UTF-8) with a character model: the mean next-character\n"
+                   "loss in nats, bits per character (loss / ln 2), perplexity\n"
+                   "(e^loss) and the fraction of characters predicted exactly.\n"
+                   "The text is read as --batch parallel streams with the state\n"
+                   "carried across windows; every character but each stream's first\n"
+                   "is scored (a remainder of fewer than --batch characters at the\n"
+                   "end of an uneven split is left out).",
+    .opts = eval_options,
+    .nopts = ARGS_COUNT(eval_options),
+    .pos_names = eval_pos,
+    .pos_min = 2,
+    .pos_max = 2,
+};
+
 int eval_parse(int argc, char **argv, eval_opts *out)
 {
     eval_opts o = {.model = NULL, .text = NULL, .seq = 100, .batch = 32};
-    cli_opt opts[] = {
-        {"seq", "seq-length", OPT_INT, &o.seq, "T", "100",
-         "characters per window (the state is carried across windows)",
-         1, 1, 0, 0, 1, 100000, 0},
-        {"batch", "batch-size", OPT_INT, &o.batch, "B", "32",
-         "parallel streams the text is cut into", 1, 1, 0, 0, 1, 100000, 0},
-    };
-    static const char *const pos_names[] = {"MODEL", "TEXT"};
-    cli_spec spec = {
-        .cmd = "eval",
-        .usage = "recur eval MODEL TEXT [OPTIONS]",
-        .description = "Score TEXT (UTF-8) with a character model: the mean next-character\n"
-                       "loss in nats, bits per character (loss / ln 2), perplexity\n"
-                       "(e^loss) and the fraction of characters predicted exactly.\n"
-                       "The text is read as --batch parallel streams with the state\n"
-                       "carried across windows; every character but each stream's first\n"
-                       "is scored (a remainder of fewer than --batch characters at the\n"
-                       "end of an uneven split is left out).",
-        .opts = opts,
-        .nopts = (int)(sizeof opts / sizeof *opts),
-        .pos_names = pos_names,
-        .pos_min = 2,
-        .pos_max = 2,
-        .epilog = NULL,
-    };
-    const char *pos[2];
-    int npos;
-    int a = args_parse(&spec, argc, argv, pos, &npos);
+    options_result res;
+    int a = options_parse(&eval_spec, &o, argc, argv, &res);
     if (a)
         return a;
-    o.model = pos[0];
-    o.text = pos[1];
+    o.model = res.pos[0];
+    o.text = res.pos[1];
     *out = o;
     return ARGS_OK;
 }
@@ -51,10 +56,8 @@ int cmd_eval(int argc, char **argv)
 {
     eval_opts o;
     int a = eval_parse(argc, argv, &o);
-    if (a == ARGS_HELP)
-        return 0;
     if (a)
-        return EXIT_USAGE;
+        return a == ARGS_HELP ? 0 : EXIT_USAGE;
 
     recur_model *m = NULL;
     recur_text *t = NULL;

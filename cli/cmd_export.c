@@ -4,6 +4,7 @@
  * (temporary file in the same directory, fsync, rename). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,115 +190,118 @@ static int same_file(const char *a, const char *b)
            sa.st_ino == sb.st_ino;
 }
 
-/* --format c: NAME.c and NAME.h through the library's generator. */
-static int export_c(const cli_spec *spec, const char *model, const char *name,
-                    const char *prefix, int int8)
+#define AT(field) offsetof(export_opts, field)
+
+static const cli_option export_options[] = {
+    {.name = "format", .kind = OPT_STRING, .at = AT(format), .metavar = "json|csv|c",
+     .def = "json",
+     .help = "json: {\"config\", \"metadata\", \"tensors\": {name: {\"shape\", \"data\"}}}; "
+             "csv: one row per value: tensor,index0,index1,value; "
+             "c: the streaming step as dependency-free C99, NAME.c and NAME.h (-o NAME)"},
+    {.name = "quantize", .kind = OPT_STRING, .at = AT(quantize), .metavar = "none|int8",
+     .def = "none", .help = "--format c: int8 weights with a float scale per row"},
+    {.name = "prefix", .kind = OPT_STRING, .at = AT(prefix), .metavar = "P",
+     .def = "NAME's file name", .help = "--format c: the C names' prefix (P_step, P_state, ...)"},
+    {.name = "output", .letter = 'o', .kind = OPT_STRING, .at = AT(output),
+     .metavar = "FILE", .def = "stdout",
+     .help = "write to FILE (replaced atomically) instead of stdout; also -o FILE"},
+};
+
+static const char *const export_pos[] = {"MODEL"};
+
+static const cli_options export_spec = {
+    .cmd = "export",
+    .usage = "recur export MODEL [--format json|csv] [-o FILE]\n"
+             "       recur export MODEL --format c -o NAME [--quantize int8] [--prefix P]",
+    .description = "Dump every tensor of a model (a .safetensors model, checkpoint\n"
+                   "or plain PyTorch file) for inspection, with its configuration\n"
+                   "and metadata (JSON). Values are printed with 9 significant\n"
+                   "digits, enough to give back each float exactly; tensors are\n"
+                   "in PyTorch state_dict order, data row-major.\n"
+                   "--format c writes NAME.c and NAME.h: the model's streaming step\n"
+                   "(what recur_state_step computes) as C99 for a microcontroller or any C\n"
+                   "program: no malloc, no libm, weights as const arrays.",
+    .opts = export_options,
+    .nopts = ARGS_COUNT(export_options),
+    .pos_names = export_pos,
+    .pos_min = 1,
+    .pos_max = 1,
+    .epilog = "examples:\n  recur export model.safetensors --format json -o model.json\n"
+              "  recur export model.safetensors --format csv | head\n"
+              "  recur export model.safetensors --format c -o kws --quantize int8",
+};
+
+/* --format c's checks: -o NAME without .c or .h. */
+static int check_c_name(const char *name)
 {
-    if (!name || !*name || strcmp(name, "-") == 0) {
-        args_error(spec, "--format c needs -o NAME (writes NAME.c and NAME.h)");
-        return EXIT_USAGE;
-    }
+    if (!name || !*name || strcmp(name, "-") == 0)
+        return options_error(&export_spec, "--format c needs -o NAME (writes NAME.c and "
+                             "NAME.h)");
     size_t n = strlen(name);
-    if (n > 2 && (strcmp(name + n - 2, ".c") == 0 || strcmp(name + n - 2, ".h") == 0)) {
-        args_error(spec, "-o takes NAME without .c or .h (writes NAME.c and NAME.h)");
-        return EXIT_USAGE;
-    }
+    if (n > 2 && (strcmp(name + n - 2, ".c") == 0 || strcmp(name + n - 2, ".h") == 0))
+        return options_error(&export_spec, "-o takes NAME without .c or .h (writes NAME.c "
+                             "and NAME.h)");
+    return ARGS_OK;
+}
+
+int export_parse(int argc, char **argv, export_opts *out)
+{
+    static const char *const formats[] = {"json", "csv", "c"};
+    static const char *const quantize[] = {"none", "int8"};
+    export_opts o = {.format = "json", .output = NULL, .quantize = "none", .prefix = NULL};
+    options_result res;
+    int a = options_parse(&export_spec, &o, argc, argv, &res);
+    if (a)
+        return a;
+    if (options_choice(o.format, formats, 3) < 0)
+        return options_error(&export_spec, "--format expects json, csv or c, got '%s'",
+                             o.format);
+    if (options_choice(o.quantize, quantize, 2) < 0)
+        return options_error(&export_spec, "--quantize expects none or int8, got '%s'",
+                             o.quantize);
+    int c_src = strcmp(o.format, "c") == 0;
+    if (!c_src && (strcmp(o.quantize, "int8") == 0 || o.prefix))
+        return options_error(&export_spec, "--quantize and --prefix go with --format c");
+    if (c_src && (a = check_c_name(o.output)))
+        return a;
+    if (o.output && !*o.output)
+        return options_error(&export_spec, "--output expects a file name");
+    if (o.output && strcmp(o.output, "-") == 0)
+        o.output = NULL;
+    o.model = res.pos[0];
+    *out = o;
+    return ARGS_OK;
+}
+
+/* --format c: NAME.c and NAME.h through the library's generator. */
+static int export_c(const export_opts *o)
+{
     recur_model *m = NULL;
-    int rc = recur_model_load(model, &m);
+    int rc = recur_model_load(o->model, &m);
     if (!rc)
-        rc = recur_export_c(m, name, prefix, int8 ? RECUR_QUANT_INT8 : RECUR_QUANT_NONE);
+        rc = recur_export_c(m, o->output, o->prefix,
+                            strcmp(o->quantize, "int8") == 0 ? RECUR_QUANT_INT8
+                                                             : RECUR_QUANT_NONE);
     recur_model_free(m);
     return rc ? cli_lib_error(rc) : 0;
 }
 
 int cmd_export(int argc, char **argv)
 {
-    const char *format = "json", *output = NULL, *quantize = "none", *prefix = NULL;
-    cli_opt opts[] = {
-        {"format", NULL, OPT_STRING, &format, "json|csv|c", "json",
-         "json: {\"config\", \"metadata\", \"tensors\": {name: {\"shape\", \"data\"}}}; "
-         "csv: one row per value: tensor,index0,index1,value; "
-         "c: the streaming step as dependency-free C99, NAME.c and NAME.h (-o NAME)",
-         0, 0, 0, 0, 0, 0, 0},
-        {"quantize", NULL, OPT_STRING, &quantize, "none|int8", "none",
-         "--format c: int8 weights with a float scale per row",
-         0, 0, 0, 0, 0, 0, 0},
-        {"prefix", NULL, OPT_STRING, &prefix, "P", "NAME's file name",
-         "--format c: the C names' prefix (P_step, P_state, ...)",
-         0, 0, 0, 0, 0, 0, 0},
-        {"output", NULL, OPT_STRING, &output, "FILE", "stdout",
-         "write to FILE (replaced atomically) instead of stdout; also -o FILE",
-         0, 0, 0, 0, 0, 0, 0},
-    };
-    static const char *const pos_names[] = {"MODEL"};
-    cli_spec spec = {
-        .cmd = "export",
-        .usage = "recur export MODEL [--format json|csv] [-o FILE]\n"
-                 "       recur export MODEL --format c -o NAME [--quantize int8] [--prefix P]",
-        .description = "Dump every tensor of a model (a .safetensors model, checkpoint\n"
-                       "or plain PyTorch file) for inspection, with its configuration\n"
-                       "and metadata (JSON). Values are printed with 9 significant\n"
-                       "digits, enough to give back each float exactly; tensors are\n"
-                       "in PyTorch state_dict order, data row-major.\n"
-                       "--format c writes NAME.c and NAME.h: the model's streaming step\n"
-                       "(what recur_state_step computes) as C99 for a microcontroller or any C\n"
-                       "program: no malloc, no libm, weights as const arrays.",
-        .opts = opts,
-        .nopts = (int)(sizeof opts / sizeof *opts),
-        .pos_names = pos_names,
-        .pos_min = 1,
-        .pos_max = 1,
-        .epilog = "examples:\n  recur export model.safetensors --format json -o model.json\n"
-                  "  recur export model.safetensors --format csv | head\n"
-                  "  recur export model.safetensors --format c -o kws --quantize int8",
-    };
-    /* -o FILE is --output FILE (the parser knows long options only). */
-    char **args = malloc((size_t)(argc + 1) * sizeof *args);
-    if (!args)
-        return cli_error("out of memory");
-    int only_pos = 0;
-    for (int i = 0; i < argc; i++) {
-        only_pos = only_pos || strcmp(argv[i], "--") == 0;
-        args[i] = !only_pos && i > 0 && strcmp(argv[i], "-o") == 0 ? "--output" : argv[i];
-    }
-    args[argc] = NULL;
-    const char *pos[1];
-    int npos;
-    int a = args_parse(&spec, argc, args, pos, &npos);
-    free(args);
-    if (a == ARGS_HELP)
-        return 0;
+    export_opts o;
+    int a = export_parse(argc, argv, &o);
     if (a)
-        return EXIT_USAGE;
-    int json = strcmp(format, "json") == 0, c_src = strcmp(format, "c") == 0;
-    if (!json && !c_src && strcmp(format, "csv") != 0) {
-        args_error(&spec, "--format expects json, csv or c, got '%s'", format);
-        return EXIT_USAGE;
-    }
-    int int8 = strcmp(quantize, "int8") == 0;
-    if (!int8 && strcmp(quantize, "none") != 0) {
-        args_error(&spec, "--quantize expects none or int8, got '%s'", quantize);
-        return EXIT_USAGE;
-    }
-    if (!c_src && (int8 || prefix)) {
-        args_error(&spec, "--quantize and --prefix go with --format c");
-        return EXIT_USAGE;
-    }
-    if (c_src)
-        return export_c(&spec, pos[0], output, prefix, int8);
-    if (output && !*output) {
-        args_error(&spec, "--output expects a file name");
-        return EXIT_USAGE;
-    }
-    if (output && strcmp(output, "-") == 0)
-        output = NULL;
-    if (output && same_file(output, pos[0]))
-        return cli_error("%s is the model itself: choose another output file", output);
+        return a == ARGS_HELP ? 0 : EXIT_USAGE;
+    if (strcmp(o.format, "c") == 0)
+        return export_c(&o);
+    if (o.output && same_file(o.output, o.model))
+        return cli_error("%s is the model itself: choose another output file", o.output);
     recur_model *m = NULL;
-    int rc = recur_model_load(pos[0], &m);
+    int rc = recur_model_load(o.model, &m);
     if (rc)
         return cli_lib_error(rc);
-    rc = output ? write_file(output, m, json) : write_to(stdout, m, json);
+    int json = strcmp(o.format, "json") == 0;
+    rc = o.output ? write_file(o.output, m, json) : write_to(stdout, m, json);
     recur_model_free(m);
     return rc;
 }

@@ -6,18 +6,16 @@
  * SVG plot. */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
 #include "commands.h"
+#include "corpus.h"
 #include "recur.h"
 #include "svg.h"
-
-#ifndef RECUR_DEFAULT_CORPUS
-#define RECUR_DEFAULT_CORPUS "data/austen.txt"
-#endif
 
 #define MAX_MODELS 8
 
@@ -226,93 +224,130 @@ static int split_models(const char *list, char **store, const char **paths, int 
     return n;
 }
 
+#define AT(field) offsetof(grad_report_opts, field)
+
+static const cli_option grad_report_options[] = {
+    {.name = "seq-len", .alias = "seq", .kind = OPT_INT, .at = AT(seq_len), .metavar = "T",
+     .def = "100", .help = "steps per window; the loss is at the last",
+     .lo = 1, .hi = 100000, .bounds = AT_LEAST | AT_MOST},
+    {.name = "batch", .alias = "batch-size", .kind = OPT_INT, .at = AT(batch),
+     .metavar = "B", .def = "32", .help = "windows, spread evenly over the text, averaged",
+     .lo = 1, .hi = 100000, .bounds = AT_LEAST | AT_MOST},
+    {.name = "compare", .kind = OPT_STRING, .at = AT(compare), .metavar = "MODEL,...",
+     .help = "also report these models on the same windows"},
+    {.name = "csv", .kind = OPT_STRING, .at = AT(csv), .metavar = "FILE",
+     .help = "write every distance: norm and relative norm per model and layer"},
+    {.name = "svg", .kind = OPT_STRING, .at = AT(svg), .metavar = "FILE",
+     .help = "plot the relative norms on a log scale"},
+    {.name = "threshold", .kind = OPT_DOUBLE, .at = AT(threshold), .metavar = "F",
+     .def = "1e-3",
+     .help = "the summary gives the distance where the gradient falls to F of its start",
+     .lo = 0, .hi = 1, .bounds = ABOVE | BELOW},
+    {.name = "threads", .kind = OPT_INT, .at = AT(threads), .metavar = "N", .def = "2",
+     .help = "threads for the matrix products",
+     .lo = 1, .hi = 1024, .bounds = AT_LEAST | AT_MOST},
+};
+
+static const char *const grad_report_pos[] = {"MODEL", "TEXT"};
+
+static const cli_options grad_report_spec = {
+    .cmd = "grad-report",
+    .usage = "recur grad-report MODEL [TEXT] [OPTIONS]",
+    .description =
+        "How far back in time does a character model's gradient reach? Takes B\n"
+        "windows of T characters of TEXT (default: the bundled corpus), puts the\n"
+        "next-character loss at the last step only, backpropagates through time,\n"
+        "and reports the mean norm of the gradient with respect to each layer's\n"
+        "hidden state at each distance from the loss, relative to distance 0.",
+    .opts = grad_report_options,
+    .nopts = ARGS_COUNT(grad_report_options),
+    .pos_names = grad_report_pos,
+    .pos_min = 1,
+    .pos_max = 2,
+    .epilog = "example:\n"
+              "  recur grad-report rnn.safetensors --compare lstm.safetensors "
+              "--seq-len 200 --svg grad.svg",
+};
+
+/* The number of models in "a,b,c" (1..room), or -1. */
+static int count_models(const char *list, int room)
+{
+    int n = 0;
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        n += len > 0;
+        p += len + (p[len] == ',');
+    }
+    return n >= 1 && n <= room ? n : -1;
+}
+
+int grad_report_parse(int argc, char **argv, grad_report_opts *out)
+{
+    grad_report_opts o = {.seq_len = 100, .batch = 32, .threads = 2, .threshold = 1e-3};
+    options_result res;
+    int a = options_parse(&grad_report_spec, &o, argc, argv, &res);
+    if (a)
+        return a;
+    if (o.compare && count_models(o.compare, MAX_MODELS - 1) < 0)
+        return options_error(&grad_report_spec, "--compare expects 1 to %d model files "
+                          "separated by commas, got '%s'", MAX_MODELS - 1, o.compare);
+    o.model = res.pos[0];
+    o.text = res.npos > 1 ? res.pos[1] : NULL;
+    *out = o;
+    return ARGS_OK;
+}
+
+/* The report of every model, printed and written as the options ask. */
+static int report_all(const grad_report_opts *o, report *rs, int nr)
+{
+    int T = o->seq_len, code = 0;
+    for (int i = 0; i < nr && !code; i++) {
+        label_of(rs[i].path, rs[i].label, sizeof rs[i].label);
+        code = run_one(&rs[i], o->text, T, o->batch);
+    }
+    if (code)
+        return code;
+    printf("Gradient of the next-character loss at the last of %d steps, with "
+           "respect to each earlier hidden state: mean norm over %d windows of %s\n\n",
+           T, o->batch, o->text);
+    print_table(rs, nr, T);
+    printf("\n");
+    for (int i = 0; i < nr; i++)
+        for (int l = 0; l < rs[i].layers; l++)
+            print_summary(&rs[i], l, T, o->threshold);
+    if (o->csv)
+        code = write_csv(rs, nr, T, o->csv);
+    if (!code && o->svg)
+        code = write_svg(rs, nr, T, o->batch, o->svg);
+    return code;
+}
+
 int cmd_grad_report(int argc, char **argv)
 {
-    int T = 100, B = 32, threads = 2;
-    double threshold = 1e-3;
-    const char *csv = NULL, *svg = NULL, *compare = NULL;
-    cli_opt opts[] = {
-        {"seq-len", "seq", OPT_INT, &T, "T", "100",
-         "steps per window; the loss is at the last", 1, 1, 0, 0, 1, 100000, 0},
-        {"batch", "batch-size", OPT_INT, &B, "B", "32",
-         "windows, spread evenly over the text, averaged", 1, 1, 0, 0, 1, 100000, 0},
-        {"compare", NULL, OPT_STRING, &compare, "MODEL,...", NULL,
-         "also report these models on the same windows", 0, 0, 0, 0, 0, 0, 0},
-        {"csv", NULL, OPT_STRING, &csv, "FILE", NULL,
-         "write every distance: norm and relative norm per model and layer",
-         0, 0, 0, 0, 0, 0, 0},
-        {"svg", NULL, OPT_STRING, &svg, "FILE", NULL,
-         "plot the relative norms on a log scale", 0, 0, 0, 0, 0, 0, 0},
-        {"threshold", NULL, OPT_DOUBLE, &threshold, "F", "1e-3",
-         "the summary gives the distance where the gradient falls to F of its start",
-         1, 1, 1, 1, 0, 1, 0},
-        {"threads", NULL, OPT_INT, &threads, "N", "2", "threads for the matrix products",
-         1, 1, 0, 0, 1, 1024, 0},
-    };
-    static const char *const pos_names[] = {"MODEL", "TEXT"};
-    cli_spec spec = {
-        .cmd = "grad-report",
-        .usage = "recur grad-report MODEL [TEXT] [OPTIONS]",
-        .description =
-            "How far back in time does a character model's gradient reach? Takes B\n"
-            "windows of T characters of TEXT (default: the bundled corpus), puts the\n"
-            "next-character loss at the last step only, backpropagates through time,\n"
-            "and reports the mean norm of the gradient with respect to each layer's\n"
-            "hidden state at each distance from the loss, relative to distance 0.",
-        .opts = opts,
-        .nopts = (int)(sizeof opts / sizeof *opts),
-        .pos_names = pos_names,
-        .pos_min = 1,
-        .pos_max = 2,
-        .epilog = "example:\n"
-                  "  recur grad-report rnn.safetensors --compare lstm.safetensors "
-                  "--seq-len 200 --svg grad.svg",
-    };
-    const char *pos[2];
-    int npos;
-    int a = args_parse(&spec, argc, argv, pos, &npos);
-    if (a == ARGS_HELP)
-        return 0;
+    grad_report_opts o;
+    int a = grad_report_parse(argc, argv, &o);
     if (a)
-        return EXIT_USAGE;
+        return a == ARGS_HELP ? 0 : EXIT_USAGE;
+    if (!o.text)
+        o.text = cli_default_corpus();
     report rs[MAX_MODELS];
     memset(rs, 0, sizeof rs);
     const char *paths[MAX_MODELS];
     char *store = NULL;
     int nr = 1;
-    paths[0] = pos[0];
-    if (compare) {
-        int k = split_models(compare, &store, paths + 1, MAX_MODELS - 1);
+    paths[0] = o.model;
+    if (o.compare) {
+        int k = split_models(o.compare, &store, paths + 1, MAX_MODELS - 1);
         if (k < 1) {
             free(store);
-            args_error(&spec, "--compare expects 1 to %d model files separated by "
-                              "commas, got '%s'", MAX_MODELS - 1, compare);
-            return EXIT_USAGE;
+            return cli_error("out of memory");
         }
         nr += k;
     }
-    const char *text = npos > 1 ? pos[1] : RECUR_DEFAULT_CORPUS;
-    recur_set_threads(threads);
-    int code = 0;
-    for (int i = 0; i < nr && !code; i++) {
+    for (int i = 0; i < nr; i++)
         rs[i].path = paths[i];
-        label_of(paths[i], rs[i].label, sizeof rs[i].label);
-        code = run_one(&rs[i], text, T, B);
-    }
-    if (!code) {
-        printf("Gradient of the next-character loss at the last of %d steps, with "
-               "respect to each earlier hidden state: mean norm over %d windows of %s\n\n",
-               T, B, text);
-        print_table(rs, nr, T);
-        printf("\n");
-        for (int i = 0; i < nr; i++)
-            for (int l = 0; l < rs[i].layers; l++)
-                print_summary(&rs[i], l, T, threshold);
-    }
-    if (!code && csv)
-        code = write_csv(rs, nr, T, csv);
-    if (!code && svg)
-        code = write_svg(rs, nr, T, B, svg);
+    recur_set_threads(o.threads);
+    int code = report_all(&o, rs, nr);
     for (int i = 0; i < nr; i++)
         free(rs[i].norms);
     free(store);

@@ -86,16 +86,10 @@ static const char *cell_title(recur_cell c)
     return "?";
 }
 
-static void print_layers(const char *path, const recur_model *m)
+/* The input row: an embedding, or the one-hot or dense input. */
+static void input_rows(const recur_model *m, const recur_config *c)
 {
-    const recur_config *c = recur_model_get_config(m);
-    int nvocab;
-    (void)recur_model_get_vocab(m, &nvocab);
     char layer[96], shape[48];
-    printf("Model: \"%s\"\n", path);
-    rule('_');
-    printf(" %-36s %-24s %12s\n", "Layer (type)", "Output Shape", "Param #");
-    rule('=');
     if (c->input == RECUR_INPUT_EMBEDDING) {
         snprintf(layer, sizeof layer, "embedding (Embedding, %d ids)", c->input_size);
         snprintf(shape, sizeof shape, "(None, None, %d)", c->embed_dim);
@@ -106,6 +100,12 @@ static void print_layers(const char *path, const recur_model *m)
         snprintf(shape, sizeof shape, "(None, None, %d)", c->input_size);
         row(layer, shape, 0);
     }
+}
+
+/* A row per recurrent layer, and one per dropout after it. */
+static void recurrent_rows(const recur_model *m, const recur_config *c)
+{
+    char layer[96], shape[48];
     const char *lname = recur_cell_name(c->cell);
     for (int l = 0; l < c->layers; l++) {
         if (c->bidirectional)
@@ -122,6 +122,12 @@ static void print_layers(const char *path, const recur_model *m)
             row(layer, shape, 0);
         }
     }
+}
+
+/* The readout (many to one) and the dense output layer. */
+static void head_rows(const recur_model *m, const recur_config *c)
+{
+    char layer[96], shape[48];
     int DH = c->hidden * (c->bidirectional ? 2 : 1);
     if (c->readout != RECUR_READOUT_SEQUENCE) {
         snprintf(layer, sizeof layer, "%s (readout: %s)",
@@ -139,7 +145,13 @@ static void print_layers(const char *path, const recur_model *m)
             snprintf(shape, sizeof shape, "(None, None, %d)", c->output_size);
         row(layer, shape, layer_params(m, -2));
     }
-    rule('=');
+}
+
+/* Totals, the file's size, the loss. */
+static void totals(const char *path, const recur_model *m, const recur_config *c)
+{
+    int nvocab;
+    (void)recur_model_get_vocab(m, &nvocab);
     long np = recur_model_param_count(m);
     char count[32], bytes[32];
     progress_fmt_count(np, count, sizeof count);
@@ -152,14 +164,29 @@ static void print_layers(const char *path, const recur_model *m)
                recur_model_get_meta(m, "train.step")
                    ? " (a training checkpoint: it also holds the optimizer state)" : "");
     }
+    const char *loss = c->loss == RECUR_LOSS_XENT ? "softmax cross-entropy"
+                                                  : "mean squared error";
     if (c->output_size == 0)
         printf("No output layer: an encoder (its outputs are its states).\n");
     else if (c->readout != RECUR_READOUT_SEQUENCE)
-        printf("Loss: %s, one per sequence (many to one)\n",
-               c->loss == RECUR_LOSS_XENT ? "softmax cross-entropy" : "mean squared error");
+        printf("Loss: %s, one per sequence (many to one)\n", loss);
     else
-        printf("Loss: %s%s\n", c->loss == RECUR_LOSS_XENT ? "softmax cross-entropy" :
-               "mean squared error", nvocab > 0 ? " over the next character" : "");
+        printf("Loss: %s%s\n", loss, nvocab > 0 ? " over the next character" : "");
+}
+
+/* Keras's summary(): a row per layer, then the totals. */
+static void print_layers(const char *path, const recur_model *m)
+{
+    const recur_config *c = recur_model_get_config(m);
+    printf("Model: \"%s\"\n", path);
+    rule('_');
+    printf(" %-36s %-24s %12s\n", "Layer (type)", "Output Shape", "Param #");
+    rule('=');
+    input_rows(m, c);
+    recurrent_rows(m, c);
+    head_rows(m, c);
+    rule('=');
+    totals(path, m, c);
     rule('_');
     printf("Shapes are (time, batch, features); None = any length.\n");
 }
@@ -215,28 +242,26 @@ static void print_vocab_and_meta(const recur_model *m)
     }
 }
 
+static const char *const info_pos[] = {"MODEL"};
+
+static const cli_options info_spec = {
+    .cmd = "info",
+    .usage = "recur info MODEL",
+    .description = "Describe a model file (.safetensors model or checkpoint), as\n"
+                   "Keras's summary(): layers, output shapes, parameter counts, then\n"
+                   "its tensors, vocabulary and the training settings it records.",
+    .pos_names = info_pos,
+    .pos_min = 1,
+    .pos_max = 1,
+};
+
 int info_parse(int argc, char **argv, info_opts *out)
 {
-    static const char *const pos_names[] = {"MODEL"};
-    cli_spec spec = {
-        .cmd = "info",
-        .usage = "recur info MODEL",
-        .description = "Describe a model file (.safetensors model or checkpoint), as\n"
-                       "Keras's summary(): layers, output shapes, parameter counts, then\n"
-                       "its tensors, vocabulary and the training settings it records.",
-        .opts = NULL,
-        .nopts = 0,
-        .pos_names = pos_names,
-        .pos_min = 1,
-        .pos_max = 1,
-        .epilog = NULL,
-    };
-    const char *pos[1];
-    int npos;
-    int a = args_parse(&spec, argc, argv, pos, &npos);
+    options_result res;
+    int a = options_parse(&info_spec, out, argc, argv, &res);
     if (a)
         return a;
-    out->model = pos[0];
+    out->model = res.pos[0];
     return ARGS_OK;
 }
 
@@ -266,10 +291,8 @@ int cmd_info(int argc, char **argv)
 {
     info_opts o;
     int a = info_parse(argc, argv, &o);
-    if (a == ARGS_HELP)
-        return 0;
     if (a)
-        return EXIT_USAGE;
+        return a == ARGS_HELP ? 0 : EXIT_USAGE;
     recur_model *m = NULL;
     int rc = recur_model_load(o.model, &m);
     if (rc == RECUR_E_FORMAT) {

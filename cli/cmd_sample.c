@@ -1,5 +1,6 @@
 /* cmd_sample.c - `recur sample`: generate text from a character model. The
  * prime is printed first, then the generated characters, then a newline. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,50 +24,57 @@ static void emit(const char *utf8, int bytes, void *user)
     fwrite(utf8, 1, (size_t)bytes, stdout);
 }
 
+#define AT(field) offsetof(sample_opts, field)
+
+static const cli_option sample_options[] = {
+    {.name = "prime", .alias = "primetext", .kind = OPT_STRING, .at = AT(prime),
+     .metavar = "TEXT", .help = "text to start from; printed before the generated text"},
+    {.name = "length", .kind = OPT_LONG, .at = AT(length), .metavar = "N", .def = "500",
+     .help = "characters to generate", .lo = 0, .bounds = AT_LEAST},
+    {.name = "temperature", .kind = OPT_FLOAT, .at = AT(temperature), .metavar = "T",
+     .def = "1.0", .help = "below 1 more conservative, above 1 more surprising",
+     .lo = 0, .hi = 100, .bounds = ABOVE | AT_MOST},
+    {.name = "top-k", .kind = OPT_INT, .at = AT(top_k), .metavar = "K", .def = "0",
+     .help = "draw only from the K most likely characters; 0 = all",
+     .lo = 0, .bounds = AT_LEAST},
+    {.name = "greedy", .alias = "argmax", .kind = OPT_FLAG, .at = AT(greedy),
+     .help = "always take the most likely character"},
+    {.name = "seed", .kind = OPT_U64, .at = AT(seed), .metavar = "N", .def = "1",
+     .help = "random seed (same seed, same text)"},
+    {.name = "window", .kind = OPT_INT, .at = AT(window), .metavar = "W",
+     .def = "the model's train.window (recur train --window), else 0",
+     .help = "predict each character from only the last W, read from a zero state; 0 = "
+             "carry the state through the whole text",
+     .lo = 0, .hi = 100000, .bounds = AT_LEAST | AT_MOST},
+};
+
+static const char *const sample_pos[] = {"MODEL"};
+
+static const cli_options sample_spec = {
+    .cmd = "sample",
+    .usage = "recur sample MODEL [OPTIONS]",
+    .description = "Generate text from a trained character model (a .safetensors\n"
+                   "model or checkpoint) and print it to stdout. The output is a\n"
+                   "deterministic function of the model, the prime and the options.",
+    .opts = sample_options,
+    .nopts = ARGS_COUNT(sample_options),
+    .pos_names = sample_pos,
+    .pos_min = 1,
+    .pos_max = 1,
+    .epilog = "example:\n  recur sample model.safetensors --prime 'It is a truth' "
+              "--length 300 --temperature 0.8",
+};
+
 int sample_parse(int argc, char **argv, sample_opts *out)
 {
     sample_opts o = {.model = NULL, .prime = "", .length = 500, .temperature = 1.0,
                      .top_k = 0, .greedy = 0, .seed = 1, .window = 0};
-    cli_opt opts[] = {
-        {"prime", "primetext", OPT_STRING, &o.prime, "TEXT", NULL,
-         "text to start from; printed before the generated text", 0, 0, 0, 0, 0, 0, 0},
-        {"length", NULL, OPT_LONG, &o.length, "N", "500", "characters to generate",
-         1, 0, 0, 0, 0, 0, 0},
-        {"temperature", NULL, OPT_FLOAT, &o.temperature, "T", "1.0",
-         "below 1 more conservative, above 1 more surprising", 1, 1, 1, 0, 0, 100, 0},
-        {"top-k", NULL, OPT_INT, &o.top_k, "K", "0",
-         "draw only from the K most likely characters; 0 = all", 1, 0, 0, 0, 0, 0, 0},
-        {"greedy", "argmax", OPT_FLAG, &o.greedy, NULL, NULL,
-         "always take the most likely character", 0, 0, 0, 0, 0, 0, 0},
-        {"seed", NULL, OPT_U64, &o.seed, "N", "1", "random seed (same seed, same text)",
-         0, 0, 0, 0, 0, 0, 0},
-        {"window", NULL, OPT_INT, &o.window, "W",
-         "the model's train.window (recur train --window), else 0",
-         "predict each character from only the last W, read from a zero state; 0 = "
-         "carry the state through the whole text", 1, 1, 0, 0, 0, 100000, 0},
-    };
-    static const char *const pos_names[] = {"MODEL"};
-    cli_spec spec = {
-        .cmd = "sample",
-        .usage = "recur sample MODEL [OPTIONS]",
-        .description = "Generate text from a trained character model (a .safetensors\n"
-                       "model or checkpoint) and print it to stdout. The output is a\n"
-                       "deterministic function of the model, the prime and the options.",
-        .opts = opts,
-        .nopts = (int)(sizeof opts / sizeof *opts),
-        .pos_names = pos_names,
-        .pos_min = 1,
-        .pos_max = 1,
-        .epilog = "example:\n  recur sample model.safetensors --prime 'It is a truth' "
-                  "--length 300 --temperature 0.8",
-    };
-    const char *pos[1];
-    int npos;
-    int a = args_parse(&spec, argc, argv, pos, &npos);
+    options_result res;
+    int a = options_parse(&sample_spec, &o, argc, argv, &res);
     if (a)
         return a;
-    o.model = pos[0];
-    if (!args_given(&spec, "window"))
+    o.model = res.pos[0];
+    if (!options_given(&sample_spec, &res, "window"))
         o.window = -1;
     *out = o;
     return ARGS_OK;
@@ -76,10 +84,8 @@ int cmd_sample(int argc, char **argv)
 {
     sample_opts o;
     int a = sample_parse(argc, argv, &o);
-    if (a == ARGS_HELP)
-        return 0;
     if (a)
-        return EXIT_USAGE;
+        return a == ARGS_HELP ? 0 : EXIT_USAGE;
 
     recur_model *m = NULL;
     int rc = recur_model_load(o.model, &m);

@@ -14,7 +14,34 @@ enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
  * it (so that fuzz/fuzz_args.c can exercise the option tables alone). The
  * parsers return args.h's ARGS_OK; ARGS_HELP after printing the help; or
  * ARGS_ERROR after one line on stderr. On ARGS_OK every number is in the
- * range its option declares. Strings point into argv. */
+ * range its option declares and every choice is one the command knows;
+ * strings point into argv (or are the defaults). Commands made of
+ * subcommands fill the member their .sub names. */
+
+/* recur train (train_opts.c). */
+typedef struct {
+    const char *text; /* the corpus: the TEXT file, "--text-string" when
+                         text_string is used, or NULL: the bundled one */
+    const char *model;
+    int hidden, layers, embed, bidirectional;
+    double dropout;
+    int seq, batch;
+    long epochs, steps;
+    double time_limit;
+    const char *optim;
+    double lr, momentum, rho, weight_decay, beta1, beta2, eps, clip, lr_decay;
+    int lr_decay_after;
+    double val;
+    uint64_t seed;
+    int threads;
+    const char *save;
+    long checkpoint_every, eval_every, sample;
+    int resume, stateless, quiet;
+    const char *log;
+    int window;              /* > 0: many-to-one windows (train_windows) */
+    const char *init;        /* "pytorch" or "keras" */
+    const char *text_string; /* train on this string instead of a file */
+} train_opts;
 
 typedef struct {
     const char *model, *prime;
@@ -34,9 +61,136 @@ typedef struct {
     const char *model;
 } info_opts;
 
+typedef struct {
+    const char *model, *format, *output; /* output NULL: stdout; NAME for --format c */
+    const char *quantize, *prefix;       /* --format c only */
+} export_opts;
+
+typedef struct {
+    const char *model, *text; /* text NULL: the bundled corpus */
+    const char *compare, *csv, *svg;
+    int seq_len, batch, threads;
+    double threshold;
+} grad_report_opts;
+
+/* recur classify train|eval|predict|baseline (classify_opts.c). */
+typedef struct {
+    const char *data, *save, *test, *cell, *readout, *optim, *log;
+    double split, dropout, lr, clip, alpha, time_limit;
+    int hidden, layers, embed, bidirectional, batch, max_len, min_count, threads;
+    long epochs;
+    uint64_t seed;
+    int resume, raw, header, quiet, bucket;
+} classify_train_opts;
+
+typedef struct {
+    const char *data, *test;
+    double split, alpha;
+    int max_len, raw, header;
+    uint64_t seed;
+} classify_baseline_opts;
+
+/* eval and predict */
+typedef struct {
+    const char *model, *data; /* data NULL or "-": stdin (predict) */
+    int max_len, max_len_given, batch, threads, raw, header, prob;
+} classify_use_opts;
+
+enum { CLASSIFY_TRAIN, CLASSIFY_EVAL, CLASSIFY_PREDICT, CLASSIFY_BASELINE };
+
+typedef struct {
+    int sub; /* CLASSIFY_*: which member is filled (use: eval and predict) */
+    classify_train_opts train;
+    classify_baseline_opts baseline;
+    classify_use_opts use;
+} classify_opts;
+
+/* recur seq2seq train|eval|translate (seq2seq_opts.c). */
+typedef struct {
+    const char *data; /* DATA */
+    const char *model, *src_tokens, *tgt_tokens, *optim, *save;
+    int hidden, layers, embed, bidirectional, batch, threads, beam, quiet, resume;
+    int max_len, show;
+    double dropout, lr, clip, val, time_limit, lr_decay;
+    long epochs, steps, eval_max, checkpoint_every;
+    uint64_t seed;
+} seq2seq_train_opts;
+
+typedef struct {
+    const char *model, *data;
+    int beam, max_len, show;
+    long max_examples;
+    double val; /* 0: score all of DATA */
+    uint64_t seed;
+    const char *baseline; /* "none", "copy" or "nn" */
+} seq2seq_eval_opts;
+
+typedef struct {
+    const char *model, *input;
+    int beam, max_len, sample, count;
+    double temperature;
+    uint64_t seed;
+} seq2seq_translate_opts;
+
+enum { SEQ2SEQ_TRAIN, SEQ2SEQ_EVAL, SEQ2SEQ_TRANSLATE };
+
+typedef struct {
+    int sub; /* SEQ2SEQ_*: which member is filled */
+    seq2seq_train_opts train;
+    seq2seq_eval_opts eval;
+    seq2seq_translate_opts translate;
+} seq2seq_opts;
+
+/* recur forecast train|predict (cmd_forecast.c). */
+typedef struct {
+    const char *series; /* SERIES.csv */
+    const char *column, *cell, *scale, *init, *optim;
+    double test, lr, clip, time_limit;
+    int window, season, season_input, log, diff, many, hidden, layers, batch, threads,
+        quiet, history;
+    long epochs;
+    uint64_t seed;
+    const char *csv, *svg, *save;
+} forecast_train_opts;
+
+typedef struct {
+    const char *model, *series;
+    const char *column, *csv, *svg;
+    long horizon, history;
+    int threads;
+} forecast_predict_opts;
+
+enum { FORECAST_TRAIN, FORECAST_PREDICT };
+
+typedef struct {
+    int sub; /* FORECAST_TRAIN or FORECAST_PREDICT: which of the two is filled */
+    forecast_train_opts train;
+    forecast_predict_opts predict;
+} forecast_opts;
+
+/* recur tag train|eval|predict (cmd_tag.c): one struct for the three, .sub
+ * says which; eval's --train FILE is kept in .test. */
+enum { TAG_TRAIN, TAG_EVAL, TAG_PREDICT };
+typedef struct {
+    int sub;
+    const char *data, *model, *save, *test, *cell;
+    int test_every, min_count, embed, hidden, layers, batch, epochs, threads, quiet;
+    int resume, no_baseline, max_len, bucket_off, baseline;
+    long steps;
+    double lr, clip, dropout, time_limit, lr_decay;
+    uint64_t seed;
+} tag_opts;
+
+int train_parse(int argc, char **argv, train_opts *o);
 int sample_parse(int argc, char **argv, sample_opts *o);
 int eval_parse(int argc, char **argv, eval_opts *o);
 int info_parse(int argc, char **argv, info_opts *o);
+int export_parse(int argc, char **argv, export_opts *o);
+int grad_report_parse(int argc, char **argv, grad_report_opts *o);
+int classify_parse(int argc, char **argv, classify_opts *o);
+int forecast_parse(int argc, char **argv, forecast_opts *o);
+int seq2seq_parse(int argc, char **argv, seq2seq_opts *o);
+int tag_parse(int argc, char **argv, tag_opts *o);
 
 int cmd_train(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
@@ -47,6 +201,7 @@ int cmd_forecast(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_seq2seq(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
 
 /* "recur: <message>" on stderr, one line; returns EXIT_RUNTIME. */
 #if defined(__GNUC__)

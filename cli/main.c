@@ -21,6 +21,7 @@ static const command commands[] = {
     {"export", cmd_export, "dump a model's tensors as JSON or CSV"},
     {"classify", cmd_classify, "classify texts (LABEL<TAB>TEXT): train, eval, predict, baseline"},
     {"seq2seq", cmd_seq2seq, "encoder-decoder models: train, eval, translate (TSV pairs)"},
+    {"tag", cmd_tag, "tag every word (WORD<TAB>TAG sentences): train, eval, predict"},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof *commands)
 

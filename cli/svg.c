@@ -157,9 +157,25 @@ static void fmt_tick(char *buf, size_t size, double v, svg_scale scale)
     }
 }
 
-int svg_plot_fprint(const svg_plot *p, FILE *f)
+/* Where the data goes: its ranges (y as drawn: log10 on a log scale), the
+ * tick steps and the plot area's size. */
+typedef struct {
+    double x0, x1, y0, y1, xstep, ystep, pw, ph;
+} frame;
+
+static double px(const frame *fr, double x)
 {
-    /* Data ranges over the drawable points. */
+    return LEFT + (x - fr->x0) / (fr->x1 - fr->x0) * fr->pw;
+}
+
+static double py(const frame *fr, double v)
+{
+    return TOP + (1 - (v - fr->y0) / (fr->y1 - fr->y0)) * fr->ph;
+}
+
+/* The ranges over the drawable points, widened to whole ticks. */
+static void plot_frame(const svg_plot *p, frame *fr)
+{
     double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
     for (int i = 0; i < p->ns; i++)
         for (long j = 0; j < p->s[i].n; j++) {
@@ -188,99 +204,126 @@ int svg_plot_fprint(const svg_plot *p, FILE *f)
         ystep = nice_step(y1 - y0, 6);
         y0 = floor(y0 / ystep) * ystep, y1 = ceil(y1 / ystep) * ystep;
     }
-    double xstep = nice_step(x1 - x0, 8);
-    double pw = W - LEFT - RIGHT, ph = H - TOP - BOTTOM;
-#define PX(x) (LEFT + ((x) - x0) / (x1 - x0) * pw)
-#define PY(v) (TOP + (1 - ((v) - y0) / (y1 - y0)) * ph)
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
-               "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n",
-            W, H, W, H);
-    fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-    if (p->title) {
-        fprintf(f, "<text x=\"%.1f\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">",
-                LEFT + pw / 2);
-        xml_text(f, p->title);
-        fputs("</text>\n", f);
-    }
-    /* Grid and ticks. */
+    *fr = (frame){.x0 = x0, .x1 = x1, .y0 = y0, .y1 = y1, .xstep = nice_step(x1 - x0, 8),
+                  .ystep = ystep, .pw = W - LEFT - RIGHT, .ph = H - TOP - BOTTOM};
+}
+
+/* A line of text, escaped, with its opening tag's attributes. */
+static void text_element(FILE *f, const char *attrs, const char *text)
+{
+    fprintf(f, "<text %s>", attrs);
+    xml_text(f, text);
+    fputs("</text>\n", f);
+}
+
+/* Grid lines and tick labels, the frame, the axis labels. */
+static void print_axes(const svg_plot *p, const frame *fr, FILE *f)
+{
     char buf[32];
-    for (double v = y0; v <= y1 + 1e-9 * ystep; v += ystep) {
-        double y = PY(v);
+    for (double v = fr->y0; v <= fr->y1 + 1e-9 * fr->ystep; v += fr->ystep) {
+        double y = py(fr, v);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n",
-                LEFT, y, LEFT + pw, y);
+                LEFT, y, LEFT + fr->pw, y);
         fmt_tick(buf, sizeof buf, v, p->scale);
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
                 LEFT - 6, y + 4, buf);
     }
-    for (double v = ceil(x0 / xstep) * xstep; v <= x1 + 1e-9 * xstep; v += xstep) {
-        double x = PX(v);
+    for (double v = ceil(fr->x0 / fr->xstep) * fr->xstep; v <= fr->x1 + 1e-9 * fr->xstep;
+         v += fr->xstep) {
+        double x = px(fr, v);
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>\n",
-                x, TOP, x, TOP + ph);
+                x, TOP, x, TOP + fr->ph);
         fmt_tick(buf, sizeof buf, v, SVG_LINEAR_Y);
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", x,
-                TOP + ph + 16, buf);
+                TOP + fr->ph + 16, buf);
     }
     fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
-               "stroke=\"#444\"/>\n", LEFT, TOP, pw, ph);
+               "stroke=\"#444\"/>\n", LEFT, TOP, fr->pw, fr->ph);
+    char attrs[96];
     if (p->xlabel) {
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", LEFT + pw / 2,
-                H - 14);
-        xml_text(f, p->xlabel);
-        fputs("</text>\n", f);
+        snprintf(attrs, sizeof attrs, "x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\"",
+                 LEFT + fr->pw / 2, H - 14);
+        text_element(f, attrs, p->xlabel);
     }
     if (p->ylabel) {
-        fprintf(f, "<text transform=\"translate(18 %.1f) rotate(-90)\" "
-                   "text-anchor=\"middle\">", TOP + ph / 2);
-        xml_text(f, p->ylabel);
-        fputs("</text>\n", f);
+        snprintf(attrs, sizeof attrs, "transform=\"translate(18 %.1f) rotate(-90)\" "
+                 "text-anchor=\"middle\"", TOP + fr->ph / 2);
+        text_element(f, attrs, p->ylabel);
     }
-    /* The series: one polyline per run of drawable points. */
+}
+
+static const char *series_color(const svg_plot *p, int i)
+{
+    return p->s[i].color[0] ? p->s[i].color : palette[i % NPALETTE];
+}
+
+/* The series: one polyline per run of drawable points. */
+static void print_series(const svg_plot *p, const frame *fr, FILE *f)
+{
     for (int i = 0; i < p->ns; i++) {
         const series *s = &p->s[i];
-        const char *col = s->color[0] ? s->color : palette[i % NPALETTE];
         int open = 0;
         for (long j = 0; j <= s->n; j++) {
             int ok = j < s->n && drawable(p, s->x[j], s->y[j]);
             if (ok && !open) {
                 fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.8\"%s "
-                           "points=\"", col,
+                           "points=\"", series_color(p, i),
                         s->dashed ? " stroke-dasharray=\"6 4\"" : "");
                 open = 1;
             }
             if (ok)
-                fprintf(f, "%.1f,%.1f ", PX(s->x[j]), PY(ymap(p, s->y[j])));
+                fprintf(f, "%.1f,%.1f ", px(fr, s->x[j]), py(fr, ymap(p, s->y[j])));
             if (!ok && open) {
                 fputs("\"/>\n", f);
                 open = 0;
             }
         }
     }
-    /* The legend, in the top-right corner of the plot. */
-    if (p->ns > 0) {
-        size_t longest = 0;
-        for (int i = 0; i < p->ns; i++)
-            if (strlen(p->s[i].label) > longest)
-                longest = strlen(p->s[i].label);
-        double lw = 40 + 7.0 * (double)longest, lh = 8 + 18.0 * p->ns;
-        double lx = LEFT + pw - lw - 8, ly = TOP + 8;
-        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                   "fill=\"white\" fill-opacity=\"0.85\" stroke=\"#999\"/>\n",
-                lx, ly, lw, lh);
-        for (int i = 0; i < p->ns; i++) {
-            double y = ly + 16 + 18.0 * i;
-            fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                       "stroke=\"%s\" stroke-width=\"2.5\"%s/>\n",
-                    lx + 6, y - 4, lx + 28, y - 4,
-                    p->s[i].color[0] ? p->s[i].color : palette[i % NPALETTE],
-                    p->s[i].dashed ? " stroke-dasharray=\"6 4\"" : "");
-            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", lx + 34, y);
-            xml_text(f, p->s[i].label);
-            fputs("</text>\n", f);
-        }
+}
+
+/* The legend, in the top-right corner of the plot. */
+static void print_legend(const svg_plot *p, const frame *fr, FILE *f)
+{
+    size_t longest = 0;
+    for (int i = 0; i < p->ns; i++)
+        if (strlen(p->s[i].label) > longest)
+            longest = strlen(p->s[i].label);
+    double lw = 40 + 7.0 * (double)longest, lh = 8 + 18.0 * p->ns;
+    double lx = LEFT + fr->pw - lw - 8, ly = TOP + 8;
+    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+               "fill=\"white\" fill-opacity=\"0.85\" stroke=\"#999\"/>\n",
+            lx, ly, lw, lh);
+    for (int i = 0; i < p->ns; i++) {
+        double y = ly + 16 + 18.0 * i;
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                   "stroke=\"%s\" stroke-width=\"2.5\"%s/>\n",
+                lx + 6, y - 4, lx + 28, y - 4, series_color(p, i),
+                p->s[i].dashed ? " stroke-dasharray=\"6 4\"" : "");
+        char attrs[64];
+        snprintf(attrs, sizeof attrs, "x=\"%.1f\" y=\"%.1f\"", lx + 34, y);
+        text_element(f, attrs, p->s[i].label);
     }
+}
+
+int svg_plot_fprint(const svg_plot *p, FILE *f)
+{
+    frame fr;
+    plot_frame(p, &fr);
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+               "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n",
+            W, H, W, H);
+    fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+    if (p->title) {
+        char attrs[96];
+        snprintf(attrs, sizeof attrs, "x=\"%.1f\" y=\"22\" text-anchor=\"middle\" "
+                 "font-size=\"15\"", LEFT + fr.pw / 2);
+        text_element(f, attrs, p->title);
+    }
+    print_axes(p, &fr, f);
+    print_series(p, &fr, f);
+    if (p->ns > 0)
+        print_legend(p, &fr, f);
     fputs("</svg>\n", f);
-#undef PX
-#undef PY
     return ferror(f) ? -1 : 0;
 }
 

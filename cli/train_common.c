@@ -1,5 +1,5 @@
-/* train_common.c - signal handling and save-path checks shared by the
- * training commands (train, classify). */
+/* train_common.c - checks before a file is written; numbers as metadata
+ * (train_common.h). */
 #include "train_common.h"
 
 #include <stdio.h>
@@ -8,29 +8,6 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "recur.h"
-
-volatile sig_atomic_t cli_stop_signal;
-
-static void on_signal(int sig)
-{
-    if (cli_stop_signal) { /* a second Ctrl-C: stop at once */
-        signal(sig, SIG_DFL);
-        raise(sig);
-        return;
-    }
-    cli_stop_signal = sig;
-}
-
-void cli_catch_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
 
 int cli_file_exists(const char *path)
 {
@@ -62,9 +39,9 @@ int cli_check_save_dir(const char *option, const char *path)
     return 0;
 }
 
-int cli_training_failed(int rc, const char *save)
+int cli_set_meta(recur_model *m, const char *key, const char *fmt, double v)
 {
-    if (cli_file_exists(save))
-        return cli_error("%s (%s was left as it was)", recur_last_error(), save);
-    return cli_lib_error(rc);
+    char buf[64];
+    snprintf(buf, sizeof buf, fmt, v);
+    return recur_model_set_meta(m, key, buf);
 }

@@ -1,14 +1,11 @@
-/* train_common.h - what the training commands share: a clean stop on
- * Ctrl-C/SIGTERM, and the checks made before a model file is written. */
+/* train_common.h - what the commands that write models share: the checks
+ * made before a model, a checkpoint or an output file is written, and a
+ * number as metadata (the rest of training is the driver's:
+ * train_driver.h). */
 #ifndef RECUR_CLI_TRAIN_COMMON_H
 #define RECUR_CLI_TRAIN_COMMON_H
 
-#include <signal.h>
-
-/* The signal that asked training to stop (0: none yet). A second one
- * stops the process at once. */
-extern volatile sig_atomic_t cli_stop_signal;
-void cli_catch_signals(void);
+#include "recur.h"
 
 int cli_file_exists(const char *path);
 /* path must be a non-empty name whose directory exists and is writable
@@ -16,9 +13,7 @@ int cli_file_exists(const char *path);
  * option, e.g. "--save") and EXIT_RUNTIME. */
 int cli_check_save_dir(const char *option, const char *path);
 
-/* A training failure (status rc, message in recur_last_error()): one error
- * line, saying that the checkpoint at save, if there is one, was left as
- * it was. Returns EXIT_RUNTIME. */
-int cli_training_failed(int rc, const char *save);
+/* recur_model_set_meta of v formatted with fmt ("%.9g", "%.0f", ...). */
+int cli_set_meta(recur_model *m, const char *key, const char *fmt, double v);
 
 #endif

@@ -3,20 +3,21 @@
  * text (stride 1) is one example, labelled with the character that follows
  * it; the model reads each window from a zero state and its dense layer sees
  * only the last state (readout LAST). Shuffled mini-batches, one Keras line
- * per epoch, checkpoints, --resume, --time-limit and Ctrl-C as in the
- * language-model trainer; the window is kept in the model ("train.window")
- * so that `recur sample` feeds the model the same way. */
+ * per epoch, checkpoints, --resume, --time-limit and Ctrl-C by the same
+ * driver as the language-model trainer (train_driver.c); the window is kept
+ * in the model ("train.window") so that `recur sample` feeds the model the
+ * same way. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "commands.h"
 #include "progress.h"
 #include "recur.h"
 #include "train.h"
 #include "train_common.h"
+#include "train_driver.h"
 
 /* The windows of tokens[0..n): example i is tokens[i .. i+W), its label
  * tokens[i+W]. The arrays are owned by the caller (free_windows). */
@@ -69,12 +70,6 @@ static FILE *open_epoch_log(const char *path, int append)
     return f;
 }
 
-static void emit_stdout(const char *utf8, int bytes, void *user)
-{
-    (void)user;
-    fwrite(utf8, 1, (size_t)bytes, stdout);
-}
-
 static recur_model *create_model(const train_opts *o, const recur_text *text,
                                  const char *corpus, long nwindows)
 {
@@ -96,7 +91,7 @@ static recur_model *create_model(const train_opts *o, const recur_text *text,
     if (!rc)
         rc = record_settings(m, &rec, corpus, nwindows, 0);
     if (!rc)
-        rc = set_meta(m, "train.window", "%.0f", (double)o->window);
+        rc = cli_set_meta(m, "train.window", "%.0f", (double)o->window);
     if (rc) {
         cli_lib_error(rc);
         recur_model_free(m);
@@ -105,199 +100,132 @@ static recur_model *create_model(const train_opts *o, const recur_text *text,
     return m;
 }
 
-static void fill_train_config(const train_opts *o, recur_train_config *tc)
+typedef struct {
+    const train_opts *o;
+    const char *corpus;
+    recur_text *text;
+    windows win;
+    recur_model *m;
+    recur_trainer *tr;
+    FILE *log;
+    train_driver d;
+} window_run;
+
+/* Keras's epoch row in the --log CSV. */
+static int log_epoch(train_driver *d, const recur_batch_stats *st, int evaluated,
+                     int epoch_end)
 {
-    recur_train_config_default(tc);
-    tc->optimizer = (recur_optimizer)recur_optimizer_parse(o->optim);
-    tc->lr = (float)o->lr;
-    tc->beta1 = (float)o->beta1;
-    tc->beta2 = (float)o->beta2;
-    tc->eps = (float)o->eps;
-    tc->momentum = (float)o->momentum;
-    tc->rho = (float)o->rho;
-    tc->weight_decay = (float)o->weight_decay;
-    tc->clip = (float)o->clip;
-    tc->lr_decay = (float)o->lr_decay;
-    tc->lr_decay_after = o->lr_decay_after;
-    tc->seq_len = o->window;
-    tc->batch = o->batch;
-    tc->stateful = 0;
-    tc->seed = o->seed;
+    window_run *r = d->ctx;
+    if (!r->log || !epoch_end)
+        return 0;
+    long step = recur_trainer_step_count(r->tr), spe = d->steps_per_epoch;
+    double acc, loss = progress_train_loss(&d->prog, &acc);
+    fprintf(r->log, "%ld,%ld,%.3f,%.6f,%.6f\n", (step - 1) / spe + 1, step,
+            progress_now() - d->prog.t0, loss, acc);
+    fflush(r->log);
+    return 0;
 }
 
-int check_resume_window(const char *save, int window)
+/* Keras reports the running mean of the last epoch; the trained model
+ * itself, scored on every window, is the second number. */
+static int summary(train_driver *d)
 {
-    recur_model *saved = NULL;
-    int rc = recur_model_load(save, &saved);
+    window_run *r = d->ctx;
+    const train_opts *o = r->o;
+    recur_eval_stats es;
+    int rc = recur_evaluate_dataset(r->m, &r->win.ds, o->batch, 0, &es);
     if (rc)
         return cli_lib_error(rc);
-    const char *w = recur_model_get_meta(saved, "train.window");
-    int had = w ? atoi(w) : 0, code = 0;
-    if (had != window && had > 0)
-        code = cli_error("--resume: %s was trained with --window %d; resume it with "
-                         "--window %d", save, had, had);
-    else if (had != window)
-        code = cli_error("--resume: %s was trained as a language model, not with "
-                         "--window %d", save, window);
-    recur_model_free(saved);
-    return code;
+    long step = train_driver_step(d);
+    double acc, loss = progress_train_loss(&d->prog, &acc);
+    char elapsed[32];
+    train_driver_elapsed(d, elapsed, sizeof elapsed);
+    fprintf(stderr, "%s at step %ld (%.2f epochs) in %s - loss: %.4f - accuracy: %.4f"
+            " - all %ld windows: loss %.4f, accuracy %.4f - saved %s\n",
+            train_driver_stopped_early(d) ? "Stopped at the time limit" : "Trained", step,
+            (double)step / (double)d->steps_per_epoch, elapsed, loss, acc,
+            r->win.ds.count, es.loss, es.accuracy, o->save);
+    return train_print_sample(r->m, o, o->window);
+}
+
+/* The windows of the text, the model and its trainer (resumed with
+ * --resume). */
+static int build(window_run *r)
+{
+    const train_opts *o = r->o;
+    if (load_training_text(o, r->corpus, &r->text))
+        return EXIT_RUNTIME;
+    long n;
+    const int32_t *tokens = recur_text_tokens(r->text, &n);
+    if (n <= o->window)
+        return cli_error("%s has %ld characters: --window %d needs at least %d (a window "
+                         "and the character after it)", r->corpus, n, o->window,
+                         o->window + 1);
+    if (make_windows(tokens, n, o->window, &r->win))
+        return EXIT_RUNTIME;
+    if (o->resume && check_resume_window(o->save, o->window))
+        return EXIT_RUNTIME;
+    if (!(r->m = create_model(o, r->text, r->corpus, r->win.ds.count)))
+        return EXIT_RUNTIME;
+    recur_train_config tc;
+    train_fill_config(o, o->window, 0, &tc);
+    int rc = recur_trainer_create_dataset(r->m, &tc, &r->win.ds, &r->tr);
+    if (!rc && o->resume)
+        rc = recur_trainer_resume(r->tr, o->save);
+    return rc ? cli_lib_error(rc) : 0;
+}
+
+static void print_header(const window_run *r, long spe, long target)
+{
+    const train_opts *o = r->o;
+    const recur_config *c = recur_model_get_config(r->m);
+    long n;
+    recur_text_tokens(r->text, &n);
+    fprintf(stderr, "Model: %d-layer %s of %d units (%s initialisation), readout "
+            "of the last step, %d characters; %ld parameters.\n", c->layers,
+            recur_cell_name(c->cell), c->hidden, o->init, c->output_size,
+            recur_model_param_count(r->m));
+    fprintf(stderr, "Data: %s, %ld characters: %ld windows of %d, each labelled "
+            "with the next character.\n", r->corpus, n, r->win.ds.count, o->window);
+    fprintf(stderr, "Training: %s lr %g, eps %g, clip %g, shuffled batches of %d, "
+            "%ld steps per epoch, to step %ld; checkpoint %s.\n", o->optim, o->lr,
+            o->eps, o->clip, o->batch, spe, target, o->save);
+}
+
+static int train_window_run(window_run *r)
+{
+    const train_opts *o = r->o;
+    int code = build(r);
+    if (code)
+        return code;
+    long spe, target;
+    if (train_plan(o, r->tr, &spe, &target))
+        return 0;
+    if (o->log && !(r->log = open_epoch_log(o->log, o->resume)))
+        return EXIT_RUNTIME;
+    if (!o->quiet)
+        print_header(r, spe, target);
+    static const train_hooks hooks = {.after_step = log_epoch, .summary = summary};
+    r->d = (train_driver){
+        .hooks = &hooks, .ctx = r, .trainer = r->tr, .save = o->save,
+        .steps_per_epoch = spe, .target = target, .time_limit = o->time_limit,
+        .checkpoint_every = o->checkpoint_every,
+        .mode = train_progress_mode(o->quiet, PROGRESS_EPOCHS)};
+    return train_drive(&r->d);
 }
 
 int train_windows(const train_opts *o, const char *corpus)
 {
-    int code = EXIT_RUNTIME, rc;
-    recur_text *text = NULL;
-    recur_model *m = NULL;
-    recur_trainer *tr = NULL;
-    FILE *log = NULL;
-    windows win;
-    memset(&win, 0, sizeof win);
-
-    if (o->resume && !cli_file_exists(o->save))
-        return cli_error("--resume: %s does not exist (nothing to resume; leave out "
-                         "--resume to start afresh, or name the checkpoint with --save)",
-                         o->save);
-    if (cli_check_save_dir("--save", o->save))
+    if (train_check_save(o->resume, o->save))
         return EXIT_RUNTIME;
     recur_set_threads(o->threads);
-    if (load_training_text(o, corpus, &text))
-        return EXIT_RUNTIME;
-    long n;
-    const int32_t *tokens = recur_text_tokens(text, &n);
-    if (n <= o->window) {
-        cli_error("%s has %ld characters: --window %d needs at least %d (a window "
-                  "and the character after it)", corpus, n, o->window, o->window + 1);
-        goto done;
-    }
-    if (make_windows(tokens, n, o->window, &win))
-        goto done;
-    if (o->resume && check_resume_window(o->save, o->window))
-        goto done;
-    if (!(m = create_model(o, text, corpus, win.ds.count)))
-        goto done;
-    recur_train_config tc;
-    fill_train_config(o, &tc);
-    if ((rc = recur_trainer_create_dataset(m, &tc, &win.ds, &tr)) ||
-        (o->resume && (rc = recur_trainer_resume(tr, o->save)))) {
-        cli_lib_error(rc);
-        goto done;
-    }
-    long spe = recur_trainer_steps_per_epoch(tr);
-    long start = recur_trainer_step_count(tr);
-    long target = o->steps > 0 ? o->steps : o->epochs * spe;
-    if (start >= target) {
-        fprintf(stderr, "%s is already at step %ld, the target is step %ld: nothing "
-                "to train (raise --steps or --epochs)\n", o->save, start, target);
-        code = 0;
-        goto done;
-    }
-    if (o->log && !(log = open_epoch_log(o->log, o->resume)))
-        goto done;
-    if (!o->quiet) {
-        const recur_config *c = recur_model_get_config(m);
-        fprintf(stderr, "Model: %d-layer %s of %d units (%s initialisation), readout "
-                "of the last step, %d characters; %ld parameters.\n", c->layers,
-                recur_cell_name(c->cell), c->hidden, o->init, c->output_size,
-                recur_model_param_count(m));
-        fprintf(stderr, "Data: %s, %ld characters: %ld windows of %d, each labelled "
-                "with the next character.\n", corpus, n, win.ds.count, o->window);
-        fprintf(stderr, "Training: %s lr %g, eps %g, clip %g, shuffled batches of %d, "
-                "%ld steps per epoch, to step %ld; checkpoint %s.\n", o->optim, o->lr,
-                o->eps, o->clip, o->batch, spe, target, o->save);
-    }
-    progress prog;
-    progress_mode mode = o->quiet ? PROGRESS_QUIET
-                         : isatty(fileno(stderr)) ? PROGRESS_BAR : PROGRESS_EPOCHS;
-    progress_init(&prog, mode, stderr, spe, start, target);
-    cli_catch_signals();
-    long last_saved = start;
-    while (recur_trainer_step_count(tr) < target && !cli_stop_signal &&
-           !(o->time_limit > 0 && progress_now() - prog.t0 >= o->time_limit)) {
-        recur_batch_stats st;
-        if ((rc = recur_trainer_step(tr, &st))) {
-            progress_break(&prog);
-            cli_training_failed(rc, o->save);
-            goto done;
-        }
-        long step = recur_trainer_step_count(tr);
-        progress_step(&prog, step, st.loss, st.accuracy, st.tokens);
-        int epoch_end = step % spe == 0, last = step == target;
-        if (epoch_end || last) {
-            double acc, loss = progress_train_loss(&prog, &acc);
-            progress_epoch_end(&prog, step, 0, 0);
-            if (log) {
-                fprintf(log, "%ld,%ld,%.3f,%.6f,%.6f\n", (step - 1) / spe + 1, step,
-                        progress_now() - prog.t0, loss, acc);
-                fflush(log);
-            }
-        }
-        int ckpt = o->checkpoint_every ? step % o->checkpoint_every == 0 : 0;
-        if (ckpt || last) {
-            if ((rc = recur_trainer_save(tr, o->save))) {
-                progress_break(&prog);
-                cli_lib_error(rc);
-                goto done;
-            }
-            last_saved = step;
-        }
-    }
-    long step = recur_trainer_step_count(tr);
-    if (step == start) {
-        progress_break(&prog);
-        if (cli_stop_signal) {
-            code = 128 + (int)cli_stop_signal;
-            cli_error("interrupted before the first step; nothing was trained or saved");
-        } else {
-            code = 0;
-            fprintf(stderr, "The time limit was reached before the first step; nothing "
-                            "was trained or saved.\n");
-        }
-        goto done;
-    }
-    if (step % spe != 0 && step < target)
-        progress_epoch_end(&prog, step, 0, 0);
-    progress_break(&prog);
-    if (step > last_saved && (rc = recur_trainer_save(tr, o->save))) {
-        cli_lib_error(rc);
-        goto done;
-    }
-    if (cli_stop_signal) {
-        code = 128 + (int)cli_stop_signal;
-        cli_error("interrupted at step %ld; checkpoint saved to %s (continue with "
-                  "--resume)", step, o->save);
-        goto done;
-    }
-    /* Keras reports the running mean of the last epoch; the trained model
-     * itself, scored on every window, is the second number. */
-    recur_eval_stats es;
-    if ((rc = recur_evaluate_dataset(m, &win.ds, o->batch, 0, &es))) {
-        cli_lib_error(rc);
-        goto done;
-    }
-    double acc, loss = progress_train_loss(&prog, &acc);
-    char elapsed[32];
-    progress_fmt_time(progress_now() - prog.t0, elapsed, sizeof elapsed);
-    fprintf(stderr, "%s at step %ld (%.2f epochs) in %s - loss: %.4f - accuracy: %.4f"
-            " - all %ld windows: loss %.4f, accuracy %.4f - saved %s\n",
-            step < target ? "Stopped at the time limit" : "Trained", step,
-            (double)step / (double)spe, elapsed, loss, acc, win.ds.count, es.loss,
-            es.accuracy, o->save);
-    if (o->sample > 0) {
-        recur_sample_config sc = {.temperature = 1.0f, .top_k = 0, .greedy = 0,
-                                  .seed = o->seed, .window = o->window};
-        if ((rc = recur_sample(m, "", &sc, o->sample, emit_stdout, NULL))) {
-            cli_lib_error(rc);
-            goto done;
-        }
-        fputc('\n', stdout);
-    }
-    code = 0;
-done:
-    if (log && fclose(log) != 0 && code == 0)
+    window_run r = {.o = o, .corpus = corpus};
+    int code = train_window_run(&r);
+    if (r.log && fclose(r.log) != 0 && code == 0)
         code = cli_error("--log %s: %s", o->log, strerror(errno));
-    recur_trainer_free(tr);
-    recur_model_free(m);
-    free_windows(&win);
-    recur_text_free(text);
+    recur_trainer_free(r.tr);
+    recur_model_free(r.m);
+    free_windows(&r.win);
+    recur_text_free(r.text);
     return code;
 }

@@ -102,7 +102,8 @@ printf '\002abcdefg \n\377bad cafe\n' >"$C"/text/own_vocab.txt
 printf '\002\xce\xb1\xce\xb2\xce\xb3\377\xce\xb3\xce\xb1\xce\xb2\xce\xb2' >"$C"/text/greek.txt
 head -c 2000 "$ROOT"/data/austen.txt | { printf '\000'; cat; } >"$C"/text/austen.txt
 
-# ---- args: command byte (0 train, 1 sample, 2 eval, 3 info), argv split on NUL ---
+# ---- args: command byte (0 train, 1 sample, 2 eval, 3 info, 4 export, 5 grad-report,
+# 6 classify, 7 forecast, 8 seq2seq, 9 tag; a subcommand is the first argument), argv split on NUL
 # The first argument is the command byte as a printf escape ('\001').
 # shellcheck disable=SC2059
 a() { local f=$1; shift; { printf "$1"; shift; printf '%s\0' "$@"; } >"$C/args/$f"; }
@@ -120,6 +121,49 @@ a eval '\002' m.safetensors t.txt --seq 100 --batch 32
 a eval_dashdash '\002' -- -m.safetensors -t.txt
 a info '\003' m.safetensors
 a info_extra '\003' m.safetensors extra --
+a export '\004' m.safetensors --format csv -o out.csv
+a export_bad '\004' m.safetensors --format=xml --output ''
+a export_stdout '\004' m.safetensors --output - -o
+a grad_report '\005' m.safetensors t.txt --seq-len 50 --batch 8 --compare a.st,b.st \
+    --csv g.csv --svg g.svg --threshold 1e-4 --threads 1
+a grad_report_bad '\005' m.safetensors --compare , --threshold 1
+a classify_train '\006' train d.tsv --save c.st --test t.tsv --cell lstm --hidden 16 \
+    --layers 2 --bidirectional --readout mean --embed 8 --dropout 0.1 --epochs 3 --batch 8 \
+    --optim sgd --lr 0.1 --clip 1 --max-len 50 --min-char-count 1 --alpha 0.5 --seed 3 \
+    --time-limit 9 --threads 1 --resume --log l.csv --raw --header --quiet --bucket
+a classify_train_bad '\006' train d.tsv --test t.tsv --test-split 0.1 --readout max
+a classify_eval '\006' eval c.st d.tsv --max-len 10 --batch 4 --threads 1 --raw --header
+a classify_predict '\006' predict c.st - --prob --max-len 10 --batch 4 --threads 1 --raw
+a classify_baseline '\006' baseline d.tsv --test-split 0.3 --seed 2 --alpha 2 --max-len 0
+a classify_none '\006'
+a classify_help '\006' --help
+a forecast_train '\007' train s.csv --column 2 --test 24 --window 6 --season 12 \
+    --season-input --log --diff 1 --many-to-many --scale zscore --cell gru --hidden 8 \
+    --layers 2 --init pytorch --epochs 5 --optim rmsprop --lr 0.003 --clip 0 --batch 4 \
+    --seed 9 --threads 1 --time-limit 2 --csv f.csv --svg f.svg --history 10 \
+    --save f.st --quiet
+a forecast_train_bad '\007' train s.csv --test 0 --scale log --cell cnn
+a forecast_predict '\007' predict f.st s.csv --horizon 24 --column value --csv p.csv \
+    --svg p.svg --history 48 --threads 2
+a forecast_unknown '\007' fit s.csv
+a seq2seq_train '\010' train p.tsv --model gru --hidden 16 --layers 1 --embed 8 \
+    --bidirectional --dropout 0.1 --src-tokens words --tgt-tokens chars --batch 8 \
+    --epochs 2 --steps 10 --time-limit 5 --optim adam --lr 0.01 --lr-decay 0.9 --clip 1 \
+    --val 0.1 --seed 4 --threads 1 --save s.st --checkpoint-every 5 --resume --beam 3 \
+    --max-len 20 --eval-max 10 --show 2 --quiet
+a seq2seq_eval '\010' eval s.st p.tsv --beam 2 --max-len 9 --val 0.5 --seed 1 --max 5 \
+    --baseline copy --show 1
+a seq2seq_translate '\010' translate s.st --beam 1 --sample --temperature 0.5 --count 2 \
+    --seed 7 --max-len 30 --input in.txt
+a seq2seq_bad '\010' train p.tsv --src-tokens bytes --val 1
+a tag_train '\011' train b.tsv --save t.st --test-every 5 --min-count 1 --cell gru --embed 8 \
+    --hidden 8 --layers 2 --dropout 0.1 --lr 0.01 --lr-decay 0.5 --clip 1 --batch 4 \
+    --max-len 50 --no-bucket --epochs 2 --steps 9 --time-limit 3 --resume --no-baseline \
+    --seed 2 --threads 1 --quiet
+a tag_train_bad '\011' train b.tsv --test t.tsv --test-every 3 --cell cnn --dropout 1
+a tag_eval '\011' eval t.st b.tsv --test-every 10 --baseline --train b.tsv --batch 8 --threads 1
+a tag_predict '\011' predict t.st - --batch 2 --threads 2
+a tag_none '\011'
 # ---- sequence pairs: byte 0 = flags (1 need target, 2 source words, 4 target
 # words), then the TSV; a few real lines of the bundled data sets ----------------
 mkdir -p "$C"/pairs

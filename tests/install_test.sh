@@ -38,6 +38,24 @@ check "embed example builds against the installed library" \
 head -c 30000 data/austen.txt >"$tmp/text.txt"
 check "installed recur trains a model" "$prefix/bin/recur" train "$tmp/text.txt" \
     --hidden 24 --layers 1 --seq 20 --batch 4 --steps 20 --quiet --save "$tmp/m.safetensors"
+# Without a TEXT, the installed recur reads the corpus `make install` put in
+# PREFIX/share/recur (not the source tree's data/austen.txt).
+share=$(cd "$prefix/share/recur" && pwd -P)/austen.txt
+check "installed corpus is there" test -s "$share"
+check "installed recur trains with no TEXT, on PREFIX/share/recur/austen.txt" \
+    bash -c "'$prefix/bin/recur' train --hidden 8 --layers 1 --seq 20 --batch 4 --steps 2 \
+             --val 0.001 --save '$tmp/d.safetensors' 2>'$tmp/err' &&
+             grep -q '^Data: $share, ' '$tmp/err'"
+check "the model records the installed corpus" \
+    bash -c "'$prefix/bin/recur' info '$tmp/d.safetensors' | grep -qF 'train.corpus = \"$share\"'"
+check "installed grad-report reads PREFIX/share/recur/austen.txt with no TEXT" \
+    bash -c "'$prefix/bin/recur' grad-report '$tmp/d.safetensors' --seq-len 10 --batch 2 |
+             grep -qF 'windows of $share'"
+mv "$share" "$tmp/moved.txt"
+check "without it, recur falls back to the source tree's data/austen.txt" \
+    bash -c "'$prefix/bin/recur' train --hidden 8 --layers 1 --seq 20 --batch 4 --steps 1 \
+             --val 0.001 --save '$tmp/d.safetensors' 2>'$tmp/err' &&
+             grep -q '^Data: $PWD/data/austen.txt, ' '$tmp/err'"
 check "embed runs: batch and streaming agree" \
     bash -c "'$tmp/embed' '$tmp/m.safetensors' 'It is' | grep -q 'agree on the next character: yes'"
 check "embed refuses a missing model with one line" \

@@ -5,7 +5,7 @@
 set -u
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-FUZZ_TARGETS="json model text args tsv series pairs"
+FUZZ_TARGETS="json model text args tsv series pairs conll"
 passed=0
 failed=0
 log=$(mktemp)
@@ -58,15 +58,17 @@ suite() {
     run "forecast_c_test [$build]" bash tests/forecast_c_test.sh "$build"
     run "classify_test [$build]" bash tests/classify_test.sh "$build/recur"
     run "seq2seq_test [$build]" bash tests/seq2seq_test.sh "$build/recur"
+    run "tag_test [$build]" bash tests/tag_test.sh "$build/recur"
     for t in $FUZZ_TARGETS; do
         run "replay_$t [$build]" "$build/fuzz/replay_$t" fuzz/corpus/"$t" fuzz/regress/"$t"
     done
-    # Timing-based and slow-tool tests, the installed library linking plain
-    # programs, the exported symbols and link orders (programs built without
-    # the sanitizers), and PyTorch exports matching (skipped without
-    # python3-torch): the normal build only.
+    # Timing-based (kills, signals) and slow-tool tests, the installed
+    # library linking plain programs, the exported symbols and link orders
+    # (programs built without the sanitizers), and PyTorch exports matching
+    # (skipped without python3-torch): the normal build only.
     if [ "$build" = build ]; then
         run "kill_test [$build]" bash tests/kill_test.sh "$build/recur"
+        run "signal_test [$build]" bash tests/signal_test.sh "$build/recur"
         run "valgrind_test [$build]" bash tests/valgrind_test.sh "$build/recur"
         run "install_test [$build]" bash tests/install_test.sh "$build"
         run "symbols_test [$build]" bash tests/symbols_test.sh "$build"
