@@ -193,11 +193,12 @@ static int same_file(const char *a, const char *b)
 #define AT(field) offsetof(export_opts, field)
 
 static const cli_option export_options[] = {
-    {.name = "format", .kind = OPT_STRING, .at = AT(format), .metavar = "json|csv|c",
+    {.name = "format", .kind = OPT_STRING, .at = AT(format), .metavar = "json|csv|c|onnx",
      .def = "json",
      .help = "json: {\"config\", \"metadata\", \"tensors\": {name: {\"shape\", \"data\"}}}; "
              "csv: one row per value: tensor,index0,index1,value; "
-             "c: the streaming step as dependency-free C99, NAME.c and NAME.h (-o NAME)"},
+             "c: the streaming step as dependency-free C99, NAME.c and NAME.h (-o NAME); "
+             "onnx: the model as an ONNX graph (opset 14; needs -o FILE)"},
     {.name = "quantize", .kind = OPT_STRING, .at = AT(quantize), .metavar = "none|int8",
      .def = "none", .help = "--format c: int8 weights with a float scale per row"},
     {.name = "prefix", .kind = OPT_STRING, .at = AT(prefix), .metavar = "P",
@@ -211,7 +212,7 @@ static const char *const export_pos[] = {"MODEL"};
 
 static const cli_options export_spec = {
     .cmd = "export",
-    .usage = "recur export MODEL [--format json|csv] [-o FILE]\n"
+    .usage = "recur export MODEL [--format json|csv|onnx] [-o FILE]\n"
              "       recur export MODEL --format c -o NAME [--quantize int8] [--prefix P]",
     .description = "Dump every tensor of a model (a .safetensors model, checkpoint\n"
                    "or plain PyTorch file) for inspection, with its configuration\n"
@@ -228,62 +229,47 @@ static const cli_options export_spec = {
     .pos_max = 1,
     .epilog = "examples:\n  recur export model.safetensors --format json -o model.json\n"
               "  recur export model.safetensors --format csv | head\n"
-              "  recur export model.safetensors --format c -o kws --quantize int8",
+              "  recur export model.safetensors --format c -o kws --quantize int8\n"
+              "  recur export model.safetensors --format onnx -o model.onnx",
 };
-
-/* --format c's checks: -o NAME without .c or .h. */
-static int check_c_name(const char *name)
-{
-    if (!name || !*name || strcmp(name, "-") == 0)
-        return options_error(&export_spec, "--format c needs -o NAME (writes NAME.c and "
-                             "NAME.h)");
-    size_t n = strlen(name);
-    if (n > 2 && (strcmp(name + n - 2, ".c") == 0 || strcmp(name + n - 2, ".h") == 0))
-        return options_error(&export_spec, "-o takes NAME without .c or .h (writes NAME.c "
-                             "and NAME.h)");
-    return ARGS_OK;
-}
 
 int export_parse(int argc, char **argv, export_opts *out)
 {
-    static const char *const formats[] = {"json", "csv", "c"};
-    static const char *const quantize[] = {"none", "int8"};
+    static const char *const formats[] = {"json", "csv", "c", "onnx"};
+    static const char *const quants[] = {"none", "int8"};
     export_opts o = {.format = "json", .output = NULL, .quantize = "none", .prefix = NULL};
     options_result res;
     int a = options_parse(&export_spec, &o, argc, argv, &res);
     if (a)
         return a;
-    if (options_choice(o.format, formats, 3) < 0)
-        return options_error(&export_spec, "--format expects json, csv or c, got '%s'",
+    if (options_choice(o.format, formats, 4) < 0)
+        return options_error(&export_spec, "--format expects json, csv, c or onnx, got '%s'",
                              o.format);
-    if (options_choice(o.quantize, quantize, 2) < 0)
+    if (options_choice(o.quantize, quants, 2) < 0)
         return options_error(&export_spec, "--quantize expects none or int8, got '%s'",
                              o.quantize);
     int c_src = strcmp(o.format, "c") == 0;
-    if (!c_src && (strcmp(o.quantize, "int8") == 0 || o.prefix))
+    if (!c_src && (strcmp(o.quantize, "none") != 0 || o.prefix))
         return options_error(&export_spec, "--quantize and --prefix go with --format c");
-    if (c_src && (a = check_c_name(o.output)))
-        return a;
-    if (o.output && !*o.output)
+    if (o.output && !*o.output && !c_src)
         return options_error(&export_spec, "--output expects a file name");
     if (o.output && strcmp(o.output, "-") == 0)
         o.output = NULL;
+    if (c_src) {
+        size_t n = o.output ? strlen(o.output) : 0;
+        if (!n)
+            return options_error(&export_spec,
+                                 "--format c needs -o NAME (writes NAME.c and NAME.h)");
+        if (n > 2 && (strcmp(o.output + n - 2, ".c") == 0 ||
+                      strcmp(o.output + n - 2, ".h") == 0))
+            return options_error(&export_spec,
+                                 "-o takes NAME without .c or .h (writes NAME.c and NAME.h)");
+    }
+    if (strcmp(o.format, "onnx") == 0 && !o.output)
+        return options_error(&export_spec, "--format onnx writes a binary file: give -o FILE");
     o.model = res.pos[0];
     *out = o;
     return ARGS_OK;
-}
-
-/* --format c: NAME.c and NAME.h through the library's generator. */
-static int export_c(const export_opts *o)
-{
-    recur_model *m = NULL;
-    int rc = recur_model_load(o->model, &m);
-    if (!rc)
-        rc = recur_export_c(m, o->output, o->prefix,
-                            strcmp(o->quantize, "int8") == 0 ? RECUR_QUANT_INT8
-                                                             : RECUR_QUANT_NONE);
-    recur_model_free(m);
-    return rc ? cli_lib_error(rc) : 0;
 }
 
 int cmd_export(int argc, char **argv)
@@ -292,14 +278,22 @@ int cmd_export(int argc, char **argv)
     int a = export_parse(argc, argv, &o);
     if (a)
         return a == ARGS_HELP ? 0 : EXIT_USAGE;
-    if (strcmp(o.format, "c") == 0)
-        return export_c(&o);
     if (o.output && same_file(o.output, o.model))
         return cli_error("%s is the model itself: choose another output file", o.output);
     recur_model *m = NULL;
     int rc = recur_model_load(o.model, &m);
     if (rc)
         return cli_lib_error(rc);
+    if (strcmp(o.format, "c") == 0 || strcmp(o.format, "onnx") == 0) {
+        if (strcmp(o.format, "c") == 0)
+            rc = recur_export_c(m, o.output, o.prefix,
+                                strcmp(o.quantize, "int8") == 0 ? RECUR_QUANT_INT8
+                                                                : RECUR_QUANT_NONE);
+        else
+            rc = recur_onnx_export(m, o.output);
+        recur_model_free(m);
+        return rc ? cli_lib_error(rc) : 0;
+    }
     int json = strcmp(o.format, "json") == 0;
     rc = o.output ? write_file(o.output, m, json) : write_to(stdout, m, json);
     recur_model_free(m);

@@ -62,9 +62,13 @@ typedef struct {
 } info_opts;
 
 typedef struct {
-    const char *model, *format, *output; /* output NULL: stdout; NAME for --format c */
-    const char *quantize, *prefix;       /* --format c only */
+    const char *model, *format, *output; /* output NULL: stdout; --format c: NAME */
+    const char *quantize, *prefix;       /* --format c: "none" or "int8"; NULL: NAME */
 } export_opts;
+
+typedef struct {
+    const char *onnx, *output; /* recur import ONNX -o OUTPUT */
+} import_opts;
 
 typedef struct {
     const char *model, *text; /* text NULL: the bundled corpus */
@@ -187,6 +191,7 @@ int eval_parse(int argc, char **argv, eval_opts *o);
 int info_parse(int argc, char **argv, info_opts *o);
 int export_parse(int argc, char **argv, export_opts *o);
 int grad_report_parse(int argc, char **argv, grad_report_opts *o);
+int import_parse(int argc, char **argv, import_opts *o);
 int classify_parse(int argc, char **argv, classify_opts *o);
 int forecast_parse(int argc, char **argv, forecast_opts *o);
 int seq2seq_parse(int argc, char **argv, seq2seq_opts *o);
@@ -201,6 +206,7 @@ int cmd_forecast(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_seq2seq(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
 
 /* "recur: <message>" on stderr, one line; returns EXIT_RUNTIME. */

@@ -18,7 +18,8 @@ static const command commands[] = {
     {"info", cmd_info, "show a model's layers, parameters, tensors and settings"},
     {"grad-report", cmd_grad_report, "how far back in time a model's gradient reaches (BPTT)"},
     {"forecast", cmd_forecast, "forecast a time series (CSV) with an RNN: train, predict"},
-    {"export", cmd_export, "dump a model's tensors as JSON or CSV"},
+    {"export", cmd_export, "dump a model's tensors as JSON or CSV, or write it as ONNX"},
+    {"import", cmd_import, "convert an ONNX model (RNN, LSTM, GRU) to a recur model"},
     {"classify", cmd_classify, "classify texts (LABEL<TAB>TEXT): train, eval, predict, baseline"},
     {"seq2seq", cmd_seq2seq, "encoder-decoder models: train, eval, translate (TSV pairs)"},
     {"tag", cmd_tag, "tag every word (WORD<TAB>TAG sentences): train, eval, predict"},
@@ -52,7 +53,8 @@ static void usage(FILE *f)
             "  recur info austen.safetensors\n"
             "  recur forecast train data/timeseries/airpassengers_monthly.csv --test 24\n"
             "  recur classify train langs.tsv --save langs.safetensors\n"
-            "  recur export austen.safetensors --format csv -o austen.csv\n",
+            "  recur export austen.safetensors --format csv -o austen.csv\n"
+            "  recur import model.onnx -o model.safetensors\n",
             "help");
 }
 

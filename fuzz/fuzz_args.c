@@ -1,8 +1,9 @@
 /* fuzz_args.c - fuzz target for the CLI's option parsing (cli/args.c with
  * each command's real option table, through the command's *_parse). The
- * first byte picks the command (modulo the ten: train, sample, eval, info,
- * export, grad-report, classify, forecast, seq2seq, tag; a subcommand is the
- * first argument); the rest, split on NUL bytes, is its argv. A parse either
+ * first byte picks the command (modulo the eleven: train, sample, eval, info,
+ * export, grad-report, classify, forecast, seq2seq, import, tag; a
+ * subcommand is the first argument); the rest, split on NUL bytes, is its
+ * argv. A parse either
  * fails (one line on stderr), prints the help, or succeeds with every number
  * inside the range its option declares and every choice one of its own. */
 #include <float.h>
@@ -89,13 +90,13 @@ static void check_export(const export_opts *o)
 {
     if (!o->model || !o->format)
         fail("export", "a string is missing");
-    int c_src = strcmp(o->format, "c") == 0;
-    if (strcmp(o->format, "json") != 0 && strcmp(o->format, "csv") != 0 && !c_src)
-        fail("export", "--format is none of json, csv, c");
+    int c_src = strcmp(o->format, "c") == 0, onnx = strcmp(o->format, "onnx") == 0;
+    if (strcmp(o->format, "json") != 0 && strcmp(o->format, "csv") != 0 && !c_src && !onnx)
+        fail("export", "--format is not json, csv, c or onnx");
     if (o->output && (!*o->output || strcmp(o->output, "-") == 0))
         fail("export", "--output is empty or '-'");
-    if (c_src && !o->output)
-        fail("export", "--format c without -o NAME");
+    if ((c_src || onnx) && !o->output)
+        fail("export", "--format c or onnx without -o");
     if (!o->quantize || (strcmp(o->quantize, "none") != 0 && strcmp(o->quantize, "int8") != 0))
         fail("export", "--quantize is neither none nor int8");
     if (!c_src && (o->prefix || strcmp(o->quantize, "none") != 0))
@@ -299,6 +300,13 @@ static int parse(int cmd, int argc, char **argv)
             check_seq2seq(&o);
         return a;
     }
+    case 9: {
+        import_opts o;
+        if ((a = import_parse(argc, argv, &o)) == ARGS_OK &&
+            (!o.onnx || !o.output || !*o.output))
+            fail("import", "MODEL.onnx or -o FILE is missing");
+        return a;
+    }
     default: {
         tag_opts o;
         if ((a = tag_parse(argc, argv, &o)) == ARGS_OK)
@@ -312,7 +320,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const names[] = {"train",  "sample",   "eval",
                                         "info",   "export",   "grad-report",
-                                        "classify", "forecast", "seq2seq", "tag"};
+                                        "classify", "forecast", "seq2seq",
+                                        "import", "tag"};
     enum { NCOMMANDS = (int)(sizeof names / sizeof *names) };
     if (size < 1)
         return 0;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install what recur needs from Debian 12 packages (run as root).
 #   scripts/install-deps.sh          build + test dependencies
-#   scripts/install-deps.sh --torch  also PyTorch, for tools/, bench/ and
-#                                    tests/torch_export_test.sh
+#   scripts/install-deps.sh --torch  also PyTorch and the onnx package, for
+#                                    tools/, bench/, tests/torch_export_test.sh
+#                                    and tests/onnx_export_test.sh
 #   scripts/install-deps.sh --fuzz   also clang and its libFuzzer, for fuzz/run.sh
 set -eu
 # clang, arm-none-eabi-gcc (with newlib's headers) and qemu-system-arm: the
@@ -11,7 +12,7 @@ set -eu
 pkgs="build-essential pkg-config libopenblas-dev python3 valgrind clang gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm"
 for opt in "$@"; do
     case $opt in
-    --torch) pkgs="$pkgs python3-torch" ;;
+    --torch) pkgs="$pkgs python3-torch python3-onnx python3-numpy" ;;
     --fuzz) pkgs="$pkgs clang libclang-rt-dev" ;;
     *) echo "install-deps.sh: unknown option '$opt' (--torch, --fuzz)" >&2; exit 2 ;;
     esac

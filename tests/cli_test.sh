@@ -145,7 +145,7 @@ EOF
 fi
 expect_ok "export -o FILE" export m.safetensors --format csv -o exported.csv
 check "export -o writes what stdout gets, no temporary left" 'cmp -s exported.csv m.csv && ! ls ./*.tmp.* >/dev/null 2>&1'
-expect_fail "export: bad --format" 2 "--format expects json, csv or c, got 'xml'" export m.safetensors --format xml
+expect_fail "export: bad --format" 2 "--format expects .*, got 'xml'" export m.safetensors --format xml
 expect_fail "export c: no -o" 2 "--format c needs -o NAME" export m.safetensors --format c
 expect_fail "export c: -o with .c" 2 "-o takes NAME without .c or .h" export m.safetensors --format c -o m.c
 expect_fail "export c: bad --quantize" 2 "--quantize expects none or int8, got 'int4'" export m.safetensors --format c -o mc --quantize int4

@@ -5,7 +5,7 @@
 set -u
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-FUZZ_TARGETS="json model text args tsv series pairs conll"
+FUZZ_TARGETS="json model text args tsv series pairs onnx conll"
 passed=0
 failed=0
 log=$(mktemp)
@@ -58,14 +58,16 @@ suite() {
     run "forecast_c_test [$build]" bash tests/forecast_c_test.sh "$build"
     run "classify_test [$build]" bash tests/classify_test.sh "$build/recur"
     run "seq2seq_test [$build]" bash tests/seq2seq_test.sh "$build/recur"
+    run "onnx_cli_test [$build]" bash tests/onnx_cli_test.sh "$build/recur"
     run "tag_test [$build]" bash tests/tag_test.sh "$build/recur"
     for t in $FUZZ_TARGETS; do
         run "replay_$t [$build]" "$build/fuzz/replay_$t" fuzz/corpus/"$t" fuzz/regress/"$t"
     done
     # Timing-based (kills, signals) and slow-tool tests, the installed
     # library linking plain programs, the exported symbols and link orders
-    # (programs built without the sanitizers), and PyTorch exports matching
-    # (skipped without python3-torch): the normal build only.
+    # (programs built without the sanitizers), PyTorch exports matching
+    # (skipped without python3-torch) and ONNX exports run by an independent
+    # runtime (skipped without python3-onnx): the normal build only.
     if [ "$build" = build ]; then
         run "kill_test [$build]" bash tests/kill_test.sh "$build/recur"
         run "signal_test [$build]" bash tests/signal_test.sh "$build/recur"
@@ -73,6 +75,7 @@ suite() {
         run "install_test [$build]" bash tests/install_test.sh "$build"
         run "symbols_test [$build]" bash tests/symbols_test.sh "$build"
         run "torch_export_test [$build]" bash tests/torch_export_test.sh "$build"
+        run "onnx_export_test [$build]" bash tests/onnx_export_test.sh "$build"
     fi
 }
 

@@ -961,8 +961,21 @@ static int write_contents(FILE *fp, const st_writer *w, const json_buf *h)
 
 /* Create tmp, write everything, and make it durable. On failure the
  * temporary file is removed. */
-static int write_temp(const st_writer *w, const json_buf *h, const char *tmp,
-                      const char *path)
+typedef struct {
+    const st_writer *w;
+    const json_buf *h;
+    const void *bytes; /* or these, when w is NULL */
+    size_t len;
+} temp_source;
+
+static int write_source(FILE *fp, const temp_source *src)
+{
+    if (src->w)
+        return write_contents(fp, src->w, src->h);
+    return src->len && fwrite(src->bytes, 1, src->len, fp) != src->len ? -1 : 0;
+}
+
+static int write_temp(const temp_source *src, const char *tmp, const char *path)
 {
     /* A stale file of ours (same pid, earlier crash) would block O_EXCL. */
     unlink(tmp);
@@ -977,7 +990,7 @@ static int write_temp(const st_writer *w, const json_buf *h, const char *tmp,
         unlink(tmp);
         return recur_fail(RECUR_E_IO, "%s: fdopen failed: %s", path, strerror(err));
     }
-    int bad = write_contents(fp, w, h) || fflush(fp) != 0 || fsync(fileno(fp)) != 0;
+    int bad = write_source(fp, src) || fflush(fp) != 0 || fsync(fileno(fp)) != 0;
     int err = errno;
     if (fclose(fp) != 0 && !bad) {
         bad = 1;
@@ -1090,7 +1103,8 @@ int recur__st_writer_save(st_writer *w, const char *path)
      * same path never remove each other's temporary file. */
     static _Atomic unsigned long saves;
     snprintf(tmp, tlen, "%s.tmp.%ld.%lu", path, (long)getpid(), saves++);
-    if ((rc = write_temp(w, &h, tmp, path)))
+    temp_source src = {w, &h, NULL, 0};
+    if ((rc = write_temp(&src, tmp, path)))
         goto out;
     if (rename(tmp, path) != 0) {
         int err = errno;
@@ -1133,4 +1147,30 @@ const char *recur__st_meta_real(char *buf, double v)
     }
     buf[o] = 0;
     return buf;
+}
+
+int recur__write_file_atomic(const char *path, const void *bytes, size_t len)
+{
+    if (!path || !*path || (!bytes && len))
+        return recur_fail(RECUR_E_INVALID, "recur__write_file_atomic: invalid argument");
+    size_t tlen = strlen(path) + 32;
+    char *tmp = malloc(tlen);
+    if (!tmp)
+        return recur_fail(RECUR_E_NOMEM, "%s: out of memory", path);
+    static _Atomic unsigned long writes;
+    snprintf(tmp, tlen, "%s.tmp.%ld.%lu", path, (long)getpid(), writes++);
+    temp_source src = {NULL, NULL, bytes, len};
+    int rc = write_temp(&src, tmp, path);
+    if (!rc && rename(tmp, path) != 0) {
+        int err = errno;
+        unlink(tmp);
+        rc = recur_fail(RECUR_E_IO, "%s: cannot rename '%s' over it: %s", path, tmp,
+                        strerror(err));
+    }
+    if (!rc) {
+        sync_parent(path);
+        remove_stale_temps(path);
+    }
+    free(tmp);
+    return rc;
 }

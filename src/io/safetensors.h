@@ -141,4 +141,9 @@ int recur__st_writer_add_f64(st_writer *w, const char *name, int ndim,
 int recur__st_writer_save(st_writer *w, const char *path);
 void recur__st_writer_free(st_writer *w);
 
+/* Replace path with bytes[0..len) atomically, as recur__st_writer_save does
+ * (a temporary file beside it, fsync, rename; stale temporaries of killed
+ * writers removed): for other file formats (ONNX). */
+int recur__write_file_atomic(const char *path, const void *bytes, size_t len);
+
 #endif

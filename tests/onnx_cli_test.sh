@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# onnx_cli_test.sh - `recur import` and `recur export --format onnx` as a user
+# runs them: a PyTorch export imports and runs, a model goes out and back in
+# unchanged, and bad input gives one line on stderr, a non-zero exit and no
+# output file (an existing one left untouched).
+#   bash tests/onnx_cli_test.sh [path/to/recur]
+. "$(dirname "$0")/cli_lib.sh"
+cli_setup onnx_cli_test "${1:-}"
+ONNX=$ROOT/tests/onnx
+
+expect_ok "import a PyTorch LSTM export" import "$ONNX/lstm_emb_bi_l2_fc.onnx" -o lstm.safetensors
+check "import reports the model" "grep -q 'lstm, 2 layers of 5 (bidirectional)' out"
+expect_ok "info on the imported model" info lstm.safetensors
+check "info shows the source" "grep -q onnx out"
+expect_ok "export it as ONNX" export lstm.safetensors --format onnx -o back.onnx
+expect_ok "import the export" import back.onnx -o back.safetensors
+expect_ok "JSON of the original" export lstm.safetensors --format json -o a.json
+expect_ok "JSON of the round trip" export back.safetensors --format json -o b.json
+check "the round trip keeps every tensor" "diff <(sed -n '/tensors/,\$p' a.json) <(sed -n '/tensors/,\$p' b.json) >/dev/null"
+expect_ok "import --help" import --help
+check "help names the command" "grep -q 'recur import' out"
+
+echo keep >keep.safetensors
+expect_fail "import without -o" 2 "-o FILE" import "$ONNX/gru_dense_l1_fc.onnx"
+expect_fail "import a missing file" 1 "cannot open" import nothing.onnx -o keep.safetensors
+expect_fail "import a safetensors file" 1 "not an ONNX model" import lstm.safetensors -o keep.safetensors
+expect_fail "import onto itself" 1 "itself" import back.onnx -o back.onnx
+for f in "$ONNX"/refuse_*.onnx; do
+    expect_fail "refuse $(basename "$f")" 1 "" import "$f" -o keep.safetensors
+done
+expect_fail "GRU linear_before_reset=0" 1 "linear_before_reset=0" import "$ONNX/refuse_gru_lbr0.onnx" -o keep.safetensors
+expect_fail "unsupported operator named" 1 "node 'softmax_node' \\(Softmax\\)" import "$ONNX/refuse_softmax.onnx" -o keep.safetensors
+head -c 300 back.onnx >cut.onnx
+expect_fail "a truncated file" 1 "" import cut.onnx -o keep.safetensors
+check "refusals leave the output untouched" "[ \"\$(cat keep.safetensors)\" = keep ]"
+expect_fail "export onnx to stdout" 2 "-o FILE" export lstm.safetensors --format onnx
+expect_fail "export an unknown format" 2 "json, csv, c or onnx" export lstm.safetensors --format xml
+expect_fail "export a missing model" 1 "" export none.safetensors --format onnx -o x.onnx
+check "no output for a failed export" "[ ! -e x.onnx ]"
+cli_summary
