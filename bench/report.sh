@@ -34,10 +34,30 @@ END {
         printf "| %s%s | %s | %s |\n", c, i == 1 ? " (square)" : "", num(one, 1), num(two, 1)
     }
 
+    if (n["peak"] + n["gemm"] > 0) {
+        printf "\n**recur'"'"'s kernels per shape, one thread (GFLOP/s, thread CPU time, median)**"
+        for (i = 1; i <= n["peak"]; i++) {
+            c = order["peak", i]
+            for (isa = 0; isa < 2; isa++) {
+                nm = isa ? "avx2" : "avx512"
+                if (get("peak", c, nm, "gflops") != "") printf "; peak (FMA loop, %s): %s", nm, num(get("peak", c, nm, "gflops"), 1)
+            }
+        }
+        print "\n"
+        print "| shape | recur | recur AVX2 | recur generic | OpenBLAS | oneDNN | recur / OpenBLAS | recur / oneDNN |"
+        print "|---|---:|---:|---:|---:|---:|---:|---:|"
+        for (i = 1; i <= n["gemm"]; i++) {
+            c = order["gemm", i]
+            r = get("gemm", c, "recur", "gflops"); ob = get("gemm", c, "openblas", "gflops"); od = get("gemm", c, "onednn", "gflops")
+            printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", c, num(r, 1), num(get("gemm", c, "recur-avx2", "gflops"), 1),
+                   num(get("gemm", c, "recur-generic", "gflops"), 1), num(ob, 1), num(od, 1), ratio(r, ob), ratio(r, od)
+        }
+    }
+
     print "\n(\"Of ceiling\" below is recur'"'"'s GFLOP/s over the better square rate, " num(ceil, 1) " GFLOP/s.)"
     print "\n**Training: char-LM on data/austen.txt, one-hot input, batch 64, sequence 100, Adam, clip 5 (tokens/s, median of steps)**\n"
-    print "| config | recur 2 threads | recur 1 thread | PyTorch 2 threads | recur / PyTorch | target | recur GFLOP/s | of ceiling | PyTorch GFLOP/s | peak RSS recur | peak RSS PyTorch |"
-    print "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"
+    print "| config | recur 2 threads | recur 1 thread | oneDNN 2 threads | oneDNN 1 thread | recur / oneDNN, 2 threads | 1 thread | PyTorch 2 threads | recur / PyTorch | target | recur GFLOP/s | of ceiling | PyTorch GFLOP/s | peak RSS recur | peak RSS PyTorch |"
+    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"
     for (i = 1; i <= n["train"]; i++) {
         c = order["train", i]
         r2 = get("train", c, "recur-2t", "tok_s"); r1 = get("train", c, "recur-1t", "tok_s")
@@ -48,20 +68,23 @@ END {
         tg = t2 != "" && f != "" ? t2 * f / 1e9 : ""
         frac = g != "" && ceil != "" ? sprintf("%.0f%%", 100 * g / ceil) : "–"
         rr = get("train", c, "recur-2t", "rss_mb"); tr = get("train", c, "torch-2t", "rss_mb")
-        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c, big(r2), big(r1),
+        d2 = get("train", c, "onednn-2t", "tok_s"); d1 = get("train", c, "onednn-1t", "tok_s")
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c, big(r2), big(r1),
+               big(d2), big(d1), ratio(r2, d2), ratio(r1, d1),
                big(t2), ratio(r2, t2), met, num(g, 1), frac, num(tg, 1), mb(rr), mb(tr)
     }
 
     print "\n**Streaming: batch 1, one step per call, input 1 → cell → Dense(1); seconds per 48,000 steps (= real-time factor at 48 kHz)**\n"
-    print "| model | recur step | recur whole sequence | PyTorch step loop | PyTorch whole sequence | recur step vs PyTorch step | vs PyTorch whole sequence |"
-    print "|---|---:|---:|---:|---:|---:|---:|"
+    print "| model | recur step | recur whole sequence | Eigen fixed-size | PyTorch step loop | PyTorch whole sequence | recur step vs Eigen | recur step vs PyTorch step | vs PyTorch whole sequence |"
+    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     for (i = 1; i <= n["stream"]; i++) {
         c = order["stream", i]
         rs = get("stream", c, "recur-step", "s_per_48k"); rq = get("stream", c, "recur-seq", "s_per_48k")
         ts = best(get("stream", c, "torch-step-1t", "s_per_48k"), get("stream", c, "torch-step-2t", "s_per_48k"))
         tq = best(get("stream", c, "torch-seq-1t", "s_per_48k"), get("stream", c, "torch-seq-2t", "s_per_48k"))
-        printf "| %s | %s | %s | %s | %s | %s | %s |\n", c, num(rs, 4), num(rq, 4), num(ts, 3), num(tq, 3),
-               ratio(ts, rs), ratio(tq, rs)
+        ei = get("stream", c, "eigen-fixed", "s_per_48k")
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c, num(rs, 4), num(rq, 4), num(ei, 4), num(ts, 3),
+               num(tq, 3), ratio(ei, rs), ratio(ts, rs), ratio(tq, rs)
     }
     print "\n(PyTorch: the better of 1 and 2 threads; ratios are how many times faster recur'"'"'s step is.)"
 

@@ -30,6 +30,30 @@ cc $CFLAGS -Iinclude -Isrc bench/train_speed.c build/librecur.a $BLAS -lm -lpthr
 cc $CFLAGS -Iinclude bench/stream_speed.c build/librecur.a $BLAS -lm -lpthread -o build/bench/stream_speed
 cc $CFLAGS -I/usr/include/x86_64-linux-gnu/openblas-pthread $(pkg-config --cflags openblas 2>/dev/null) \
    bench/sgemm_ceiling.c $BLAS -lm -lpthread -o build/bench/sgemm_ceiling
+# recur's kernels per shape against OpenBLAS, and oneDNN's dnnl_sgemm when
+# Debian's libdnnl-dev is installed.
+DNNL=""
+if [ -r /usr/include/oneapi/dnnl/dnnl.h ]; then
+    DNNL="-DHAVE_DNNL -ldnnl"
+else
+    echo "oneDNN not found (Debian: apt-get install libdnnl-dev): no oneDNN column" >&2
+fi
+cc $CFLAGS -Iinclude -Isrc $(pkg-config --cflags openblas 2>/dev/null) bench/gemm_shapes.c \
+   build/librecur.a $BLAS $DNNL -lm -lpthread -o build/bench/gemm_shapes
+# The streaming peer: Eigen fixed-size products (what RTNeural's Eigen
+# backend runs), when Debian's libeigen3-dev is installed.
+have_eigen=0
+if [ -r /usr/include/eigen3/Eigen/Dense ] && command -v g++ >/dev/null; then
+    g++ -std=c++17 -O3 -march=native -DEIGEN_STACK_ALLOCATION_LIMIT=0 -isystem /usr/include/eigen3 \
+        bench/eigen_stream.cpp -o build/bench/eigen_stream && have_eigen=1
+else
+    echo "Eigen not found (Debian: apt-get install libeigen3-dev): no Eigen column" >&2
+fi
+# The training peer: oneDNN's RNN primitives, when libdnnl-dev is installed.
+have_onednn=0
+if [ -n "$DNNL" ] && command -v g++ >/dev/null; then
+    g++ -std=c++17 -O2 bench/onednn_rnn.cpp -ldnnl -o build/bench/onednn_rnn && have_onednn=1
+fi
 
 have_torch=0
 if "$PY" -c "import torch" 2>/dev/null; then
@@ -68,6 +92,9 @@ for cfg in "${TRAIN_CONFIGS[@]}"; do
     shapes="$shapes $B,$((G * $2)),$2"
 done
 run build/bench/sgemm_ceiling "$SQUARE" $(echo $shapes | tr ' ' '\n' | sort -u)
+say "kernels per shape and peak FLOP/s..."
+load gemm
+OMP_NUM_THREADS=1 run build/bench/gemm_shapes "$([ "$QUICK" = 1 ] && echo 3 || echo 7)"
 
 for cfg in "${TRAIN_CONFIGS[@]}"; do
     set -- $cfg
@@ -75,6 +102,12 @@ for cfg in "${TRAIN_CONFIGS[@]}"; do
     load "train $cfg"
     run build/bench/train_speed "$1" "$2" "$3" $B $T "$TRAIN_STEPS" --threads 2 ${4:-}
     run build/bench/train_speed "$1" "$2" "$3" $B $T "$TRAIN_STEPS" --threads 1 ${4:-}
+    if [ $have_onednn = 1 ]; then
+        vocab=$(awk -F'\t' '$3 == "vocab" { v = $5 } END { print v }' "$out")
+        for th in 2 1; do
+            OMP_NUM_THREADS=$th run build/bench/onednn_rnn "$1" "$2" "$3" $B $T "$TRAIN_STEPS" "$vocab" ${4:-}
+        done
+    fi
     if [ $have_torch = 1 ]; then
         run "$PY" bench/torch_train.py "$1" "$2" "$3" $B $T "$TRAIN_STEPS" --threads 2 ${4:-}
     fi
@@ -85,6 +118,9 @@ for cell in lstm gru; do
         say "streaming $cell $h..."
         load "stream $cell $h"
         run build/bench/stream_speed $cell "$h" "$STREAM_STEPS" "$STREAM_REPS"
+        if [ $have_eigen = 1 ]; then
+            run build/bench/eigen_stream $cell "$h" "$STREAM_STEPS" "$STREAM_REPS"
+        fi
         if [ $have_torch = 1 ]; then
             for th in 1 2; do
                 run "$PY" bench/torch_stream.py $cell "$h" "$TORCH_STREAM_STEPS" 3 --threads $th

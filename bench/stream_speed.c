@@ -1,11 +1,13 @@
 /* stream_speed.c - streaming inference, batch 1, one time step per call:
- *   stream_speed CELL HIDDEN STEPS REPS
+ *   stream_speed CELL HIDDEN STEPS REPS [cpu]
  * A model with input 1, one recurrent layer of HIDDEN units and Dense(1)
  * (the real-time audio / sensor shape) runs over a STEPS-long signal, REPS
  * times, two ways: recur_state_step per sample (the stream), and recur_forward
  * over the whole sequence at once. Prints tab-separated lines
  * "stream CONFIG IMPL s_per_48k SECONDS": the median time scaled to 48,000
- * steps (one second of audio at 48 kHz), i.e. the real-time factor. */
+ * steps (one second of audio at 48 kHz), i.e. the real-time factor. With
+ * "cpu", times are the thread's CPU time (single-threaded models only: for
+ * A/B comparisons on a machine loaded by other work). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +18,12 @@
 
 int main(int argc, char **argv)
 {
-    if (argc != 5 || recur_cell_parse(argv[1]) < 0) {
-        fprintf(stderr, "usage: stream_speed CELL HIDDEN STEPS REPS\n");
+    if (argc < 5 || argc > 6 || recur_cell_parse(argv[1]) < 0) {
+        fprintf(stderr, "usage: stream_speed CELL HIDDEN STEPS REPS [cpu]\n");
         return 2;
     }
     int H = atoi(argv[2]), T = atoi(argv[3]), reps = atoi(argv[4]);
+    double (*now)(void) = argc == 6 ? bench_thread_cpu : bench_now;
     if (H < 1 || T < 1 || reps < 1 || reps > 100) {
         fprintf(stderr, "stream_speed: bad sizes\n");
         return 2;
@@ -47,18 +50,18 @@ int main(int argc, char **argv)
     double step[100], seq[100], check = 0;
     for (int r = 0; r < reps; r++) {
         recur_state_reset(s);
-        double a = bench_now();
+        double a = now();
         for (int t = 0; t < T; t++)
             if (recur_state_step(s, 0, x + t, y + t))
                 return 1;
-        step[r] = (bench_now() - a) * 48000.0 / T;
+        step[r] = (now() - a) * 48000.0 / T;
         check += y[T - 1];
-        a = bench_now();
+        a = now();
         if (recur_forward(m, T, 1, NULL, x, y)) {
             fprintf(stderr, "stream_speed: %s\n", recur_last_error());
             return 1;
         }
-        seq[r] = (bench_now() - a) * 48000.0 / T;
+        seq[r] = (now() - a) * 48000.0 / T;
         check -= y[T - 1];
     }
     if (!(fabs(check) < 1e-4 * reps)) { /* both ways must agree */

@@ -1,5 +1,9 @@
 /* train_speed.c - training throughput of a char-LM on the bundled corpus:
  *   train_speed CELL HIDDEN LAYERS BATCH SEQ STEPS [--bidir] [--threads N] [--text FILE]
+ *               [--cpu-time]
+ * (--cpu-time, with --threads 1 only: time steps by the thread's CPU time, so
+ * that on a machine loaded by other work the time descheduled does not
+ * count; for A/B comparisons of single-thread code.)
  * One warm-up step, then STEPS timed steps (Adam, lr 2e-3, clip 5); prints
  * tab-separated result lines "train CONFIG IMPL METRIC VALUE":
  * tok_s (median of the per-step rates), peak RSS of the process in MB, and
@@ -84,22 +88,28 @@ int main(int argc, char **argv)
 {
     if (argc < 7) {
         fprintf(stderr, "usage: train_speed CELL HIDDEN LAYERS BATCH SEQ STEPS "
-                        "[--bidir] [--threads N] [--text FILE]\n");
+                        "[--bidir] [--threads N] [--text FILE] [--cpu-time]\n");
         return 2;
     }
     const char *path = "data/austen.txt";
-    int bidir = 0, threads = 2;
+    int bidir = 0, threads = 2, cpu_time = 0;
     for (int i = 7; i < argc; i++) {
         if (strcmp(argv[i], "--bidir") == 0)
             bidir = 1;
         else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
             threads = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--cpu-time") == 0)
+            cpu_time = 1;
         else if (strcmp(argv[i], "--text") == 0 && i + 1 < argc)
             path = argv[++i];
         else {
             fprintf(stderr, "train_speed: unknown option %s\n", argv[i]);
             return 2;
         }
+    }
+    if (cpu_time && threads != 1) {
+        fprintf(stderr, "train_speed: --cpu-time measures one thread: use --threads 1\n");
+        return 2;
     }
     recur_set_threads(threads);
     recur_text *text;
@@ -148,7 +158,7 @@ int main(int argc, char **argv)
     double *rate = malloc((size_t)steps * sizeof *rate), loss = 0;
     long tokens = (long)tc.batch * tc.seq_len;
     for (int i = -1; i < steps; i++) { /* step -1 warms up */
-        double a = bench_now();
+        double a = cpu_time ? bench_thread_cpu() : bench_now();
         if (bidir) {
             loss = bidir_step(&bt);
         } else {
@@ -160,7 +170,7 @@ int main(int argc, char **argv)
             loss = st.loss;
         }
         if (i >= 0)
-            rate[i] = (double)tokens / (bench_now() - a);
+            rate[i] = (double)tokens / ((cpu_time ? bench_thread_cpu() : bench_now()) - a);
     }
     double med = bench_median(rate, steps);
     struct rusage ru;
@@ -173,6 +183,7 @@ int main(int argc, char **argv)
     printf("train\t%s\t%s\trss_mb\t%.1f\n", cfg, impl, ru.ru_maxrss / 1024.0);
     printf("train\t%s\t%s\tloss\t%.3f\n", cfg, impl, loss);
     printf("train\t%s\tflops\tflops_per_token\t%.0f\n", cfg, train_flops_per_token(&c));
+    printf("train\t%s\tvocab\tsize\t%d\n", cfg, c.input_size);
     free(rate);
     free(bt.inp);
     free(bt.tgt);

@@ -31,10 +31,13 @@
 #define MAX_WINDOW RECUR_FORECAST_MAX_WINDOW
 #define MAX_HORIZON 100000
 
-/* An x coordinate for plots: years for a calendar, else the row number. */
+/* An x coordinate for plots: years for a calendar, else the row number.
+ * Daily and weekly positions count days or weeks: a year is 365.2425 days. */
 static double plot_x(const recur_series *s, long tix)
 {
     int p = recur_series_period(s);
+    if (p == 365 || p == 52)
+        return (double)tix * (p == 52 ? 7 : 1) / 365.2425;
     return p ? (double)tix / p : (double)tix + 1;
 }
 
@@ -49,6 +52,25 @@ static int read_encoding(const recur_model *m, const char *path, recur_forecast_
 }
 
 /* ---- small helpers -------------------------------------------------------------- */
+
+/* Load the series with the --missing mode (checked by the parser), and say
+ * how many values were filled or dropped: a filled series is not the raw
+ * data. */
+static int load_series(const char *path, const char *column, const char *missing,
+                       recur_series **s)
+{
+    recur_missing how = (recur_missing)recur_missing_parse(missing);
+    int rc = recur_series_load_missing(path, column, how, s);
+    if (rc)
+        return cli_lib_error(rc);
+    long k = recur_series_missing(*s);
+    if (k)
+        fprintf(stderr, "%s: %ld missing value%s %s (--missing %s).\n", path, k,
+                k == 1 ? "" : "s", how == RECUR_MISSING_DROP ? "dropped" :
+                how == RECUR_MISSING_PREVIOUS ? "filled with the previous value" :
+                "interpolated", missing);
+    return 0;
+}
 
 /* A CSV field: quoted when it holds a comma or a quote. */
 static void put_field(FILE *f, const char *s)
@@ -166,9 +188,8 @@ static int save_forecaster(const forecast_run *r)
 static int load_split(forecast_run *r)
 {
     const forecast_train_opts *o = r->o;
-    int rc = recur_series_load(r->path, o->column, &r->s);
-    if (rc)
-        return cli_lib_error(rc);
+    if (load_series(r->path, o->column, o->missing, &r->s))
+        return EXIT_RUNTIME;
     long n = r->n = recur_series_length(r->s);
     const double *y = r->y = recur_series_values(r->s);
     long ntest = o->test < 1 ? (long)floor(o->test * (double)n + 0.5) : (long)o->test;
@@ -180,6 +201,8 @@ static int load_split(forecast_run *r)
                          "leave at least one point on each side", o->test, ntest, n);
     r->ntest = ntest;
     long ntrain = r->ntrain = n - ntest;
+    if (o->es && o->diff)
+        return cli_error("--es normalises by the level instead of differencing: drop --diff");
     if ((long)o->window + o->diff >= ntrain)
         return cli_error("--window %d%s is not shorter than the training part (%ld points): "
                          "no training example fits (use a smaller --window or --test)",
@@ -219,6 +242,13 @@ static int encode(forecast_run *r)
     r->e.season_input = o->season_input;
     r->e.log = o->log;
     r->e.diff = o->diff;
+    r->e.es = o->es;
+    if (o->es && 2L * r->season >= r->ntrain)
+        return cli_error("--es needs more than two seasons (%d steps each) of training "
+                         "values, the training part has %ld", r->season, r->ntrain);
+    /* the first target: after the window and the lag, or with es after the
+     * first season too (the smoothing's start) */
+    long first = o->es && r->season > o->window ? r->season : (long)o->window + o->diff;
     int rc = recur_forecast_fit(&r->e, (recur_scale_kind)recur_scale_parse(o->scale), r->y,
                                 r->ntrain);
     if (rc)
@@ -226,11 +256,10 @@ static int encode(forecast_run *r)
     r->tix = malloc((size_t)r->n * sizeof *r->tix);
     if (!r->tix || recur_forecast_time_indices(r->s, r->n, r->tix))
         return cli_error("out of memory");
-    long count = r->ntrain - o->window - o->diff;
+    long count = r->ntrain - first;
     r->fc = calloc((size_t)r->ntest * 6, sizeof *r->fc);
     r->buf = malloc((size_t)r->n * sizeof *r->buf);
-    rc = r->fc && r->buf ? recur_forecast_examples(&r->e, r->y, r->tix,
-                                                   (long)o->window + o->diff, r->ntrain,
+    rc = r->fc && r->buf ? recur_forecast_examples(&r->e, r->y, r->tix, first, r->ntrain,
                                                    o->many, &r->ds)
                          : RECUR_E_NOMEM;
     if (rc == RECUR_E_NOMEM)
@@ -270,12 +299,17 @@ static void print_header(const forecast_run *r)
             "(%s .. %s), %ld for testing (%s .. %s).\n", r->path,
             recur_series_value_name(s), r->n,
             period == 12 ? "monthly" : period == 4 ? "quarterly" :
-            period == 1 ? "yearly" : "no calendar",
+            period == 1 ? "yearly" : period == 365 ? "daily" : period == 52 ? "weekly" :
+            "no calendar",
             r->ntrain, recur_series_time(s, 0), recur_series_time(s, r->ntrain - 1),
             r->ntest, recur_series_time(s, r->ntrain), recur_series_time(s, r->n - 1));
-    fprintf(stderr, "Model: %d-layer %s of %d units over windows of %d %s, %s scaling "
+    char es[96] = "";
+    if (o->es)
+        snprintf(es, sizeof es, " less level and season (smoothing alpha %.2f, gamma %.2f)",
+                 r->e.es_alpha, r->e.es_gamma);
+    fprintf(stderr, "Model: %d-layer %s of %d units over windows of %d %s%s, %s scaling "
             "fitted on the training part, Dense(1) on %s; %s parameters; "
-            "season %d (%s).\n", o->layers, o->cell, o->hidden, o->window, what,
+            "season %d (%s).\n", o->layers, o->cell, o->hidden, o->window, what, es,
             o->scale, o->many ? "every state (many to many)" : "the last state", np,
             r->season,
             o->season ? "given" : r->how == RECUR_SEASON_CALENDAR ? "the calendar" :
@@ -474,13 +508,16 @@ static int predict(predict_run *p)
     if (read_encoding(p->m, o->model, &p->e))
         return EXIT_RUNTIME;
     const char *column = o->column ? o->column : recur_model_get_meta(p->m, "forecast.column");
-    if ((rc = recur_series_load(o->series, column, &p->s)))
-        return cli_lib_error(rc);
+    if (load_series(o->series, column, o->missing, &p->s))
+        return EXIT_RUNTIME;
     long n = p->n = recur_series_length(p->s), H = p->H = o->horizon;
     const double *y = recur_series_values(p->s);
-    if (n < (long)p->e.window + p->e.diff)
+    const recur_forecast_encoding *e = &p->e;
+    if (n < (long)e->window + e->diff || (e->es && n < e->season))
         return cli_error("%s: %ld points, fewer than the model's window of %d%s", o->series,
-                         n, p->e.window, p->e.diff ? " plus its difference lag" : "");
+                         n, e->window, e->diff ? " plus its difference lag" :
+                         e->es && e->season > e->window ? " (and a season, for its "
+                         "smoothing)" : "");
     for (long i = 0; p->e.log && i < n; i++)
         if (!(y[i] > 0))
             return cli_error("%s: the model works on logarithms, but the series has %g at "
@@ -573,6 +610,10 @@ static const cli_option train_options[] = {
     {.name = "column", .kind = OPT_STRING, .at = AT(column), .metavar = "NAME|N",
      .def = "the last numeric column",
      .help = "the value column, by header name or 1-based index"},
+    {.name = "missing", .kind = OPT_STRING, .at = AT(missing), .metavar = "HOW",
+     .def = "refuse",
+     .help = "a missing value (empty, NA, NaN, null, ?): refuse, interpolate (linearly), "
+             "previous (carry the last value) or drop (the row)"},
     {.name = "test", .kind = OPT_DOUBLE, .at = AT(test), .metavar = "N|FRACTION",
      .def = "0.2", .help = "the last N points (or this fraction of the series) are the test part",
      .lo = 0, .hi = 1e9, .bounds = ABOVE | AT_MOST},
@@ -582,7 +623,8 @@ static const cli_option train_options[] = {
     {.name = "season", .kind = OPT_INT, .at = AT(season), .metavar = "S",
      .help = "steps per season for the seasonal-naive baseline (default: 12 for monthly, "
              "4 for quarterly data, else the strongest integer period in the periodogram "
-             "of the training part)",
+             "of the detrended training part, the year (52 weeks; 7 or 365 days) first "
+             "for weekly or daily dates)",
      .lo = 1, .hi = 1000000, .bounds = AT_LEAST | AT_MOST},
     {.name = "season-input", .kind = OPT_FLAG, .at = AT(season_input),
      .help = "also feed the sine and cosine of each step's phase in the season"},
@@ -592,6 +634,10 @@ static const cli_option train_options[] = {
      .help = "model the change over LAG steps (1: first differences, 12: the change from "
              "a year before for monthly data); 0: the values themselves",
      .lo = 0, .hi = 1000000, .bounds = AT_LEAST | AT_MOST},
+    {.name = "es", .kind = OPT_FLAG, .at = AT(es),
+     .help = "exponential-smoothing normalisation (as Smyl's ES-RNN): each window less "
+             "the level before it and each value's seasonal index, from a Holt-Winters "
+             "smoothing fitted on the training part (instead of --diff)"},
     {.name = "many-to-many", .kind = OPT_FLAG, .at = AT(many),
      .help = "train on the next value after every step of each window (readout "
              "sequence) instead of only after its last step"},
@@ -670,6 +716,9 @@ static const cli_option predict_options[] = {
     {.name = "column", .kind = OPT_STRING, .at = AT(column), .metavar = "NAME|N",
      .def = "the model's training column",
      .help = "the value column, by header name or 1-based index"},
+    {.name = "missing", .kind = OPT_STRING, .at = AT(missing), .metavar = "HOW",
+     .def = "refuse", .help = "a missing value: refuse, interpolate, previous or drop (as in "
+     "train)"},
     {.name = "csv", .kind = OPT_STRING, .at = AT(csv), .metavar = "FILE", .def = "stdout",
      .help = "write the forecasts here"},
     {.name = "svg", .kind = OPT_STRING, .at = AT(svg), .metavar = "FILE",
@@ -692,7 +741,8 @@ static const cli_options predict_spec = {
         "'recur forecast train --save', recursively (each forecast becomes the\n"
         "newest input of the next). The model's metadata carries its window,\n"
         "scaling and season. Prints CSV rows 'time,forecast'; the time labels\n"
-        "continue the series' calendar (monthly, quarterly, yearly) or count +1, +2.",
+        "continue the series' calendar (monthly, quarterly, yearly, daily, weekly)\n"
+        "or count +1, +2.",
     .opts = predict_options,
     .nopts = ARGS_COUNT(predict_options),
     .pos_names = predict_pos,
@@ -737,6 +787,9 @@ static int check_train(const forecast_train_opts *o)
     if (recur_optimizer_parse(o->optim) < 0)
         return options_error(&train_spec, "--optim expects one of sgd, adam, adamw, "
                              "rmsprop, got '%s'", o->optim);
+    if (recur_missing_parse(o->missing) < 0)
+        return options_error(&train_spec, "--missing expects refuse, interpolate, previous "
+                             "or drop, got '%s'", o->missing);
     return ARGS_OK;
 }
 
@@ -745,8 +798,9 @@ int forecast_parse(int argc, char **argv, forecast_opts *out)
     forecast_opts o = {
         .train = {.cell = "lstm", .scale = "minmax", .init = "keras", .optim = "adam",
                   .test = 0.2, .lr = 0.01, .clip = 1, .window = 12, .hidden = 32,
-                  .layers = 1, .batch = 32, .threads = 1, .epochs = 100, .seed = 1},
-        .predict = {.horizon = 12, .threads = 1}};
+                  .layers = 1, .batch = 32, .threads = 1, .epochs = 100, .seed = 1,
+                  .missing = "refuse"},
+        .predict = {.horizon = 12, .threads = 1, .missing = "refuse"}};
     options_result res;
     int a = options_subcommand(&subcommands, argc, argv, &o.sub);
     if (a)
@@ -758,6 +812,9 @@ int forecast_parse(int argc, char **argv, forecast_opts *out)
         o.train.series = res.pos[0];
     } else {
         a = options_parse(&predict_spec, &o.predict, argc - 1, argv + 1, &res);
+        if (!a && recur_missing_parse(o.predict.missing) < 0)
+            a = options_error(&predict_spec, "--missing expects refuse, interpolate, "
+                              "previous or drop, got '%s'", o.predict.missing);
         o.predict.model = res.pos[0];
         o.predict.series = res.pos[1];
     }

@@ -148,9 +148,9 @@ typedef struct {
 /* recur forecast train|predict (cmd_forecast.c). */
 typedef struct {
     const char *series; /* SERIES.csv */
-    const char *column, *cell, *scale, *init, *optim;
+    const char *column, *cell, *scale, *init, *optim, *missing;
     double test, lr, clip, time_limit;
-    int window, season, season_input, log, diff, many, hidden, layers, batch, threads,
+    int window, season, season_input, log, diff, es, many, hidden, layers, batch, threads,
         quiet, history;
     long epochs;
     uint64_t seed;
@@ -159,7 +159,7 @@ typedef struct {
 
 typedef struct {
     const char *model, *series;
-    const char *column, *csv, *svg;
+    const char *column, *csv, *svg, *missing;
     long horizon, history;
     int threads;
 } forecast_predict_opts;

@@ -155,7 +155,8 @@ static void check_forecast(const forecast_opts *f)
     if (f->sub == FORECAST_TRAIN) {
         const forecast_train_opts *o = &f->train;
         if (!o->series || recur_cell_parse(o->cell) < 0 || recur_scale_parse(o->scale) < 0 ||
-            !one_of(o->init, "keras", "pytorch", NULL) || recur_optimizer_parse(o->optim) < 0)
+            !one_of(o->init, "keras", "pytorch", NULL) || recur_optimizer_parse(o->optim) < 0 ||
+            recur_missing_parse(o->missing) < 0)
             fail("forecast train", "a string is missing or unknown");
         if (!(o->test > 0 && o->test <= 1e9) || !in(o->window, 1, RECUR_FORECAST_MAX_WINDOW) ||
             !in(o->season, 0, 1e6) || !in(o->diff, 0, 1e6) ||
@@ -168,7 +169,7 @@ static void check_forecast(const forecast_opts *f)
     } else if (f->sub == FORECAST_PREDICT) {
         const forecast_predict_opts *o = &f->predict;
         if (!o->model || !o->series || !in((double)o->horizon, 1, 100000) ||
-            o->history < 0 || !in(o->threads, 1, 1024))
+            o->history < 0 || !in(o->threads, 1, 1024) || recur_missing_parse(o->missing) < 0)
             fail("forecast predict", "a value is out of range");
     } else {
         fail("forecast", "an unknown subcommand");

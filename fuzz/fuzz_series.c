@@ -1,6 +1,7 @@
 /* fuzz_series.c - fuzz target for the CSV time-series loader,
- * recur_series_from_memory. The first byte picks the value column (none:
- * the default, or a 1-based index). An input either fails with a one-line
+ * recur_series_from_memory_missing. The first byte picks the value column
+ * (bits 0-1; none: the default, or a 1-based index) and the missing-value
+ * mode (bits 2-3: refuse, interpolate, previous, drop). An input either fails with a one-line
  * message, or gives at least RECUR_MIN_SERIES_ROWS finite values within
  * RECUR_MAX_SERIES_VALUE, a label per row, and calendar helpers that stay
  * in range; a scaler fitted on the values inverts what it applies (to
@@ -33,7 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         col = column;
     }
     recur_series *s = NULL;
-    int rc = recur_series_from_memory((const char *)data + 1, size - 1, col, &s);
+    int rc = recur_series_from_memory_missing((const char *)data + 1, size - 1, col,
+                                              (recur_missing)((data[0] >> 2) % 4), &s);
     if (rc != RECUR_OK) {
         const char *msg = recur_last_error();
         if (s || !*msg || strchr(msg, '\n'))
@@ -53,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fail("a row outside the calendar");
     }
     int p = recur_series_period(s);
-    if (p != 0 && p != 1 && p != 4 && p != 12)
+    if (p != 0 && p != 1 && p != 4 && p != 12 && p != 52 && p != 365)
         fail("an unknown period");
     char buf[64];
     if (recur_series_time_after(s, 1 + (long)(data[0] % 30), buf, sizeof buf) == RECUR_OK &&

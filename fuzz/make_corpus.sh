@@ -146,6 +146,9 @@ a forecast_train_bad '\007' train s.csv --test 0 --scale log --cell cnn
 a forecast_predict '\007' predict f.st s.csv --horizon 24 --column value --csv p.csv \
     --svg p.svg --history 48 --threads 2
 a forecast_unknown '\007' fit s.csv
+a forecast_train_es_missing '\007' train s.csv --es --missing interpolate --window 6
+a forecast_predict_missing '\007' predict m.st s.csv --missing drop
+a forecast_train_bad_missing '\007' train s.csv --missing zero
 a seq2seq_train '\010' train p.tsv --model gru --hidden 16 --layers 1 --embed 8 \
     --bidirectional --dropout 0.1 --src-tokens words --tgt-tokens chars --batch 8 \
     --epochs 2 --steps 10 --time-limit 5 --optim adam --lr 0.01 --lr-decay 0.9 --clip 1 \

@@ -2,8 +2,8 @@
 # forecast_c_test.sh - a C program forecasts with a model trained by the CLI:
 # tests/tool_forecast.c (recur_model_load + recur_forecast_read_meta +
 # recur_forecast_beyond, the public API only) prints byte for byte what
-# `recur forecast predict` prints, for plain, transformed and calendar
-# models; a model that is not a forecaster is refused with one line.
+# `recur forecast predict` prints, for plain, transformed, calendar and
+# exponential-smoothing (--es) models; a model that is not a forecaster is refused with one line.
 #   bash tests/forecast_c_test.sh [BUILD]      (default build)
 # Prints "ok"/"FAIL" per case and "forecast_c_test: N passed, N failed".
 set -u
@@ -50,6 +50,10 @@ expect_ok "train on monthly data (calendar phase)" forecast train \
     "$DATA/airpassengers_monthly.csv" --window 12 --hidden 8 --epochs 2 --test 24 --log \
     --diff 12 --season-input --quiet --save air.safetensors
 same "C = predict: monthly calendar, 30 steps" air.safetensors "$DATA/airpassengers_monthly.csv" 30
+expect_ok "train with exponential-smoothing normalisation (--es)" forecast train \
+    "$DATA/airpassengers_monthly.csv" --window 12 --hidden 8 --epochs 2 --test 24 --log \
+    --es --quiet --save es.safetensors
+same "C = predict: es model, 30 steps" es.safetensors "$DATA/airpassengers_monthly.csv" 30
 
 printf 'abcabcabcabcabcabcabcabcabcabc\n' >tiny.txt
 "$BIN" train tiny.txt --hidden 4 --layers 1 --seq 4 --batch 2 --steps 1 --val 0 --quiet \

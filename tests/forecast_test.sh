@@ -92,6 +92,49 @@ expect_ok "train with --log --diff 1 --season-input --scale zscore" forecast tra
 expect_ok "predict with a transformed model" forecast predict m2.safetensors sine.csv --horizon 3 --csv p.csv
 check "predict --csv writes the file" '[ "$(wc -l <p.csv)" -eq 4 ]'
 
+# missing values: the sine with holes at t = 150 (test part) and 20 (training)
+awk -F, 'NR == 1 || ($1 != 150 && $1 != 20) { print; next } { print $1 "," ($1 == 150 ? "NA" : "") }' sine.csv >holes.csv
+v149=$(awk -F, '$1 == 149 { print $2 }' sine.csv)
+v151=$(awk -F, '$1 == 151 { print $2 }' sine.csv)
+expect_ok "--missing interpolate" forecast train holes.csv "${FAST[@]}" --epochs 2 --missing interpolate --csv h.csv
+check "--missing interpolate: says how many" 'grep -q "holes.csv: 2 missing values interpolated (--missing interpolate)" err' "$(cat err)"
+check "--missing interpolate: the hole is the mean of its neighbours" \
+    'awk -F, -v a="$v149" -v b="$v151" "\$1 == 150 { d = \$2 - (a + b) / 2; exit !(d < 1e-9 && d > -1e-9) }" h.csv' "$(grep "^150," h.csv)"
+expect_ok "--missing previous" forecast train holes.csv "${FAST[@]}" --epochs 2 --missing previous --csv h.csv
+check "--missing previous: the hole holds the value before it" \
+    '[ "$(awk -F, "\$1 == 150 { print \$2 }" h.csv)" = "$v149" ]' "$(grep "^150," h.csv)"
+expect_ok "--missing drop" forecast train holes.csv "${FAST[@]}" --epochs 2 --missing drop --csv h.csv
+check "--missing drop: the row is gone, 24 test rows remain" \
+    '! grep -q "^150," h.csv && [ "$(tail -n +2 h.csv | wc -l)" -eq 24 ] && grep -q "2 missing values dropped" err'
+expect_ok "predict --missing previous" forecast predict m.safetensors holes.csv --horizon 2 --missing previous
+expect_fail "predict refuses holes by default" "line 21: column 'value': missing value; --missing" \
+    forecast predict m.safetensors holes.csv --horizon 2
+
+# exponential-smoothing normalisation (--es): trains, saves its constants,
+# predicts; refuses --diff
+expect_ok "train with --es" forecast train sine.csv "${FAST[@]}" --es --save es.safetensors
+es=$(awk '$1 == "rnn" { print $4 }' out)
+check "--es: one-step RMSE beats the last value on a clean sine" \
+    'awk -v a="$es" -v b="$last" "BEGIN { exit !(a + 0 < 0.5 * b) }"' "rnn $es, last $last"
+expect_ok "--es model info" info es.safetensors
+check "--es model records its smoothing" \
+    'grep -q "forecast.es = \"1\"" out && grep -q "forecast.es_alpha = " out && grep -q "forecast.es_gamma = " out'
+expect_ok "predict with an --es model" forecast predict es.safetensors sine.csv --horizon 5
+check "predict --es: the forecasts follow the sine" \
+    'tail -n +2 out | awk -F, "{ e = \$2 - (10 + 3 * sin(2 * 3.14159265358979 * \$1 / 16)); s += e * e } END { exit !(NR == 5 && sqrt(s / NR) < 1.5) }"' \
+    "$(cat out | tr '\n' ' ')"
+expect_fail "--es with --diff" '--es normalises by the level instead of differencing' \
+    forecast train sine.csv "${FAST[@]}" --es --diff 1
+
+# weekly dates with a strong trend: the season is the year, 52 weeks (the
+# periodogram of the raw values would pick the longest period it searches)
+seq 0 260 | awk '{ printf "2000-01-03 + %d days\n", 7 * $1 }' | date -u -f - +%F >weeks.txt
+awk 'NR == FNR { d[FNR] = $1; next } END { print "week,ppm"; for (i = 1; i <= 261; i++) printf "%s,%.4f\n", d[i], 300 + 0.2 * i + 0.0004 * i * i + 2 * sin(2 * 3.14159265358979 * i / 52.1775) }' weeks.txt weeks.txt >weekly.csv
+expect_ok "weekly dates: train" forecast train weekly.csv "${FAST[@]}" --epochs 2
+check "weekly dates with a trend: season 52" 'grep -q "^seasonal naive (52)" out' "$(cat out)"
+expect_ok "weekly dates: train (progress)" forecast train weekly.csv --window 8 --hidden 4 --epochs 1 --test 24
+check "weekly dates: the calendar is weekly" 'grep -q "(weekly)" err && grep -q "season 52 (the calendar)" err' "$(cat err)"
+
 expect_ok "--time-limit stops a long run" forecast train sine.csv --window 8 --hidden 8 \
     --epochs 1000000 --time-limit 0.5 --test 24
 check "--time-limit: says so and still reports" \
@@ -104,7 +147,13 @@ printf 't,v\n1,2\n2,3\n3,x\n4,5\n' >nonnum.csv
 expect_fail "non-numeric value names its line" "nonnum.csv: line 4: column 'v': not a number" \
     forecast train nonnum.csv "${FAST[@]}"
 printf 't,v\n1,2\n2,\n' >missing.csv
-expect_fail "missing value" "line 3: column 'v': missing value" forecast train missing.csv
+expect_fail "missing value: refused, naming --missing" \
+    "line 3: column 'v': missing value; --missing interpolate, previous or drop" \
+    forecast train missing.csv
+expect_fail "--missing: an unknown mode" "--missing expects refuse, interpolate, previous or drop, got 'linear'" \
+    forecast train sine.csv --missing linear
+expect_fail "predict --missing: an unknown mode" "--missing expects" \
+    forecast predict m.safetensors sine.csv --missing zero
 printf 't,v\n1,2\n2,nan\n' >nan.csv
 expect_fail "NaN value" "line 3: .*NaN" forecast train nan.csv
 expect_fail "window longer than the training part" '--window 200 is not shorter than the training part \(136 points\)' \
@@ -135,6 +184,28 @@ printf 'abcabcabcabcabcabcabcabcabcabc\n' >tiny.txt
     --save char.safetensors >/dev/null 2>&1
 expect_fail "predict: a character model is not a forecaster" 'not a forecasting model' \
     forecast predict char.safetensors sine.csv
+# the example's quick setting: run.sh end to end (one seed, one epoch), its
+# table with every row: RNN, RNN + es, the naive baselines and R's models
+mkdir -p example exwork
+if QUICK=1 OUT="$PWD/example" WORK="$PWD/exwork" RECUR="$BIN" \
+    bash "$ROOT/examples/forecasting/run.sh" >example.out 2>example.err; then
+    ok "examples/forecasting/run.sh, quick setting"
+else
+    bad "examples/forecasting/run.sh, quick setting" "$(tail -c 300 example.err)"
+fi
+check "example: a table of 4 series, 9 + 3 x 7 rows, every cell a number" \
+    '[ "$(wc -l <example/results.md)" -eq 36 ] &&
+     [ "$(grep -c "^| [a-z][a-z-]* | [0-9][0-9]* |" example/results.md)" -eq 4 ] &&
+     [ "$(grep -c "| rnn (lstm 1x32), 1 seeds |" example/results.md)" -eq 4 ] &&
+     [ "$(grep -c "| rnn (lstm 1x32) + es, 1 seeds |" example/results.md)" -eq 4 ] &&
+     [ "$(grep -c "| R ets " example/results.md)" -eq 5 ] &&
+     [ "$(grep -c "| R auto.arima " example/results.md)" -eq 5 ] &&
+     [ "$(grep -c "| R theta" example/results.md)" -eq 4 ] &&
+     awk -F"|" "/^\|  \|/ { for (i = 5; i <= 8; i++) if (\$i !~ /^ [0-9]+\.[0-9][0-9]( \[[0-9.]+-[0-9.]+\])? \$/) exit 1 }" example/results.md' \
+    "$(head -c 600 example/results.md)"
+check "example: plots, forecasts and the 24-month prediction" \
+    '[ "$(ls example/*.svg | wc -l)" -eq 5 ] && [ "$(wc -l <example/airpassengers-future.csv)" -eq 25 ]'
+
 check "help lists forecast" '"$BIN" --help | grep -q forecast'
 expect_ok "forecast --help" forecast --help
 expect_ok "forecast train --help" forecast train --help

@@ -179,6 +179,114 @@ static void test_season(void)
     CHECK(recur_forecast_infer_season(y, 0, 0, &season, &how) == RECUR_E_INVALID);
 }
 
+/* uniform noise in [-0.5, 0.5) */
+static double noise(uint64_t *r)
+{
+    *r = *r * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(*r >> 11) / 9007199254740992.0 - 0.5;
+}
+
+/* Weekly data with a strong trend (like Mauna Loa CO2: 2,284 weeks rising
+ * 100 units, a yearly cycle of 52.18 weeks): the raw periodogram peaks at
+ * the longest period (the trend); the detrended one at 52, and weekly dates
+ * make 52 the calendar's choice. */
+static void test_season_weekly_trend(void)
+{
+    enum { N = 2284 };
+    static double y[N];
+    uint64_t r = 99;
+    for (int t = 0; t < N; t++)
+        y[t] = 315 + 0.03 * t + 1e-5 * t * t + 3 * sin(2 * PI * t / 52.1775) + noise(&r);
+    int season = 0;
+    recur_season_source how;
+    CHECK(recur_forecast_infer_season(y, N, 52, &season, &how) == RECUR_OK);
+    CHECK_MSG(season == 52 && how == RECUR_SEASON_CALENDAR, "season %d (how %d)", season,
+              (int)how);
+    CHECK(recur_forecast_infer_season(y, N, 0, &season, &how) == RECUR_OK);
+    CHECK_MSG(season == 52 && how == RECUR_SEASON_PERIODOGRAM, "no calendar: season %d",
+              season);
+    /* a weekly calendar does not force 52 on a series without a yearly cycle */
+    for (int t = 0; t < N; t++)
+        y[t] = 100 + 0.05 * t + 5 * sin(2 * PI * t / 13.0) + noise(&r);
+    CHECK(recur_forecast_infer_season(y, N, 52, &season, &how) == RECUR_OK);
+    CHECK_MSG(season == 13 && how == RECUR_SEASON_PERIODOGRAM, "season %d", season);
+    /* a trend alone, linear or quadratic, has no season */
+    for (int t = 0; t < N; t++)
+        y[t] = 7 + 0.5 * t - 1e-4 * t * t;
+    CHECK(recur_forecast_infer_season(y, N, 52, &season, NULL) == RECUR_OK);
+    CHECK_MSG(season == 1, "season %d", season);
+}
+
+/* Daily data with a trend and two seasons, a week and a year: whichever is
+ * stronger is the season; the year is beyond the periodogram's n/4 search
+ * but the dates put it on the list. Loaded from a CSV of dates, so the
+ * calendar comes from recur_series_period. */
+static void test_season_daily_two(void)
+{
+    enum { N = 3 * 365 + 1 };
+    for (int yearly_strong = 0; yearly_strong < 2; yearly_strong++) {
+        static char csv[N * 32 + 32];
+        size_t used = (size_t)snprintf(csv, sizeof csv, "date,sales\n");
+        uint64_t r = 7;
+        for (int t = 0; t < N; t++) {
+            /* 2021-01-01 + t days (2021..2023 are not leap years, 2024 is) */
+            static const int md[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+            int y = 2021, m = 0, d = t;
+            while (d >= (m == 1 && y % 4 == 0 ? 29 : md[m])) {
+                d -= m == 1 && y % 4 == 0 ? 29 : md[m];
+                if (++m == 12)
+                    m = 0, y++;
+            }
+            double a7 = yearly_strong ? 2 : 8, a365 = yearly_strong ? 20 : 3;
+            double v = 200 + 0.1 * t + a7 * sin(2 * PI * t / 7) +
+                       a365 * sin(2 * PI * t / 365.2425) + 2 * noise(&r);
+            used += (size_t)snprintf(csv + used, sizeof csv - used, "%04d-%02d-%02d,%.4f\n", y,
+                                     m + 1, d + 1, v);
+        }
+        recur_series *s = NULL;
+        CHECK(recur_series_from_memory(csv, used, NULL, &s) == RECUR_OK);
+        if (!s)
+            return;
+        CHECK_MSG(recur_series_period(s) == 365, "period %d", recur_series_period(s));
+        CHECK(strcmp(recur_series_time(s, N - 1), "2024-01-01") == 0);
+        char next[32];
+        CHECK(recur_series_time_after(s, 60, next, sizeof next) == RECUR_OK);
+        CHECK_MSG(strcmp(next, "2024-03-01") == 0, "60 days after 2024-01-01: %s", next);
+        CHECK(recur_series_time_index(s, 1) - recur_series_time_index(s, 0) == 1);
+        int season = 0;
+        recur_season_source how;
+        CHECK(recur_forecast_infer_season(recur_series_values(s), N, recur_series_period(s),
+                                          &season, &how) == RECUR_OK);
+        CHECK_MSG(season == (yearly_strong ? 365 : 7) && how == RECUR_SEASON_CALENDAR,
+                  "yearly %s: season %d", yearly_strong ? "strong" : "weak", season);
+        recur_series_free(s);
+    }
+    /* weekly dates: period 52, week numbers as positions, dates after */
+    const char *wk = "week,ppm\n2023-12-18,1\n2023-12-25,2\n2024-01-01,3\n";
+    recur_series *s = NULL;
+    CHECK(recur_series_from_memory(wk, strlen(wk), NULL, &s) == RECUR_OK);
+    if (s) {
+        char next[32];
+        CHECK(recur_series_period(s) == 52);
+        CHECK(recur_series_time_index(s, 2) - recur_series_time_index(s, 1) == 1);
+        CHECK(recur_series_time_after(s, 9, next, sizeof next) == RECUR_OK);
+        CHECK_MSG(strcmp(next, "2024-03-04") == 0, "9 weeks after 2024-01-01: %s", next);
+    }
+    recur_series_free(s);
+    /* a gap, a mixed step or an impossible date: no calendar */
+    static const char *const none[] = {"d,v\n2024-01-01,1\n2024-01-02,2\n2024-01-04,3\n",
+                                       "d,v\n2024-01-01,1\n2024-01-08,2\n2024-01-09,3\n",
+                                       "d,v\n2023-02-28,1\n2023-02-29,2\n2023-03-01,3\n",
+                                       "d,v\n2024-01-01,1\n2024-01-02,2\n2024-01,3\n"};
+    for (int k = 0; k < 4; k++) {
+        s = NULL;
+        CHECK(recur_series_from_memory(none[k], strlen(none[k]), NULL, &s) == RECUR_OK);
+        CHECK_MSG(s && recur_series_period(s) == 0, "case %d: period %d", k,
+                  s ? recur_series_period(s) : -1);
+        recur_series_free(s);
+    }
+}
+
 static recur_model *forecaster(const recur_forecast_encoding *e, int many, int hidden)
 {
     recur_config c;
@@ -451,7 +559,134 @@ static void test_recursive_equals_stepping(void)
     }
 }
 
+/* Exponential-smoothing normalisation (es): the states worked by hand on a
+ * small series, the round trip, the fitted constants, the metadata, and a
+ * recursive forecast equal to the smoothing and the network worked by
+ * hand (the known values' states kept through the horizon). */
+static void test_es(void)
+{
+    /* season 2, alpha = gamma = 1/2, no scaling: every number is exact.
+     * Start: L0 = L1 = 2, P0 = -1, P1 = 1. Then
+     * j=2: P2 = -1, L2 = (3 + 2)/2 = 2.5, S = (-0.5 - 1)/2 = -0.75;
+     * j=3: P3 = 1, L3 = (3 + 2.5)/2 = 2.75, S = (1.25 + 1)/2 = 1.125;
+     * j=4: P4 = -0.75, L4 = (3.75 + 2.75)/2 = 3.25; P5 = 1.125. */
+    double y[6] = {1, 3, 2, 4, 3, 5};
+    recur_forecast_encoding e = {.window = 2, .season = 2, .es = 1, .es_alpha = 0.5,
+                                 .es_gamma = 0.5,
+                                 .scaler = {RECUR_SCALE_NONE, 0, 1}};
+    float x[2];
+    CHECK(recur_forecast_window(&e, y, NULL, 4, x) == RECUR_OK);
+    CHECK_MSG(x[0] == 0.25f && x[1] == 0.25f, "t=4: %g %g", x[0], x[1]); /* z - P - L3 */
+    CHECK(recur_forecast_window(&e, y, NULL, 5, x) == RECUR_OK);
+    CHECK_MSG(x[0] == -0.25f && x[1] == 0.5f, "t=5: %g %g", x[0], x[1]); /* z - P - L4 */
+    recur_dataset ds;
+    CHECK(recur_forecast_examples(&e, y, NULL, 4, 6, 0, &ds) == RECUR_OK);
+    CHECK(ds.count == 2 && ds.targets[0] == 1.0f && ds.targets[1] == 0.625f);
+    recur_forecast_examples_free(&ds);
+    CHECK_NEAR(recur_forecast_invert(&e, y, 5, 0.625), 5, 0);
+    CHECK_NEAR(recur_forecast_invert(&e, y, 4, 0), 2.75 - 0.75, 0); /* the smoothing's own */
+    /* positions before the first season have no state before them */
+    CHECK(recur_forecast_window(&e, y, NULL, 1, x) == RECUR_E_INVALID);
+    CHECK(strstr(recur_last_error(), "with es"));
+    /* es replaces differencing; constants out of range */
+    recur_forecast_encoding bad = e;
+    bad.diff = 1;
+    CHECK(recur_forecast_window(&bad, y, NULL, 4, x) == RECUR_E_INVALID);
+    bad = e;
+    bad.es_alpha = 0;
+    CHECK(recur_forecast_window(&bad, y, NULL, 4, x) == RECUR_E_INVALID);
+
+    /* the round trip, fitted: every scaling, log or not */
+    double s60[60], z[60];
+    make_series(s60, 60);
+    for (int kind = 0; kind < 3; kind++)
+        for (int lg = 0; lg < 2; lg++) {
+            recur_forecast_encoding f = {.window = 5, .season = 12, .log = lg, .es = 1};
+            CHECK(recur_forecast_fit(&f, (recur_scale_kind)kind, s60, 40) == RECUR_OK);
+            CHECK(f.es_alpha > 0 && f.es_alpha <= 1 && f.es_gamma >= 0 && f.es_gamma <= 0.5);
+            CHECK(recur_forecast_encode(&f, s60, 60, z) == RECUR_OK);
+            for (long t = 12; t < 60; t++)
+                CHECK_NEAR(recur_forecast_invert(&f, s60, t, z[t]), s60[t], 1e-9);
+        }
+    /* the fitted level constant follows the data: a random walk wants
+     * alpha near 1, noise around a constant level a small alpha */
+    double w[400];
+    uint64_t r = 5;
+    for (int i = 0; i < 400; i++)
+        w[i] = (i ? w[i - 1] : 0) + noise(&r);
+    recur_forecast_encoding f = {.window = 4, .season = 1, .es = 1};
+    CHECK(recur_forecast_fit(&f, RECUR_SCALE_ZSCORE, w, 400) == RECUR_OK);
+    CHECK_MSG(f.es_alpha >= 0.8 && f.es_gamma == 0, "random walk: alpha %g", f.es_alpha);
+    for (int i = 0; i < 400; i++)
+        w[i] = 10 + noise(&r);
+    CHECK(recur_forecast_fit(&f, RECUR_SCALE_ZSCORE, w, 400) == RECUR_OK);
+    CHECK_MSG(f.es_alpha <= 0.1, "noise: alpha %g", f.es_alpha);
+
+    /* a trained es forecaster: metadata round trip (exact constants), and
+     * the recursive forecast equals one-step forecasts over the series with
+     * its own forecasts in place (the smoothing takes each one in) */
+    double v[80];
+    for (int i = 0; i < 80; i++)
+        v[i] = 30 + 10 * sin(2 * PI * i / 4.0) + 0.3 * i;
+    recur_forecast_encoding g = {.window = 6, .season = 4, .log = 1, .es = 1};
+    CHECK(recur_forecast_fit(&g, RECUR_SCALE_MINMAX, v, 60) == RECUR_OK);
+    recur_model *m = train_tiny(&g, v, 60, 0);
+    if (!m)
+        return;
+    recur_forecast_encoding back;
+    CHECK(recur_forecast_write_meta(m, &g) == RECUR_OK);
+    CHECK(recur_forecast_read_meta(m, &back) == RECUR_OK);
+    CHECK(back.es == 1 && back.es_alpha == g.es_alpha && back.es_gamma == g.es_gamma);
+    CHECK(recur_model_set_meta(m, "forecast.es_alpha", "1.5") == RECUR_OK);
+    CHECK(recur_forecast_read_meta(m, &back) == RECUR_E_FORMAT);
+    CHECK(recur_model_set_meta(m, "forecast.es_alpha", "0.5") == RECUR_OK);
+    CHECK(recur_model_set_meta(m, "forecast.diff", "1") == RECUR_OK);
+    CHECK(recur_forecast_read_meta(m, &back) == RECUR_E_FORMAT);
+    double buf[72], rec[12], one[1];
+    memcpy(buf, v, sizeof buf);
+    CHECK(recur_forecast_recursive(m, &g, buf, NULL, 60, 12, rec) == RECUR_OK);
+    CHECK(recur_forecast_one_step(m, &g, v, NULL, 60, 1, one) == RECUR_OK);
+    CHECK_NEAR(one[0], rec[0], 1e-6 * fabs(rec[0])); /* the same window */
+    /* by hand: the smoothing of the 60 known values written out again, then
+     * each window of (log) values less the frozen level and each phase's
+     * last index, through the network, back into the series' units */
+    double L[60], P[60], S[4], zz[72];
+    for (int j = 0; j < 72; j++)
+        zz[j] = j < 60 ? log(v[j]) : 0;
+    double mean = (zz[0] + zz[1] + zz[2] + zz[3]) / 4;
+    for (int j = 0; j < 60; j++) {
+        if (j < 4) {
+            L[j] = mean;
+            P[j] = S[j] = zz[j] - mean;
+            continue;
+        }
+        P[j] = S[j % 4];
+        L[j] = g.es_alpha * (zz[j] - P[j]) + (1 - g.es_alpha) * L[j - 1];
+        S[j % 4] = g.es_gamma * (zz[j] - L[j]) + (1 - g.es_gamma) * P[j];
+    }
+    for (int h = 0; h < 12; h++) {
+        long t = 60 + h;
+        float xin[6], yo[1];
+        for (int k = 0; k < 6; k++) {
+            long j = t - 6 + k;
+            double base = L[59] + (j < 60 ? P[j] : S[j % 4]);
+            xin[k] = (float)((zz[j] - base - g.scaler.offset) / g.scaler.scale);
+        }
+        CHECK(recur_forward(m, 6, 1, NULL, xin, yo) == RECUR_OK);
+        double hand = exp((double)yo[0] * g.scaler.scale + g.scaler.offset + L[59] + S[t % 4]);
+        CHECK_NEAR(rec[h], hand, 1e-6 * hand);
+        zz[t] = log(hand);
+    }
+    /* one step ahead from the true values stays near them (a broken state
+     * would put the level, so the forecast, far off) */
+    CHECK(recur_forecast_one_step(m, &g, v, NULL, 60, 20, z) == RECUR_OK);
+    for (int h = 0; h < 20; h++)
+        CHECK_MSG(fabs(z[h] - v[60 + h]) < 15, "one step %d: %g vs %g", h, z[h], v[60 + h]);
+    recur_model_free(m);
+}
+
 TEST_MAIN("test_forecast", TL_CASE(test_encoding_round_trip), TL_CASE(test_windows_by_hand),
           TL_CASE(test_baselines_and_metrics), TL_CASE(test_season),
+          TL_CASE(test_season_weekly_trend), TL_CASE(test_season_daily_two),
           TL_CASE(test_meta_round_trip_and_refusals), TL_CASE(test_meta_mutated),
-          TL_CASE(test_recursive_equals_stepping))
+          TL_CASE(test_recursive_equals_stepping), TL_CASE(test_es))

@@ -248,7 +248,9 @@ static void test_mutations(void)
             }
         }
         recur_series *s = NULL;
-        int rc = recur_series_from_memory(buf, len, it % 5 == 0 ? "value" : NULL, &s);
+        /* every missing-value mode: whatever parses holds finite values only */
+        int rc = recur_series_from_memory_missing(buf, len, it % 5 == 0 ? "value" : NULL,
+                                                  (recur_missing)(it % 4), &s);
         if (rc == RECUR_OK) {
             oks++;
             CHECK(s && recur_series_length(s) >= RECUR_MIN_SERIES_ROWS);
@@ -264,6 +266,103 @@ static void test_mutations(void)
     CHECK_MSG(oks > 100 && fails > 100, "%d parsed, %d refused", oks, fails);
 }
 
+/* Each mode on one series with holes at the start, inside and at the end:
+ * the exact values expected. */
+static void test_missing(void)
+{
+    static const char csv[] = "t,v\n1,\n2,NA\n3,10\n4,\n5,n/a\n6,\"\"\n7,18\n8,NaN\n"
+                              "9,20\n10,?\n11,null\n";
+    struct {
+        recur_missing how;
+        long n;
+        double v[11];
+        const char *t7; /* the label of the row at index 7 */
+    } want[] = {
+        {RECUR_MISSING_INTERPOLATE, 11, {10, 10, 10, 12, 14, 16, 18, 19, 20, 20, 20}, "8"},
+        {RECUR_MISSING_PREVIOUS, 11, {10, 10, 10, 10, 10, 10, 18, 18, 20, 20, 20}, "8"},
+        {RECUR_MISSING_DROP, 3, {10, 18, 20}, NULL},
+    };
+    for (size_t k = 0; k < sizeof want / sizeof *want; k++) {
+        recur_series *s = NULL;
+        int rc = recur_series_from_memory_missing(csv, strlen(csv), NULL, want[k].how, &s);
+        CHECK_MSG(rc == RECUR_OK, "%s: %s", recur_missing_name(want[k].how),
+                  recur_last_error());
+        if (!s)
+            continue;
+        CHECK(recur_series_missing(s) == 8);
+        CHECK_MSG(recur_series_length(s) == want[k].n, "%s: %ld values",
+                  recur_missing_name(want[k].how), recur_series_length(s));
+        for (long i = 0; i < want[k].n && i < recur_series_length(s); i++)
+            CHECK_MSG(recur_series_values(s)[i] == want[k].v[i], "%s: [%ld] = %g, want %g",
+                      recur_missing_name(want[k].how), i, recur_series_values(s)[i],
+                      want[k].v[i]);
+        if (want[k].t7)
+            CHECK(strcmp(recur_series_time(s, 7), want[k].t7) == 0);
+        else /* dropped rows take their labels with them */
+            CHECK(strcmp(recur_series_time(s, 1), "7") == 0 &&
+                  strcmp(recur_series_time(s, 2), "9") == 0);
+        recur_series_free(s);
+    }
+    /* interpolation is linear in the row number, not just halfway */
+    recur_series *s = NULL;
+    const char *lin = "t,v\n1,1\n2,\n3,\n4,\n5,9\n";
+    CHECK(recur_series_from_memory_missing(lin, strlen(lin), NULL, RECUR_MISSING_INTERPOLATE,
+                                           &s) == RECUR_OK);
+    for (long i = 0; s && i < 5; i++)
+        CHECK(recur_series_values(s)[i] == 1 + 2 * (double)i);
+    recur_series_free(s);
+    /* dropping a month breaks the monthly calendar; filling keeps it */
+    const char *mon = "m,v\n2000-01,1\n2000-02,\n2000-03,3\n";
+    s = NULL;
+    CHECK(recur_series_from_memory_missing(mon, strlen(mon), NULL, RECUR_MISSING_DROP, &s) ==
+          RECUR_OK && s && recur_series_period(s) == 0 && recur_series_length(s) == 2);
+    recur_series_free(s);
+    s = NULL;
+    CHECK(recur_series_from_memory_missing(mon, strlen(mon), NULL, RECUR_MISSING_PREVIOUS,
+                                           &s) == RECUR_OK && s && recur_series_period(s) == 12);
+    recur_series_free(s);
+    /* refused by default, the message naming the option; NaN too */
+    expect_error(csv, "v", RECUR_E_FORMAT, "line 2: column 'v': missing value; --missing "
+                 "interpolate, previous or drop");
+    expect_error(csv, NULL, RECUR_E_FORMAT, "no numeric value column (the first column is the "
+                 "time; a value column must hold numbers); if a value is missing there, "
+                 "--missing interpolate");
+    expect_error("t,v\n1,2\n2,NaN\n", NULL, RECUR_E_FORMAT, "--missing interpolate");
+    /* what is not a missing marker stays an error in every mode */
+    for (int how = RECUR_MISSING_INTERPOLATE; how <= RECUR_MISSING_DROP; how++) {
+        static const char *const bad[] = {"t,v\n1,2\n2,inf\n3,4\n", "t,v\n1,2\n2,abc\n3,4\n",
+                                          "t,v\n1,2\n2,NAN!\n3,4\n"};
+        for (int b = 0; b < 3; b++) {
+            s = (recur_series *)1;
+            CHECK(recur_series_from_memory_missing(bad[b], strlen(bad[b]), NULL,
+                                                   (recur_missing)how, &s) == RECUR_E_FORMAT &&
+                  s == NULL);
+        }
+        const char *none = "t,v\n1,\n2,NA\n";
+        s = (recur_series *)1;
+        CHECK(recur_series_from_memory_missing(none, strlen(none), NULL, (recur_missing)how,
+                                               &s) == RECUR_E_FORMAT && s == NULL);
+        CHECK(strstr(recur_last_error(), how == RECUR_MISSING_DROP ? "0 data rows with a value"
+                                                                   : "every value is missing"));
+        const char *one = "t,v\n1,\n2,5\n";
+        s = NULL;
+        int rc = recur_series_from_memory_missing(one, strlen(one), NULL, (recur_missing)how, &s);
+        CHECK(how == RECUR_MISSING_DROP ? rc == RECUR_E_FORMAT
+                                        : rc == RECUR_OK && s && recur_series_values(s)[0] == 5);
+        recur_series_free(s);
+    }
+    /* names and bad modes */
+    for (int how = 0; how <= RECUR_MISSING_DROP; how++)
+        CHECK(recur_missing_parse(recur_missing_name((recur_missing)how)) == how);
+    CHECK(recur_missing_parse("linear") == -1 && recur_missing_parse(NULL) == -1);
+    s = (recur_series *)1;
+    CHECK(recur_series_from_memory_missing(mon, strlen(mon), NULL, (recur_missing)7, &s) ==
+          RECUR_E_INVALID && s == NULL);
+    CHECK(recur_series_load_missing("/nonexistent.csv", NULL, RECUR_MISSING_DROP, &s) ==
+          RECUR_E_IO);
+}
+
 TEST_MAIN("test_series", TL_CASE(test_monthly), TL_CASE(test_quoted_yearly_crlf),
           TL_CASE(test_columns), TL_CASE(test_malformed), TL_CASE(test_file),
-          TL_CASE(test_scaling_fitted_on_train), TL_CASE(test_mutations))
+          TL_CASE(test_scaling_fitted_on_train), TL_CASE(test_mutations),
+          TL_CASE(test_missing))

@@ -38,8 +38,10 @@
 #define RECUR_FORECAST_MAX_DIFF 1000000    /* difference lag */
 
 /* How a series is turned into network inputs and back. A plain struct:
- * set the first five fields, then fit the scaler with
- * recur_forecast_fit (or read all of it from a model's metadata). */
+ * set the first five fields and es, then fit the scaler (and the smoothing)
+ * with recur_forecast_fit (or read all of it from a model's metadata).
+ * Wherever "W + diff" bounds a position below, an es encoding needs
+ * max(W, season). */
 typedef struct {
     int window;         /* W past values per forecast, 1..RECUR_FORECAST_MAX_WINDOW */
     int season;         /* steps per season, >= 1 (1: none); used for the
@@ -51,6 +53,17 @@ typedef struct {
     int diff;           /* lag d > 0: the network sees and predicts
                            z[t] - z[t-d] of z = y or log y; 0: z itself */
     recur_scaler scaler; /* applied to those values; fitted on the training part */
+    int es;             /* 1: exponential-smoothing normalisation (Smyl's
+                           ES-RNN): the window z[t-W .. t-1] and the target
+                           z[t] less the level before t and each value's
+                           seasonal index (Holt-Winters without trend, on z,
+                           season `season`); needs diff 0 and positions
+                           t >= season. A recursive forecast keeps the
+                           states of the known values (the forecasts are
+                           not smoothed in). See src/forecast/smoothing.c */
+    double es_alpha, es_gamma; /* its smoothing constants (level, seasonal
+                           index), fitted on the training part by
+                           recur_forecast_fit when es is 1 */
 } recur_forecast_encoding;
 
 /* Features per step of the network's input: 3 with season_input, else 1. */
@@ -58,19 +71,26 @@ RECUR_API int recur_forecast_features(const recur_forecast_encoding *e);
 
 /* Fit e->scaler (of the given kind) on the encoded values of the training
  * part y[0 .. ntrain-1] (positions diff .. ntrain-1, before scaling). The
- * other fields of e must already be set; with log every value must be > 0. */
+ * other fields of e must already be set; with log every value must be > 0.
+ * With es, first es_alpha and es_gamma (the grid of smoothing.c, by the
+ * smoothing's one-step squared error), then the scaler on positions
+ * season .. ntrain-1 (ntrain > season). */
 RECUR_API int recur_forecast_fit(recur_forecast_encoding *e, recur_scale_kind kind,
                                  const double *y, long ntrain);
 
 /* The encoded (transformed and scaled) values of positions diff .. n-1 of
- * y[n] into z[n - diff]: what the network sees and predicts. */
+ * y[n] into z[n - diff]: what the network sees and predicts. With es:
+ * z[n], each value less the level before it and its seasonal index (the
+ * network's target for that position; positions before the first season's
+ * end encode as 0, scaled). */
 RECUR_API int recur_forecast_encode(const recur_forecast_encoding *e, const double *y, long n,
                                     double *z);
 /* A value in the series' units for position t (>= diff) from its encoded
  * value (a network output), given the values before t in y (only
  * y[t - diff] is read, when diff > 0). Inverts recur_forecast_encode:
  * recur_forecast_invert(e, y, t, z[t - diff]) == y[t] up to rounding. A log
- * model's value is capped at exp(700). */
+ * model's value is capped at exp(700). With es it reads y[0 .. t-1] (the
+ * smoothing) and needs t >= season (else NaN, also when out of memory). */
 RECUR_API double recur_forecast_invert(const recur_forecast_encoding *e, const double *y,
                                        long t, double encoded);
 
@@ -81,9 +101,10 @@ RECUR_API int recur_forecast_time_indices(const recur_series *s, long n, long *t
 
 /* The network's inputs for forecasting position t from the W values before
  * it: x[W][features], the encoded values at t-W .. t-1 (which reach back to
- * y[t-W-diff], so t >= W + diff) and, with season_input, the sine and cosine
- * of 2 pi (tix[j] mod season) / season for each of them (tix NULL: the
- * position j itself). */
+ * y[t-W-diff], so t >= W + diff; with es, each value less the level before
+ * t and its own seasonal index, from all of y[0 .. t-1]) and, with
+ * season_input, the sine and cosine of 2 pi (tix[j] mod season) / season
+ * for each of them (tix NULL: the position j itself). */
 RECUR_API int recur_forecast_window(const recur_forecast_encoding *e, const double *y,
                                     const long *tix, long t, float *x);
 
@@ -129,16 +150,21 @@ RECUR_API int recur_forecast_beyond(const recur_model *m, const recur_forecast_e
 
 /* ---- the season ------------------------------------------------------------ */
 typedef enum {
-    RECUR_SEASON_CALENDAR,   /* 12 for monthly, 4 for quarterly time labels */
+    RECUR_SEASON_CALENDAR,   /* 12 monthly, 4 quarterly; 52/53 weekly, 7/365 daily */
     RECUR_SEASON_PERIODOGRAM /* the strongest period of the values */
 } recur_season_source;
 /* The season of a series whose calendar has `period` steps per year
  * (recur_series_period; 0: none): 12 or 4 from the calendar for monthly or
  * quarterly data; otherwise the integer period P in 2 .. n/4 (and <= 1000)
  * with the most power in the periodogram of the last min(n, 4096) values
- * of y[n], |sum_t (y_t - mean) e^(-2 pi i t / P)|^2; 1 (none) for a
- * constant or too short series. Give it the training part only. how (may be
- * NULL) says which rule gave it. */
+ * of y[n] less their least-squares quadratic trend (v_t),
+ * |sum_t v_t e^(-2 pi i t / P)|^2 -- unless the calendar is weekly
+ * (period 52) or daily (365): then the stronger of 52 and 53 weeks, or of
+ * 7 and 365 days (each only with two whole cycles in the values), is the
+ * season when it has at least a quarter of the strongest period's power.
+ * 1 (none) for a series that is constant, or a line or parabola, or too
+ * short. Give it the training part only. how (may be NULL) says which rule
+ * gave it. */
 RECUR_API int recur_forecast_infer_season(const double *y, long n, int period, int *season,
                                           recur_season_source *how);
 

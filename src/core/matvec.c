@@ -33,6 +33,15 @@ static void apply_transposed(int N, int K, const real *restrict Wt,
                              const real *restrict v, real *restrict y)
 {
     int k = 0;
+    for (; k + 8 <= K; k += 8) {
+        const real *w0 = Wt + (long)k * N, *w1 = w0 + N, *w2 = w1 + N, *w3 = w2 + N;
+        const real *w4 = w3 + N, *w5 = w4 + N, *w6 = w5 + N, *w7 = w6 + N;
+        real a0 = v[k], a1 = v[k + 1], a2 = v[k + 2], a3 = v[k + 3];
+        real a4 = v[k + 4], a5 = v[k + 5], a6 = v[k + 6], a7 = v[k + 7];
+        for (int n = 0; n < N; n++)
+            y[n] += (a0 * w0[n] + a1 * w1[n] + a2 * w2[n] + a3 * w3[n]) +
+                    (a4 * w4[n] + a5 * w5[n] + a6 * w6[n] + a7 * w7[n]);
+    }
     for (; k + 4 <= K; k += 4) {
         const real *w0 = Wt + (long)k * N, *w1 = w0 + N, *w2 = w1 + N, *w3 = w2 + N;
         real a0 = v[k], a1 = v[k + 1], a2 = v[k + 2], a3 = v[k + 3];

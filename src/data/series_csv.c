@@ -21,7 +21,11 @@ struct recur_series {
     char time_name[RECUR_MAX_SERIES_FIELD + 1];
     char value_name[RECUR_MAX_SERIES_FIELD + 1];
     int value_column; /* 1-based */
-    int period;       /* 12 monthly, 4 quarterly, 1 yearly, 0 unknown */
+    int period;       /* 12 monthly, 4 quarterly, 1 yearly, 365 daily, 52 weekly,
+                         0 unknown */
+    int step;         /* steps of the time labels' unit per row: 7 for weekly
+                         dates, else 1 */
+    long missing;     /* rows whose value was missing (filled or dropped) */
 };
 
 /* ---- lines and fields ------------------------------------------------------ */
@@ -130,6 +134,23 @@ static int is_nan_or_inf(const char *f)
     return strcmp(low, "nan") == 0 || strcmp(low, "inf") == 0;
 }
 
+/* A missing value as spreadsheets, R and pandas write it: an empty field,
+ * NA, N/A, NaN, null or "?" (any case). */
+static int is_missing(const char *f)
+{
+    static const char *const marks[] = {"", "na", "n/a", "nan", "+nan", "-nan", "null", "?"};
+    char low[8] = {0};
+    size_t n = strlen(f);
+    if (n >= sizeof low)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        low[i] = (char)(f[i] >= 'A' && f[i] <= 'Z' ? f[i] - 'A' + 'a' : f[i]);
+    for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
+        if (strcmp(low, marks[i]) == 0)
+            return 1;
+    return 0;
+}
+
 /* A plain decimal number: [+-]digits[.digits][e[+-]digits]. No hex, no
  * NaN/Inf, no locale surprises. 0 on success, else a short reason. */
 static const char *parse_number(const char *f, double *v)
@@ -172,8 +193,51 @@ static const char *parse_number(const char *f, double *v)
 
 /* ---- time labels ------------------------------------------------------------ */
 
-/* Parse "YYYY-MM" (1), "YYYY-Qn" (2) or "YYYY" / a plain integer (3) into a
- * step count; 0 if the label is none of those. */
+/* Days from 0000-03-01 to year-month-day in the proleptic Gregorian
+ * calendar (Howard Hinnant's days_from_civil, shifted to year 0), and back. */
+static long days_from_civil(long y, int m, int d)
+{
+    y -= m <= 2;
+    long era = y / 400; /* y >= 0 here */
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy;
+}
+
+static void civil_from_days(long z, long *y, int *m, int *d)
+{
+    long era = z / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+/* "YYYY-MM-DD" (a real date, year >= 1) into days since 0000-03-01. */
+static int parse_date(const char *s, size_t n, long *days)
+{
+    if (n != 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && !(s[i] >= '0' && s[i] <= '9'))
+            return 0;
+    long y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+        return 0;
+    if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+        return 0;
+    *days = days_from_civil(y, m, d);
+    return 1;
+}
+
+/* Parse "YYYY-MM" (1), "YYYY-Qn" (2), "YYYY" / a plain integer (3) or
+ * "YYYY-MM-DD" (4, in days) into a step count; 0 if the label is none of
+ * those. */
 static int time_kind(const char *s, long *step)
 {
     size_t n = strlen(s);
@@ -192,6 +256,8 @@ static int time_kind(const char *s, long *step)
     }
     if (neg || i - d0 != 4 || s[i] != '-')
         return 0;
+    if (parse_date(s, n, step))
+        return 4;
     if (n == i + 3 && s[i + 1] >= '0' && s[i + 1] <= '1' && s[i + 2] >= '0' &&
         s[i + 2] <= '9') {
         int month = (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
@@ -208,22 +274,28 @@ static int time_kind(const char *s, long *step)
     return 0;
 }
 
+/* The calendar of the labels: every label of one kind and one step after
+ * the previous; dates one day (daily, 365 a year) or seven days (weekly,
+ * 52 a year: the nearest whole number to 52.18) apart. */
 static void infer_period(recur_series *s)
 {
-    static const int period_of[] = {0, 12, 4, 1};
+    static const int period_of[] = {0, 12, 4, 1, 365};
     long prev = 0;
-    int kind = 0;
+    int kind = 0, d = 1;
+    s->period = 0;
+    s->step = 1;
     for (long i = 0; i < s->n; i++) {
         long step;
         int k = time_kind(s->labels + s->label_at[i], &step);
-        if (k == 0 || (i > 0 && (k != kind || step != prev + 1))) {
-            s->period = 0;
+        if (i == 1 && k == 4 && kind == 4 && step == prev + 7)
+            d = 7;
+        if (k == 0 || (i > 0 && (k != kind || step != prev + d)))
             return;
-        }
         kind = k;
         prev = step;
     }
-    s->period = period_of[kind];
+    s->period = d == 7 ? 52 : period_of[kind];
+    s->step = d;
 }
 
 /* ---- building the series ---------------------------------------------------- */
@@ -244,11 +316,12 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 }
 
 /* Which column holds the value: by name, else a 1-based index, else (NULL)
- * the last column whose first data field is a number (not the time column,
- * unless it is the only one). Returns the 1-based column or a status. */
+ * the last column whose first data field is a number (or, with a
+ * missing-value mode, a missing marker; not the time column, unless it is
+ * the only one). Returns the 1-based column or a status. */
 static int pick_column(char (*head)[RECUR_MAX_SERIES_FIELD + 1], int ncols,
                        char (*first)[RECUR_MAX_SERIES_FIELD + 1], const char *column,
-                       const char *label)
+                       const char *label, recur_missing missing)
 {
     if (column && *column) {
         for (int c = 0; c < ncols; c++)
@@ -280,17 +353,46 @@ static int pick_column(char (*head)[RECUR_MAX_SERIES_FIELD + 1], int ncols,
         return recur_fail(RECUR_E_INVALID, "%s: no column named '%.64s' (the columns "
                           "are %s)", label, column, names);
     }
+    int holes = 0;
     for (int c = ncols - 1; c >= (ncols > 1 ? 1 : 0); c--) {
         double v;
-        if (!parse_number(first[c], &v))
+        if (!parse_number(first[c], &v) || (missing != RECUR_MISSING_REFUSE &&
+                                            is_missing(first[c])))
             return c + 1;
+        holes |= is_missing(first[c]);
     }
     return recur_fail(RECUR_E_FORMAT, "%s: line 2: no numeric value column (the first "
-                      "column is the time; a value column must hold numbers)", label);
+                      "column is the time; a value column must hold numbers)%s", label,
+                      holes ? "; if a value is missing there, --missing interpolate, "
+                      "previous or drop fills or skips missing values" : "");
+}
+
+/* Fill the NaN holes of v[n] (how: INTERPOLATE or PREVIOUS). Interpolation
+ * is linear in the row number between the known values on either side; a
+ * hole before the first known value takes that value, one after the last
+ * known value takes the last (there is nothing to interpolate to), and so
+ * does PREVIOUS for holes at the start. */
+static void fill_holes(double *v, long n, recur_missing how)
+{
+    long prev = -1; /* the last known position */
+    for (long i = 0; i <= n; i++) {
+        if (i < n && isnan(v[i]))
+            continue;
+        /* holes prev+1 .. i-1 lie between known values prev and i */
+        for (long j = prev + 1; j < i; j++) {
+            if (prev < 0)
+                v[j] = v[i];
+            else if (i == n || how == RECUR_MISSING_PREVIOUS)
+                v[j] = v[prev];
+            else
+                v[j] = v[prev] + (v[i] - v[prev]) * (double)(j - prev) / (double)(i - prev);
+        }
+        prev = i;
+    }
 }
 
 static int parse(recur_series *s, const char *data, size_t len, const char *label,
-                 const char *column)
+                 const char *column, recur_missing missing)
 {
     if (len > (size_t)RECUR_MAX_SERIES_BYTES)
         return recur_fail(RECUR_E_LIMIT, "%s: %zu bytes is over the %ld-byte limit for "
@@ -357,7 +459,7 @@ static int parse(recur_series *s, const char *data, size_t len, const char *labe
             goto done;
         }
         if (s->n == 0) {
-            col = pick_column(head, ncols, row, column, label);
+            col = pick_column(head, ncols, row, column, label, missing);
             if (col < 0) {
                 rc = col;
                 goto done;
@@ -369,12 +471,21 @@ static int parse(recur_series *s, const char *data, size_t len, const char *labe
             goto done;
         }
         double v = 0;
-        const char *why = parse_number(row[col - 1], &v);
-        if (why) {
-            rc = recur_fail(RECUR_E_FORMAT, "%s: line %ld: column '%s': %s%s%.40s%s", label,
-                            r.line, head[col - 1], why, row[col - 1][0] ? " ('" : "",
-                            row[col - 1], row[col - 1][0] ? "')" : "");
+        const char *f = row[col - 1];
+        const char *why = parse_number(f, &v);
+        int hole = why && is_missing(f);
+        if (why && (!hole || missing == RECUR_MISSING_REFUSE)) {
+            rc = recur_fail(RECUR_E_FORMAT, "%s: line %ld: column '%s': %s%s%.40s%s%s", label,
+                            r.line, head[col - 1], why, f[0] ? " ('" : "", f,
+                            f[0] ? "')" : "", hole ? "; --missing interpolate, previous or "
+                            "drop fills or skips missing values" : "");
             goto done;
+        }
+        if (hole) {
+            s->missing++;
+            if (missing == RECUR_MISSING_DROP)
+                continue;
+            v = NAN; /* filled in by fill_holes */
         }
         char num[32];
         const char *t = row[0];
@@ -400,10 +511,18 @@ static int parse(recur_series *s, const char *data, size_t len, const char *labe
         s->n++;
     }
     if (s->n < RECUR_MIN_SERIES_ROWS) {
-        rc = recur_fail(RECUR_E_FORMAT, "%s: %ld data row%s; a series needs at least %d",
-                        label, s->n, s->n == 1 ? "" : "s", RECUR_MIN_SERIES_ROWS);
+        rc = recur_fail(RECUR_E_FORMAT, "%s: %ld data row%s%s; a series needs at least %d",
+                        label, s->n, s->n == 1 ? "" : "s",
+                        s->missing ? " with a value" : "", RECUR_MIN_SERIES_ROWS);
         goto done;
     }
+    if (s->missing == s->n) {
+        rc = recur_fail(RECUR_E_FORMAT, "%s: column '%s': every value is missing", label,
+                        head[col - 1]);
+        goto done;
+    }
+    if (s->missing && missing != RECUR_MISSING_DROP)
+        fill_holes(s->values, s->n, missing);
     s->value_column = col;
     snprintf(s->time_name, sizeof s->time_name, "%s", ncols > 1 ? head[0] : "row");
     snprintf(s->value_name, sizeof s->value_name, "%s", head[col - 1]);
@@ -426,12 +545,12 @@ void recur_series_free(recur_series *s)
 }
 
 static int series_make(const char *data, size_t len, const char *label,
-                       const char *column, recur_series **out)
+                       const char *column, recur_missing missing, recur_series **out)
 {
     recur_series *s = calloc(1, sizeof *s);
     if (!s)
         return recur_fail(RECUR_E_NOMEM, "out of memory");
-    int rc = parse(s, data, len, label, column);
+    int rc = parse(s, data, len, label, column, missing);
     if (rc) {
         recur_series_free(s);
         return rc;
@@ -440,29 +559,53 @@ static int series_make(const char *data, size_t len, const char *label,
     return RECUR_OK;
 }
 
-int recur_series_from_memory(const char *data, size_t len, const char *column,
-                             recur_series **out)
+static int check_missing(recur_missing missing)
+{
+    if ((int)missing < RECUR_MISSING_REFUSE || (int)missing > RECUR_MISSING_DROP)
+        return recur_fail(RECUR_E_INVALID, "missing-value mode %d is not one of "
+                          "RECUR_MISSING_*", (int)missing);
+    return RECUR_OK;
+}
+
+int recur_series_from_memory_missing(const char *data, size_t len, const char *column,
+                                     recur_missing missing, recur_series **out)
 {
     if (!out)
         return recur_fail(RECUR_E_INVALID, "recur_series_from_memory: out is NULL");
     *out = NULL;
     if (!data && len)
         return recur_fail(RECUR_E_INVALID, "recur_series_from_memory: data is NULL");
-    return series_make(data ? data : "", len, "series", column, out);
+    if (check_missing(missing))
+        return RECUR_E_INVALID;
+    return series_make(data ? data : "", len, "series", column, missing, out);
+}
+
+int recur_series_from_memory(const char *data, size_t len, const char *column,
+                             recur_series **out)
+{
+    return recur_series_from_memory_missing(data, len, column, RECUR_MISSING_REFUSE, out);
 }
 
 int recur_series_load(const char *path, const char *column, recur_series **out)
 {
+    return recur_series_load_missing(path, column, RECUR_MISSING_REFUSE, out);
+}
+
+int recur_series_load_missing(const char *path, const char *column, recur_missing missing,
+                              recur_series **out)
+{
     if (!out || !path)
         return recur_fail(RECUR_E_INVALID, "recur_series_load: NULL argument");
     *out = NULL;
+    if (check_missing(missing))
+        return RECUR_E_INVALID;
     char *buf;
     size_t len;
     int rc = recur__read_file(path, (uint64_t)RECUR_MAX_SERIES_BYTES, "a series", 0, &buf,
                               &len);
     if (rc)
         return rc;
-    rc = series_make(buf, len, path, column, out);
+    rc = series_make(buf, len, path, column, missing, out);
     free(buf);
     return rc;
 }
@@ -479,6 +622,22 @@ const char *recur_series_time_name(const recur_series *s) { return s ? s->time_n
 const char *recur_series_value_name(const recur_series *s) { return s ? s->value_name : ""; }
 int recur_series_value_column(const recur_series *s) { return s ? s->value_column : 0; }
 int recur_series_period(const recur_series *s) { return s ? s->period : 0; }
+long recur_series_missing(const recur_series *s) { return s ? s->missing : 0; }
+
+static const char *const missing_names[] = {"refuse", "interpolate", "previous", "drop"};
+
+const char *recur_missing_name(recur_missing m)
+{
+    return (int)m >= 0 && (int)m <= RECUR_MISSING_DROP ? missing_names[m] : "?";
+}
+
+int recur_missing_parse(const char *name)
+{
+    for (int i = 0; name && i <= RECUR_MISSING_DROP; i++)
+        if (strcmp(name, missing_names[i]) == 0)
+            return i;
+    return -1;
+}
 
 long recur_series_time_index(const recur_series *s, long i)
 {
@@ -486,7 +645,7 @@ long recur_series_time_index(const recur_series *s, long i)
     if (!s || i < 0 || i >= s->n)
         return -1;
     if (s->period && time_kind(s->labels + s->label_at[i], &step))
-        return step;
+        return step / s->step; /* weeks of weekly dates (all 7 days apart) */
     return i;
 }
 
@@ -503,6 +662,12 @@ int recur_series_time_after(const recur_series *s, long k, char *buf, size_t siz
         w = snprintf(buf, size, "%04ld-Q%ld", (step + k) / 4, (step + k) % 4 + 1);
     else if (kind == 3)
         w = snprintf(buf, size, "%ld", step + k);
+    else if (kind == 4 && k <= 100000000L) { /* dates up to 270,000 years on */
+        long y;
+        int m, d;
+        civil_from_days(step + k * s->step, &y, &m, &d);
+        w = snprintf(buf, size, "%04ld-%02d-%02d", y, m, d);
+    }
     else
         w = snprintf(buf, size, "+%ld", k);
     if (w < 0 || (size_t)w >= size)

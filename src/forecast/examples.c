@@ -1,6 +1,7 @@
 /* examples.c - a series as a data set of windows for training (and for
  * one-step forecasts), the calendar positions that give each step its
  * phase, and the network shape a forecaster needs. */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -43,16 +44,20 @@ int recur_forecast_examples(const recur_forecast_encoding *e, const double *y,
     if (!y || !out)
         return recur_fail(RECUR_E_INVALID, "%s: no values or no output", fn);
     long W = e->window, F = recur_forecast_features(e);
-    if (first < W + e->diff || end <= first)
+    if (first < recur__forecast_first(e) || end <= first)
         return recur_fail(RECUR_E_INVALID, "%s: targets %ld..%ld: the first needs the "
-                          "window %ld plus the lag %d before it, and there must be one",
-                          fn, first, end - 1, W, e->diff);
+                          "window %ld plus the lag %d%s before it, and there must be one",
+                          fn, first, end - 1, W, e->diff,
+                          e->es ? " (with es: or a season)" : "");
     if ((rc = recur__forecast_check_positive(e, y, end, fn)))
         return rc;
     long count = end - first, per = many ? W : 1; /* targets per example */
     if ((uint64_t)count > (uint64_t)(SIZE_MAX / 4) / (uint64_t)(W * F * (long)sizeof(float)))
         return recur_fail(RECUR_E_NOMEM, "%s: %ld windows of %ld do not fit in memory", fn,
                           count, W);
+    recur__es st;
+    if ((rc = recur__forecast_states(e, y, end, end, &st)))
+        return rc;
     long *offsets = malloc((size_t)(count + 1) * sizeof *offsets);
     float *x = malloc((size_t)count * (size_t)(W * F) * sizeof *x);
     float *targets = malloc((size_t)count * (size_t)per * sizeof *targets);
@@ -60,6 +65,7 @@ int recur_forecast_examples(const recur_forecast_encoding *e, const double *y,
         free(offsets);
         free(x);
         free(targets);
+        recur__es_free(&st);
         return recur_fail(RECUR_E_NOMEM, "%s: out of memory for %ld windows of %ld", fn,
                           count, W);
     }
@@ -67,16 +73,23 @@ int recur_forecast_examples(const recur_forecast_encoding *e, const double *y,
         offsets[i] = i * W;
     for (long i = 0; i < count; i++) {
         long t = first + i;
-        recur__forecast_window(e, y, tix, t, x + i * W * F);
+        recur__forecast_window(e, y, &st, tix, t, x + i * W * F);
         if (!many) {
-            targets[i] = (float)recur_scaler_apply(&e->scaler, recur__forecast_value(e, y, t));
+            targets[i] = (float)recur__forecast_target(e, y, &st, t);
             continue;
         }
-        /* many to many: at every step of the window, the next value */
-        for (long k = 0; k < W; k++)
-            targets[i * W + k] = (float)recur_scaler_apply(
-                &e->scaler, recur__forecast_value(e, y, t - W + k + 1));
+        /* many to many: at every step of the window, the next value (with
+         * es, relative to the window's level, as the inputs are) */
+        for (long k = 0; k < W; k++) {
+            long j = t - W + k + 1;
+            targets[i * W + k] =
+                (float)(e->es ? recur_scaler_apply(&e->scaler,
+                                                   (e->log ? log(y[j]) : y[j]) -
+                                                       recur__es_base(&st, e, t, j))
+                              : recur__forecast_target(e, y, &st, j));
+        }
     }
+    recur__es_free(&st);
     *out = (recur_dataset){.count = count, .offsets = offsets, .x = x, .targets = targets};
     return RECUR_OK;
 }

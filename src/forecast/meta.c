@@ -52,6 +52,10 @@ int recur_forecast_write_meta(recur_model *m, const recur_forecast_encoding *e)
     if (!rc) rc = recur_model_set_meta(m, "forecast.scale", recur_scale_name(e->scaler.kind));
     if (!rc) rc = set_exact(m, "forecast.scale_offset", e->scaler.offset);
     if (!rc) rc = set_exact(m, "forecast.scale_factor", e->scaler.scale);
+    /* only es models carry es keys: other files stay as they were */
+    if (!rc && e->es) rc = set_int(m, "forecast.es", 1);
+    if (!rc && e->es) rc = set_exact(m, "forecast.es_alpha", e->es_alpha);
+    if (!rc && e->es) rc = set_exact(m, "forecast.es_gamma", e->es_gamma);
     return rc;
 }
 
@@ -101,6 +105,18 @@ int recur_forecast_read_meta(const recur_model *m, recur_forecast_encoding *e)
         (rc = meta_double(m, "forecast.scale_offset", &r.scaler.offset)) ||
         (rc = meta_double(m, "forecast.scale_factor", &r.scaler.scale)))
         return rc;
+    /* es is optional (absent: 0, the files written before it); with it,
+     * both constants are required, in range, and diff must be 0 */
+    if (recur_model_get_meta(m, "forecast.es") &&
+        ((rc = meta_int(m, "forecast.es", 0, 1, &r.es)) ||
+         (r.es && ((rc = meta_double(m, "forecast.es_alpha", &r.es_alpha)) ||
+                   (rc = meta_double(m, "forecast.es_gamma", &r.es_gamma))))))
+        return rc;
+    if (r.es && (r.diff || !(r.es_alpha > 0 && r.es_alpha <= 1) ||
+                 !(r.es_gamma >= 0 && r.es_gamma <= 1)))
+        return recur_fail(RECUR_E_FORMAT, "metadata 'forecast.es_alpha' = %g and "
+                          "'forecast.es_gamma' = %g must be in (0, 1] and [0, 1], with "
+                          "'forecast.diff' 0", r.es_alpha, r.es_gamma);
     const char *kind = recur_model_get_meta(m, "forecast.scale");
     int k = recur_scale_parse(kind);
     if (k < 0)

@@ -33,10 +33,14 @@ int recur_forecast_one_step(const recur_model *m, const recur_forecast_encoding 
     long W = e->window, F = recur_forecast_features(e);
     if (!y || !out || count < 1)
         return recur_fail(RECUR_E_INVALID, "%s: no values, or no forecasts asked for", fn);
-    if (start < W + e->diff)
+    if (start < recur__forecast_first(e))
         return recur_fail(RECUR_E_INVALID, "%s: position %ld has fewer than the window "
-                          "%ld plus the lag %d before it", fn, start, W, e->diff);
+                          "%ld plus the lag %d%s before it", fn, start, W, e->diff,
+                          e->es ? " (with es: or a season)" : "");
     if ((rc = recur__forecast_check_positive(e, y, start + count - 1, fn)))
+        return rc;
+    recur__es st;
+    if ((rc = recur__forecast_states(e, y, start + count - 1, start + count - 1, &st)))
         return rc;
     int seq = recur_model_get_config(m)->readout == RECUR_READOUT_SEQUENCE;
     long per = seq ? W : 1; /* outputs per window */
@@ -53,13 +57,14 @@ int recur_forecast_one_step(const recur_model *m, const recur_forecast_encoding 
     for (long h = 0; h <= count; h++)
         offsets[h] = h * W;
     for (long h = 0; h < count; h++)
-        recur__forecast_window(e, y, tix, start + h, x + h * W * F);
+        recur__forecast_window(e, y, &st, tix, start + h, x + h * W * F);
     recur_dataset ds = {.count = count, .offsets = offsets, .x = x, .targets = targets};
     if ((rc = recur_predict_dataset(m, &ds, 64, 0, pred)))
         goto done;
     for (long h = 0; h < count; h++)
-        out[h] = recur_forecast_invert(e, y, start + h, pred[h * per + per - 1]);
+        out[h] = recur__forecast_invert(e, y, &st, start + h, pred[h * per + per - 1]);
 done:
+    recur__es_free(&st);
     free(offsets);
     free(x);
     free(targets);
@@ -78,24 +83,34 @@ int recur_forecast_recursive(const recur_model *m, const recur_forecast_encoding
     int W = e->window, F = recur_forecast_features(e);
     if (!buf || !out || horizon < 1)
         return recur_fail(RECUR_E_INVALID, "%s: no values, or no forecasts asked for", fn);
-    if (start < (long)W + e->diff)
+    if (start < recur__forecast_first(e))
         return recur_fail(RECUR_E_INVALID, "%s: %ld values of history, fewer than the "
-                          "window %d plus the lag %d", fn, start, W, e->diff);
+                          "window %d plus the lag %d%s", fn, start, W, e->diff,
+                          e->es ? " (with es: or a season)" : "");
     if ((rc = recur__forecast_check_positive(e, buf, start, fn)))
         return rc;
     int seq = recur_model_get_config(m)->readout == RECUR_READOUT_SEQUENCE;
+    recur__es st;
+    if ((rc = recur__forecast_states(e, buf, start, start, &st)))
+        return rc;
     float *x = malloc((size_t)W * (size_t)(F + 1) * sizeof *x);
-    if (!x)
+    if (!x) {
+        recur__es_free(&st);
         return recur_fail(RECUR_E_NOMEM, "%s: out of memory", fn);
+    }
     float *yo = x + (size_t)W * (size_t)F; /* [W] outputs (sequence) or [1] */
     for (long h = 0; h < horizon; h++) {
-        recur__forecast_window(e, buf, tix, start + h, x);
+        recur__forecast_window(e, buf, &st, tix, start + h, x);
         if ((rc = recur_forward(m, W, 1, NULL, x, yo)))
             break;
-        buf[start + h] = recur_forecast_invert(e, buf, start + h, seq ? yo[W - 1] : yo[0]);
+        buf[start + h] = recur__forecast_invert(e, buf, &st, start + h,
+                                                seq ? yo[W - 1] : yo[0]);
         out[h] = buf[start + h];
+        /* with es the smoothing keeps the states of the known values: a
+         * forecast is not fed into the level (see smoothing.c) */
     }
     free(x);
+    recur__es_free(&st);
     return rc;
 }
 
@@ -109,9 +124,10 @@ int recur_forecast_beyond(const recur_model *m, const recur_forecast_encoding *e
     int rc = recur__forecast_check(e, fn);
     if (rc)
         return rc;
-    if (n < (long)e->window + e->diff)
+    if (n < recur__forecast_first(e))
         return recur_fail(RECUR_E_INVALID, "%s: the series has %ld values, fewer than the "
-                          "window %d plus the lag %d", fn, n, e->window, e->diff);
+                          "window %d plus the lag %d%s", fn, n, e->window, e->diff,
+                          e->es ? " (with es: or a season)" : "");
     if (horizon < 1 || horizon > RECUR_MAX_SERIES_ROWS)
         return recur_fail(RECUR_E_INVALID, "%s: horizon %ld is outside 1..%ld", fn, horizon,
                           RECUR_MAX_SERIES_ROWS);

@@ -1,13 +1,12 @@
-/* state.c - streaming inference: one time step of one sequence per call,
+/* stream.c - streaming inference: one time step of one sequence per call,
  * carrying the hidden (and cell) states between calls.
  *
  * A step is batch 1, where BLAS call overhead and row-wise reductions cost
  * more than the arithmetic of a small model. So the state keeps its own
  * copy of the weights packed for mat-vec products (matvec.h), and a step is
  * per layer: gx = b_ih + W_ih·x, gh = W_hh·h, one fused gate pass; then the
- * dense output. The equations and the order of the sums follow the
- * whole-sequence forward (cell.h), so both give the same outputs to float
- * rounding.
+ * dense output. The gate equations are the training loops' own
+ * (nn/cell_gates.h), so both give the same outputs to float rounding.
  *
  * Large models (8 M multiply-adds per step and up) use two threads inside a step: the hidden units are split
  * in two parts, each with its own packed rows of every gate, so a part
@@ -23,11 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/activation.h"
 #include "core/error.h"
 #include "core/gemm.h"
 #include "core/kernel.h"
 #include "core/matvec.h"
+#include "nn/cell_gates.h"
 #include "nn/model.h"
 #include "infer/stream_hook.h"
 
@@ -71,50 +70,45 @@ struct recur_state {
 /* ---- one part of one layer ------------------------------------------------ */
 
 /* The fused gate passes over Hp units; gx, gh, bh are [G][Hp], hp the
- * previous states of these units, h the new ones. Same equations as rnn.c,
- * lstm.c and gru.c. */
-RECUR_KERNEL
-static void lstm_step(int H, const real *restrict gx, const real *restrict gh,
+ * previous states of these units, h the new ones (cell_gates.h). */
+RECUR_KERNEL_BODY lstm_step_body(int H, const real *restrict gx, const real *restrict gh,
                       const real *restrict bh, real *restrict c, real *restrict h)
 {
     for (int j = 0; j < H; j++) {
-        real gi = act_sigmoid(gx[j] + gh[j] + bh[j]);
-        real gf = act_sigmoid(gx[H + j] + gh[H + j] + bh[H + j]);
-        real gg = act_tanh(gx[2 * H + j] + gh[2 * H + j] + bh[2 * H + j]);
-        real go = act_sigmoid(gx[3 * H + j] + gh[3 * H + j] + bh[3 * H + j]);
-        real cv = gf * c[j] + gi * gg;
-        c[j] = cv;
-        h[j] = go * act_tanh(cv);
+        lstm_unit_out u = lstm_unit(gx, gh, bh, H, j, c[j]);
+        c[j] = u.c;
+        h[j] = u.h;
     }
 }
+RECUR_KERNEL_PAIR(lstm_step, (int H, const real *restrict gx, const real *restrict gh,
+                       const real *restrict bh, real *restrict c, real *restrict h),
+                  (H, gx, gh, bh, c, h))
 
-RECUR_KERNEL
-static void gru_step(int H, const real *restrict gx, const real *restrict gh,
+RECUR_KERNEL_BODY gru_step_body(int H, const real *restrict gx, const real *restrict gh,
                      const real *restrict bh, const real *restrict hp, real *restrict h)
 {
-    for (int j = 0; j < H; j++) {
-        real r = act_sigmoid(gx[j] + gh[j] + bh[j]);
-        real z = act_sigmoid(gx[H + j] + gh[H + j] + bh[H + j]);
-        real hn = gh[2 * H + j] + bh[2 * H + j];
-        real nv = act_tanh(gx[2 * H + j] + r * hn);
-        h[j] = (1 - z) * nv + z * hp[j];
-    }
+    for (int j = 0; j < H; j++)
+        h[j] = gru_unit(gx, gh, bh, H, j, hp[j]).h;
 }
+RECUR_KERNEL_PAIR(gru_step, (int H, const real *restrict gx, const real *restrict gh,
+                      const real *restrict bh, const real *restrict hp, real *restrict h),
+                  (H, gx, gh, bh, hp, h))
 
-RECUR_KERNEL
-static void rnn_step(int H, int relu, const real *restrict gx,
+RECUR_KERNEL_BODY rnn_step_body(int H, int relu, const real *restrict gx,
                      const real *restrict gh, const real *restrict bh,
                      real *restrict h)
 {
     if (relu)
-        for (int j = 0; j < H; j++) {
-            real pre = gx[j] + gh[j] + bh[j];
-            h[j] = pre > 0 ? pre : 0;
-        }
+        for (int j = 0; j < H; j++)
+            h[j] = rnn_unit(gx, gh, bh, j, 1);
     else
         for (int j = 0; j < H; j++)
-            h[j] = act_tanh(gx[j] + gh[j] + bh[j]);
+            h[j] = rnn_unit(gx, gh, bh, j, 0);
 }
+RECUR_KERNEL_PAIR(rnn_step, (int H, int relu, const real *restrict gx,
+                      const real *restrict gh, const real *restrict bh,
+                      real *restrict h),
+                  (H, relu, gx, gh, bh, h))
 
 static void run_part(recur_state *s, int p, int l)
 {

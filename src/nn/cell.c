@@ -25,6 +25,14 @@ int recur__cell_saved(int kind)
     }
 }
 
+/* Reals of the packed W_hh, for either orientation. */
+static long whh_packed_size(int kind, int H)
+{
+    int GH = recur__cell_gates(kind) * H;
+    long fwd = recur__gemm_packed_size(H, GH), bwd = recur__gemm_packed_size(GH, H);
+    return fwd > bwd ? fwd : bwd;
+}
+
 long recur__cell_work_size(int kind, int H, int T, int B)
 {
     long GH = (long)recur__cell_gates(kind) * H, BH = (long)B * H, TB = (long)T * B;
@@ -33,7 +41,8 @@ long recur__cell_work_size(int kind, int H, int T, int B)
              + TB * recur__cell_saved(kind) * H
              + B * GH         /* hg */
              + TB * GH        /* dgi */
-             + 2 * BH;        /* dh, dc */
+             + 2 * BH         /* dh, dc */
+             + whh_packed_size(kind, H);
     if (kind == CELL_LSTM)
         n += (T + 1) * BH; /* cs */
     if (kind == CELL_GRU)
@@ -52,6 +61,7 @@ void recur__cell_work_bind(cell_work *w, int kind, int H, int T, int B, real *me
     w->dgi = mem, mem += TB * GH;
     w->dh = mem, mem += BH;
     w->dc = mem, mem += BH;
+    w->whh_mem = mem, mem += whh_packed_size(kind, H);
     w->dgh = w->dgi;
     if (kind == CELL_LSTM)
         w->cs = mem, mem += (T + 1) * BH;
@@ -125,6 +135,8 @@ void recur__cell_forward(const cell *c, cell_work *w, int T, int B, int reverse,
     put_state(w->hs + first, h0, BH);
     if (c->kind == CELL_LSTM)
         put_state(w->cs + first, c0, BH);
+    int GH = recur__cell_gates(c->kind) * c->H;
+    recur__gemm_pack(&w->whh, 1, c->H, GH, c->w_hh, c->H, w->whh_mem); /* h·W_hhᵀ */
     loop_job job = {c, w, T, B, reverse, NULL, 0};
     recur__parallel_rows(B, loop_flops(c, T, B), forward_rows, &job);
 }
@@ -146,6 +158,7 @@ void recur__cell_backward(cell *c, cell_work *w, int T, int B, int reverse,
     put_state(w->dh, dhT, BH);
     if (c->kind == CELL_LSTM)
         put_state(w->dc, dcT, BH);
+    recur__gemm_pack(&w->whh, 0, GH, H, c->w_hh, H, w->whh_mem); /* dG·W_hh */
     loop_job job = {c, w, T, B, reverse, dy, ldy};
     recur__parallel_rows(B, loop_flops(c, T, B), backward_rows, &job);
     /* dW_hh += Σ_t dG_hᵀ(t) · h_{t-1}: the previous states of all steps are

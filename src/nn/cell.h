@@ -7,12 +7,9 @@
  * pre-activation gate gradients of every step, and forms the recurrent weight
  * gradient as one GEMM over all steps after the loop.
  *
- * Equations, gate order and weight shapes are PyTorch's (see DESIGN.md):
- *   RNN : h = act(W_ih x + b_ih + W_hh h' + b_hh)                 G = 1
- *   LSTM: [i f g o] = W_ih x + b_ih + W_hh h' + b_hh;             G = 4
- *         c = σ(f)⊙c' + σ(i)⊙tanh(g),  h = σ(o)⊙tanh(c)
- *   GRU : r = σ(.), z = σ(.), n = tanh(W_in x + b_in + r⊙(W_hn h' + b_hn)),
- *         h = (1−z)⊙n + z⊙h'                                      G = 3
+ * Equations, gate order and weight shapes are PyTorch's; the per-unit
+ * equations are written once, in cell_gates.h. G gate blocks of H rows:
+ * RNN 1, LSTM 4 (i f g o), GRU 3 (r z n); W_ih [G·H×I], W_hh [G·H×H].
  *
  * Hidden states live in w->hs, T+1 slots of [B][H] in time order: the forward
  * direction keeps h0 in slot 0 and h_t in slot t+1; the reverse direction
@@ -24,6 +21,7 @@
 
 #include <stdint.h>
 
+#include "core/gemm.h"
 #include "core/real.h"
 
 enum cell_kind { CELL_RNN_TANH, CELL_RNN_RELU, CELL_LSTM, CELL_GRU };
@@ -50,6 +48,10 @@ typedef struct {
     real *dgh;  /* [T][B][GH] on the recurrent side (GRU; else = dgi) */
     real *dh;   /* [B][H] gradient carried to the previous step */
     real *dc;   /* [B][H] LSTM cell gradient carried back */
+    /* W_hh packed for the time loop's products (gemm.h), once per pass:
+     * as W_hhᵀ [H×GH] by forward, as W_hh [GH×H] by backward. */
+    gemm_packed whh;
+    real *whh_mem;
     /* Set by the caller before a pass, not owned: */
     const int32_t *len; /* [B] valid steps of each row, or NULL: all T. A
                            row's steps t >= len[b] are padding: the state

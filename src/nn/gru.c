@@ -6,31 +6,30 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "core/activation.h"
 #include "nn/cell.h"
+#include "nn/cell_gates.h"
 #include "core/gemm.h"
 #include "core/kernel.h"
 
 /* One batch row of the fused gate pass; a = [r z n (W_hn h' + b_hn)]. */
-RECUR_KERNEL
-static void gru_gates_forward(int H, const real *restrict xg, const real *restrict hg,
+RECUR_KERNEL_BODY gru_gates_forward_body(int H, const real *restrict xg, const real *restrict hg,
                               const real *restrict bh, const real *restrict hp,
                               real *restrict h, real *restrict a)
 {
     for (int j = 0; j < H; j++) {
-        real r = act_sigmoid(xg[j] + hg[j] + bh[j]);
-        real z = act_sigmoid(xg[H + j] + hg[H + j] + bh[H + j]);
-        real hn = hg[2 * H + j] + bh[2 * H + j];
-        real n = act_tanh(xg[2 * H + j] + r * hn);
-        h[j] = (1 - z) * n + z * hp[j];
-        a[j] = r, a[H + j] = z, a[2 * H + j] = n, a[3 * H + j] = hn;
+        gru_unit_out u = gru_unit(xg, hg, bh, H, j, hp[j]);
+        h[j] = u.h;
+        a[j] = u.r, a[H + j] = u.z, a[2 * H + j] = u.n, a[3 * H + j] = u.hn;
     }
 }
+RECUR_KERNEL_PAIR(gru_gates_forward, (int H, const real *restrict xg, const real *restrict hg,
+                               const real *restrict bh, const real *restrict hp,
+                               real *restrict h, real *restrict a),
+                  (H, xg, hg, bh, hp, h, a))
 
 /* One batch row backward: gate gradients on both sides, and dh (in place)
  * becomes the direct part z⊙dh of the gradient for h_{t-1}. */
-RECUR_KERNEL
-static void gru_gates_backward(int H, const real *restrict a, const real *restrict dy,
+RECUR_KERNEL_BODY gru_gates_backward_body(int H, const real *restrict a, const real *restrict dy,
                                const real *restrict hp, real *restrict dhc,
                                real *restrict dgi, real *restrict dgh)
 {
@@ -47,6 +46,10 @@ static void gru_gates_backward(int H, const real *restrict a, const real *restri
         dhc[j] = dh * z;
     }
 }
+RECUR_KERNEL_PAIR(gru_gates_backward, (int H, const real *restrict a, const real *restrict dy,
+                                const real *restrict hp, real *restrict dhc,
+                                real *restrict dgi, real *restrict dgh),
+                  (H, a, dy, hp, dhc, dgi, dgh))
 
 void recur__gru_forward(const cell *c, cell_work *w, int T, int B, int reverse,
                  int b0, int b1)
@@ -58,8 +61,8 @@ void recur__gru_forward(const cell *c, cell_work *w, int T, int B, int reverse,
         int t = reverse ? T - 1 - s : s;
         const real *hp = w->hs + (t + reverse) * BH;
         real *h = w->hs + (t + !reverse) * BH;
-        recur__gemm(0, 1, b1 - b0, GH, H, 1, hp + (long)b0 * H, H, c->w_hh, H, 0,
-             w->hg + (long)b0 * GH, GH);
+        recur__gemm_packed(b1 - b0, 1, hp + (long)b0 * H, H, &w->whh, 0,
+                           w->hg + (long)b0 * GH, GH);
         for (int b = b0; b < b1; b++) {
             if (cell_padded(w, t, b)) {
                 memcpy(h + (long)b * H, hp + (long)b * H, (size_t)H * sizeof(real));
@@ -90,8 +93,8 @@ void recur__gru_backward(const cell *c, cell_work *w, int T, int B, int reverse,
                                w->dgi + ((long)t * B + b) * GH,
                                w->dgh + ((long)t * B + b) * GH);
         }
-        recur__gemm(0, 0, b1 - b0, H, GH, 1, w->dgh + ((long)t * B + b0) * GH, GH, c->w_hh,
-             H, 1, w->dh + (long)b0 * H, H);
+        recur__gemm_packed(b1 - b0, 1, w->dgh + ((long)t * B + b0) * GH, GH, &w->whh, 1,
+                           w->dh + (long)b0 * H, H);
         recur__cell_restore_padding(w, t, b0, b1, H, GH);
     }
 }

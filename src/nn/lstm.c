@@ -4,37 +4,34 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "core/activation.h"
 #include "nn/cell.h"
+#include "nn/cell_gates.h"
 #include "core/gemm.h"
 #include "core/kernel.h"
 
 /* One batch row of the fused gate pass: pre-activations from the input
  * projection xg, the recurrent projection hg and b_hh; writes c, h and the
  * activations a = [i f g o tanh(c)] kept for backward. */
-RECUR_KERNEL
-static void lstm_gates_forward(int H, const real *restrict xg, const real *restrict hg,
+RECUR_KERNEL_BODY lstm_gates_forward_body(int H, const real *restrict xg, const real *restrict hg,
                                const real *restrict bh, const real *restrict cp,
                                real *restrict c, real *restrict h, real *restrict a)
 {
     for (int j = 0; j < H; j++) {
-        real gi = act_sigmoid(xg[j] + hg[j] + bh[j]);
-        real gf = act_sigmoid(xg[H + j] + hg[H + j] + bh[H + j]);
-        real gg = act_tanh(xg[2 * H + j] + hg[2 * H + j] + bh[2 * H + j]);
-        real go = act_sigmoid(xg[3 * H + j] + hg[3 * H + j] + bh[3 * H + j]);
-        real cv = gf * cp[j] + gi * gg;
-        real tc = act_tanh(cv);
-        c[j] = cv;
-        h[j] = go * tc;
-        a[j] = gi, a[H + j] = gf, a[2 * H + j] = gg, a[3 * H + j] = go;
-        a[4 * H + j] = tc;
+        lstm_unit_out u = lstm_unit(xg, hg, bh, H, j, cp[j]);
+        c[j] = u.c;
+        h[j] = u.h;
+        a[j] = u.i, a[H + j] = u.f, a[2 * H + j] = u.g, a[3 * H + j] = u.o;
+        a[4 * H + j] = u.tc;
     }
 }
+RECUR_KERNEL_PAIR(lstm_gates_forward, (int H, const real *restrict xg, const real *restrict hg,
+                                const real *restrict bh, const real *restrict cp,
+                                real *restrict c, real *restrict h, real *restrict a),
+                  (H, xg, hg, bh, cp, c, h, a))
 
 /* One batch row backward: from dh (carried + dy) and dc to the four
  * pre-activation gate gradients dg; dc becomes the gradient for c_{t-1}. */
-RECUR_KERNEL
-static void lstm_gates_backward(int H, const real *restrict a, const real *restrict dy,
+RECUR_KERNEL_BODY lstm_gates_backward_body(int H, const real *restrict a, const real *restrict dy,
                                 const real *restrict cp, const real *restrict dhc,
                                 real *restrict dcc, real *restrict dg)
 {
@@ -50,6 +47,10 @@ static void lstm_gates_backward(int H, const real *restrict a, const real *restr
         dcc[j] = dc * gf;
     }
 }
+RECUR_KERNEL_PAIR(lstm_gates_backward, (int H, const real *restrict a, const real *restrict dy,
+                                 const real *restrict cp, const real *restrict dhc,
+                                 real *restrict dcc, real *restrict dg),
+                  (H, a, dy, cp, dhc, dcc, dg))
 
 void recur__lstm_forward(const cell *c, cell_work *w, int T, int B, int reverse,
                   int b0, int b1)
@@ -63,8 +64,8 @@ void recur__lstm_forward(const cell *c, cell_work *w, int T, int B, int reverse,
         const real *cp = w->cs + (t + reverse) * BH;
         real *h = w->hs + (t + !reverse) * BH;
         real *cc = w->cs + (t + !reverse) * BH;
-        recur__gemm(0, 1, b1 - b0, GH, H, 1, hp + (long)b0 * H, H, c->w_hh, H, 0,
-             w->hg + (long)b0 * GH, GH);
+        recur__gemm_packed(b1 - b0, 1, hp + (long)b0 * H, H, &w->whh, 0,
+                           w->hg + (long)b0 * GH, GH);
         for (int b = b0; b < b1; b++) {
             if (cell_padded(w, t, b)) {
                 memcpy(h + (long)b * H, hp + (long)b * H, (size_t)H * sizeof(real));
@@ -95,8 +96,8 @@ void recur__lstm_backward(const cell *c, cell_work *w, int T, int B, int reverse
                                 cp + (long)b * H, w->dh + (long)b * H,
                                 w->dc + (long)b * H, w->dgi + ((long)t * B + b) * GH);
         }
-        recur__gemm(0, 0, b1 - b0, H, GH, 1, w->dgi + ((long)t * B + b0) * GH, GH, c->w_hh,
-             H, 0, w->dh + (long)b0 * H, H);
+        recur__gemm_packed(b1 - b0, 1, w->dgi + ((long)t * B + b0) * GH, GH, &w->whh, 0,
+                           w->dh + (long)b0 * H, H);
         recur__cell_restore_padding(w, t, b0, b1, H, GH);
     }
 }

@@ -3,29 +3,29 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "core/activation.h"
 #include "nn/cell.h"
+#include "nn/cell_gates.h"
 #include "core/gemm.h"
 #include "core/kernel.h"
 
-RECUR_KERNEL
-static void rnn_act_forward(int H, int relu, const real *restrict xg,
+RECUR_KERNEL_BODY rnn_act_forward_body(int H, int relu, const real *restrict xg,
                             const real *restrict hg, const real *restrict bh,
                             real *restrict h)
 {
-    if (relu)
-        for (int j = 0; j < H; j++) {
-            real pre = xg[j] + hg[j] + bh[j];
-            h[j] = pre > 0 ? pre : 0;
-        }
+    if (relu) /* two loops, so that each vectorises without the test */
+        for (int j = 0; j < H; j++)
+            h[j] = rnn_unit(xg, hg, bh, j, 1);
     else
         for (int j = 0; j < H; j++)
-            h[j] = act_tanh(xg[j] + hg[j] + bh[j]);
+            h[j] = rnn_unit(xg, hg, bh, j, 0);
 }
+RECUR_KERNEL_PAIR(rnn_act_forward, (int H, int relu, const real *restrict xg,
+                             const real *restrict hg, const real *restrict bh,
+                             real *restrict h),
+                  (H, relu, xg, hg, bh, h))
 
 /* dg = (dh + dy) · act'(pre), with act' read off the output h. */
-RECUR_KERNEL
-static void rnn_act_backward(int H, int relu, const real *restrict h,
+RECUR_KERNEL_BODY rnn_act_backward_body(int H, int relu, const real *restrict h,
                              const real *restrict dy, const real *restrict dh,
                              real *restrict dg)
 {
@@ -34,6 +34,10 @@ static void rnn_act_backward(int H, int relu, const real *restrict h,
         dg[j] = relu ? (h[j] > 0 ? d : 0) : d * (1 - h[j] * h[j]);
     }
 }
+RECUR_KERNEL_PAIR(rnn_act_backward, (int H, int relu, const real *restrict h,
+                              const real *restrict dy, const real *restrict dh,
+                              real *restrict dg),
+                  (H, relu, h, dy, dh, dg))
 
 void recur__rnn_forward(const cell *c, cell_work *w, int T, int B, int reverse,
                  int b0, int b1)
@@ -45,8 +49,8 @@ void recur__rnn_forward(const cell *c, cell_work *w, int T, int B, int reverse,
         const real *hp = w->hs + (t + reverse) * BH;
         real *h = w->hs + (t + !reverse) * BH;
         const real *xg = w->xg + t * BH;
-        recur__gemm(0, 1, b1 - b0, H, H, 1, hp + (long)b0 * H, H, c->w_hh, H, 0,
-             w->hg + (long)b0 * H, H);
+        recur__gemm_packed(b1 - b0, 1, hp + (long)b0 * H, H, &w->whh, 0,
+                           w->hg + (long)b0 * H, H);
         for (int b = b0; b < b1; b++) {
             if (cell_padded(w, t, b))
                 memcpy(h + (long)b * H, hp + (long)b * H, (size_t)H * sizeof(real));
@@ -74,8 +78,8 @@ void recur__rnn_backward(const cell *c, cell_work *w, int T, int B, int reverse,
                                  dg + (long)b * H);
         }
         /* dh_{t-1} = dG_t · W_hh */
-        recur__gemm(0, 0, b1 - b0, H, H, 1, dg + (long)b0 * H, H, c->w_hh, H, 0,
-             w->dh + (long)b0 * H, H);
+        recur__gemm_packed(b1 - b0, 1, dg + (long)b0 * H, H, &w->whh, 0,
+                           w->dh + (long)b0 * H, H);
         recur__cell_restore_padding(w, t, b0, b1, H, H);
     }
 }

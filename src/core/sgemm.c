@@ -1,0 +1,185 @@
+/* sgemm.c - the blocked driver around the micro-kernels (sgemm.h).
+ *
+ * Loops, outermost first: columns of C in blocks of NC, the K dimension in
+ * blocks of KC (op(B)[KC×NC] packed: at most 1 MB, L2), rows of C in
+ * blocks of MC, then one NR-wide panel of B (KC×NR: 64 KB, L1/L2) against
+ * every MR-row strip of the MC rows of A (MC×KC: 144 KB, L2). The first K
+ * block applies beta, later ones add to C. Block sizes measured on Zen 4
+ * (bench/NOTES.md): KC 512 rather than 256 halves the passes over a large
+ * C (3200×2048×512: 90 → 98 GFLOP/s); MC and NC mattered less. */
+#include "core/sgemm.h"
+
+#include <stdlib.h>
+
+#include "core/cpu.h"
+
+#ifndef KC
+#define KC 512
+#endif
+#ifndef MC
+#define MC 72 /* a multiple of every kernel's mr (12, 6, 4) */
+#endif
+#ifndef NC
+#define NC 512
+#endif
+
+const recur__ukernel *recur__ukernel_for(int isa)
+{
+    if (!recur__cpu_has(isa))
+        return NULL;
+    switch (isa) {
+    case RECUR_ISA_AVX512: return recur__ukernel_avx512();
+    case RECUR_ISA_AVX2: return recur__ukernel_avx2();
+    case RECUR_ISA_GENERIC: return &recur__ukernel_generic;
+    default: return NULL;
+    }
+}
+
+static int min_int(int a, int b) { return a < b ? a : b; }
+
+/* Pack op(B)[k0..k0+kc)[j0..j0+nc) as panels of nr columns, panel q at
+ * dst + q·nr·kc, each [kc][nr], zero past nc. */
+static void pack_block(int nr, int trans_b, const float *B, int ldb, int k0, int kc,
+                       int j0, int nc, float *dst)
+{
+    for (int jr = 0; jr < nc; jr += nr) {
+        int n = min_int(nr, nc - jr);
+        float *d = dst + (long)jr * kc;
+        if (trans_b) { /* op(B)[k][j] = B[j][k]: read along rows of B */
+            for (int jj = 0; jj < n; jj++) {
+                const float *src = B + (long)(j0 + jr + jj) * ldb + k0;
+                for (int k = 0; k < kc; k++)
+                    d[(long)k * nr + jj] = src[k];
+            }
+            for (int jj = n; jj < nr; jj++)
+                for (int k = 0; k < kc; k++)
+                    d[(long)k * nr + jj] = 0;
+        } else {
+            for (int k = 0; k < kc; k++) {
+                const float *src = B + (long)(k0 + k) * ldb + j0 + jr;
+                float *row = d + (long)k * nr;
+                for (int jj = 0; jj < n; jj++)
+                    row[jj] = src[jj];
+                for (int jj = n; jj < nr; jj++)
+                    row[jj] = 0;
+            }
+        }
+    }
+}
+
+/* Copy rows [0, mc) of op(A)'s K block (strides rs, cs) as strips of mr
+ * rows, strip s at dst + s·mr·kc, each [kc][mr]. */
+static void pack_a(int mr, int mc, int kc, const float *A, long rs, long cs, float *dst)
+{
+    for (int ir = 0; ir < mc; ir += mr) {
+        int m = min_int(mr, mc - ir);
+        float *d = dst + (long)ir * kc;
+        if (rs == 1) { /* op(A) = Aᵀ: the m values of one k are contiguous */
+            for (int k = 0; k < kc; k++)
+                for (int i = 0; i < m; i++)
+                    d[(long)k * mr + i] = A[k * cs + ir + i];
+            continue;
+        }
+        for (int i = 0; i < m; i++) {
+            const float *src = A + (long)(ir + i) * rs;
+            for (int k = 0; k < kc; k++)
+                d[(long)k * mr + i] = src[k * cs];
+        }
+    }
+}
+
+/* C[M×nc] (= alpha·op(A)[M×kc]·Bblock + beta·C); A points at op(A)'s
+ * element (0, 0) of this K block, read with strides rs (rows) and cs (k),
+ * through apack (MC·KC floats) if given: packed strips keep the kernel's
+ * twelve row streams in one contiguous stream (72 → 100 GFLOP/s on the
+ * 3200×2048×512 input projection, bench/NOTES.md). */
+static void macro(const recur__ukernel *uk, int M, int nc, int kc, float alpha,
+                  const float *A, long rs, long cs, const float *Bblk, float beta,
+                  float *C, int ldc, float *apack)
+{
+    int mr = uk->mr, nr = uk->nr;
+    for (int ic = 0; ic < M; ic += MC) {
+        int mc = min_int(MC, M - ic);
+        long ars = rs, acs = cs; /* the kernel's strides */
+        if (apack) {
+            pack_a(mr, mc, kc, A + (long)ic * rs, rs, cs, apack);
+            ars = 1, acs = mr;
+        }
+        for (int jr = 0; jr < nc; jr += nr) {
+            const float *bp = Bblk + (long)jr * kc;
+            int n = min_int(nr, nc - jr);
+            for (int ir = 0; ir < mc; ir += mr) {
+                int m = min_int(mr, mc - ir);
+                const float *a = apack ? apack + (long)ir * kc : A + (long)(ic + ir) * rs;
+                float *c = C + (long)(ic + ir) * ldc + jr;
+                uk->run(m, n, kc, a, ars, acs, bp, c, ldc, alpha, beta);
+            }
+        }
+    }
+}
+
+static const float *a_at(int trans_a, const float *A, int lda, int k0, long *rs, long *cs)
+{
+    *rs = trans_a ? 1 : lda;
+    *cs = trans_a ? lda : 1;
+    return A + (long)k0 * *cs;
+}
+
+int recur__sgemm(const recur__ukernel *uk, int trans_a, int trans_b, int M, int N,
+                 int K, float alpha, const float *A, int lda, const float *B, int ldb,
+                 float beta, float *C, int ldc)
+{
+    int nr = uk->nr, kcmax = min_int(KC, K);
+    int ncmax = min_int(NC, (N + nr - 1) / nr * nr);
+    int mcmax = min_int(MC, (M + uk->mr - 1) / uk->mr * uk->mr);
+    float *buf = malloc(((size_t)kcmax * ncmax + (size_t)mcmax * kcmax) * sizeof *buf);
+    if (!buf)
+        return -1;
+    float *apack = buf + (long)kcmax * ncmax;
+    for (int jc = 0; jc < N; jc += NC) {
+        int nc = min_int(NC, N - jc);
+        for (int pc = 0; pc < K; pc += KC) {
+            int kc = min_int(KC, K - pc);
+            pack_block(nr, trans_b, B, ldb, pc, kc, jc, nc, buf);
+            long rs, cs;
+            const float *a = a_at(trans_a, A, lda, pc, &rs, &cs);
+            macro(uk, M, nc, kc, alpha, a, rs, cs, buf, pc == 0 ? beta : 1, C + jc, ldc, apack);
+        }
+    }
+    free(buf);
+    return 0;
+}
+
+long recur__sgemm_packed_size(int K, int N)
+{
+    return (long)K * ((N + RECUR_MAX_NR - 1) / RECUR_MAX_NR * RECUR_MAX_NR);
+}
+
+/* The whole of op(B), K block after K block: block pc starts at pc·Npad,
+ * and inside it the panels lie as in pack_block, so a column block jc of
+ * it starts at pc·Npad + jc·kc. */
+void recur__sgemm_pack_b(recur__packed_b *pb, const recur__ukernel *uk, int trans_b,
+                         int K, int N, const float *B, int ldb, float *dst)
+{
+    pb->uk = uk, pb->K = K, pb->N = N, pb->p = dst;
+    pb->Npad = (N + uk->nr - 1) / uk->nr * uk->nr;
+    for (int pc = 0; pc < K; pc += KC)
+        pack_block(uk->nr, trans_b, B, ldb, pc, min_int(KC, K - pc), 0, N,
+                   dst + (long)pc * pb->Npad);
+}
+
+void recur__sgemm_packed(int trans_a, int M, float alpha, const float *A, int lda,
+                         const recur__packed_b *pb, float beta, float *C, int ldc)
+{
+    int K = pb->K, N = pb->N;
+    for (int jc = 0; jc < N; jc += NC) {
+        int nc = min_int(NC, N - jc);
+        for (int pc = 0; pc < K; pc += KC) {
+            int kc = min_int(KC, K - pc);
+            long rs, cs;
+            const float *a = a_at(trans_a, A, lda, pc, &rs, &cs);
+            macro(pb->uk, M, nc, kc, alpha, a, rs, cs, pb->p + (long)pc * pb->Npad + (long)jc * kc,
+                  pc == 0 ? beta : 1, C + jc, ldc, NULL);
+        }
+    }
+}
