@@ -176,6 +176,19 @@ typedef struct {
     forecast_predict_opts predict;
 } forecast_opts;
 
+/* recur tag train|eval|predict (cmd_tag.c): one struct for the three, .sub
+ * says which; eval's --train FILE is kept in .test. */
+enum { TAG_TRAIN, TAG_EVAL, TAG_PREDICT };
+typedef struct {
+    int sub;
+    const char *data, *model, *save, *test, *cell;
+    int test_every, min_count, embed, hidden, layers, batch, epochs, threads, quiet;
+    int resume, no_baseline, max_len, bucket_off, baseline;
+    long steps;
+    double lr, clip, dropout, time_limit, lr_decay;
+    uint64_t seed;
+} tag_opts;
+
 int train_parse(int argc, char **argv, train_opts *o);
 int sample_parse(int argc, char **argv, sample_opts *o);
 int eval_parse(int argc, char **argv, eval_opts *o);
@@ -186,6 +199,7 @@ int import_parse(int argc, char **argv, import_opts *o);
 int classify_parse(int argc, char **argv, classify_opts *o);
 int forecast_parse(int argc, char **argv, forecast_opts *o);
 int seq2seq_parse(int argc, char **argv, seq2seq_opts *o);
+int tag_parse(int argc, char **argv, tag_opts *o);
 
 int cmd_train(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
@@ -197,6 +211,7 @@ int cmd_export(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_seq2seq(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
 
 /* "recur: <message>" on stderr, one line; returns EXIT_RUNTIME. */
 #if defined(__GNUC__)

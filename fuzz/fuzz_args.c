@@ -1,8 +1,9 @@
 /* fuzz_args.c - fuzz target for the CLI's option parsing (cli/args.c with
  * each command's real option table, through the command's *_parse). The
- * first byte picks the command (modulo the ten: train, sample, eval, info,
- * export, grad-report, classify, forecast, seq2seq, import; a subcommand is the
- * first argument); the rest, split on NUL bytes, is its argv. A parse either
+ * first byte picks the command (modulo the eleven: train, sample, eval, info,
+ * export, grad-report, classify, forecast, seq2seq, import, tag; a
+ * subcommand is the first argument); the rest, split on NUL bytes, is its
+ * argv. A parse either
  * fails (one line on stderr), prints the help, or succeeds with every number
  * inside the range its option declares and every choice one of its own. */
 #include <float.h>
@@ -214,6 +215,33 @@ static void check_seq2seq(const seq2seq_opts *s)
     }
 }
 
+static void check_tag(const tag_opts *o)
+{
+    if (o->sub == TAG_TRAIN) {
+        if (!o->data || !o->save || !o->cell || recur_cell_parse(o->cell) < 0)
+            fail("tag train", "a string is missing or unknown");
+        if (o->test && o->test_every != 10)
+            fail("tag train", "--test and --test-every together");
+        if (!in(o->test_every, 2, 1e6) || !in(o->min_count, 1, 1e6) ||
+            !in(o->embed, 1, RECUR_MAX_WIDTH) || !in(o->hidden, 1, RECUR_MAX_WIDTH) ||
+            !in(o->layers, 1, 64) || !in(o->batch, 1, 1e5) || !in(o->epochs, 1, 1e6) ||
+            !in(o->max_len, 1, RECUR_CONLL_MAX_WORDS) || !in(o->threads, 1, 256) ||
+            !(o->dropout >= 0 && o->dropout < 1) || !(o->lr > 0 && o->lr <= 10) ||
+            !(o->lr_decay > 0 && o->lr_decay <= 1) || !in(o->clip, 0, 1e6) ||
+            !in(o->time_limit, 0, 1e9) || o->steps < 0)
+            fail("tag train", "a number is out of range");
+    } else if (o->sub == TAG_EVAL || o->sub == TAG_PREDICT) {
+        if (!o->model || (o->sub == TAG_EVAL && !o->data))
+            fail("tag", "MODEL or DATA is missing");
+        if (o->sub == TAG_EVAL && o->baseline && !o->test && !o->test_every)
+            fail("tag eval", "--baseline with nothing to learn from");
+        if (!in(o->batch, 1, 1e5) || !in(o->threads, 1, 256))
+            fail("tag", "a number is out of range");
+    } else {
+        fail("tag", "an unknown subcommand");
+    }
+}
+
 /* Parse argv as command cmd; check what a successful parse left. */
 static int parse(int cmd, int argc, char **argv)
 {
@@ -273,11 +301,17 @@ static int parse(int cmd, int argc, char **argv)
             check_seq2seq(&o);
         return a;
     }
-    default: {
+    case 9: {
         import_opts o;
         if ((a = import_parse(argc, argv, &o)) == ARGS_OK &&
             (!o.onnx || !o.output || !*o.output))
             fail("import", "MODEL.onnx or -o FILE is missing");
+        return a;
+    }
+    default: {
+        tag_opts o;
+        if ((a = tag_parse(argc, argv, &o)) == ARGS_OK)
+            check_tag(&o);
         return a;
     }
     }
@@ -288,7 +322,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char *const names[] = {"train",  "sample",   "eval",
                                         "info",   "export",   "grad-report",
                                         "classify", "forecast", "seq2seq",
-                                        "import"};
+                                        "import", "tag"};
     enum { NCOMMANDS = (int)(sizeof names / sizeof *names) };
     if (size < 1)
         return 0;

@@ -10,7 +10,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=$ROOT/build/recur
 C=$ROOT/fuzz/corpus
 PY=/usr/bin/python3
-mkdir -p "$C"/model "$C"/json "$C"/text "$C"/args "$C"/pairs
+mkdir -p "$C"/model "$C"/json "$C"/text "$C"/args "$C"/pairs "$C"/conll
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 cd "$T"
@@ -103,7 +103,7 @@ printf '\002\xce\xb1\xce\xb2\xce\xb3\377\xce\xb3\xce\xb1\xce\xb2\xce\xb2' >"$C"/
 head -c 2000 "$ROOT"/data/austen.txt | { printf '\000'; cat; } >"$C"/text/austen.txt
 
 # ---- args: command byte (0 train, 1 sample, 2 eval, 3 info, 4 export, 5 grad-report,
-# 6 classify, 7 forecast, 8 seq2seq; a subcommand is the first argument), argv split on NUL
+# 6 classify, 7 forecast, 8 seq2seq, 9 import, 10 tag; a subcommand is the first argument), argv split on NUL
 # The first argument is the command byte as a printf escape ('\001').
 # shellcheck disable=SC2059
 a() { local f=$1; shift; { printf "$1"; shift; printf '%s\0' "$@"; } >"$C/args/$f"; }
@@ -159,6 +159,14 @@ a seq2seq_eval '\010' eval s.st p.tsv --beam 2 --max-len 9 --val 0.5 --seed 1 --
 a seq2seq_translate '\010' translate s.st --beam 1 --sample --temperature 0.5 --count 2 \
     --seed 7 --max-len 30 --input in.txt
 a seq2seq_bad '\010' train p.tsv --src-tokens bytes --val 1
+a tag_train '\012' train b.tsv --save t.st --test-every 5 --min-count 1 --cell gru --embed 8 \
+    --hidden 8 --layers 2 --dropout 0.1 --lr 0.01 --lr-decay 0.5 --clip 1 --batch 4 \
+    --max-len 50 --no-bucket --epochs 2 --steps 9 --time-limit 3 --resume --no-baseline \
+    --seed 2 --threads 1 --quiet
+a tag_train_bad '\012' train b.tsv --test t.tsv --test-every 3 --cell cnn --dropout 1
+a tag_eval '\012' eval t.st b.tsv --test-every 10 --baseline --train b.tsv --batch 8 --threads 1
+a tag_predict '\012' predict t.st - --batch 2 --threads 2
+a tag_none '\012'
 # ---- sequence pairs: byte 0 = flags (1 need target, 2 source words, 4 target
 # words), then the TSV; a few real lines of the bundled data sets ----------------
 mkdir -p "$C"/pairs
@@ -172,4 +180,13 @@ printf '\001abc\tcba\na\tb\tc\n' >"$C"/pairs/two_tabs
 printf '\001abc\t   \n' >"$C"/pairs/space_target
 printf '\001ab\xffc\tx\n' >"$C"/pairs/bad_utf8
 
-echo "seeds: $(ls "$C"/model | wc -l) model, $(ls "$C"/json | wc -l) json, $(ls "$C"/text | wc -l) text, $(ls "$C"/args | wc -l) args, $(ls "$C"/pairs | wc -l) pairs"
+# ---- tagged sentences: byte 0 = flags (1 untagged), then WORD<TAB>TAG lines ----
+printf '\000' >"$C"/conll/brown_head; head -c 3000 "$ROOT"/data/brown_pos.tsv >>"$C"/conll/brown_head
+printf '\000The\tat\nFulton\tnp-tl\nCounty\tnn-tl\nsaid\tvbd\n.\t.\n\nThe\tat\njury\tnn\nsaid\tvbd\n1960s\tnns\nwell-known\tjj\n.\t.\n' >"$C"/conll/brown_like
+printf '\000a\tDT\r\nrun\tNN\r\n\r\n  \nrun\tVB\nfast\tRB\n' >"$C"/conll/crlf_blank
+printf '\001The\nFulton\tignored\n\nU.S.\nhappiness\n' >"$C"/conll/untagged
+printf '\000caf\xc3\xa9\tnn\n<unk>\tnn\n<unk-s>\tnns\n\xe2\x80\x9c\t``\n' >"$C"/conll/utf8_unk_words
+printf '\000a\tb\tc\n' >"$C"/conll/bad_two_tabs
+printf '\000word\n' >"$C"/conll/bad_no_tab
+
+echo "seeds: $(ls "$C"/model | wc -l) model, $(ls "$C"/json | wc -l) json, $(ls "$C"/text | wc -l) text, $(ls "$C"/args | wc -l) args, $(ls "$C"/pairs | wc -l) pairs, $(ls "$C"/conll | wc -l) conll"

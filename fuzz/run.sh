@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run.sh - build the libFuzzer targets with clang and fuzz each in turn.
-#   fuzz/run.sh [SECONDS] [TARGET...]     (default 60 s each; json model text args tsv series pairs)
+#   fuzz/run.sh [SECONDS] [TARGET...]     (default 60 s each; json model text args tsv series pairs conll)
 # Needs clang and libclang-rt (scripts/install-deps.sh --fuzz). Each target
 # starts from its seeds in fuzz/corpus/<target>/ and its saved findings in
 # fuzz/regress/<target>/; new interesting inputs go to a scratch corpus in
@@ -16,7 +16,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT" || exit 2
 SECONDS_EACH=${1:-60}
 shift $(($# > 0 ? 1 : 0))
-TARGETS=${*:-json model text args tsv series pairs}
+TARGETS=${*:-json model text args tsv series pairs conll}
 OUT=build/fuzzer
 
 if ! command -v clang >/dev/null; then

@@ -281,6 +281,7 @@ RECUR_API int recur_sample(const recur_model *m, const char *prime,
 #include "recur/series.h"
 #include "recur/forecast.h"
 #include "recur/tsv.h"
+#include "recur/tag.h"
 #include "recur/seq2seq.h"
 #include "recur/export.h"
 #include "recur/onnx.h"

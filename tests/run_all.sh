@@ -5,7 +5,7 @@
 set -u
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-FUZZ_TARGETS="json model text args tsv series pairs onnx"
+FUZZ_TARGETS="json model text args tsv series pairs onnx conll"
 passed=0
 failed=0
 log=$(mktemp)
@@ -60,6 +60,7 @@ suite() {
     run "examples_classify_test [$build]" bash tests/examples_classify_test.sh "$build/recur"
     run "seq2seq_test [$build]" bash tests/seq2seq_test.sh "$build/recur"
     run "onnx_cli_test [$build]" bash tests/onnx_cli_test.sh "$build/recur"
+    run "tag_test [$build]" bash tests/tag_test.sh "$build/recur"
     for t in $FUZZ_TARGETS; do
         run "replay_$t [$build]" "$build/fuzz/replay_$t" fuzz/corpus/"$t" fuzz/regress/"$t"
     done
