@@ -28,7 +28,7 @@ BLAS=$(pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
 CFLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O2 -Wall -Wextra -Werror"
 cc $CFLAGS -Iinclude -Isrc bench/train_speed.c build/librecur.a $BLAS -lm -lpthread -o build/bench/train_speed
 cc $CFLAGS -Iinclude bench/stream_speed.c build/librecur.a $BLAS -lm -lpthread -o build/bench/stream_speed
-cc $CFLAGS -I/usr/include/x86_64-linux-gnu/openblas-pthread $(pkg-config --cflags openblas 2>/dev/null) \
+cc $CFLAGS $(pkg-config --cflags openblas 2>/dev/null) \
    bench/sgemm_ceiling.c $BLAS -lm -lpthread -o build/bench/sgemm_ceiling
 # recur's kernels per shape against OpenBLAS, and oneDNN's dnnl_sgemm when
 # Debian's libdnnl-dev is installed.
