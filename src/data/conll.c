@@ -64,19 +64,19 @@ static int check_field(const unsigned char *s, size_t n, const char *what, const
                        long line)
 {
     if (n == 0)
-        return recur_fail(RECUR_E_FORMAT, "%s: line %ld: the %s is empty%s", name, line,
+        return recur__fail(RECUR_E_FORMAT, "%s: line %ld: the %s is empty%s", name, line,
                           what, what[0] == 'w' ? " (the line starts with a tab)" : "");
     if (n > RECUR_CONLL_MAX_FIELD_BYTES)
-        return recur_fail(RECUR_E_LIMIT, "%s: line %ld: a %s of %zu bytes is over the "
+        return recur__fail(RECUR_E_LIMIT, "%s: line %ld: a %s of %zu bytes is over the "
                           "limit of %d", name, line, what, n, RECUR_CONLL_MAX_FIELD_BYTES);
     for (size_t i = 0; i < n; i++)
         if (s[i] < 0x20 || s[i] == 0x7F)
-            return recur_fail(RECUR_E_FORMAT, "%s: line %ld: the %s holds a %s "
+            return recur__fail(RECUR_E_FORMAT, "%s: line %ld: the %s holds a %s "
                               "(U+%04X)", name, line, what,
                               s[i] == '\t' ? "second tab" : "control character",
                               (unsigned)s[i]);
     if (!recur__utf8_valid((const char *)s, n))
-        return recur_fail(RECUR_E_FORMAT, "%s: line %ld: the %s is not valid UTF-8",
+        return recur__fail(RECUR_E_FORMAT, "%s: line %ld: the %s is not valid UTF-8",
                           name, line, what);
     return RECUR_OK;
 }
@@ -114,7 +114,7 @@ static int parse(recur_conll *c, const char *s, size_t len, const char *name)
     if (tagged)
         c->tags = malloc((size_t)lines * sizeof *c->tags);
     if (!c->sent_off || !c->line || !c->strings || !c->words || (tagged && !c->tags))
-        return recur_fail(RECUR_E_NOMEM, "out of memory reading %s", name);
+        return recur__fail(RECUR_E_NOMEM, "out of memory reading %s", name);
     c->sent_off[0] = 0;
     size_t o = 0;
     long first_line = 0;
@@ -123,7 +123,7 @@ static int parse(recur_conll *c, const char *s, size_t len, const char *name)
     while (recur__lines_next(&r, &l, &n)) {
         long line = r.line;
         if (memchr(l, 0, n))
-            return recur_fail(RECUR_E_FORMAT, "%s: line %ld: a NUL byte: this looks "
+            return recur__fail(RECUR_E_FORMAT, "%s: line %ld: a NUL byte: this looks "
                               "like a binary file, not text", name, line);
         if (n > 0 && l[n - 1] == '\r')
             n--;
@@ -134,14 +134,14 @@ static int parse(recur_conll *c, const char *s, size_t len, const char *name)
         const unsigned char *tab = memchr(l, '\t', n);
         size_t wlen = tab ? (size_t)(tab - l) : n;
         if (tagged && !tab)
-            return recur_fail(RECUR_E_FORMAT, "%s: line %ld: no tab: expected "
+            return recur__fail(RECUR_E_FORMAT, "%s: line %ld: no tab: expected "
                               "WORD<TAB>TAG (or an empty line between sentences)",
                               name, line);
         rc = check_field(l, wlen, "word", name, line);
         if (rc)
             return rc;
         if (c->nwords - c->sent_off[c->count] >= RECUR_CONLL_MAX_WORDS)
-            return recur_fail(RECUR_E_LIMIT, "%s: line %ld: the sentence from line %ld "
+            return recur__fail(RECUR_E_LIMIT, "%s: line %ld: the sentence from line %ld "
                               "has more than %d words (is an empty line missing "
                               "between sentences?)", name, line, first_line,
                               RECUR_CONLL_MAX_WORDS);
@@ -165,7 +165,7 @@ static int parse(recur_conll *c, const char *s, size_t len, const char *name)
     }
     end_sentence(c, &first_line);
     if (c->count == 0)
-        return recur_fail(RECUR_E_FORMAT, "%s: no sentences (only empty lines)", name);
+        return recur__fail(RECUR_E_FORMAT, "%s: no sentences (only empty lines)", name);
     return RECUR_OK;
 }
 
@@ -173,17 +173,17 @@ int recur_conll_from_memory(const char *data, size_t len, const char *name, int 
                             recur_conll **out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "no output for the sentences");
+        return recur__fail(RECUR_E_INVALID, "no output for the sentences");
     *out = NULL;
     if (!data && len)
-        return recur_fail(RECUR_E_INVALID, "no input buffer");
+        return recur__fail(RECUR_E_INVALID, "no input buffer");
     if (!name)
         name = "input";
     if (flags & ~RECUR_CONLL_UNTAGGED)
-        return recur_fail(RECUR_E_INVALID, "unknown CoNLL flags 0x%x", (unsigned)flags);
+        return recur__fail(RECUR_E_INVALID, "unknown CoNLL flags 0x%x", (unsigned)flags);
     recur_conll *c = calloc(1, sizeof *c);
     if (!c)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     c->flags = flags;
     int rc = parse(c, data, len, name);
     if (rc) {
@@ -197,10 +197,10 @@ int recur_conll_from_memory(const char *data, size_t len, const char *name, int 
 int recur_conll_load(const char *path, int flags, recur_conll **out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "no output for the sentences");
+        return recur__fail(RECUR_E_INVALID, "no output for the sentences");
     *out = NULL;
     if (!path)
-        return recur_fail(RECUR_E_INVALID, "no file name");
+        return recur__fail(RECUR_E_INVALID, "no file name");
     char *buf;
     size_t len;
     int rc = recur__read_file(path, (uint64_t)RECUR_MAX_TEXT_BYTES, "a tagged text", 1,

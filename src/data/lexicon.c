@@ -88,7 +88,7 @@ static const char *suffix_of(const char *w, size_t len)
 int recur_lexicon_signature(const char *word, char *buf, size_t size)
 {
     if (!word || !buf)
-        return recur_fail(RECUR_E_INVALID, "recur_lexicon_signature: a NULL argument");
+        return recur__fail(RECUR_E_INVALID, "recur_lexicon_signature: a NULL argument");
     size_t len = strlen(word);
     int letters = 0, upper = 0, digit = 0, hyphen = 0;
     for (size_t i = 0; i < len; i++) {
@@ -108,7 +108,7 @@ int recur_lexicon_signature(const char *word, char *buf, size_t size)
                      hyphen ? "-H" : "", !letters && !digit ? "-P" : "", suf ? "-" : "",
                      suf ? suf : "");
     if (k < 0 || (size_t)k >= size)
-        return recur_fail(RECUR_E_INVALID, "a signature needs %d bytes, the buffer has "
+        return recur__fail(RECUR_E_INVALID, "a signature needs %d bytes, the buffer has "
                           "%zu", k + 1, size);
     return RECUR_OK;
 }
@@ -151,7 +151,7 @@ int recur_lexicon_word_id(const recur_lexicon *lx, const char *word, int *known)
     if (known)
         *known = 0;
     if (!lx || !word)
-        return recur_fail(RECUR_E_INVALID, "recur_lexicon_word_id: a NULL argument");
+        return recur__fail(RECUR_E_INVALID, "recur_lexicon_word_id: a NULL argument");
     int id = is_signature(word) ? -1 : find(lx->names + lx->nsig, lx->n - lx->nsig, word);
     if (id >= 0) {
         if (known)
@@ -171,7 +171,7 @@ int recur_lexicon_tag_id(const recur_lexicon *lx, const char *tag)
 static int add_name(char **v, int *n, const char *s)
 {
     if (!(v[*n] = strdup(s)))
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     (*n)++;
     return RECUR_OK;
 }
@@ -184,13 +184,13 @@ static int gather(const recur_conll *c, const long *idx, long n, int tags,
     for (long i = 0; i < n; i++) {
         int k;
         if (!recur_conll_sentence(c, idx ? idx[i] : i, &k, NULL))
-            return recur_fail(RECUR_E_INVALID, "sentence %ld is out of range",
+            return recur__fail(RECUR_E_INVALID, "sentence %ld is out of range",
                               idx ? idx[i] : i);
         total += k;
     }
     const char **v = malloc((size_t)(total ? total : 1) * sizeof *v);
     if (!v)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     long o = 0;
     for (long i = 0; i < n; i++) {
         int k;
@@ -213,7 +213,7 @@ static int build_words(recur_lexicon *lx, const char **w, long total, int min_co
     if (!sig || !known) {
         free(sig);
         free(known);
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     }
     rc = add_name(sig, &nsig, RECUR_LEXICON_UNK);
     for (long i = 0; i < total && !rc;) {
@@ -222,7 +222,7 @@ static int build_words(recur_lexicon *lx, const char **w, long total, int min_co
             j++;
         if (j - i >= min_count && !is_signature(w[i])) {
             if (nknown >= RECUR_MAX_VOCAB - 1024) /* room for every signature */
-                rc = recur_fail(RECUR_E_LIMIT, "over %d distinct words: raise the "
+                rc = recur__fail(RECUR_E_LIMIT, "over %d distinct words: raise the "
                                 "minimum count", RECUR_MAX_VOCAB - 1024);
             else
                 rc = add_name(known, &nknown, w[i]);
@@ -239,7 +239,7 @@ static int build_words(recur_lexicon *lx, const char **w, long total, int min_co
     if (!rc)
         lx->names = malloc(((size_t)nsig + (size_t)nknown) * sizeof *lx->names);
     if (!rc && !lx->names)
-        rc = recur_fail(RECUR_E_NOMEM, "out of memory");
+        rc = recur__fail(RECUR_E_NOMEM, "out of memory");
     if (rc) {
         for (int i = 0; i < nsig; i++)
             free(sig[i]);
@@ -263,10 +263,10 @@ static int build_tags(recur_lexicon *lx, const char **t, long total)
     for (long i = 0; i < total; i++)
         distinct += i == 0 || strcmp(t[i], t[i - 1]) != 0;
     if (distinct > RECUR_MAX_VOCAB)
-        return recur_fail(RECUR_E_LIMIT, "%ld distinct tags, over the limit of %d",
+        return recur__fail(RECUR_E_LIMIT, "%ld distinct tags, over the limit of %d",
                           distinct, RECUR_MAX_VOCAB);
     if (!(lx->tags = malloc((size_t)(distinct ? distinct : 1) * sizeof *lx->tags)))
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     int rc = RECUR_OK;
     for (long i = 0; i < total && !rc; i++)
         if (i == 0 || strcmp(t[i], t[i - 1]) != 0)
@@ -278,17 +278,17 @@ int recur_lexicon_build(const recur_conll *c, const long *idx, long n, int min_c
                         recur_lexicon **out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "no output for the lexicon");
+        return recur__fail(RECUR_E_INVALID, "no output for the lexicon");
     *out = NULL;
     if (!c || n < 1 || min_count < 1)
-        return recur_fail(RECUR_E_INVALID, "a lexicon needs sentences and a minimum "
+        return recur__fail(RECUR_E_INVALID, "a lexicon needs sentences and a minimum "
                           "count of at least 1");
     const char *const *tags;
     if (!recur_conll_sentence(c, 0, NULL, &tags) || !tags)
-        return recur_fail(RECUR_E_INVALID, "a lexicon needs tagged sentences");
+        return recur__fail(RECUR_E_INVALID, "a lexicon needs tagged sentences");
     recur_lexicon *lx = calloc(1, sizeof *lx);
     if (!lx)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     const char **v = NULL;
     long total;
     int rc = gather(c, idx, n, 0, &v, &total);
@@ -317,13 +317,13 @@ static int check_tagger(const recur_model *m, int nwords, int ntags)
 {
     const recur_config *cfg = recur_model_get_config(m);
     if (cfg->input == RECUR_INPUT_DENSE || cfg->input_size != nwords)
-        return recur_fail(RECUR_E_MISMATCH, "a tagger reads the lexicon's %d word ids; "
+        return recur__fail(RECUR_E_MISMATCH, "a tagger reads the lexicon's %d word ids; "
                           "the model reads %s of %d", nwords,
                           cfg->input == RECUR_INPUT_DENSE ? "dense features" : "token ids",
                           cfg->input_size);
     if (cfg->readout != RECUR_READOUT_SEQUENCE || cfg->loss != RECUR_LOSS_XENT ||
         cfg->output_size != ntags)
-        return recur_fail(RECUR_E_MISMATCH, "a tagger gives %d tag scores at every step "
+        return recur__fail(RECUR_E_MISMATCH, "a tagger gives %d tag scores at every step "
                           "(readout sequence, cross-entropy); the model gives %d outputs, "
                           "readout %s", ntags, cfg->output_size,
                           recur_readout_name(cfg->readout));
@@ -338,7 +338,7 @@ int recur__lexicon_check_model(const recur_model *m, const recur_lexicon *lx)
 int recur_lexicon_save(const recur_lexicon *lx, recur_model *m)
 {
     if (!lx || !m)
-        return recur_fail(RECUR_E_INVALID, "recur_lexicon_save: a NULL argument");
+        return recur__fail(RECUR_E_INVALID, "recur_lexicon_save: a NULL argument");
     int rc = check_tagger(m, lx->n, lx->ntags);
     if (rc)
         return rc;
@@ -347,7 +347,7 @@ int recur_lexicon_save(const recur_lexicon *lx, recur_model *m)
         total += strlen(lx->names[i]) + 1;
     char *joined = malloc(total);
     if (!joined)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     size_t o = 0;
     for (int i = 0; i < lx->n; i++) {
         size_t len = strlen(lx->names[i]);
@@ -372,37 +372,37 @@ static int read_words(recur_lexicon *lx, const char *s)
     for (const char *p = s; *p; p++)
         k += *p == '\t';
     if (k > RECUR_MAX_VOCAB)
-        return recur_fail(RECUR_E_LIMIT, "the tagger's lexicon has %d words, over the "
+        return recur__fail(RECUR_E_LIMIT, "the tagger's lexicon has %d words, over the "
                           "limit of %d", k, RECUR_MAX_VOCAB);
     if (!(lx->names = calloc((size_t)k, sizeof *lx->names)))
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     const char *p = s;
     for (int i = 0; i < k; i++) {
         size_t len = strcspn(p, "\t");
         if (len == 0 || len > RECUR_CONLL_MAX_FIELD_BYTES)
-            return recur_fail(RECUR_E_FORMAT, "the tagger's word %d is empty or too "
+            return recur__fail(RECUR_E_FORMAT, "the tagger's word %d is empty or too "
                               "long", i + 1);
         if (!(lx->names[i] = malloc(len + 1)))
-            return recur_fail(RECUR_E_NOMEM, "out of memory");
+            return recur__fail(RECUR_E_NOMEM, "out of memory");
         lx->n = i + 1;
         memcpy(lx->names[i], p, len);
         lx->names[i][len] = 0;
         for (size_t j = 0; j < len; j++)
             if ((unsigned char)p[j] < 0x20 || p[j] == 0x7F)
-                return recur_fail(RECUR_E_FORMAT, "the tagger's word %d holds a control "
+                return recur__fail(RECUR_E_FORMAT, "the tagger's word %d holds a control "
                                   "character", i + 1);
         int sig = is_signature(lx->names[i]), first_word = !sig && i == lx->nsig;
         if (sig && i != lx->nsig)
-            return recur_fail(RECUR_E_FORMAT, "the tagger's signature '%s' comes after "
+            return recur__fail(RECUR_E_FORMAT, "the tagger's signature '%s' comes after "
                               "its words", lx->names[i]);
         if (i > 0 && !first_word && strcmp(lx->names[i - 1], lx->names[i]) >= 0)
-            return recur_fail(RECUR_E_FORMAT, "the tagger's words are not sorted and "
+            return recur__fail(RECUR_E_FORMAT, "the tagger's words are not sorted and "
                               "distinct at word %d", i + 1);
         lx->nsig += sig;
         p += len + (p[len] == '\t');
     }
     if ((lx->unk = find(lx->names, lx->nsig, RECUR_LEXICON_UNK)) < 0)
-        return recur_fail(RECUR_E_FORMAT, "the tagger's lexicon has no %s",
+        return recur__fail(RECUR_E_FORMAT, "the tagger's lexicon has no %s",
                           RECUR_LEXICON_UNK);
     return RECUR_OK;
 }
@@ -410,27 +410,27 @@ static int read_words(recur_lexicon *lx, const char *s)
 int recur_lexicon_from_model(const recur_model *m, recur_lexicon **out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "no output for the lexicon");
+        return recur__fail(RECUR_E_INVALID, "no output for the lexicon");
     *out = NULL;
     if (!m)
-        return recur_fail(RECUR_E_INVALID, "no model");
+        return recur__fail(RECUR_E_INVALID, "no model");
     const char *rules = recur_model_get_meta(m, RULES_KEY);
     const char *words = recur_model_get_meta(m, WORDS_KEY);
     if (!rules || !words)
-        return recur_fail(RECUR_E_MISMATCH, "the model has no lexicon (it is not a "
+        return recur__fail(RECUR_E_MISMATCH, "the model has no lexicon (it is not a "
                           "tagger)");
     if (strcmp(rules, RECUR_LEXICON_RULES) != 0)
-        return recur_fail(RECUR_E_MISMATCH, "the tagger's signature rules are '%.40s', "
+        return recur__fail(RECUR_E_MISMATCH, "the tagger's signature rules are '%.40s', "
                           "this library has '%s'", rules, RECUR_LEXICON_RULES);
     recur_lexicon *lx = calloc(1, sizeof *lx);
     if (!lx)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     int rc = read_words(lx, words);
     if (!rc)
         rc = recur_model_get_classes(m, &lx->tags, &lx->ntags);
     for (int i = 1; !rc && i < lx->ntags; i++)
         if (strcmp(lx->tags[i - 1], lx->tags[i]) >= 0)
-            rc = recur_fail(RECUR_E_FORMAT, "the tagger's tags are not sorted and "
+            rc = recur__fail(RECUR_E_FORMAT, "the tagger's tags are not sorted and "
                             "distinct at tag %d", i + 1);
     if (!rc)
         rc = check_tagger(m, lx->n, lx->ntags);
@@ -451,20 +451,20 @@ int recur_lexicon_dataset(const recur_lexicon *lx, const recur_conll *c, const l
                           long n, int max_len, recur_dataset *ds, long *unknown)
 {
     if (!ds)
-        return recur_fail(RECUR_E_INVALID, "no output for the data set");
+        return recur__fail(RECUR_E_INVALID, "no output for the data set");
     memset(ds, 0, sizeof *ds);
     if (unknown)
         *unknown = 0;
     if (!lx || !c || n < 1)
-        return recur_fail(RECUR_E_INVALID, "a data set needs a lexicon and sentences");
+        return recur__fail(RECUR_E_INVALID, "a data set needs a lexicon and sentences");
     long steps = 0;
     for (long i = 0; i < n; i++) {
         long s = idx ? idx[i] : i;
         int k;
         if (!recur_conll_sentence(c, s, &k, NULL))
-            return recur_fail(RECUR_E_INVALID, "sentence %ld is out of range", s);
+            return recur__fail(RECUR_E_INVALID, "sentence %ld is out of range", s);
         if (max_len > 0 && k > max_len)
-            return recur_fail(RECUR_E_LIMIT, "the sentence at line %ld has %d words, over "
+            return recur__fail(RECUR_E_LIMIT, "the sentence at line %ld has %d words, over "
                               "the limit of %d", recur_conll_line(c, s), k, max_len);
         steps += k;
     }
@@ -475,7 +475,7 @@ int recur_lexicon_dataset(const recur_lexicon *lx, const recur_conll *c, const l
         free(off);
         free(tok);
         free(lab);
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     }
     long o = 0, unk = 0;
     off[0] = 0;
@@ -512,7 +512,7 @@ int recur_lexicon_baseline(const recur_lexicon *lx, const recur_conll *c, const 
                            long n, int32_t *best)
 {
     if (!best)
-        return recur_fail(RECUR_E_INVALID, "no output for the baseline");
+        return recur__fail(RECUR_E_INVALID, "no output for the baseline");
     recur_dataset ds;
     int rc = recur_lexicon_dataset(lx, c, idx, n, 0, &ds, NULL);
     if (rc)
@@ -524,7 +524,7 @@ int recur_lexicon_baseline(const recur_lexicon *lx, const recur_conll *c, const 
         free(pairs);
         free(tag_count);
         recur_lexicon_dataset_free(&ds);
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     }
     long np = 0;
     for (long i = 0; i < steps; i++)

@@ -9,9 +9,9 @@ int recur__lines_begin(line_reader *r, const char *s, size_t len, const char *na
                        long *count)
 {
     if (len == 0)
-        return recur_fail(RECUR_E_FORMAT, "%s: the input is empty", name);
+        return recur__fail(RECUR_E_FORMAT, "%s: the input is empty", name);
     if (len > (size_t)RECUR_MAX_TEXT_BYTES)
-        return recur_fail(RECUR_E_LIMIT, "%s: %zu bytes is over the %ld-byte limit",
+        return recur__fail(RECUR_E_LIMIT, "%s: %zu bytes is over the %ld-byte limit",
                           name, len, (long)RECUR_MAX_TEXT_BYTES);
     r->s = (const unsigned char *)s;
     r->len = len;

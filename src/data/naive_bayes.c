@@ -149,21 +149,21 @@ static int check_train_args(const recur_tsv *t, const long *idx, long n,
                             int max_len)
 {
     if (!t || !idx || !classes)
-        return recur_fail(RECUR_E_INVALID, "recur_naive_bayes_train: a NULL argument");
+        return recur__fail(RECUR_E_INVALID, "recur_naive_bayes_train: a NULL argument");
     if (n < 1 || nclasses < 1)
-        return recur_fail(RECUR_E_INVALID, "naive Bayes needs at least one example and "
+        return recur__fail(RECUR_E_INVALID, "naive Bayes needs at least one example and "
                           "one class");
     if (!(alpha > 0) || !isfinite(alpha))
-        return recur_fail(RECUR_E_INVALID, "the smoothing alpha %g is not > 0", alpha);
+        return recur__fail(RECUR_E_INVALID, "the smoothing alpha %g is not > 0", alpha);
     if (max_len < 0)
-        return recur_fail(RECUR_E_INVALID, "maximum length must be >= 0");
+        return recur__fail(RECUR_E_INVALID, "maximum length must be >= 0");
     for (long e = 0; e < n; e++)
         if (idx[e] < 0 || idx[e] >= recur_tsv_count(t))
-            return recur_fail(RECUR_E_INVALID, "example index %ld is out of range",
+            return recur__fail(RECUR_E_INVALID, "example index %ld is out of range",
                               idx[e]);
     for (int c = 0; c < nclasses; c++)
         if (!classes[c] || (c > 0 && strcmp(classes[c - 1], classes[c]) >= 0))
-            return recur_fail(RECUR_E_INVALID, "the class names are not sorted and "
+            return recur__fail(RECUR_E_INVALID, "the class names are not sorted and "
                               "distinct (as recur_tsv_vocab gives them)");
     return RECUR_OK;
 }
@@ -171,7 +171,7 @@ static int check_train_args(const recur_tsv *t, const long *idx, long n,
 static int nomem(nb_model *m)
 {
     recur_naive_bayes_free(m);
-    return recur_fail(RECUR_E_NOMEM, "out of memory for the naive Bayes model");
+    return recur__fail(RECUR_E_NOMEM, "out of memory for the naive Bayes model");
 }
 
 static int train(const recur_tsv *t, const long *idx, long n, const char *const *classes,
@@ -179,7 +179,7 @@ static int train(const recur_tsv *t, const long *idx, long n, const char *const 
                  recur_naive_bayes **out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "no output for the naive Bayes model");
+        return recur__fail(RECUR_E_INVALID, "no output for the naive Bayes model");
     *out = NULL;
     int rc = check_train_args(t, idx, n, classes, nclasses, alpha, max_len);
     if (rc)
@@ -293,14 +293,14 @@ int recur_naive_bayes_predict(const recur_naive_bayes *m, const uint32_t *text, 
                               double *scores)
 {
     if (!m || (!text && len) || len < 0)
-        return recur_fail(RECUR_E_INVALID, "recur_naive_bayes_predict: a NULL argument "
+        return recur__fail(RECUR_E_INVALID, "recur_naive_bayes_predict: a NULL argument "
                           "or a negative length");
     double *own = scores ? NULL : malloc((size_t)m->nclasses * sizeof *own);
     uint64_t *keys = malloc(((size_t)len + 1) * sizeof *keys);
     if ((!scores && !own) || !keys) {
         free(own);
         free(keys);
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     }
     int best = predict(m, text, len, scores ? scores : own, keys);
     free(own);
@@ -312,18 +312,18 @@ int recur_naive_bayes_accuracy(const recur_naive_bayes *m, const recur_tsv *t,
                                const long *idx, long n, double *accuracy)
 {
     if (!m || !t || !idx || !accuracy)
-        return recur_fail(RECUR_E_INVALID, "recur_naive_bayes_accuracy: a NULL argument");
+        return recur__fail(RECUR_E_INVALID, "recur_naive_bayes_accuracy: a NULL argument");
     *accuracy = 0;
     for (long e = 0; e < n; e++)
         if (idx[e] < 0 || idx[e] >= recur_tsv_count(t))
-            return recur_fail(RECUR_E_INVALID, "example index %ld is out of range",
+            return recur__fail(RECUR_E_INVALID, "example index %ld is out of range",
                               idx[e]);
     double *score = malloc((size_t)m->nclasses * sizeof *score);
     uint64_t *keys = malloc((size_t)keys_room(t, idx, n) * sizeof *keys);
     if (!score || !keys) {
         free(score);
         free(keys);
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     }
     long correct = 0;
     for (long e = 0; e < n; e++) {
@@ -333,9 +333,9 @@ int recur_naive_bayes_accuracy(const recur_naive_bayes *m, const recur_tsv *t,
             free(score);
             free(keys);
             if (c == -2)
-                return recur_fail(RECUR_E_INVALID, "example index %ld is out of range",
+                return recur__fail(RECUR_E_INVALID, "example index %ld is out of range",
                                   idx[e]);
-            return recur_fail(RECUR_E_MISMATCH, "line %ld: label '%s' is not one of the "
+            return recur__fail(RECUR_E_MISMATCH, "line %ld: label '%s' is not one of the "
                               "classes", recur_tsv_line(t, idx[e]),
                               recur_tsv_label(t, idx[e]));
         }

@@ -72,7 +72,7 @@ static int parse_line(recur_pairs *p, long *used, const unsigned char *l, size_t
                       const char *name, long line, int flags)
 {
     if (memchr(l, 0, n))
-        return recur_fail(RECUR_E_FORMAT, "%s:%ld: a NUL byte: this looks like a "
+        return recur__fail(RECUR_E_FORMAT, "%s:%ld: a NUL byte: this looks like a "
                           "binary file, not text", name, line);
     if (n > 0 && l[n - 1] == '\r')
         n--;
@@ -80,7 +80,7 @@ static int parse_line(recur_pairs *p, long *used, const unsigned char *l, size_t
         uint32_t cp;
         int k = recur__utf8_decode(l + i, n - i, &cp);
         if (!k)
-            return recur_fail(RECUR_E_FORMAT, "%s:%ld: invalid UTF-8 at byte %zu of "
+            return recur__fail(RECUR_E_FORMAT, "%s:%ld: invalid UTF-8 at byte %zu of "
                               "the line", name, line, i + 1);
         i += (size_t)k;
     }
@@ -88,19 +88,19 @@ static int parse_line(recur_pairs *p, long *used, const unsigned char *l, size_t
         return RECUR_OK; /* empty lines are skipped */
     const unsigned char *tab = memchr(l, '\t', n);
     if (!tab && (flags & RECUR_PAIRS_NEED_TARGET))
-        return recur_fail(RECUR_E_FORMAT, "%s:%ld: no tab: expected "
+        return recur__fail(RECUR_E_FORMAT, "%s:%ld: no tab: expected "
                           "'source<TAB>target'", name, line);
     size_t ns = tab ? (size_t)(tab - l) : n, nt = tab ? n - ns - 1 : 0;
     if (tab && memchr(tab + 1, '\t', nt))
-        return recur_fail(RECUR_E_FORMAT, "%s:%ld: more than one tab: expected "
+        return recur__fail(RECUR_E_FORMAT, "%s:%ld: more than one tab: expected "
                           "'source<TAB>target'", name, line);
     if (ns == 0)
-        return recur_fail(RECUR_E_FORMAT, "%s:%ld: empty source", name, line);
+        return recur__fail(RECUR_E_FORMAT, "%s:%ld: empty source", name, line);
     size_t spaces = 0;
     while (spaces < nt && tab[1 + spaces] == ' ')
         spaces++;
     if ((flags & RECUR_PAIRS_NEED_TARGET) && spaces == nt)
-        return recur_fail(RECUR_E_FORMAT, "%s:%ld: empty target", name, line);
+        return recur__fail(RECUR_E_FORMAT, "%s:%ld: empty target", name, line);
     long i = p->count++;
     p->src[i] = *used;
     p->src_len[i] = (long)ns;
@@ -132,20 +132,20 @@ static int parse(recur_pairs *p, const char *s, size_t len, const char *name, in
     p->tgt_len = malloc((size_t)lines * sizeof *p->tgt_len);
     p->line = malloc((size_t)lines * sizeof *p->line);
     if (!p->bytes || !p->src || !p->tgt || !p->src_len || !p->tgt_len || !p->line)
-        return recur_fail(RECUR_E_NOMEM, "out of memory reading %s", name);
+        return recur__fail(RECUR_E_NOMEM, "out of memory reading %s", name);
     long used = 0;
     const unsigned char *l;
     size_t n;
     while (recur__lines_next(&r, &l, &n)) {
         if (n > (size_t)RECUR_TSV_MAX_LINE_BYTES)
-            return recur_fail(RECUR_E_LIMIT, "%s:%ld: the line has %zu bytes, over the "
+            return recur__fail(RECUR_E_LIMIT, "%s:%ld: the line has %zu bytes, over the "
                               "limit of %ld for a line", name, r.line, n,
                               (long)RECUR_TSV_MAX_LINE_BYTES);
         if ((rc = parse_line(p, &used, l, n, name, r.line, flags)))
             return rc;
     }
     if (p->count == 0)
-        return recur_fail(RECUR_E_FORMAT, "%s: no pairs (only empty lines)", name);
+        return recur__fail(RECUR_E_FORMAT, "%s: no pairs (only empty lines)", name);
     return RECUR_OK;
 }
 
@@ -153,17 +153,17 @@ int recur_pairs_from_memory(const char *data, size_t len, const char *name, int 
                             recur_pairs **out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "no output for the pairs");
+        return recur__fail(RECUR_E_INVALID, "no output for the pairs");
     *out = NULL;
     if (!data && len)
-        return recur_fail(RECUR_E_INVALID, "no input buffer");
+        return recur__fail(RECUR_E_INVALID, "no input buffer");
     if (!name)
         name = "input";
     if (flags & ~RECUR_PAIRS_NEED_TARGET)
-        return recur_fail(RECUR_E_INVALID, "unknown pairs flags 0x%x", (unsigned)flags);
+        return recur__fail(RECUR_E_INVALID, "unknown pairs flags 0x%x", (unsigned)flags);
     recur_pairs *p = calloc(1, sizeof *p);
     if (!p)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     int rc = parse(p, data, len, name, flags);
     if (rc) {
         recur_pairs_free(p);
@@ -176,7 +176,7 @@ int recur_pairs_from_memory(const char *data, size_t len, const char *name, int 
 int recur_pairs_load(const char *path, int flags, recur_pairs **out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "no output for the pairs");
+        return recur__fail(RECUR_E_INVALID, "no output for the pairs");
     *out = NULL;
     char *buf;
     size_t len;
@@ -192,7 +192,7 @@ int recur_pairs_load(const char *path, int flags, recur_pairs **out)
 int recur_pairs_shuffle(long n, uint64_t seed, long *order)
 {
     if (n < 0 || (!order && n))
-        return recur_fail(RECUR_E_INVALID, "recur_pairs_shuffle: no room for the order");
+        return recur__fail(RECUR_E_INVALID, "recur_pairs_shuffle: no room for the order");
     uint64_t st = seed * 0x2545F4914F6CDD1DULL + 17;
     for (long i = 0; i < n; i++)
         order[i] = i;
@@ -224,22 +224,22 @@ int recur_tokens_parse(const char *name)
 int recur_tokenize(const char *s, recur_tokens mode, char **buf, char ***toks, int *n)
 {
     if (!buf || !toks || !n)
-        return recur_fail(RECUR_E_INVALID, "recur_tokenize: a NULL argument");
+        return recur__fail(RECUR_E_INVALID, "recur_tokenize: a NULL argument");
     *buf = NULL;
     *toks = NULL;
     *n = 0;
     if (!s)
-        return recur_fail(RECUR_E_INVALID, "recur_tokenize: no text");
+        return recur__fail(RECUR_E_INVALID, "recur_tokenize: no text");
     size_t len = strlen(s);
     if (len > (size_t)RECUR_TSV_MAX_LINE_BYTES)
-        return recur_fail(RECUR_E_LIMIT, "a text of %zu bytes to split into tokens: over "
+        return recur__fail(RECUR_E_LIMIT, "a text of %zu bytes to split into tokens: over "
                           "the limit of %ld", len, (long)RECUR_TSV_MAX_LINE_BYTES);
     char *b = malloc(2 * len + 2);
     char **t = malloc((len + 1) * sizeof *t);
     if (!b || !t) {
         free(b);
         free(t);
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     }
     int k = 0;
     char *o = b;
@@ -257,7 +257,7 @@ int recur_tokenize(const char *s, recur_tokens mode, char **buf, char ***toks, i
             if (!w) {
                 free(b);
                 free(t);
-                return recur_fail(RECUR_E_FORMAT, "invalid UTF-8 at byte %zu of a text "
+                return recur__fail(RECUR_E_FORMAT, "invalid UTF-8 at byte %zu of a text "
                                   "to split into characters", i + 1);
             }
         }
@@ -332,7 +332,7 @@ static int index_names(recur_vocab *v)
     v->order = malloc((size_t)(v->n ? v->n : 1) * sizeof *v->order);
     if (!ni || !v->order) {
         free(ni);
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     }
     for (int i = 0; i < v->n; i++)
         ni[i] = (named_id){v->names[i], i};
@@ -365,23 +365,23 @@ static int vocab_make(int side, char **names, long n, recur_vocab **out)
     const char *const *sp;
     int nsp = specials_of(side, &sp);
     if (n + nsp > RECUR_MAX_VOCAB)
-        return recur_fail(RECUR_E_LIMIT, "the %s side has %ld distinct tokens; at most %d "
+        return recur__fail(RECUR_E_LIMIT, "the %s side has %ld distinct tokens; at most %d "
                           "are supported", side ? "target" : "source", n,
                           RECUR_MAX_VOCAB - nsp);
     recur_vocab *v = calloc(1, sizeof *v);
     if (!v || !(v->names = calloc((size_t)(n + nsp), sizeof *v->names))) {
         free(v);
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     }
     v->nspecial = nsp;
     v->unk = nsp - 1; /* <unk> is the last special on both sides */
     int rc = RECUR_OK;
     for (int i = 0; !rc && i < nsp; i++)
         if (!(v->names[v->n++] = strdup(sp[i])))
-            rc = recur_fail(RECUR_E_NOMEM, "out of memory");
+            rc = recur__fail(RECUR_E_NOMEM, "out of memory");
     for (long j = 0; !rc && j < n; j++)
         if (!(v->names[v->n++] = strdup(names[j])))
-            rc = recur_fail(RECUR_E_NOMEM, "out of memory");
+            rc = recur__fail(RECUR_E_NOMEM, "out of memory");
     if (!rc)
         rc = index_names(v);
     if (rc) {
@@ -420,14 +420,14 @@ static int side_check(const recur_pairs *p, const long *idx, long n, int side,
                       recur_tokens mode)
 {
     if (!p || (!idx && n))
-        return recur_fail(RECUR_E_INVALID, "no pairs or no example indices");
+        return recur__fail(RECUR_E_INVALID, "no pairs or no example indices");
     if (side != 0 && side != 1)
-        return recur_fail(RECUR_E_INVALID, "side %d: 0 is the source, 1 the target", side);
+        return recur__fail(RECUR_E_INVALID, "side %d: 0 is the source, 1 the target", side);
     if (mode != RECUR_TOKENS_CHARS && mode != RECUR_TOKENS_WORDS)
-        return recur_fail(RECUR_E_INVALID, "unknown token mode %d", (int)mode);
+        return recur__fail(RECUR_E_INVALID, "unknown token mode %d", (int)mode);
     for (long i = 0; i < n; i++)
         if (idx[i] < 0 || idx[i] >= p->count)
-            return recur_fail(RECUR_E_INVALID, "example index %ld is out of range",
+            return recur__fail(RECUR_E_INVALID, "example index %ld is out of range",
                               idx[i]);
     return RECUR_OK;
 }
@@ -441,7 +441,7 @@ int recur_pairs_vocab(const recur_pairs *p, const long *idx, long n, int side,
                       recur_tokens mode, recur_vocab **out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "no output for the vocabulary");
+        return recur__fail(RECUR_E_INVALID, "no output for the vocabulary");
     *out = NULL;
     int rc = side_check(p, idx, n, side, mode);
     if (rc)
@@ -451,7 +451,7 @@ int recur_pairs_vocab(const recur_pairs *p, const long *idx, long n, int side,
     long cap = 1024, k = 0;
     char **all = malloc((size_t)cap * sizeof *all);
     if (!all)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     for (long i = 0; !rc && i < n; i++) {
         char *buf, **toks;
         int nt;
@@ -461,13 +461,13 @@ int recur_pairs_vocab(const recur_pairs *p, const long *idx, long n, int side,
             if (k == cap) {
                 char **a = realloc(all, (size_t)(cap *= 2) * sizeof *a);
                 if (!a) {
-                    rc = recur_fail(RECUR_E_NOMEM, "out of memory");
+                    rc = recur__fail(RECUR_E_NOMEM, "out of memory");
                     break;
                 }
                 all = a;
             }
             if (!(all[k] = strdup(toks[t])))
-                rc = recur_fail(RECUR_E_NOMEM, "out of memory");
+                rc = recur__fail(RECUR_E_NOMEM, "out of memory");
             else
                 k++;
         }
@@ -488,35 +488,35 @@ int recur_pairs_vocab(const recur_pairs *p, const long *idx, long n, int side,
 int recur_vocab_from_names(const char *const *names, int n, int side, recur_vocab **out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "no output for the vocabulary");
+        return recur__fail(RECUR_E_INVALID, "no output for the vocabulary");
     *out = NULL;
     if (!names || n < 0 || (side != 0 && side != 1))
-        return recur_fail(RECUR_E_INVALID, "recur_vocab_from_names: no names or a bad side");
+        return recur__fail(RECUR_E_INVALID, "recur_vocab_from_names: no names or a bad side");
     const char *const *sp;
     int nsp = specials_of(side, &sp);
     if (n < nsp)
-        return recur_fail(RECUR_E_MISMATCH, "%d token names: fewer than the %d special "
+        return recur__fail(RECUR_E_MISMATCH, "%d token names: fewer than the %d special "
                           "tokens", n, nsp);
     for (int i = 0; i < nsp; i++)
         if (!names[i] || strcmp(names[i], sp[i]) != 0)
-            return recur_fail(RECUR_E_MISMATCH, "token %d of the %s side is not %s", i,
+            return recur__fail(RECUR_E_MISMATCH, "token %d of the %s side is not %s", i,
                               side ? "target" : "source", sp[i]);
     char **rest = malloc((size_t)(n - nsp + 1) * sizeof *rest);
     if (!rest)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     for (int i = nsp; i < n; i++)
         rest[i - nsp] = (char *)names[i];
     /* The names keep their ids: check distinctness on a sorted copy. */
     int rc = RECUR_OK;
     for (int i = 0; !rc && i < n - nsp; i++)
         if (!rest[i] || !*rest[i])
-            rc = recur_fail(RECUR_E_INVALID, "token name %d is empty", nsp + i);
+            rc = recur__fail(RECUR_E_INVALID, "token name %d is empty", nsp + i);
     if (!rc)
         rc = vocab_make(side, rest, n - nsp, out);
     free(rest);
     for (int i = 1; !rc && i < (*out)->n; i++)
         if (strcmp((*out)->names[(*out)->order[i - 1]], (*out)->names[(*out)->order[i]]) == 0)
-            rc = recur_fail(RECUR_E_INVALID, "token name '%s' appears twice",
+            rc = recur__fail(RECUR_E_INVALID, "token name '%s' appears twice",
                             (*out)->names[(*out)->order[i]]);
     if (rc) {
         recur_vocab_free(*out);
@@ -542,7 +542,7 @@ static int append_ids(const recur_vocab *v, const char *s, recur_tokens mode,
         if (!a) {
             free(buf);
             free(toks);
-            return recur_fail(RECUR_E_NOMEM, "out of memory");
+            return recur__fail(RECUR_E_NOMEM, "out of memory");
         }
         *ids = a;
         *cap = c;
@@ -562,12 +562,12 @@ int recur_vocab_encode(const recur_vocab *v, const char *s, recur_tokens mode,
                        int32_t **ids, int *n, long *unknown)
 {
     if (!v || !ids || !n)
-        return recur_fail(RECUR_E_INVALID, "recur_vocab_encode: a NULL argument");
+        return recur__fail(RECUR_E_INVALID, "recur_vocab_encode: a NULL argument");
     *n = 0;
     long k = 0, cap = 1;
     *ids = malloc(sizeof **ids);
     if (!*ids)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     int rc = append_ids(v, s, mode, ids, &k, &cap, unknown);
     if (rc) {
         free(*ids);
@@ -583,7 +583,7 @@ int recur_pairs_encode(const recur_pairs *p, const long *idx, long n, int side,
                        int32_t **ids, long *unknown)
 {
     if (!v || !offsets || !ids)
-        return recur_fail(RECUR_E_INVALID, "recur_pairs_encode: a NULL argument");
+        return recur__fail(RECUR_E_INVALID, "recur_pairs_encode: a NULL argument");
     *offsets = NULL;
     *ids = NULL;
     if (unknown)
@@ -595,7 +595,7 @@ int recur_pairs_encode(const recur_pairs *p, const long *idx, long n, int side,
     long *off = malloc((size_t)(n + 1) * sizeof *off);
     int32_t *out = malloc((size_t)cap * sizeof *out);
     if (!off || !out)
-        rc = recur_fail(RECUR_E_NOMEM, "out of memory");
+        rc = recur__fail(RECUR_E_NOMEM, "out of memory");
     for (long i = 0; !rc && i < n; i++) {
         off[i] = k;
         rc = append_ids(v, side_text(p, idx[i], side), mode, &out, &k, &cap, unknown);

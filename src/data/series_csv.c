@@ -63,7 +63,7 @@ static int split_fields(const char *line, size_t len, char (*fields)[RECUR_MAX_S
     size_t i = 0;
     for (;;) {
         if (nf == RECUR_MAX_SERIES_COLUMNS)
-            return recur_fail(RECUR_E_LIMIT, "%s: line %ld: more than %d columns", label,
+            return recur__fail(RECUR_E_LIMIT, "%s: line %ld: more than %d columns", label,
                               lineno, RECUR_MAX_SERIES_COLUMNS);
         char *f = fields[nf];
         size_t k = 0;
@@ -74,7 +74,7 @@ static int split_fields(const char *line, size_t len, char (*fields)[RECUR_MAX_S
             i++;
             for (;;) {
                 if (i >= len)
-                    return recur_fail(RECUR_E_FORMAT, "%s: line %ld: column %d: a "
+                    return recur__fail(RECUR_E_FORMAT, "%s: line %ld: column %d: a "
                                       "quoted field is not closed", label, lineno, nf + 1);
                 if (line[i] == '"') {
                     if (i + 1 < len && line[i + 1] == '"')
@@ -83,7 +83,7 @@ static int split_fields(const char *line, size_t len, char (*fields)[RECUR_MAX_S
                         break;
                 }
                 if (k == RECUR_MAX_SERIES_FIELD)
-                    return recur_fail(RECUR_E_LIMIT, "%s: line %ld: column %d is longer "
+                    return recur__fail(RECUR_E_LIMIT, "%s: line %ld: column %d is longer "
                                       "than %d bytes", label, lineno, nf + 1,
                                       RECUR_MAX_SERIES_FIELD);
                 f[k++] = line[i++];
@@ -92,15 +92,15 @@ static int split_fields(const char *line, size_t len, char (*fields)[RECUR_MAX_S
             while (i < len && (line[i] == ' ' || line[i] == '\t'))
                 i++;
             if (i < len && line[i] != ',')
-                return recur_fail(RECUR_E_FORMAT, "%s: line %ld: column %d: text after "
+                return recur__fail(RECUR_E_FORMAT, "%s: line %ld: column %d: text after "
                                   "a closing quote", label, lineno, nf + 1);
         } else {
             while (i < len && line[i] != ',') {
                 if (line[i] == '"')
-                    return recur_fail(RECUR_E_FORMAT, "%s: line %ld: column %d: a quote "
+                    return recur__fail(RECUR_E_FORMAT, "%s: line %ld: column %d: a quote "
                                       "inside an unquoted field", label, lineno, nf + 1);
                 if (k == RECUR_MAX_SERIES_FIELD)
-                    return recur_fail(RECUR_E_LIMIT, "%s: line %ld: column %d is longer "
+                    return recur__fail(RECUR_E_LIMIT, "%s: line %ld: column %d is longer "
                                       "than %d bytes", label, lineno, nf + 1,
                                       RECUR_MAX_SERIES_FIELD);
                 f[k++] = line[i++];
@@ -112,7 +112,7 @@ static int split_fields(const char *line, size_t len, char (*fields)[RECUR_MAX_S
         for (size_t j = 0; j < k; j++) {
             unsigned char c = (unsigned char)f[j];
             if (c < 0x20 || c == 0x7F)
-                return recur_fail(RECUR_E_FORMAT, "%s: line %ld: column %d holds a "
+                return recur__fail(RECUR_E_FORMAT, "%s: line %ld: column %d holds a "
                                   "control character (byte 0x%02X)", label, lineno, nf + 1,
                                   c);
         }
@@ -339,7 +339,7 @@ static int pick_column(char (*head)[RECUR_MAX_SERIES_FIELD + 1], int ncols,
         if (digits && idx >= 1 && idx <= ncols)
             return (int)idx;
         if (digits)
-            return recur_fail(RECUR_E_INVALID, "%s: column %ld does not exist (the "
+            return recur__fail(RECUR_E_INVALID, "%s: column %ld does not exist (the "
                               "file has %d)", label, idx, ncols);
         char names[256] = "";
         size_t used = 0;
@@ -350,7 +350,7 @@ static int pick_column(char (*head)[RECUR_MAX_SERIES_FIELD + 1], int ncols,
                 break;
             used += (size_t)w;
         }
-        return recur_fail(RECUR_E_INVALID, "%s: no column named '%.64s' (the columns "
+        return recur__fail(RECUR_E_INVALID, "%s: no column named '%.64s' (the columns "
                           "are %s)", label, column, names);
     }
     int holes = 0;
@@ -361,7 +361,7 @@ static int pick_column(char (*head)[RECUR_MAX_SERIES_FIELD + 1], int ncols,
             return c + 1;
         holes |= is_missing(first[c]);
     }
-    return recur_fail(RECUR_E_FORMAT, "%s: line 2: no numeric value column (the first "
+    return recur__fail(RECUR_E_FORMAT, "%s: line 2: no numeric value column (the first "
                       "column is the time; a value column must hold numbers)%s", label,
                       holes ? "; if a value is missing there, --missing interpolate, "
                       "previous or drop fills or skips missing values" : "");
@@ -395,18 +395,18 @@ static int parse(recur_series *s, const char *data, size_t len, const char *labe
                  const char *column, recur_missing missing)
 {
     if (len > (size_t)RECUR_MAX_SERIES_BYTES)
-        return recur_fail(RECUR_E_LIMIT, "%s: %zu bytes is over the %ld-byte limit for "
+        return recur__fail(RECUR_E_LIMIT, "%s: %zu bytes is over the %ld-byte limit for "
                           "a series", label, len, (long)RECUR_MAX_SERIES_BYTES);
     if (len == 0)
-        return recur_fail(RECUR_E_FORMAT, "%s: the file is empty", label);
+        return recur__fail(RECUR_E_FORMAT, "%s: the file is empty", label);
     if (memchr(data, 0, len))
-        return recur_fail(RECUR_E_FORMAT, "%s: a NUL byte: this is not a CSV text file",
+        return recur__fail(RECUR_E_FORMAT, "%s: a NUL byte: this is not a CSV text file",
                           label);
     /* Two field tables: the header and the current row. */
     char (*head)[RECUR_MAX_SERIES_FIELD + 1] =
         malloc(2 * RECUR_MAX_SERIES_COLUMNS * sizeof *head);
     if (!head)
-        return recur_fail(RECUR_E_NOMEM, "out of memory reading %s", label);
+        return recur__fail(RECUR_E_NOMEM, "out of memory reading %s", label);
     char (*row)[RECUR_MAX_SERIES_FIELD + 1] = head + RECUR_MAX_SERIES_COLUMNS;
     int rc = RECUR_OK;
     reader r = {data, len, 0, 0};
@@ -415,7 +415,7 @@ static int parse(recur_series *s, const char *data, size_t len, const char *labe
     const char *line = NULL;
     size_t ll = 0;
     if (!next_line(&r, &line, &ll) || ll == 0) {
-        rc = recur_fail(RECUR_E_FORMAT, "%s: line 1: empty; the first line must be a "
+        rc = recur__fail(RECUR_E_FORMAT, "%s: line 1: empty; the first line must be a "
                         "header naming the columns", label);
         goto done;
     }
@@ -428,14 +428,14 @@ static int parse(recur_series *s, const char *data, size_t len, const char *labe
     for (int c = 0; c < ncols; c++) {
         double v;
         if (!head[c][0]) {
-            rc = recur_fail(RECUR_E_FORMAT, "%s: line 1: column %d of the header has no "
+            rc = recur__fail(RECUR_E_FORMAT, "%s: line 1: column %d of the header has no "
                             "name", label, c + 1);
             goto done;
         }
         all_numeric &= parse_number(head[c], &v) == NULL;
     }
     if (all_numeric && ncols > 0) {
-        rc = recur_fail(RECUR_E_FORMAT, "%s: line 1: '%s' looks like data, not a header "
+        rc = recur__fail(RECUR_E_FORMAT, "%s: line 1: '%s' looks like data, not a header "
                         "(the first line must name the columns)", label, head[0]);
         goto done;
     }
@@ -445,7 +445,7 @@ static int parse(recur_series *s, const char *data, size_t len, const char *labe
         if (ll == 0) {
             if (r.pos >= r.len)
                 break; /* one blank line at the very end is tolerated */
-            rc = recur_fail(RECUR_E_FORMAT, "%s: line %ld: empty line", label, r.line);
+            rc = recur__fail(RECUR_E_FORMAT, "%s: line %ld: empty line", label, r.line);
             goto done;
         }
         int nf = split_fields(line, ll, row, label, r.line);
@@ -454,7 +454,7 @@ static int parse(recur_series *s, const char *data, size_t len, const char *labe
             goto done;
         }
         if (nf != ncols) {
-            rc = recur_fail(RECUR_E_FORMAT, "%s: line %ld: %d field%s, the header has %d",
+            rc = recur__fail(RECUR_E_FORMAT, "%s: line %ld: %d field%s, the header has %d",
                             label, r.line, nf, nf == 1 ? "" : "s", ncols);
             goto done;
         }
@@ -466,7 +466,7 @@ static int parse(recur_series *s, const char *data, size_t len, const char *labe
             }
         }
         if (s->n == RECUR_MAX_SERIES_ROWS) {
-            rc = recur_fail(RECUR_E_LIMIT, "%s: more than %ld rows", label,
+            rc = recur__fail(RECUR_E_LIMIT, "%s: more than %ld rows", label,
                             (long)RECUR_MAX_SERIES_ROWS);
             goto done;
         }
@@ -475,7 +475,7 @@ static int parse(recur_series *s, const char *data, size_t len, const char *labe
         const char *why = parse_number(f, &v);
         int hole = why && is_missing(f);
         if (why && (!hole || missing == RECUR_MISSING_REFUSE)) {
-            rc = recur_fail(RECUR_E_FORMAT, "%s: line %ld: column '%s': %s%s%.40s%s%s", label,
+            rc = recur__fail(RECUR_E_FORMAT, "%s: line %ld: column '%s': %s%s%.40s%s%s", label,
                             r.line, head[col - 1], why, f[0] ? " ('" : "", f,
                             f[0] ? "')" : "", hole ? "; --missing interpolate, previous or "
                             "drop fills or skips missing values" : "");
@@ -493,7 +493,7 @@ static int parse(recur_series *s, const char *data, size_t len, const char *labe
             snprintf(num, sizeof num, "%ld", s->n + 1);
             t = num;
         } else if (!*t) {
-            rc = recur_fail(RECUR_E_FORMAT, "%s: line %ld: column '%s': missing time",
+            rc = recur__fail(RECUR_E_FORMAT, "%s: line %ld: column '%s': missing time",
                             label, r.line, head[0]);
             goto done;
         }
@@ -501,7 +501,7 @@ static int parse(recur_series *s, const char *data, size_t len, const char *labe
         if (grow((void **)&s->values, &cap_v, (size_t)s->n + 1, sizeof *s->values) ||
             grow((void **)&s->label_at, &cap_a, (size_t)s->n + 1, sizeof *s->label_at) ||
             grow((void **)&s->labels, &cap_l, used_l + tl, 1)) {
-            rc = recur_fail(RECUR_E_NOMEM, "out of memory reading %s", label);
+            rc = recur__fail(RECUR_E_NOMEM, "out of memory reading %s", label);
             goto done;
         }
         s->values[s->n] = v;
@@ -511,13 +511,13 @@ static int parse(recur_series *s, const char *data, size_t len, const char *labe
         s->n++;
     }
     if (s->n < RECUR_MIN_SERIES_ROWS) {
-        rc = recur_fail(RECUR_E_FORMAT, "%s: %ld data row%s%s; a series needs at least %d",
+        rc = recur__fail(RECUR_E_FORMAT, "%s: %ld data row%s%s; a series needs at least %d",
                         label, s->n, s->n == 1 ? "" : "s",
                         s->missing ? " with a value" : "", RECUR_MIN_SERIES_ROWS);
         goto done;
     }
     if (s->missing == s->n) {
-        rc = recur_fail(RECUR_E_FORMAT, "%s: column '%s': every value is missing", label,
+        rc = recur__fail(RECUR_E_FORMAT, "%s: column '%s': every value is missing", label,
                         head[col - 1]);
         goto done;
     }
@@ -549,7 +549,7 @@ static int series_make(const char *data, size_t len, const char *label,
 {
     recur_series *s = calloc(1, sizeof *s);
     if (!s)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     int rc = parse(s, data, len, label, column, missing);
     if (rc) {
         recur_series_free(s);
@@ -562,7 +562,7 @@ static int series_make(const char *data, size_t len, const char *label,
 static int check_missing(recur_missing missing)
 {
     if ((int)missing < RECUR_MISSING_REFUSE || (int)missing > RECUR_MISSING_DROP)
-        return recur_fail(RECUR_E_INVALID, "missing-value mode %d is not one of "
+        return recur__fail(RECUR_E_INVALID, "missing-value mode %d is not one of "
                           "RECUR_MISSING_*", (int)missing);
     return RECUR_OK;
 }
@@ -571,10 +571,10 @@ int recur_series_from_memory_missing(const char *data, size_t len, const char *c
                                      recur_missing missing, recur_series **out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "recur_series_from_memory: out is NULL");
+        return recur__fail(RECUR_E_INVALID, "recur_series_from_memory: out is NULL");
     *out = NULL;
     if (!data && len)
-        return recur_fail(RECUR_E_INVALID, "recur_series_from_memory: data is NULL");
+        return recur__fail(RECUR_E_INVALID, "recur_series_from_memory: data is NULL");
     if (check_missing(missing))
         return RECUR_E_INVALID;
     return series_make(data ? data : "", len, "series", column, missing, out);
@@ -595,7 +595,7 @@ int recur_series_load_missing(const char *path, const char *column, recur_missin
                               recur_series **out)
 {
     if (!out || !path)
-        return recur_fail(RECUR_E_INVALID, "recur_series_load: NULL argument");
+        return recur__fail(RECUR_E_INVALID, "recur_series_load: NULL argument");
     *out = NULL;
     if (check_missing(missing))
         return RECUR_E_INVALID;
@@ -652,7 +652,7 @@ long recur_series_time_index(const recur_series *s, long i)
 int recur_series_time_after(const recur_series *s, long k, char *buf, size_t size)
 {
     if (!s || !buf || size == 0 || k < 1)
-        return recur_fail(RECUR_E_INVALID, "recur_series_time_after: bad argument");
+        return recur__fail(RECUR_E_INVALID, "recur_series_time_after: bad argument");
     long step;
     int kind = s->period ? time_kind(recur_series_time(s, s->n - 1), &step) : 0;
     int w;
@@ -671,6 +671,6 @@ int recur_series_time_after(const recur_series *s, long k, char *buf, size_t siz
     else
         w = snprintf(buf, size, "+%ld", k);
     if (w < 0 || (size_t)w >= size)
-        return recur_fail(RECUR_E_LIMIT, "recur_series_time_after: buffer too small");
+        return recur__fail(RECUR_E_LIMIT, "recur_series_time_after: buffer too small");
     return RECUR_OK;
 }

@@ -32,14 +32,14 @@ int recur_scale_parse(const char *name)
 int recur_scaler_fit(recur_scaler *sc, recur_scale_kind kind, const double *v, long n)
 {
     if (!sc || !v || n < 1)
-        return recur_fail(RECUR_E_INVALID, "recur_scaler_fit: no values to fit");
+        return recur__fail(RECUR_E_INVALID, "recur_scaler_fit: no values to fit");
     if (kind != RECUR_SCALE_MINMAX && kind != RECUR_SCALE_ZSCORE &&
         kind != RECUR_SCALE_NONE)
-        return recur_fail(RECUR_E_INVALID, "recur_scaler_fit: unknown scaling %d",
+        return recur__fail(RECUR_E_INVALID, "recur_scaler_fit: unknown scaling %d",
                           (int)kind);
     for (long i = 0; i < n; i++)
         if (!isfinite(v[i]))
-            return recur_fail(RECUR_E_INVALID, "recur_scaler_fit: value %ld is not "
+            return recur__fail(RECUR_E_INVALID, "recur_scaler_fit: value %ld is not "
                               "finite", i + 1);
     double offset = 0, scale = 1;
     if (kind == RECUR_SCALE_MINMAX) {

@@ -45,19 +45,19 @@ static int tokenize(recur_text *t, const unsigned char *s, size_t len,
 {
     uint32_t *cps = malloc((len ? len : 1) * sizeof *cps);
     if (!cps)
-        return recur_fail(RECUR_E_NOMEM, "out of memory reading %s", label);
+        return recur__fail(RECUR_E_NOMEM, "out of memory reading %s", label);
     long n = 0, line = 1;
     for (size_t i = 0; i < len;) {
         uint32_t cp;
         if (s[i] == 0) {
             free(cps);
-            return recur_fail(RECUR_E_FORMAT, "%s: a NUL byte at offset %zu: "
+            return recur__fail(RECUR_E_FORMAT, "%s: a NUL byte at offset %zu: "
                               "this looks like a binary file, not text", label, i);
         }
         int k = recur__utf8_decode(s + i, len - i, &cp);
         if (!k) {
             free(cps);
-            return recur_fail(RECUR_E_FORMAT, "%s: invalid UTF-8 at byte %zu "
+            return recur__fail(RECUR_E_FORMAT, "%s: invalid UTF-8 at byte %zu "
                               "(line %ld): not a UTF-8 text file", label, i, line);
         }
         line += cp == '\n';
@@ -68,14 +68,14 @@ static int tokenize(recur_text *t, const unsigned char *s, size_t len,
     t->tokens = malloc((size_t)(n ? n : 1) * sizeof *t->tokens);
     if (!t->tokens) {
         free(cps);
-        return recur_fail(RECUR_E_NOMEM, "out of memory reading %s", label);
+        return recur__fail(RECUR_E_NOMEM, "out of memory reading %s", label);
     }
     if (vocab_of) {
         int nv;
         const uint32_t *v = recur_model_get_vocab(vocab_of, &nv);
         if (nv <= 0) {
             free(cps);
-            return recur_fail(RECUR_E_MISMATCH, "the model has no character "
+            return recur__fail(RECUR_E_MISMATCH, "the model has no character "
                                                 "vocabulary (not a text model)");
         }
         line = 1;
@@ -85,7 +85,7 @@ static int tokenize(recur_text *t, const unsigned char *s, size_t len,
                 char what[48];
                 recur__describe_char(cps[i], what, sizeof what);
                 free(cps);
-                return recur_fail(RECUR_E_MISMATCH, "%s: line %ld: character %s "
+                return recur__fail(RECUR_E_MISMATCH, "%s: line %ld: character %s "
                                   "is not in the model's vocabulary", label, line, what);
             }
             line += cps[i] == '\n';
@@ -94,7 +94,7 @@ static int tokenize(recur_text *t, const unsigned char *s, size_t len,
         t->vocab = malloc((size_t)nv * sizeof *t->vocab);
         if (!t->vocab) {
             free(cps);
-            return recur_fail(RECUR_E_NOMEM, "out of memory");
+            return recur__fail(RECUR_E_NOMEM, "out of memory");
         }
         memcpy(t->vocab, v, (size_t)nv * sizeof *v);
         t->nvocab = nv;
@@ -105,7 +105,7 @@ static int tokenize(recur_text *t, const unsigned char *s, size_t len,
     uint32_t *sorted = malloc((size_t)(n ? n : 1) * sizeof *sorted);
     if (!sorted) {
         free(cps);
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     }
     memcpy(sorted, cps, (size_t)n * sizeof *cps);
     qsort(sorted, (size_t)n, sizeof *sorted, cmp_u32);
@@ -115,7 +115,7 @@ static int tokenize(recur_text *t, const unsigned char *s, size_t len,
             if (nv == RECUR_MAX_VOCAB) {
                 free(cps);
                 free(sorted);
-                return recur_fail(RECUR_E_LIMIT, "%s has more than %d distinct "
+                return recur__fail(RECUR_E_LIMIT, "%s has more than %d distinct "
                                   "characters", label, RECUR_MAX_VOCAB);
             }
             sorted[nv++] = sorted[i];
@@ -133,7 +133,7 @@ static int text_make(const unsigned char *s, size_t len, const recur_model *voca
 {
     recur_text *t = calloc(1, sizeof *t);
     if (!t)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     int rc = tokenize(t, s, len, vocab_of, label);
     if (rc) {
         recur_text_free(t);

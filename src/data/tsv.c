@@ -97,18 +97,18 @@ static int parse_text(recur_tsv *t, long *ncps, const unsigned char *s, size_t n
         uint32_t cp;
         int k = recur__utf8_decode(s + i, n - i, &cp);
         if (!k)
-            return recur_fail(RECUR_E_FORMAT, "%s: line %ld: invalid UTF-8 at byte %zu "
+            return recur__fail(RECUR_E_FORMAT, "%s: line %ld: invalid UTF-8 at byte %zu "
                               "of the line", name, line, col0 + i + 1);
         i += (size_t)k;
         if (cp == '\\' && (flags & RECUR_TSV_ESCAPES)) {
             *bad = RECUR_TSV_BAD_ESCAPE;
             if (i >= n)
-                return recur_fail(RECUR_E_FORMAT, "%s: line %ld: a lone backslash ends "
+                return recur__fail(RECUR_E_FORMAT, "%s: line %ld: a lone backslash ends "
                                   "the text (write \\\\ for a backslash)", name, line);
             uint32_t e;
             k = recur__utf8_decode(s + i, n - i, &e);
             if (!k)
-                return recur_fail(RECUR_E_FORMAT, "%s: line %ld: invalid UTF-8 at "
+                return recur__fail(RECUR_E_FORMAT, "%s: line %ld: invalid UTF-8 at "
                                   "byte %zu of the line", name, line, col0 + i + 1);
             i += (size_t)k;
             *bad = RECUR_TSV_BAD_ENCODING;
@@ -122,7 +122,7 @@ static int parse_text(recur_tsv *t, long *ncps, const unsigned char *s, size_t n
                 char what[32];
                 *bad = RECUR_TSV_BAD_ESCAPE;
                 recur__describe_char(e, what, sizeof what);
-                return recur_fail(RECUR_E_FORMAT, "%s: line %ld: unknown escape: a "
+                return recur__fail(RECUR_E_FORMAT, "%s: line %ld: unknown escape: a "
                                   "backslash before %s (the escapes are \\n, \\t and "
                                   "\\\\)", name, line, what);
             }
@@ -139,12 +139,12 @@ static int parse_line(recur_tsv *t, const unsigned char *l, size_t n, const char
 {
     if (n > (size_t)RECUR_TSV_MAX_LINE_BYTES) {
         *bad = RECUR_TSV_BAD_LONG;
-        return recur_fail(RECUR_E_LIMIT, "%s: line %ld has %zu bytes, over the limit of "
+        return recur__fail(RECUR_E_LIMIT, "%s: line %ld has %zu bytes, over the limit of "
                           "%ld for a line", name, line, n, (long)RECUR_TSV_MAX_LINE_BYTES);
     }
     *bad = RECUR_TSV_BAD_ENCODING;
     if (memchr(l, 0, n))
-        return recur_fail(RECUR_E_FORMAT, "%s: line %ld: a NUL byte: this looks like a "
+        return recur__fail(RECUR_E_FORMAT, "%s: line %ld: a NUL byte: this looks like a "
                           "binary file, not text", name, line);
     if (n > 0 && l[n - 1] == '\r')
         n--;
@@ -156,24 +156,24 @@ static int parse_line(recur_tsv *t, const unsigned char *l, size_t n, const char
         *bad = RECUR_TSV_BAD_LABEL;
         const unsigned char *tab = memchr(l, '\t', n);
         if (!tab)
-            return recur_fail(RECUR_E_FORMAT, "%s: line %ld: no tab: expected "
+            return recur__fail(RECUR_E_FORMAT, "%s: line %ld: no tab: expected "
                               "LABEL<TAB>TEXT", name, line);
         lablen = (size_t)(tab - l);
         if (lablen == 0)
-            return recur_fail(RECUR_E_FORMAT, "%s: line %ld: the label is empty (the "
+            return recur__fail(RECUR_E_FORMAT, "%s: line %ld: the label is empty (the "
                               "line starts with a tab)", name, line);
         if (lablen > RECUR_TSV_MAX_LABEL_BYTES)
-            return recur_fail(RECUR_E_LIMIT, "%s: line %ld: a label of %zu bytes is over "
+            return recur__fail(RECUR_E_LIMIT, "%s: line %ld: a label of %zu bytes is over "
                               "the limit of %d", name, line, lablen,
                               RECUR_TSV_MAX_LABEL_BYTES);
         for (size_t i = 0; i < lablen; i++)
             if (l[i] < 0x20 || l[i] == 0x7F)
-                return recur_fail(RECUR_E_FORMAT, "%s: line %ld: the label holds a "
+                return recur__fail(RECUR_E_FORMAT, "%s: line %ld: the label holds a "
                                   "control character (U+%04X)", name, line,
                                   (unsigned)l[i]);
         if (!recur__utf8_valid((const char *)l, lablen)) {
             *bad = RECUR_TSV_BAD_ENCODING;
-            return recur_fail(RECUR_E_FORMAT, "%s: line %ld: the label is not valid "
+            return recur__fail(RECUR_E_FORMAT, "%s: line %ld: the label is not valid "
                               "UTF-8", name, line);
         }
         text = tab + 1;
@@ -183,7 +183,7 @@ static int parse_line(recur_tsv *t, const unsigned char *l, size_t n, const char
     int rc = parse_text(t, ncps, text, tlen, (size_t)(text - l), flags, name, line, bad);
     if (!rc && *ncps == start) {
         *bad = RECUR_TSV_BAD_EMPTY;
-        rc = recur_fail(RECUR_E_FORMAT, "%s: line %ld: the text is empty", name, line);
+        rc = recur__fail(RECUR_E_FORMAT, "%s: line %ld: the text is empty", name, line);
     }
     if (rc) {
         *ncps = start; /* a skipped line leaves nothing behind */
@@ -212,7 +212,7 @@ static int parse(recur_tsv *t, const char *s, size_t len, const char *name, int 
     t->cps = malloc(len * sizeof *t->cps);
     t->line = malloc((size_t)lines * sizeof *t->line);
     if (!t->label_off || !t->labels || !t->text_off || !t->cps || !t->line)
-        return recur_fail(RECUR_E_NOMEM, "out of memory reading %s", name);
+        return recur__fail(RECUR_E_NOMEM, "out of memory reading %s", name);
     long nlab = 0, ncps = 0;
     t->text_off[0] = 0;
     const unsigned char *l;
@@ -221,16 +221,16 @@ static int parse(recur_tsv *t, const char *s, size_t len, const char *name, int 
         long line = r.line;
         if (line == 1 && (flags & RECUR_TSV_HEADER)) { /* never skipped */
             if (n > (size_t)RECUR_TSV_MAX_LINE_BYTES)
-                return recur_fail(RECUR_E_LIMIT, "%s: line 1 has %zu bytes, over the "
+                return recur__fail(RECUR_E_LIMIT, "%s: line 1 has %zu bytes, over the "
                                   "limit of %ld for a line", name, n,
                                   (long)RECUR_TSV_MAX_LINE_BYTES);
             if (memchr(l, 0, n))
-                return recur_fail(RECUR_E_FORMAT, "%s: line 1: a NUL byte: this looks "
+                return recur__fail(RECUR_E_FORMAT, "%s: line 1: a NUL byte: this looks "
                                   "like a binary file, not text", name);
             if (n > 0 && l[n - 1] == '\r')
                 n--;
             if (!recur__utf8_valid((const char *)l, n))
-                return recur_fail(RECUR_E_FORMAT, "%s: line 1 (the header): invalid "
+                return recur__fail(RECUR_E_FORMAT, "%s: line 1 (the header): invalid "
                                   "UTF-8", name);
             continue;
         }
@@ -246,11 +246,11 @@ static int parse(recur_tsv *t, const char *s, size_t len, const char *name, int 
     }
     long skipped = recur_tsv_skipped(t, -1, NULL);
     if (t->count == 0 && skipped)
-        return recur_fail(RECUR_E_FORMAT, "%s: no examples: all %ld non-empty lines%s "
+        return recur__fail(RECUR_E_FORMAT, "%s: no examples: all %ld non-empty lines%s "
                           "are bad and were skipped", name, skipped,
                           flags & RECUR_TSV_HEADER ? " after the header" : "");
     if (t->count == 0)
-        return recur_fail(RECUR_E_FORMAT, "%s: no examples (only empty lines%s)", name,
+        return recur__fail(RECUR_E_FORMAT, "%s: no examples (only empty lines%s)", name,
                           flags & RECUR_TSV_HEADER ? " after the header" : "");
     return RECUR_OK;
 }
@@ -259,19 +259,19 @@ int recur_tsv_from_memory(const char *data, size_t len, const char *name, int fl
                           recur_tsv **out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "no output for the examples");
+        return recur__fail(RECUR_E_INVALID, "no output for the examples");
     *out = NULL;
     if (!data && len)
-        return recur_fail(RECUR_E_INVALID, "no input buffer");
+        return recur__fail(RECUR_E_INVALID, "no input buffer");
     if (!name)
         name = "input";
     if (flags & ~(RECUR_TSV_ESCAPES | RECUR_TSV_HEADER | RECUR_TSV_UNLABELLED |
                   RECUR_TSV_SKIP_BAD))
-        return recur_fail(RECUR_E_INVALID, "unknown TSV flags 0x%x", (unsigned)flags);
+        return recur__fail(RECUR_E_INVALID, "unknown TSV flags 0x%x", (unsigned)flags);
     recur_tsv *t = calloc(1, sizeof *t);
     if (!t || !(t->name = strdup(name))) {
         free(t);
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     }
     t->flags = flags;
     int rc = parse(t, data, len, name, flags);
@@ -286,7 +286,7 @@ int recur_tsv_from_memory(const char *data, size_t len, const char *name, int fl
 int recur_tsv_load(const char *path, int flags, recur_tsv **out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "no output for the examples");
+        return recur__fail(RECUR_E_INVALID, "no output for the examples");
     *out = NULL;
     char *buf;
     size_t len;
@@ -337,9 +337,9 @@ int recur_tsv_split(const recur_tsv *t, double fraction, uint64_t seed, int stra
                     long *train, long *ntrain, long *test, long *ntest)
 {
     if (!t || !train || !ntrain || !test || !ntest)
-        return recur_fail(RECUR_E_INVALID, "recur_tsv_split: a NULL argument");
+        return recur__fail(RECUR_E_INVALID, "recur_tsv_split: a NULL argument");
     if (!(fraction >= 0 && fraction < 1))
-        return recur_fail(RECUR_E_INVALID, "the test fraction %g is outside [0, 1)",
+        return recur__fail(RECUR_E_INVALID, "the test fraction %g is outside [0, 1)",
                           fraction);
     long n = t->count;
     long *v = malloc((size_t)n * sizeof *v);
@@ -347,7 +347,7 @@ int recur_tsv_split(const recur_tsv *t, double fraction, uint64_t seed, int stra
     if (!v || !is_test) {
         free(v);
         free(is_test);
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     }
     for (long i = 0; i < n; i++)
         v[i] = i;
@@ -358,7 +358,7 @@ int recur_tsv_split(const recur_tsv *t, double fraction, uint64_t seed, int stra
         if (!li) {
             free(v);
             free(is_test);
-            return recur_fail(RECUR_E_NOMEM, "out of memory");
+            return recur__fail(RECUR_E_NOMEM, "out of memory");
         }
         for (long i = 0; i < n; i++)
             li[i] = (labelled_index){recur_tsv_label(t, i), i};
@@ -415,7 +415,7 @@ static int build_classes(const recur_tsv *t, const long *idx, long n, char ***cl
 {
     const char **names = malloc((size_t)(n ? n : 1) * sizeof *names);
     if (!names)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     for (long i = 0; i < n; i++)
         names[i] = recur_tsv_label(t, idx ? idx[i] : i);
     qsort(names, (size_t)n, sizeof *names, cmp_str);
@@ -425,7 +425,7 @@ static int build_classes(const recur_tsv *t, const long *idx, long n, char ***cl
             names[k++] = names[i];
     if (k > RECUR_MAX_WIDTH) {
         free(names);
-        return recur_fail(RECUR_E_LIMIT, "%ld distinct labels: over the limit of %d "
+        return recur__fail(RECUR_E_LIMIT, "%ld distinct labels: over the limit of %d "
                           "classes", k, RECUR_MAX_WIDTH);
     }
     char **out = calloc((size_t)(k ? k : 1), sizeof *out);
@@ -436,7 +436,7 @@ static int build_classes(const recur_tsv *t, const long *idx, long n, char ***cl
     free(names);
     if (rc) {
         recur_tsv_vocab_free(out, (int)k, NULL);
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     }
     *classes = out;
     *nclasses = (int)k;
@@ -452,7 +452,7 @@ static int build_chars(const recur_tsv *t, const long *idx, long n, int min_coun
     long nastral = 0, cap = 0;
     uint32_t *astral = NULL;
     if (!bmp)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     for (long e = 0; e < n; e++) {
         long len;
         const uint32_t *s = recur_tsv_text(t, idx ? idx[e] : e, &len);
@@ -467,7 +467,7 @@ static int build_chars(const recur_tsv *t, const long *idx, long n, int min_coun
                 if (!a) {
                     free(bmp);
                     free(astral);
-                    return recur_fail(RECUR_E_NOMEM, "out of memory");
+                    return recur__fail(RECUR_E_NOMEM, "out of memory");
                 }
                 astral = a;
             }
@@ -490,14 +490,14 @@ static int build_chars(const recur_tsv *t, const long *idx, long n, int min_coun
     if (k > RECUR_MAX_VOCAB) {
         free(bmp);
         free(astral);
-        return recur_fail(RECUR_E_LIMIT, "%ld distinct characters: over the limit of "
+        return recur__fail(RECUR_E_LIMIT, "%ld distinct characters: over the limit of "
                           "%d", k, RECUR_MAX_VOCAB);
     }
     uint32_t *v = malloc((size_t)k * sizeof *v);
     if (!v) {
         free(bmp);
         free(astral);
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     }
     long m = 0;
     for (long c = 1; c < 0x10000; c++)
@@ -522,17 +522,17 @@ int recur_tsv_vocab(const recur_tsv *t, const long *idx, long n, int min_count,
                     char ***classes, int *nclasses, uint32_t **chars, int *nchars)
 {
     if (!t || !classes || !nclasses || !chars || !nchars)
-        return recur_fail(RECUR_E_INVALID, "recur_tsv_vocab: a NULL argument");
+        return recur__fail(RECUR_E_INVALID, "recur_tsv_vocab: a NULL argument");
     *classes = NULL;
     *chars = NULL;
     *nclasses = *nchars = 0;
     if (!idx)
         n = t->count;
     if (n < 1)
-        return recur_fail(RECUR_E_INVALID, "no examples to build a vocabulary from");
+        return recur__fail(RECUR_E_INVALID, "no examples to build a vocabulary from");
     for (long i = 0; idx && i < n; i++)
         if (idx[i] < 0 || idx[i] >= t->count)
-            return recur_fail(RECUR_E_INVALID, "example index %ld is out of range",
+            return recur__fail(RECUR_E_INVALID, "example index %ld is out of range",
                               idx[i]);
     int rc = build_classes(t, idx, n, classes, nclasses);
     if (!rc && (rc = build_chars(t, idx, n, min_count, chars, nchars))) {
@@ -550,31 +550,31 @@ int recur_tsv_vocab(const recur_tsv *t, const long *idx, long n, int min_count,
 int recur_model_set_classes(recur_model *m, const char *const *names, int n)
 {
     if (!m || !names)
-        return recur_fail(RECUR_E_INVALID, "recur_model_set_classes: a NULL argument");
+        return recur__fail(RECUR_E_INVALID, "recur_model_set_classes: a NULL argument");
     int O = recur_model_get_config(m)->output_size;
     if (n != O || n < 1)
-        return recur_fail(RECUR_E_MISMATCH, "%d class names for a model with %d "
+        return recur__fail(RECUR_E_MISMATCH, "%d class names for a model with %d "
                           "outputs", n, O);
     size_t total = 0;
     for (int i = 0; i < n; i++) {
         size_t len = names[i] ? strlen(names[i]) : 0;
         if (len == 0 || len > RECUR_TSV_MAX_LABEL_BYTES ||
             !recur__utf8_valid(names[i], len))
-            return recur_fail(RECUR_E_INVALID, "class name %d is empty, too long or "
+            return recur__fail(RECUR_E_INVALID, "class name %d is empty, too long or "
                               "not UTF-8", i + 1);
         for (size_t k = 0; k < len; k++)
             if ((unsigned char)names[i][k] < 0x20 || names[i][k] == 0x7F)
-                return recur_fail(RECUR_E_INVALID, "class name %d holds a control "
+                return recur__fail(RECUR_E_INVALID, "class name %d holds a control "
                                   "character", i + 1);
         for (int j = 0; j < i; j++)
             if (strcmp(names[i], names[j]) == 0)
-                return recur_fail(RECUR_E_INVALID, "class name '%s' appears twice",
+                return recur__fail(RECUR_E_INVALID, "class name '%s' appears twice",
                                   names[i]);
         total += len + 1;
     }
     char *joined = malloc(total);
     if (!joined)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     size_t o = 0;
     for (int i = 0; i < n; i++) {
         size_t len = strlen(names[i]);
@@ -590,35 +590,35 @@ int recur_model_set_classes(recur_model *m, const char *const *names, int n)
 int recur_model_get_classes(const recur_model *m, char ***names, int *n)
 {
     if (!m || !names || !n)
-        return recur_fail(RECUR_E_INVALID, "recur_model_get_classes: a NULL argument");
+        return recur__fail(RECUR_E_INVALID, "recur_model_get_classes: a NULL argument");
     *names = NULL;
     *n = 0;
     const char *s = recur_model_get_meta(m, CLASSES_KEY);
     if (!s)
-        return recur_fail(RECUR_E_MISMATCH, "the model has no class names (it is not "
+        return recur__fail(RECUR_E_MISMATCH, "the model has no class names (it is not "
                                             "a classifier)");
     int O = recur_model_get_config(m)->output_size, k = 1;
     for (const char *p = s; *p; p++)
         k += *p == '\t';
     if (k != O)
-        return recur_fail(RECUR_E_MISMATCH, "the model has %d class names for %d "
+        return recur__fail(RECUR_E_MISMATCH, "the model has %d class names for %d "
                           "outputs", k, O);
     char **v = calloc((size_t)k, sizeof *v);
     if (!v)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     const char *p = s;
     for (int i = 0; i < k; i++) {
         size_t len = strcspn(p, "\t");
         v[i] = malloc(len + 1);
         if (!v[i]) {
             recur_tsv_vocab_free(v, k, NULL);
-            return recur_fail(RECUR_E_NOMEM, "out of memory");
+            return recur__fail(RECUR_E_NOMEM, "out of memory");
         }
         memcpy(v[i], p, len);
         v[i][len] = 0;
         if (len == 0) {
             recur_tsv_vocab_free(v, k, NULL);
-            return recur_fail(RECUR_E_FORMAT, "the model's class name %d is empty",
+            return recur__fail(RECUR_E_FORMAT, "the model's class name %d is empty",
                               i + 1);
         }
         p += len + (p[len] == '\t');
@@ -672,7 +672,7 @@ static int encoder_open(const recur_model *m, text_encoder *e)
     }
     e->chars = recur_model_get_vocab(m, &e->nchars);
     if (e->nchars <= 0)
-        return recur_fail(RECUR_E_MISMATCH, "the model has no character vocabulary");
+        return recur__fail(RECUR_E_MISMATCH, "the model has no character vocabulary");
     e->unk_char = recur__text_vocab_index(e->chars, e->nchars, RECUR_UNKNOWN_CHAR);
     return RECUR_OK;
 }
@@ -708,7 +708,7 @@ static int encode_text(const text_encoder *e, const recur_tsv *t, long i, int ma
             if (e->unk_char < 0) {
                 char what[32];
                 recur__describe_char(s[j], what, sizeof what);
-                return recur_fail(RECUR_E_MISMATCH, "%s: line %ld: character %s is not "
+                return recur__fail(RECUR_E_MISMATCH, "%s: line %ld: character %s is not "
                                   "in the model's vocabulary", t->name, t->line[i], what);
             }
             id = e->unk_char;
@@ -723,20 +723,20 @@ int recur_tsv_dataset(const recur_tsv *t, const long *idx, long n, const recur_m
                       int max_len, recur_dataset *ds, long *unknown)
 {
     if (!t || !m || !ds)
-        return recur_fail(RECUR_E_INVALID, "recur_tsv_dataset: a NULL argument");
+        return recur__fail(RECUR_E_INVALID, "recur_tsv_dataset: a NULL argument");
     memset(ds, 0, sizeof *ds);
     if (unknown)
         *unknown = 0;
     if (!idx)
         n = t->count;
     if (n < 1)
-        return recur_fail(RECUR_E_INVALID, "no examples");
+        return recur__fail(RECUR_E_INVALID, "no examples");
     if (max_len < 0)
-        return recur_fail(RECUR_E_INVALID, "maximum length must be >= 0");
+        return recur__fail(RECUR_E_INVALID, "maximum length must be >= 0");
     const recur_config *c = recur_model_get_config(m);
     if (c->input == RECUR_INPUT_DENSE || c->loss != RECUR_LOSS_XENT ||
         c->readout == RECUR_READOUT_SEQUENCE)
-        return recur_fail(RECUR_E_MISMATCH, "the model is not a text classifier (it "
+        return recur__fail(RECUR_E_MISMATCH, "the model is not a text classifier (it "
                           "needs token input, cross-entropy and a last or mean "
                           "readout)");
     text_encoder enc;
@@ -757,7 +757,7 @@ int recur_tsv_dataset(const recur_tsv *t, const long *idx, long n, const recur_m
     for (long e = 0; e < n; e++) {
         long i = idx ? idx[e] : e;
         if (i < 0 || i >= t->count) {
-            rc = recur_fail(RECUR_E_INVALID, "example index %ld is out of range", i);
+            rc = recur__fail(RECUR_E_INVALID, "example index %ld is out of range", i);
             goto fail;
         }
         long len = t->text_off[i + 1] - t->text_off[i];
@@ -765,7 +765,7 @@ int recur_tsv_dataset(const recur_tsv *t, const long *idx, long n, const recur_m
     }
     tok = malloc((size_t)steps * sizeof *tok);
     if (!sorted || !off || !lab || !tok) {
-        rc = recur_fail(RECUR_E_NOMEM, "out of memory");
+        rc = recur__fail(RECUR_E_NOMEM, "out of memory");
         goto fail;
     }
     for (int k = 0; k < ncls; k++)
@@ -786,7 +786,7 @@ int recur_tsv_dataset(const recur_tsv *t, const long *idx, long n, const recur_m
             const named_id *hit = *name ? bsearch(&key, sorted, (size_t)ncls,
                                                   sizeof *sorted, cmp_named) : NULL;
             if (!hit) {
-                rc = recur_fail(RECUR_E_MISMATCH, "%s: line %ld: label '%s' is not "
+                rc = recur__fail(RECUR_E_MISMATCH, "%s: line %ld: label '%s' is not "
                                 "one of the model's %d classes", t->name, t->line[i],
                                 name, ncls);
                 goto fail;

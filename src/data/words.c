@@ -77,7 +77,7 @@ size_t recur__word_utf8(const uint32_t *word, int wlen, char *buf)
 int recur_text_words(const uint32_t *text, long len, char **buf, long **offsets, long *n)
 {
     if (!buf || !offsets || !n || (!text && len) || len < 0)
-        return recur_fail(RECUR_E_INVALID, "recur_text_words: a NULL argument or a "
+        return recur__fail(RECUR_E_INVALID, "recur_text_words: a NULL argument or a "
                           "negative length");
     *buf = NULL;
     *offsets = NULL;
@@ -89,7 +89,7 @@ int recur_text_words(const uint32_t *text, long len, char **buf, long **offsets,
     if (!b || !off) {
         free(b);
         free(off);
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     }
     uint32_t w[RECUR_WORD_MAX_CHARS];
     long pos = 0, k = 0;
@@ -147,7 +147,7 @@ static int table_grow(word_table *t)
     if (!g.word || !g.count) {
         free(g.word);
         free(g.count);
-        return recur_fail(RECUR_E_NOMEM, "out of memory for the word vocabulary");
+        return recur__fail(RECUR_E_NOMEM, "out of memory for the word vocabulary");
     }
     for (long i = 0; i < t->cap; i++)
         if (t->word[i]) {
@@ -171,7 +171,7 @@ static int table_add(word_table *t, const char *w)
     long s = slot_of(t, w);
     if (!t->word[s]) {
         if (!(t->word[s] = strdup(w)))
-            return recur_fail(RECUR_E_NOMEM, "out of memory for the word vocabulary");
+            return recur__fail(RECUR_E_NOMEM, "out of memory for the word vocabulary");
         t->n++;
     }
     t->count[s]++;
@@ -203,7 +203,7 @@ static int table_vocab(const word_table *t, int min_count, int max_words, char *
 {
     counted *c = malloc((size_t)(t->n ? t->n : 1) * sizeof *c);
     if (!c)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     long k = 0;
     for (long i = 0; i < t->cap; i++)
         if (t->word[i] && t->count[i] >= min_count)
@@ -213,7 +213,7 @@ static int table_vocab(const word_table *t, int min_count, int max_words, char *
         k = max_words - 1;
     if (k + 1 > RECUR_MAX_VOCAB) {
         free(c);
-        return recur_fail(RECUR_E_LIMIT, "%ld distinct words seen at least %d times: "
+        return recur__fail(RECUR_E_LIMIT, "%ld distinct words seen at least %d times: "
                           "over the limit of %d (raise the minimum count or cap the "
                           "vocabulary)", k, min_count, RECUR_MAX_VOCAB - 1);
     }
@@ -225,7 +225,7 @@ static int table_vocab(const word_table *t, int min_count, int max_words, char *
     free(c);
     if (rc) {
         recur_tsv_vocab_free(v, (int)k + 1, NULL);
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     }
     qsort(v + 1, (size_t)k, sizeof *v, by_name);
     *words = v;
@@ -237,15 +237,15 @@ int recur_tsv_word_vocab(const recur_tsv *t, const long *idx, long n, int min_co
                          int max_words, int max_len, char ***words, int *nwords)
 {
     if (!t || !words || !nwords)
-        return recur_fail(RECUR_E_INVALID, "recur_tsv_word_vocab: a NULL argument");
+        return recur__fail(RECUR_E_INVALID, "recur_tsv_word_vocab: a NULL argument");
     *words = NULL;
     *nwords = 0;
     if (!idx)
         n = recur_tsv_count(t);
     if (n < 1)
-        return recur_fail(RECUR_E_INVALID, "no examples to build a vocabulary from");
+        return recur__fail(RECUR_E_INVALID, "no examples to build a vocabulary from");
     if (min_count < 1 || max_words < 0 || max_words == 1 || max_len < 0)
-        return recur_fail(RECUR_E_INVALID, "recur_tsv_word_vocab: the minimum count must "
+        return recur__fail(RECUR_E_INVALID, "recur_tsv_word_vocab: the minimum count must "
                           "be >= 1, the maximum vocabulary 0 or >= 2, the maximum length "
                           ">= 0");
     word_table tab = {0};
@@ -255,7 +255,7 @@ int recur_tsv_word_vocab(const recur_tsv *t, const long *idx, long n, int min_co
     for (long e = 0; !rc && e < n; e++) {
         long i = idx ? idx[e] : e, len, pos = 0, seen = 0;
         if (i < 0 || i >= recur_tsv_count(t)) {
-            rc = recur_fail(RECUR_E_INVALID, "example index %ld is out of range", i);
+            rc = recur__fail(RECUR_E_INVALID, "example index %ld is out of range", i);
             break;
         }
         const uint32_t *s = recur_tsv_text(t, i, &len);
@@ -281,10 +281,10 @@ int recur_tsv_word_vocab(const recur_tsv *t, const long *idx, long n, int min_co
 int recur_model_set_words(recur_model *m, const char *const *words, int n)
 {
     if (!m || !words)
-        return recur_fail(RECUR_E_INVALID, "recur_model_set_words: a NULL argument");
+        return recur__fail(RECUR_E_INVALID, "recur_model_set_words: a NULL argument");
     const recur_config *c = recur_model_get_config(m);
     if (c->input == RECUR_INPUT_DENSE || n != c->input_size)
-        return recur_fail(RECUR_E_MISMATCH, "%d words for a model with %d token inputs",
+        return recur__fail(RECUR_E_MISMATCH, "%d words for a model with %d token inputs",
                           n, c->input == RECUR_INPUT_DENSE ? 0 : c->input_size);
     recur_vocab *v = NULL;
     int rc = recur_vocab_from_names(words, n, 0, &v); /* <unk> first, distinct */
@@ -295,13 +295,13 @@ int recur_model_set_words(recur_model *m, const char *const *words, int n)
     for (int i = 0; i < n; i++) {
         size_t len = strlen(words[i]);
         if (strpbrk(words[i], "\n\t") || len > 4 * RECUR_WORD_MAX_CHARS)
-            return recur_fail(RECUR_E_INVALID, "word %d holds a newline or a tab, or is "
+            return recur__fail(RECUR_E_INVALID, "word %d holds a newline or a tab, or is "
                               "longer than %d bytes", i, 4 * RECUR_WORD_MAX_CHARS);
         total += len + 1;
     }
     char *joined = malloc(total);
     if (!joined)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     size_t o = 0;
     for (int i = 0; i < n; i++) {
         size_t len = strlen(words[i]);
@@ -319,29 +319,29 @@ int recur_model_set_words(recur_model *m, const char *const *words, int n)
 int recur_model_get_words(const recur_model *m, char ***words, int *n)
 {
     if (!m || !words || !n)
-        return recur_fail(RECUR_E_INVALID, "recur_model_get_words: a NULL argument");
+        return recur__fail(RECUR_E_INVALID, "recur_model_get_words: a NULL argument");
     *words = NULL;
     *n = 0;
     const char *tok = recur_model_get_meta(m, TOKENS_KEY);
     const char *s = recur_model_get_meta(m, WORDS_KEY);
     if (!tok || strcmp(tok, "words") != 0 || !s)
-        return recur_fail(RECUR_E_MISMATCH, "the model reads characters, not words");
+        return recur__fail(RECUR_E_MISMATCH, "the model reads characters, not words");
     const recur_config *c = recur_model_get_config(m);
     long k = 1;
     for (const char *p = s; *p; p++)
         k += *p == '\n';
     if (c->input == RECUR_INPUT_DENSE || k != c->input_size)
-        return recur_fail(RECUR_E_FORMAT, "the model has %ld words for %d token inputs",
+        return recur__fail(RECUR_E_FORMAT, "the model has %ld words for %d token inputs",
                           k, c->input == RECUR_INPUT_DENSE ? 0 : c->input_size);
     char **v = calloc((size_t)k, sizeof *v);
     if (!v)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     const char *p = s;
     for (long i = 0; i < k; i++) {
         size_t len = strcspn(p, "\n");
         if (!(v[i] = malloc(len + 1))) {
             recur_tsv_vocab_free(v, (int)k, NULL);
-            return recur_fail(RECUR_E_NOMEM, "out of memory");
+            return recur__fail(RECUR_E_NOMEM, "out of memory");
         }
         memcpy(v[i], p, len);
         v[i][len] = 0;
@@ -352,7 +352,7 @@ int recur_model_get_words(const recur_model *m, char ***words, int *n)
     recur_vocab_free(check);
     if (rc) {
         recur_tsv_vocab_free(v, (int)k, NULL);
-        return recur_fail(RECUR_E_FORMAT, "the model's word list: %s", recur_last_error());
+        return recur__fail(RECUR_E_FORMAT, "the model's word list: %s", recur_last_error());
     }
     *words = v;
     *n = (int)k;

@@ -76,7 +76,7 @@ static int matrix(const gen *g, const char *name, const real *W, long rows, long
     real *sr = malloc((size_t)rows * sizeof *sr);
     if (!q || !s || !sr) {
         free(q), free(s), free(sr);
-        return recur_fail(RECUR_E_NOMEM, "out of memory exporting %s", name);
+        return recur__fail(RECUR_E_NOMEM, "out of memory exporting %s", name);
     }
     recur__quantize_rows(W, rows, cols, q, s);
     fprintf(g->f, "static const signed char %s__%s[%ld] = {", g->p, name, rows * cols);
@@ -441,12 +441,12 @@ static int out_open(out_file *o, const char *base, const char *ext)
     o->tmp = malloc(n + 32);
     o->f = NULL;
     if (!o->path || !o->tmp)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     snprintf(o->path, n, "%s%s", base, ext);
     snprintf(o->tmp, n + 32, "%s.tmp.%ld", o->path, (long)getpid());
     o->f = fopen(o->tmp, "w");
     if (!o->f)
-        return recur_fail(RECUR_E_IO, "cannot write %s: %s", o->path, strerror(errno));
+        return recur__fail(RECUR_E_IO, "cannot write %s: %s", o->path, strerror(errno));
     return 0;
 }
 
@@ -457,9 +457,9 @@ static int out_close(out_file *o, int ok)
     if (o->f) {
         int bad = ferror(o->f) != 0;
         if (fclose(o->f) != 0 || bad)
-            rc = ok ? recur_fail(RECUR_E_IO, "cannot write %s", o->path) : 0;
+            rc = ok ? recur__fail(RECUR_E_IO, "cannot write %s", o->path) : 0;
         if (ok && !rc && rename(o->tmp, o->path) != 0)
-            rc = recur_fail(RECUR_E_IO, "cannot write %s: %s", o->path, strerror(errno));
+            rc = recur__fail(RECUR_E_IO, "cannot write %s: %s", o->path, strerror(errno));
         if (!ok || rc)
             remove(o->tmp);
     }
@@ -472,14 +472,14 @@ static int check_prefix(const char *p)
 {
     size_t n = strlen(p);
     if (n == 0 || n > MAX_PREFIX)
-        return recur_fail(RECUR_E_INVALID, "the C prefix must have 1..%d characters",
+        return recur__fail(RECUR_E_INVALID, "the C prefix must have 1..%d characters",
                           MAX_PREFIX);
     if (!(isalpha((unsigned char)p[0]) || p[0] == '_'))
-        return recur_fail(RECUR_E_INVALID, "the C prefix '%s' must start with a letter "
+        return recur__fail(RECUR_E_INVALID, "the C prefix '%s' must start with a letter "
                           "or _", p);
     for (size_t i = 0; i < n; i++)
         if (!(isalnum((unsigned char)p[i]) || p[i] == '_'))
-            return recur_fail(RECUR_E_INVALID, "the C prefix '%s' may only hold letters, "
+            return recur__fail(RECUR_E_INVALID, "the C prefix '%s' may only hold letters, "
                               "digits and _", p);
     return 0;
 }
@@ -487,13 +487,13 @@ static int check_prefix(const char *p)
 int recur_export_c(const recur_model *m, const char *path, const char *prefix, recur_quant q)
 {
     if (!m || !path || !*path)
-        return recur_fail(RECUR_E_INVALID, "recur_export_c needs a model and a path");
+        return recur__fail(RECUR_E_INVALID, "recur_export_c needs a model and a path");
     const recur_config *c = &m->cfg;
     int rc = recur__stream_refusal(m, "exported as a streaming step");
     if (rc)
         return rc;
     if (q != RECUR_QUANT_NONE && q != RECUR_QUANT_INT8)
-        return recur_fail(RECUR_E_INVALID, "unknown quantization %d", (int)q);
+        return recur__fail(RECUR_E_INVALID, "unknown quantization %d", (int)q);
     rc = recur__model_check_finite(m, "cannot export the model");
     if (rc)
         return rc;
@@ -502,7 +502,7 @@ int recur_export_c(const recur_model *m, const char *path, const char *prefix, r
     if (!prefix) { /* the file name, as an identifier */
         size_t n = strlen(file);
         if (n == 0 || n > MAX_PREFIX)
-            return recur_fail(RECUR_E_INVALID, "cannot make a C prefix of '%s' (1..%d "
+            return recur__fail(RECUR_E_INVALID, "cannot make a C prefix of '%s' (1..%d "
                               "characters): give one", file, MAX_PREFIX);
         for (size_t i = 0; i <= n; i++)
             pre[i] = file[i] && !isalnum((unsigned char)file[i]) ? '_' : file[i];
@@ -514,7 +514,7 @@ int recur_export_c(const recur_model *m, const char *path, const char *prefix, r
         return rc;
     /* the file name goes into an #include "..." line */
     if (!*file || strlen(file) > 200 || strpbrk(file, "\"\\\n\r"))
-        return recur_fail(RECUR_E_INVALID, "'%s' cannot name the generated files: "
+        return recur__fail(RECUR_E_INVALID, "'%s' cannot name the generated files: "
                           "1..200 characters without quotes, backslashes or newlines", file);
     gen g = {0};
     g.p = prefix;

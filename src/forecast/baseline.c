@@ -9,7 +9,7 @@ int recur_forecast_last_value(const double *y, long start, long count, int recur
                               double *out)
 {
     if (!y || !out || start < 1 || count < 0)
-        return recur_fail(RECUR_E_INVALID, "recur_forecast_last_value: no values, or "
+        return recur__fail(RECUR_E_INVALID, "recur_forecast_last_value: no values, or "
                           "start %ld < 1", start);
     for (long h = 0; h < count; h++)
         out[h] = recursive ? y[start - 1] : y[start + h - 1];
@@ -20,7 +20,7 @@ int recur_forecast_seasonal_naive(const double *y, long start, long count, int s
                                   int recursive, double *out)
 {
     if (!y || !out || count < 0 || season < 1 || start < season)
-        return recur_fail(RECUR_E_INVALID, "recur_forecast_seasonal_naive: no values, or "
+        return recur__fail(RECUR_E_INVALID, "recur_forecast_seasonal_naive: no values, or "
                           "a season of %d that is not in 1..start (%ld)", season, start);
     for (long h = 0; h < count; h++)
         out[h] = recursive ? y[start - season + h % season] : y[start + h - season];
@@ -31,7 +31,7 @@ int recur_forecast_metrics(const double *truth, const double *pred, long n,
                            recur_forecast_errors *out)
 {
     if (!truth || !pred || !out || n < 1)
-        return recur_fail(RECUR_E_INVALID, "recur_forecast_metrics: no values");
+        return recur__fail(RECUR_E_INVALID, "recur_forecast_metrics: no values");
     double se = 0, ae = 0;
     for (long i = 0; i < n; i++) {
         double d = pred[i] - truth[i];

@@ -13,32 +13,32 @@
 int recur__forecast_check(const recur_forecast_encoding *e, const char *fn)
 {
     if (!e)
-        return recur_fail(RECUR_E_INVALID, "%s: no encoding", fn);
+        return recur__fail(RECUR_E_INVALID, "%s: no encoding", fn);
     if (e->window < 1 || e->window > RECUR_FORECAST_MAX_WINDOW)
-        return recur_fail(RECUR_E_INVALID, "%s: window %d is outside 1..%d", fn, e->window,
+        return recur__fail(RECUR_E_INVALID, "%s: window %d is outside 1..%d", fn, e->window,
                           RECUR_FORECAST_MAX_WINDOW);
     if (e->season < 1 || e->season > RECUR_FORECAST_MAX_SEASON)
-        return recur_fail(RECUR_E_INVALID, "%s: season %d is outside 1..%d", fn, e->season,
+        return recur__fail(RECUR_E_INVALID, "%s: season %d is outside 1..%d", fn, e->season,
                           RECUR_FORECAST_MAX_SEASON);
     if (e->diff < 0 || e->diff > RECUR_FORECAST_MAX_DIFF)
-        return recur_fail(RECUR_E_INVALID, "%s: difference lag %d is outside 0..%d", fn,
+        return recur__fail(RECUR_E_INVALID, "%s: difference lag %d is outside 0..%d", fn,
                           e->diff, RECUR_FORECAST_MAX_DIFF);
     if ((e->season_input != 0 && e->season_input != 1) || (e->log != 0 && e->log != 1) ||
         (e->es != 0 && e->es != 1))
-        return recur_fail(RECUR_E_INVALID, "%s: season_input, log and es must be 0 or 1", fn);
+        return recur__fail(RECUR_E_INVALID, "%s: season_input, log and es must be 0 or 1", fn);
     if (e->es && e->diff)
-        return recur_fail(RECUR_E_INVALID, "%s: es normalises by the level instead of "
+        return recur__fail(RECUR_E_INVALID, "%s: es normalises by the level instead of "
                           "differencing: give diff 0 with es", fn);
     if (e->es && (!(e->es_alpha > 0 && e->es_alpha <= 1) ||
                   !(e->es_gamma >= 0 && e->es_gamma <= 1)))
-        return recur_fail(RECUR_E_INVALID, "%s: es smoothing constants alpha %g (0 < alpha "
+        return recur__fail(RECUR_E_INVALID, "%s: es smoothing constants alpha %g (0 < alpha "
                           "<= 1) and gamma %g (0 <= gamma <= 1) are out of range", fn,
                           e->es_alpha, e->es_gamma);
     const recur_scaler *sc = &e->scaler;
     if ((sc->kind != RECUR_SCALE_MINMAX && sc->kind != RECUR_SCALE_ZSCORE &&
          sc->kind != RECUR_SCALE_NONE) ||
         !isfinite(sc->offset) || !(sc->scale > 0) || !isfinite(sc->scale))
-        return recur_fail(RECUR_E_INVALID, "%s: the scaler is not fitted (kind %d, offset "
+        return recur__fail(RECUR_E_INVALID, "%s: the scaler is not fitted (kind %d, offset "
                           "%g, scale %g; the scale must be finite and > 0)", fn,
                           (int)sc->kind, sc->offset, sc->scale);
     return RECUR_OK;
@@ -49,7 +49,7 @@ int recur__forecast_check_positive(const recur_forecast_encoding *e, const doubl
 {
     for (long i = 0; e->log && i < n; i++)
         if (!(y[i] > 0))
-            return recur_fail(RECUR_E_INVALID, "%s: a log encoding needs positive values, "
+            return recur__fail(RECUR_E_INVALID, "%s: a log encoding needs positive values, "
                               "but position %ld holds %g", fn, i, y[i]);
     return RECUR_OK;
 }
@@ -100,7 +100,7 @@ int recur_forecast_fit(recur_forecast_encoding *e, recur_scale_kind kind, const 
 {
     static const char fn[] = "recur_forecast_fit";
     if (!e || !y)
-        return recur_fail(RECUR_E_INVALID, "%s: no encoding or no values", fn);
+        return recur__fail(RECUR_E_INVALID, "%s: no encoding or no values", fn);
     /* check the fields the fit does not set, with a placeholder scaler */
     recur_forecast_encoding probe = *e;
     probe.scaler.kind = kind;
@@ -111,12 +111,12 @@ int recur_forecast_fit(recur_forecast_encoding *e, recur_scale_kind kind, const 
     if (rc)
         return rc;
     if (ntrain <= e->diff)
-        return recur_fail(RECUR_E_INVALID, "%s: %ld training values leave nothing to fit "
+        return recur__fail(RECUR_E_INVALID, "%s: %ld training values leave nothing to fit "
                           "after a difference lag of %d", fn, ntrain, e->diff);
     if ((rc = recur__forecast_check_positive(e, y, ntrain, fn)))
         return rc;
     if (e->es && ntrain <= e->season)
-        return recur_fail(RECUR_E_INVALID, "%s: es needs more than one season (%d) of "
+        return recur__fail(RECUR_E_INVALID, "%s: es needs more than one season (%d) of "
                           "training values, got %ld", fn, e->season, ntrain);
     recur__es st;
     if (e->es && ((rc = recur__es_fit(e, y, ntrain)) ||
@@ -129,7 +129,7 @@ int recur_forecast_fit(recur_forecast_encoding *e, recur_scale_kind kind, const 
     if (!tv) {
         if (e->es)
             recur__es_free(&st);
-        return recur_fail(RECUR_E_NOMEM, "%s: out of memory for %ld values", fn, ntrain);
+        return recur__fail(RECUR_E_NOMEM, "%s: out of memory for %ld values", fn, ntrain);
     }
     for (long j = first; j < ntrain; j++)
         tv[j - first] = e->es ? level(e, y[j]) - recur__es_base(&st, e, j, j)
@@ -149,7 +149,7 @@ int recur_forecast_encode(const recur_forecast_encoding *e, const double *y, lon
     if (rc)
         return rc;
     if (!y || !z || n < e->diff)
-        return recur_fail(RECUR_E_INVALID, "%s: no values, or fewer than the lag %d", fn,
+        return recur__fail(RECUR_E_INVALID, "%s: no values, or fewer than the lag %d", fn,
                           e->diff);
     if ((rc = recur__forecast_check_positive(e, y, n, fn)))
         return rc;
@@ -160,7 +160,7 @@ int recur_forecast_encode(const recur_forecast_encoding *e, const double *y, lon
     }
     /* es: positions from the first season on; those before it encode as 0 */
     if (n < e->season)
-        return recur_fail(RECUR_E_INVALID, "%s: es needs a season (%d) of values, got %ld",
+        return recur__fail(RECUR_E_INVALID, "%s: es needs a season (%d) of values, got %ld",
                           fn, e->season, n);
     recur__es st;
     if ((rc = recur__forecast_states(e, y, n, n, &st)))
@@ -225,9 +225,9 @@ int recur_forecast_window(const recur_forecast_encoding *e, const double *y, con
     if (rc)
         return rc;
     if (!y || !x)
-        return recur_fail(RECUR_E_INVALID, "%s: no values or no output", fn);
+        return recur__fail(RECUR_E_INVALID, "%s: no values or no output", fn);
     if (t < recur__forecast_first(e))
-        return recur_fail(RECUR_E_INVALID, "%s: position %ld has fewer than the window %d "
+        return recur__fail(RECUR_E_INVALID, "%s: position %ld has fewer than the window %d "
                           "plus the lag %d%s before it", fn, t, e->window, e->diff,
                           e->es ? " (with es: or a season)" : "");
     if (e->es) { /* the states read every value before t */

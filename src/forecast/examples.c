@@ -11,7 +11,7 @@
 int recur_forecast_time_indices(const recur_series *s, long n, long *tix)
 {
     if (!s || !tix || n < 0)
-        return recur_fail(RECUR_E_INVALID, "recur_forecast_time_indices: no series, no "
+        return recur__fail(RECUR_E_INVALID, "recur_forecast_time_indices: no series, no "
                           "output or a negative count");
     long len = recur_series_length(s);
     for (long i = 0; i < n; i++)
@@ -42,10 +42,10 @@ int recur_forecast_examples(const recur_forecast_encoding *e, const double *y,
     if (rc)
         return rc;
     if (!y || !out)
-        return recur_fail(RECUR_E_INVALID, "%s: no values or no output", fn);
+        return recur__fail(RECUR_E_INVALID, "%s: no values or no output", fn);
     long W = e->window, F = recur_forecast_features(e);
     if (first < recur__forecast_first(e) || end <= first)
-        return recur_fail(RECUR_E_INVALID, "%s: targets %ld..%ld: the first needs the "
+        return recur__fail(RECUR_E_INVALID, "%s: targets %ld..%ld: the first needs the "
                           "window %ld plus the lag %d%s before it, and there must be one",
                           fn, first, end - 1, W, e->diff,
                           e->es ? " (with es: or a season)" : "");
@@ -53,7 +53,7 @@ int recur_forecast_examples(const recur_forecast_encoding *e, const double *y,
         return rc;
     long count = end - first, per = many ? W : 1; /* targets per example */
     if ((uint64_t)count > (uint64_t)(SIZE_MAX / 4) / (uint64_t)(W * F * (long)sizeof(float)))
-        return recur_fail(RECUR_E_NOMEM, "%s: %ld windows of %ld do not fit in memory", fn,
+        return recur__fail(RECUR_E_NOMEM, "%s: %ld windows of %ld do not fit in memory", fn,
                           count, W);
     recur__es st;
     if ((rc = recur__forecast_states(e, y, end, end, &st)))
@@ -66,7 +66,7 @@ int recur_forecast_examples(const recur_forecast_encoding *e, const double *y,
         free(x);
         free(targets);
         recur__es_free(&st);
-        return recur_fail(RECUR_E_NOMEM, "%s: out of memory for %ld windows of %ld", fn,
+        return recur__fail(RECUR_E_NOMEM, "%s: out of memory for %ld windows of %ld", fn,
                           count, W);
     }
     for (long i = 0; i <= count; i++)
@@ -97,7 +97,7 @@ int recur_forecast_examples(const recur_forecast_encoding *e, const double *y,
 int recur_forecast_config(const recur_forecast_encoding *e, int many, recur_config *c)
 {
     if (!e || !c)
-        return recur_fail(RECUR_E_INVALID, "recur_forecast_config: no encoding or no "
+        return recur__fail(RECUR_E_INVALID, "recur_forecast_config: no encoding or no "
                           "configuration");
     c->input = RECUR_INPUT_DENSE;
     c->input_size = recur_forecast_features(e);

@@ -30,7 +30,7 @@ int recur_forecast_write_meta(recur_model *m, const recur_forecast_encoding *e)
     if (rc)
         return rc;
     if (!m)
-        return recur_fail(RECUR_E_INVALID, "recur_forecast_write_meta: no model");
+        return recur__fail(RECUR_E_INVALID, "recur_forecast_write_meta: no model");
     if (!rc) rc = set_int(m, "forecast.window", e->window);
     if (!rc) rc = set_int(m, "forecast.season", e->season);
     if (!rc) rc = set_int(m, "forecast.season_input", e->season_input);
@@ -48,7 +48,7 @@ int recur_forecast_write_meta(recur_model *m, const recur_forecast_encoding *e)
 
 static int missing(const char *key)
 {
-    return recur_fail(RECUR_E_INVALID, "not a forecasting model (its metadata has no '%s'; "
+    return recur__fail(RECUR_E_INVALID, "not a forecasting model (its metadata has no '%s'; "
                       "train one with 'recur forecast train')", key);
 }
 
@@ -59,7 +59,7 @@ static int meta_int(const recur_model *m, const char *key, long lo, long hi, int
     if (!v)
         return missing(key);
     if (recur__parse_long(v, lo, hi, &x))
-        return recur_fail(RECUR_E_FORMAT, "metadata '%s' = '%.40s' is not an integer in "
+        return recur__fail(RECUR_E_FORMAT, "metadata '%s' = '%.40s' is not an integer in "
                           "%ld..%ld", key, v, lo, hi);
     *out = (int)x;
     return RECUR_OK;
@@ -71,7 +71,7 @@ static int meta_double(const recur_model *m, const char *key, double *out)
     if (!v)
         return missing(key);
     if (recur__parse_double(v, out))
-        return recur_fail(RECUR_E_FORMAT, "metadata '%s' = '%.40s' is not a finite number",
+        return recur__fail(RECUR_E_FORMAT, "metadata '%s' = '%.40s' is not a finite number",
                           key, v);
     return RECUR_OK;
 }
@@ -79,7 +79,7 @@ static int meta_double(const recur_model *m, const char *key, double *out)
 int recur_forecast_read_meta(const recur_model *m, recur_forecast_encoding *e)
 {
     if (!m || !e)
-        return recur_fail(RECUR_E_INVALID, "recur_forecast_read_meta: no model or no "
+        return recur__fail(RECUR_E_INVALID, "recur_forecast_read_meta: no model or no "
                           "encoding");
     recur_forecast_encoding r;
     memset(&r, 0, sizeof r);
@@ -101,22 +101,22 @@ int recur_forecast_read_meta(const recur_model *m, recur_forecast_encoding *e)
         return rc;
     if (r.es && (r.diff || !(r.es_alpha > 0 && r.es_alpha <= 1) ||
                  !(r.es_gamma >= 0 && r.es_gamma <= 1)))
-        return recur_fail(RECUR_E_FORMAT, "metadata 'forecast.es_alpha' = %g and "
+        return recur__fail(RECUR_E_FORMAT, "metadata 'forecast.es_alpha' = %g and "
                           "'forecast.es_gamma' = %g must be in (0, 1] and [0, 1], with "
                           "'forecast.diff' 0", r.es_alpha, r.es_gamma);
     const char *kind = recur_model_get_meta(m, "forecast.scale");
     int k = recur_scale_parse(kind);
     if (k < 0)
-        return recur_fail(kind ? RECUR_E_FORMAT : RECUR_E_INVALID, "metadata "
+        return recur__fail(kind ? RECUR_E_FORMAT : RECUR_E_INVALID, "metadata "
                           "'forecast.scale' = '%.40s' is not minmax, zscore or none",
                           kind ? kind : "");
     if (!(r.scaler.scale > 0))
-        return recur_fail(RECUR_E_FORMAT, "metadata 'forecast.scale_factor' must be > 0");
+        return recur__fail(RECUR_E_FORMAT, "metadata 'forecast.scale_factor' must be > 0");
     r.scaler.kind = (recur_scale_kind)k;
     const recur_config *c = recur_model_get_config(m);
     if (c->input != RECUR_INPUT_DENSE || c->input_size != recur_forecast_features(&r) ||
         c->output_size != 1 || c->readout == RECUR_READOUT_MEAN || c->bidirectional)
-        return recur_fail(RECUR_E_MISMATCH, "the network does not match its forecasting "
+        return recur__fail(RECUR_E_MISMATCH, "the network does not match its forecasting "
                           "settings (it needs dense input of %d, readout last or sequence "
                           "and one output)", recur_forecast_features(&r));
     *e = r;

@@ -12,11 +12,11 @@
 static int check_model(const recur_model *m, const recur_forecast_encoding *e, const char *fn)
 {
     if (!m)
-        return recur_fail(RECUR_E_INVALID, "%s: no model", fn);
+        return recur__fail(RECUR_E_INVALID, "%s: no model", fn);
     const recur_config *c = recur_model_get_config(m);
     if (c->input != RECUR_INPUT_DENSE || c->input_size != recur_forecast_features(e) ||
         c->output_size != 1 || c->readout == RECUR_READOUT_MEAN || c->bidirectional)
-        return recur_fail(RECUR_E_MISMATCH, "%s: the network does not match the encoding "
+        return recur__fail(RECUR_E_MISMATCH, "%s: the network does not match the encoding "
                           "(it needs dense input of %d, readout last or sequence and one "
                           "output)", fn, recur_forecast_features(e));
     return RECUR_OK;
@@ -32,9 +32,9 @@ int recur_forecast_one_step(const recur_model *m, const recur_forecast_encoding 
         return rc;
     long W = e->window, F = recur_forecast_features(e);
     if (!y || !out || count < 1)
-        return recur_fail(RECUR_E_INVALID, "%s: no values, or no forecasts asked for", fn);
+        return recur__fail(RECUR_E_INVALID, "%s: no values, or no forecasts asked for", fn);
     if (start < recur__forecast_first(e))
-        return recur_fail(RECUR_E_INVALID, "%s: position %ld has fewer than the window "
+        return recur__fail(RECUR_E_INVALID, "%s: position %ld has fewer than the window "
                           "%ld plus the lag %d%s before it", fn, start, W, e->diff,
                           e->es ? " (with es: or a season)" : "");
     if ((rc = recur__forecast_check_positive(e, y, start + count - 1, fn)))
@@ -50,7 +50,7 @@ int recur_forecast_one_step(const recur_model *m, const recur_forecast_encoding 
     float *targets = calloc((size_t)count * (size_t)per, sizeof *targets);
     float *pred = malloc((size_t)count * (size_t)per * sizeof *pred);
     if (!offsets || !x || !targets || !pred) {
-        rc = recur_fail(RECUR_E_NOMEM, "%s: out of memory for %ld windows of %ld", fn, count,
+        rc = recur__fail(RECUR_E_NOMEM, "%s: out of memory for %ld windows of %ld", fn, count,
                         W);
         goto done;
     }
@@ -82,9 +82,9 @@ int recur_forecast_recursive(const recur_model *m, const recur_forecast_encoding
         return rc;
     int W = e->window, F = recur_forecast_features(e);
     if (!buf || !out || horizon < 1)
-        return recur_fail(RECUR_E_INVALID, "%s: no values, or no forecasts asked for", fn);
+        return recur__fail(RECUR_E_INVALID, "%s: no values, or no forecasts asked for", fn);
     if (start < recur__forecast_first(e))
-        return recur_fail(RECUR_E_INVALID, "%s: %ld values of history, fewer than the "
+        return recur__fail(RECUR_E_INVALID, "%s: %ld values of history, fewer than the "
                           "window %d plus the lag %d%s", fn, start, W, e->diff,
                           e->es ? " (with es: or a season)" : "");
     if ((rc = recur__forecast_check_positive(e, buf, start, fn)))
@@ -96,7 +96,7 @@ int recur_forecast_recursive(const recur_model *m, const recur_forecast_encoding
     float *x = malloc((size_t)W * (size_t)(F + 1) * sizeof *x);
     if (!x) {
         recur__es_free(&st);
-        return recur_fail(RECUR_E_NOMEM, "%s: out of memory", fn);
+        return recur__fail(RECUR_E_NOMEM, "%s: out of memory", fn);
     }
     float *yo = x + (size_t)W * (size_t)F; /* [W] outputs (sequence) or [1] */
     for (long h = 0; h < horizon; h++) {
@@ -119,22 +119,22 @@ int recur_forecast_beyond(const recur_model *m, const recur_forecast_encoding *e
 {
     static const char fn[] = "recur_forecast_beyond";
     if (!s)
-        return recur_fail(RECUR_E_INVALID, "%s: no series", fn);
+        return recur__fail(RECUR_E_INVALID, "%s: no series", fn);
     long n = recur_series_length(s);
     int rc = recur__forecast_check(e, fn);
     if (rc)
         return rc;
     if (n < recur__forecast_first(e))
-        return recur_fail(RECUR_E_INVALID, "%s: the series has %ld values, fewer than the "
+        return recur__fail(RECUR_E_INVALID, "%s: the series has %ld values, fewer than the "
                           "window %d plus the lag %d%s", fn, n, e->window, e->diff,
                           e->es ? " (with es: or a season)" : "");
     if (horizon < 1 || horizon > RECUR_MAX_SERIES_ROWS)
-        return recur_fail(RECUR_E_INVALID, "%s: horizon %ld is outside 1..%ld", fn, horizon,
+        return recur__fail(RECUR_E_INVALID, "%s: horizon %ld is outside 1..%ld", fn, horizon,
                           RECUR_MAX_SERIES_ROWS);
     double *buf = malloc((size_t)(n + horizon) * sizeof *buf);
     long *tix = malloc((size_t)(n + horizon) * sizeof *tix);
     if (!buf || !tix) {
-        rc = recur_fail(RECUR_E_NOMEM, "%s: out of memory", fn);
+        rc = recur__fail(RECUR_E_NOMEM, "%s: out of memory", fn);
     } else {
         memcpy(buf, recur_series_values(s), (size_t)n * sizeof *buf);
         rc = recur_forecast_time_indices(s, n + horizon, tix);

@@ -64,7 +64,7 @@ int recur_forecast_infer_season(const double *y, long n, int period, int *season
                                 recur_season_source *how)
 {
     if (!y || !season || n < 1)
-        return recur_fail(RECUR_E_INVALID, "recur_forecast_infer_season: no values");
+        return recur__fail(RECUR_E_INVALID, "recur_forecast_infer_season: no values");
     if (period == 12 || period == 4) {
         if (how)
             *how = RECUR_SEASON_CALENDAR;
@@ -78,7 +78,7 @@ int recur_forecast_infer_season(const double *y, long n, int period, int *season
     const double *raw = y + n - len;
     double *v = malloc((size_t)len * sizeof *v);
     if (!v)
-        return recur_fail(RECUR_E_NOMEM, "recur_forecast_infer_season: out of memory");
+        return recur__fail(RECUR_E_NOMEM, "recur_forecast_infer_season: out of memory");
     detrend(raw, len, v);
     /* nothing left but rounding: a constant, linear or quadratic series */
     double ss = 0, ss_raw = 0;

@@ -85,7 +85,7 @@ int recur__es_run(const recur_forecast_encoding *e, const double *y, long n, lon
     st->n = 0;
     if (!st->level || !st->index || !st->s_at) {
         recur__es_free(st);
-        return recur_fail(RECUR_E_NOMEM, "out of memory for the smoothing of %ld values",
+        return recur__fail(RECUR_E_NOMEM, "out of memory for the smoothing of %ld values",
                           cap);
     }
     es_start(e, y, st);

@@ -64,7 +64,7 @@ static int check_finite(const float *z, int V, long i)
 {
     for (int k = 0; k < V; k++)
         if (!isfinite(z[k]))
-            return recur_fail(RECUR_E_NUMERIC, "the model produced a non-finite "
+            return recur__fail(RECUR_E_NUMERIC, "the model produced a non-finite "
                               "output after %ld characters", i);
     return RECUR_OK;
 }
@@ -85,7 +85,7 @@ static int windowed(const recur_model *m, const recur_sample_config *sc,
     if (!hist || !y) {
         free(hist);
         free(y);
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     }
     long nh = np;
     if (np > 0)
@@ -118,16 +118,16 @@ int recur_sample(const recur_model *m, const char *prime,
 {
     const recur_config *c = &m->cfg;
     if (m->nvocab <= 0)
-        return recur_fail(RECUR_E_MISMATCH, "the model has no character vocabulary "
+        return recur__fail(RECUR_E_MISMATCH, "the model has no character vocabulary "
                           "(a plain safetensors file or a non-text model): sampling "
                           "needs a character language model");
     if (c->output_size != c->input_size || c->loss != RECUR_LOSS_XENT)
-        return recur_fail(RECUR_E_MISMATCH, "the model is not a character "
+        return recur__fail(RECUR_E_MISMATCH, "the model is not a character "
                                             "language model");
     if (!sc->greedy && !(sc->temperature > 0 && sc->temperature <= 100))
-        return recur_fail(RECUR_E_INVALID, "temperature must be in (0, 100]");
+        return recur__fail(RECUR_E_INVALID, "temperature must be in (0, 100]");
     if (sc->top_k < 0 || length < 0 || sc->window < 0)
-        return recur_fail(RECUR_E_INVALID, "top-k, length and window must not be "
+        return recur__fail(RECUR_E_INVALID, "top-k, length and window must not be "
                                            "negative");
     recur_text *pt = NULL;
     int rc = recur__text_from_string_labelled(prime ? prime : "", prime ? strlen(prime) : 0,
@@ -141,7 +141,7 @@ int recur_sample(const recur_model *m, const char *prime,
     float *z = malloc((size_t)V * sizeof *z);
     double *p = malloc((size_t)V * sizeof *p);
     if (!z || !p)
-        rc = recur_fail(RECUR_E_NOMEM, "out of memory");
+        rc = recur__fail(RECUR_E_NOMEM, "out of memory");
     else if (sc->window > 0)
         rc = windowed(m, sc, ptoks, np, length, z, p, emit, user);
     else

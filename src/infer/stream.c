@@ -198,17 +198,17 @@ int recur_state_create(const recur_model *m, recur_state **out)
     *out = NULL;
     const recur_config *c = &m->cfg;
     if (c->bidirectional)
-        return recur_fail(RECUR_E_INVALID, "a bidirectional model needs the whole "
+        return recur__fail(RECUR_E_INVALID, "a bidirectional model needs the whole "
                           "sequence and cannot be run step by step");
     /* A step's output is the dense layer over the current state: the
      * per-step output (SEQUENCE) or what a LAST readout would give if the
      * sequence ended here. A MEAN readout needs the whole sequence. */
     if (c->readout == RECUR_READOUT_MEAN)
-        return recur_fail(RECUR_E_INVALID, "a model that reads out the mean over a "
+        return recur__fail(RECUR_E_INVALID, "a model that reads out the mean over a "
                           "sequence cannot be run step by step (use recur_forward)");
     recur_state *s = calloc(1, sizeof *s);
     if (!s)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     s->m = m;
     s->kind = m->cells[0][0].kind;
     s->L = c->layers, s->H = c->hidden, s->O = c->output_size;
@@ -226,7 +226,7 @@ int recur_state_create(const recur_model *m, recur_state **out)
     real *p = s->mem = calloc((size_t)n, sizeof *p);
     if (!p) {
         free(s);
-        return recur_fail(RECUR_E_NOMEM, "out of memory for a stream of this model");
+        return recur__fail(RECUR_E_NOMEM, "out of memory for a stream of this model");
     }
     s->hbuf[0] = p, p += (long)s->L * H;
     s->hbuf[1] = p, p += (long)s->L * H;
@@ -308,7 +308,7 @@ int recur__step_f32(recur_state *s, int32_t token, const float *x, float *y)
     const recur_config *c = &m->cfg;
     if (c->input == RECUR_INPUT_DENSE) {
         if (!x)
-            return recur_fail(RECUR_E_INVALID, "a dense-input model needs x");
+            return recur__fail(RECUR_E_INVALID, "a dense-input model needs x");
         for (int i = 0; i < c->input_size; i++)
             s->x[i] = (real)x[i];
     } else {
@@ -365,7 +365,7 @@ int recur__state_wrap_q8(struct recur__q8 *q, recur_state **out)
     recur_state *s = calloc(1, sizeof *s);
     if (!s) {
         recur__q8_free(q);
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     }
     s->q8 = q;
     s->nparts = 1;

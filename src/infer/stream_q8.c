@@ -127,7 +127,7 @@ int recur__q8_step(struct recur__q8 *q, int32_t token, const float *x, float *y)
     const real *in = NULL;
     if (c->input == RECUR_INPUT_DENSE) {
         if (!x)
-            return recur_fail(RECUR_E_INVALID, "a dense-input model needs x");
+            return recur__fail(RECUR_E_INVALID, "a dense-input model needs x");
         for (int i = 0; i < c->input_size; i++)
             q->x[i] = (real)x[i];
         in = q->x;
@@ -197,7 +197,7 @@ int recur__q8_create(const recur_model *m, struct recur__q8 **out)
     const recur_config *c = &m->cfg;
     struct recur__q8 *q = calloc(1, sizeof *q);
     if (!q)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     q->m = m;
     q->kind = m->cells[0][0].kind;
     q->L = c->layers, q->H = c->hidden, q->O = c->output_size;
@@ -222,7 +222,7 @@ int recur__q8_create(const recur_model *m, struct recur__q8 **out)
     int8_t *tmp = malloc((size_t)widest + 1);
     if (!p || !tmp) {
         free(p), free(tmp), free(q);
-        return recur_fail(RECUR_E_NOMEM, "out of memory for an int8 stream of this model");
+        return recur__fail(RECUR_E_NOMEM, "out of memory for an int8 stream of this model");
     }
     q->h = (real *)p, q->c = q->h + (long)q->L * H;
     q->gx = q->c + (long)q->L * H, q->gh = q->gx + (long)G * H;
@@ -252,7 +252,7 @@ int recur_state_create_quantized(const recur_model *m, recur_quant quant, recur_
         return recur_state_create(m, out);
     *out = NULL;
     if (quant != RECUR_QUANT_INT8)
-        return recur_fail(RECUR_E_INVALID, "unknown quantization %d", (int)quant);
+        return recur__fail(RECUR_E_INVALID, "unknown quantization %d", (int)quant);
     int rc = recur__stream_refusal(m, "run step by step");
     if (rc)
         return rc;

@@ -69,10 +69,10 @@ int recur__stream_refusal(const recur_model *m, const char *what)
 {
     const recur_config *c = recur_model_get_config(m);
     if (c->bidirectional)
-        return recur_fail(RECUR_E_INVALID, "a bidirectional model needs the whole "
+        return recur__fail(RECUR_E_INVALID, "a bidirectional model needs the whole "
                           "sequence and cannot be %s", what);
     if (c->readout == RECUR_READOUT_MEAN)
-        return recur_fail(RECUR_E_INVALID, "a model that reads out the mean over a "
+        return recur__fail(RECUR_E_INVALID, "a model that reads out the mean over a "
                           "sequence cannot be %s (use recur_forward)", what);
     return RECUR_OK;
 }
@@ -108,7 +108,7 @@ int recur_state_save(const recur_state *s, void *buf, size_t n)
     recur__state_view((recur_state *)s, &v);
     size_t need = recur_state_size(s), nh = (size_t)v.L * v.H;
     if (!buf || n < need)
-        return recur_fail(RECUR_E_INVALID, "a state of this model needs %zu bytes, "
+        return recur__fail(RECUR_E_INVALID, "a state of this model needs %zu bytes, "
                           "the buffer has %zu", need, buf ? n : 0);
     unsigned char *p = buf;
     memcpy(p, magic, 4);
@@ -134,13 +134,13 @@ int recur_state_load(recur_state *s, const void *buf, size_t n)
     size_t need = recur_state_size(s), nh = (size_t)v.L * v.H;
     const unsigned char *p = buf;
     if (!buf || n != need)
-        return recur_fail(RECUR_E_INVALID, "a saved state of this model has %zu bytes, "
+        return recur__fail(RECUR_E_INVALID, "a saved state of this model has %zu bytes, "
                           "not %zu", need, buf ? n : 0);
     if (memcmp(p, magic, 4) != 0)
-        return recur_fail(RECUR_E_FORMAT, "not a saved recur state (bad magic)");
+        return recur__fail(RECUR_E_FORMAT, "not a saved recur state (bad magic)");
     if (get_u32(p + 4) != (uint32_t)v.kind || get_u32(p + 8) != (uint32_t)v.L ||
         get_u32(p + 12) != (uint32_t)v.H)
-        return recur_fail(RECUR_E_MISMATCH, "the saved state is of another model "
+        return recur__fail(RECUR_E_MISMATCH, "the saved state is of another model "
                           "(cell %u, %u layers of %u; this one: %d, %d of %d)",
                           get_u32(p + 4), get_u32(p + 8), get_u32(p + 12), v.kind, v.L, v.H);
     p += HEADER_BYTES;

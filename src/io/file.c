@@ -16,17 +16,17 @@ int recur__file_open(const char *path, uint64_t max_bytes, const char *what, int
     struct stat st;
     *fd = -1;
     if (!path)
-        return recur_fail(RECUR_E_INVALID, "no file name");
+        return recur__fail(RECUR_E_INVALID, "no file name");
     int f = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (f < 0)
-        return recur_fail(RECUR_E_IO, "%s: cannot open: %s", path, strerror(errno));
+        return recur__fail(RECUR_E_IO, "%s: cannot open: %s", path, strerror(errno));
     int rc = RECUR_OK;
     if (fstat(f, &st) != 0)
-        rc = recur_fail(RECUR_E_IO, "%s: cannot stat: %s", path, strerror(errno));
+        rc = recur__fail(RECUR_E_IO, "%s: cannot stat: %s", path, strerror(errno));
     else if (!S_ISREG(st.st_mode))
-        rc = recur_fail(RECUR_E_IO, "%s: not a regular file", path);
+        rc = recur__fail(RECUR_E_IO, "%s: not a regular file", path);
     else if ((uint64_t)st.st_size > max_bytes || (uint64_t)st.st_size > SIZE_MAX / 2)
-        rc = recur_fail(RECUR_E_LIMIT, "%s: %lld bytes is over the %llu-byte limit for %s "
+        rc = recur__fail(RECUR_E_LIMIT, "%s: %lld bytes is over the %llu-byte limit for %s "
                         "(a file over the limit is refused before it is read)", path,
                         (long long)st.st_size, (unsigned long long)max_bytes, what);
     if (rc) {
@@ -47,9 +47,9 @@ int recur__file_read_all(int fd, void *buf, size_t size, const char *path)
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0)
-            return recur_fail(RECUR_E_IO, "%s: read failed: %s", path, strerror(errno));
+            return recur__fail(RECUR_E_IO, "%s: read failed: %s", path, strerror(errno));
         if (k == 0)
-            return recur_fail(RECUR_E_IO, "%s: the file shrank while it was read", path);
+            return recur__fail(RECUR_E_IO, "%s: the file shrank while it was read", path);
         got += (size_t)k;
     }
     return RECUR_OK;
@@ -66,12 +66,12 @@ int recur__read_file(const char *path, uint64_t max_bytes, const char *what, int
         return rc;
     if (size == 0 && nonempty) {
         close(fd);
-        return recur_fail(RECUR_E_FORMAT, "%s: the file is empty", path);
+        return recur__fail(RECUR_E_FORMAT, "%s: the file is empty", path);
     }
     char *buf = malloc(size + 1);
     if (!buf) {
         close(fd);
-        return recur_fail(RECUR_E_NOMEM, "out of memory reading %s", path);
+        return recur__fail(RECUR_E_NOMEM, "out of memory reading %s", path);
     }
     rc = recur__file_read_all(fd, buf, size, path);
     char extra;
@@ -80,7 +80,7 @@ int recur__read_file(const char *path, uint64_t max_bytes, const char *what, int
         ;
     close(fd);
     if (!rc && more != 0)
-        rc = recur_fail(RECUR_E_IO, "%s: the file changed while it was read", path);
+        rc = recur__fail(RECUR_E_IO, "%s: the file changed while it was read", path);
     if (rc) {
         free(buf);
         return rc;

@@ -88,29 +88,29 @@ typedef struct {
 
 static int fail_at(size_t pos, const char *what)
 {
-    return recur_fail(RECUR_E_FORMAT, "JSON: %s at byte %zu", what, pos);
+    return recur__fail(RECUR_E_FORMAT, "JSON: %s at byte %zu", what, pos);
 }
 
 /* "unexpected character 'x'" or, for unprintable bytes, "... 0x01". */
 static int fail_char(const parser *p, const char *context)
 {
     if (p->pos >= p->len)
-        return recur_fail(RECUR_E_FORMAT,
+        return recur__fail(RECUR_E_FORMAT,
                           "JSON: unexpected end of input %s at byte %zu", context,
                           p->pos);
     unsigned char c = (unsigned char)p->text[p->pos];
     if (c >= 0x20 && c < 0x7F)
-        return recur_fail(RECUR_E_FORMAT,
+        return recur__fail(RECUR_E_FORMAT,
                           "JSON: unexpected character '%c' %s at byte %zu",
                           (char)c, context, p->pos);
-    return recur_fail(RECUR_E_FORMAT,
+    return recur__fail(RECUR_E_FORMAT,
                       "JSON: unexpected byte 0x%02X %s at byte %zu", c,
                       context, p->pos);
 }
 
 static int nomem(void)
 {
-    return recur_fail(RECUR_E_NOMEM, "JSON: out of memory");
+    return recur__fail(RECUR_E_NOMEM, "JSON: out of memory");
 }
 
 static void skip_ws(parser *p)
@@ -384,7 +384,7 @@ static int parse_string_raw(parser *p, char **out, size_t *out_len)
             p->pos++;
             rc = escape(p, s + n, &k);
         } else if (*u < 0x20) {
-            rc = recur_fail(RECUR_E_FORMAT,
+            rc = recur__fail(RECUR_E_FORMAT,
                             "JSON: control character 0x%02X in string at byte %zu",
                             *u, p->pos);
         } else if ((k = utf8_len(u, p->len - p->pos)) == 0) {
@@ -441,7 +441,7 @@ static void *grow(void *items, size_t *cap, size_t n, size_t elem)
 static int enter(parser *p)
 {
     if (++p->depth > JSON_MAX_DEPTH)
-        return recur_fail(RECUR_E_FORMAT,
+        return recur__fail(RECUR_E_FORMAT,
                           "JSON: nesting deeper than %d at byte %zu",
                           JSON_MAX_DEPTH, p->pos);
     return RECUR_OK;
@@ -521,7 +521,7 @@ static int index_object(json_value *o)
         if (strcmp(a->key, b->key) == 0) {
             char key[64];
             recur__json_excerpt(key, sizeof key, b->key);
-            return recur_fail(RECUR_E_FORMAT,
+            return recur__fail(RECUR_E_FORMAT,
                               "JSON: duplicate key '%s' at byte %zu", key,
                               a->key_pos > b->key_pos ? a->key_pos : b->key_pos);
         }
@@ -622,10 +622,10 @@ static int parse_value(parser *p, json_value **out)
 int recur__json_parse(const char *text, size_t len, json_value **out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "JSON: NULL output pointer");
+        return recur__fail(RECUR_E_INVALID, "JSON: NULL output pointer");
     *out = NULL;
     if (!text && len)
-        return recur_fail(RECUR_E_INVALID, "JSON: NULL text");
+        return recur__fail(RECUR_E_INVALID, "JSON: NULL text");
     if (!text)
         text = "";
 
@@ -755,7 +755,7 @@ const json_value *recur__json_object_get(const json_value *v, const char *key)
 static int buf_reserve(json_buf *b, size_t n)
 {
     if (n > SIZE_MAX - b->len - 1)
-        return recur_fail(RECUR_E_NOMEM, "JSON: buffer size overflow");
+        return recur__fail(RECUR_E_NOMEM, "JSON: buffer size overflow");
     size_t need = b->len + n + 1;
     if (need <= b->cap)
         return RECUR_OK;
@@ -794,7 +794,7 @@ int recur__json_buf_printf(json_buf *b, const char *fmt, ...)
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0)
-        return recur_fail(RECUR_E_INVALID, "JSON: bad format string");
+        return recur__fail(RECUR_E_INVALID, "JSON: bad format string");
     int rc = buf_reserve(b, (size_t)n);
     if (rc)
         return rc;
@@ -811,10 +811,10 @@ int recur__json_write_string(json_buf *b, const char *s)
     int rc;
 
     if (!s)
-        return recur_fail(RECUR_E_INVALID, "JSON: NULL string");
+        return recur__fail(RECUR_E_INVALID, "JSON: NULL string");
     n = strlen(s);
     if (!recur__utf8_valid(s, n))
-        return recur_fail(RECUR_E_INVALID, "JSON: string is not valid UTF-8");
+        return recur__fail(RECUR_E_INVALID, "JSON: string is not valid UTF-8");
     rc = recur__json_buf_append(b, "\"", 1);
     for (size_t i = 0; i < n && rc == RECUR_OK; i++) {
         unsigned char c = (unsigned char)s[i];

@@ -71,7 +71,7 @@ static int dtype_from_name(const char *s)
 
 /* ---- messages ---------------------------------------------------------- */
 
-/* recur_fail with "<label>: " in front. */
+/* recur__fail with "<label>: " in front. */
 static int st_fail(int code, const char *label, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
@@ -85,7 +85,7 @@ static int st_fail(int code, const char *label, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return recur_fail(code, "%s: %s", label, msg);
+    return recur__fail(code, "%s: %s", label, msg);
 }
 
 
@@ -214,19 +214,19 @@ static real to_real(double x)
 int recur__st_read_real(const st_tensor *t, real *dst, int64_t n)
 {
     if (!t || (!dst && n > 0))
-        return recur_fail(RECUR_E_INVALID, "recur__st_read_real: NULL argument");
+        return recur__fail(RECUR_E_INVALID, "recur__st_read_real: NULL argument");
     if (n != t->numel)
-        return recur_fail(RECUR_E_MISMATCH,
+        return recur__fail(RECUR_E_MISMATCH,
                           "tensor '%s' has %" PRId64 " elements, expected %" PRId64,
                           recur__json_quote(t->name).s, t->numel, n);
     size_t esize = recur__st_dtype_size(t->dtype);
     if (esize == 0)
-        return recur_fail(RECUR_E_INVALID, "tensor '%s' has an invalid dtype",
+        return recur__fail(RECUR_E_INVALID, "tensor '%s' has an invalid dtype",
                           recur__json_quote(t->name).s);
     const unsigned char *p = t->data;
     for (int64_t i = 0; i < n; i++, p += esize) {
         if (t->dtype == ST_BOOL && p[0] > 1)
-            return recur_fail(RECUR_E_FORMAT,
+            return recur__fail(RECUR_E_FORMAT,
                               "tensor '%s': BOOL element %" PRId64
                               " is %u, not 0 or 1",
                               recur__json_quote(t->name).s, i, (unsigned)p[0]);
@@ -476,7 +476,7 @@ static int parse_header_json(st_file *f, size_t hlen)
     int rc = recur__json_parse((const char *)f->buf + 8, hlen, &f->header);
     if (rc == RECUR_E_FORMAT) {
         /* Keep the parser's message (with its byte offset) but name the
-         * file; copied first because recur_fail rewrites that buffer. */
+         * file; copied first because recur__fail rewrites that buffer. */
         char why[400];
         const char *m = recur_last_error(), *at = strstr(m, " at byte ");
         if (strncmp(m, "JSON: ", 6) == 0)
@@ -549,7 +549,7 @@ static int parse_owned(unsigned char *buf, size_t size, const char *label,
         free(f);
         free(l);
         free(buf);
-        return recur_fail(RECUR_E_NOMEM, "%s: out of memory", label);
+        return recur__fail(RECUR_E_NOMEM, "%s: out of memory", label);
     }
     f->buf = buf;
     f->size = size;
@@ -567,15 +567,15 @@ int recur__st_parse(const unsigned char *bytes, size_t len, const char *label,
              st_file **out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "recur__st_parse: NULL output pointer");
+        return recur__fail(RECUR_E_INVALID, "recur__st_parse: NULL output pointer");
     *out = NULL;
     if (!label)
         label = "<memory>";
     if (!bytes && len)
-        return recur_fail(RECUR_E_INVALID, "%s: NULL buffer", label);
+        return recur__fail(RECUR_E_INVALID, "%s: NULL buffer", label);
     unsigned char *copy = malloc(len ? len : 1);
     if (!copy)
-        return recur_fail(RECUR_E_NOMEM, "%s: out of memory", label);
+        return recur__fail(RECUR_E_NOMEM, "%s: out of memory", label);
     if (len)
         memcpy(copy, bytes, len);
     return parse_owned(copy, len, label, out);
@@ -587,10 +587,10 @@ int recur__st_read(const char *path, st_file **out)
     size_t size = 0;
 
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "recur__st_read: NULL output pointer");
+        return recur__fail(RECUR_E_INVALID, "recur__st_read: NULL output pointer");
     *out = NULL;
     if (!path)
-        return recur_fail(RECUR_E_INVALID, "recur__st_read: NULL path");
+        return recur__fail(RECUR_E_INVALID, "recur__st_read: NULL path");
     if ((rc = recur__file_open(path, ST_MAX_FILE_SIZE, "a model file", &fd, &size)))
         return rc;
     /* The first bytes decide whether the file is worth reading at all: a
@@ -605,7 +605,7 @@ int recur__st_read(const char *path, st_file **out)
     unsigned char *buf = malloc(size);
     if (!buf) {
         close(fd);
-        return recur_fail(RECUR_E_NOMEM, "%s: out of memory for %zu bytes",
+        return recur__fail(RECUR_E_NOMEM, "%s: out of memory for %zu bytes",
                           path, size);
     }
     memcpy(buf, head, nhead);
@@ -665,7 +665,7 @@ int recur__st_expect(const st_file *f, const char *name, int ndim,
     if (out)
         *out = NULL;
     if (!f || !name || ndim < 0 || ndim > ST_MAX_DIMS || (ndim && !shape))
-        return recur_fail(RECUR_E_INVALID, "recur__st_expect: invalid argument");
+        return recur__fail(RECUR_E_INVALID, "recur__st_expect: invalid argument");
     const st_tensor *t = recur__st_find(f, name);
     if (!t)
         return st_fail(RECUR_E_MISMATCH, f->label, "missing tensor '%s'",
@@ -726,7 +726,7 @@ st_writer *recur__st_writer_new(void)
 {
     st_writer *w = calloc(1, sizeof *w);
     if (!w)
-        recur_fail(RECUR_E_NOMEM, "recur__st_writer_new: out of memory");
+        recur__fail(RECUR_E_NOMEM, "recur__st_writer_new: out of memory");
     return w;
 }
 
@@ -762,14 +762,14 @@ static void *grow(void *items, size_t *cap, size_t n, size_t elem)
 int recur__st_writer_meta(st_writer *w, const char *key, const char *value)
 {
     if (!w || !key || !value)
-        return recur_fail(RECUR_E_INVALID, "recur__st_writer_meta: NULL argument");
+        return recur__fail(RECUR_E_INVALID, "recur__st_writer_meta: NULL argument");
     if (!recur__utf8_valid(key, strlen(key)) || !recur__utf8_valid(value, strlen(value)))
-        return recur_fail(RECUR_E_INVALID,
+        return recur__fail(RECUR_E_INVALID,
                           "recur__st_writer_meta: metadata '%s' is not valid UTF-8",
                           recur__json_quote(key).s);
     for (size_t i = 0; i < w->nmeta; i++)
         if (strcmp(w->mkeys[i], key) == 0)
-            return recur_fail(RECUR_E_INVALID,
+            return recur__fail(RECUR_E_INVALID,
                               "recur__st_writer_meta: metadata key '%s' given twice",
                               recur__json_quote(key).s);
     /* Two parallel arrays; a failure between the two growths only leaves
@@ -780,14 +780,14 @@ int recur__st_writer_meta(st_writer *w, const char *key, const char *value)
         w->mkeys = keys;
     char **values = keys ? grow(w->mvalues, &vcap, w->nmeta, sizeof *values) : NULL;
     if (!values)
-        return recur_fail(RECUR_E_NOMEM, "recur__st_writer_meta: out of memory");
+        return recur__fail(RECUR_E_NOMEM, "recur__st_writer_meta: out of memory");
     w->mvalues = values;
     w->mcap = vcap;
     char *k = copy_string(key), *v = copy_string(value);
     if (!k || !v) {
         free(k);
         free(v);
-        return recur_fail(RECUR_E_NOMEM, "recur__st_writer_meta: out of memory");
+        return recur__fail(RECUR_E_NOMEM, "recur__st_writer_meta: out of memory");
     }
     w->mkeys[w->nmeta] = k;
     w->mvalues[w->nmeta++] = v;
@@ -797,17 +797,17 @@ int recur__st_writer_meta(st_writer *w, const char *key, const char *value)
 static int check_name(const st_writer *w, const char *name)
 {
     if (!*name)
-        return recur_fail(RECUR_E_INVALID, "recur__st_writer_add: empty tensor name");
+        return recur__fail(RECUR_E_INVALID, "recur__st_writer_add: empty tensor name");
     if (strcmp(name, "__metadata__") == 0)
-        return recur_fail(RECUR_E_INVALID,
+        return recur__fail(RECUR_E_INVALID,
                           "recur__st_writer_add: '__metadata__' is reserved");
     if (!recur__utf8_valid(name, strlen(name)))
-        return recur_fail(RECUR_E_INVALID,
+        return recur__fail(RECUR_E_INVALID,
                           "recur__st_writer_add: tensor name '%s' is not valid UTF-8",
                           recur__json_quote(name).s);
     for (size_t i = 0; i < w->n; i++)
         if (strcmp(w->e[i].name, name) == 0)
-            return recur_fail(RECUR_E_INVALID,
+            return recur__fail(RECUR_E_INVALID,
                               "recur__st_writer_add: tensor '%s' added twice", recur__json_quote(name).s);
     return RECUR_OK;
 }
@@ -818,13 +818,13 @@ static int check_shape(struct st_entry *e, const char *name, int ndim,
                        const int64_t *shape)
 {
     if (ndim < 0 || ndim > ST_MAX_DIMS || (ndim > 0 && !shape))
-        return recur_fail(RECUR_E_INVALID,
+        return recur__fail(RECUR_E_INVALID,
                           "recur__st_writer_add: tensor '%s' has invalid ndim %d",
                           recur__json_quote(name).s, ndim);
     uint64_t numel = 1, esize = recur__st_dtype_size(e->dtype);
     for (int i = 0; i < ndim; i++)
         if (shape[i] < 0)
-            return recur_fail(RECUR_E_INVALID,
+            return recur__fail(RECUR_E_INVALID,
                               "recur__st_writer_add: tensor '%s' has negative dimension %" PRId64,
                               recur__json_quote(name).s, shape[i]);
     for (int i = 0; i < ndim; i++) {
@@ -833,12 +833,12 @@ static int check_shape(struct st_entry *e, const char *name, int ndim,
             break;
         }
         if (numel > ST_MAX_FILE_SIZE / (uint64_t)shape[i])
-            return recur_fail(RECUR_E_LIMIT,
+            return recur__fail(RECUR_E_LIMIT,
                               "recur__st_writer_add: tensor '%s' is too large", recur__json_quote(name).s);
         numel *= (uint64_t)shape[i];
     }
     if (numel * esize > ST_MAX_FILE_SIZE)
-        return recur_fail(RECUR_E_LIMIT, "recur__st_writer_add: tensor '%s' is too large",
+        return recur__fail(RECUR_E_LIMIT, "recur__st_writer_add: tensor '%s' is too large",
                           recur__json_quote(name).s);
     e->ndim = ndim;
     for (int i = 0; i < ndim; i++)
@@ -855,18 +855,18 @@ static int add_entry(st_writer *w, const char *name, int ndim,
     int rc;
 
     if (!w || !name)
-        return recur_fail(RECUR_E_INVALID, "recur__st_writer_add: NULL argument");
+        return recur__fail(RECUR_E_INVALID, "recur__st_writer_add: NULL argument");
     if ((rc = check_name(w, name)) || (rc = check_shape(&e, name, ndim, shape)))
         return rc;
     if (!data && e.numel > 0)
-        return recur_fail(RECUR_E_INVALID,
+        return recur__fail(RECUR_E_INVALID,
                           "recur__st_writer_add: tensor '%s' has NULL data", recur__json_quote(name).s);
     struct st_entry *entries = grow(w->e, &w->cap, w->n, sizeof e);
     if (!entries)
-        return recur_fail(RECUR_E_NOMEM, "recur__st_writer_add: out of memory");
+        return recur__fail(RECUR_E_NOMEM, "recur__st_writer_add: out of memory");
     w->e = entries;
     if (!(e.name = copy_string(name)))
-        return recur_fail(RECUR_E_NOMEM, "recur__st_writer_add: out of memory");
+        return recur__fail(RECUR_E_NOMEM, "recur__st_writer_add: out of memory");
     w->e[w->n++] = e;
     return RECUR_OK;
 }
@@ -981,14 +981,14 @@ static int write_temp(const temp_source *src, const char *tmp, const char *path)
     unlink(tmp);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0)
-        return recur_fail(RECUR_E_IO, "%s: cannot create temporary file '%s': %s",
+        return recur__fail(RECUR_E_IO, "%s: cannot create temporary file '%s': %s",
                           path, tmp, strerror(errno));
     FILE *fp = fdopen(fd, "wb");
     if (!fp) {
         int err = errno;
         close(fd);
         unlink(tmp);
-        return recur_fail(RECUR_E_IO, "%s: fdopen failed: %s", path, strerror(err));
+        return recur__fail(RECUR_E_IO, "%s: fdopen failed: %s", path, strerror(err));
     }
     int bad = write_source(fp, src) || fflush(fp) != 0 || fsync(fileno(fp)) != 0;
     int err = errno;
@@ -998,7 +998,7 @@ static int write_temp(const temp_source *src, const char *tmp, const char *path)
     }
     if (bad) {
         unlink(tmp);
-        return recur_fail(RECUR_E_IO, "%s: write failed: %s", path, strerror(err));
+        return recur__fail(RECUR_E_IO, "%s: write failed: %s", path, strerror(err));
     }
     return RECUR_OK;
 }
@@ -1083,20 +1083,20 @@ int recur__st_writer_save(st_writer *w, const char *path)
     int rc;
 
     if (!w || !path || !*path)
-        return recur_fail(RECUR_E_INVALID, "recur__st_writer_save: invalid argument");
+        return recur__fail(RECUR_E_INVALID, "recur__st_writer_save: invalid argument");
     if ((rc = build_header(w, &h)))
         goto out;
     uint64_t total = 8 + (uint64_t)h.len;
     for (size_t i = 0; i < w->n && total <= ST_MAX_FILE_SIZE; i++)
         total += w->e[i].nbytes;
     if (total > ST_MAX_FILE_SIZE) {
-        rc = recur_fail(RECUR_E_LIMIT, "%s: file would exceed %" PRIu64 " bytes",
+        rc = recur__fail(RECUR_E_LIMIT, "%s: file would exceed %" PRIu64 " bytes",
                         path, ST_MAX_FILE_SIZE);
         goto out;
     }
     size_t tlen = strlen(path) + 32;
     if (!(tmp = malloc(tlen))) {
-        rc = recur_fail(RECUR_E_NOMEM, "%s: out of memory", path);
+        rc = recur__fail(RECUR_E_NOMEM, "%s: out of memory", path);
         goto out;
     }
     /* Unique per process and per save, so that two threads saving to the
@@ -1109,7 +1109,7 @@ int recur__st_writer_save(st_writer *w, const char *path)
     if (rename(tmp, path) != 0) {
         int err = errno;
         unlink(tmp);
-        rc = recur_fail(RECUR_E_IO, "%s: cannot rename '%s' over it: %s", path,
+        rc = recur__fail(RECUR_E_IO, "%s: cannot rename '%s' over it: %s", path,
                         tmp, strerror(err));
         goto out;
     }
@@ -1156,11 +1156,11 @@ const char *recur__st_meta_real_exact(char *buf, double v) { return meta_real(bu
 int recur__write_file_atomic(const char *path, const void *bytes, size_t len)
 {
     if (!path || !*path || (!bytes && len))
-        return recur_fail(RECUR_E_INVALID, "recur__write_file_atomic: invalid argument");
+        return recur__fail(RECUR_E_INVALID, "recur__write_file_atomic: invalid argument");
     size_t tlen = strlen(path) + 32;
     char *tmp = malloc(tlen);
     if (!tmp)
-        return recur_fail(RECUR_E_NOMEM, "%s: out of memory", path);
+        return recur__fail(RECUR_E_NOMEM, "%s: out of memory", path);
     static _Atomic unsigned long writes;
     snprintf(tmp, tlen, "%s.tmp.%ld.%lu", path, (long)getpid(), writes++);
     temp_source src = {NULL, NULL, bytes, len};
@@ -1168,7 +1168,7 @@ int recur__write_file_atomic(const char *path, const void *bytes, size_t len)
     if (!rc && rename(tmp, path) != 0) {
         int err = errno;
         unlink(tmp);
-        rc = recur_fail(RECUR_E_IO, "%s: cannot rename '%s' over it: %s", path, tmp,
+        rc = recur__fail(RECUR_E_IO, "%s: cannot rename '%s' over it: %s", path, tmp,
                         strerror(err));
     }
     if (!rc) {

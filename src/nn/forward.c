@@ -44,14 +44,14 @@ int recur_forward(const recur_model *m, int T, int B, const int32_t *tokens,
     const recur_config *c = &m->cfg;
     int dense = c->input == RECUR_INPUT_DENSE;
     if (!y || (dense ? !x : !tokens))
-        return recur_fail(RECUR_E_INVALID, "recur_forward needs %s and y",
+        return recur__fail(RECUR_E_INVALID, "recur_forward needs %s and y",
                           dense ? "x" : "tokens");
     if (T < 1 || B < 1)
-        return recur_fail(RECUR_E_INVALID, "T and B must be >= 1");
+        return recur__fail(RECUR_E_INVALID, "T and B must be >= 1");
     long TB = (long)T * B;
     /* The size limit first: T and B say how much of tokens[] may be read. */
     if ((double)T * B > 1e8)
-        return recur_fail(RECUR_E_LIMIT, "%d steps x %d sequences is outside the "
+        return recur__fail(RECUR_E_LIMIT, "%d steps x %d sequences is outside the "
                           "supported range", T, B);
     int rc = dense ? RECUR_OK : recur__model_check_tokens(m, tokens, TB, RECUR_E_INVALID);
     if (rc)
@@ -69,7 +69,7 @@ int recur_forward(const recur_model *m, int T, int B, const int32_t *tokens,
         free(xr);
         free(h);
         recur__model_work_free(&w);
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     }
     for (int t0 = 0; t0 < T; t0 += Tw) {
         int n = T - t0 < Tw ? T - t0 : Tw;

@@ -16,15 +16,15 @@ static int check_model(const recur_model *m)
     const recur_config *c = &m->cfg;
     if (c->input == RECUR_INPUT_DENSE || c->loss != RECUR_LOSS_XENT ||
         c->output_size != c->input_size)
-        return recur_fail(RECUR_E_MISMATCH, "a gradient report needs a character "
+        return recur__fail(RECUR_E_MISMATCH, "a gradient report needs a character "
                           "model (token input, cross-entropy over the same "
                           "vocabulary)");
     if (c->bidirectional)
-        return recur_fail(RECUR_E_MISMATCH, "a bidirectional model sees the whole "
+        return recur__fail(RECUR_E_MISMATCH, "a bidirectional model sees the whole "
                           "window from both ends: its gradient has no single "
                           "distance from the loss; give a unidirectional model");
     if (c->readout == RECUR_READOUT_MEAN)
-        return recur_fail(RECUR_E_MISMATCH, "a model with a mean readout has its "
+        return recur__fail(RECUR_E_MISMATCH, "a model with a mean readout has its "
                           "loss on every step; the report needs the loss at the "
                           "last step (readout sequence or last)");
     return RECUR_OK;
@@ -34,16 +34,16 @@ int recur_grad_report(const recur_model *m, const int32_t *tokens, long n, int T
                       int B, double *norms)
 {
     if (!m || !tokens || !norms)
-        return recur_fail(RECUR_E_INVALID, "recur_grad_report needs a model, "
+        return recur__fail(RECUR_E_INVALID, "recur_grad_report needs a model, "
                                            "tokens and a result array");
     int rc = check_model(m);
     if (rc)
         return rc;
     if (T < 1 || B < 1)
-        return recur_fail(RECUR_E_INVALID, "the sequence length (%d) and the number "
+        return recur__fail(RECUR_E_INVALID, "the sequence length (%d) and the number "
                           "of windows (%d) must be >= 1", T, B);
     if (n < (long)T + 1)
-        return recur_fail(RECUR_E_INVALID, "the text has %ld characters: too few for "
+        return recur__fail(RECUR_E_INVALID, "the text has %ld characters: too few for "
                           "a window of %d and the character after it", n, T);
     if ((rc = recur__model_check_tokens(m, tokens, n, RECUR_E_MISMATCH)))
         return rc;
@@ -58,7 +58,7 @@ int recur_grad_report(const recur_model *m, const int32_t *tokens, long n, int T
     int32_t *inp = malloc((size_t)TB * sizeof *inp), *tgt = malloc((size_t)B * sizeof *tgt);
     real *sq = malloc((size_t)(L * TB) * sizeof *sq);
     if (!inp || !tgt || !sq) {
-        rc = recur_fail(RECUR_E_NOMEM, "out of memory");
+        rc = recur__fail(RECUR_E_NOMEM, "out of memory");
         goto done;
     }
     if ((rc = recur__model_alloc(c, &g)) || (rc = recur__model_work_alloc(g, T, B, &w)))
@@ -81,7 +81,7 @@ int recur_grad_report(const recur_model *m, const int32_t *tokens, long n, int T
     double loss = recur__loss_softmax_xent(w.logits + last, tgt, B, O, w.dlogits + last, 1,
                                     &counted, &correct);
     if (!isfinite(loss)) {
-        rc = recur_fail(RECUR_E_NUMERIC, "the model's loss on these windows is not "
+        rc = recur__fail(RECUR_E_NUMERIC, "the model's loss on these windows is not "
                                          "finite");
         goto done;
     }

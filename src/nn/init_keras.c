@@ -25,7 +25,7 @@ static int orthogonal(real *w, long rows, long cols, rng *r)
 {
     double *a = malloc((size_t)(rows * cols) * sizeof *a);
     if (!a)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     for (long i = 0; i < rows * cols; i++)
         a[i] = recur__rng_normal(r);
     for (long j = 0; j < cols; j++) {
@@ -82,10 +82,10 @@ static int init_keras(recur_model *m, uint64_t seed)
 int recur_model_init(recur_model *m, recur_init scheme, uint64_t seed)
 {
     if (!m)
-        return recur_fail(RECUR_E_INVALID, "no model");
+        return recur__fail(RECUR_E_INVALID, "no model");
     switch (scheme) {
     case RECUR_INIT_PYTORCH: recur__model_init_params(m, seed); return RECUR_OK;
     case RECUR_INIT_KERAS: return init_keras(m, seed);
     }
-    return recur_fail(RECUR_E_INVALID, "unknown initialisation scheme %d", (int)scheme);
+    return recur__fail(RECUR_E_INVALID, "unknown initialisation scheme %d", (int)scheme);
 }

@@ -30,43 +30,43 @@ static int first_input_width(const recur_config *c)
 int recur_config_check(const recur_config *c)
 {
     if (!c)
-        return recur_fail(RECUR_E_INVALID, "no model configuration given");
+        return recur__fail(RECUR_E_INVALID, "no model configuration given");
     if (c->cell < RECUR_RNN_TANH || c->cell > RECUR_GRU)
-        return recur_fail(RECUR_E_INVALID, "unknown cell type %d", (int)c->cell);
+        return recur__fail(RECUR_E_INVALID, "unknown cell type %d", (int)c->cell);
     if (c->input < RECUR_INPUT_ONEHOT || c->input > RECUR_INPUT_DENSE)
-        return recur_fail(RECUR_E_INVALID, "unknown input kind %d", (int)c->input);
+        return recur__fail(RECUR_E_INVALID, "unknown input kind %d", (int)c->input);
     if (c->input_size < 1 || c->input_size > RECUR_MAX_WIDTH)
-        return recur_fail(RECUR_E_LIMIT, "input size %d is outside 1..%d",
+        return recur__fail(RECUR_E_LIMIT, "input size %d is outside 1..%d",
                           c->input_size, RECUR_MAX_WIDTH);
     if (c->input == RECUR_INPUT_EMBEDDING &&
         (c->embed_dim < 1 || c->embed_dim > RECUR_MAX_WIDTH))
-        return recur_fail(RECUR_E_LIMIT, "embedding size %d is outside 1..%d",
+        return recur__fail(RECUR_E_LIMIT, "embedding size %d is outside 1..%d",
                           c->embed_dim, RECUR_MAX_WIDTH);
     if (c->hidden < 1 || c->hidden > RECUR_MAX_WIDTH)
-        return recur_fail(RECUR_E_LIMIT, "hidden size %d is outside 1..%d",
+        return recur__fail(RECUR_E_LIMIT, "hidden size %d is outside 1..%d",
                           c->hidden, RECUR_MAX_WIDTH);
     if (c->layers < 1 || c->layers > MODEL_MAX_LAYERS)
-        return recur_fail(RECUR_E_LIMIT, "layer count %d is outside 1..%d",
+        return recur__fail(RECUR_E_LIMIT, "layer count %d is outside 1..%d",
                           c->layers, MODEL_MAX_LAYERS);
     if (c->bidirectional != 0 && c->bidirectional != 1)
-        return recur_fail(RECUR_E_INVALID, "bidirectional must be 0 or 1");
+        return recur__fail(RECUR_E_INVALID, "bidirectional must be 0 or 1");
     if (c->output_size < 0 || c->output_size > RECUR_MAX_WIDTH)
-        return recur_fail(RECUR_E_LIMIT, "output size %d is outside 0..%d",
+        return recur__fail(RECUR_E_LIMIT, "output size %d is outside 0..%d",
                           c->output_size, RECUR_MAX_WIDTH);
     if (c->readout < RECUR_READOUT_SEQUENCE || c->readout > RECUR_READOUT_MEAN)
-        return recur_fail(RECUR_E_INVALID, "unknown readout %d", (int)c->readout);
+        return recur__fail(RECUR_E_INVALID, "unknown readout %d", (int)c->readout);
     if (!(c->dropout >= 0 && c->dropout < 1))
-        return recur_fail(RECUR_E_INVALID, "dropout %g is outside [0, 1)",
+        return recur__fail(RECUR_E_INVALID, "dropout %g is outside [0, 1)",
                           (double)c->dropout);
     if (c->loss != RECUR_LOSS_XENT && c->loss != RECUR_LOSS_MSE)
-        return recur_fail(RECUR_E_INVALID, "unknown loss %d", (int)c->loss);
+        return recur__fail(RECUR_E_INVALID, "unknown loss %d", (int)c->loss);
     /* The largest tensor must stay far below what an int indexes. */
     int G = recur__cell_gates(cell_kind_of(c->cell)), D = c->bidirectional ? 2 : 1;
     double widest = (double)G * c->hidden *
                     fmax(fmax(first_input_width(c), c->hidden * D), c->hidden);
     if (widest > 1e9 || (double)c->output_size * c->hidden * D > 1e9 ||
         (double)c->input_size * c->embed_dim > 1e9)
-        return recur_fail(RECUR_E_LIMIT, "model too large (a tensor would "
+        return recur__fail(RECUR_E_LIMIT, "model too large (a tensor would "
                                          "exceed 10^9 elements)");
     /* Every parameter, as layout() below lays them out, before allocating. */
     double params = (c->input == RECUR_INPUT_EMBEDDING ? (double)c->input_size * c->embed_dim
@@ -77,7 +77,7 @@ int recur_config_check(const recur_config *c)
         params += D * (double)G * c->hidden * (in + c->hidden + 2);
     }
     if (params > RECUR_MAX_PARAMS)
-        return recur_fail(RECUR_E_LIMIT, "model too large: %.0f parameters, over the "
+        return recur__fail(RECUR_E_LIMIT, "model too large: %.0f parameters, over the "
                           "limit of %ld", params, (long)RECUR_MAX_PARAMS);
     return RECUR_OK;
 }
@@ -178,7 +178,7 @@ int recur__model_alloc(const recur_config *cfg, recur_model **out)
     *out = NULL;
     recur_model *m = calloc(1, sizeof *m);
     if (!m)
-        return recur_fail(RECUR_E_NOMEM, "out of memory for the model");
+        return recur__fail(RECUR_E_NOMEM, "out of memory for the model");
     int rc = recur__model_plan(cfg, m);
     if (rc) {
         free(m);
@@ -188,7 +188,7 @@ int recur__model_alloc(const recur_config *cfg, recur_model **out)
     m->grads = calloc((size_t)m->nparams, sizeof *m->grads);
     if (!m->params || !m->grads) {
         recur_model_free(m);
-        return recur_fail(RECUR_E_NOMEM, "out of memory for %ld parameters",
+        return recur__fail(RECUR_E_NOMEM, "out of memory for %ld parameters",
                           m->nparams);
     }
     bind(m);
@@ -229,7 +229,7 @@ int recur__model_check_tokens(const recur_model *m, const int32_t *tokens, long 
 {
     for (long i = 0; i < n; i++)
         if (tokens[i] < 0 || tokens[i] >= m->cfg.input_size)
-            return recur_fail(code, "token %d at position %ld is outside the model's "
+            return recur__fail(code, "token %d at position %ld is outside the model's "
                               "vocabulary of %d", (int)tokens[i], i, m->cfg.input_size);
     return RECUR_OK;
 }
@@ -239,7 +239,7 @@ int recur__model_check_finite(const recur_model *m, const char *what)
     for (int i = 0; i < m->ntensors; i++)
         for (long j = 0; j < m->tensors[i].n; j++)
             if (!isfinite(m->tensors[i].p[j]))
-                return recur_fail(RECUR_E_NUMERIC, "%s: tensor '%s' holds NaN or "
+                return recur__fail(RECUR_E_NUMERIC, "%s: tensor '%s' holds NaN or "
                                   "infinite values", what, m->tensors[i].name);
     return RECUR_OK;
 }
@@ -267,7 +267,7 @@ int recur__model_set_meta(recur_model *m, const char *key, const char *value)
 {
     char *v = strdup(value);
     if (!v)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     for (int i = 0; i < m->nmeta; i++)
         if (strcmp(m->meta_key[i], key) == 0) {
             free(m->meta_val[i]);
@@ -278,7 +278,7 @@ int recur__model_set_meta(recur_model *m, const char *key, const char *value)
     if (!k || m->nmeta == MODEL_MAX_META) {
         free(k);
         free(v);
-        return recur_fail(RECUR_E_LIMIT, "too many metadata entries");
+        return recur__fail(RECUR_E_LIMIT, "too many metadata entries");
     }
     m->meta_key[m->nmeta] = k;
     m->meta_val[m->nmeta++] = v;
@@ -300,7 +300,7 @@ int recur__model_work_alloc(const recur_model *m, int T, int B, model_work *w)
     const recur_config *c = &m->cfg;
     memset(w, 0, sizeof *w);
     if (T < 1 || B < 1 || (double)T * B > 1e8)
-        return recur_fail(RECUR_E_LIMIT, "window of %d steps x %d sequences "
+        return recur__fail(RECUR_E_LIMIT, "window of %d steps x %d sequences "
                                          "is outside the supported range", T, B);
     long TB = (long)T * B, DH = (long)c->hidden * m->dirs;
     long widest = DH > first_input_width(c) ? DH : first_input_width(c);
@@ -321,14 +321,14 @@ int recur__model_work_alloc(const recur_model *m, int T, int B, model_work *w)
     if (transposed)
         total += (double)m->dirs * c->input_size * GH;
     if (total * sizeof(real) > RECUR_MAX_WORK_BYTES)
-        return recur_fail(RECUR_E_LIMIT,
+        return recur__fail(RECUR_E_LIMIT,
                           "a window of %d x %d needs %.1f GB of activations "
                           "(limit %.1f GB): lower the batch or sequence length",
                           T, B, total * sizeof(real) / 1e9,
                           RECUR_MAX_WORK_BYTES / 1e9);
     real *p = calloc((size_t)total, sizeof *p);
     if (!p)
-        return recur_fail(RECUR_E_NOMEM, "out of memory for activations");
+        return recur__fail(RECUR_E_NOMEM, "out of memory for activations");
     w->mem = p;
     w->T = T, w->B = B;
     w->x0 = p, p += TB * c->embed_dim;

@@ -59,7 +59,7 @@ void recur_config_default(recur_config *c)
 int recur_model_create(const recur_config *cfg, uint64_t seed, recur_model **out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "no output pointer");
+        return recur__fail(RECUR_E_INVALID, "no output pointer");
     int rc = recur__model_alloc(cfg, out);
     if (rc)
         return rc;
@@ -91,9 +91,9 @@ static const param_tensor *tensor_checked(const recur_model *m, const char *name
 {
     const param_tensor *t = recur__model_find_tensor(m, name);
     if (!t)
-        *rc = recur_fail(RECUR_E_INVALID, "the model has no tensor '%s'", name);
+        *rc = recur__fail(RECUR_E_INVALID, "the model has no tensor '%s'", name);
     else if (t->n != n)
-        *rc = recur_fail(RECUR_E_MISMATCH, "tensor '%s' has %ld values, not %ld",
+        *rc = recur__fail(RECUR_E_MISMATCH, "tensor '%s' has %ld values, not %ld",
                          name, t->n, n);
     else
         *rc = RECUR_OK;
@@ -121,17 +121,17 @@ int recur_model_set_tensor(recur_model *m, const char *name, const float *src, l
 int recur_model_set_vocab(recur_model *m, const uint32_t *cps, int n)
 {
     if (m->cfg.input == RECUR_INPUT_DENSE)
-        return recur_fail(RECUR_E_INVALID, "a dense-input model has no vocabulary");
+        return recur__fail(RECUR_E_INVALID, "a dense-input model has no vocabulary");
     if (n != m->cfg.input_size)
-        return recur_fail(RECUR_E_MISMATCH, "vocabulary of %d characters for a "
+        return recur__fail(RECUR_E_MISMATCH, "vocabulary of %d characters for a "
                           "model with %d inputs", n, m->cfg.input_size);
     for (int i = 0; i < n; i++)
         if (cps[i] == 0 || cps[i] > 0x10FFFF || (i > 0 && cps[i] <= cps[i - 1]))
-            return recur_fail(RECUR_E_FORMAT, "the vocabulary must be distinct "
+            return recur__fail(RECUR_E_FORMAT, "the vocabulary must be distinct "
                                               "code points in increasing order");
     uint32_t *v = malloc((size_t)n * sizeof *v);
     if (!v)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     memcpy(v, cps, (size_t)n * sizeof *v);
     free(m->vocab);
     m->vocab = v;
@@ -148,9 +148,9 @@ const uint32_t *recur_model_get_vocab(const recur_model *m, int *n)
 int recur_model_set_meta(recur_model *m, const char *key, const char *value)
 {
     if (!key || !*key || !value)
-        return recur_fail(RECUR_E_INVALID, "metadata needs a key and a value");
+        return recur__fail(RECUR_E_INVALID, "metadata needs a key and a value");
     if (!recur__utf8_valid(key, strlen(key)) || !recur__utf8_valid(value, strlen(value)))
-        return recur_fail(RECUR_E_INVALID, "metadata '%s' is not valid UTF-8 text",
+        return recur__fail(RECUR_E_INVALID, "metadata '%s' is not valid UTF-8 text",
                           recur__utf8_valid(key, strlen(key)) ? key : "(key)");
     return recur__model_set_meta(m, key, value);
 }

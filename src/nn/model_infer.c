@@ -144,22 +144,22 @@ static int infer_cell(const st_file *f, const char *label, int gates, recur_cell
     const char *hint = recur__st_meta(f, "cell"), *nl = recur__st_meta(f, "nonlinearity");
     int relu = nl && strcmp(nl, "relu") == 0;
     if (nl && !relu && strcmp(nl, "tanh") != 0)
-        return recur_fail(RECUR_E_FORMAT, "%s: metadata 'nonlinearity' = \"%s\" is "
+        return recur__fail(RECUR_E_FORMAT, "%s: metadata 'nonlinearity' = \"%s\" is "
                           "neither tanh nor relu", label, recur__json_quote(nl).s);
     if (hint && recur_cell_parse(hint) < 0)
-        return recur_fail(RECUR_E_FORMAT, "%s: metadata 'cell' = \"%s\" is not "
+        return recur__fail(RECUR_E_FORMAT, "%s: metadata 'cell' = \"%s\" is not "
                           "recognised", label, recur__json_quote(hint).s);
     recur_cell c = gates == 4 ? RECUR_LSTM : gates == 3 ? RECUR_GRU
                  : relu || (hint && recur_cell_parse(hint) == RECUR_RNN_RELU)
                      ? RECUR_RNN_RELU : RECUR_RNN_TANH;
     if (hint && (recur_cell_parse(hint) == RECUR_LSTM) != (gates == 4))
-        return recur_fail(RECUR_E_MISMATCH, "%s: metadata says cell '%s' but the "
+        return recur__fail(RECUR_E_MISMATCH, "%s: metadata says cell '%s' but the "
                           "tensors have %d gate(s)", label, recur__json_quote(hint).s, gates);
     if (hint && (recur_cell_parse(hint) == RECUR_GRU) != (gates == 3))
-        return recur_fail(RECUR_E_MISMATCH, "%s: metadata says cell '%s' but the "
+        return recur__fail(RECUR_E_MISMATCH, "%s: metadata says cell '%s' but the "
                           "tensors have %d gate(s)", label, recur__json_quote(hint).s, gates);
     if (gates != 1 && relu)
-        return recur_fail(RECUR_E_MISMATCH, "%s: metadata asks for relu but the "
+        return recur__fail(RECUR_E_MISMATCH, "%s: metadata asks for relu but the "
                           "tensors are a %s", label, recur_cell_name(c));
     *out = c;
     return RECUR_OK;
@@ -182,16 +182,16 @@ int recur__model_infer_plain(const st_file *f, const char *label, recur_config *
         const char *attr = dot ? dot + 1 : t->name;
         size_t plen = (size_t)(attr - t->name);
         if (plen > MAX_PREFIX)
-            return recur_fail(RECUR_E_LIMIT, "%s: tensor name '%s' is too long", label,
+            return recur__fail(RECUR_E_LIMIT, "%s: tensor name '%s' is too long", label,
                               recur__json_quote(t->name).s);
         int kind, layer, dir;
         int r = parse_recurrent(attr, &kind, &layer, &dir);
         if (r < 0)
-            return recur_fail(RECUR_E_LIMIT, "%s: tensor '%s': recur holds at most %d "
+            return recur__fail(RECUR_E_LIMIT, "%s: tensor '%s': recur holds at most %d "
                               "layers", label, recur__json_quote(t->name).s, MODEL_MAX_LAYERS);
         if (r > 0) {
             if (rp && !same_prefix(rp, rlen, t->name, plen))
-                return recur_fail(RECUR_E_MISMATCH, "%s: recurrent tensors of two "
+                return recur__fail(RECUR_E_MISMATCH, "%s: recurrent tensors of two "
                                   "modules ('%.*s' and '%s'): recur holds one "
                                   "recurrent stack", label, (int)rlen, rp,
                                   recur__json_quote(t->name).s);
@@ -203,19 +203,19 @@ int recur__model_infer_plain(const st_file *f, const char *label, recur_config *
             continue;
         }
         if (strncmp(attr, "weight_hr_l", 11) == 0)
-            return recur_fail(RECUR_E_MISMATCH, "%s: tensor '%s' is an LSTM "
+            return recur__fail(RECUR_E_MISMATCH, "%s: tensor '%s' is an LSTM "
                               "projection (proj_size > 0), which recur does not "
                               "support", label, recur__json_quote(t->name).s);
         int is_w = strcmp(attr, "weight") == 0, is_b = strcmp(attr, "bias") == 0;
         if (!is_w && !is_b)
-            return recur_fail(RECUR_E_MISMATCH, "%s: unexpected tensor '%s' (neither "
+            return recur__fail(RECUR_E_MISMATCH, "%s: unexpected tensor '%s' (neither "
                               "an RNN/LSTM/GRU, Embedding nor Linear parameter)",
                               label, recur__json_quote(t->name).s);
         int g = 0;
         while (g < ngroups && !same_prefix(groups[g].prefix, groups[g].len, t->name, plen))
             g++;
         if (g == 2)
-            return recur_fail(RECUR_E_MISMATCH, "%s: unexpected tensor '%s': a plain "
+            return recur__fail(RECUR_E_MISMATCH, "%s: unexpected tensor '%s': a plain "
                               "file may hold one Embedding and one Linear besides "
                               "the recurrent layers", label, recur__json_quote(t->name).s);
         if (g == ngroups)
@@ -226,7 +226,7 @@ int recur__model_infer_plain(const st_file *f, const char *label, recur_config *
             groups[g].bias = t;
     }
     if (!rp)
-        return recur_fail(RECUR_E_FORMAT, "%s: neither a recur model (no "
+        return recur__fail(RECUR_E_FORMAT, "%s: neither a recur model (no "
                           "architecture in the metadata) nor a PyTorch RNN/LSTM/GRU "
                           "state_dict (no 'weight_ih_l0' tensor)", label);
     /* Every layer and direction complete; biases everywhere or nowhere. */
@@ -237,29 +237,29 @@ int recur__model_infer_plain(const st_file *f, const char *label, recur_config *
         for (int d = 0; d < dirs; d++)
             for (int k = 0; k < (with_bias ? 4 : 2); k++)
                 if (!have[l][d][k])
-                    return recur_fail(RECUR_E_MISMATCH, "%s: missing tensor "
+                    return recur__fail(RECUR_E_MISMATCH, "%s: missing tensor "
                                       "'%.*s%s_l%d%s'", label, (int)rlen, rp,
                                       kind_names[k], l, d ? "_reverse" : "");
     const st_tensor *hh = have[0][0][1], *ih = have[0][0][0];
     char s1[64], s2[64];
     if (hh->ndim != 2 || hh->shape[1] < 1 || hh->shape[1] > RECUR_MAX_WIDTH ||
         hh->shape[0] % hh->shape[1] != 0)
-        return recur_fail(RECUR_E_MISMATCH, "%s: tensor '%s' has shape %s, not "
+        return recur__fail(RECUR_E_MISMATCH, "%s: tensor '%s' has shape %s, not "
                           "[gates x hidden, hidden]", label, recur__json_quote(hh->name).s,
                           shape_str(hh, s1, sizeof s1));
     int64_t H = hh->shape[1], G = hh->shape[0] / H;
     if (G != 1 && G != 3 && G != 4)
-        return recur_fail(RECUR_E_MISMATCH, "%s: tensor '%s' has shape %s: %lld "
+        return recur__fail(RECUR_E_MISMATCH, "%s: tensor '%s' has shape %s: %lld "
                           "gates is none of RNN (1), GRU (3), LSTM (4)", label,
                           recur__json_quote(hh->name).s, shape_str(hh, s1, sizeof s1), (long long)G);
     if (ih->ndim != 2 || ih->shape[1] < 1 || ih->shape[1] > RECUR_MAX_WIDTH)
-        return recur_fail(RECUR_E_MISMATCH, "%s: tensor '%s' has shape %s, not "
+        return recur__fail(RECUR_E_MISMATCH, "%s: tensor '%s' has shape %s, not "
                           "[%lld, inputs]", label, recur__json_quote(ih->name).s,
                           shape_str(ih, s1, sizeof s1), (long long)(G * H));
     int64_t I0 = ih->shape[1], DH = H * dirs;
     for (int g = 0; g < ngroups; g++)
         if (!groups[g].weight)
-            return recur_fail(RECUR_E_MISMATCH, "%s: tensor '%s' has no weight "
+            return recur__fail(RECUR_E_MISMATCH, "%s: tensor '%s' has no weight "
                               "beside it", label, recur__json_quote(groups[g].bias->name).s);
     const group *lin = NULL, *emb = NULL;
     int ok = 0;
@@ -281,7 +281,7 @@ int recur__model_infer_plain(const st_file *f, const char *label, recur_config *
             a = names_embedding(&groups[0]) && !names_embedding(&groups[1]);
             b = names_embedding(&groups[1]) && !names_embedding(&groups[0]);
             if (!a && !b)
-                return recur_fail(RECUR_E_MISMATCH, "%s: cannot tell the Embedding "
+                return recur__fail(RECUR_E_MISMATCH, "%s: cannot tell the Embedding "
                                   "from the Linear among '%s' and '%s' (both are "
                                   "[%lld, %lld])", label, recur__json_quote(groups[0].weight->name).s,
                                   recur__json_quote(groups[1].weight->name).s, (long long)DH,
@@ -295,13 +295,13 @@ int recur__model_infer_plain(const st_file *f, const char *label, recur_config *
     }
     if (!ok) {
         if (ngroups == 1)
-            return recur_fail(RECUR_E_MISMATCH, "%s: tensor '%s' has shape %s: neither "
+            return recur__fail(RECUR_E_MISMATCH, "%s: tensor '%s' has shape %s: neither "
                               "an output Linear [outputs, %lld] (with a bias of "
                               "[outputs], if any) nor an Embedding [ids, %lld]", label,
                               recur__json_quote(groups[0].weight->name).s,
                               shape_str(groups[0].weight, s1, sizeof s1), (long long)DH,
                               (long long)I0);
-        return recur_fail(RECUR_E_MISMATCH, "%s: tensors '%s' %s and '%s' %s are not "
+        return recur__fail(RECUR_E_MISMATCH, "%s: tensors '%s' %s and '%s' %s are not "
                           "an Embedding [ids, %lld] and a Linear [outputs, %lld]",
                           label, recur__json_quote(groups[0].weight->name).s,
                           shape_str(groups[0].weight, s1, sizeof s1),
@@ -327,7 +327,7 @@ int recur__model_infer_plain(const st_file *f, const char *label, recur_config *
     c->loss = emb && lin ? RECUR_LOSS_XENT : RECUR_LOSS_MSE;
     const char *loss = recur__st_meta(f, "loss");
     if (loss && strcmp(loss, "xent") && strcmp(loss, "mse"))
-        return recur_fail(RECUR_E_FORMAT, "%s: metadata 'loss' = \"%s\" is not "
+        return recur__fail(RECUR_E_FORMAT, "%s: metadata 'loss' = \"%s\" is not "
                           "recognised", label, recur__json_quote(loss).s);
     if (loss)
         c->loss = strcmp(loss, "xent") == 0 ? RECUR_LOSS_XENT : RECUR_LOSS_MSE;

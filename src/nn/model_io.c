@@ -123,7 +123,7 @@ int recur__model_to_writer_prefixed(const recur_model *m, st_writer *sw, const c
     if (!rc && m->nvocab > 0) {
         char *v = malloc((size_t)m->nvocab * 4 + 1);
         if (!v)
-            return recur_fail(RECUR_E_NOMEM, "out of memory");
+            return recur__fail(RECUR_E_NOMEM, "out of memory");
         size_t len = 0;
         for (int i = 0; i < m->nvocab; i++)
             len += (size_t)recur_utf8_encode(m->vocab[i], v + len);
@@ -156,11 +156,11 @@ static int meta_long(const st_file *f, const char *label, const char *prefix,
 {
     const char *s = pmeta(f, prefix, key);
     if (!s)
-        return recur_fail(RECUR_E_FORMAT, "%s: metadata '%s%s' is missing (is this "
+        return recur__fail(RECUR_E_FORMAT, "%s: metadata '%s%s' is missing (is this "
                           "a recur model?)",
                           label, prefix, key);
     if (recur__parse_long(s, lo, hi, out))
-        return recur_fail(RECUR_E_FORMAT, "%s: metadata '%s%s' = \"%.40s\" is not an "
+        return recur__fail(RECUR_E_FORMAT, "%s: metadata '%s%s' = \"%.40s\" is not an "
                           "integer in %ld..%ld", label, prefix, key, s, lo, hi);
     return RECUR_OK;
 }
@@ -170,14 +170,14 @@ static int meta_choice(const st_file *f, const char *label, const char *prefix,
 {
     const char *s = pmeta(f, prefix, key);
     if (!s)
-        return recur_fail(RECUR_E_FORMAT, "%s: metadata '%s%s' is missing (is this "
+        return recur__fail(RECUR_E_FORMAT, "%s: metadata '%s%s' is missing (is this "
                           "a recur model?)", label, prefix, key);
     for (int i = 0; i < n; i++)
         if (strcmp(s, names[i]) == 0) {
             *out = i;
             return RECUR_OK;
         }
-    return recur_fail(RECUR_E_FORMAT, "%s: metadata '%s%s' = \"%.40s\" is not "
+    return recur__fail(RECUR_E_FORMAT, "%s: metadata '%s%s' = \"%.40s\" is not "
                       "recognised", label, prefix, key, s);
 }
 
@@ -203,7 +203,7 @@ static int read_config(const st_file *f, const char *label, const char *prefix,
         rc = meta_choice(f, label, prefix, "readout", readout_names, 3, &readout);
     if (!rc && pmeta(f, prefix, "dropout") &&
         (recur__parse_double(pmeta(f, prefix, "dropout"), &drop) || drop < 0 || drop >= 1))
-        rc = recur_fail(RECUR_E_FORMAT, "%s: metadata '%sdropout' is not a number "
+        rc = recur__fail(RECUR_E_FORMAT, "%s: metadata '%sdropout' is not a number "
                                         "in [0, 1)", label, prefix);
     if (rc)
         return rc;
@@ -232,13 +232,13 @@ static int read_vocab(const st_file *f, const char *label, const char *prefix,
     size_t len = strlen(s);
     uint32_t *cps = malloc((len + 1) * sizeof *cps);
     if (!cps)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     int n = 0;
     for (size_t i = 0; i < len;) {
         int k = recur__utf8_decode((const unsigned char *)s + i, len - i, &cps[n]);
         if (!k) {
             free(cps);
-            return recur_fail(RECUR_E_FORMAT, "%s: the vocabulary is not UTF-8", label);
+            return recur__fail(RECUR_E_FORMAT, "%s: the vocabulary is not UTF-8", label);
         }
         n++;
         i += (size_t)k;
@@ -246,7 +246,7 @@ static int read_vocab(const st_file *f, const char *label, const char *prefix,
     int rc = recur_model_set_vocab(m, cps, n);
     free(cps);
     if (rc)
-        return recur_fail(rc, "%s: vocabulary: %s", label, recur_last_error());
+        return recur__fail(rc, "%s: vocabulary: %s", label, recur_last_error());
     return RECUR_OK;
 }
 
@@ -284,7 +284,7 @@ int recur__model_from_file_prefixed(const st_file *f, const char *label, const c
     int recur_file = np > 0 || has_recur_metadata(f);
     const char *fmt = recur__st_meta(f, "format");
     if (!np && fmt && strcmp(fmt, "recur-seq2seq") == 0)
-        return recur_fail(RECUR_E_FORMAT, "%s: a sequence-to-sequence model (two "
+        return recur__fail(RECUR_E_FORMAT, "%s: a sequence-to-sequence model (two "
                           "models in one file): use recur_seq2seq_load / recur "
                           "seq2seq", label);
     int rc;
@@ -302,10 +302,10 @@ int recur__model_from_file_prefixed(const st_file *f, const char *label, const c
     char name[TENSOR_MAP_NAME_CAP];
     recur_model *plan = calloc(1, sizeof *plan), *m = NULL;
     if (!plan)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     rc = recur__model_plan(&c, plan);
     if (rc)
-        rc = recur_fail(rc, "%s: %s", label, recur_last_error());
+        rc = recur__fail(rc, "%s: %s", label, recur_last_error());
     for (int i = 0; !rc && i < plan->ntensors; i++)
         if (recur__tensor_map_name(&tm, plan->tensors[i].name, name, sizeof name))
             rc = recur__st_expect(f, name, plan->tensors[i].ndim, plan->tensors[i].shape,
@@ -314,7 +314,7 @@ int recur__model_from_file_prefixed(const st_file *f, const char *label, const c
     if (rc)
         return rc;
     if ((rc = recur__model_alloc(&c, &m)))
-        return recur_fail(rc, "%s: %s", label, recur_last_error());
+        return recur__fail(rc, "%s: %s", label, recur_last_error());
     for (int i = 0; !rc && i < m->ntensors; i++) {
         param_tensor *t = &m->tensors[i];
         const st_tensor *st;
@@ -325,7 +325,7 @@ int recur__model_from_file_prefixed(const st_file *f, const char *label, const c
             rc = recur__st_read_real(st, t->p, t->n);
         for (long j = 0; !rc && j < t->n; j++)
             if (!isfinite(t->p[j]))
-                rc = recur_fail(RECUR_E_FORMAT, "%s: tensor '%s' holds NaN or "
+                rc = recur__fail(RECUR_E_FORMAT, "%s: tensor '%s' holds NaN or "
                                 "infinite values", label, name);
     }
     /* With a prefix, only the tensors under it belong to this model. */
@@ -337,7 +337,7 @@ int recur__model_from_file_prefixed(const st_file *f, const char *label, const c
         if (recur_file && (!strncmp(tn, "optim.", 6) || !strncmp(tn, "train.", 6)))
             continue;
         if (!mapped(m, &tm, full))
-            rc = recur_fail(RECUR_E_MISMATCH, "%s: unexpected tensor '%s' for a "
+            rc = recur__fail(RECUR_E_MISMATCH, "%s: unexpected tensor '%s' for a "
                             "%s model with %d layer(s)%s", label, full,
                             recur_cell_name(c.cell), c.layers,
                             c.bidirectional ? ", bidirectional" : "");
@@ -360,7 +360,7 @@ int recur__model_from_file_prefixed(const st_file *f, const char *label, const c
 int recur_model_load(const char *path, recur_model **out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "no output pointer");
+        return recur__fail(RECUR_E_INVALID, "no output pointer");
     *out = NULL;
     st_file *f = NULL;
     int rc = recur__st_read(path, &f);
@@ -375,7 +375,7 @@ int recur__model_load_memory(const unsigned char *bytes, size_t len, const char 
                       recur_model **out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "no output pointer");
+        return recur__fail(RECUR_E_INVALID, "no output pointer");
     *out = NULL;
     if (!label)
         label = "<memory>";

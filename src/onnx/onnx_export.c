@@ -176,7 +176,7 @@ static int put_layer_weights(pb_buf *g, const recur_model *m, int l)
             int slot = k < 2 ? k : 2;
             if (!v || !out[slot]) {
                 free(v);
-                rc = recur_fail(RECUR_E_NOMEM, "out of memory");
+                rc = recur__fail(RECUR_E_NOMEM, "out of memory");
                 break;
             }
             float *base = out[slot] + d * sizes[slot] + (k == 3 ? G * H : 0);
@@ -219,7 +219,7 @@ static int put_graph(pb_buf *g, const recur_model *m)
         long n = (long)c->input_size * c->embed_dim;
         float *e = get(m, "embedding.weight", n);
         if (!e)
-            return recur_fail(RECUR_E_NOMEM, "out of memory");
+            return recur__fail(RECUR_E_NOMEM, "out of memory");
         int64_t dims[2] = {c->input_size, c->embed_dim};
         put_float_tensor(g, "embedding.weight", 2, dims, e, n);
         free(e);
@@ -297,7 +297,7 @@ static int put_graph(pb_buf *g, const recur_model *m)
         if (!fw || !fb) {
             free(fw);
             free(fb);
-            return recur_fail(RECUR_E_NOMEM, "out of memory");
+            return recur__fail(RECUR_E_NOMEM, "out of memory");
         }
         int64_t dw[2] = {O, F}, db[1] = {O};
         put_float_tensor(g, "fc.bias", 1, db, fb, O);
@@ -306,7 +306,7 @@ static int put_graph(pb_buf *g, const recur_model *m)
             if (!wt) {
                 free(fw);
                 free(fb);
-                return recur_fail(RECUR_E_NOMEM, "out of memory");
+                return recur__fail(RECUR_E_NOMEM, "out of memory");
             }
             for (long o = 0; o < O; o++)
                 for (long f = 0; f < F; f++)
@@ -354,7 +354,7 @@ static void put_meta(pb_buf *model, const char *key, const char *value)
 int recur_onnx_export_memory(const recur_model *m, unsigned char **bytes, size_t *len)
 {
     if (!m || !bytes || !len)
-        return recur_fail(RECUR_E_INVALID, "recur_onnx_export_memory: invalid argument");
+        return recur__fail(RECUR_E_INVALID, "recur_onnx_export_memory: invalid argument");
     *bytes = NULL;
     *len = 0;
     pb_buf model = {0}, graph = {0}, opset = {0};
@@ -379,7 +379,7 @@ int recur_onnx_export_memory(const recur_model *m, unsigned char **bytes, size_t
         char *s = malloc((size_t)nv * 4 + 1);
         if (!s) {
             recur__pb_free(&model);
-            return recur_fail(RECUR_E_NOMEM, "out of memory");
+            return recur__fail(RECUR_E_NOMEM, "out of memory");
         }
         size_t at = 0;
         for (int i = 0; i < nv; i++)
@@ -390,11 +390,11 @@ int recur_onnx_export_memory(const recur_model *m, unsigned char **bytes, size_t
     }
     if (model.failed) {
         recur__pb_free(&model);
-        return recur_fail(RECUR_E_NOMEM, "out of memory writing the ONNX model");
+        return recur__fail(RECUR_E_NOMEM, "out of memory writing the ONNX model");
     }
     if (model.n > OX_MAX_FILE_BYTES) {
         recur__pb_free(&model);
-        return recur_fail(RECUR_E_LIMIT, "the ONNX model would exceed 2 GiB");
+        return recur__fail(RECUR_E_LIMIT, "the ONNX model would exceed 2 GiB");
     }
     *bytes = model.p;
     *len = model.n;
@@ -404,7 +404,7 @@ int recur_onnx_export_memory(const recur_model *m, unsigned char **bytes, size_t
 int recur_onnx_export(const recur_model *m, const char *path)
 {
     if (!path || !*path)
-        return recur_fail(RECUR_E_INVALID, "recur_onnx_export: no path");
+        return recur__fail(RECUR_E_INVALID, "recur_onnx_export: no path");
     unsigned char *bytes;
     size_t len;
     int rc = recur_onnx_export_memory(m, &bytes, &len);
@@ -418,10 +418,10 @@ int recur_onnx_export(const recur_model *m, const char *path)
 int recur_onnx_import(const char *path, recur_model **out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "no output pointer");
+        return recur__fail(RECUR_E_INVALID, "no output pointer");
     *out = NULL;
     if (!path)
-        return recur_fail(RECUR_E_INVALID, "no path");
+        return recur__fail(RECUR_E_INVALID, "no path");
     char *bytes;
     size_t len;
     int rc = recur__read_file(path, OX_MAX_FILE_BYTES, "an ONNX file", 1, &bytes, &len);

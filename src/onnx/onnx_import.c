@@ -133,12 +133,12 @@ static aval *define(ctx *c, ox_str name)
 {
     char buf[80];
     if (lookup(c, name)) {
-        recur_fail(RECUR_E_FORMAT, "%s: value '%s' is defined twice", c->label,
+        recur__fail(RECUR_E_FORMAT, "%s: value '%s' is defined twice", c->label,
                    recur__ox_str_print(name, buf, sizeof buf));
         return NULL;
     }
     if (c->nav >= c->cap) {
-        recur_fail(RECUR_E_FORMAT, "%s: too many values", c->label);
+        recur__fail(RECUR_E_FORMAT, "%s: too many values", c->label);
         return NULL;
     }
     size_t i = hash_str(name) & (c->hcap - 1);
@@ -196,12 +196,12 @@ static int refuse(ctx *c, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (!c->node)
-        return recur_fail(RECUR_E_FORMAT, "%s: %s", c->label, msg);
+        return recur__fail(RECUR_E_FORMAT, "%s: %s", c->label, msg);
     recur__ox_str_print(c->node->op_type, op, sizeof op);
     if (!c->node->name.n) /* unnamed: its position in the graph */
-        return recur_fail(RECUR_E_FORMAT, "%s: node #%ld (%s): %s", c->label,
+        return recur__fail(RECUR_E_FORMAT, "%s: node #%ld (%s): %s", c->label,
                           (long)(c->node - c->m->nodes) + 1, op, msg);
-    return recur_fail(RECUR_E_FORMAT, "%s: node '%s' (%s): %s", c->label,
+    return recur__fail(RECUR_E_FORMAT, "%s: node '%s' (%s): %s", c->label,
                       recur__ox_str_print(c->node->name, name, sizeof name), op, msg);
 }
 
@@ -230,12 +230,12 @@ static int const_from_tensor(ctx *c, const ox_tensor *t, aval *a)
     if (t->dtype == OX_FLOAT || t->dtype == OX_DOUBLE) {
         rc = recur__ox_tensor_floats(t, &a->f);
         if (!rc && !track(c, a->f))
-            rc = recur_fail(RECUR_E_NOMEM, "out of memory");
+            rc = recur__fail(RECUR_E_NOMEM, "out of memory");
     } else if (t->dtype == OX_INT64 || t->dtype == OX_INT32) {
         a->is_int = 1;
         rc = recur__ox_tensor_ints(t, &a->i);
         if (!rc && !track(c, a->i))
-            rc = recur_fail(RECUR_E_NOMEM, "out of memory");
+            rc = recur__fail(RECUR_E_NOMEM, "out of memory");
     } else {
         return refuse(c, "a constant of ONNX data type %d (recur reads float, double, "
                          "int32 and int64)", t->dtype);
@@ -360,7 +360,7 @@ static int op_constant(ctx *c, aval *out)
         out->numel = n;
         out->i = track(c, malloc(MAXD * sizeof *out->i));
         if (!out->i)
-            return recur_fail(RECUR_E_NOMEM, "out of memory");
+            return recur__fail(RECUR_E_NOMEM, "out of memory");
         memcpy(out->i, v, (size_t)n * sizeof *v);
         return RECUR_OK;
     }
@@ -431,7 +431,7 @@ static int op_gather(ctx *c, const aval *data, const aval *idx, aval *out)
         out->ax[out->nax++].size = data->dims[1];
         int r = new_chain(c, -1);
         if (r < 0)
-            return recur_fail(RECUR_E_NOMEM, "out of memory");
+            return recur__fail(RECUR_E_NOMEM, "out of memory");
         c->chain[r].input = RECUR_INPUT_EMBEDDING;
         c->chain[r].input_size = data->dims[0];
         c->chain[r].embed_dim = data->dims[1];
@@ -486,7 +486,7 @@ static int op_gather(ctx *c, const aval *data, const aval *idx, aval *out)
         cst.numel = out->nsd;
         cst.i = track(c, malloc(MAXD * sizeof *cst.i));
         if (!cst.i)
-            return recur_fail(RECUR_E_NOMEM, "out of memory");
+            return recur__fail(RECUR_E_NOMEM, "out of memory");
         for (int k = 0; k < out->nsd; k++)
             cst.i[k] = out->sd[k].val;
         *out = cst;
@@ -784,7 +784,7 @@ static int op_slice(ctx *c, const aval *x, aval *out)
         out->numel = n;
         out->i = track(c, malloc(MAXD * sizeof *out->i));
         if (!out->i)
-            return recur_fail(RECUR_E_NOMEM, "out of memory");
+            return recur__fail(RECUR_E_NOMEM, "out of memory");
         for (int k = 0; k < n; k++)
             out->i[k] = d[k].val;
     }
@@ -940,7 +940,7 @@ static int op_onehot(ctx *c, const aval *ids, const aval *depth, const aval *val
     out->ax[out->nax++].size = v;
     int r = new_chain(c, -1);
     if (r < 0)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     c->chain[r].input = RECUR_INPUT_ONEHOT;
     c->chain[r].input_size = v;
     out->chain = r;
@@ -1086,7 +1086,7 @@ static int op_recurrent(ctx *c, recur_cell kind, aval **outs)
         return refuse(c, "peephole weights (P) are not supported: recur's LSTM has none");
     int r = new_chain(c, x->chain);
     if (r < 0)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     chain_rec *L = &c->chain[r];
     L->is_layer = 1;
     L->cell = kind == RECUR_RNN_TANH && relu ? RECUR_RNN_RELU : kind;
@@ -1151,7 +1151,7 @@ static int make_dense(ctx *c, const aval *x, const aval *w, int w_is_OF, const a
     if (!w_is_OF) {
         dw = track(c, malloc((size_t)(O * F) * sizeof *dw));
         if (!dw)
-            return recur_fail(RECUR_E_NOMEM, "out of memory");
+            return recur__fail(RECUR_E_NOMEM, "out of memory");
         for (int64_t o = 0; o < O; o++)
             for (int64_t f = 0; f < F; f++)
                 dw[o * F + f] = w->f[f * O + o];
@@ -1350,7 +1350,7 @@ static int define_inputs(ctx *c)
             a->ax[2].size = v->dims[2];
             int r = new_chain(c, -1);
             if (r < 0)
-                return recur_fail(RECUR_E_NOMEM, "out of memory");
+                return recur__fail(RECUR_E_NOMEM, "out of memory");
             c->chain[r].input = RECUR_INPUT_DENSE;
             c->chain[r].input_size = v->dims[2];
             a->chain = r;
@@ -1378,7 +1378,7 @@ static int set_layer(recur_model *m, const chain_rec *L, int l)
     size_t most = (size_t)(G * H) * (size_t)(I > H ? I : H);
     float *buf = malloc(most * sizeof *buf);
     if (!buf)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     int rc = RECUR_OK;
     for (int d = 0; d < L->dirs && !rc; d++) {
         const char *sfx = d ? "_reverse" : "";
@@ -1421,7 +1421,7 @@ static int apply_metadata(ctx *c, recur_model *m)
                 return refuse(c, "metadata recur.vocab on a model of dense features");
             uint32_t *cps = malloc((size_t)n * sizeof *cps);
             if (!cps)
-                return recur_fail(RECUR_E_NOMEM, "out of memory");
+                return recur__fail(RECUR_E_NOMEM, "out of memory");
             size_t at = 0;
             while (at < v.n && got < n) {
                 int len = recur__utf8_decode((const unsigned char *)v.p + at, v.n - at,
@@ -1511,7 +1511,7 @@ static int build_model(ctx *c, const aval *out, recur_model **model)
     recur_model *m = NULL;
     int rc = recur_model_create(&cfg, 0, &m);
     if (rc)
-        return recur_fail(rc, "%s: %s", c->label, recur_last_error());
+        return recur__fail(rc, "%s: %s", c->label, recur_last_error());
     if (root->input == RECUR_INPUT_EMBEDDING)
         rc = recur_model_set_tensor(m, "embedding.weight", root->emb,
                                     (long)(root->input_size * root->embed_dim));
@@ -1525,7 +1525,7 @@ static int build_model(ctx *c, const aval *out, recur_model **model)
         if (!rc && !out->db) {
             float *zero = calloc((size_t)out->dense_out, sizeof *zero);
             rc = zero ? recur_model_set_tensor(m, "fc.bias", zero, (long)out->dense_out)
-                      : recur_fail(RECUR_E_NOMEM, "out of memory");
+                      : recur__fail(RECUR_E_NOMEM, "out of memory");
             free(zero);
         }
     }
@@ -1557,7 +1557,7 @@ static int import_model(const ox_model *om, const char *label, recur_model **out
     c.hash = malloc(c.hcap * sizeof *c.hash);
     int rc = RECUR_OK;
     if (!c.av || !c.names || !c.hash)
-        rc = recur_fail(RECUR_E_NOMEM, "%s: out of memory", label);
+        rc = recur__fail(RECUR_E_NOMEM, "%s: out of memory", label);
     if (!rc) {
         memset(c.hash, -1, c.hcap * sizeof *c.hash);
         if (om->opset && (om->opset < 9 || om->opset > 17))
@@ -1611,10 +1611,10 @@ int recur_onnx_import_memory(const void *bytes, size_t len, const char *label,
                              recur_model **out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "no output pointer");
+        return recur__fail(RECUR_E_INVALID, "no output pointer");
     *out = NULL;
     if (!bytes && len)
-        return recur_fail(RECUR_E_INVALID, "no bytes");
+        return recur__fail(RECUR_E_INVALID, "no bytes");
     if (!label)
         label = "<memory>";
     ox_model om;

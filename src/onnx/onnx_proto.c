@@ -11,7 +11,7 @@
 
 static _Thread_local const char *lbl; /* the file's name, for messages */
 
-#define BAD(...) recur_fail(RECUR_E_FORMAT, __VA_ARGS__)
+#define BAD(...) recur__fail(RECUR_E_FORMAT, __VA_ARGS__)
 
 int recur__ox_str_eq(ox_str s, const char *c)
 {
@@ -183,7 +183,7 @@ int recur__ox_tensor_floats(const ox_tensor *t, float **out)
         return rc;
     float *v = malloc((size_t)(t->numel ? t->numel : 1) * sizeof *v);
     if (!v)
-        return recur_fail(RECUR_E_NOMEM, "out of memory for a tensor");
+        return recur__fail(RECUR_E_NOMEM, "out of memory for a tensor");
     rc = fixed_values(t, t->dtype == OX_FLOAT ? 4 : 10, width, v);
     if (rc) {
         free(v);
@@ -203,7 +203,7 @@ int recur__ox_tensor_ints(const ox_tensor *t, int64_t **out)
         return rc;
     int64_t *v = malloc((size_t)(t->numel ? t->numel : 1) * sizeof *v);
     if (!v)
-        return recur_fail(RECUR_E_NOMEM, "out of memory for a tensor");
+        return recur__fail(RECUR_E_NOMEM, "out of memory for a tensor");
     uint32_t typed = t->dtype == OX_INT64 ? 7 : 5;
     int width = t->dtype == OX_INT64 ? 8 : 4;
     pb_reader r = recur__pb_reader(t->msg, t->msg_len);
@@ -512,7 +512,7 @@ static int parse_graph(const uint8_t *g, size_t len, ox_model *m)
         return BAD("%s: the graph is malformed", lbl);
     if (counts[1] > OX_MAX_NODES || counts[5] > OX_MAX_NODES || counts[11] > OX_MAX_NODES ||
         counts[12] > OX_MAX_NODES)
-        return recur_fail(RECUR_E_LIMIT, "%s: the graph has more than %d nodes, "
+        return recur__fail(RECUR_E_LIMIT, "%s: the graph has more than %d nodes, "
                           "initializers, inputs or outputs", lbl, OX_MAX_NODES);
     if (counts[15])
         return BAD("%s: the graph has sparse initializers, which are not supported", lbl);
@@ -521,7 +521,7 @@ static int parse_graph(const uint8_t *g, size_t len, ox_model *m)
     m->inputs = calloc((size_t)counts[11] + 1, sizeof *m->inputs);
     m->outputs = calloc((size_t)counts[12] + 1, sizeof *m->outputs);
     if (!m->nodes || !m->init || !m->inputs || !m->outputs)
-        return recur_fail(RECUR_E_NOMEM, "%s: out of memory for the graph", lbl);
+        return recur__fail(RECUR_E_NOMEM, "%s: out of memory for the graph", lbl);
     r = recur__pb_reader(g, len);
     int rc = RECUR_OK;
     while (!rc && recur__pb_next(&r, &f) > 0) {
@@ -575,7 +575,7 @@ int recur__ox_parse(const uint8_t *bytes, size_t len, const char *label, ox_mode
     memset(m, 0, sizeof *m);
     lbl = label;
     if (len > OX_MAX_FILE_BYTES)
-        return recur_fail(RECUR_E_LIMIT, "%s: larger than ONNX's 2 GiB limit", label);
+        return recur__fail(RECUR_E_LIMIT, "%s: larger than ONNX's 2 GiB limit", label);
     pb_reader r = recur__pb_reader(bytes, len);
     pb_field f, graph = {0};
     int k, ngraph = 0, rc = RECUR_OK;

@@ -33,7 +33,7 @@ int recur_attention_parse(const char *name, recur_attention *out)
                 *out = (recur_attention)k;
             return RECUR_OK;
         }
-    return recur_fail(RECUR_E_INVALID, "unknown attention '%.40s' (none, dot, "
+    return recur__fail(RECUR_E_INVALID, "unknown attention '%.40s' (none, dot, "
                       "general, additive)", name ? name : "");
 }
 
@@ -77,7 +77,7 @@ int recur__attn_alloc(s2s_attention *a, recur_attention kind, int M, int V)
     a->params = calloc((size_t)off * 2, sizeof *a->params);
     if (!a->params) {
         memset(a, 0, sizeof *a);
-        return recur_fail(RECUR_E_NOMEM, "out of memory for the attention head");
+        return recur__fail(RECUR_E_NOMEM, "out of memory for the attention head");
     }
     a->grads = a->params + off;
     for (int i = 0; i < a->ntensors; i++) {
@@ -130,11 +130,11 @@ int recur__attn_work_alloc(const s2s_attention *a, int Ts, int Tt, int B, attn_w
     long M = a->M, S = (long)Ts * B, T = (long)Tt * B, A = (long)Tt * Ts * B;
     double total = (double)S * M * 3 + (double)T * M * 9 + 2.0 * A + 2.0 * T * a->V;
     if (total > 1e10)
-        return recur_fail(RECUR_E_LIMIT, "attention buffers for %d x %d steps of "
+        return recur__fail(RECUR_E_LIMIT, "attention buffers for %d x %d steps of "
                           "%d rows are too large", Ts, Tt, B);
     real *p = w->mem = calloc((size_t)total, sizeof *p);
     if (!p)
-        return recur_fail(RECUR_E_NOMEM, "out of memory for attention buffers");
+        return recur__fail(RECUR_E_NOMEM, "out of memory for attention buffers");
     w->keys = p, p += S * M;
     w->dkeys = p, p += S * M;
     w->de = p, p += S * M;

@@ -51,23 +51,23 @@ void recur__s2s_decoder_config(const recur_seq2seq_config *c, recur_config *d)
 int recur__s2s_config_check(const recur_seq2seq_config *c)
 {
     if (!c)
-        return recur_fail(RECUR_E_INVALID, "no seq2seq configuration given");
+        return recur__fail(RECUR_E_INVALID, "no seq2seq configuration given");
     if (c->tgt_vocab < 3)
-        return recur_fail(RECUR_E_INVALID, "the target vocabulary needs at least "
+        return recur__fail(RECUR_E_INVALID, "the target vocabulary needs at least "
                           "3 tokens (bos, eos and one more), got %d", c->tgt_vocab);
     if (c->bos < 0 || c->bos >= c->tgt_vocab || c->eos < 0 ||
         c->eos >= c->tgt_vocab || c->bos == c->eos)
-        return recur_fail(RECUR_E_INVALID, "bos %d and eos %d must be distinct "
+        return recur__fail(RECUR_E_INVALID, "bos %d and eos %d must be distinct "
                           "tokens of the target vocabulary of %d", c->bos, c->eos,
                           c->tgt_vocab);
     if (c->embed_dim < 0)
-        return recur_fail(RECUR_E_INVALID, "embedding size %d is negative",
+        return recur__fail(RECUR_E_INVALID, "embedding size %d is negative",
                           c->embed_dim);
     if (!recur_attention_name(c->attention))
-        return recur_fail(RECUR_E_INVALID, "unknown attention kind %d",
+        return recur__fail(RECUR_E_INVALID, "unknown attention kind %d",
                           (int)c->attention);
     if (c->bidirectional && c->hidden > RECUR_MAX_WIDTH / 2)
-        return recur_fail(RECUR_E_LIMIT, "hidden size %d is too large for a "
+        return recur__fail(RECUR_E_LIMIT, "hidden size %d is too large for a "
                           "bidirectional encoder", c->hidden);
     recur_config e, d;
     recur__s2s_encoder_config(c, &e);
@@ -84,7 +84,7 @@ int recur__s2s_wrap(const recur_seq2seq_config *c, recur_model *enc, recur_model
     *out = NULL;
     recur_seq2seq *s = calloc(1, sizeof *s);
     if (!s)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     s->cfg = *c;
     int rc = recur__attn_alloc(&s->att, c->attention, c->hidden * (c->bidirectional ? 2 : 1),
                                c->tgt_vocab);
@@ -102,7 +102,7 @@ int recur_seq2seq_create(const recur_seq2seq_config *c, uint64_t seed,
                          recur_seq2seq **out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "no output pointer");
+        return recur__fail(RECUR_E_INVALID, "no output pointer");
     *out = NULL;
     int rc = recur__s2s_config_check(c);
     if (rc)
@@ -160,7 +160,7 @@ int recur__s2s_check_finite(const recur_seq2seq *s, const char *what)
     for (int i = 0; !rc && i < s->att.ntensors; i++)
         for (long j = 0; j < s->att.t[i].n; j++)
             if (!isfinite(s->att.t[i].p[j]))
-                return recur_fail(RECUR_E_NUMERIC, "%s: tensor '%s' holds NaN or "
+                return recur__fail(RECUR_E_NUMERIC, "%s: tensor '%s' holds NaN or "
                                   "infinite values", what, s->att.t[i].name);
     return rc;
 }
@@ -168,7 +168,7 @@ int recur__s2s_check_finite(const recur_seq2seq *s, const char *what)
 int recur_seq2seq_init(recur_seq2seq *s, recur_init scheme, uint64_t seed)
 {
     if (!s)
-        return recur_fail(RECUR_E_INVALID, "no model");
+        return recur__fail(RECUR_E_INVALID, "no model");
     int rc = recur_model_init(s->enc, scheme, seed);
     if (!rc)
         rc = recur_model_init(s->dec, scheme, seed ^ 0x5DEECE66DULL);
@@ -180,30 +180,30 @@ int recur_seq2seq_init(recur_seq2seq *s, recur_init scheme, uint64_t seed)
 int recur_seq2seq_set_vocab(recur_seq2seq *s, int side, const char *const *names, int n)
 {
     if (!s || side < 0 || side > 1 || !names)
-        return recur_fail(RECUR_E_INVALID, "set_vocab: bad arguments");
+        return recur__fail(RECUR_E_INVALID, "set_vocab: bad arguments");
     int want = side ? s->cfg.tgt_vocab : s->cfg.src_vocab;
     if (n != want || n < 1)
-        return recur_fail(RECUR_E_MISMATCH, "%s vocabulary of %d names for %d tokens",
+        return recur__fail(RECUR_E_MISMATCH, "%s vocabulary of %d names for %d tokens",
                           side ? "target" : "source", n, want);
     for (int i = 0; i < n; i++) {
         if (!names[i] || !*names[i] || strchr(names[i], '\n'))
-            return recur_fail(RECUR_E_INVALID, "%s token %d has an empty name or "
+            return recur__fail(RECUR_E_INVALID, "%s token %d has an empty name or "
                               "one with a newline", side ? "target" : "source", i);
         for (int j = 0; j < i; j++)
             if (strcmp(names[i], names[j]) == 0)
-                return recur_fail(RECUR_E_INVALID, "%s tokens %d and %d are both "
+                return recur__fail(RECUR_E_INVALID, "%s tokens %d and %d are both "
                                   "named '%.40s'", side ? "target" : "source", j, i,
                                   names[i]);
     }
     char **copy = calloc((size_t)n, sizeof *copy);
     if (!copy)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     for (int i = 0; i < n; i++)
         if (!(copy[i] = strdup(names[i]))) {
             for (int j = 0; j < i; j++)
                 free(copy[j]);
             free(copy);
-            return recur_fail(RECUR_E_NOMEM, "out of memory");
+            return recur__fail(RECUR_E_NOMEM, "out of memory");
         }
     for (int i = 0; s->names[side] && i < s->nnames[side]; i++)
         free(s->names[side][i]);
@@ -227,14 +227,14 @@ const char *const *recur_seq2seq_get_vocab(const recur_seq2seq *s, int side, int
 int recur_seq2seq_set_meta(recur_seq2seq *s, const char *key, const char *value)
 {
     if (!s || !key || !*key || !value)
-        return recur_fail(RECUR_E_INVALID, "set_meta: bad arguments");
+        return recur__fail(RECUR_E_INVALID, "set_meta: bad arguments");
     if (!strncmp(key, "encoder.", 8) || !strncmp(key, "decoder.", 8) ||
         !strncmp(key, "seq2seq.", 8) || !strcmp(key, "format") ||
         !strcmp(key, "recur.version"))
-        return recur_fail(RECUR_E_INVALID, "metadata key '%.40s' is reserved", key);
+        return recur__fail(RECUR_E_INVALID, "metadata key '%.40s' is reserved", key);
     char *v = strdup(value);
     if (!v)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     for (int i = 0; i < s->nmeta; i++)
         if (strcmp(s->meta_key[i], key) == 0) {
             free(s->meta_val[i]);
@@ -245,7 +245,7 @@ int recur_seq2seq_set_meta(recur_seq2seq *s, const char *key, const char *value)
     if (!k || s->nmeta == S2S_MAX_META) {
         free(k);
         free(v);
-        return recur_fail(RECUR_E_LIMIT, "too many metadata entries");
+        return recur__fail(RECUR_E_LIMIT, "too many metadata entries");
     }
     s->meta_key[s->nmeta] = k;
     s->meta_val[s->nmeta++] = v;
@@ -265,32 +265,32 @@ const char *recur_seq2seq_get_meta(const recur_seq2seq *s, const char *key)
 int recur_seq2seq_data_check(const recur_seq2seq *s, const recur_seq2seq_data *d)
 {
     if (!s || !d || d->count < 1 || !d->src_offsets || !d->tgt_offsets || !d->src)
-        return recur_fail(RECUR_E_INVALID, "the data set is empty");
+        return recur__fail(RECUR_E_INVALID, "the data set is empty");
     if (d->src_offsets[0] != 0 || d->tgt_offsets[0] != 0)
-        return recur_fail(RECUR_E_INVALID, "data set offsets must start at 0");
+        return recur__fail(RECUR_E_INVALID, "data set offsets must start at 0");
     for (long i = 0; i < d->count; i++) {
         if (d->src_offsets[i + 1] <= d->src_offsets[i])
-            return recur_fail(RECUR_E_INVALID, "example %ld has an empty source", i + 1);
+            return recur__fail(RECUR_E_INVALID, "example %ld has an empty source", i + 1);
         if (d->tgt_offsets[i + 1] < d->tgt_offsets[i])
-            return recur_fail(RECUR_E_INVALID, "example %ld: target offsets decrease",
+            return recur__fail(RECUR_E_INVALID, "example %ld: target offsets decrease",
                               i + 1);
         if (d->src_offsets[i + 1] - d->src_offsets[i] > 100000 ||
             d->tgt_offsets[i + 1] - d->tgt_offsets[i] > 100000)
-            return recur_fail(RECUR_E_LIMIT, "example %ld is longer than 100000 "
+            return recur__fail(RECUR_E_LIMIT, "example %ld is longer than 100000 "
                               "tokens", i + 1);
     }
     long ns = d->src_offsets[d->count], nt = d->tgt_offsets[d->count];
     if (nt > 0 && !d->tgt)
-        return recur_fail(RECUR_E_INVALID, "the data set has no target tokens");
+        return recur__fail(RECUR_E_INVALID, "the data set has no target tokens");
     for (long i = 0; i < ns; i++)
         if (d->src[i] < 0 || d->src[i] >= s->cfg.src_vocab)
-            return recur_fail(RECUR_E_MISMATCH, "source token %d at position %ld is "
+            return recur__fail(RECUR_E_MISMATCH, "source token %d at position %ld is "
                               "outside the model's vocabulary of %d", (int)d->src[i],
                               i, s->cfg.src_vocab);
     for (long i = 0; i < nt; i++)
         if (d->tgt[i] < 0 || d->tgt[i] >= s->cfg.tgt_vocab || d->tgt[i] == s->cfg.bos ||
             d->tgt[i] == s->cfg.eos)
-            return recur_fail(RECUR_E_MISMATCH, "target token %d at position %ld is "
+            return recur__fail(RECUR_E_MISMATCH, "target token %d at position %ld is "
                               "outside the model's vocabulary of %d (or is bos/eos)",
                               (int)d->tgt[i], i, s->cfg.tgt_vocab);
     return RECUR_OK;
@@ -338,7 +338,7 @@ int recur__s2s_batch_alloc(const recur_seq2seq *s, int Ts, int Tt, int B, s2s_ba
     b->h0 = calloc((size_t)ns * 6, sizeof *b->h0);
     if (!b->src || !b->src_len || !b->dec_in || !b->dec_len || !b->labels || !b->h0) {
         recur__s2s_batch_free(b);
-        return recur_fail(RECUR_E_NOMEM, "out of memory for a batch");
+        return recur__fail(RECUR_E_NOMEM, "out of memory for a batch");
     }
     b->c0 = b->h0 + ns;
     b->dh0 = b->c0 + ns;
@@ -471,7 +471,7 @@ int recur_seq2seq_trainer_create(recur_seq2seq *s, const recur_train_config *tc,
                                  recur_seq2seq_trainer **out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "no output pointer");
+        return recur__fail(RECUR_E_INVALID, "no output pointer");
     *out = NULL;
     int rc = recur__trainer_check_config(tc, 0);
     if (!rc)
@@ -480,7 +480,7 @@ int recur_seq2seq_trainer_create(recur_seq2seq *s, const recur_train_config *tc,
         return rc;
     recur_seq2seq_trainer *tr = calloc(1, sizeof *tr);
     if (!tr)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     tr->s = s;
     tr->tc = *tc;
     tr->d = *d;
@@ -489,7 +489,7 @@ int recur_seq2seq_trainer_create(recur_seq2seq *s, const recur_train_config *tc,
     int ts, tt, B = tc->batch > d->count ? (int)d->count : tc->batch;
     recur__s2s_data_longest(d, &ts, &tt);
     if (!tr->order)
-        rc = recur_fail(RECUR_E_NOMEM, "out of memory for the trainer");
+        rc = recur__fail(RECUR_E_NOMEM, "out of memory for the trainer");
     if (!rc)
         rc = recur__s2s_batch_alloc(s, ts, tt + 1, B, &tr->b);
     if (!rc)
@@ -531,7 +531,7 @@ int recur_seq2seq_trainer_epoch(const recur_seq2seq_trainer *tr) { return tr->ep
 int recur_seq2seq_trainer_step(recur_seq2seq_trainer *tr, recur_batch_stats *st)
 {
     if (!tr)
-        return recur_fail(RECUR_E_INVALID, "no trainer");
+        return recur__fail(RECUR_E_INVALID, "no trainer");
     recur_seq2seq *s = tr->s;
     long first = tr->batch_in_epoch * tr->tc.batch;
     int B = (int)(tr->d.count - first < tr->tc.batch ? tr->d.count - first
@@ -565,10 +565,10 @@ int recur_seq2seq_evaluate(const recur_seq2seq *s, const recur_seq2seq_data *d,
                            int B, recur_eval_stats *out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "no output pointer");
+        return recur__fail(RECUR_E_INVALID, "no output pointer");
     memset(out, 0, sizeof *out);
     if (B < 1)
-        return recur_fail(RECUR_E_INVALID, "batch size must be >= 1");
+        return recur__fail(RECUR_E_INVALID, "batch size must be >= 1");
     int rc = recur_seq2seq_data_check(s, d);
     if (rc)
         return rc;
@@ -579,7 +579,7 @@ int recur_seq2seq_evaluate(const recur_seq2seq *s, const recur_seq2seq_data *d,
     s2s_batch b;
     long *idx = malloc((size_t)B * sizeof *idx);
     if (!idx)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     if ((rc = recur__s2s_batch_alloc(s, ts, tt + 1, B, &b))) {
         free(idx);
         return rc;
@@ -670,7 +670,7 @@ static int decoder_run_init(decoder_run *r, const recur_seq2seq *s, const int32_
     r->lp = malloc((size_t)K * V * sizeof *r->lp);
     if (!r->mem || !r->lp) {
         decoder_run_free(r);
-        return recur_fail(RECUR_E_NOMEM, "out of memory for decoding");
+        return recur__fail(RECUR_E_NOMEM, "out of memory for decoding");
     }
     r->c = r->h + r->nstate;
     r->h2 = r->c + r->nstate;
@@ -691,7 +691,7 @@ static int decoder_run_init(decoder_run *r, const recur_seq2seq *s, const int32_
         r->memory = malloc((size_t)n * K * DH * sizeof *r->memory);
         r->src_len = malloc((size_t)K * sizeof *r->src_len);
         rc = r->memory && r->src_len ? recur__attn_work_alloc(&s->att, n, 1, K, &r->wa)
-                                     : recur_fail(RECUR_E_NOMEM, "out of memory for decoding");
+                                     : recur__fail(RECUR_E_NOMEM, "out of memory for decoding");
         if (rc) {
             recur__model_work_free(&we);
             decoder_run_free(r);
@@ -835,7 +835,7 @@ static int beam_search(decoder_run *r, const recur_seq2seq_decode_config *dc,
         free(tokens);
         free(live);
         free(best);
-        return recur_fail(RECUR_E_NOMEM, "out of memory for beam search");
+        return recur__fail(RECUR_E_NOMEM, "out of memory for beam search");
     }
     int32_t *seq2 = seq + (long)K * (M + 1);
     int nlive = 1, nfinished = 0, len = 0;
@@ -918,18 +918,18 @@ int recur_seq2seq_decode(const recur_seq2seq *s, const int32_t *src, int n,
                          int *out_len, double *score)
 {
     if (!s || !src || !dc || !out || !out_len)
-        return recur_fail(RECUR_E_INVALID, "decode: missing argument");
+        return recur__fail(RECUR_E_INVALID, "decode: missing argument");
     *out_len = 0;
     if (n < 1 || n > 100000)
-        return recur_fail(RECUR_E_INVALID, "decode: the source has %d tokens "
+        return recur__fail(RECUR_E_INVALID, "decode: the source has %d tokens "
                           "(1..100000)", n);
     if (dc->beam < 0 || dc->beam > 1000 || dc->max_len < 0 || dc->max_len > 100000)
-        return recur_fail(RECUR_E_INVALID, "decode: beam %d or max_len %d out of "
+        return recur__fail(RECUR_E_INVALID, "decode: beam %d or max_len %d out of "
                           "range", dc->beam, dc->max_len);
     if (!(dc->length_penalty >= 0 && dc->length_penalty <= 10))
-        return recur_fail(RECUR_E_INVALID, "decode: length penalty must be in 0..10");
+        return recur__fail(RECUR_E_INVALID, "decode: length penalty must be in 0..10");
     if (dc->sample && !(dc->temperature > 0))
-        return recur_fail(RECUR_E_INVALID, "decode: temperature must be > 0");
+        return recur__fail(RECUR_E_INVALID, "decode: temperature must be > 0");
     int rc = recur__model_check_tokens(s->enc, src, n, RECUR_E_MISMATCH);
     if (rc)
         return rc;
@@ -949,9 +949,9 @@ int recur_seq2seq_attention_weights(const recur_seq2seq *s, const int32_t *src, 
                                     const int32_t *tgt, int m, float *weights)
 {
     if (!s || !src || (m > 0 && !tgt) || !weights || m < 0)
-        return recur_fail(RECUR_E_INVALID, "attention_weights: missing argument");
+        return recur__fail(RECUR_E_INVALID, "attention_weights: missing argument");
     if (s->att.kind == RECUR_ATTN_NONE)
-        return recur_fail(RECUR_E_INVALID, "the model has no attention");
+        return recur__fail(RECUR_E_INVALID, "the model has no attention");
     long so[2] = {0, n}, to[2] = {0, m}, idx = 0;
     recur_seq2seq_data d = {1, so, src, to, tgt};
     int rc = recur_seq2seq_data_check(s, &d);

@@ -67,7 +67,7 @@ static int s2s_to_writer(const recur_seq2seq *s, st_writer *w)
 int recur_seq2seq_save(const recur_seq2seq *s, const char *path)
 {
     if (!s || !path)
-        return recur_fail(RECUR_E_INVALID, "save: missing argument");
+        return recur__fail(RECUR_E_INVALID, "save: missing argument");
     int rc = recur__s2s_check_finite(s, path);
     if (rc)
         return rc;
@@ -92,21 +92,21 @@ static int read_names(const st_file *f, const char *label, recur_seq2seq *s, int
     int rc = recur__json_parse(text, strlen(text), &v);
     if (rc || recur__json_type_of(v) != JSON_ARRAY) {
         recur__json_free(v);
-        return recur_fail(RECUR_E_FORMAT, "%s: metadata '%s' is not a JSON array of "
+        return recur__fail(RECUR_E_FORMAT, "%s: metadata '%s' is not a JSON array of "
                           "token names", label, vocab_keys[side]);
     }
     size_t n = recur__json_array_size(v);
     const char **names = calloc(n ? n : 1, sizeof *names);
     if (!names) {
         recur__json_free(v);
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     }
     for (size_t i = 0; !rc && i < n; i++)
         if (!(names[i] = recur__json_string(recur__json_array_at(v, i))))
-            rc = recur_fail(RECUR_E_FORMAT, "%s: metadata '%s': item %zu is not a "
+            rc = recur__fail(RECUR_E_FORMAT, "%s: metadata '%s': item %zu is not a "
                             "string", label, vocab_keys[side], i);
     if (!rc && (rc = recur_seq2seq_set_vocab(s, side, names, (int)n)))
-        rc = recur_fail(RECUR_E_FORMAT, "%s: %s", label, recur_last_error());
+        rc = recur__fail(RECUR_E_FORMAT, "%s: %s", label, recur_last_error());
     free(names);
     recur__json_free(v);
     return rc;
@@ -116,7 +116,7 @@ static int read_id(const st_file *f, const char *label, const char *key, long *o
 {
     const char *v = recur__st_meta(f, key);
     if (!v || recur__parse_long(v, 0, RECUR_MAX_WIDTH, out))
-        return recur_fail(RECUR_E_FORMAT, "%s: metadata '%s' is missing or not a "
+        return recur__fail(RECUR_E_FORMAT, "%s: metadata '%s' is missing or not a "
                           "token id", label, key);
     return RECUR_OK;
 }
@@ -127,7 +127,7 @@ static int s2s_from_file(const st_file *f, const char *label, recur_seq2seq **ou
     *out = NULL;
     const char *fmt = recur__st_meta(f, "format");
     if (!fmt || strcmp(fmt, S2S_FORMAT) != 0)
-        return recur_fail(RECUR_E_FORMAT, "%s: not a sequence-to-sequence model "
+        return recur__fail(RECUR_E_FORMAT, "%s: not a sequence-to-sequence model "
                           "(metadata 'format' is %s%s%s, expected \"" S2S_FORMAT "\")",
                           label, fmt ? "\"" : "missing", fmt ? fmt : "",
                           fmt ? "\"" : "");
@@ -136,14 +136,14 @@ static int s2s_from_file(const st_file *f, const char *label, recur_seq2seq **ou
         if (strncmp(n, "encoder.", 8) && strncmp(n, "decoder.", 8) &&
             strncmp(n, "optim.", 6) && strncmp(n, "train.", 6) &&
             strncmp(n, "attention.", 10) && strncmp(n, "out.", 4))
-            return recur_fail(RECUR_E_MISMATCH, "%s: unexpected tensor '%s' in a "
+            return recur__fail(RECUR_E_MISMATCH, "%s: unexpected tensor '%s' in a "
                               "sequence-to-sequence model", label, n);
     }
     long bos, eos;
     recur_attention attention = RECUR_ATTN_NONE; /* files from before attention */
     const char *an = recur__st_meta(f, "seq2seq.attention");
     if (an && recur_attention_parse(an, &attention))
-        return recur_fail(RECUR_E_FORMAT, "%s: metadata 'seq2seq.attention' is \"%.40s\", "
+        return recur__fail(RECUR_E_FORMAT, "%s: metadata 'seq2seq.attention' is \"%.40s\", "
                           "expected none, dot, general or additive", label, an);
     int rc = read_id(f, label, "seq2seq.bos", &bos);
     if (!rc)
@@ -165,7 +165,7 @@ static int s2s_from_file(const st_file *f, const char *label, recur_seq2seq **ou
     recur_config we, wd;
     rc = recur__s2s_config_check(&c);
     if (rc)
-        rc = recur_fail(rc, "%s: %s", label, recur_last_error());
+        rc = recur__fail(rc, "%s: %s", label, recur_last_error());
     if (!rc) {
         /* The stored halves must be exactly what the configuration implies. */
         recur__s2s_encoder_config(&c, &we);
@@ -175,7 +175,7 @@ static int s2s_from_file(const st_file *f, const char *label, recur_seq2seq **ou
             d->hidden != wd.hidden || d->layers != wd.layers || d->bidirectional ||
             d->output_size != wd.output_size || d->loss != wd.loss ||
             d->readout != wd.readout)
-            rc = recur_fail(RECUR_E_MISMATCH, "%s: the encoder (%s %dx%d%s) and "
+            rc = recur__fail(RECUR_E_MISMATCH, "%s: the encoder (%s %dx%d%s) and "
                             "decoder (%s %dx%d, %d outputs) do not fit together",
                             label, recur_cell_name(e->cell), e->layers, e->hidden,
                             e->bidirectional ? ", bidirectional" : "",
@@ -189,7 +189,7 @@ static int s2s_from_file(const st_file *f, const char *label, recur_seq2seq **ou
         const char *n = recur__st_at(f, i)->name;
         if ((!strncmp(n, "attention.", 10) || !strncmp(n, "out.", 4)) &&
             !recur__attn_find(&s->att, n))
-            rc = recur_fail(RECUR_E_MISMATCH, "%s: unexpected tensor '%s' for attention "
+            rc = recur__fail(RECUR_E_MISMATCH, "%s: unexpected tensor '%s' for attention "
                             "'%s'", label, n, recur_attention_name(attention));
     }
     for (int i = 0; !rc && i < s->att.ntensors; i++) {
@@ -220,7 +220,7 @@ static int s2s_from_file(const st_file *f, const char *label, recur_seq2seq **ou
 int recur_seq2seq_load(const char *path, recur_seq2seq **out)
 {
     if (!out || !path)
-        return recur_fail(RECUR_E_INVALID, "load: missing argument");
+        return recur__fail(RECUR_E_INVALID, "load: missing argument");
     *out = NULL;
     st_file *f = NULL;
     int rc = recur__st_read(path, &f);
@@ -247,7 +247,7 @@ static int set_long(recur_seq2seq *s, const char *key, long v)
 int recur_seq2seq_trainer_save(const recur_seq2seq_trainer *tr, const char *path)
 {
     if (!tr || !path)
-        return recur_fail(RECUR_E_INVALID, "save: missing argument");
+        return recur__fail(RECUR_E_INVALID, "save: missing argument");
     recur_seq2seq *s = tr->s;
     int rc = recur__s2s_check_finite(s, path);
     if (rc)
@@ -291,7 +291,7 @@ static int same_names(const recur_seq2seq *a, const recur_seq2seq *b, int side)
 int recur_seq2seq_trainer_resume(recur_seq2seq_trainer *tr, const char *path)
 {
     if (!tr || !path)
-        return recur_fail(RECUR_E_INVALID, "resume: missing argument");
+        return recur__fail(RECUR_E_INVALID, "resume: missing argument");
     st_file *f = NULL;
     recur_seq2seq *saved = NULL;
     real *buf = NULL;
@@ -306,7 +306,7 @@ int recur_seq2seq_trainer_resume(recur_seq2seq_trainer *tr, const char *path)
         a->embed_dim != b->embed_dim || a->hidden != b->hidden ||
         a->layers != b->layers || a->bidirectional != b->bidirectional ||
         a->attention != b->attention) {
-        rc = recur_fail(RECUR_E_MISMATCH, "%s: the checkpoint holds a different "
+        rc = recur__fail(RECUR_E_MISMATCH, "%s: the checkpoint holds a different "
                         "model (%s %dx%d, vocabularies %d/%d) from this run's "
                         "(%s %dx%d, %d/%d)", path, recur_cell_name(a->cell), a->layers,
                         a->hidden, a->src_vocab, a->tgt_vocab, recur_cell_name(b->cell),
@@ -314,7 +314,7 @@ int recur_seq2seq_trainer_resume(recur_seq2seq_trainer *tr, const char *path)
         goto done;
     }
     if (!same_names(saved, tr->s, 0) || !same_names(saved, tr->s, 1)) {
-        rc = recur_fail(RECUR_E_MISMATCH, "%s: the checkpoint's token names differ "
+        rc = recur__fail(RECUR_E_MISMATCH, "%s: the checkpoint's token names differ "
                         "from this data's", path);
         goto done;
     }
@@ -329,7 +329,7 @@ int recur_seq2seq_trainer_resume(recur_seq2seq_trainer *tr, const char *path)
     long ne = tr->oe.n, nd = tr->od.n, na = tr->s->att.n;
     buf = malloc((size_t)(ne + nd + na) * 2 * sizeof *buf);
     if (!buf) {
-        rc = recur_fail(RECUR_E_NOMEM, "out of memory");
+        rc = recur__fail(RECUR_E_NOMEM, "out of memory");
         goto done;
     }
     int rms = tr->tc.optimizer == RECUR_RMSPROP;

@@ -69,10 +69,10 @@ int recur__checkpoint_expect_long(const st_file *f, const char *path, const char
     long v;
     const char *s = recur__st_meta(f, key);
     if (!s || recur__parse_long(s, 0, 0x7fffffffffffffffL, &v))
-        return recur_fail(RECUR_E_FORMAT, "%s: not a training checkpoint "
+        return recur__fail(RECUR_E_FORMAT, "%s: not a training checkpoint "
                           "(metadata '%s' missing or malformed)", path, key);
     if (want >= 0 && v != want)
-        return recur_fail(RECUR_E_MISMATCH, "%s: the checkpoint was made with "
+        return recur__fail(RECUR_E_MISMATCH, "%s: the checkpoint was made with "
                           "%s = %ld, this run has %ld; resume with the same "
                           "data and settings", path, key + 6, v, want);
     if (got)
@@ -90,7 +90,7 @@ int recur__checkpoint_read_state(const st_file *f, const char *path, const char 
         rc = recur__st_read_real(t, dst, n);
     for (long i = 0; !rc && i < n; i++)
         if (!isfinite(dst[i]) || (nonneg && dst[i] < 0))
-            rc = recur_fail(RECUR_E_FORMAT, "%s: tensor '%s' holds %s values", path,
+            rc = recur__fail(RECUR_E_FORMAT, "%s: tensor '%s' holds %s values", path,
                             name, isfinite(dst[i]) ? "negative" : "non-finite");
     return rc;
 }
@@ -132,7 +132,7 @@ int recur_trainer_resume(recur_trainer *tr, const char *path)
         a->layers != b->layers || a->bidirectional != b->bidirectional ||
         a->output_size != b->output_size || a->loss != b->loss ||
         a->readout != b->readout) {
-        rc = recur_fail(RECUR_E_MISMATCH, "%s: the checkpoint holds a %s %dx%d%s "
+        rc = recur__fail(RECUR_E_MISMATCH, "%s: the checkpoint holds a %s %dx%d%s "
                         "model (%s input %d, %s readout, %d outputs), this run "
                         "builds a %s %dx%d%s model (%s input %d, %s readout, %d "
                         "outputs)", path,
@@ -149,7 +149,7 @@ int recur_trainer_resume(recur_trainer *tr, const char *path)
     if (saved->nvocab != tr->m->nvocab ||
         (saved->nvocab && memcmp(saved->vocab, tr->m->vocab,
                                  (size_t)saved->nvocab * sizeof *saved->vocab))) {
-        rc = recur_fail(RECUR_E_MISMATCH, "%s: the checkpoint's vocabulary differs "
+        rc = recur__fail(RECUR_E_MISMATCH, "%s: the checkpoint's vocabulary differs "
                         "from this text's", path);
         goto done;
     }
@@ -170,7 +170,7 @@ int recur_trainer_resume(recur_trainer *tr, const char *path)
     if (!m || !st) {
         free(m);
         free(st);
-        rc = recur_fail(RECUR_E_NOMEM, "out of memory");
+        rc = recur__fail(RECUR_E_NOMEM, "out of memory");
         goto done;
     }
     int rms = tr->opt.kind == RECUR_RMSPROP;
@@ -229,8 +229,8 @@ int recur__checkpoint_read_position(const st_file *f, const char *path,
                                             &p->optim_step)))
         return rc;
     if (p->batch_in_epoch >= steps_per_epoch || p->epoch > 1000000000L)
-        return recur_fail(RECUR_E_FORMAT, "%s: position in the data is out of range", path);
+        return recur__fail(RECUR_E_FORMAT, "%s: position in the data is out of range", path);
     if (recur__checkpoint_parse_rng(recur__st_meta(f, "train.rng"), p->rng))
-        return recur_fail(RECUR_E_FORMAT, "%s: metadata 'train.rng' is malformed", path);
+        return recur__fail(RECUR_E_FORMAT, "%s: metadata 'train.rng' is malformed", path);
     return RECUR_OK;
 }

@@ -21,26 +21,26 @@ int recur_dataset_check(const recur_model *m, const recur_dataset *ds)
     const recur_config *c = &m->cfg;
     int pooled = c->readout != RECUR_READOUT_SEQUENCE, O = c->output_size;
     if (!ds || ds->count < 1 || !ds->offsets)
-        return recur_fail(RECUR_E_INVALID, "the data set is empty");
+        return recur__fail(RECUR_E_INVALID, "the data set is empty");
     if (O < 1)
-        return recur_fail(RECUR_E_MISMATCH, "the model has no output layer to train");
+        return recur__fail(RECUR_E_MISMATCH, "the model has no output layer to train");
     if (ds->offsets[0] != 0)
-        return recur_fail(RECUR_E_INVALID, "data set offsets must start at 0");
+        return recur__fail(RECUR_E_INVALID, "data set offsets must start at 0");
     for (long i = 0; i < ds->count; i++)
         if (ds->offsets[i + 1] <= ds->offsets[i])
-            return recur_fail(RECUR_E_INVALID, "example %ld of the data set is empty",
+            return recur__fail(RECUR_E_INVALID, "example %ld of the data set is empty",
                               i + 1);
     long steps = ds->offsets[ds->count];
     if (c->input == RECUR_INPUT_DENSE) {
         if (!ds->x)
-            return recur_fail(RECUR_E_MISMATCH, "a dense-input model needs feature "
+            return recur__fail(RECUR_E_MISMATCH, "a dense-input model needs feature "
                                                 "vectors");
         for (long i = 0; i < steps * c->input_size; i++)
             if (!isfinite(ds->x[i]))
-                return recur_fail(RECUR_E_INVALID, "input value %ld is not finite", i);
+                return recur__fail(RECUR_E_INVALID, "input value %ld is not finite", i);
     } else {
         if (!ds->tokens)
-            return recur_fail(RECUR_E_MISMATCH, "a token model needs tokens");
+            return recur__fail(RECUR_E_MISMATCH, "a token model needs tokens");
         int rc = recur__model_check_tokens(m, ds->tokens, steps, RECUR_E_MISMATCH);
         if (rc)
             return rc;
@@ -48,18 +48,18 @@ int recur_dataset_check(const recur_model *m, const recur_dataset *ds)
     long rows = pooled ? ds->count : steps;
     if (c->loss == RECUR_LOSS_XENT) {
         if (!ds->labels)
-            return recur_fail(RECUR_E_MISMATCH, "a classifier needs labels");
+            return recur__fail(RECUR_E_MISMATCH, "a classifier needs labels");
         for (long i = 0; i < rows; i++)
             if (ds->labels[i] >= O || (pooled && ds->labels[i] < 0))
-                return recur_fail(RECUR_E_MISMATCH, "label %d of %s %ld is outside "
+                return recur__fail(RECUR_E_MISMATCH, "label %d of %s %ld is outside "
                                   "the model's %d classes", (int)ds->labels[i],
                                   pooled ? "example" : "step", i + 1, O);
     } else {
         if (!ds->targets)
-            return recur_fail(RECUR_E_MISMATCH, "a regression model needs targets");
+            return recur__fail(RECUR_E_MISMATCH, "a regression model needs targets");
         for (long i = 0; i < rows * O; i++)
             if (!isfinite(ds->targets[i]))
-                return recur_fail(RECUR_E_INVALID, "target value %ld is not finite", i);
+                return recur__fail(RECUR_E_INVALID, "target value %ld is not finite", i);
     }
     return RECUR_OK;
 }
@@ -92,7 +92,7 @@ static int data_batch_alloc(const recur_model *m, int T, int B, data_batch *db)
         (c->input == RECUR_INPUT_DENSE && !db->x) ||
         (c->loss == RECUR_LOSS_MSE && !db->targets)) {
         recur__data_batch_free(db);
-        return recur_fail(RECUR_E_NOMEM, "out of memory for a batch");
+        return recur__fail(RECUR_E_NOMEM, "out of memory for a batch");
     }
     return RECUR_OK;
 }
@@ -242,7 +242,7 @@ int recur_trainer_create_dataset(recur_model *m, const recur_train_config *tc,
         return rc;
     recur_trainer *tr = calloc(1, sizeof *tr);
     if (!tr)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     int B = tc->batch > ds->count ? (int)ds->count : tc->batch;
     int T = longest(ds, tc->seq_len);
     tr->m = m;
@@ -260,7 +260,7 @@ int recur_trainer_create_dataset(recur_model *m, const recur_train_config *tc,
     tr->scratch = malloc(2 * (size_t)ds->count * sizeof(long));
     if (!tr->carry_h || !tr->carry_c || !tr->order || !tr->scratch) {
         recur_trainer_free(tr);
-        return recur_fail(RECUR_E_NOMEM, "out of memory for the trainer");
+        return recur__fail(RECUR_E_NOMEM, "out of memory for the trainer");
     }
     rc = recur__model_work_alloc(m, T, B, &tr->w);
     if (!rc)
@@ -351,9 +351,9 @@ static int run_dataset(const recur_model *m, const recur_dataset *ds, int B,
 {
     const recur_config *c = &m->cfg;
     if (B < 1)
-        return recur_fail(RECUR_E_INVALID, "batch size must be >= 1");
+        return recur__fail(RECUR_E_INVALID, "batch size must be >= 1");
     if (max_len < 0)
-        return recur_fail(RECUR_E_INVALID, "maximum length must be >= 0");
+        return recur__fail(RECUR_E_INVALID, "maximum length must be >= 0");
     int rc = recur_dataset_check(m, ds);
     if (rc)
         return rc;
@@ -365,7 +365,7 @@ static int run_dataset(const recur_model *m, const recur_dataset *ds, int B,
     data_batch db;
     long *idx = malloc((size_t)B * sizeof *idx);
     if (!idx)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     if ((rc = recur__model_work_alloc(m, T, B, &w))) {
         free(idx);
         return rc;
@@ -416,7 +416,7 @@ int recur_evaluate_dataset(const recur_model *m, const recur_dataset *ds, int B,
                            int max_len, recur_eval_stats *out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "no output for the statistics");
+        return recur__fail(RECUR_E_INVALID, "no output for the statistics");
     memset(out, 0, sizeof *out);
     return run_dataset(m, ds, B, max_len, out, NULL);
 }
@@ -425,6 +425,6 @@ int recur_predict_dataset(const recur_model *m, const recur_dataset *ds, int B,
                           int max_len, float *out)
 {
     if (!out)
-        return recur_fail(RECUR_E_INVALID, "no output buffer");
+        return recur__fail(RECUR_E_INVALID, "no output buffer");
     return run_dataset(m, ds, B, max_len, NULL, out);
 }

@@ -25,7 +25,7 @@ int recur__optim_init(optimizer *o, const recur_train_config *tc, long n)
     o->v = calloc((size_t)n, sizeof *o->v);
     if (!o->m || !o->v) {
         recur__optim_free(o);
-        return recur_fail(RECUR_E_NOMEM, "out of memory for optimizer state");
+        return recur__fail(RECUR_E_NOMEM, "out of memory for optimizer state");
     }
     return RECUR_OK;
 }

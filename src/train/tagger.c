@@ -40,7 +40,7 @@ static int model_tags(const recur_model *m, const recur_dataset *ds, int B, int3
     int32_t *lab = malloc((size_t)maxsteps * sizeof *lab);
     int rc = RECUR_OK;
     if (!logits || !off || !lab)
-        rc = recur_fail(RECUR_E_NOMEM, "out of memory for the tagger's outputs");
+        rc = recur__fail(RECUR_E_NOMEM, "out of memory for the tagger's outputs");
     for (long s = 0; !rc && s < ds->count; s += CHUNK) {
         long e = s + CHUNK < ds->count ? s + CHUNK : ds->count, base = ds->offsets[s];
         for (long i = s; i <= e; i++)
@@ -66,9 +66,9 @@ int recur_tagger_run(const recur_model *m, const int32_t *best, const recur_lexi
     if (score)
         memset(score, 0, sizeof *score);
     if (!m && !best)
-        return recur_fail(RECUR_E_INVALID, "recur_tagger_run needs a model or a baseline");
+        return recur__fail(RECUR_E_INVALID, "recur_tagger_run needs a model or a baseline");
     if (!lx || !c)
-        return recur_fail(RECUR_E_INVALID, "recur_tagger_run needs a lexicon and "
+        return recur__fail(RECUR_E_INVALID, "recur_tagger_run needs a lexicon and "
                           "sentences");
     if (m) {
         int rc = recur__lexicon_check_model(m, lx);
@@ -77,7 +77,7 @@ int recur_tagger_run(const recur_model *m, const int32_t *best, const recur_lexi
     }
     const char *const *ct;
     if (score && (!recur_conll_sentence(c, 0, NULL, &ct) || !ct))
-        return recur_fail(RECUR_E_INVALID, "scoring needs tagged sentences");
+        return recur__fail(RECUR_E_INVALID, "scoring needs tagged sentences");
     recur_dataset ds;
     int rc = recur_lexicon_dataset(lx, c, idx, n, 0, &ds, NULL);
     if (rc)
@@ -86,7 +86,7 @@ int recur_tagger_run(const recur_model *m, const int32_t *best, const recur_lexi
     int nsig = recur_lexicon_signature_count(lx);
     int32_t *out = tags ? tags : malloc((size_t)steps * sizeof *out);
     if (!out)
-        rc = recur_fail(RECUR_E_NOMEM, "out of memory");
+        rc = recur__fail(RECUR_E_NOMEM, "out of memory");
     else if (m)
         rc = model_tags(m, &ds, B > 0 ? B : 32, out);
     else

@@ -47,28 +47,28 @@ void recur_train_config_default(recur_train_config *tc)
 int recur__trainer_check_config(const recur_train_config *tc, int uses_seq_len)
 {
     if (!tc)
-        return recur_fail(RECUR_E_INVALID, "no training configuration");
+        return recur__fail(RECUR_E_INVALID, "no training configuration");
     if (tc->optimizer < RECUR_SGD || tc->optimizer > RECUR_RMSPROP)
-        return recur_fail(RECUR_E_INVALID, "unknown optimizer %d", (int)tc->optimizer);
+        return recur__fail(RECUR_E_INVALID, "unknown optimizer %d", (int)tc->optimizer);
     if (!(tc->lr > 0 && tc->lr < 100))
-        return recur_fail(RECUR_E_INVALID, "learning rate %g is outside (0, 100)",
+        return recur__fail(RECUR_E_INVALID, "learning rate %g is outside (0, 100)",
                           (double)tc->lr);
     if (!(tc->beta1 >= 0 && tc->beta1 < 1 && tc->beta2 >= 0 && tc->beta2 < 1))
-        return recur_fail(RECUR_E_INVALID, "Adam betas must be in [0, 1)");
+        return recur__fail(RECUR_E_INVALID, "Adam betas must be in [0, 1)");
     if (!(tc->eps > 0) || !(tc->momentum >= 0 && tc->momentum < 1) ||
         !(tc->rho >= 0 && tc->rho < 1) || !(tc->weight_decay >= 0))
-        return recur_fail(RECUR_E_INVALID, "optimizer settings out of range "
+        return recur__fail(RECUR_E_INVALID, "optimizer settings out of range "
                           "(eps > 0, momentum and rho in [0, 1), weight decay >= 0)");
     if (!(tc->clip >= 0))
-        return recur_fail(RECUR_E_INVALID, "clip must be >= 0 (0 = off)");
+        return recur__fail(RECUR_E_INVALID, "clip must be >= 0 (0 = off)");
     if (!(tc->lr_decay > 0 && tc->lr_decay <= 1) || tc->lr_decay_after < 0)
-        return recur_fail(RECUR_E_INVALID, "lr decay must be in (0, 1] and start "
+        return recur__fail(RECUR_E_INVALID, "lr decay must be in (0, 1] and start "
                                            "at an epoch >= 0");
     if (uses_seq_len && (tc->seq_len < 1 || tc->seq_len > 100000))
-        return recur_fail(RECUR_E_LIMIT, "sequence length %d is outside 1..100000",
+        return recur__fail(RECUR_E_LIMIT, "sequence length %d is outside 1..100000",
                           tc->seq_len);
     if (tc->batch < 1 || tc->batch > 100000)
-        return recur_fail(RECUR_E_LIMIT, "batch size %d is outside 1..100000",
+        return recur__fail(RECUR_E_LIMIT, "batch size %d is outside 1..100000",
                           tc->batch);
     return RECUR_OK;
 }
@@ -100,13 +100,13 @@ int recur_trainer_create(recur_model *m, const recur_train_config *tc,
         return rc;
     if (c->input == RECUR_INPUT_DENSE || c->loss != RECUR_LOSS_XENT ||
         c->output_size != c->input_size)
-        return recur_fail(RECUR_E_MISMATCH, "next-token training needs a token "
+        return recur__fail(RECUR_E_MISMATCH, "next-token training needs a token "
                           "model whose output is its vocabulary");
     if (c->readout != RECUR_READOUT_SEQUENCE)
-        return recur_fail(RECUR_E_MISMATCH, "next-token training needs a model "
+        return recur__fail(RECUR_E_MISMATCH, "next-token training needs a model "
                           "that reads out every step (readout 'sequence')");
     if (c->bidirectional)
-        return recur_fail(RECUR_E_INVALID, "a bidirectional model sees the future "
+        return recur__fail(RECUR_E_INVALID, "a bidirectional model sees the future "
                           "and cannot be trained to predict the next token");
     int T = tc->seq_len, B = tc->batch;
     if ((rc = recur__model_check_tokens(m, tokens, n, RECUR_E_MISMATCH)))
@@ -115,12 +115,12 @@ int recur_trainer_create(recur_model *m, const recur_train_config *tc,
     long nwindows = n > 1 ? (n - 1) / T : 0;
     long steps = tc->stateful ? stream_len / T : nwindows / B;
     if (steps < 1)
-        return recur_fail(RECUR_E_INVALID, "the training text has %ld characters: "
+        return recur__fail(RECUR_E_INVALID, "the training text has %ld characters: "
                           "too few for one batch of %d sequences of %d (need %ld)",
                           n, B, T, (long)B * T + 1);
     recur_trainer *tr = calloc(1, sizeof *tr);
     if (!tr)
-        return recur_fail(RECUR_E_NOMEM, "out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     tr->m = m;
     tr->tc = *tc;
     tr->tokens = tokens;
@@ -139,7 +139,7 @@ int recur_trainer_create(recur_model *m, const recur_train_config *tc,
     if (!tr->carry_h || !tr->carry_c || !tr->inp || !tr->tgt ||
         (!tc->stateful && !tr->order)) {
         recur_trainer_free(tr);
-        return recur_fail(RECUR_E_NOMEM, "out of memory for the trainer");
+        return recur__fail(RECUR_E_NOMEM, "out of memory for the trainer");
     }
     rc = recur__model_work_alloc(m, T, B, &tr->w);
     if (!rc)
@@ -209,11 +209,11 @@ static int sum_shares(recur_trainer *tr, real *v, long n, double *d, int nd)
 {
 #ifdef RECUR_REAL_DOUBLE
     (void)v, (void)n, (void)d, (void)nd;
-    return recur_fail(RECUR_E_INVALID, "no data-parallel training in the "
+    return recur__fail(RECUR_E_INVALID, "no data-parallel training in the "
                                        "double-precision build");
 #else
     if (tr->sum(tr->sum_user, v, n, d, nd))
-        return recur_fail(RECUR_E_IO, "step %ld: the sum over the %d processes "
+        return recur__fail(RECUR_E_IO, "step %ld: the sum over the %d processes "
                           "failed (did one of them stop?)", tr->step + 1, tr->nranks);
     return RECUR_OK;
 #endif
@@ -234,15 +234,15 @@ int recur_trainer_set_shard(recur_trainer *tr, int rank, int nranks,
                             recur_allreduce_fn sum, void *user)
 {
     if (!tr || nranks < 1 || rank < 0 || rank >= nranks || (nranks > 1 && !sum))
-        return recur_fail(RECUR_E_INVALID, "rank %d of %d processes (with a sum "
+        return recur__fail(RECUR_E_INVALID, "rank %d of %d processes (with a sum "
                           "function when more than one) expected", rank, nranks);
 #ifdef RECUR_REAL_DOUBLE
     if (nranks > 1)
-        return recur_fail(RECUR_E_INVALID, "no data-parallel training in the "
+        return recur__fail(RECUR_E_INVALID, "no data-parallel training in the "
                                            "double-precision build");
 #endif
     if (nranks > tr->tc.batch)
-        return recur_fail(RECUR_E_INVALID, "a batch of %d cannot be shared among "
+        return recur__fail(RECUR_E_INVALID, "a batch of %d cannot be shared among "
                           "%d processes (each needs at least one sequence)",
                           tr->tc.batch, nranks);
     free(tr->carry_loc);
@@ -257,7 +257,7 @@ int recur_trainer_set_shard(recur_trainer *tr, int rank, int nranks,
         long n = (long)tr->m->cfg.layers * (hi - lo) * tr->m->cfg.hidden;
         tr->carry_loc = calloc(2 * (size_t)n, sizeof(real));
         if (!tr->carry_loc)
-            return recur_fail(RECUR_E_NOMEM, "out of memory for the trainer");
+            return recur__fail(RECUR_E_NOMEM, "out of memory for the trainer");
     }
     return RECUR_OK;
 }
@@ -366,7 +366,7 @@ int recur__train_update(const recur_train_config *tc, int epoch, long step,
     if (ng > 1)
         norm = sqrt(norm);
     if (!isfinite(loss) || !isfinite(norm))
-        return recur_fail(RECUR_E_NUMERIC, "step %ld: the %s is %s; parameters "
+        return recur__fail(RECUR_E_NUMERIC, "step %ld: the %s is %s; parameters "
                           "left as they were before this step", step + 1,
                           isfinite(loss) ? "gradient norm" : "loss",
                           isnan(isfinite(loss) ? norm : loss) ? "NaN" : "infinite");
@@ -384,7 +384,7 @@ int recur__train_update(const recur_train_config *tc, int epoch, long step,
      * on disk stays. */
     for (int k = 0; k < ng; k++)
         if (!all_finite(g[k].params, g[k].n))
-            return recur_fail(RECUR_E_NUMERIC, "step %ld: the update made the "
+            return recur__fail(RECUR_E_NUMERIC, "step %ld: the update made the "
                               "parameters non-finite (try a lower learning rate or "
                               "gradient clipping)", step + 1);
     if (st) {
@@ -437,13 +437,13 @@ int recur_evaluate(const recur_model *m, const int32_t *tokens, long n, int T,
     if (c->input == RECUR_INPUT_DENSE || c->loss != RECUR_LOSS_XENT ||
         c->output_size != c->input_size || c->bidirectional ||
         c->readout != RECUR_READOUT_SEQUENCE)
-        return recur_fail(RECUR_E_MISMATCH, "evaluation needs a unidirectional "
+        return recur__fail(RECUR_E_MISMATCH, "evaluation needs a unidirectional "
                                             "next-token model");
     if (n < 2)
-        return recur_fail(RECUR_E_INVALID, "the evaluation text needs at least "
+        return recur__fail(RECUR_E_INVALID, "the evaluation text needs at least "
                                            "two characters");
     if (T < 1 || B < 1)
-        return recur_fail(RECUR_E_INVALID, "sequence length and batch must be >= 1");
+        return recur__fail(RECUR_E_INVALID, "sequence length and batch must be >= 1");
     int rc = recur__model_check_tokens(m, tokens, n, RECUR_E_MISMATCH);
     if (rc)
         return rc;
@@ -460,7 +460,7 @@ int recur_evaluate(const recur_model *m, const int32_t *tokens, long n, int T,
     real *h = calloc((size_t)nstate, sizeof *h), *cs = calloc((size_t)nstate, sizeof *cs);
     int32_t *inp = malloc((size_t)T * B * sizeof *inp), *tgt = malloc((size_t)T * B * sizeof *tgt);
     if (!h || !cs || !inp || !tgt) {
-        rc = recur_fail(RECUR_E_NOMEM, "out of memory");
+        rc = recur__fail(RECUR_E_NOMEM, "out of memory");
         goto done;
     }
     double total = 0;
