@@ -123,6 +123,14 @@ typedef struct {
                           states (an encoder) */
     recur_loss loss;   /* softmax cross-entropy or mean squared error */
     recur_readout readout; /* SEQUENCE (the default), LAST or MEAN */
+    int proj;          /* LSTM only: PyTorch's proj_size, 1..hidden-1, or 0
+                          (none). Each layer's output (and recurrent state)
+                          is then h = W_hr·(o ⊙ tanh(c)) of proj units, the
+                          cell state c keeps hidden units; so the next layer,
+                          the dense layer and encoder outputs see proj
+                          (2·proj bidirectional) values per step, W_hh is
+                          [4·hidden × proj], and weight_hr_l{k}[_reverse] is
+                          [proj × hidden] */
 } recur_config;
 
 /* A one-layer LSTM of 128 units over a one-hot vocabulary of 1, XENT. */
