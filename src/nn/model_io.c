@@ -362,11 +362,43 @@ int recur__model_from_file_prefixed(const st_file *f, const char *label, const c
     return RECUR_OK;
 }
 
+/* Whether a file's first bytes (n of them, up to 16) are an ONNX model's
+ * rather than safetensors'. A safetensors file starts with its JSON header's
+ * length as a little-endian uint64 (whose top three bytes are zero for any
+ * header under 1 TB) and the header's '{' at byte 8. An ONNX ModelProto
+ * starts with the tag of its field 1, ir_version (0x08: the ONNX spec
+ * requires the field and protobuf writers emit fields in number order),
+ * a small varint, and the tag of a later field (2..8: producer, domain,
+ * version, doc, graph, opset; 14: metadata). */
+static int starts_like_onnx(const unsigned char *p, size_t n)
+{
+    if (n < 16 || (p[8] == '{' && !p[5] && !p[6] && !p[7]))
+        return 0;
+    int next = p[2] >> 3, wire = p[2] & 7;
+    return p[0] == 0x08 && p[1] >= 1 && p[1] < 0x80 &&
+           ((next >= 2 && next <= 8) || next == 14) && (wire == 0 || wire == 2);
+}
+
+/* The first bytes of path into head[16]; how many (0 if unreadable: the
+ * safetensors reader then reports why). */
+static size_t peek(const char *path, unsigned char head[16])
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t n = fread(head, 1, 16, f);
+    fclose(f);
+    return n;
+}
+
 int recur_model_load(const char *path, recur_model **out)
 {
     if (!out)
         return recur__fail(RECUR_E_INVALID, "no output pointer");
     *out = NULL;
+    unsigned char head[16];
+    if (path && starts_like_onnx(head, peek(path, head)))
+        return recur_onnx_import(path, out);
     st_file *f = NULL;
     int rc = recur__st_read(path, &f);
     if (rc)
@@ -384,6 +416,8 @@ int recur__model_load_memory(const unsigned char *bytes, size_t len, const char 
     *out = NULL;
     if (!label)
         label = "<memory>";
+    if (bytes && starts_like_onnx(bytes, len < 16 ? len : 16))
+        return recur_onnx_import_memory(bytes, len, label, out);
     st_file *f = NULL;
     int rc = recur__st_parse(bytes, len, label, &f);
     if (rc)
