@@ -71,6 +71,8 @@ check "info shows the projection and its tensors" \
     'grep -q "32 projected to 8" out && grep -q "(None, None, 8)" out && grep -q "rnn.weight_hr_l1 *\[8, 32\]" out' \
     "$(head -n 8 out)"
 expect_ok "sample a projected LSTM" sample proj.safetensors --prime "It" --length 20 --seed 1
+expect_ok "export a projected LSTM as JSON" export proj.safetensors --format json -o proj.json
+check "the JSON names the projection" 'grep -q "\"proj\": 8," proj.json'
 expect_ok "eval a projected LSTM" eval proj.safetensors small.txt --seq 32 --batch 4
 expect_fail "resume a projected LSTM without --proj" 1 "projected model" train small.txt \
     --hidden 32 --layers 2 --seq 32 --batch 8 --steps 61 --save proj.safetensors --resume
