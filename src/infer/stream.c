@@ -20,10 +20,9 @@
  * on the thread count.
  *
  * An LSTM with a projection (proj, model.h) carries h_t = W_hr·m_t of R =
- * proj units, m_t = σ(o)⊙tanh(c_t) of H: the gate pass writes m_t to s->m
+ * proj units, m_t = σ(o)⊙tanh(c_t) of H: the gate pass writes m_t to s->mt
  * and one more product makes h_t. It steps on one thread: the projection
- * reads all of m_t, which a split would have to meet for at every layer
- * twice. */
+ * needs all of m_t, so two parts would have to meet twice per layer. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>

@@ -13,7 +13,8 @@
  *                     with weight_hr_l{k}[_reverse] [P, H] in every layer
  *                     and direction has a projection (proj_size P, its
  *                     weight_hh [4H, P]);
- *   Linear            optional, a group Q "weight" [outputs, D*H] and
+ *   Linear            optional, a group Q "weight" [outputs, D*H] (D*P
+ *                     with a projection) and
  *                     optional "bias"; without one the model is an encoder
  *                     (output_size 0: its outputs are the top layer's states,
  *                     as a bare nn.RNN/LSTM/GRU's);
