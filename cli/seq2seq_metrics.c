@@ -1,6 +1,6 @@
 /* seq2seq_metrics.c - scoring decoded output of `recur seq2seq` against its
- * references: exact match, token error rate (edit distance) and corpus
- * BLEU-4. Reading, tokenising and encoding the pairs is the library's
+ * references: exact match, token error rate (edit distance), corpus BLEU-4
+ * and corpus chrF. Reading, tokenising and encoding the pairs is the library's
  * (recur_pairs_*, recur_vocab_*). */
 #include "seq2seq_metrics.h"
 
@@ -83,8 +83,77 @@ static int same_gram(char **a, char **b, int k)
     return 1;
 }
 
+/* Clipped matches of the k-grams of h[0..nh) in r[0..nr) (used: nr bytes). */
+static long clipped(char **h, int nh, char **r, int nr, int k, char *used)
+{
+    long match = 0;
+    memset(used, 0, (size_t)nr + 1);
+    for (int i = 0; i + k <= nh; i++)
+        for (int j = 0; j + k <= nr; j++)
+            if (!used[j] && same_gram(h + i, r + j, k)) {
+                used[j] = 1;
+                match++;
+                break;
+            }
+    return match;
+}
+
+/* The characters of s without spaces: tokens as recur_tokenize gives them. */
+static int chars_no_space(const char *s, char **buf, char ***t, int *n)
+{
+    int rc = recur_tokenize(s, RECUR_TOKENS_CHARS, buf, t, n);
+    if (rc)
+        return cli_lib_error(rc);
+    int k = 0;
+    for (int i = 0; i < *n; i++)
+        if (strcmp((*t)[i], " "))
+            (*t)[k++] = (*t)[i];
+    *n = k;
+    return 0;
+}
+
+static int add_chrf(s2s_metrics *m, const char *hyp, const char *ref)
+{
+    char *hb, *rb, **ht, **rt;
+    int nh, nr;
+    if (chars_no_space(hyp, &hb, &ht, &nh))
+        return EXIT_RUNTIME;
+    if (chars_no_space(ref, &rb, &rt, &nr)) {
+        free(hb);
+        free(ht);
+        return EXIT_RUNTIME;
+    }
+    char *used = calloc((size_t)nr + 1, 1);
+    for (int k = 1; used && k <= 6; k++) {
+        m->chr_hyp[k - 1] += nh >= k ? nh - k + 1 : 0;
+        m->chr_ref[k - 1] += nr >= k ? nr - k + 1 : 0;
+        m->chr_match[k - 1] += clipped(ht, nh, rt, nr, k, used);
+    }
+    int code = used ? 0 : cli_error("out of memory");
+    free(used);
+    free(hb);
+    free(ht);
+    free(rb);
+    free(rt);
+    return code;
+}
+
+double metrics_chrf(const s2s_metrics *m)
+{
+    double p = 0, r = 0;
+    for (int k = 0; k < 6; k++) {
+        p += m->chr_hyp[k] ? (double)m->chr_match[k] / (double)m->chr_hyp[k] : 0;
+        r += m->chr_ref[k] ? (double)m->chr_match[k] / (double)m->chr_ref[k] : 0;
+    }
+    p /= 6;
+    r /= 6;
+    return p + r > 0 ? 100 * 5 * p * r / (4 * p + r) : 0;
+}
+
 int metrics_add(s2s_metrics *m, const char *hyp, const char *ref, recur_tokens mode)
 {
+    if (add_chrf(m, hyp, ref))
+        return EXIT_RUNTIME;
     char *hb, *rb, **ht, **rt;
     int nh, nr, rc;
     if ((rc = recur_tokenize(hyp, mode, &hb, &ht, &nh)))
@@ -119,14 +188,7 @@ int metrics_add(s2s_metrics *m, const char *hyp, const char *ref, recur_tokens m
         if (nh >= k)
             m->total[k - 1] += nh - k + 1;
         /* Clipped matches: each reference n-gram matches at most once. */
-        memset(used, 0, (size_t)nr + 1);
-        for (int i = 0; i + k <= nh; i++)
-            for (int j = 0; j + k <= nr; j++)
-                if (!used[j] && same_gram(ht + i, rt + j, k)) {
-                    used[j] = 1;
-                    m->match[k - 1]++;
-                    break;
-                }
+        m->match[k - 1] += clipped(ht, nh, rt, nr, k, used);
     }
     int code = used ? 0 : cli_error("out of memory");
     free(used);
@@ -149,4 +211,26 @@ double metrics_bleu(const s2s_metrics *m)
                     ? exp(1 - (double)m->ref_words / (double)m->hyp_words)
                     : 1;
     return m->hyp_words ? 100 * bp * exp(logp) : 0;
+}
+
+/* The target tokens as text: characters joined, or tokens with spaces. */
+char *tokens_join(const recur_vocab *v, recur_tokens mode, const int32_t *ids, int n)
+{
+    int nv;
+    const char *const *names = recur_vocab_names(v, &nv);
+    size_t len = 1;
+    for (int i = 0; i < n; i++)
+        len += strlen(names[ids[i]]) + 1;
+    char *s = malloc(len), *o = s;
+    if (!s)
+        return NULL;
+    for (int i = 0; i < n; i++) {
+        if (mode == RECUR_TOKENS_WORDS && i)
+            *o++ = ' ';
+        size_t k = strlen(names[ids[i]]);
+        memcpy(o, names[ids[i]], k);
+        o += k;
+    }
+    *o = 0;
+    return s;
 }

@@ -255,7 +255,7 @@ static void batch_equals_singles(recur_cell kind, recur_attention att)
         src[i] = (int32_t)recur__rng_below(&r, 5);
     for (int i = 0; i < 12; i++)
         tgt[i] = 2 + (int32_t)recur__rng_below(&r, 4);
-    recur_seq2seq_data d = {6, so, src, to, tgt};
+    recur_seq2seq_data d = {6, so, src, to, tgt, NULL};
     long idx[6] = {0, 1, 2, 3, 4, 5}, n, k;
     long ne = s->enc->nparams, nd = s->dec->nparams, na = s->att.n;
     real *gsum = calloc((size_t)(ne + nd + na), sizeof *gsum);
