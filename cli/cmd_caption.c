@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "args.h"
 #include "caption_data.h"
@@ -92,15 +93,16 @@ static const cli_option train_options[] = {
 };
 
 static const cli_option eval_options[] = {
-    OPT_SPLIT("score the images this fraction holds out (train's split; 0: all, "
-              "without the baselines)"),
+    OPT_SPLIT("score the images this fraction holds out (default: the model's "
+              "training split; 0: all, without the baselines)"),
     OPT_BEAM,
     OPT_LENGTH_PENALTY,
     {.name = "show", .kind = OPT_INT, .at = AT(show), .metavar = "N", .def = "0",
      .help = "print the first N held-out captions (and draw them with --svg-dir)",
      .lo = 0, .hi = 1000000, .bounds = AT_LEAST | AT_MOST},
     {.name = "svg-dir", .kind = OPT_STRING, .at = AT(svg_dir), .metavar = "DIR",
-     .help = "write --show's images as DIR/ID.svg with both captions"},
+     .help = "write --show's images as DIR/ID.svg with both captions (DIR is made "
+             "if missing)"},
     OPT_THREADS,
 };
 
@@ -135,9 +137,9 @@ static const cli_options train_spec = {
 static const cli_options eval_spec = {
     .cmd = "caption eval",
     .usage = "recur caption eval MODEL DATA [OPTIONS]",
-    .description = "Caption the held-out images of DATA (the split of --val and --seed, as\n"
-                   "train made it) and score them beside the nearest-image and\n"
-                   "most-frequent-caption baselines.",
+    .description = "Caption the held-out images of DATA (the split the model was trained\n"
+                   "with, or that of --val and --seed) and score them beside the\n"
+                   "nearest-image and most-frequent-caption baselines.",
     .opts = eval_options,
     .nopts = ARGS_COUNT(eval_options),
     .pos_names = use_pos,
@@ -595,10 +597,21 @@ static int caption_eval(const caption_opts *o)
     if (captioner_open(o->model, &m))
         return EXIT_RUNTIME;
     recur_set_threads(o->threads);
+    /* The model's own split unless --val or --seed say otherwise. */
+    double val = o->val;
+    uint64_t seed = o->seed;
+    const char *mv = recur_seq2seq_get_meta(m.s, "train.val_fraction");
+    const char *ms = recur_seq2seq_get_meta(m.s, "train.split_seed");
+    if (!o->val_given && mv)
+        val = strtod(mv, NULL);
+    if (!o->seed_given && ms)
+        seed = strtoull(ms, NULL, 10);
+    if (!(val >= 0 && val < 1))
+        val = o->val;
     split_set s;
-    int code = split_load(o->data, m.side, o->val, o->seed, &s);
-    if (!code && o->svg_dir && cli_check_save_dir("--svg-dir", o->svg_dir))
-        code = EXIT_RUNTIME;
+    int code = split_load(o->data, m.side, val, seed, &s);
+    if (!code && o->svg_dir && mkdir(o->svg_dir, 0777) && errno != EEXIST)
+        code = cli_error("--svg-dir %s: %s", o->svg_dir, strerror(errno));
     if (!code)
         code = score_table(&m, &s, o->beam, o->length_penalty, o->show, o->svg_dir);
     split_free(&s);
@@ -654,6 +667,8 @@ int caption_parse(int argc, char **argv, caption_opts *out)
     } else {
         o.model = res.pos[0];
         o.data = res.pos[1];
+        o.val_given = options_given(specs[o.sub], &res, "val");
+        o.seed_given = options_given(specs[o.sub], &res, "seed");
         if (o.svg_dir && o.show < 1)
             return options_error(&eval_spec, "--svg-dir draws the images --show N prints: "
                                  "give --show");

@@ -196,7 +196,7 @@ typedef struct {
     int sub;
     const char *data, *model, *save, *cell, *tokens, *svg_dir;
     int image_size, hidden, layers, embed, batch, threads, beam, quiet, resume, show;
-    int max_len;
+    int val_given, seed_given;
     long epochs, steps;
     double val, dropout, lr, clip, lr_decay, time_limit, length_penalty;
     uint64_t seed;
