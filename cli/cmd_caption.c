@@ -2,7 +2,7 @@
  * to its caption. The model is the library's encoder-decoder with a
  * feature-vector source (recur_seq2seq_config.src_features): the image's
  * pixels go through a dense layer into the decoder's initial state, and the
- * decoder writes the caption token by token (characters by default). This
+ * decoder writes the caption token by token (words by default). This
  * file adds the image files (caption_data.c), the held-out split, the
  * training run (train_driver.c), the two baselines and the scores. */
 #include <errno.h>
@@ -51,7 +51,7 @@ static const cli_option train_options[] = {
     OPT_SPLIT("hold out this fraction of the images (a shuffle by --seed)"),
     OPT_IMAGE_SIZE,
     {.name = "tokens", .kind = OPT_STRING, .at = AT(tokens), .metavar = "KIND",
-     .def = "chars", .help = "the caption as chars or words"},
+     .def = "words", .help = "the caption as words (split at spaces) or chars"},
     {.name = "cell", .kind = OPT_STRING, .at = AT(cell), .metavar = "CELL", .def = "gru",
      .help = "the decoder: lstm, gru, rnn_tanh or rnn_relu"},
     {.name = "embed", .kind = OPT_INT, .at = AT(embed), .metavar = "N", .def = "32",
@@ -175,7 +175,7 @@ static const cli_subcommands caption_subcommands = {
 
 static void defaults(caption_opts *o)
 {
-    *o = (caption_opts){.save = "caption.safetensors", .cell = "gru", .tokens = "chars",
+    *o = (caption_opts){.save = "caption.safetensors", .cell = "gru", .tokens = "words",
                         .image_size = 32, .hidden = 256, .layers = 1, .embed = 32,
                         .batch = 32, .threads = 2, .epochs = 20, .val = 0.1,
                         .dropout = 0.2, .lr = 0.002, .clip = 5, .lr_decay = 1,

@@ -17,7 +17,7 @@ head -n 301 "$ROOT"/data/openmoji_32x32.tsv >slice.tsv
 check "the slice has a header and 300 images" '[ "$(wc -l <slice.tsv)" -eq 301 ]'
 
 # ---- train and eval ---------------------------------------------------------------------
-QUICK=(--hidden 48 --embed 8 --batch 16 --lr 0.005 --dropout 0 --seed 2 --quiet)
+QUICK=(--tokens chars --hidden 48 --embed 8 --batch 16 --lr 0.005 --dropout 0 --seed 2 --quiet)
 expect_ok "train a small captioner" caption train slice.tsv "${QUICK[@]}" --epochs 15 \
     --save m.st
 check "the model file is written" '[ -s m.st ]'
