@@ -83,19 +83,31 @@ static int same_gram(char **a, char **b, int k)
     return 1;
 }
 
-/* Clipped matches of the k-grams of h[0..nh) in r[0..nr) (used: nr bytes). */
-static long clipped(char **h, int nh, char **r, int nr, int k, char *used)
+/* For k = 1..maxn: the clipped matches of the k-grams of h[0..nh) in
+ * r[0..nr) (each reference k-gram matches at most once) into match[k-1],
+ * the hypothesis's and (ref not NULL) the reference's k-gram counts into
+ * hyp[k-1] and ref[k-1]. 0, or EXIT_RUNTIME after one error line. */
+static int add_ngrams(char **h, int nh, char **r, int nr, int maxn, long *match, long *hyp,
+                      long *ref)
 {
-    long match = 0;
-    memset(used, 0, (size_t)nr + 1);
-    for (int i = 0; i + k <= nh; i++)
-        for (int j = 0; j + k <= nr; j++)
-            if (!used[j] && same_gram(h + i, r + j, k)) {
-                used[j] = 1;
-                match++;
-                break;
-            }
-    return match;
+    char *used = malloc((size_t)nr + 1);
+    if (!used)
+        return cli_error("out of memory");
+    for (int k = 1; k <= maxn; k++) {
+        hyp[k - 1] += nh >= k ? nh - k + 1 : 0;
+        if (ref)
+            ref[k - 1] += nr >= k ? nr - k + 1 : 0;
+        memset(used, 0, (size_t)nr + 1);
+        for (int i = 0; i + k <= nh; i++)
+            for (int j = 0; j + k <= nr; j++)
+                if (!used[j] && same_gram(h + i, r + j, k)) {
+                    used[j] = 1;
+                    match[k - 1]++;
+                    break;
+                }
+    }
+    free(used);
+    return 0;
 }
 
 /* The characters of s without spaces: tokens as recur_tokenize gives them. */
@@ -123,14 +135,7 @@ static int add_chrf(s2s_metrics *m, const char *hyp, const char *ref)
         free(ht);
         return EXIT_RUNTIME;
     }
-    char *used = calloc((size_t)nr + 1, 1);
-    for (int k = 1; used && k <= 6; k++) {
-        m->chr_hyp[k - 1] += nh >= k ? nh - k + 1 : 0;
-        m->chr_ref[k - 1] += nr >= k ? nr - k + 1 : 0;
-        m->chr_match[k - 1] += clipped(ht, nh, rt, nr, k, used);
-    }
-    int code = used ? 0 : cli_error("out of memory");
-    free(used);
+    int code = add_ngrams(ht, nh, rt, nr, 6, m->chr_match, m->chr_hyp, m->chr_ref);
     free(hb);
     free(ht);
     free(rb);
@@ -183,15 +188,7 @@ int metrics_add(s2s_metrics *m, const char *hyp, const char *ref, recur_tokens m
     }
     m->hyp_words += nh;
     m->ref_words += nr;
-    char *used = calloc((size_t)nr + 1, 1);
-    for (int k = 1; used && k <= 4; k++) {
-        if (nh >= k)
-            m->total[k - 1] += nh - k + 1;
-        /* Clipped matches: each reference n-gram matches at most once. */
-        m->match[k - 1] += clipped(ht, nh, rt, nr, k, used);
-    }
-    int code = used ? 0 : cli_error("out of memory");
-    free(used);
+    int code = add_ngrams(ht, nh, rt, nr, 4, m->match, m->total, NULL);
     free(hb);
     free(ht);
     free(rb);
