@@ -118,6 +118,15 @@ static int read_image(caption_set *c, const char *path, long line, char **f, int
     c->captions[k] = cap_col >= 0 ? f[cap_col] : (char *)"";
     if (cap_col >= 0 && strspn(f[cap_col], " ") == strlen(f[cap_col]))
         return cli_error("%s:%ld: empty caption", path, line);
+    char *tb, **tt;
+    int nt;
+    if (cap_col >= 0 && recur_tokenize(f[cap_col], RECUR_TOKENS_CHARS, &tb, &tt, &nt))
+        return cli_error("%s:%ld: the caption is not valid UTF-8: %s", path, line,
+                         recur_last_error());
+    if (cap_col >= 0) {
+        free(tb);
+        free(tt);
+    }
     return 0;
 }
 

@@ -610,6 +610,11 @@ static int caption_eval(const caption_opts *o)
         val = o->val;
     split_set s;
     int code = split_load(o->data, m.side, val, seed, &s);
+    const char *mi = recur_seq2seq_get_meta(m.s, "train.images");
+    if (!code && val > 0 && mi && atol(mi) != s.set.n)
+        fprintf(stderr, "recur caption eval: note: %s has %ld images, the model was trained "
+                "on a file of %ld: this held-out part is not its own\n", o->data, s.set.n,
+                atol(mi));
     if (!code && o->svg_dir && mkdir(o->svg_dir, 0777) && errno != EEXIST)
         code = cli_error("--svg-dir %s: %s", o->svg_dir, strerror(errno));
     if (!code)

@@ -89,6 +89,14 @@ expect_fail "no images" 1 "no images" caption train empty.tsv
 head -n 3 slice.tsv >nocap.tsv
 printf '1F9FF\tx\t \ttags\t%s\n' "$(head -c 2048 /dev/zero | tr '\0' 'f')" >>nocap.tsv
 expect_fail "an empty caption" 1 "nocap.tsv:4: empty caption" caption train nocap.tsv
+head -n 3 slice.tsv >utf8.tsv
+printf '1F9FF\tx\tbad \377 name\ttags\t%s\n' "$(head -c 2048 /dev/zero | tr '\0' 'f')" >>utf8.tsv
+expect_fail "a caption that is not UTF-8" 1 "utf8.tsv:4: the caption is not valid UTF-8" \
+    caption train utf8.tsv
+printf 'id\tcaption\tpixels_hex\r\nA\ta b\t%s\r\nB\tc d\t%s' "$(head -c 2048 /dev/zero | tr '\0' 'f')" \
+    "$(head -c 2048 /dev/zero | tr '\0' '0')" >crlf.tsv
+expect_ok "CRLF line ends and no newline at the end" caption predict m.st crlf.tsv
+check "both images captioned" '[ "$(cut -f1 out | tr "\n" " ")" = "A B " ]' "$(cat out)"
 expect_fail "a missing file" 1 "nothing.tsv" caption train nothing.tsv
 expect_fail "no subcommand" 2 "" caption
 expect_fail "an unknown subcommand" 2 "frob" caption frob

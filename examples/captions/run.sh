@@ -6,8 +6,8 @@
 # most-frequent-caption baselines; eval repeats them with beam search and
 # draws eight held-out images with their captions as SVG.
 #   examples/captions/run.sh [--quick]
-# --quick: the first 300 images and a tiny model (seconds; the test suite
-# runs it). RECUR=path/to/recur uses that binary instead of building;
+# --quick (or QUICK=1): the first 300 images and a tiny model (seconds; the
+# test suite runs it). RECUR=path/to/recur uses that binary instead of building;
 # OUT=DIR puts the model and the SVGs there (default build/captions).
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,7 +20,7 @@ out=${OUT:-$root/build/captions}
 mkdir -p "$out/svg"
 data=$root/data/openmoji_32x32.tsv
 settings=(--tokens words --hidden 512 --embed 32 --dropout 0.5 --lr 0.002 --batch 32 --epochs 20)
-if [ "${1:-}" = --quick ]; then
+if [ "${1:-}" = --quick ] || [ -n "${QUICK:-}" ]; then
     head -n 301 "$data" >"$out/quick.tsv"
     data=$out/quick.tsv
     settings=(--tokens words --hidden 32 --embed 8 --dropout 0 --lr 0.005 --batch 16 --epochs 3
