@@ -406,6 +406,9 @@ static void test_suffix_rules(void)
     CHECK(recur_lexicon_word_id(lx, "zorpx", NULL) == unk);
     CHECK(recur_lexicon_word_id(lx, "Zorpx", NULL) == cls_c);
     CHECK(recur_lexicon_word_id(lx, "Zorting", NULL) == cls_c); /* <unk-C-ting> not kept */
+    /* not UTF-8 (the loader refuses it; the lookup must still be safe) */
+    CHECK(recur_lexicon_word_id(lx, "ab\xc3\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80"
+                                    "\x80\x80\x80\x80\x80\x80\x80\x80\x80", NULL) == unk);
     recur_model *m = tagger_model(lx, 0, 5), *back = NULL;
     recur_lexicon *lx2 = NULL;
     char path[] = "/tmp/test_tag_suffix_XXXXXX";

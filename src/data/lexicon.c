@@ -155,7 +155,8 @@ static void suffix_chain(const char *word, char sig[][64], int *n)
     }
     *n = 0;
     for (int j = SUFFIX_MAX; j >= 1; j--) {
-        if (chars < j + 2)
+        /* (start[j - 1] is a code point's first byte only in valid UTF-8.) */
+        if (chars < j + 2 || len - start[j - 1] > 4 * SUFFIX_MAX)
             continue;
         char suf[4 * SUFFIX_MAX + 1];
         size_t k = 0;
