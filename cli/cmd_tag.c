@@ -29,10 +29,6 @@ static const cli_option train_options[] = {
     {.name = "min-count", .kind = OPT_INT, .at = AT(min_count), .metavar = "N", .def = "2",
      .help = "words seen fewer times in training read as their signature",
      .lo = 1, .hi = 1000000, .bounds = AT_LEAST | AT_MOST},
-    {.name = "signatures", .kind = OPT_STRING, .at = AT(signatures), .metavar = "RULES",
-     .def = "petrov-klein", .help = "what rare and unseen words read as: petrov-klein "
-     "(class marks and a fixed suffix list) or suffix (class marks and the word's own "
-     "last 1-4 characters)"},
     {.name = "cell", .kind = OPT_STRING, .at = AT(cell), .metavar = "CELL", .def = "lstm",
      .help = "lstm, gru, rnn_tanh or rnn_relu (bidirectional)"},
     {.name = "embed", .kind = OPT_INT, .at = AT(embed), .metavar = "N", .def = "100",
@@ -154,8 +150,7 @@ static const cli_options predict_spec = {
 
 static void defaults(tag_opts *o)
 {
-    *o = (tag_opts){.save = "tagger.safetensors", .cell = "lstm", .signatures = "petrov-klein",
-                    .test_every = 10,
+    *o = (tag_opts){.save = "tagger.safetensors", .cell = "lstm", .test_every = 10,
                     .min_count = 2, .embed = 100, .hidden = 128, .layers = 1,
                     .batch = 32, .epochs = 5, .threads = 2, .max_len = 400,
                     .lr = 0.003, .lr_decay = 0.7, .clip = 5, .dropout = 0.2, .seed = 1};
@@ -334,11 +329,7 @@ static int build(tag_run *r)
                         &r->ntest))
             return EXIT_RUNTIME;
     }
-    int rc = recur_lexicon_build_rules(r->data, r->train_idx, r->ntrain, o->min_count,
-                                       strcmp(o->signatures, "suffix")
-                                           ? RECUR_LEXICON_RULES
-                                           : RECUR_LEXICON_RULES_SUFFIX,
-                                       &r->lx);
+    int rc = recur_lexicon_build(r->data, r->train_idx, r->ntrain, o->min_count, &r->lx);
     if (rc)
         return cli_lib_error(rc);
     if (!o->no_baseline) {
@@ -556,9 +547,6 @@ int tag_parse(int argc, char **argv, tag_opts *out)
         if (recur_cell_parse(o.cell) < 0)
             return options_error(&train_spec, "--cell %s: not one of lstm, gru, rnn_tanh, "
                                  "rnn_relu", o.cell);
-        if (strcmp(o.signatures, "petrov-klein") && strcmp(o.signatures, "suffix"))
-            return options_error(&train_spec, "--signatures %s: not petrov-klein or suffix",
-                                 o.signatures);
         if (o.test && options_given(&train_spec, &res, "test-every"))
             return options_error(&train_spec, "--test and --test-every exclude each other");
     } else {

@@ -181,7 +181,7 @@ typedef struct {
 enum { TAG_TRAIN, TAG_EVAL, TAG_PREDICT };
 typedef struct {
     int sub;
-    const char *data, *model, *save, *test, *cell, *signatures;
+    const char *data, *model, *save, *test, *cell;
     int test_every, min_count, embed, hidden, layers, batch, epochs, threads, quiet;
     int resume, no_baseline, max_len, bucket_off, baseline;
     long steps;

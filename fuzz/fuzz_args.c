@@ -218,9 +218,7 @@ static void check_seq2seq(const seq2seq_opts *s)
 static void check_tag(const tag_opts *o)
 {
     if (o->sub == TAG_TRAIN) {
-        if (!o->data || !o->save || !o->cell || recur_cell_parse(o->cell) < 0 ||
-            !o->signatures ||
-            (strcmp(o->signatures, "petrov-klein") && strcmp(o->signatures, "suffix")))
+        if (!o->data || !o->save || !o->cell || recur_cell_parse(o->cell) < 0)
             fail("tag train", "a string is missing or unknown");
         if (o->test && o->test_every != 10)
             fail("tag train", "--test and --test-every together");

@@ -68,18 +68,6 @@ check "predict ignores the tags of a tagged file" \
 check "the tags are the model's" \
     '[ -z "$(cut -f2 out | grep . | sort -u | comm -23 - <(cut -f2 slice.tsv | grep . | sort -u))" ]'
 
-# ---- the suffix signatures ---------------------------------------------------------------
-expect_ok "train with --signatures suffix" tag train slice.tsv --test-every 5 "${QUICK[@]}" \
-    --epochs 3 --signatures suffix --save suf.st
-check "the suffix rules go with the model" 'grep -aq "suffix-4-10" suf.st'
-cp out suf_out
-expect_ok "eval a suffix-rules tagger" tag eval suf.st slice.tsv --test-every 5 --baseline
-check "eval repeats its train scores" '[ "$(grep "^tagger:" out)" = "$(grep "^tagger:" suf_out)" ]' \
-    "$(cat out suf_out)"
-r tag predict suf.st words.txt
-check "a suffix-rules tagger tags unseen words" '[ "$RC" -eq 0 ] && grep -q "^Zyxwvutsrqing	." out'
-expect_fail "an unknown --signatures" 2 "signatures" tag train slice.tsv --signatures xyz
-
 # ---- resume ---------------------------------------------------------------------------
 expect_ok "train one epoch" tag train slice.tsv "${QUICK[@]}" --epochs 1 --save r.st
 expect_ok "resume to two epochs" tag train slice.tsv "${QUICK[@]}" --epochs 2 --save r.st --resume

@@ -3,9 +3,9 @@
  * lexicon's word ids for known, rare and unseen words and its round trip
  * through a model file's metadata, the most-frequent-tag baseline on a
  * hand-made corpus, masking across padded sentences of different lengths,
- * a small bidirectional tagger that tags unseen words by their
+ * and a small bidirectional tagger that tags unseen words by their
  * signature and an ambiguous word by the word after it (which the baseline
- * cannot), and the suffix rules (RECUR_LEXICON_RULES_SUFFIX). */
+ * cannot). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,15 +122,6 @@ static void test_signatures(void)
 static const char *corpus = "the\tDT\ndog\tNN\nruns\tVBZ\n\n"
                             "the\tDT\nrun\tNN\nended\tVBD\n\n"
                             "they\tPRP\nrun\tVBP\nfast\tRB\n";
-
-/* The id of the lexicon entry called name, or -1. */
-static int find_name(const recur_lexicon *lx, const char *name)
-{
-    for (int i = 0; i < recur_lexicon_word_count(lx); i++)
-        if (strcmp(recur_lexicon_word_at(lx, i), name) == 0)
-            return i;
-    return -1;
-}
 
 static recur_model *tagger_model(const recur_lexicon *lx, int bidirectional, uint64_t seed)
 {
@@ -368,73 +359,5 @@ static void test_masking_and_learning(void)
     recur_conll_free(test);
 }
 
-/* The suffix rules: rare words' own last 1-4 characters become signatures
- * when carried 10 times or more; an unseen word reads as the longest of its
- * suffixes the lexicon has, then its class alone, then <unk>; suffixes are
- * whole UTF-8 characters; the rules go with the model file. */
-static void test_suffix_rules(void)
-{
-    char text[2048];
-    size_t o = 0;
-    for (int k = 0; k < 10; k++) /* rare: once each */
-        o += (size_t)snprintf(text + o, sizeof text - o, "q%cting\tVBG\nb%ccaf\xc3\xa9\tNN\n",
-                              'a' + k, 'a' + k);
-    o += (size_t)snprintf(text + o, sizeof text - o,
-                          "Smith\tNP\nthe\tDT\nthe\tDT\nqaqting\tVBG\nqbqting\tVBG\n\n");
-    recur_conll *c = load_str(text, 0);
-    recur_lexicon *lx = NULL, *bad = (recur_lexicon *)1;
-    CHECK(recur_lexicon_build_rules(c, NULL, 1, 2, "nope", &bad) == RECUR_E_INVALID && !bad);
-    if (!c || recur_lexicon_build_rules(c, NULL, 1, 2, RECUR_LEXICON_RULES_SUFFIX, &lx)) {
-        CHECK_MSG(0, "build failed: %s", recur_last_error());
-        recur_conll_free(c);
-        return;
-    }
-    CHECK(strcmp(recur_lexicon_rules(lx), RECUR_LEXICON_RULES_SUFFIX) == 0);
-    int n = recur_lexicon_word_count(lx), known;
-#define ID_OF(name) find_name(lx, name)
-    int ting = ID_OF("<unk-ting>"), ing = ID_OF("<unk-ing>"), cafe = ID_OF("<unk-caf\xc3\xa9>");
-    int cls_c = ID_OF("<unk-C>"), unk = ID_OF("<unk>");
-    CHECK_MSG(ting >= 0 && ing >= 0 && cafe >= 0 && cls_c >= 0 && unk >= 0,
-              "signatures missing (%d %d %d %d %d)", ting, ing, cafe, cls_c, unk);
-    /* "qaqting", "qbqting": 12 carry "ting"; "Smith" once: its suffixes are not
-     * kept, its class is */
-    CHECK(ID_OF("<unk-C-mith>") < 0 && ID_OF("<unk-qting>") < 0);
-    CHECK(recur_lexicon_word_id(lx, "the", &known) == n - 1 && known == 1);
-    CHECK(recur_lexicon_word_id(lx, "zorting", &known) == ting && known == 0);
-    CHECK(recur_lexicon_word_id(lx, "zorping", NULL) == ing);
-    CHECK(recur_lexicon_word_id(lx, "zzcaf\xc3\xa9", NULL) == cafe);
-    CHECK(recur_lexicon_word_id(lx, "zorpx", NULL) == unk);
-    CHECK(recur_lexicon_word_id(lx, "Zorpx", NULL) == cls_c);
-    CHECK(recur_lexicon_word_id(lx, "Zorting", NULL) == cls_c); /* <unk-C-ting> not kept */
-    /* not UTF-8 (the loader refuses it; the lookup must still be safe) */
-    CHECK(recur_lexicon_word_id(lx, "ab\xc3\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80"
-                                    "\x80\x80\x80\x80\x80\x80\x80\x80\x80", NULL) == unk);
-    recur_model *m = tagger_model(lx, 0, 5), *back = NULL;
-    recur_lexicon *lx2 = NULL;
-    char path[] = "/tmp/test_tag_suffix_XXXXXX";
-    int fd = mkstemp(path);
-    if (m && fd >= 0) {
-        close(fd);
-        CHECK(recur_lexicon_save(lx, m) == RECUR_OK);
-        CHECK(recur_model_save(m, path) == RECUR_OK);
-        CHECK(recur_model_load(path, &back) == RECUR_OK);
-        CHECK(back && recur_lexicon_from_model(back, &lx2) == RECUR_OK);
-        CHECK(lx2 && strcmp(recur_lexicon_rules(lx2), RECUR_LEXICON_RULES_SUFFIX) == 0);
-        static const char *const words[] = {"zorting", "zorping", "zzcaf\xc3\xa9", "Zorpx",
-                                            "the", "x"};
-        for (int i = 0; lx2 && i < 6; i++)
-            CHECK(recur_lexicon_word_id(lx, words[i], NULL) ==
-                  recur_lexicon_word_id(lx2, words[i], NULL));
-        unlink(path);
-    }
-#undef ID_OF
-    recur_lexicon_free(lx2);
-    recur_model_free(m);
-    recur_model_free(back);
-    recur_lexicon_free(lx);
-    recur_conll_free(c);
-}
-
 TEST_MAIN("test_tag", TL_CASE(test_loader), TL_CASE(test_signatures),
-          TL_CASE(test_lexicon_and_baseline), TL_CASE(test_masking_and_learning),
-          TL_CASE(test_suffix_rules))
+          TL_CASE(test_lexicon_and_baseline), TL_CASE(test_masking_and_learning))

@@ -60,13 +60,6 @@ RECUR_API long recur_conll_line(const recur_conll *c, long i);
  * training tags in strcmp order. The rules are versioned
  * (RECUR_LEXICON_RULES); a model file records the version it was built with. */
 #define RECUR_LEXICON_RULES "petrov-klein-1"
-/* Another set of rules, a character view of rare and unseen words: the
- * same capitalisation, digit, hyphen and punctuation marks, then instead
- * of a fixed suffix list the word's own last 4, 3, 2 or 1 characters
- * (lower-cased), the longest whose signature the rare training words carry
- * at least 10 times: "<unk-C-burg>", "<unk-tion>", "<unk-N-s>"; a word with
- * none reads as its marks alone ("<unk-C>"), then "<unk>". */
-#define RECUR_LEXICON_RULES_SUFFIX "suffix-4-10"
 #define RECUR_LEXICON_UNK "<unk>"
 typedef struct recur_lexicon recur_lexicon;
 
@@ -75,13 +68,6 @@ typedef struct recur_lexicon recur_lexicon;
  * exceed RECUR_MAX_VOCAB. */
 RECUR_API int recur_lexicon_build(const recur_conll *c, const long *idx, long n,
                                   int min_count, recur_lexicon **out);
-/* The same with rules RECUR_LEXICON_RULES or RECUR_LEXICON_RULES_SUFFIX
- * (RECUR_E_INVALID for others); recur_lexicon_rules says which a lexicon
- * uses (a model file keeps it). */
-RECUR_API int recur_lexicon_build_rules(const recur_conll *c, const long *idx, long n,
-                                        int min_count, const char *rules,
-                                        recur_lexicon **out);
-RECUR_API const char *recur_lexicon_rules(const recur_lexicon *lx);
 RECUR_API void recur_lexicon_free(recur_lexicon *lx);
 /* The signature of a word (as above) into buf of size bytes (64 is enough). */
 RECUR_API int recur_lexicon_signature(const char *word, char *buf, size_t size);

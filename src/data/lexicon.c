@@ -16,18 +16,7 @@
 #define WORDS_KEY "tag.words"
 #define SIG_PREFIX "<unk"
 
-/* The suffix rules (RECUR_LEXICON_RULES_SUFFIX): a word's class (the
- * capitalisation, digit, hyphen and punctuation marks above) and its last
- * SUFFIX_MAX .. 1 characters; a suffix signature is kept when the rare
- * training words carry it SUFFIX_MIN_SUPPORT times or more (measured on
- * Brown's training part: 4 and 10 gave the most-frequent-tag baseline its
- * best unknown-word accuracy, 0.689 against 0.661 with the fixed suffixes). */
-#define SUFFIX_MAX 4
-#define SUFFIX_MIN_SUPPORT 10
-#define SUFFIX_MAX_SIGNATURES 4000 /* Brown: 1,105 */
-
 struct recur_lexicon {
-    int suffix_rules; /* 0: RECUR_LEXICON_RULES, 1: RECUR_LEXICON_RULES_SUFFIX */
     int n, nsig;   /* ids: signatures 0..nsig-1, then known words; each sorted */
     int unk;       /* the id of RECUR_LEXICON_UNK, one of the signatures */
     char **names;  /* [n] */
@@ -96,10 +85,10 @@ static const char *suffix_of(const char *w, size_t len)
     return NULL;
 }
 
-/* "<unk" and the class marks of word into buf (at least 24 bytes); the
- * count of letters in *letters. */
-static void word_class(const char *word, char *buf, int *letters_out)
+int recur_lexicon_signature(const char *word, char *buf, size_t size)
 {
+    if (!word || !buf)
+        return recur__fail(RECUR_E_INVALID, "recur_lexicon_signature: a NULL argument");
     size_t len = strlen(word);
     int letters = 0, upper = 0, digit = 0, hyphen = 0;
     for (size_t i = 0; i < len; i++) {
@@ -114,58 +103,14 @@ static void word_class(const char *word, char *buf, int *letters_out)
         cap = upper == letters && letters >= 2 ? "-CAPS" : "-C";
     else if (upper)
         cap = "-c";
-    snprintf(buf, 24, SIG_PREFIX "%s%s%s%s", cap, digit ? "-N" : "", hyphen ? "-H" : "",
-             !letters && !digit ? "-P" : "");
-    *letters_out = letters;
-}
-
-int recur_lexicon_signature(const char *word, char *buf, size_t size)
-{
-    if (!word || !buf)
-        return recur__fail(RECUR_E_INVALID, "recur_lexicon_signature: a NULL argument");
-    char cls[24];
-    int letters;
-    word_class(word, cls, &letters);
-    const char *suf = letters ? suffix_of(word, strlen(word)) : NULL;
-    int k = snprintf(buf, size, "%s%s%s>", cls, suf ? "-" : "", suf ? suf : "");
+    const char *suf = letters ? suffix_of(word, len) : NULL;
+    int k = snprintf(buf, size, SIG_PREFIX "%s%s%s%s%s%s>", cap, digit ? "-N" : "",
+                     hyphen ? "-H" : "", !letters && !digit ? "-P" : "", suf ? "-" : "",
+                     suf ? suf : "");
     if (k < 0 || (size_t)k >= size)
         return recur__fail(RECUR_E_INVALID, "a signature needs %d bytes, the buffer has "
                           "%zu", k + 1, size);
     return RECUR_OK;
-}
-
-/* The suffix rules' signatures of word, most specific first: the class with
- * the last SUFFIX_MAX .. 1 characters (lower-cased ASCII; only suffixes
- * that leave 2 characters before them), then the class alone. *n of them
- * into sig (each 64 bytes). */
-static void suffix_chain(const char *word, char sig[][64], int *n)
-{
-    char cls[24];
-    int letters;
-    word_class(word, cls, &letters);
-    size_t len = strlen(word), start[SUFFIX_MAX + 1];
-    int chars = 0; /* code points from the end, up to SUFFIX_MAX + 2 */
-    for (size_t i = len; i > 0 && chars < SUFFIX_MAX + 2;) {
-        do
-            i--;
-        while (i > 0 && ((unsigned char)word[i] & 0xC0) == 0x80);
-        if (chars < SUFFIX_MAX + 1)
-            start[chars] = i;
-        chars++;
-    }
-    *n = 0;
-    for (int j = SUFFIX_MAX; j >= 1; j--) {
-        /* (start[j - 1] is a code point's first byte only in valid UTF-8.) */
-        if (chars < j + 2 || len - start[j - 1] > 4 * SUFFIX_MAX)
-            continue;
-        char suf[4 * SUFFIX_MAX + 1];
-        size_t k = 0;
-        for (size_t i = start[j - 1]; i < len; i++)
-            suf[k++] = is_upper((unsigned char)word[i]) ? (char)(word[i] + 32) : word[i];
-        suf[k] = 0;
-        snprintf(sig[(*n)++], 64, "%s-%s>", cls, suf);
-    }
-    snprintf(sig[(*n)++], 64, "%s>", cls);
 }
 
 /* ---- lookup --------------------------------------------------------------------- */
@@ -184,44 +129,8 @@ static int find(char *const *v, int n, const char *s)
 
 static int is_signature(const char *w) { return strncmp(w, SIG_PREFIX, 4) == 0; }
 
-static int cmp_counted(const void *a, const void *b)
-{
-    return strcmp((const char *)a, (const char *)b); /* the string comes first */
-}
-
-/* A class signature: after "<unk", only the class marks (-C, -CAPS, -c, -N,
- * -H, -P) before the closing '>'. */
-static int is_class_only(const char *s)
-{
-    static const char *const marks[] = {"-CAPS", "-C", "-c", "-N", "-H", "-P"};
-    const char *p = s + 4;
-    while (*p == '-') {
-        size_t i = 0;
-        for (; i < sizeof marks / sizeof *marks; i++) {
-            size_t k = strlen(marks[i]);
-            if (!strncmp(p, marks[i], k) && (p[k] == '-' || p[k] == '>'))
-                break;
-        }
-        if (i == sizeof marks / sizeof *marks)
-            return 0;
-        p += strlen(marks[i]);
-    }
-    return *p == '>';
-}
-
 static int signature_id(const recur_lexicon *lx, const char *word)
 {
-    if (lx->suffix_rules) {
-        char chain[SUFFIX_MAX + 1][64];
-        int n;
-        suffix_chain(word, chain, &n);
-        for (int i = 0; i < n; i++) {
-            int id = find(lx->names, lx->nsig, chain[i]);
-            if (id >= 0)
-                return id;
-        }
-        return lx->unk;
-    }
     char sig[64];
     if (recur_lexicon_signature(word, sig, sizeof sig))
         return lx->unk;
@@ -296,66 +205,6 @@ static int gather(const recur_conll *c, const long *idx, long n, int tags,
     return RECUR_OK;
 }
 
-/* The suffix rules' signatures of the rare words (groups of w, sorted, of
- * fewer than min_count) into sig (sorted, *nsig; "<unk>" already there):
- * every class signature, and the suffix signatures with enough support. */
-static int suffix_signatures(const char **w, long total, int min_count, char **sig,
-                             int *nsig)
-{
-    long cap = 1024, m = 0;
-    typedef struct {
-        char s[64];
-        long count;
-    } counted;
-    counted *v = malloc((size_t)cap * sizeof *v);
-    int rc = v ? RECUR_OK : recur__fail(RECUR_E_NOMEM, "out of memory");
-    for (long i = 0; i < total && !rc;) {
-        long j = i;
-        while (j < total && strcmp(w[j], w[i]) == 0)
-            j++;
-        if (j - i < min_count || is_signature(w[i])) {
-            char chain[SUFFIX_MAX + 1][64];
-            int n;
-            suffix_chain(w[i], chain, &n);
-            if (m + n > cap) {
-                counted *nv = realloc(v, (size_t)(cap *= 2) * sizeof *v);
-                if (!nv) {
-                    rc = recur__fail(RECUR_E_NOMEM, "out of memory");
-                    break;
-                }
-                v = nv;
-            }
-            for (int k = 0; k < n; k++) {
-                memcpy(v[m].s, chain[k], 64);
-                v[m++].count = j - i;
-            }
-        }
-        i = j;
-    }
-    if (!rc)
-        qsort(v, (size_t)m, sizeof *v, cmp_counted);
-    for (long i = 0; i < m && !rc;) {
-        long j = i, support = 0;
-        for (; j < m && strcmp(v[j].s, v[i].s) == 0; j++)
-            support += v[j].count;
-        /* A class signature ends in its last mark, a suffix one in "-xyz". */
-        int is_class = strchr(v[i].s, '-') == NULL || is_class_only(v[i].s);
-        /* v is sorted and grouped: each name once; sig holds only "<unk>" yet. */
-        if ((is_class || support >= SUFFIX_MIN_SUPPORT) && strcmp(v[i].s, RECUR_LEXICON_UNK)) {
-            if (*nsig >= SUFFIX_MAX_SIGNATURES)
-                rc = recur__fail(RECUR_E_LIMIT, "over %d suffix signatures",
-                                SUFFIX_MAX_SIGNATURES);
-            else
-                rc = add_name(sig, nsig, v[i].s);
-        }
-        i = j;
-    }
-    if (!rc)
-        qsort(sig, (size_t)*nsig, sizeof *sig, cmp_str);
-    free(v);
-    return rc;
-}
-
 static int build_words(recur_lexicon *lx, const char **w, long total, int min_count)
 {
     char **sig = malloc(((size_t)total + 1) * sizeof *sig);
@@ -371,15 +220,13 @@ static int build_words(recur_lexicon *lx, const char **w, long total, int min_co
         long j = i;
         while (j < total && strcmp(w[j], w[i]) == 0)
             j++;
-        /* room for every signature */
-        int room = RECUR_MAX_VOCAB - (lx->suffix_rules ? SUFFIX_MAX_SIGNATURES + 1 : 1024);
         if (j - i >= min_count && !is_signature(w[i])) {
-            if (nknown >= room)
+            if (nknown >= RECUR_MAX_VOCAB - 1024) /* room for every signature */
                 rc = recur__fail(RECUR_E_LIMIT, "over %d distinct words: raise the "
-                                "minimum count", room);
+                                "minimum count", RECUR_MAX_VOCAB - 1024);
             else
                 rc = add_name(known, &nknown, w[i]);
-        } else if (!lx->suffix_rules) {
+        } else {
             char s[64];
             rc = recur_lexicon_signature(w[i], s, sizeof s);
             if (!rc && find(sig, nsig, s) < 0) {
@@ -389,8 +236,6 @@ static int build_words(recur_lexicon *lx, const char **w, long total, int min_co
         }
         i = j;
     }
-    if (!rc && lx->suffix_rules)
-        rc = suffix_signatures(w, total, min_count, sig, &nsig);
     if (!rc)
         lx->names = malloc(((size_t)nsig + (size_t)nknown) * sizeof *lx->names);
     if (!rc && !lx->names)
@@ -432,30 +277,9 @@ static int build_tags(recur_lexicon *lx, const char **t, long total)
 int recur_lexicon_build(const recur_conll *c, const long *idx, long n, int min_count,
                         recur_lexicon **out)
 {
-    return recur_lexicon_build_rules(c, idx, n, min_count, RECUR_LEXICON_RULES, out);
-}
-
-static int rules_id(const char *rules)
-{
-    return !rules ? -1 : !strcmp(rules, RECUR_LEXICON_RULES) ? 0
-         : !strcmp(rules, RECUR_LEXICON_RULES_SUFFIX) ? 1 : -1;
-}
-
-const char *recur_lexicon_rules(const recur_lexicon *lx)
-{
-    return !lx ? NULL : lx->suffix_rules ? RECUR_LEXICON_RULES_SUFFIX : RECUR_LEXICON_RULES;
-}
-
-int recur_lexicon_build_rules(const recur_conll *c, const long *idx, long n, int min_count,
-                              const char *rules, recur_lexicon **out)
-{
     if (!out)
         return recur__fail(RECUR_E_INVALID, "no output for the lexicon");
     *out = NULL;
-    if (rules_id(rules) < 0)
-        return recur__fail(RECUR_E_INVALID, "unknown signature rules '%.40s' (%s or %s)",
-                          rules ? rules : "(null)", RECUR_LEXICON_RULES,
-                          RECUR_LEXICON_RULES_SUFFIX);
     if (!c || n < 1 || min_count < 1)
         return recur__fail(RECUR_E_INVALID, "a lexicon needs sentences and a minimum "
                           "count of at least 1");
@@ -465,7 +289,6 @@ int recur_lexicon_build_rules(const recur_conll *c, const long *idx, long n, int
     recur_lexicon *lx = calloc(1, sizeof *lx);
     if (!lx)
         return recur__fail(RECUR_E_NOMEM, "out of memory");
-    lx->suffix_rules = rules_id(rules);
     const char **v = NULL;
     long total;
     int rc = gather(c, idx, n, 0, &v, &total);
@@ -533,7 +356,7 @@ int recur_lexicon_save(const recur_lexicon *lx, recur_model *m)
         joined[o++] = '\t';
     }
     joined[o ? o - 1 : 0] = 0;
-    rc = recur_model_set_meta(m, RULES_KEY, recur_lexicon_rules(lx));
+    rc = recur_model_set_meta(m, RULES_KEY, RECUR_LEXICON_RULES);
     if (!rc)
         rc = recur_model_set_meta(m, WORDS_KEY, joined);
     free(joined);
@@ -596,14 +419,12 @@ int recur_lexicon_from_model(const recur_model *m, recur_lexicon **out)
     if (!rules || !words)
         return recur__fail(RECUR_E_MISMATCH, "the model has no lexicon (it is not a "
                           "tagger)");
-    if (rules_id(rules) < 0)
+    if (strcmp(rules, RECUR_LEXICON_RULES) != 0)
         return recur__fail(RECUR_E_MISMATCH, "the tagger's signature rules are '%.40s', "
-                          "this library has '%s' and '%s'", rules, RECUR_LEXICON_RULES,
-                          RECUR_LEXICON_RULES_SUFFIX);
+                          "this library has '%s'", rules, RECUR_LEXICON_RULES);
     recur_lexicon *lx = calloc(1, sizeof *lx);
     if (!lx)
         return recur__fail(RECUR_E_NOMEM, "out of memory");
-    lx->suffix_rules = rules_id(rules);
     int rc = read_words(lx, words);
     if (!rc)
         rc = recur_model_get_classes(m, &lx->tags, &lx->ntags);
