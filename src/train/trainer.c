@@ -445,8 +445,8 @@ int recur_evaluate(const recur_model *m, const int32_t *tokens, long n, int T,
     if (c->input == RECUR_INPUT_DENSE || c->loss != RECUR_LOSS_XENT ||
         c->output_size != c->input_size || c->bidirectional || c->reverse ||
         c->readout != RECUR_READOUT_SEQUENCE)
-        return recur__fail(RECUR_E_MISMATCH, "evaluation needs a unidirectional "
-                                            "next-token model");
+        return recur__fail(RECUR_E_MISMATCH, "evaluation needs a forward next-token "
+                                            "model (not bidirectional or reverse)");
     if (n < 2)
         return recur__fail(RECUR_E_INVALID, "the evaluation text needs at least "
                                            "two characters");
