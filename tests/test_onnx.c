@@ -6,8 +6,8 @@
  *     in typed fields and Constant nodes, opsets 9, 10 and 14) import and give
  *     PyTorch's outputs: max |recur - torch| <= 1e-5 * max |torch|;
  *   - direction="reverse" graphs (edited exports and graphs built with
- *     onnx.helper) give the numpy ONNX interpreter's outputs, to the same
- *     limit;
+ *     onnx.helper) give PyTorch's outputs on time-flipped input, or the
+ *     numpy ONNX interpreter's, to the same limit;
  *   - the graphs recur must refuse (tests/onnx/refusals.txt) are refused in
  *     one line naming the problem;
  *   - export then import is the identity: configuration, every tensor bit
@@ -48,10 +48,11 @@ static const char *const torch_cases[] = {
     "gru_dense_l2_last_fc_bf_opset10",
 };
 
-/* direction="reverse" graphs: PyTorch exports edited to reverse and graphs
- * built with onnx.helper as tf2onnx lays out Keras's go_backwards layers;
- * "y" from the numpy ONNX interpreter (tests/onnx_numpy_runtime.py), which
- * the generator checks against PyTorch on time-flipped input. */
+/* direction="reverse" graphs: PyTorch exports edited to reverse, whose "y"
+ * is PyTorch's on the time-flipped input (flipped back), and graphs built
+ * with onnx.helper as tf2onnx lays out Keras's go_backwards layers, whose
+ * "y" is the numpy ONNX interpreter's (tests/onnx_numpy_runtime.py; the
+ * generator checks it against PyTorch on the edited exports). */
 static const char *const reverse_cases[] = {
     "rnn_tanh_dense_rev_l1_fc", "rnn_relu_emb_rev_l2", "lstm_emb_rev_l2_fc",
     "lstm_dense_rev_l1_final_fc", "gru_dense_rev_l2_mean_fc", "gru_emb_rev_l1_final",

@@ -12,14 +12,15 @@ PyTorch.
 <name>_typed.onnx: two of the models with their weights in the typed
 fields (float_data) instead of raw_data, half of them in Constant nodes.
 
-<name>_rev*.onnx: direction="reverse" layers (what tf2onnx writes for
+<name>_rev_*.onnx: direction="reverse" layers (what tf2onnx writes for
 Keras go_backwards=True), two ways: PyTorch exports whose recurrent nodes
 are edited to direction="reverse", and graphs built node by node with
 onnx.helper.make_node as tf2onnx lays them out (Squeeze of the direction
 axis, Y_h into a Gemm). Their "y" is computed by the numpy ONNX interpreter
-tests/onnx_numpy_runtime.py; for the edited exports it is checked here
-against PyTorch run on the time-flipped input (a reverse stack is the
-forward stack read backward), to 1e-5 relative.
+tests/onnx_numpy_runtime.py for the graphs built node by node, and
+PyTorch's on the time-flipped input (a reverse stack is the forward stack
+read backward) for the edited exports, where the interpreter is checked
+against it here to 1e-5 relative.
 
 The refuse_<name>.onnx files are graphs recur must refuse, each with the
 words its message must contain in tests/onnx/refusals.txt: made from a
@@ -193,8 +194,8 @@ def rel_diff(a, b):
 
 
 def reverse_case(out, name, spec, seed):
-    """A PyTorch export edited to reverse; y by the numpy interpreter, checked
-    against PyTorch on the time-flipped input."""
+    """A PyTorch export edited to reverse; y is PyTorch's on the time-flipped
+    input (flipped back), checked here against the numpy interpreter."""
     cell, emb, layers, fc, readout, nl = spec
     torch.manual_seed(seed)
     model = Net(cell, emb, layers, 0, fc, readout, 0, nl).eval()
@@ -211,9 +212,9 @@ def reverse_case(out, name, spec, seed):
     d = rel_diff(y, yt.numpy())
     assert d <= 1e-5, (name, d)
     write_safetensors(os.path.join(out, name + ".ref.safetensors"),
-                      [("x", "F32", x.float()), ("y", "F32", torch.from_numpy(y.astype(np.float32)))],
+                      [("x", "F32", x.float()), ("y", "F32", yt)],
                       {"input": "tokens" if emb else "dense", "batch_first": 0,
-                       "readout": readout})
+                       "readout": readout, "y_from": "pytorch_time_flipped"})
     return d
 
 
@@ -277,7 +278,8 @@ def helper_case(out, name, cell, layers, readout, seed):
     write_safetensors(os.path.join(out, name + ".ref.safetensors"),
                       [("x", "F32", torch.from_numpy(x)), ("y", "F32", torch.from_numpy(y))],
                       {"input": "dense", "batch_first": 0,
-                       "readout": "final" if readout == "last" else readout})
+                       "readout": "final" if readout == "last" else readout,
+                       "y_from": "onnx_numpy_runtime"})
 
 
 HELPER_CASES = [
