@@ -118,8 +118,8 @@ int recur_forecast_read_meta(const recur_model *m, recur_forecast_encoding *e)
         c->output_size != 1 || c->readout == RECUR_READOUT_MEAN || c->bidirectional ||
         c->reverse)
         return recur__fail(RECUR_E_MISMATCH, "the network does not match its forecasting "
-                          "settings (it needs dense input of %d, readout last or sequence "
-                          "and one output)", recur_forecast_features(&r));
+                          "settings (it needs forward layers over dense input of %d, readout "
+                          "last or sequence and one output)", recur_forecast_features(&r));
     *e = r;
     return RECUR_OK;
 }

@@ -18,8 +18,8 @@ static int check_model(const recur_model *m, const recur_forecast_encoding *e, c
         c->output_size != 1 || c->readout == RECUR_READOUT_MEAN || c->bidirectional ||
         c->reverse)
         return recur__fail(RECUR_E_MISMATCH, "%s: the network does not match the encoding "
-                          "(it needs dense input of %d, readout last or sequence and one "
-                          "output)", fn, recur_forecast_features(e));
+                          "(it needs forward layers over dense input of %d, readout last or "
+                          "sequence and one output)", fn, recur_forecast_features(e));
     return RECUR_OK;
 }
 
