@@ -221,8 +221,8 @@ typedef struct recur_state recur_state;
 /* Per-sequence state (hidden and cell states, scratch) for one batch-1
  * stream over a model. The model must outlive the state and stay unchanged.
  * Bidirectional and reverse models and MEAN readouts need whole sequences
- * and are refused (RECUR_E_INVALID); with a LAST readout each step's output is what
- * the model would say if the sequence ended there. */
+ * and are refused (RECUR_E_INVALID); with a LAST readout each step's output
+ * is what the model would say if the sequence ended there. */
 RECUR_API int recur_state_create(const recur_model *m, recur_state **out);
 RECUR_API void recur_state_reset(recur_state *s);
 RECUR_API void recur_state_free(recur_state *s);

@@ -956,8 +956,8 @@ static void check_batch_equals_singles(recur_cell kind, recur_readout how, int b
               gworst, gmax);
     fprintf(stderr, "     %-8s %s %s: padded batch vs one by one: loss diff %.1e, "
             "outputs %.1e, gradients %.1e of %.2g\n", cell_label(kind),
-            recur_readout_name(how), bidir ? "bi" : rev ? "rev" : "uni", fabs(Lb - Ls), worst, gworst,
-            gmax);
+            recur_readout_name(how), bidir ? "bi" : rev ? "rev" : "uni", fabs(Lb - Ls), worst,
+            gworst, gmax);
     free(gb);
     free(hnb);
     recur_model_free(m);

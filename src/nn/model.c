@@ -548,9 +548,9 @@ static void backward_directions(void *arg, int d0, int d1)
         int GH = recur__cell_gates(ce->kind) * H;
         cw->len = j->in.len;
         cw->dhsq = d == 0 ? w->dhsq[l] : NULL;
-        recur__cell_backward(ce, cw, T, B, direction_reversed(m, d), j->dy + d * R, DR, j->dhn ? j->dhn + s : NULL,
-                      j->dcn ? j->dcn + sc : NULL, j->dh0 ? j->dh0 + s : NULL,
-                      j->dc0 ? j->dc0 + sc : NULL);
+        recur__cell_backward(ce, cw, T, B, direction_reversed(m, d), j->dy + d * R, DR,
+                      j->dhn ? j->dhn + s : NULL, j->dcn ? j->dcn + sc : NULL,
+                      j->dh0 ? j->dh0 + s : NULL, j->dc0 ? j->dc0 + sc : NULL);
         real *wt = w->onehot_t[d];
         if (j->tokens && m->cfg.input == RECUR_INPUT_ONEHOT && wt && TB >= I) {
             /* The scatter along the contiguous rows of wt, then one
