@@ -39,9 +39,9 @@ extern "C" {
 #endif
 
 #define RECUR_VERSION_MAJOR 0
-#define RECUR_VERSION_MINOR 1
+#define RECUR_VERSION_MINOR 2
 #define RECUR_VERSION_PATCH 0
-#define RECUR_VERSION_STRING "0.1.0"
+#define RECUR_VERSION_STRING "0.2.0"
 
 /* RECUR_API marks the public functions: the only symbols the shared library
  * exports (it is built with -fvisibility=hidden). Internal functions carry
