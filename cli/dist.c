@@ -49,8 +49,8 @@ int dist_only_one(const char *what)
     int n = dist_launched_size();
     if (n == 1)
         return 0;
-    cli_error("recur %s does not run on several processes yet (mpirun started %d): only "
-              "'recur train' and 'recur classify train' do", what, n);
+    cli_error("recur %s does not run on several processes (mpirun started %d): only "
+              "'recur train' and the train of classify, forecast and seq2seq do", what, n);
     return EXIT_USAGE;
 }
 
@@ -109,13 +109,7 @@ static int mpi_sum(void *user, float *v, long n, double *d, int nd)
     return 0;
 }
 
-int dist_attach(recur_trainer *tr)
-{
-    if (g_size == 1)
-        return 0;
-    int rc = recur_trainer_set_shard(tr, g_rank, g_size, mpi_sum, NULL);
-    return rc ? cli_lib_error(rc) : 0;
-}
+recur_allreduce_fn dist_sum_function(void) { return g_size > 1 ? mpi_sum : NULL; }
 
 void dist_fail(int code)
 {
@@ -140,11 +134,7 @@ int dist_init(void)
     return 0;
 }
 
-int dist_attach(recur_trainer *tr)
-{
-    (void)tr;
-    return 0;
-}
+recur_allreduce_fn dist_sum_function(void) { return NULL; }
 
 void dist_fail(int code) { (void)code; }
 

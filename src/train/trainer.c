@@ -198,25 +198,30 @@ void recur__trainer_share(const recur_trainer *tr, long B, long *lo, long *hi)
     *hi = (long)(tr->rank + 1) * B / tr->nranks;
 }
 
-void recur__trainer_share_rng(recur_trainer *tr, rng *r)
+void recur__share_rng(rng *shared, int rank, rng *out)
 {
-    recur__rng_seed(r, recur__rng_next(&tr->dropout_rng) ^
-                           (uint64_t)(tr->rank + 1) * 0xD1B54A32D192ED03ULL);
+    recur__rng_seed(out, recur__rng_next(shared) ^
+                             (uint64_t)(rank + 1) * 0xD1B54A32D192ED03ULL);
 }
 
-/* v[0..n) and d[0..nd) summed over the processes. */
-static int sum_shares(recur_trainer *tr, real *v, long n, double *d, int nd)
+int recur__sum_shares(recur_allreduce_fn sum, void *user, int nranks, long step, real *v,
+                      long n, double *d, int nd)
 {
 #ifdef RECUR_REAL_DOUBLE
-    (void)v, (void)n, (void)d, (void)nd;
+    (void)sum, (void)user, (void)v, (void)n, (void)d, (void)nd;
     return recur__fail(RECUR_E_INVALID, "no data-parallel training in the "
                                        "double-precision build");
 #else
-    if (tr->sum(tr->sum_user, v, n, d, nd))
+    if (sum(user, v, n, d, nd))
         return recur__fail(RECUR_E_IO, "step %ld: the sum over the %d processes "
-                          "failed (did one of them stop?)", tr->step + 1, tr->nranks);
+                          "failed (did one of them stop?)", step + 1, nranks);
     return RECUR_OK;
 #endif
+}
+
+static int sum_shares(recur_trainer *tr, real *v, long n, double *d, int nd)
+{
+    return recur__sum_shares(tr->sum, tr->sum_user, tr->nranks, tr->step, v, n, d, nd);
 }
 
 int recur__trainer_sum_grads(recur_trainer *tr, double *loss, long *counted,
@@ -296,7 +301,7 @@ static int shared_text_step(recur_trainer *tr, recur_batch_stats *st)
     if (carry)
         share_state(tr, lo, hi, tr->carry_loc, tr->carry_loc + nloc, 0);
     rng drop;
-    recur__trainer_share_rng(tr, &drop);
+    recur__share_rng(&tr->dropout_rng, tr->rank, &drop);
     model_input in = {.tokens = tr->inp};
     recur__model_zero_grads(m);
     recur__model_forward(m, &tr->w, T, Bl, in, carry ? tr->carry_loc : NULL,

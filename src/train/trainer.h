@@ -71,9 +71,13 @@ int recur__trainer_update(recur_trainer *tr, double loss, long counted, long cor
                           recur_batch_stats *st);
 /* This process's rows [*lo, *hi) of a batch of B rows. */
 void recur__trainer_share(const recur_trainer *tr, long B, long *lo, long *hi);
-/* The dropout RNG of a sharded step: a draw of the shared RNG (the same on
- * every process, saved with checkpoints) mixed with the rank. */
-void recur__trainer_share_rng(recur_trainer *tr, rng *r);
+/* The dropout RNG *out of a sharded step: a draw of the shared RNG (the
+ * same on every process, saved with checkpoints) mixed with the rank. */
+void recur__share_rng(rng *shared, int rank, rng *out);
+/* v[0..n) and d[0..nd) summed over the nranks processes by sum
+ * (RECUR_E_IO naming step + 1 if the sum fails). */
+int recur__sum_shares(recur_allreduce_fn sum, void *user, int nranks, long step, real *v,
+                      long n, double *d, int nd);
 /* Sum the shares' gradients and stats {loss, counted, correct} over the
  * processes (RECUR_E_IO if the sum fails). */
 int recur__trainer_sum_grads(recur_trainer *tr, double *loss, long *counted,
