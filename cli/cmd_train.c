@@ -32,13 +32,21 @@ typedef struct {
 
 /* ---- the hooks of the driver --------------------------------------------- */
 
+/* Tokens [first, first + n) of the text, at the width it holds them. */
+static recur_token_array token_slice(const recur_text *t, long first, long n)
+{
+    recur_token_array a = recur_text_token_array(t);
+    a.ids = (const char *)a.ids + (size_t)first * (size_t)a.width;
+    a.n = n;
+    return a;
+}
+
 static int evaluate(train_driver *d, double *loss)
 {
     lm_run *r = d->ctx;
-    long n;
-    const int32_t *tokens = recur_text_tokens(r->text, &n);
     recur_eval_stats es;
-    int rc = recur_evaluate(r->m, tokens + r->ntrain, r->nval, r->o->seq, r->o->batch, &es);
+    int rc = recur_evaluate_tokens(r->m, token_slice(r->text, r->ntrain, r->nval),
+                                   r->o->seq, r->o->batch, &es);
     if (rc)
         return rc;
     *loss = es.loss;
@@ -107,7 +115,7 @@ static int load_data(lm_run *r)
     const train_opts *o = r->o;
     if (load_training_text(o, r->corpus, &r->text))
         return EXIT_RUNTIME;
-    recur_text_tokens(r->text, &r->n);
+    r->n = recur_text_token_array(r->text).n;
     r->nval = (long)floor((double)r->n * o->val);
     r->ntrain = r->n - r->nval;
     if (o->val > 0 && r->nval < 2)
@@ -123,8 +131,6 @@ static int build(lm_run *r)
     const train_opts *o = r->o;
     int vocab, rc;
     const uint32_t *cps = recur_text_vocab(r->text, &vocab);
-    long n;
-    const int32_t *tokens = recur_text_tokens(r->text, &n);
     recur_config cfg;
     train_model_config(o, vocab, &cfg);
     recur_train_config tc;
@@ -132,7 +138,8 @@ static int build(lm_run *r)
     if ((rc = recur_config_check(&cfg)) || (rc = recur_model_create(&cfg, o->seed, &r->m)) ||
         (rc = apply_init(r->m, o)) || (rc = recur_model_set_vocab(r->m, cps, vocab)) ||
         (rc = record_settings(r->m, o, r->corpus, r->ntrain, r->nval)) ||
-        (rc = recur_trainer_create(r->m, &tc, tokens, r->ntrain, &r->tr)))
+        (rc = recur_trainer_create_tokens(r->m, &tc, token_slice(r->text, 0, r->ntrain),
+                                          &r->tr)))
         return cli_lib_error(rc);
     if (o->resume && check_resume_window(o->save, 0))
         return EXIT_RUNTIME;

@@ -56,6 +56,10 @@ typedef struct {
  * output size is its vocabulary. tokens must outlive the trainer. */
 RECUR_API int recur_trainer_create(recur_model *m, const recur_train_config *tc,
                          const int32_t *tokens, long n, recur_trainer **out);
+/* The same over tokens held at 1, 2 or 4 bytes (recur_text_token_array):
+ * a corpus of up to 256 characters costs 1 byte per character. */
+RECUR_API int recur_trainer_create_tokens(recur_model *m, const recur_train_config *tc,
+                                          recur_token_array tokens, recur_trainer **out);
 RECUR_API void recur_trainer_free(recur_trainer *tr);
 /* One optimisation step on the next window; advances the position and the
  * epoch. Fails with RECUR_E_NUMERIC (parameters left as before the step) if
@@ -155,6 +159,9 @@ RECUR_API int recur_predict_dataset(const recur_model *m, const recur_dataset *d
  * Deterministic; no dropout. */
 RECUR_API int recur_evaluate(const recur_model *m, const int32_t *tokens, long n, int T,
                    int B, recur_eval_stats *out);
+/* The same over tokens held at 1, 2 or 4 bytes. */
+RECUR_API int recur_evaluate_tokens(const recur_model *m, recur_token_array tokens, int T,
+                                    int B, recur_eval_stats *out);
 
 /* ---- gradient report (BPTT made visible) ------------------------------------ */
 /* How the gradient of a loss fades (or holds) as it flows back in time. B

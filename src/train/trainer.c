@@ -90,10 +90,44 @@ void recur__trainer_shuffle(recur_trainer *tr)
         recur__dataset_bucket(tr, &r);
 }
 
+/* Token i of a stream held at 1, 2 or 4 bytes. */
+static inline int32_t token_at(recur_token_array a, long i)
+{
+    return a.width == 1 ? ((const uint8_t *)a.ids)[i]
+           : a.width == 2 ? ((const uint16_t *)a.ids)[i]
+                          : ((const int32_t *)a.ids)[i];
+}
+
+/* RECUR_OK if every token is a valid input of m (code on failure). */
+static int check_tokens(const recur_model *m, recur_token_array a, int code)
+{
+    if (a.width != 1 && a.width != 2 && a.width != 4)
+        return recur__fail(RECUR_E_INVALID, "tokens of %d bytes: 1, 2 or 4 expected",
+                          a.width);
+    if (a.n > 0 && !a.ids)
+        return recur__fail(RECUR_E_INVALID, "no tokens");
+    if (a.width == 4)
+        return recur__model_check_tokens(m, a.ids, a.n, code);
+    for (long i = 0; i < a.n; i++)
+        if (token_at(a, i) >= m->cfg.input_size)
+            return recur__fail(code, "token %d at position %ld is outside the model's "
+                              "vocabulary of %d", (int)token_at(a, i), i,
+                              m->cfg.input_size);
+    return RECUR_OK;
+}
+
 int recur_trainer_create(recur_model *m, const recur_train_config *tc,
                          const int32_t *tokens, long n, recur_trainer **out)
 {
+    recur_token_array a = {tokens, 4, n};
+    return recur_trainer_create_tokens(m, tc, a, out);
+}
+
+int recur_trainer_create_tokens(recur_model *m, const recur_train_config *tc,
+                                recur_token_array tokens, recur_trainer **out)
+{
     *out = NULL;
+    long n = tokens.n;
     const recur_config *c = &m->cfg;
     int rc = recur__trainer_check_config(tc, 1);
     if (rc)
@@ -109,7 +143,7 @@ int recur_trainer_create(recur_model *m, const recur_train_config *tc,
         return recur__fail(RECUR_E_INVALID, "a bidirectional model sees the future "
                           "and cannot be trained to predict the next token");
     int T = tc->seq_len, B = tc->batch;
-    if ((rc = recur__model_check_tokens(m, tokens, n, RECUR_E_MISMATCH)))
+    if ((rc = check_tokens(m, tokens, RECUR_E_MISMATCH)))
         return rc;
     long stream_len = n > 1 ? (n - 1) / B : 0;
     long nwindows = n > 1 ? (n - 1) / T : 0;
@@ -186,8 +220,8 @@ static void load_window(recur_trainer *tr, long lo, long hi)
                          ? b * tr->stream_len + tr->batch_in_epoch * T
                          : tr->order[tr->batch_in_epoch * B + b] * T;
         for (int t = 0; t < T; t++) {
-            tr->inp[(long)t * Bl + b - lo] = tr->tokens[start + t];
-            tr->tgt[(long)t * Bl + b - lo] = tr->tokens[start + t + 1];
+            tr->inp[(long)t * Bl + b - lo] = token_at(tr->tokens, start + t);
+            tr->tgt[(long)t * Bl + b - lo] = token_at(tr->tokens, start + t + 1);
         }
     }
 }
@@ -437,7 +471,15 @@ int recur__trainer_update(recur_trainer *tr, double loss, long counted, long cor
 int recur_evaluate(const recur_model *m, const int32_t *tokens, long n, int T,
                    int B, recur_eval_stats *out)
 {
+    recur_token_array a = {tokens, 4, n};
+    return recur_evaluate_tokens(m, a, T, B, out);
+}
+
+int recur_evaluate_tokens(const recur_model *m, recur_token_array tokens, int T, int B,
+                          recur_eval_stats *out)
+{
     const recur_config *c = &m->cfg;
+    long n = tokens.n;
     memset(out, 0, sizeof *out);
     if (c->input == RECUR_INPUT_DENSE || c->loss != RECUR_LOSS_XENT ||
         c->output_size != c->input_size || c->bidirectional ||
@@ -449,7 +491,7 @@ int recur_evaluate(const recur_model *m, const int32_t *tokens, long n, int T,
                                            "two characters");
     if (T < 1 || B < 1)
         return recur__fail(RECUR_E_INVALID, "sequence length and batch must be >= 1");
-    int rc = recur__model_check_tokens(m, tokens, n, RECUR_E_MISMATCH);
+    int rc = check_tokens(m, tokens, RECUR_E_MISMATCH);
     if (rc)
         return rc;
     if (B > n - 1)
@@ -474,8 +516,8 @@ int recur_evaluate(const recur_model *m, const int32_t *tokens, long n, int T,
         int Tw = (int)(L - pos < T ? L - pos : T);
         for (int b = 0; b < B; b++)
             for (int t = 0; t < Tw; t++) {
-                inp[(long)t * B + b] = tokens[b * L + pos + t];
-                tgt[(long)t * B + b] = tokens[b * L + pos + t + 1];
+                inp[(long)t * B + b] = token_at(tokens, b * L + pos + t);
+                tgt[(long)t * B + b] = token_at(tokens, b * L + pos + t + 1);
             }
         model_input in = {.tokens = inp};
         recur__model_forward(m, &w, Tw, B, in, pos ? h : NULL, pos ? cs : NULL, NULL);

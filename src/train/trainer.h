@@ -19,7 +19,7 @@ typedef struct {
 struct recur_trainer {
     recur_model *m;
     recur_train_config tc;
-    const int32_t *tokens;
+    recur_token_array tokens; /* a token stream (n = tokens.n), or none */
     long n;
     model_work w;
     optimizer opt;
