@@ -28,6 +28,11 @@ int dist_size(void);
 /* The sum over the ranks for recur_trainer_set_shard and
  * recur_seq2seq_trainer_set_shard (MPI_Allreduce); NULL with one process. */
 recur_allreduce_fn dist_sum_function(void);
+/* The non-blocking start of a bucket's sum for recur_trainer_set_overlap
+ * (MPI_Iallreduce; completed by the next sum); NULL with one process or
+ * with RECUR_MPI_OVERLAP=0 in the environment (one sum after backward, to
+ * measure what the overlap buys). */
+recur_allreduce_begin_fn dist_begin_function(void);
 /* This rank wants to stop (time limit, signal): the request travels with
  * the next step's sum, and every rank stops after that same step. With one
  * process, stopping is at once. */

@@ -200,6 +200,10 @@ static int join_ranks(train_driver *d)
     int rc = h->set_shard ? h->set_shard(d, dist_rank(), dist_size(), dist_sum_function())
                           : recur_trainer_set_shard(d->trainer, dist_rank(), dist_size(),
                                                     dist_sum_function(), NULL);
+    /* The layers' gradients summed as backward finishes them (not for a
+     * command's own trainer: seq2seq sums after backward). */
+    if (!rc && !h->set_shard)
+        rc = recur_trainer_set_overlap(d->trainer, dist_begin_function());
     if (rc)
         return cli_lib_error(rc);
     if (dist_rank() != 0)

@@ -3,7 +3,8 @@
 # (build/recur-mpi under mpirun --oversubscribe):
 #   - 2 and 3 ranks of batch B/N follow one process of batch B to <= 1e-5
 #     relative after 20 steps (stateful LSTM, clipping active), and two
-#     3-rank runs write byte-identical files;
+#     3-rank runs write byte-identical files; with and without overlapping
+#     the sums with backward (RECUR_MPI_OVERLAP=0);
 #   - train --window and classify train (data sets) on 2 ranks = 1 process;
 #   - forecast train and seq2seq train on 2 and 3 ranks = 1 process, and
 #     a seq2seq checkpoint of 2 ranks resumed on 3;
@@ -73,6 +74,22 @@ if $MPIRUN -np 3 "$RM" "${TRAIN[@]}" --steps 20 --save "$T/n3b.st" >"$T/out" 2>&
 else
     bad "two 3-rank runs differ"
 fi
+# Overlap (each layer's gradients summed by MPI_Iallreduce as backward
+# finishes them; the default) against one sum after backward: the same
+# bits on 2 ranks (a + b either way); on 3, MPI's non-blocking and blocking
+# sums add in their own orders, both within 1e-5 of one process.
+for n in 2 3; do
+    RECUR_MPI_OVERLAP=0 $MPIRUN -x RECUR_MPI_OVERLAP -np $n "$RM" "${TRAIN[@]}" --steps 20 \
+        --save "$T/no$n.st" >"$T/out" 2>&1
+    d=$(reldiff "$T/no$n.st" "$T/one.st")
+    if [ $n = 2 ] && cmp -s "$T/n2.st" "$T/no2.st"; then
+        ok "2 ranks: overlapped sums = one sum after backward, byte for byte"
+    elif [ $n = 3 ] && close_enough "$d"; then
+        ok "3 ranks without overlap = one process (relative $d)"
+    else
+        bad "RECUR_MPI_OVERLAP=0 on $n ranks: $(tail -n 2 "$T/out") ${d:-}"
+    fi
+done
 # The stateless (shuffled windows) path, with SGD.
 "$R" "${TRAIN[@]}" --stateless --optim sgd --lr 0.5 --steps 12 --save "$T/sl1.st" \
     >/dev/null 2>&1

@@ -102,6 +102,17 @@ typedef int (*recur_allreduce_fn)(void *user, float *v, long n, double *d, int n
  * available in the double-precision test build (RECUR_E_INVALID). */
 RECUR_API int recur_trainer_set_shard(recur_trainer *tr, int rank, int nranks,
                                       recur_allreduce_fn sum, void *user);
+/* Overlap (as PyTorch's DDP buckets do): begin(user, v, n) must start
+ * summing v[0..n) over the processes without waiting for it (e.g.
+ * MPI_Iallreduce); the next call of the shard's sum() must first complete
+ * every begun sum. Then, in each sharded step, the gradients of the dense
+ * layer and of each recurrent layer are handed to begin() as soon as
+ * backward has finished them (top down), and sum() gets what is left (the
+ * embedding, or nothing) with the stats. The same buckets on every process,
+ * in the same order, so the calls match; the result is the same sum. NULL:
+ * no overlap (one sum after backward). Call after recur_trainer_set_shard. */
+typedef int (*recur_allreduce_begin_fn)(void *user, float *v, long n);
+RECUR_API int recur_trainer_set_overlap(recur_trainer *tr, recur_allreduce_begin_fn begin);
 
 typedef struct {
     double loss;       /* mean nats per token (XENT) or squared error (MSE) */

@@ -308,6 +308,7 @@ static int shared_step(recur_trainer *tr, long first, int B, recur_batch_stats *
     rng drop;
     recur__share_rng(&tr->dropout_rng, tr->rank, &drop);
     recur__model_zero_grads(m);
+    recur__trainer_overlap_backward(tr);
     if (hi > lo) {
         data_batch *db = &tr->db;
         int Bl = (int)(hi - lo);

@@ -258,11 +258,39 @@ static int sum_shares(recur_trainer *tr, real *v, long n, double *d, int nd)
     return recur__sum_shares(tr->sum, tr->sum_user, tr->nranks, tr->step, v, n, d, nd);
 }
 
+/* backward's grads_ready: grads[from .. unsent) are final; start their sum. */
+static void begin_bucket(void *user, long from)
+{
+    recur_trainer *tr = user;
+    if (from >= tr->unsent)
+        return;
+#ifndef RECUR_REAL_DOUBLE
+    if (!tr->begin_failed && tr->begin(tr->sum_user, tr->m->grads + from, tr->unsent - from))
+        tr->begin_failed = 1;
+#endif
+    tr->unsent = from;
+}
+
+void recur__trainer_overlap_backward(recur_trainer *tr)
+{
+    tr->unsent = tr->m->nparams;
+    tr->begin_failed = 0;
+    tr->w.grads_ready = tr->begin ? begin_bucket : NULL;
+    tr->w.grads_user = tr;
+}
+
 int recur__trainer_sum_grads(recur_trainer *tr, double *loss, long *counted,
                              long *correct)
 {
     double d[3] = {*loss, (double)*counted, (double)*correct};
-    int rc = sum_shares(tr, tr->m->grads, tr->m->nparams, d, 3);
+    /* A share without rows ran no backward: it begins the same sums. */
+    if (tr->begin && tr->unsent == tr->m->nparams)
+        recur__model_announce_grads(tr->m, &tr->w);
+    tr->w.grads_ready = NULL;
+    int rc = sum_shares(tr, tr->m->grads, tr->begin ? tr->unsent : tr->m->nparams, d, 3);
+    if (!rc && tr->begin_failed)
+        rc = recur__fail(RECUR_E_IO, "step %ld: the sum over the %d processes failed "
+                        "(did one of them stop?)", tr->step + 1, tr->nranks);
     *loss = d[0];
     *counted = (long)d[1];
     *correct = (long)d[2];
@@ -290,6 +318,7 @@ int recur_trainer_set_shard(recur_trainer *tr, int rank, int nranks,
     tr->nranks = nranks;
     tr->sum = nranks > 1 ? sum : NULL;
     tr->sum_user = user;
+    tr->begin = NULL;
     if (nranks > 1 && tr->ds.count == 0 && tr->tc.stateful) {
         long lo, hi;
         recur__trainer_share(tr, tr->tc.batch, &lo, &hi);
@@ -298,6 +327,17 @@ int recur_trainer_set_shard(recur_trainer *tr, int rank, int nranks,
         if (!tr->carry_loc)
             return recur__fail(RECUR_E_NOMEM, "out of memory for the trainer");
     }
+    return RECUR_OK;
+}
+
+int recur_trainer_set_overlap(recur_trainer *tr, recur_allreduce_begin_fn begin)
+{
+    if (!tr)
+        return recur__fail(RECUR_E_INVALID, "no trainer");
+    if (begin && tr->nranks == 1)
+        return recur__fail(RECUR_E_INVALID, "overlap needs a sharded trainer "
+                                           "(recur_trainer_set_shard first)");
+    tr->begin = begin;
     return RECUR_OK;
 }
 
@@ -348,6 +388,7 @@ static int shared_text_step(recur_trainer *tr, recur_batch_stats *st)
                                            tr->w.dlogits,
                                            (real)(1.0 / ((double)T * tr->tc.batch)),
                                            &counted, &correct);
+    recur__trainer_overlap_backward(tr);
     recur__model_backward(m, &tr->w, T, Bl, in, NULL, NULL, NULL, NULL, NULL);
     int rc = recur__trainer_sum_grads(tr, &loss, &counted, &correct);
     return rc ? rc : recur__trainer_update(tr, loss, counted, correct, st);

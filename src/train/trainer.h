@@ -46,6 +46,9 @@ struct recur_trainer {
     recur_allreduce_fn sum;
     void *sum_user;
     real *carry_loc;         /* [2][L][hi-lo][H]: this share's carried state */
+    recur_allreduce_begin_fn begin; /* recur_trainer_set_overlap, or NULL */
+    long unsent;             /* grads[0 .. unsent) not handed to begin() yet */
+    int begin_failed;
 };
 
 /* Parameters updated together: a model's, or an encoder's and a decoder's
@@ -78,8 +81,12 @@ void recur__share_rng(rng *shared, int rank, rng *out);
  * (RECUR_E_IO naming step + 1 if the sum fails). */
 int recur__sum_shares(recur_allreduce_fn sum, void *user, int nranks, long step, real *v,
                       long n, double *d, int nd);
-/* Sum the shares' gradients and stats {loss, counted, correct} over the
- * processes (RECUR_E_IO if the sum fails). */
+/* Before a sharded backward: with overlap, make it hand each finished
+ * layer's gradients to begin(). */
+void recur__trainer_overlap_backward(recur_trainer *tr);
+/* Sum the shares' gradients (those not begun during backward, after the
+ * begun ones) and stats {loss, counted, correct} over the processes
+ * (RECUR_E_IO if a sum fails). */
 int recur__trainer_sum_grads(recur_trainer *tr, double *loss, long *counted,
                              long *correct);
 /* One step on supervised data (dataset.c). */
