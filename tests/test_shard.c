@@ -353,6 +353,9 @@ static void bad_shares_refused(void)
     CHECK(recur_trainer_set_shard(tr, 0, 2, NULL, NULL) == RECUR_E_INVALID);
     CHECK(recur_trainer_set_shard(tr, 0, 8, thread_sum, NULL) == RECUR_E_INVALID); /* B = 7 */
     CHECK(recur_trainer_set_shard(tr, 0, 1, NULL, NULL) == RECUR_OK);
+    /* Overlap needs shares first. */
+    CHECK(recur_trainer_set_overlap(tr, thread_begin) == RECUR_E_INVALID);
+    CHECK(recur_trainer_set_overlap(tr, NULL) == RECUR_OK);
     recur_trainer_free(tr);
     recur_model_free(m);
 }

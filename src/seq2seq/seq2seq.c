@@ -539,18 +539,11 @@ int recur_seq2seq_trainer_epoch(const recur_seq2seq_trainer *tr) { return tr->ep
 int recur_seq2seq_trainer_set_shard(recur_seq2seq_trainer *tr, int rank, int nranks,
                                     recur_allreduce_fn sum, void *user)
 {
-    if (!tr || nranks < 1 || rank < 0 || rank >= nranks || (nranks > 1 && !sum))
-        return recur__fail(RECUR_E_INVALID, "rank %d of %d processes (with a sum "
-                          "function when more than one) expected", rank, nranks);
-#ifdef RECUR_REAL_DOUBLE
-    if (nranks > 1)
-        return recur__fail(RECUR_E_INVALID, "no data-parallel training in the "
-                                           "double-precision build");
-#endif
-    if (nranks > tr->tc.batch)
-        return recur__fail(RECUR_E_INVALID, "a batch of %d cannot be shared among "
-                          "%d processes (each needs at least one pair)",
-                          tr->tc.batch, nranks);
+    if (!tr)
+        return recur__fail(RECUR_E_INVALID, "no trainer");
+    int rc = recur__check_shard(rank, nranks, sum, tr->tc.batch, "pair");
+    if (rc)
+        return rc;
     tr->rank = nranks > 1 ? rank : 0;
     tr->nranks = nranks;
     tr->sum = nranks > 1 ? sum : NULL;

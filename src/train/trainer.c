@@ -297,10 +297,10 @@ int recur__trainer_sum_grads(recur_trainer *tr, double *loss, long *counted,
     return rc;
 }
 
-int recur_trainer_set_shard(recur_trainer *tr, int rank, int nranks,
-                            recur_allreduce_fn sum, void *user)
+int recur__check_shard(int rank, int nranks, recur_allreduce_fn sum, int batch,
+                       const char *row)
 {
-    if (!tr || nranks < 1 || rank < 0 || rank >= nranks || (nranks > 1 && !sum))
+    if (nranks < 1 || rank < 0 || rank >= nranks || (nranks > 1 && !sum))
         return recur__fail(RECUR_E_INVALID, "rank %d of %d processes (with a sum "
                           "function when more than one) expected", rank, nranks);
 #ifdef RECUR_REAL_DOUBLE
@@ -308,10 +308,20 @@ int recur_trainer_set_shard(recur_trainer *tr, int rank, int nranks,
         return recur__fail(RECUR_E_INVALID, "no data-parallel training in the "
                                            "double-precision build");
 #endif
-    if (nranks > tr->tc.batch)
+    if (nranks > batch)
         return recur__fail(RECUR_E_INVALID, "a batch of %d cannot be shared among "
-                          "%d processes (each needs at least one sequence)",
-                          tr->tc.batch, nranks);
+                          "%d processes (each needs at least one %s)", batch, nranks, row);
+    return RECUR_OK;
+}
+
+int recur_trainer_set_shard(recur_trainer *tr, int rank, int nranks,
+                            recur_allreduce_fn sum, void *user)
+{
+    if (!tr)
+        return recur__fail(RECUR_E_INVALID, "no trainer");
+    int rc = recur__check_shard(rank, nranks, sum, tr->tc.batch, "sequence");
+    if (rc)
+        return rc;
     free(tr->carry_loc);
     tr->carry_loc = NULL;
     tr->rank = nranks > 1 ? rank : 0;

@@ -74,6 +74,10 @@ int recur__trainer_update(recur_trainer *tr, double loss, long counted, long cor
                           recur_batch_stats *st);
 /* This process's rows [*lo, *hi) of a batch of B rows. */
 void recur__trainer_share(const recur_trainer *tr, long B, long *lo, long *hi);
+/* RECUR_OK if rank of nranks (with sum when more than one) can share
+ * batches of `batch` rows (a row named `row` in the message). */
+int recur__check_shard(int rank, int nranks, recur_allreduce_fn sum, int batch,
+                       const char *row);
 /* The dropout RNG *out of a sharded step: a draw of the shared RNG (the
  * same on every process, saved with checkpoints) mixed with the rank. */
 void recur__share_rng(rng *shared, int rank, rng *out);
