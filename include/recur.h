@@ -195,18 +195,29 @@ RECUR_API int recur_text_load(const char *path, const recur_model *vocab_of, rec
 RECUR_API int recur_text_from_string(const char *s, size_t len, const recur_model *vocab_of,
                            recur_text **out);
 RECUR_API void recur_text_free(recur_text *t);
-/* A token stream at its narrowest width: token i is ((const uint8_t *)ids)[i]
- * (width 1), ((const uint16_t *)ids)[i] (width 2) or ((const int32_t
- * *)ids)[i] (width 4), for i < n. */
+/* The same, keeping only the tokens of characters [first, first + count)
+ * (clipped to the text): the vocabulary and every check still cover the
+ * whole file, which is read twice but never held. For a data-parallel
+ * process that trains on its own streams (recur_trainer_set_shard). */
+RECUR_API int recur_text_load_part(const char *path, const recur_model *vocab_of,
+                                   long first, long count, recur_text **out);
+/* Characters in the whole text (also of a part). */
+RECUR_API long recur_text_length(const recur_text *t);
+/* A token stream of n tokens at its narrowest width, of which ids holds
+ * tokens first .. first + held - 1 (a whole stream: first 0, held n):
+ * token first + i is ((const uint8_t *)ids)[i] (width 1), ((const uint16_t
+ * *)ids)[i] (width 2) or ((const int32_t *)ids)[i] (width 4). */
 typedef struct {
     const void *ids;
     int width;
     long n;
+    long first, held;
 } recur_token_array;
 /* The text's tokens as they are held (valid until recur_text_free). */
 RECUR_API recur_token_array recur_text_token_array(const recur_text *t);
-/* The same as 4-byte ids: a copy made on the first call (4 bytes per
- * character more; NULL and *n = 0 when out of memory). */
+/* The tokens held as 4-byte ids (*n of them: of a part, only those): a
+ * copy made on the first call (4 bytes per character more; NULL and *n = 0
+ * when out of memory). */
 RECUR_API const int32_t *recur_text_tokens(const recur_text *t, long *n);
 RECUR_API const uint32_t *recur_text_vocab(const recur_text *t, int *n);
 /* Encode one code point as UTF-8 into buf (>= 5 bytes); returns bytes. */

@@ -90,6 +90,17 @@ for n in 2 3; do
         bad "RECUR_MPI_OVERLAP=0 on $n ranks: $(tail -n 2 "$T/out") ${d:-}"
     fi
 done
+# Each rank keeps only its streams of the corpus, rank 0 the held-out tail
+# too: the same losses and validation as one process.
+VAL=(train "$T/text.txt" --hidden 32 --batch 6 --seq 16 --val 0.1 --threads 1 --steps 15)
+"$R" "${VAL[@]}" --save "$T/v1.st" 2>&1 | grep '^Trained' | sed 's/ in [0-9:]* / /; s/saved .*//' >"$T/v1.out"
+$MPIRUN -np 3 "$RM" "${VAL[@]}" --save "$T/v3.st" 2>&1 | grep '^Trained' |
+    sed 's/ in [0-9:]* / /; s/saved .*//' >"$T/v3.out"
+if [ -s "$T/v1.out" ] && cmp -s "$T/v1.out" "$T/v3.out" && grep -q val_loss "$T/v3.out"; then
+    ok "3 ranks, each with its own streams of the corpus: $(cat "$T/v3.out")"
+else
+    bad "3 ranks with --val: $(cat "$T/v3.out") against $(cat "$T/v1.out")"
+fi
 # The stateless (shuffled windows) path, with SGD.
 "$R" "${TRAIN[@]}" --stateless --optim sgd --lr 0.5 --steps 12 --save "$T/sl1.st" \
     >/dev/null 2>&1

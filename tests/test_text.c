@@ -2,8 +2,9 @@
  * (text.c): the same tokens and vocabulary as the string in memory whatever
  * the chunk size (characters of 1 to 4 bytes cut at every edge), 1 byte per
  * token for up to 256 characters and 2 above, errors that name the right
- * byte and line across chunks, and training and evaluation over 1-byte
- * tokens equal to the 4-byte ones. */
+ * byte and line across chunks, training and evaluation over 1-byte tokens
+ * equal to the 4-byte ones, and parts of a text (recur_text_load_part)
+ * that a trainer uses only where they hold its streams. */
 #include "recur.h"
 #include "testlib.h"
 #include "data/text.h"
@@ -181,5 +182,78 @@ static void narrow_training_is_exact(void)
     recur_text_free(t);
 }
 
+static int no_sum(void *user, float *v, long n, double *d, int nd)
+{
+    (void)user, (void)v, (void)n, (void)d, (void)nd;
+    return 1;
+}
+
+/* A part keeps only its characters, from the whole file's vocabulary; a
+ * trainer over a part refuses what it does not hold. */
+static void parts_of_a_text(void)
+{
+    size_t len;
+    char *s = mixed_text(&len);
+    write_file(s, len);
+    recur_text *all = NULL, *part = NULL, *none = NULL;
+    CHECK(recur_text_load(FILE_NAME, NULL, &all) == RECUR_OK);
+    CHECK(recur_text_load_part(FILE_NAME, NULL, 100, 50, &part) == RECUR_OK);
+    CHECK(recur_text_load_part(FILE_NAME, NULL, 0, 0, &none) == RECUR_OK);
+    CHECK(recur_text_load_part(FILE_NAME, NULL, -1, 5, &none) == RECUR_E_INVALID);
+    if (all && part && none) {
+        recur_token_array a = recur_text_token_array(all), p = recur_text_token_array(part);
+        int nva, nvp;
+        const uint32_t *va = recur_text_vocab(all, &nva), *vp = recur_text_vocab(part, &nvp);
+        CHECK(nva == nvp && memcmp(va, vp, (size_t)nva * sizeof *va) == 0);
+        CHECK(p.n == a.n && recur_text_length(part) == a.n && p.first == 100 && p.held == 50);
+        CHECK(p.width == 2 && memcmp(p.ids, (const uint16_t *)a.ids + 100, 50 * 2) == 0);
+        CHECK(recur_text_length(none) == a.n && recur_text_token_array(none).held == 0);
+        long n;
+        CHECK(recur_text_tokens(part, &n) && n == 50);
+    }
+    recur_text_free(none);
+    recur_text_free(part);
+    recur_text_free(all);
+    free(s);
+    /* Streams of 10 characters in a batch of 4: rows 2 and 3 read
+     * characters 20 .. 40. */
+    static const char text[] = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnop"; /* 42 */
+    write_file(text, 41);
+    recur_text *t = NULL;
+    CHECK(recur_text_load_part(FILE_NAME, NULL, 20, 21, &t) == RECUR_OK);
+    unlink(FILE_NAME);
+    if (!t)
+        return;
+    recur_config c;
+    recur_config_default(&c);
+    c.input_size = c.output_size = 26;
+    c.hidden = 4;
+    recur_train_config tc;
+    recur_train_config_default(&tc);
+    tc.seq_len = 5;
+    tc.batch = 4;
+    recur_model *m = NULL;
+    recur_trainer *tr = NULL;
+    CHECK(recur_model_create(&c, 1, &m) == RECUR_OK);
+    CHECK(m && recur_trainer_create_tokens(m, &tc, recur_text_token_array(t), &tr) == RECUR_OK);
+    if (tr) {
+        CHECK(recur_trainer_step(tr, NULL) == RECUR_E_INVALID); /* one process: all */
+        CHECK(recur_trainer_set_shard(tr, 0, 2, no_sum, NULL) ==
+              RECUR_E_INVALID); /* rows 0, 1 are not held */
+        CHECK(recur_trainer_set_shard(tr, 1, 2, no_sum, NULL) == RECUR_OK);
+    }
+    recur_trainer_free(tr);
+    tc.stateful = 0;
+    tr = NULL;
+    CHECK(m && recur_trainer_create_tokens(m, &tc, recur_text_token_array(t), &tr) ==
+               RECUR_E_INVALID);
+    recur_eval_stats es;
+    CHECK(m && recur_evaluate_tokens(m, recur_text_token_array(t), 5, 2, &es) ==
+               RECUR_E_INVALID);
+    recur_model_free(m);
+    recur_text_free(t);
+}
+
 TEST_MAIN("test_text", TL_CASE(chunks_do_not_matter), TL_CASE(narrowest_width),
-          TL_CASE(errors_across_chunks), TL_CASE(narrow_training_is_exact))
+          TL_CASE(errors_across_chunks), TL_CASE(narrow_training_is_exact),
+          TL_CASE(parts_of_a_text))

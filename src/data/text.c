@@ -12,6 +12,7 @@
  * with read(2) rather than mapped: a mapped file truncated by another
  * process kills the reader with SIGBUS, a read only comes back short. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +29,10 @@
 size_t recur__text_chunk_bytes = (size_t)16 << 20;
 
 struct recur_text {
-    void *ids;          /* [n] tokens of `width` bytes */
+    void *ids;          /* [held] tokens of `width` bytes: characters first .. */
     int width;          /* 1 or 2 */
-    long n;
+    long n;             /* characters in the whole text */
+    long first, held;   /* the part kept (recur_text_load_part): 0, n for all */
     uint32_t *vocab;
     int nvocab;
     int32_t *wide;      /* recur_text_tokens' 4-byte copy, made on first use */
@@ -99,13 +101,16 @@ static int scan_bytes(scan *sc, const unsigned char *s, size_t len, int at_end, 
                               (unsigned long long)(sc->offset + i), sc->line);
         if (sc->pass == 2) {
             int id = token_of(sc, cp);
+            long at = sc->n - sc->t->first;
             if (sc->n >= sc->t->n || id < 0)
                 return recur__fail(RECUR_E_IO, "%s: the file changed while it was read",
                                   sc->label);
-            if (sc->t->width == 1)
-                ((uint8_t *)sc->t->ids)[sc->n] = (uint8_t)id;
-            else
-                ((uint16_t *)sc->t->ids)[sc->n] = (uint16_t)id;
+            if (at >= 0 && at < sc->t->held) { /* inside the part kept */
+                if (sc->t->width == 1)
+                    ((uint8_t *)sc->t->ids)[at] = (uint8_t)id;
+                else
+                    ((uint16_t *)sc->t->ids)[at] = (uint16_t)id;
+            }
         } else if (sc->from_model) {
             if (token_of(sc, cp) < 0) {
                 char what[48];
@@ -180,7 +185,7 @@ static int collect_vocab(const scan *sc, recur_text *t)
 /* The model's vocabulary must be sorted for the lookup: it is by
  * construction (recur_model_set_vocab checks). */
 static int tokenize(recur_text *t, const unsigned char *s, size_t len, int fd, size_t size,
-                    const recur_model *vocab_of, const char *label)
+                    const recur_model *vocab_of, const char *label, long first, long count)
 {
     scan sc = {.pass = 1, .label = label, .from_model = vocab_of != NULL, .t = t};
     unsigned char *buf = s ? NULL : malloc(recur__text_chunk_bytes + 4);
@@ -209,12 +214,14 @@ static int tokenize(recur_text *t, const unsigned char *s, size_t len, int fd, s
         scan_set_vocab(&sc, t->vocab, t->nvocab);
     if (!rc) {
         t->n = sc.n;
+        t->first = first < t->n ? first : t->n;
+        t->held = count < t->n - t->first ? count : t->n - t->first;
         t->width = t->nvocab <= 256 ? 1 : 2;
-        if (!(t->ids = malloc((size_t)(t->n ? t->n : 1) * (size_t)t->width)))
+        if (!(t->ids = malloc((size_t)(t->held ? t->held : 1) * (size_t)t->width)))
             rc = recur__fail(RECUR_E_NOMEM, "out of memory for the %ld tokens of %s",
-                             t->n, label);
+                             t->held, label);
     }
-    if (!rc) {
+    if (!rc && t->held > 0) {
         sc.pass = 2;
         rc = scan_all(&sc, s, len, fd, size, buf);
         if (!rc && sc.n != t->n)
@@ -226,12 +233,13 @@ static int tokenize(recur_text *t, const unsigned char *s, size_t len, int fd, s
 }
 
 static int text_make(const unsigned char *s, size_t len, int fd, size_t size,
-                     const recur_model *vocab_of, const char *label, recur_text **out)
+                     const recur_model *vocab_of, const char *label, long first, long count,
+                     recur_text **out)
 {
     recur_text *t = calloc(1, sizeof *t);
     if (!t)
         return recur__fail(RECUR_E_NOMEM, "out of memory");
-    int rc = tokenize(t, s, len, fd, size, vocab_of, label);
+    int rc = tokenize(t, s, len, fd, size, vocab_of, label, first, count);
     if (rc) {
         recur_text_free(t);
         return rc;
@@ -244,7 +252,7 @@ int recur__text_from_string_labelled(const char *s, size_t len, const recur_mode
                               const char *label, recur_text **out)
 {
     *out = NULL;
-    return text_make((const unsigned char *)s, len, -1, 0, vocab_of, label, out);
+    return text_make((const unsigned char *)s, len, -1, 0, vocab_of, label, 0, LONG_MAX, out);
 }
 
 int recur_text_from_string(const char *s, size_t len, const recur_model *vocab_of,
@@ -255,7 +263,16 @@ int recur_text_from_string(const char *s, size_t len, const recur_model *vocab_o
 
 int recur_text_load(const char *path, const recur_model *vocab_of, recur_text **out)
 {
+    return recur_text_load_part(path, vocab_of, 0, LONG_MAX, out);
+}
+
+int recur_text_load_part(const char *path, const recur_model *vocab_of, long first,
+                         long count, recur_text **out)
+{
     *out = NULL;
+    if (first < 0 || count < 0)
+        return recur__fail(RECUR_E_INVALID, "a part of a text from %ld for %ld characters",
+                          first, count);
     int fd;
     size_t size;
     int rc = recur__file_open(path, (uint64_t)RECUR_MAX_CORPUS_BYTES, "a text file", &fd,
@@ -265,7 +282,7 @@ int recur_text_load(const char *path, const recur_model *vocab_of, recur_text **
     if (size == 0)
         rc = recur__fail(RECUR_E_FORMAT, "%s: the file is empty", path);
     else
-        rc = text_make(NULL, 0, fd, size, vocab_of, path, out);
+        rc = text_make(NULL, 0, fd, size, vocab_of, path, first, count, out);
     close(fd);
     return rc;
 }
@@ -282,24 +299,26 @@ void recur_text_free(recur_text *t)
 
 recur_token_array recur_text_token_array(const recur_text *t)
 {
-    recur_token_array a = {t->ids, t->width, t->n};
+    recur_token_array a = {t->ids, t->width, t->n, t->first, t->held};
     return a;
 }
+
+long recur_text_length(const recur_text *t) { return t->n; }
 
 const int32_t *recur_text_tokens(const recur_text *t, long *n)
 {
     recur_text *w = (recur_text *)t; /* the copy is a cache: t is unchanged */
     if (!w->wide) {
-        if (!(w->wide = malloc((size_t)(t->n ? t->n : 1) * sizeof *w->wide))) {
+        if (!(w->wide = malloc((size_t)(t->held ? t->held : 1) * sizeof *w->wide))) {
             *n = 0;
             recur__fail(RECUR_E_NOMEM, "out of memory for the 4-byte tokens");
             return NULL;
         }
-        for (long i = 0; i < t->n; i++)
+        for (long i = 0; i < t->held; i++)
             w->wide[i] = t->width == 1 ? ((const uint8_t *)t->ids)[i]
                                        : ((const uint16_t *)t->ids)[i];
     }
-    *n = t->n;
+    *n = t->held;
     return w->wide;
 }
 

@@ -90,25 +90,31 @@ void recur__trainer_shuffle(recur_trainer *tr)
         recur__dataset_bucket(tr, &r);
 }
 
-/* Token i of a stream held at 1, 2 or 4 bytes. */
+/* Token i of a stream held at 1, 2 or 4 bytes (first <= i < first + held). */
 static inline int32_t token_at(recur_token_array a, long i)
 {
+    i -= a.first;
     return a.width == 1 ? ((const uint8_t *)a.ids)[i]
            : a.width == 2 ? ((const uint16_t *)a.ids)[i]
                           : ((const int32_t *)a.ids)[i];
 }
 
-/* RECUR_OK if every token is a valid input of m (code on failure). */
+static int whole(recur_token_array a) { return a.first == 0 && a.held == a.n; }
+
+/* RECUR_OK if every token held is a valid input of m (code on failure). */
 static int check_tokens(const recur_model *m, recur_token_array a, int code)
 {
     if (a.width != 1 && a.width != 2 && a.width != 4)
         return recur__fail(RECUR_E_INVALID, "tokens of %d bytes: 1, 2 or 4 expected",
                           a.width);
-    if (a.n > 0 && !a.ids)
+    if (a.first < 0 || a.held < 0 || a.first > a.n - a.held)
+        return recur__fail(RECUR_E_INVALID, "tokens %ld .. %ld held of a stream of %ld",
+                          a.first, a.first + a.held, a.n);
+    if (a.held > 0 && !a.ids)
         return recur__fail(RECUR_E_INVALID, "no tokens");
     if (a.width == 4)
-        return recur__model_check_tokens(m, a.ids, a.n, code);
-    for (long i = 0; i < a.n; i++)
+        return recur__model_check_tokens(m, a.ids, a.held, code);
+    for (long i = a.first; i < a.first + a.held; i++)
         if (token_at(a, i) >= m->cfg.input_size)
             return recur__fail(code, "token %d at position %ld is outside the model's "
                               "vocabulary of %d", (int)token_at(a, i), i,
@@ -116,10 +122,28 @@ static int check_tokens(const recur_model *m, recur_token_array a, int code)
     return RECUR_OK;
 }
 
+/* 0 if the tokens held cover what rank of nranks reads: for stateful
+ * text its streams [lo, hi) (tokens lo·L .. hi·L, L the stream length),
+ * otherwise everything (the windows of a shuffled epoch are anywhere). */
+static int holds_share(const recur_trainer *tr, int rank, int nranks)
+{
+    recur_token_array a = tr->tokens;
+    if (tr->ds.count > 0 || whole(a))
+        return RECUR_OK;
+    long B = tr->tc.batch, lo = rank * B / nranks, hi = (rank + 1) * B / nranks;
+    if (tr->tc.stateful && a.first <= lo * tr->stream_len &&
+        hi * tr->stream_len < a.first + a.held)
+        return RECUR_OK;
+    return recur__fail(RECUR_E_INVALID, "process %d of %d reads %s of the text, but only "
+                      "characters %ld .. %ld are held", rank, nranks,
+                      tr->tc.stateful ? "its streams" : "all", a.first,
+                      a.first + a.held - 1);
+}
+
 int recur_trainer_create(recur_model *m, const recur_train_config *tc,
                          const int32_t *tokens, long n, recur_trainer **out)
 {
-    recur_token_array a = {tokens, 4, n};
+    recur_token_array a = {tokens, 4, n, 0, n};
     return recur_trainer_create_tokens(m, tc, a, out);
 }
 
@@ -145,6 +169,9 @@ int recur_trainer_create_tokens(recur_model *m, const recur_train_config *tc,
     int T = tc->seq_len, B = tc->batch;
     if ((rc = check_tokens(m, tokens, RECUR_E_MISMATCH)))
         return rc;
+    if (!tc->stateful && !whole(tokens))
+        return recur__fail(RECUR_E_INVALID, "shuffled windows (stateless) need the "
+                                           "whole token stream, not a part");
     long stream_len = n > 1 ? (n - 1) / B : 0;
     long nwindows = n > 1 ? (n - 1) / T : 0;
     long steps = tc->stateful ? stream_len / T : nwindows / B;
@@ -320,6 +347,8 @@ int recur_trainer_set_shard(recur_trainer *tr, int rank, int nranks,
     if (!tr)
         return recur__fail(RECUR_E_INVALID, "no trainer");
     int rc = recur__check_shard(rank, nranks, sum, tr->tc.batch, "sequence");
+    if (!rc)
+        rc = holds_share(tr, nranks > 1 ? rank : 0, nranks);
     if (rc)
         return rc;
     free(tr->carry_loc);
@@ -416,6 +445,9 @@ int recur_trainer_step(recur_trainer *tr, recur_batch_stats *st)
 {
     if (tr->ds.count > 0)
         return recur__dataset_step(tr, st);
+    int rc = holds_share(tr, tr->rank, tr->nranks);
+    if (rc)
+        return rc;
     if (tr->nranks > 1)
         return shared_text_step(tr, st);
     recur_model *m = tr->m;
@@ -522,7 +554,7 @@ int recur__trainer_update(recur_trainer *tr, double loss, long counted, long cor
 int recur_evaluate(const recur_model *m, const int32_t *tokens, long n, int T,
                    int B, recur_eval_stats *out)
 {
-    recur_token_array a = {tokens, 4, n};
+    recur_token_array a = {tokens, 4, n, 0, n};
     return recur_evaluate_tokens(m, a, T, B, out);
 }
 
@@ -545,6 +577,8 @@ int recur_evaluate_tokens(const recur_model *m, recur_token_array tokens, int T,
     int rc = check_tokens(m, tokens, RECUR_E_MISMATCH);
     if (rc)
         return rc;
+    if (!whole(tokens))
+        return recur__fail(RECUR_E_INVALID, "evaluation needs the whole token stream");
     if (B > n - 1)
         B = (int)(n - 1);
     long L = (n - 1) / B;
