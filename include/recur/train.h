@@ -57,7 +57,11 @@ typedef struct {
 RECUR_API int recur_trainer_create(recur_model *m, const recur_train_config *tc,
                          const int32_t *tokens, long n, recur_trainer **out);
 /* The same over tokens held at 1, 2 or 4 bytes (recur_text_token_array):
- * a corpus of up to 256 characters costs 1 byte per character. */
+ * a corpus of up to 256 characters costs 1 byte per character. tokens may
+ * hold a part of the stream (recur_text_load_part) for stateful training
+ * on several processes: recur_trainer_set_shard and recur_trainer_step
+ * refuse (RECUR_E_INVALID) a share whose streams are not all held, and
+ * stateless training needs the whole stream. */
 RECUR_API int recur_trainer_create_tokens(recur_model *m, const recur_train_config *tc,
                                           recur_token_array tokens, recur_trainer **out);
 RECUR_API void recur_trainer_free(recur_trainer *tr);
@@ -170,7 +174,7 @@ RECUR_API int recur_predict_dataset(const recur_model *m, const recur_dataset *d
  * Deterministic; no dropout. */
 RECUR_API int recur_evaluate(const recur_model *m, const int32_t *tokens, long n, int T,
                    int B, recur_eval_stats *out);
-/* The same over tokens held at 1, 2 or 4 bytes. */
+/* The same over tokens held at 1, 2 or 4 bytes (the whole stream). */
 RECUR_API int recur_evaluate_tokens(const recur_model *m, recur_token_array tokens, int T,
                                     int B, recur_eval_stats *out);
 
