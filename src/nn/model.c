@@ -607,11 +607,13 @@ void recur__model_forward(const recur_model *m, model_work *w, int T, int B,
 
 /* Where the gradients of layer l begin in m->grads (l = layers: the dense
  * layer's, or nparams without one); layout() puts the embedding first,
- * then the layers bottom up, then the dense layer. */
+ * then the layers bottom up (each starting with its forward direction's
+ * W_ih), then the dense layer. */
 static long layer_grads_from(const recur_model *m, int l)
 {
-    int k = (m->cfg.input == RECUR_INPUT_EMBEDDING) + l * m->dirs * 4;
-    return k < m->ntensors ? (long)(m->tensors[k].g - m->grads) : m->nparams;
+    if (l < m->cfg.layers)
+        return (long)(m->cells[l][0].gw_ih - m->grads);
+    return m->cfg.output_size > 0 ? (long)(m->gfc_w - m->grads) : m->nparams;
 }
 
 static void grads_ready(model_work *w, long from)
