@@ -17,7 +17,12 @@
  * state. Every buffer is allocated in recur_state_create: recur_state_step never
  * allocates (tests/test_stream.c counts allocations). Each output is the
  * same sum in the same order whatever the split, so results do not depend
- * on the thread count. */
+ * on the thread count.
+ *
+ * An LSTM with a projection (proj, model.h) carries h_t = W_hr·m_t of R =
+ * proj units, m_t = σ(o)⊙tanh(c_t) of H: the gate pass writes m_t to s->mt
+ * and one more product makes h_t. It steps on one thread: the projection
+ * needs all of m_t, so two parts would have to meet twice per layer. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +45,7 @@
 typedef struct {
     int j0, Hp; /* hidden units [j0, j0 + Hp) */
     packed_mat wih[MODEL_MAX_LAYERS], whh[MODEL_MAX_LAYERS]; /* their G·Hp rows */
+    packed_mat whr[MODEL_MAX_LAYERS]; /* a projection's W_hr [P×H] (one part) */
     real *bih[MODEL_MAX_LAYERS], *bhh[MODEL_MAX_LAYERS];     /* [G][Hp] */
     real *gx, *gh; /* [G][Hp] input and recurrent projections */
 } stream_part;
@@ -47,11 +53,13 @@ typedef struct {
 struct recur_state {
     const recur_model *m;
     int kind, L, H, G, O, nparts;
+    int P, R;      /* projection size (0: none); state width, P or H */
     stream_part part[MAX_PARTS];
     packed_mat fc;
-    real *hbuf[2]; /* [L][H] each: h_{t-1} in hbuf[cur], h_t goes to the other */
+    real *hbuf[2]; /* [L][R] each: h_{t-1} in hbuf[cur], h_t goes to the other */
     int cur;
     real *c;       /* [L][H] LSTM cell states (each part updates its own) */
+    real *mt;      /* [H] a projected LSTM's σ(o)⊙tanh(c) before W_hr */
     real *x;       /* [input width] dense or embedded input of layer 0 */
     real *y;       /* [O] outputs */
     int32_t token; /* one-hot input of the current step (x unused) */
@@ -113,19 +121,25 @@ RECUR_KERNEL_PAIR(rnn_step, (int H, int relu, const real *restrict gx,
 static void run_part(recur_state *s, int p, int l)
 {
     stream_part *q = &s->part[p];
-    int H = s->H, Hp = q->Hp, GHp = s->G * Hp;
-    const real *hprev = s->hbuf[s->cur] + (long)l * H;
-    real *hnext = s->hbuf[!s->cur] + (long)l * H;
+    int H = s->H, R = s->R, Hp = q->Hp, GHp = s->G * Hp;
+    const real *hprev = s->hbuf[s->cur] + (long)l * R;
+    real *hnext = s->hbuf[!s->cur] + (long)l * R;
     memcpy(q->gx, q->bih[l], (size_t)GHp * sizeof *q->gx);
     memset(q->gh, 0, (size_t)GHp * sizeof *q->gh);
     if (l == 0 && s->onehot)
         recur__packed_add_column(&q->wih[0], s->token, q->gx);
     else
-        recur__packed_apply(&q->wih[l], l == 0 ? s->x : s->hbuf[!s->cur] + (long)(l - 1) * H,
+        recur__packed_apply(&q->wih[l], l == 0 ? s->x : s->hbuf[!s->cur] + (long)(l - 1) * R,
                      q->gx);
     recur__packed_apply(&q->whh[l], hprev, q->gh);
     switch (s->kind) {
     case CELL_LSTM:
+        if (s->P) { /* one part (see the top): m_t, then h_t = W_hr·m_t */
+            lstm_step(Hp, q->gx, q->gh, q->bhh[l], s->c + (long)l * H, s->mt);
+            memset(hnext, 0, (size_t)R * sizeof *hnext);
+            recur__packed_apply(&q->whr[l], s->mt, hnext);
+            break;
+        }
         lstm_step(Hp, q->gx, q->gh, q->bhh[l], s->c + (long)l * H + q->j0, hnext + q->j0);
         break;
     case CELL_GRU:
@@ -212,25 +226,31 @@ int recur_state_create(const recur_model *m, recur_state **out)
     s->m = m;
     s->kind = m->cells[0][0].kind;
     s->L = c->layers, s->H = c->hidden, s->O = c->output_size;
+    s->P = c->proj, s->R = model_state_width(c);
     s->G = recur__cell_gates(s->kind);
     s->onehot = c->input == RECUR_INPUT_ONEHOT;
-    int H = s->H, G = s->G, xw = m->cells[0][0].I, widest = xw > H ? xw : H;
-    long macs = (long)s->O * H;
+    int H = s->H, R = s->R, P = s->P, G = s->G, xw = m->cells[0][0].I;
+    int widest = xw > H ? xw : H;
+    long macs = (long)s->O * R;
     for (int l = 0; l < s->L; l++)
-        macs += (long)G * H * ((s->onehot && l == 0 ? 0 : m->cells[l][0].I) + H);
-    s->nparts = H >= 2 && recur__gemm_get_threads() >= 2 && macs >= MIN_MACS_FOR_THREADS ? 2 : 1;
-    long n = 3L * s->L * H + xw + s->O + recur__packed_size(s->O, H) + (long)G * H * widest;
+        macs += (long)G * H * ((s->onehot && l == 0 ? 0 : m->cells[l][0].I) + R) + (long)P * H;
+    s->nparts = !P && H >= 2 && recur__gemm_get_threads() >= 2 && macs >= MIN_MACS_FOR_THREADS
+                    ? 2 : 1;
+    long n = 2L * s->L * R + (long)s->L * H + H + xw + s->O + recur__packed_size(s->O, R) +
+             (long)G * H * widest;
     for (int l = 0; l < s->L; l++)
-        n += recur__packed_size(G * H, m->cells[l][0].I) + recur__packed_size(G * H, H) + 2L * G * H;
+        n += recur__packed_size(G * H, m->cells[l][0].I) + recur__packed_size(G * H, R) +
+             2L * G * H + (P ? recur__packed_size(P, H) : 0);
     n += 2L * G * H;
     real *p = s->mem = calloc((size_t)n, sizeof *p);
     if (!p) {
         free(s);
         return recur__fail(RECUR_E_NOMEM, "out of memory for a stream of this model");
     }
-    s->hbuf[0] = p, p += (long)s->L * H;
-    s->hbuf[1] = p, p += (long)s->L * H;
+    s->hbuf[0] = p, p += (long)s->L * R;
+    s->hbuf[1] = p, p += (long)s->L * R;
     s->c = p, p += (long)s->L * H;
+    s->mt = p, p += H;
     s->x = p, p += xw;
     s->y = p, p += s->O;
     real *tmp = p; /* scratch for packing: G·H rows of the widest input */
@@ -245,8 +265,12 @@ int recur_state_create(const recur_model *m, recur_state **out)
             const cell *ce = &m->cells[l][0];
             pack_part_rows(&q->wih[l], ce->w_ih, G, H, ce->I, q->j0, q->Hp, tmp, p);
             p += recur__packed_size(G * q->Hp, ce->I);
-            pack_part_rows(&q->whh[l], ce->w_hh, G, H, H, q->j0, q->Hp, tmp, p);
-            p += recur__packed_size(G * q->Hp, H);
+            pack_part_rows(&q->whh[l], ce->w_hh, G, H, R, q->j0, q->Hp, tmp, p);
+            p += recur__packed_size(G * q->Hp, R);
+            if (P) {
+                recur__packed_init(&q->whr[l], P, H, ce->w_hr, p);
+                p += recur__packed_size(P, H);
+            }
             q->bih[l] = p, p += (long)G * q->Hp;
             q->bhh[l] = p, p += (long)G * q->Hp;
             pick_bias(q->bih[l], ce->b_ih, G, H, q->j0, q->Hp);
@@ -254,7 +278,7 @@ int recur_state_create(const recur_model *m, recur_state **out)
         }
     }
     if (s->O > 0) /* else no dense layer: nothing to output (an encoder) */
-        recur__packed_init(&s->fc, s->O, H, m->fc_w, p);
+        recur__packed_init(&s->fc, s->O, R, m->fc_w, p);
     if (s->nparts > 1) {
         pthread_mutex_init(&s->lock, NULL);
         pthread_cond_init(&s->wake, NULL);
@@ -271,10 +295,10 @@ void recur_state_reset(recur_state *s)
         recur__q8_reset(s->q8);
         return;
     }
-    size_t n = (size_t)s->L * s->H * sizeof(real);
+    size_t n = (size_t)s->L * s->R * sizeof(real);
     memset(s->hbuf[0], 0, n);
     memset(s->hbuf[1], 0, n);
-    memset(s->c, 0, n);
+    memset(s->c, 0, (size_t)s->L * s->H * sizeof(real));
 }
 
 void recur_state_free(recur_state *s)
@@ -337,7 +361,7 @@ int recur__step_f32(recur_state *s, int32_t token, const float *x, float *y)
     s->cur = !s->cur;
     if (s->O == 0)
         return RECUR_OK;
-    const real *top = s->hbuf[s->cur] + (long)(s->L - 1) * s->H;
+    const real *top = s->hbuf[s->cur] + (long)(s->L - 1) * s->R;
     memset(s->y, 0, (size_t)s->O * sizeof *s->y);
     recur__packed_apply(&s->fc, top, s->y);
     for (int o = 0; o < s->O; o++)
@@ -353,7 +377,7 @@ void recur__state_view(recur_state *s, stream_view *v)
         recur__q8_view(s->q8, v);
         return;
     }
-    v->kind = s->kind, v->L = s->L, v->H = s->H;
+    v->kind = s->kind, v->L = s->L, v->H = s->H, v->R = s->R;
     v->h = s->hbuf[s->cur];
     v->c = s->kind == CELL_LSTM ? s->c : NULL;
 }
