@@ -101,6 +101,17 @@ if [ -s "$T/v1.out" ] && cmp -s "$T/v1.out" "$T/v3.out" && grep -q val_loss "$T/
 else
     bad "3 ranks with --val: $(cat "$T/v3.out") against $(cat "$T/v1.out")"
 fi
+# A projected LSTM (each layer's bucket holds its W_hr too), SGD without
+# clipping, overlapped on 3 ranks.
+PRJ=(train "$T/text.txt" --hidden 32 --proj 16 --layers 2 --batch 6 --seq 16 --val 0
+     --optim sgd --lr 0.5 --clip 0 --threads 1 --quiet --steps 12)
+"$R" "${PRJ[@]}" --save "$T/p1.st" >/dev/null 2>&1
+if $MPIRUN -np 3 "$RM" "${PRJ[@]}" --save "$T/p3.st" >"$T/out" 2>&1 &&
+    d=$(reldiff "$T/p3.st" "$T/p1.st") && close_enough "$d"; then
+    ok "projected LSTM, SGD, overlapped sums: 3 ranks = one process (relative $d)"
+else
+    bad "projected LSTM on 3 ranks: $(tail -n 2 "$T/out") ${d:-}"
+fi
 # The stateless (shuffled windows) path, with SGD.
 "$R" "${TRAIN[@]}" --stateless --optim sgd --lr 0.5 --steps 12 --save "$T/sl1.st" \
     >/dev/null 2>&1
