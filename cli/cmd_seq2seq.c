@@ -10,6 +10,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "dist.h"
 #include "progress.h"
 #include "recur.h"
 #include "seq2seq_metrics.h"
@@ -436,6 +437,11 @@ static int s2s_save(train_driver *d)
     return recur_seq2seq_trainer_save(((s2s_run *)d->ctx)->tr, d->save);
 }
 
+static int s2s_set_shard(train_driver *d, int rank, int nranks, recur_allreduce_fn sum)
+{
+    return recur_seq2seq_trainer_set_shard(((s2s_run *)d->ctx)->tr, rank, nranks, sum, NULL);
+}
+
 static int s2s_evaluate(train_driver *d, double *loss)
 {
     s2s_run *r = d->ctx;
@@ -487,11 +493,11 @@ static int s2s_train(s2s_run *r)
     long target = o->steps > 0 ? o->steps : o->epochs * spe;
     if (train_nothing_to_do(o->save, start, target))
         return 0;
-    if (!o->quiet)
+    if (!o->quiet && dist_rank() == 0) /* over MPI, rank 0 prints (dist.h) */
         print_header(r, spe, target, start);
     train_hooks hooks = {.step = s2s_step, .step_count = s2s_step_count, .save = s2s_save,
                          .evaluate = r->d.nval > 0 ? s2s_evaluate : NULL,
-                         .summary = s2s_summary};
+                         .summary = s2s_summary, .set_shard = s2s_set_shard};
     r->driver = (train_driver){
         .hooks = &hooks, .ctx = r, .save = o->save, .steps_per_epoch = spe,
         .target = target, .time_limit = o->time_limit,
