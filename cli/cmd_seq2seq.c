@@ -35,6 +35,40 @@ static void loaded_free(loaded_model *lm)
     recur_vocab_free(lm->tgt);
 }
 
+static const char *const bpe_keys[2] = {"data.src_bpe", "data.tgt_bpe"};
+
+/* One side's vocabulary: from its token names, or for subwords from the
+ * table in the metadata, whose token names must be the ones stored. A
+ * library status, or EXIT_RUNTIME after one error line. */
+static int side_vocab(const recur_seq2seq *s, const char *path, int side, recur_tokens mode,
+                      const char *const *names, int n, recur_vocab **out)
+{
+    if (mode != RECUR_TOKENS_BPE)
+        return recur_vocab_from_names(names, n, side, out);
+    const char *text = recur_seq2seq_get_meta(s, bpe_keys[side]);
+    recur_bpe *b = NULL;
+    if (!text)
+        return cli_error("%s: a subword model without its table (metadata '%s')", path,
+                         bpe_keys[side]);
+    if (recur_bpe_from_text(text, &b))
+        return cli_error("%s: metadata '%s': %s", path, bpe_keys[side], recur_last_error());
+    int rc = recur_vocab_from_bpe(b, side, out), nv = 0;
+    recur_bpe_free(b);
+    if (rc)
+        return rc;
+    const char *const *mine = recur_vocab_names(*out, &nv);
+    int same = nv == n;
+    for (int i = 0; same && i < n; i++)
+        same = strcmp(mine[i], names[i]) == 0;
+    if (!same) {
+        recur_vocab_free(*out);
+        *out = NULL;
+        return cli_error("%s: metadata '%s' makes %d tokens that are not the model's %d "
+                         "token names", path, bpe_keys[side], nv, n);
+    }
+    return 0;
+}
+
 static int loaded_open(const char *path, loaded_model *lm)
 {
     memset(lm, 0, sizeof *lm);
@@ -60,35 +94,12 @@ static int loaded_open(const char *path, loaded_model *lm)
     lm->max_len = ml ? atoi(ml) : 100;
     if (lm->max_len < 1 || lm->max_len > 100000)
         lm->max_len = 100;
-    if ((rc = recur_vocab_from_names(sn, ns, 0, &lm->src)) ||
-        (rc = recur_vocab_from_names(tn, nt, 1, &lm->tgt))) {
+    if ((rc = side_vocab(lm->s, path, 0, lm->src_mode, sn, ns, &lm->src)) ||
+        (rc = side_vocab(lm->s, path, 1, lm->tgt_mode, tn, nt, &lm->tgt))) {
         loaded_free(lm);
-        return cli_lib_error(rc);
+        return rc == EXIT_RUNTIME ? rc : cli_lib_error(rc);
     }
     return 0;
-}
-
-/* The target tokens as text: characters joined, or tokens with spaces. */
-static char *join_tokens(const recur_vocab *v, recur_tokens mode, const int32_t *ids,
-                         int n)
-{
-    int nv;
-    const char *const *names = recur_vocab_names(v, &nv);
-    size_t len = 1;
-    for (int i = 0; i < n; i++)
-        len += strlen(names[ids[i]]) + 1;
-    char *s = malloc(len), *o = s;
-    if (!s)
-        return NULL;
-    for (int i = 0; i < n; i++) {
-        if (mode == RECUR_TOKENS_WORDS && i)
-            *o++ = ' ';
-        size_t k = strlen(names[ids[i]]);
-        memcpy(o, names[ids[i]], k);
-        o += k;
-    }
-    *o = 0;
-    return s;
 }
 
 /* Source text to ids (unknown tokens: <unk>). *n = 0 for an empty source. */
@@ -123,9 +134,9 @@ static int translate_one(const loaded_model *lm, const char *text,
         free(res);
         return cli_lib_error(rc);
     }
-    *out = join_tokens(lm->tgt, lm->tgt_mode, res, len);
+    rc = recur_vocab_decode(lm->tgt, res, len, lm->tgt_mode, out);
     free(res);
-    return *out ? 0 : cli_error("out of memory");
+    return rc ? cli_lib_error(rc) : 0;
 }
 
 /* The attention matrix of text's translation (dc) as a heat map: one row per
@@ -179,6 +190,12 @@ static int attention_svg(const loaded_model *lm, const char *text,
 /* ---- evaluation of decoded output ---------------------------------------------- */
 
 typedef enum { BASE_NONE, BASE_COPY, BASE_NN } baseline_kind;
+
+/* The error rate of subword output is counted over words. */
+static recur_tokens metric_tokens(recur_tokens mode)
+{
+    return mode == RECUR_TOKENS_BPE ? RECUR_TOKENS_WORDS : mode;
+}
 
 /* Nearest neighbour: the target of the memory pair whose source is closest
  * in edit distance (over source token ids). */
@@ -262,13 +279,14 @@ static int decode_and_score(const loaded_model *lm, const recur_pairs *p, const 
             return cli_error("out of memory");
         if (i < o->show)
             fprintf(stderr, "  %s -> %s (reference: %s)\n", src, hyp, ref);
-        int code = metrics_add(&m, hyp, ref, lm->tgt_mode);
+        int code = metrics_add(&m, hyp, ref, metric_tokens(lm->tgt_mode));
         free(hyp);
         if (code)
             return code;
     }
     double el = progress_now() - t0;
-    const char *unit = lm->tgt_mode == RECUR_TOKENS_WORDS ? "token" : "character";
+    const char *unit = lm->tgt_mode == RECUR_TOKENS_CHARS ? "character"
+                       : lm->tgt_mode == RECUR_TOKENS_BPE ? "word" : "token";
     printf("%s: %ld examples%s%s\n", title, m.sentences,
            o->baseline == BASE_COPY ? " (baseline: copy the source)"
            : o->baseline == BASE_NN ? " (baseline: target of the nearest training source)"
@@ -280,7 +298,7 @@ static int decode_and_score(const loaded_model *lm, const recur_pairs *p, const 
            m.sentences ? (double)m.exact / (double)m.sentences : 0,
            m.sentences ? 1 - (double)m.exact / (double)m.sentences : 0);
     printf("  %s error rate: %s%.4f (%ld edits / %ld reference %ss)\n", unit,
-           lm->tgt_mode == RECUR_TOKENS_WORDS ? "    " : "", m.ref_tokens ? (double)m.edits /
+           lm->tgt_mode == RECUR_TOKENS_CHARS ? "" : "    ", m.ref_tokens ? (double)m.edits /
                                                     (double)m.ref_tokens : 0,
            m.edits, m.ref_tokens, unit);
     printf("  BLEU-4 (corpus):     %.2f\n", metrics_bleu(&m));
@@ -328,6 +346,16 @@ static int set_meta_num(recur_seq2seq *s, const char *key, const char *fmt, doub
     return recur_seq2seq_set_meta(s, key, buf);
 }
 
+/* One side's vocabulary from the training pairs: its tokens, or subwords
+ * learned from its text. */
+static int side_vocab_learn(const recur_pairs *p, const long *idx, long n, int side,
+                            recur_tokens mode, int merges, recur_vocab **out)
+{
+    if (mode == RECUR_TOKENS_BPE)
+        return recur_pairs_vocab_bpe(p, idx, n, side, merges, out);
+    return recur_pairs_vocab(p, idx, n, side, mode, out);
+}
+
 /* The pairs, split by --seed into training and held-out ones, as token ids. */
 static int load_pairs(s2s_run *r)
 {
@@ -348,8 +376,8 @@ static int load_pairs(s2s_run *r)
         return cli_error("out of memory");
     recur_pairs_shuffle(n, o->seed, d->order);
     const long *tri = d->order, *vai = d->order + d->ntrain;
-    if ((rc = recur_pairs_vocab(d->pairs, tri, d->ntrain, 0, r->sm, &d->src)) ||
-        (rc = recur_pairs_vocab(d->pairs, tri, d->ntrain, 1, r->tm, &d->tgt)) ||
+    if ((rc = side_vocab_learn(d->pairs, tri, d->ntrain, 0, r->sm, o->bpe_merges, &d->src)) ||
+        (rc = side_vocab_learn(d->pairs, tri, d->ntrain, 1, r->tm, o->bpe_merges, &d->tgt)) ||
         (rc = recur_pairs_encode(d->pairs, tri, d->ntrain, 0, r->sm, d->src, &d->tr_so,
                                  &d->tr_s, NULL)) ||
         (rc = recur_pairs_encode(d->pairs, tri, d->ntrain, 1, r->tm, d->tgt, &d->tr_to,
@@ -365,6 +393,20 @@ static int load_pairs(s2s_run *r)
         return cli_lib_error(rc);
     d->held = (recur_seq2seq_data){d->nval, d->va_so, d->va_s, d->va_to, d->va_t};
     return 0;
+}
+
+/* A subword side's table into the model's metadata (nothing for others). */
+static int set_bpe_meta(recur_seq2seq *s, int side, const recur_vocab *v)
+{
+    const recur_bpe *b = recur_vocab_bpe(v);
+    char *text = NULL;
+    if (!b)
+        return RECUR_OK;
+    int rc = recur_bpe_to_text(b, &text);
+    if (!rc)
+        rc = recur_seq2seq_set_meta(s, bpe_keys[side], text);
+    free(text);
+    return rc;
 }
 
 /* The model, its vocabularies and settings; the trainer (resumed with
@@ -402,7 +444,8 @@ static int build(s2s_run *r)
         (rc = set_meta_num(s, "train.split_seed", "%.0f", (double)o->seed)) ||
         (rc = recur_seq2seq_set_meta(s, "train.optimizer", o->optim)) ||
         (rc = set_meta_num(s, "train.lr", "%.9g", o->lr)) ||
-        (rc = set_meta_num(s, "train.clip", "%.9g", o->clip)))
+        (rc = set_meta_num(s, "train.clip", "%.9g", o->clip)) ||
+        (rc = set_bpe_meta(s, 0, d->src)) || (rc = set_bpe_meta(s, 1, d->tgt)))
         return cli_lib_error(rc);
     recur_train_config tc;
     recur_train_config_default(&tc);

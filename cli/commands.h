@@ -116,7 +116,7 @@ typedef struct {
     const char *model, *src_tokens, *tgt_tokens, *optim, *save;
     const char *attention; /* "none", "dot", "general", "additive" */
     int hidden, layers, embed, bidirectional, batch, threads, beam, quiet, resume;
-    int max_len, show;
+    int max_len, show, bpe_merges;
     double dropout, lr, clip, val, time_limit, lr_decay, length_penalty;
     long epochs, steps, eval_max, checkpoint_every;
     uint64_t seed;
