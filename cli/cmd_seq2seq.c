@@ -189,7 +189,7 @@ static int attention_svg(const loaded_model *lm, const char *text,
 
 /* ---- evaluation of decoded output ---------------------------------------------- */
 
-typedef enum { BASE_NONE, BASE_COPY, BASE_NN } baseline_kind;
+typedef enum { BASE_NONE, BASE_COPY, BASE_NN, BASE_FILE } baseline_kind;
 
 /* The error rate of subword output is counted over words. */
 static recur_tokens metric_tokens(recur_tokens mode)
@@ -237,6 +237,7 @@ typedef struct {
     long nmemory;       /* and their sources as token ids */
     const long *mem_so;
     const int32_t *mem_s;
+    char **hyp_lines;   /* BASE_FILE: the outputs to score */
     int show;           /* print this many examples to stderr */
 } decode_eval_opts;
 
@@ -261,6 +262,8 @@ static int decode_and_score(const loaded_model *lm, const recur_pairs *p, const 
         char *hyp = NULL;
         if (o->baseline == BASE_COPY) {
             hyp = strdup(src);
+        } else if (o->baseline == BASE_FILE) {
+            hyp = strdup(o->hyp_lines[i]);
         } else if (o->baseline == BASE_NN) {
             int32_t *q;
             int nq = 0;
@@ -290,6 +293,7 @@ static int decode_and_score(const loaded_model *lm, const recur_pairs *p, const 
     printf("%s: %ld examples%s%s\n", title, m.sentences,
            o->baseline == BASE_COPY ? " (baseline: copy the source)"
            : o->baseline == BASE_NN ? " (baseline: target of the nearest training source)"
+           : o->baseline == BASE_FILE ? " (the outputs of --hypotheses)"
            : "",
            o->baseline == BASE_NONE ? (o->beam ? " (beam search)" : " (greedy)") : "");
     if (o->baseline == BASE_NONE && o->beam)
@@ -302,9 +306,74 @@ static int decode_and_score(const loaded_model *lm, const recur_pairs *p, const 
                                                     (double)m.ref_tokens : 0,
            m.edits, m.ref_tokens, unit);
     printf("  BLEU-4 (corpus):     %.2f\n", metrics_bleu(&m));
+    printf("  chrF (corpus):       %.2f\n", metrics_chrf(&m));
     if (unknown)
         printf("  unknown source tokens: %ld\n", unknown);
     fprintf(stderr, "Decoded %ld examples in %.1f s.\n", m.sentences, el);
+    return 0;
+}
+
+/* The lines of path (without "\n" or "\r\n") into *lines (malloc'd, one
+ * block: free *lines alone), which must be exactly n. */
+static int read_hypotheses(const char *path, long n, char ***lines)
+{
+    *lines = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return cli_error("--hypotheses %s: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0, cap = 0, k;
+    char chunk[65536];
+    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + k + 1 > cap) {
+            cap = (len + k + 1) * 2;
+            char *b = realloc(buf, cap);
+            if (!b) {
+                free(buf);
+                fclose(f);
+                return cli_error("out of memory");
+            }
+            buf = b;
+        }
+        memcpy(buf + len, chunk, k);
+        len += k;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return cli_error("--hypotheses %s: cannot read it", path);
+    }
+    long count = 0;
+    for (size_t i = 0; i < len; i++)
+        count += buf[i] == '\n';
+    count += len > 0 && buf[len - 1] != '\n';
+    if (count != n) {
+        free(buf);
+        return cli_error("--hypotheses %s: %ld lines for %ld pairs to score", path, count, n);
+    }
+    char **l = malloc((size_t)(n ? n : 1) * sizeof *l + len + 1);
+    if (!l) {
+        free(buf);
+        return cli_error("out of memory");
+    }
+    char *text = (char *)(l + (n ? n : 1));
+    if (len)
+        memcpy(text, buf, len);
+    text[len] = 0;
+    free(buf);
+    for (long i = 0, at = 0; i < n; i++) {
+        l[i] = text + at;
+        char *nl = strchr(text + at, '\n');
+        if (nl) {
+            *nl = 0;
+            at = nl - text + 1;
+        }
+        size_t ll = strlen(l[i]);
+        if (ll && l[i][ll - 1] == '\r')
+            l[i][ll - 1] = 0;
+    }
+    *lines = l;
     return 0;
 }
 
@@ -645,7 +714,8 @@ static int teacher_forced(const s2s_eval *e)
 static int run_eval(const seq2seq_eval_opts *o)
 {
     static const char *const baselines[] = {"none", "copy", "nn"};
-    baseline_kind bk = (baseline_kind)options_choice(o->baseline, baselines, 3);
+    baseline_kind bk = o->hypotheses ? BASE_FILE
+                       : (baseline_kind)options_choice(o->baseline, baselines, 3);
     s2s_eval e = {.o = o};
     if (loaded_open(o->model, &e.lm))
         return EXIT_RUNTIME;
@@ -660,8 +730,14 @@ static int run_eval(const seq2seq_eval_opts *o)
                                 &e.msi, &mu);
     if (rc)
         code = cli_lib_error(rc);
+    char **hyp_lines = NULL;
+    if (!code && bk == BASE_FILE) {
+        long scored = o->max_examples > 0 && o->max_examples < e.nval ? o->max_examples : e.nval;
+        code = read_hypotheses(o->hypotheses, scored, &hyp_lines);
+    }
     if (!code) {
         decode_eval_opts eo = {.beam = o->beam, .length_penalty = o->length_penalty,
+                               .hyp_lines = hyp_lines,
                                .max_len = o->max_len,
                                .max_examples = o->max_examples, .baseline = bk,
                                .memory = e.order, .nmemory = nmem, .mem_so = e.mso,
@@ -669,6 +745,7 @@ static int run_eval(const seq2seq_eval_opts *o)
         code = decode_and_score(&e.lm, e.p, idx, e.nval, &eo,
                                 o->val > 0 ? "held-out" : "all");
     }
+    free(hyp_lines);
     s2s_eval_free(&e);
     return code;
 }

@@ -130,6 +130,7 @@ typedef struct {
     double length_penalty;
     uint64_t seed;
     const char *baseline; /* "none", "copy" or "nn" */
+    const char *hypotheses; /* score this file's lines instead of decoding */
 } seq2seq_eval_opts;
 
 typedef struct {

@@ -1,6 +1,6 @@
 /* seq2seq_metrics.c - scoring decoded output of `recur seq2seq` against its
- * references: exact match, token error rate (edit distance) and corpus
- * BLEU-4. Reading, tokenising and encoding the pairs is the library's
+ * references: exact match, token error rate (edit distance), corpus BLEU-4
+ * and corpus chrF. Reading, tokenising and encoding the pairs is the library's
  * (recur_pairs_*, recur_vocab_*). */
 #include "seq2seq_metrics.h"
 
@@ -83,6 +83,117 @@ static int same_gram(char **a, char **b, int k)
     return 1;
 }
 
+/* ---- chrF ---- */
+
+typedef struct {
+    const char *p;
+    size_t n;
+} gram;
+
+static int cmp_gram(const void *x, const void *y)
+{
+    const gram *a = x, *b = y;
+    int c = memcmp(a->p, b->p, a->n < b->n ? a->n : b->n);
+    return c ? c : (a->n > b->n) - (a->n < b->n);
+}
+
+/* The characters of s without whitespace: *chars (malloc'd) holds them back
+ * to back, (*start)[i] where character i begins ((*start)[*n] = the end). */
+static int chrf_chars(const char *s, char **chars, size_t **start, int *n)
+{
+    char *buf, **toks;
+    int nt, rc = recur_tokenize(s, RECUR_TOKENS_CHARS, &buf, &toks, &nt);
+    if (rc)
+        return cli_lib_error(rc);
+    *chars = malloc(strlen(s) + 1);
+    *start = malloc((size_t)(nt + 1) * sizeof **start);
+    *n = 0;
+    if (!*chars || !*start) {
+        free(buf), free(toks), free(*chars), free(*start);
+        return cli_error("out of memory");
+    }
+    size_t o = 0;
+    for (int i = 0; i < nt; i++) {
+        if (strchr(" \t\n\r\v\f", toks[i][0]))
+            continue;
+        (*start)[(*n)++] = o;
+        memcpy(*chars + o, toks[i], strlen(toks[i]));
+        o += strlen(toks[i]);
+    }
+    (*start)[*n] = o;
+    free(buf);
+    free(toks);
+    return 0;
+}
+
+/* The k-grams of a character sequence, sorted. */
+static gram *chrf_grams(const char *c, const size_t *start, int n, int k, int *ng)
+{
+    *ng = n >= k ? n - k + 1 : 0;
+    gram *g = malloc((size_t)(*ng ? *ng : 1) * sizeof *g);
+    for (int i = 0; g && i < *ng; i++)
+        g[i] = (gram){c + start[i], start[i + k] - start[i]};
+    if (g)
+        qsort(g, (size_t)*ng, sizeof *g, cmp_gram);
+    return g;
+}
+
+static int chrf_add(s2s_metrics *m, const char *hyp, const char *ref)
+{
+    char *hc, *rc;
+    size_t *hs, *rs;
+    int nh, nr;
+    if (chrf_chars(hyp, &hc, &hs, &nh))
+        return EXIT_RUNTIME;
+    if (chrf_chars(ref, &rc, &rs, &nr)) {
+        free(hc), free(hs);
+        return EXIT_RUNTIME;
+    }
+    int code = 0;
+    for (int k = 1; !code && k <= 6; k++) {
+        int gh, gr;
+        gram *a = chrf_grams(hc, hs, nh, k, &gh), *b = chrf_grams(rc, rs, nr, k, &gr);
+        if (!a || !b) {
+            code = cli_error("out of memory");
+        } else {
+            /* Clipped matches: a merge of the two sorted lists. */
+            long match = 0;
+            for (int i = 0, j = 0; i < gh && j < gr;) {
+                int c = cmp_gram(&a[i], &b[j]);
+                if (c == 0)
+                    match++, i++, j++;
+                else if (c < 0)
+                    i++;
+                else
+                    j++;
+            }
+            m->chr_match[k - 1] += match;
+            m->chr_hyp[k - 1] += gh;
+            m->chr_ref[k - 1] += gr;
+        }
+        free(a);
+        free(b);
+    }
+    free(hc), free(hs), free(rc), free(rs);
+    return code;
+}
+
+double metrics_chrf(const s2s_metrics *m)
+{
+    const double beta2 = 4; /* beta 2: recall weighs twice as much */
+    double sum = 0;
+    int orders = 0;
+    for (int k = 0; k < 6; k++) {
+        if (m->chr_hyp[k] == 0 || m->chr_ref[k] == 0)
+            continue;
+        double p = (double)m->chr_match[k] / (double)m->chr_hyp[k];
+        double r = (double)m->chr_match[k] / (double)m->chr_ref[k];
+        sum += p + r > 0 ? (1 + beta2) * p * r / (beta2 * p + r) : 0;
+        orders++;
+    }
+    return orders ? 100 * sum / orders : 0;
+}
+
 int metrics_add(s2s_metrics *m, const char *hyp, const char *ref, recur_tokens mode)
 {
     char *hb, *rb, **ht, **rt;
@@ -114,6 +225,10 @@ int metrics_add(s2s_metrics *m, const char *hyp, const char *ref, recur_tokens m
     }
     m->hyp_words += nh;
     m->ref_words += nr;
+    if (chrf_add(m, hyp, ref)) {
+        free(hb), free(ht), free(rb), free(rt);
+        return EXIT_RUNTIME;
+    }
     char *used = calloc((size_t)nr + 1, 1);
     for (int k = 1; used && k <= 4; k++) {
         if (nh >= k)

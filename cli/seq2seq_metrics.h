@@ -1,6 +1,8 @@
 /* seq2seq_metrics.h - how `recur seq2seq` scores decoded output against
  * references: exact match, token error rate (edit distance over the target
- * side's tokens) and corpus BLEU-4 over words. */
+ * side's tokens), corpus BLEU-4 over words and corpus chrF (Popović 2015:
+ * character 1- to 6-gram F-score with beta 2, spaces removed, as sacrebleu
+ * computes it). */
 #ifndef RECUR_CLI_SEQ2SEQ_METRICS_H
 #define RECUR_CLI_SEQ2SEQ_METRICS_H
 
@@ -11,11 +13,13 @@ typedef struct {
     long edits, ref_tokens;      /* token error rate = edits / ref_tokens */
     long match[4], total[4];     /* BLEU n-gram statistics */
     long hyp_words, ref_words;
+    long chr_match[6], chr_hyp[6], chr_ref[6]; /* chrF character n-grams */
 } s2s_metrics;
 
 /* Add one hypothesis/reference pair (strings of the target side, split into
  * tokens as mode says). 0, or EXIT_RUNTIME after one error line. */
 int metrics_add(s2s_metrics *m, const char *hyp, const char *ref, recur_tokens mode);
 double metrics_bleu(const s2s_metrics *m);
+double metrics_chrf(const s2s_metrics *m);
 
 #endif

@@ -136,6 +136,9 @@ static const cli_option eval_options[] = {
     {.name = "show", .kind = OPT_INT, .at = AT(show), .metavar = "N", .def = "0",
      .help = "print the first N outputs to stderr", .lo = 0, .hi = 1e6,
      .bounds = AT_LEAST | AT_MOST},
+    {.name = "hypotheses", .kind = OPT_STRING, .at = AT(hypotheses), .metavar = "FILE",
+     .help = "score FILE's lines (one per scored pair, in order; e.g. another system's "
+             "output) instead of decoding"},
 };
 
 static const char *const eval_pos[] = {"MODEL", "DATA"};
@@ -259,6 +262,8 @@ static int parse_eval(int argc, char **argv, seq2seq_eval_opts *o)
     if (kind < 0)
         return options_error(spec, "--baseline expects none, copy or nn, got '%s'",
                              o->baseline);
+    if (kind > 0 && o->hypotheses)
+        return options_error(spec, "--hypotheses and --baseline exclude each other");
     if (kind == 2 && !options_given(spec, &res, "val"))
         return options_error(spec, "--baseline nn needs --val (the rest of the data is "
                              "its memory)");

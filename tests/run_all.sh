@@ -59,6 +59,7 @@ suite() {
     run "classify_test [$build]" bash tests/classify_test.sh "$build/recur"
     run "examples_classify_test [$build]" bash tests/examples_classify_test.sh "$build/recur"
     run "seq2seq_test [$build]" bash tests/seq2seq_test.sh "$build/recur"
+    run "seq2seq_bpe_test [$build]" bash tests/seq2seq_bpe_test.sh "$build/recur"
     run "onnx_cli_test [$build]" bash tests/onnx_cli_test.sh "$build/recur"
     run "tag_test [$build]" bash tests/tag_test.sh "$build/recur"
     for t in $FUZZ_TARGETS; do

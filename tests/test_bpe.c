@@ -265,6 +265,11 @@ static void test_vocab(void)
     CHECK(back && !strcmp(back, text));
     free(back);
     free(ids);
+    /* Part of a character: U+FFFD for each stray byte. */
+    int32_t part[3] = {3 + 'a', 3 + 0xc3, 3 + 'b'};
+    CHECK(recur_vocab_decode(v, part, 3, RECUR_TOKENS_BPE, &back) == RECUR_OK);
+    CHECK(back && !strcmp(back, "a\xEF\xBF\xBD" "b"));
+    free(back);
     CHECK(recur_vocab_from_bpe(recur_vocab_bpe(v), 1, &w) == RECUR_OK);
     int nw = 0;
     const char *const *wn = recur_vocab_names(w, &nw);

@@ -254,7 +254,9 @@ RECUR_API int recur_vocab_id(const recur_vocab *v, const char *name);
 RECUR_API int recur_vocab_encode(const recur_vocab *v, const char *s, recur_tokens mode,
                                  int32_t **ids, int *n, long *unknown);
 /* Token ids back to text (*out malloc'd): characters and subwords joined,
- * words joined with single spaces; a special token as its name. */
+ * words joined with single spaces; a special token as its name. Subwords
+ * that do not make well-formed UTF-8 (a model may emit part of a
+ * character) give U+FFFD for each stray byte. */
 RECUR_API int recur_vocab_decode(const recur_vocab *v, const int32_t *ids, int n,
                                  recur_tokens mode, char **out);
 /* One side of pairs idx[0..n) as token ids: example i is (*ids)[(*offsets)[i]

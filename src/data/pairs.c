@@ -712,6 +712,34 @@ int recur_pairs_vocab_bpe(const recur_pairs *p, const long *idx, long n, int sid
     return rc;
 }
 
+/* Replace each byte of s that does not start a well-formed UTF-8 character
+ * (a model may emit part of one) by U+FFFD, in place: s has room for 3
+ * bytes per byte. */
+static int valid_utf8(char *s)
+{
+    size_t n = strlen(s);
+    if (recur__utf8_valid(s, n))
+        return RECUR_OK;
+    char *copy = malloc(n + 1);
+    if (!copy)
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
+    memcpy(copy, s, n + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        int k = recur__utf8_decode((const unsigned char *)copy + i, n - i, &cp);
+        if (k > 0)
+            memcpy(s + o, copy + i, (size_t)k);
+        else
+            memcpy(s + o, "\xEF\xBF\xBD", 3);
+        o += k > 0 ? (size_t)k : 3;
+        i += k > 0 ? (size_t)k : 1;
+    }
+    s[o] = 0;
+    free(copy);
+    return RECUR_OK;
+}
+
 int recur_vocab_decode(const recur_vocab *v, const int32_t *ids, int n, recur_tokens mode,
                        char **out)
 {
@@ -728,7 +756,7 @@ int recur_vocab_decode(const recur_vocab *v, const int32_t *ids, int n, recur_to
             recur_bpe_token(v->bpe, ids[i] - v->nspecial, &k);
         len += k + 1;
     }
-    char *s = malloc(len), *o = s;
+    char *s = malloc(3 * len), *o = s; /* room for U+FFFD (3 bytes) per byte */
     if (!s)
         return recur__fail(RECUR_E_NOMEM, "out of memory");
     for (int i = 0; i < n; i++) {
@@ -742,6 +770,10 @@ int recur_vocab_decode(const recur_vocab *v, const int32_t *ids, int n, recur_to
         o += k;
     }
     *o = 0;
+    if (mode == RECUR_TOKENS_BPE && valid_utf8(s)) {
+        free(s);
+        return RECUR_E_NOMEM;
+    }
     *out = s;
     return RECUR_OK;
 }
