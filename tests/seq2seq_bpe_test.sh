@@ -85,4 +85,21 @@ expect_ok "translate with a byte-level target" seq2seq translate b.safetensors -
 check "one output line per source" '[ "$(wc -l <out)" -eq 300 ]'
 check "its output is well-formed UTF-8 (stray bytes as U+FFFD)" 'iconv -f UTF-8 -t UTF-8 out >/dev/null'
 
+# ---- the LibreOffice example's quick setting (300 pairs, 3 seconds each) ----
+QUICK=1 OUT="$TMP/example" RECUR="$BIN" sh "$ROOT/examples/libreoffice-de-en/run.sh" >example.txt 2>&1
+rc=$?
+check "examples/libreoffice-de-en/run.sh runs in its quick setting" '[ $rc -eq 0 ]' "$(tail -5 example.txt)"
+check "it scores copy, recur without and with attention (BLEU and chrF)" \
+    'grep -q "^## baseline: copy" example.txt && grep -q "^## recur, no attention, beam 4" example.txt && grep -q "^## recur + attention, beam 4" example.txt && [ "$(grep -c "chrF (corpus)" example.txt)" -ge 5 ]'
+check "and draws a heat map" 'grep -q "<svg" example/attention.svg'
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+    att=$(grep -o "attention general; [0-9,]* parameters" example.txt | grep -o "[0-9][0-9,]*")
+    pt=$(grep -o "threads: [0-9,]* parameters" example.txt | grep -o "[0-9][0-9,]*")
+    check "the PyTorch peer has the recur model's parameter count ($pt = $att) and is scored" \
+        '[ -n "$att" ] && [ "$att" = "$pt" ] && grep -q "^## PyTorch + attention" example.txt'
+    grep -A5 "^## PyTorch + attention" example.txt | grep -E "BLEU|chrF"
+else
+    echo "skip - the PyTorch peer (python3-torch is not installed)"
+fi
+
 cli_summary
