@@ -85,6 +85,9 @@ score "recur + attention, greedy" "$out/model_attention.safetensors" --show 30
 score "recur + attention, beam 4" "$out/model_attention.safetensors" --beam 4 --show 30
 [ -z "$pt" ] || score "PyTorch + attention, greedy" "$out/model_attention.safetensors" \
     --hypotheses "$out/torch_attention.txt" --show 30
+tail -n 20 $test >"$out/test_last20.tsv"
+score "recur + attention, beam 4: the last 20 test pairs (help sentences)" \
+    "$out/model_attention.safetensors" --beam 4 --show 20 | grep ' -> '
 printf 'Die Datei wurde nicht gespeichert.\nTabelle einfügen\nWählen Sie eine Farbe aus.\n' |
     $RECUR seq2seq translate "$out/model_attention.safetensors" --beam 4 \
     --attention-svg "$out/attention.svg"
