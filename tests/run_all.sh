@@ -5,7 +5,7 @@
 set -u
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-FUZZ_TARGETS="json model text args tsv series pairs onnx conll"
+FUZZ_TARGETS="json model text args tsv series pairs onnx conll bpe"
 passed=0
 failed=0
 log=$(mktemp)
