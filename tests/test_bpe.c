@@ -233,6 +233,9 @@ static void test_corrupt_tables(void)
     expect_bad("recur-bpe-1 3 97 98 256 99 97 98", "join the same pair");
     expect_bad("recur-bpe-1 4 97 98 98 99 256 99 97 257", "the same bytes");
     expect_bad("recur-bpe-1 99999999 1 2", "no merge count");
+    /* Doubling "a" six times: 64 bytes, longer than any piece. */
+    expect_bad("recur-bpe-1 6 97 97 256 256 257 257 258 258 259 259 260 260",
+               "token 261 is longer than a piece");
 }
 
 static void test_vocab(void)

@@ -51,7 +51,7 @@ RECUR_API int recur_bpe_decode(const recur_bpe *b, const int32_t *ids, int n, ch
 /* The merges as one line of text, "recur-bpe-1 M a1 b1 a2 b2 ...", for a
  * model's metadata (*out malloc'd); and back: a table that is not exactly
  * that (ids out of order, a count that does not match, two tokens with the
- * same bytes) is RECUR_E_FORMAT with one line. */
+ * same bytes, a token longer than a piece) is RECUR_E_FORMAT with one line. */
 RECUR_API int recur_bpe_to_text(const recur_bpe *b, char **out);
 RECUR_API int recur_bpe_from_text(const char *text, recur_bpe **out);
 

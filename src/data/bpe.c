@@ -124,18 +124,17 @@ static int cmp_token(const void *x, const void *y)
 static int bpe_build(int32_t *merge, int m, recur_bpe **out)
 {
     *out = NULL;
-    recur_bpe *b = calloc(1, sizeof *b);
     int V = RECUR_BPE_BYTES + m;
     size_t total = RECUR_BPE_BYTES;
     for (int k = 0; k < m; k++) {
         int32_t x = merge[2 * k], y = merge[2 * k + 1];
         if (x < 0 || y < 0 || x >= RECUR_BPE_BYTES + k || y >= RECUR_BPE_BYTES + k) {
             free(merge);
-            free(b);
             return recur__fail(RECUR_E_FORMAT, "subword table: merge %d joins tokens %d and "
                                "%d, which are not both earlier tokens", k + 1, x, y);
         }
     }
+    recur_bpe *b = calloc(1, sizeof *b);
     if (!b) {
         free(merge);
         return recur__fail(RECUR_E_NOMEM, "out of memory");
@@ -159,10 +158,11 @@ static int bpe_build(int32_t *merge, int m, recur_bpe **out)
     for (int k = 0; k < m; k++) {
         b->len[RECUR_BPE_BYTES + k] = b->len[merge[2 * k]] + b->len[merge[2 * k + 1]];
         total += b->len[RECUR_BPE_BYTES + k];
-        if (b->len[RECUR_BPE_BYTES + k] > (size_t)1 << 20) {
+        if (b->len[RECUR_BPE_BYTES + k] > RECUR_BPE_MAX_PIECE) {
+            /* No piece is longer, so learning never makes such a token. */
             recur_bpe_free(b);
-            return recur__fail(RECUR_E_FORMAT, "subword table: token %d is over a "
-                               "megabyte long", RECUR_BPE_BYTES + k);
+            return recur__fail(RECUR_E_FORMAT, "subword table: token %d is longer than a "
+                               "piece (%d bytes)", RECUR_BPE_BYTES + k, RECUR_BPE_MAX_PIECE);
         }
     }
     if (!(b->bytes = malloc(total))) {
