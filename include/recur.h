@@ -329,6 +329,7 @@ RECUR_API int recur_sample(const recur_model *m, const char *prime,
 #include "recur/train.h"
 #include "recur/series.h"
 #include "recur/forecast.h"
+#include "recur/bpe.h"
 #include "recur/tsv.h"
 #include "recur/tag.h"
 #include "recur/seq2seq.h"
