@@ -427,9 +427,10 @@ static void adam_and_clipping_by_hand(void)
     CHECK_NEAR(p[1], -2 + 0.2, 1e-5);
     recur__optim_free(&o);
     real gv[2] = {3, 4};
-    CHECK_NEAR(recur__clip_grad_norm(gv, 2, 1.0), 5.0, 1e-6);
-    CHECK_NEAR(gv[0], 0.6, 1e-5);
-    CHECK_NEAR(gv[1], 0.8, 1e-5);
+    CHECK_NEAR(recur__grad_norm(gv, 2), 5.0, 1e-6);
+    CHECK_NEAR(recur__clip_factor(5.0, 1.0), 0.2, 1e-6);
+    CHECK(recur__clip_factor(5.0, 5.0) == 1); /* within: untouched */
+    CHECK(recur__clip_factor(5.0, 0) == 1);   /* 0: clipping off */
 }
 
 static void text_errors(void)

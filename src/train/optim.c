@@ -95,13 +95,7 @@ double recur__grad_norm(const real *g, long n)
     return sqrt(s);
 }
 
-double recur__clip_grad_norm(real *g, long n, double max_norm)
+double recur__clip_factor(double norm, double max_norm)
 {
-    double norm = recur__grad_norm(g, n);
-    if (max_norm > 0 && norm > max_norm) {
-        real f = (real)(max_norm / (norm + 1e-6));
-        for (long i = 0; i < n; i++)
-            g[i] *= f;
-    }
-    return norm;
+    return max_norm > 0 && norm > max_norm ? max_norm / (norm + 1e-6) : 1;
 }

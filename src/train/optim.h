@@ -21,7 +21,8 @@ void recur__optim_step(optimizer *o, real *p, const real *g, double lr);
 
 /* Euclidean norm of g, accumulated in double. */
 double recur__grad_norm(const real *g, long n);
-/* Scale g so that its norm is at most max_norm; returns the norm before. */
-double recur__clip_grad_norm(real *g, long n, double max_norm);
+/* The factor that brings a gradient of this norm down to max_norm: 1 when
+ * it is already within (or max_norm is 0, clipping off). */
+double recur__clip_factor(double norm, double max_norm);
 
 #endif

@@ -500,8 +500,9 @@ int recur__train_update(const recur_train_config *tc, int epoch, long step,
                           "left as they were before this step", step + 1,
                           isfinite(loss) ? "gradient norm" : "loss",
                           isnan(isfinite(loss) ? norm : loss) ? "NaN" : "infinite");
-    if (tc->clip > 0 && norm > tc->clip) {
-        real f = (real)(tc->clip / (norm + 1e-6));
+    double clip = recur__clip_factor(norm, tc->clip);
+    if (clip != 1) {
+        real f = (real)clip;
         for (int k = 0; k < ng; k++)
             for (long i = 0; i < g[k].n; i++)
                 g[k].grads[i] *= f;
