@@ -24,9 +24,8 @@
 
 #include "core/error.h"
 #include "core/gemm.h"
-#include "core/kernel.h"
 #include "core/matvec.h"
-#include "nn/cell_gates.h"
+#include "infer/stream_kernel.h"
 #include "nn/model.h"
 #include "infer/stream_hook.h"
 
@@ -39,9 +38,8 @@
 
 typedef struct {
     int j0, Hp; /* hidden units [j0, j0 + Hp) */
-    packed_mat wih[MODEL_MAX_LAYERS], whh[MODEL_MAX_LAYERS]; /* their G·Hp rows */
-    real *bih[MODEL_MAX_LAYERS], *bhh[MODEL_MAX_LAYERS];     /* [G][Hp] */
-    real *gx, *gh; /* [G][Hp] input and recurrent projections */
+    stream_layer lay[MODEL_MAX_LAYERS]; /* their rows of every gate, packed */
+    stream_layer_fn fn;                 /* the kernel, chosen at creation */
 } stream_part;
 
 struct recur_state {
@@ -57,6 +55,7 @@ struct recur_state {
     int32_t token; /* one-hot input of the current step (x unused) */
     int onehot;
     real *mem;     /* everything above, one block */
+    real *wmem;    /* the parts' packed layers, 64-byte aligned */
     /* the helper thread running part 1 */
     pthread_t helper;
     int have_helper, quit;
@@ -69,72 +68,14 @@ struct recur_state {
 
 /* ---- one part of one layer ------------------------------------------------ */
 
-/* The fused gate passes over Hp units; gx, gh, bh are [G][Hp], hp the
- * previous states of these units, h the new ones (cell_gates.h). */
-RECUR_KERNEL_BODY lstm_step_body(int H, const real *restrict gx, const real *restrict gh,
-                      const real *restrict bh, real *restrict c, real *restrict h)
-{
-    for (int j = 0; j < H; j++) {
-        lstm_unit_out u = lstm_unit(gx, gh, bh, H, j, c[j]);
-        c[j] = u.c;
-        h[j] = u.h;
-    }
-}
-RECUR_KERNEL_PAIR(lstm_step, (int H, const real *restrict gx, const real *restrict gh,
-                       const real *restrict bh, real *restrict c, real *restrict h),
-                  (H, gx, gh, bh, c, h))
-
-RECUR_KERNEL_BODY gru_step_body(int H, const real *restrict gx, const real *restrict gh,
-                     const real *restrict bh, const real *restrict hp, real *restrict h)
-{
-    for (int j = 0; j < H; j++)
-        h[j] = gru_unit(gx, gh, bh, H, j, hp[j]).h;
-}
-RECUR_KERNEL_PAIR(gru_step, (int H, const real *restrict gx, const real *restrict gh,
-                      const real *restrict bh, const real *restrict hp, real *restrict h),
-                  (H, gx, gh, bh, hp, h))
-
-RECUR_KERNEL_BODY rnn_step_body(int H, int relu, const real *restrict gx,
-                     const real *restrict gh, const real *restrict bh,
-                     real *restrict h)
-{
-    if (relu)
-        for (int j = 0; j < H; j++)
-            h[j] = rnn_unit(gx, gh, bh, j, 1);
-    else
-        for (int j = 0; j < H; j++)
-            h[j] = rnn_unit(gx, gh, bh, j, 0);
-}
-RECUR_KERNEL_PAIR(rnn_step, (int H, int relu, const real *restrict gx,
-                      const real *restrict gh, const real *restrict bh,
-                      real *restrict h),
-                  (H, relu, gx, gh, bh, h))
-
 static void run_part(recur_state *s, int p, int l)
 {
     stream_part *q = &s->part[p];
-    int H = s->H, Hp = q->Hp, GHp = s->G * Hp;
+    int H = s->H;
     const real *hprev = s->hbuf[s->cur] + (long)l * H;
     real *hnext = s->hbuf[!s->cur] + (long)l * H;
-    memcpy(q->gx, q->bih[l], (size_t)GHp * sizeof *q->gx);
-    memset(q->gh, 0, (size_t)GHp * sizeof *q->gh);
-    if (l == 0 && s->onehot)
-        recur__packed_add_column(&q->wih[0], s->token, q->gx);
-    else
-        recur__packed_apply(&q->wih[l], l == 0 ? s->x : s->hbuf[!s->cur] + (long)(l - 1) * H,
-                     q->gx);
-    recur__packed_apply(&q->whh[l], hprev, q->gh);
-    switch (s->kind) {
-    case CELL_LSTM:
-        lstm_step(Hp, q->gx, q->gh, q->bhh[l], s->c + (long)l * H + q->j0, hnext + q->j0);
-        break;
-    case CELL_GRU:
-        gru_step(Hp, q->gx, q->gh, q->bhh[l], hprev + q->j0, hnext + q->j0);
-        break;
-    default:
-        rnn_step(Hp, s->kind == CELL_RNN_RELU, q->gx, q->gh, q->bhh[l], hnext + q->j0);
-        break;
-    }
+    const real *x = l > 0 ? s->hbuf[!s->cur] + (long)(l - 1) * H : s->onehot ? NULL : s->x;
+    q->fn(&q->lay[l], x, s->token, hprev, s->c + (long)l * H + q->j0, hnext + q->j0);
 }
 
 /* ---- the helper thread ---------------------------------------------------- */
@@ -177,22 +118,6 @@ static void *helper_main(void *arg)
 
 /* ---- creating a state ----------------------------------------------------- */
 
-/* Pack the rows {g·H + j0 .. g·H + j0 + Hp - 1 : each gate g} of W [G·H×K]. */
-static void pack_part_rows(packed_mat *pm, const real *W, int G, int H, int K, int j0,
-                           int Hp, real *tmp, real *dst)
-{
-    for (int g = 0; g < G; g++)
-        memcpy(tmp + (long)g * Hp * K, W + ((long)g * H + j0) * K,
-               (size_t)Hp * K * sizeof *tmp);
-    recur__packed_init(pm, G * Hp, K, tmp, dst);
-}
-
-static void pick_bias(real *dst, const real *b, int G, int H, int j0, int Hp)
-{
-    for (int g = 0; g < G; g++)
-        memcpy(dst + (long)g * Hp, b + (long)g * H + j0, (size_t)Hp * sizeof *dst);
-}
-
 int recur_state_create(const recur_model *m, recur_state **out)
 {
     *out = NULL;
@@ -214,17 +139,29 @@ int recur_state_create(const recur_model *m, recur_state **out)
     s->L = c->layers, s->H = c->hidden, s->O = c->output_size;
     s->G = recur__cell_gates(s->kind);
     s->onehot = c->input == RECUR_INPUT_ONEHOT;
-    int H = s->H, G = s->G, xw = m->cells[0][0].I, widest = xw > H ? xw : H;
+    int H = s->H, G = s->G, xw = m->cells[0][0].I;
     long macs = (long)s->O * H;
     for (int l = 0; l < s->L; l++)
         macs += (long)G * H * ((s->onehot && l == 0 ? 0 : m->cells[l][0].I) + H);
     s->nparts = H >= 2 && recur__gemm_get_threads() >= 2 && macs >= MIN_MACS_FOR_THREADS ? 2 : 1;
-    long n = 3L * s->L * H + xw + s->O + recur__packed_size(s->O, H) + (long)G * H * widest;
-    for (int l = 0; l < s->L; l++)
-        n += recur__packed_size(G * H, m->cells[l][0].I) + recur__packed_size(G * H, H) + 2L * G * H;
-    n += 2L * G * H;
+    long n = 3L * s->L * H + xw + s->O + recur__packed_size(s->O, H), nw = 0;
+    const stream_kernel *kern[MAX_PARTS];
+    for (int k = 0; k < s->nparts; k++) {
+        stream_part *q = &s->part[k];
+        q->j0 = (int)((long)H * k / s->nparts);
+        q->Hp = (int)((long)H * (k + 1) / s->nparts) - q->j0;
+        kern[k] = recur__stream_kernel_pick(q->Hp);
+        q->fn = recur__stream_kernel_fn(kern[k], s->kind);
+        for (int l = 0; l < s->L; l++)
+            nw += recur__stream_layer_size(kern[k], s->kind, m->cells[l][0].I, H, q->Hp);
+    }
     real *p = s->mem = calloc((size_t)n, sizeof *p);
-    if (!p) {
+    /* aligned_alloc wants a multiple of the alignment: layer sizes are
+     * multiples of 16 reals */
+    s->wmem = aligned_alloc(64, (size_t)(nw > 0 ? nw : 16) * sizeof *s->wmem);
+    if (!p || !s->wmem) {
+        free(s->mem);
+        free(s->wmem);
         free(s);
         return recur__fail(RECUR_E_NOMEM, "out of memory for a stream of this model");
     }
@@ -233,24 +170,14 @@ int recur_state_create(const recur_model *m, recur_state **out)
     s->c = p, p += (long)s->L * H;
     s->x = p, p += xw;
     s->y = p, p += s->O;
-    real *tmp = p; /* scratch for packing: G·H rows of the widest input */
-    p += (long)G * H * widest;
+    real *w = s->wmem;
     for (int k = 0; k < s->nparts; k++) {
         stream_part *q = &s->part[k];
-        q->j0 = (int)((long)H * k / s->nparts);
-        q->Hp = (int)((long)H * (k + 1) / s->nparts) - q->j0;
-        q->gx = p, p += (long)G * q->Hp;
-        q->gh = p, p += (long)G * q->Hp;
         for (int l = 0; l < s->L; l++) {
             const cell *ce = &m->cells[l][0];
-            pack_part_rows(&q->wih[l], ce->w_ih, G, H, ce->I, q->j0, q->Hp, tmp, p);
-            p += recur__packed_size(G * q->Hp, ce->I);
-            pack_part_rows(&q->whh[l], ce->w_hh, G, H, H, q->j0, q->Hp, tmp, p);
-            p += recur__packed_size(G * q->Hp, H);
-            q->bih[l] = p, p += (long)G * q->Hp;
-            q->bhh[l] = p, p += (long)G * q->Hp;
-            pick_bias(q->bih[l], ce->b_ih, G, H, q->j0, q->Hp);
-            pick_bias(q->bhh[l], ce->b_hh, G, H, q->j0, q->Hp);
+            recur__stream_layer_pack(&q->lay[l], kern[k], s->kind, ce->I, H, q->j0, q->Hp,
+                                     ce->w_ih, ce->w_hh, ce->b_ih, ce->b_hh, w);
+            w += recur__stream_layer_size(kern[k], s->kind, ce->I, H, q->Hp);
         }
     }
     if (s->O > 0) /* else no dense layer: nothing to output (an encoder) */
@@ -295,6 +222,7 @@ void recur_state_free(recur_state *s)
     }
     recur__q8_free(s->q8); /* hook: the int8 stream */
     free(s->mem);
+    free(s->wmem);
     free(s);
 }
 
