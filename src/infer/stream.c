@@ -24,7 +24,6 @@
 
 #include "core/error.h"
 #include "core/gemm.h"
-#include "core/matvec.h"
 #include "infer/stream_kernel.h"
 #include "nn/model.h"
 #include "infer/stream_hook.h"
@@ -46,12 +45,11 @@ struct recur_state {
     const recur_model *m;
     int kind, L, H, G, O, nparts;
     stream_part part[MAX_PARTS];
-    packed_mat fc;
+    stream_dense_fn dense; /* the output layer's kernel */
     real *hbuf[2]; /* [L][H] each: h_{t-1} in hbuf[cur], h_t goes to the other */
     int cur;
     real *c;       /* [L][H] LSTM cell states (each part updates its own) */
     real *x;       /* [input width] dense or embedded input of layer 0 */
-    real *y;       /* [O] outputs */
     int32_t token; /* one-hot input of the current step (x unused) */
     int onehot;
     real *mem;     /* everything above, one block */
@@ -144,7 +142,7 @@ int recur_state_create(const recur_model *m, recur_state **out)
     for (int l = 0; l < s->L; l++)
         macs += (long)G * H * ((s->onehot && l == 0 ? 0 : m->cells[l][0].I) + H);
     s->nparts = H >= 2 && recur__gemm_get_threads() >= 2 && macs >= MIN_MACS_FOR_THREADS ? 2 : 1;
-    long n = 3L * s->L * H + xw + s->O + recur__packed_size(s->O, H), nw = 0;
+    long n = 3L * s->L * H + xw, nw = 0;
     const stream_kernel *kern[MAX_PARTS];
     for (int k = 0; k < s->nparts; k++) {
         stream_part *q = &s->part[k];
@@ -169,7 +167,6 @@ int recur_state_create(const recur_model *m, recur_state **out)
     s->hbuf[1] = p, p += (long)s->L * H;
     s->c = p, p += (long)s->L * H;
     s->x = p, p += xw;
-    s->y = p, p += s->O;
     real *w = s->wmem;
     for (int k = 0; k < s->nparts; k++) {
         stream_part *q = &s->part[k];
@@ -180,8 +177,7 @@ int recur_state_create(const recur_model *m, recur_state **out)
             w += recur__stream_layer_size(kern[k], s->kind, ce->I, H, q->Hp);
         }
     }
-    if (s->O > 0) /* else no dense layer: nothing to output (an encoder) */
-        recur__packed_init(&s->fc, s->O, H, m->fc_w, p);
+    s->dense = recur__stream_kernel_pick(H)->dense; /* O = 0: no dense layer (an encoder) */
     if (s->nparts > 1) {
         pthread_mutex_init(&s->lock, NULL);
         pthread_cond_init(&s->wake, NULL);
@@ -263,13 +259,7 @@ int recur__step_f32(recur_state *s, int32_t token, const float *x, float *y)
                 run_part(s, k, l);
     }
     s->cur = !s->cur;
-    if (s->O == 0)
-        return RECUR_OK;
-    const real *top = s->hbuf[s->cur] + (long)(s->L - 1) * s->H;
-    memset(s->y, 0, (size_t)s->O * sizeof *s->y);
-    recur__packed_apply(&s->fc, top, s->y);
-    for (int o = 0; o < s->O; o++)
-        y[o] = (float)(s->y[o] + m->fc_b[o]);
+    s->dense(s->O, s->H, m->fc_w, m->fc_b, s->hbuf[s->cur] + (long)(s->L - 1) * s->H, y);
     return RECUR_OK;
 }
 

@@ -42,9 +42,15 @@ typedef struct {
 typedef void (*stream_layer_fn)(const stream_layer *L, const real *x, int token,
                                 const real *hp, real *c, real *hn);
 
+/* The dense output layer: y[o] = b[o] + W[o]·h, W [O×H] as the model
+ * keeps it. */
+typedef void (*stream_dense_fn)(int O, int H, const real *W, const real *b, const real *h,
+                                float *y);
+
 typedef struct {
     int isa, V;                /* cpu.h's instruction set, lanes per block */
     stream_layer_fn lstm, gru, rnn_tanh, rnn_relu;
+    stream_dense_fn dense;
 } stream_kernel;
 
 /* The kernels built in (NULL where the compiler cannot target the ISA). */

@@ -33,12 +33,21 @@
 #define VEXP2I(k)                                                              \
     _mm256_castsi256_ps(_mm256_slli_epi32(                                     \
         _mm256_add_epi32(_mm256_castps_si256(k), _mm256_set1_epi32(127 - 0x4B400000)), 23))
+#define VHSUM(v) hsum(v)
 #define NAME(x) x##_avx2
+
+static inline __attribute__((always_inline)) TARGET float hsum(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
 
 #include "infer/stream_kernel_body.h"
 
 static const stream_kernel kernel = {RECUR_ISA_AVX2, V, lstm_avx2, gru_avx2,
-                                     rnn_tanh_avx2, rnn_relu_avx2};
+                                     rnn_tanh_avx2, rnn_relu_avx2, dense_avx2};
 
 const stream_kernel *recur__stream_kernel_avx2(void) { return &kernel; }
 #else

@@ -33,12 +33,14 @@
 #define VEXP2I(k)                                                              \
     _mm512_castsi512_ps(_mm512_slli_epi32(                                     \
         _mm512_add_epi32(_mm512_castps_si512(k), _mm512_set1_epi32(127 - 0x4B400000)), 23))
+#define VHSUM(v) _mm512_reduce_add_ps(v)
 #define NAME(x) x##_avx512
+#define WIDE_CHAINS 1
 
 #include "infer/stream_kernel_body.h"
 
 static const stream_kernel kernel = {RECUR_ISA_AVX512, V, lstm_avx512, gru_avx512,
-                                     rnn_tanh_avx512, rnn_relu_avx512};
+                                     rnn_tanh_avx512, rnn_relu_avx512, dense_avx512};
 
 const stream_kernel *recur__stream_kernel_avx512(void) { return &kernel; }
 #else

@@ -69,6 +69,82 @@
         }                                                                      \
     } while (0)
 
+/* 4 slots, four chains per slot (k mod 4 into a*, b*, c*, d*): for the
+ * 32 vector registers of AVX-512 (AVX2's 16 would spill). */
+#define ROWS4X4(v, n, a0, a1, a2, a3, b0, b1, b2, b3, c0, c1, c2, c3, d0, d1, d2, d3) \
+    do {                                                                       \
+        int q_ = 0;                                                            \
+        for (; q_ + 4 <= (n); q_ += 4, w += 16 * V) {                          \
+            VEC e_ = VSET1((v)[q_]), o_ = VSET1((v)[q_ + 1]);                  \
+            VEC f_ = VSET1((v)[q_ + 2]), g_ = VSET1((v)[q_ + 3]);              \
+            a0 = VFMA(e_, VLOAD(w), a0);                                       \
+            a1 = VFMA(e_, VLOAD(w + V), a1);                                   \
+            a2 = VFMA(e_, VLOAD(w + 2 * V), a2);                               \
+            a3 = VFMA(e_, VLOAD(w + 3 * V), a3);                               \
+            b0 = VFMA(o_, VLOAD(w + 4 * V), b0);                               \
+            b1 = VFMA(o_, VLOAD(w + 5 * V), b1);                               \
+            b2 = VFMA(o_, VLOAD(w + 6 * V), b2);                               \
+            b3 = VFMA(o_, VLOAD(w + 7 * V), b3);                               \
+            c0 = VFMA(f_, VLOAD(w + 8 * V), c0);                               \
+            c1 = VFMA(f_, VLOAD(w + 9 * V), c1);                               \
+            c2 = VFMA(f_, VLOAD(w + 10 * V), c2);                              \
+            c3 = VFMA(f_, VLOAD(w + 11 * V), c3);                              \
+            d0 = VFMA(g_, VLOAD(w + 12 * V), d0);                              \
+            d1 = VFMA(g_, VLOAD(w + 13 * V), d1);                              \
+            d2 = VFMA(g_, VLOAD(w + 14 * V), d2);                              \
+            d3 = VFMA(g_, VLOAD(w + 15 * V), d3);                              \
+        }                                                                      \
+        ROWS4((v) + q_, (n) - q_, a0, a1, a2, a3, b0, b1, b2, b3);             \
+    } while (0)
+
+/* The same for 3 slots. */
+#define ROWS3X4(v, n, a0, a1, a2, b0, b1, b2, c0, c1, c2, d0, d1, d2)          \
+    do {                                                                       \
+        int q_ = 0;                                                            \
+        for (; q_ + 4 <= (n); q_ += 4, w += 12 * V) {                          \
+            VEC e_ = VSET1((v)[q_]), o_ = VSET1((v)[q_ + 1]);                  \
+            VEC f_ = VSET1((v)[q_ + 2]), g_ = VSET1((v)[q_ + 3]);              \
+            a0 = VFMA(e_, VLOAD(w), a0);                                       \
+            a1 = VFMA(e_, VLOAD(w + V), a1);                                   \
+            a2 = VFMA(e_, VLOAD(w + 2 * V), a2);                               \
+            b0 = VFMA(o_, VLOAD(w + 3 * V), b0);                               \
+            b1 = VFMA(o_, VLOAD(w + 4 * V), b1);                               \
+            b2 = VFMA(o_, VLOAD(w + 5 * V), b2);                               \
+            c0 = VFMA(f_, VLOAD(w + 6 * V), c0);                               \
+            c1 = VFMA(f_, VLOAD(w + 7 * V), c1);                               \
+            c2 = VFMA(f_, VLOAD(w + 8 * V), c2);                               \
+            d0 = VFMA(g_, VLOAD(w + 9 * V), d0);                               \
+            d1 = VFMA(g_, VLOAD(w + 10 * V), d1);                              \
+            d2 = VFMA(g_, VLOAD(w + 11 * V), d2);                              \
+        }                                                                      \
+        ROWS3((v) + q_, (n) - q_, a0, a1, a2, b0, b1, b2);                     \
+    } while (0)
+
+/* Where the registers allow (WIDE_CHAINS), the recurrent rows run four
+ * chains per slot instead of two: the product's share of the latency. */
+#ifdef WIDE_CHAINS
+#define H_ROWS4(v, n, a0, a1, a2, a3, b0, b1, b2, b3)                          \
+    do {                                                                       \
+        VEC c0_ = VZERO, c1_ = VZERO, c2_ = VZERO, c3_ = VZERO;                \
+        VEC d0_ = VZERO, d1_ = VZERO, d2_ = VZERO, d3_ = VZERO;                \
+        ROWS4X4(v, n, a0, a1, a2, a3, b0, b1, b2, b3, c0_, c1_, c2_, c3_, d0_, d1_, \
+                d2_, d3_);                                                     \
+        a0 = VADD(a0, c0_), a1 = VADD(a1, c1_), a2 = VADD(a2, c2_), a3 = VADD(a3, c3_); \
+        b0 = VADD(b0, d0_), b1 = VADD(b1, d1_), b2 = VADD(b2, d2_), b3 = VADD(b3, d3_); \
+    } while (0)
+#define H_ROWS3(v, n, a0, a1, a2, b0, b1, b2)                                  \
+    do {                                                                       \
+        VEC c0_ = VZERO, c1_ = VZERO, c2_ = VZERO;                             \
+        VEC d0_ = VZERO, d1_ = VZERO, d2_ = VZERO;                             \
+        ROWS3X4(v, n, a0, a1, a2, b0, b1, b2, c0_, c1_, c2_, d0_, d1_, d2_);   \
+        a0 = VADD(a0, c0_), a1 = VADD(a1, c1_), a2 = VADD(a2, c2_);            \
+        b0 = VADD(b0, d0_), b1 = VADD(b1, d1_), b2 = VADD(b2, d2_);            \
+    } while (0)
+#else
+#define H_ROWS4 ROWS4
+#define H_ROWS3 ROWS3
+#endif
+
 /* One slot: four chains, k mod 4. */
 #define ROWS1(v, n, a0, a1, a2, a3)                                            \
     do {                                                                       \
@@ -86,38 +162,46 @@
 /* x row `token` of a panel of A slots, added to A accumulators. */
 #define ONEHOT(A, token) (w + (long)(token) * (A) * V)
 
-/* activation.h's exp, sigmoid and tanh on vectors: the same range
- * reduction, clamps and degree-6 polynomial, with fused multiply-adds and
- * the polynomial split in halves (Estrin's scheme) to shorten the chain of
- * dependent operations: at small hidden sizes a step's time is the latency
- * of h_{t-1} → gates → h_t (bench/NOTES.md). */
-INLINE VEC v_exp(VEC x)
+/* activation.h's exp, sigmoid and tanh on vectors, shaped for latency: at
+ * small hidden sizes a step's time is the chain h_{t-1} → gates → c → h_t
+ * (bench/NOTES.md), so
+ *   - exp(−s·x) (s = 1 for σ, 2 for tanh) folds −s into the constants
+ *     (powers of two: exact) instead of negating and scaling first;
+ *   - the reduction r = x − n·ln2 is one fused multiply-add with ln2 in
+ *     float (its error, |n|·2e-9, is below an ulp of exp for |x| < 20,
+ *     where the gates are not yet saturated);
+ *   - the degree-6 polynomial (activation.h's) runs by Estrin's scheme:
+ *     four dependent operations instead of six;
+ *   - tanh is left as 2/(1 + e^{−2x}), its −1 folded by the caller into
+ *     the multiply-add that uses it. */
+INLINE VEC v_exp_neg(VEC x, const float s)
 {
-    x = VMAX(VSET1(-87.0f), x); /* NaN stays NaN */
-    x = VMIN(VSET1(88.0f), x);
-    VEC k = VFMA(x, VSET1(1.44269504088896341f), VSET1(12582912.0f));
+    x = VMAX(VSET1(-88.0f / s), x); /* −s·x in [−87, 88]; NaN stays NaN */
+    x = VMIN(VSET1(87.0f / s), x);
+    VEC k = VFMA(x, VSET1(-s * 1.44269504088896341f), VSET1(12582912.0f));
     VEC n = VSUB(k, VSET1(12582912.0f));
-    VEC r = VFNMA(n, VSET1(0.693145751953125f), x);
-    r = VFNMA(n, VSET1(1.428606765330187e-06f), r);
-    VEC r2 = VMUL(r, r);
-    VEC p01 = VADD(VSET1(1.0f), r);
-    VEC p23 = VFMA(r, VSET1(0.166666672f), VSET1(0.5f));
-    VEC p45 = VFMA(r, VSET1(0.00833333377f), VSET1(0.0416666679f));
-    VEC p46 = VFMA(r2, VSET1(0.00138888892f), p45);
-    VEC p = VFMA(r2, VFMA(r2, p46, p23), p01);
+    VEC t = VFMA(n, VSET1(0.693147180559945f / s), x); /* r = −s·t */
+    const float m = -s;
+    VEC t2 = VMUL(t, t), t4 = VMUL(t2, t2);
+    VEC q01 = VFMA(t, VSET1(m), VSET1(1.0f));
+    VEC q23 = VFMA(t, VSET1(m * m * m * 0.166666672f), VSET1(m * m * 0.5f));
+    VEC q45 = VFMA(t, VSET1(m * m * m * m * m * 0.00833333377f),
+                   VSET1(m * m * m * m * 0.0416666679f));
+    VEC q46 = VFMA(t2, VSET1(m * m * m * m * m * m * 0.00138888892f), q45);
+    VEC p = VFMA(t4, q46, VFMA(t2, q23, q01));
     return VMUL(p, VEXP2I(k));
 }
 
 INLINE VEC v_sigmoid(VEC x)
 {
     VEC one = VSET1(1.0f);
-    return VDIV(one, VADD(one, v_exp(VSUB(VZERO, x))));
+    return VDIV(one, VADD(one, v_exp_neg(x, 1.0f)));
 }
 
-INLINE VEC v_tanh(VEC x)
+/* tanh(x) + 1 */
+INLINE VEC v_tanh1(VEC x)
 {
-    VEC one = VSET1(1.0f);
-    return VSUB(VDIV(VSET1(2.0f), VADD(one, v_exp(VMUL(VSET1(-2.0f), x)))), one);
+    return VDIV(VSET1(2.0f), VADD(VSET1(1.0f), v_exp_neg(x, 2.0f)));
 }
 
 /* A block's V lanes of p (the last block may have n < V units: through a
@@ -159,13 +243,14 @@ static TARGET void NAME(lstm)(const stream_layer *L, const float *x, int token,
             a2 = VADD(a2, VLOAD(r + 2 * V)), a3 = VADD(a3, VLOAD(r + 3 * V));
             w += (long)I * 4 * V;
         }
-        ROWS4(hp, H, a0, a1, a2, a3, b0, b1, b2, b3);
+        H_ROWS4(hp, H, a0, a1, a2, a3, b0, b1, b2, b3);
         int n = Hp - j;
         VEC i = v_sigmoid(VADD(a0, b0)), f = v_sigmoid(VADD(a1, b1));
-        VEC g = v_tanh(VADD(a2, b2)), o = v_sigmoid(VADD(a3, b3));
-        VEC cn = VFMA(f, load_lanes(c + j, n), VMUL(i, g)); /* c = f⊙c' + i⊙g */
+        VEC g1 = v_tanh1(VADD(a2, b2)), o = v_sigmoid(VADD(a3, b3));
+        /* c = f⊙c' + i⊙g = i⊙(g + 1) + (f⊙c' − i); h = o⊙(tanh c + 1) − o */
+        VEC cn = VFMA(i, g1, VFMA(f, load_lanes(c + j, n), VSUB(VZERO, i)));
         store_lanes(c + j, cn, n);
-        store_lanes(hn + j, VMUL(o, v_tanh(cn)), n);
+        store_lanes(hn + j, VFMA(o, v_tanh1(cn), VSUB(VZERO, o)), n);
     }
 }
 
@@ -187,13 +272,15 @@ static TARGET void NAME(gru)(const stream_layer *L, const float *x, int token,
             r = VADD(r, VLOAD(q)), z = VADD(z, VLOAD(q + V)), nx = VADD(nx, VLOAD(q + 2 * V));
             w += (long)I * 3 * V;
         }
-        ROWS3(hp, H, r, z, nh, r1, z1, m1);
+        H_ROWS3(hp, H, r, z, nh, r1, z1, m1);
         int n = Hp - j;
         r = v_sigmoid(VADD(r, r1));
         z = v_sigmoid(VADD(z, z1));
-        VEC nn = v_tanh(VFMA(r, VADD(nh, m1), VADD(nx, n1))); /* n = tanh(.. + r⊙(..)) */
-        VEC hold = load_lanes(hown + j, n);
-        store_lanes(hn + j, VFMA(z, VSUB(hold, nn), nn), n); /* (1−z)⊙n + z⊙h' */
+        VEC n1p = v_tanh1(VFMA(r, VADD(nh, m1), VADD(nx, n1))); /* n + 1 */
+        /* h = (1−z)⊙n + z⊙h' = (1−z)⊙(n + 1) + (z⊙h' − (1−z)) */
+        VEC omz = VSUB(VSET1(1.0f), z);
+        VEC rest = VFMA(z, load_lanes(hown + j, n), VSUB(VZERO, omz));
+        store_lanes(hn + j, VFMA(omz, n1p, rest), n);
     }
 }
 
@@ -214,7 +301,30 @@ INLINE void rnn_layer(const stream_layer *L, const float *x, int token, const fl
         ROWS1(hp, H, a0, a1, a2, a3);
         VEC pre = VADD(VADD(a0, a1), VADD(a2, a3));
         /* relu: pre > 0 ? pre : 0 (NaN → 0, as rnn_unit) */
-        store_lanes(hn + j, relu ? VMAX(pre, VZERO) : v_tanh(pre), Hp - j);
+        store_lanes(hn + j, relu ? VMAX(pre, VZERO) : VSUB(v_tanh1(pre), VSET1(1.0f)), Hp - j);
+    }
+}
+
+/* y[o] = b[o] + W[o]·h: the dense output, row by row (no packing: two
+ * accumulators per row and one horizontal sum). */
+static TARGET void NAME(dense)(int O, int H, const float *W, const float *b,
+                               const float *h, float *y)
+{
+    for (int o = 0; o < O; o++, W += H) {
+        VEC a0 = VZERO, a1 = VZERO;
+        int j = 0;
+        for (; j + 2 * V <= H; j += 2 * V) {
+            a0 = VFMA(VLOADU(W + j), VLOADU(h + j), a0);
+            a1 = VFMA(VLOADU(W + j + V), VLOADU(h + j + V), a1);
+        }
+        if (j + V <= H) {
+            a0 = VFMA(VLOADU(W + j), VLOADU(h + j), a0);
+            j += V;
+        }
+        float t = VHSUM(VADD(a0, a1)) + b[o];
+        for (; j < H; j++)
+            t += W[j] * h[j];
+        y[o] = t;
     }
 }
 
@@ -236,4 +346,8 @@ static TARGET void NAME(rnn_relu)(const stream_layer *L, const float *x, int tok
 #undef ROWS4
 #undef ROWS3
 #undef ROWS1
+#undef ROWS4X4
+#undef ROWS3X4
+#undef H_ROWS4
+#undef H_ROWS3
 #undef ONEHOT
