@@ -46,6 +46,7 @@ struct recur_state {
     int kind, L, H, G, O, nparts;
     stream_part part[MAX_PARTS];
     stream_dense_fn dense; /* the output layer's kernel */
+    int fused;             /* or the top layer's kernel writes y (O = 1) */
     real *hbuf[2]; /* [L][H] each: h_{t-1} in hbuf[cur], h_t goes to the other */
     int cur;
     real *c;       /* [L][H] LSTM cell states (each part updates its own) */
@@ -66,14 +67,14 @@ struct recur_state {
 
 /* ---- one part of one layer ------------------------------------------------ */
 
-static void run_part(recur_state *s, int p, int l)
+static void run_part(recur_state *s, int p, int l, float *y)
 {
     stream_part *q = &s->part[p];
     int H = s->H;
     const real *hprev = s->hbuf[s->cur] + (long)l * H;
     real *hnext = s->hbuf[!s->cur] + (long)l * H;
     const real *x = l > 0 ? s->hbuf[!s->cur] + (long)(l - 1) * H : s->onehot ? NULL : s->x;
-    q->fn(&q->lay[l], x, s->token, hprev, s->c + (long)l * H + q->j0, hnext + q->j0);
+    q->fn(&q->lay[l], x, s->token, hprev, s->c + (long)l * H + q->j0, hnext + q->j0, y);
 }
 
 /* ---- the helper thread ---------------------------------------------------- */
@@ -108,7 +109,7 @@ static void *helper_main(void *arg)
         if (quit)
             return NULL;
         for (int l = 0; l < s->L; l++) {
-            run_part(s, 1, l);
+            run_part(s, 1, l, NULL);
             barrier(s);
         }
     }
@@ -153,6 +154,10 @@ int recur_state_create(const recur_model *m, recur_state **out)
         for (int l = 0; l < s->L; l++)
             nw += recur__stream_layer_size(kern[k], s->kind, m->cells[l][0].I, H, q->Hp);
     }
+    /* One output of a one-part model: fused into the top layer's kernel. */
+    s->fused = s->nparts == 1 && s->O == 1;
+    if (s->fused)
+        nw += recur__stream_fc_size(kern[0], H);
     real *p = s->mem = calloc((size_t)n, sizeof *p);
     /* aligned_alloc wants a multiple of the alignment: layer sizes are
      * multiples of 16 reals */
@@ -177,6 +182,8 @@ int recur_state_create(const recur_model *m, recur_state **out)
             w += recur__stream_layer_size(kern[k], s->kind, ce->I, H, q->Hp);
         }
     }
+    if (s->fused)
+        recur__stream_fc_pack(&s->part[0].lay[s->L - 1], kern[0], m->fc_w, m->fc_b[0], w);
     s->dense = recur__stream_kernel_pick(H)->dense; /* O = 0: no dense layer (an encoder) */
     if (s->nparts > 1) {
         pthread_mutex_init(&s->lock, NULL);
@@ -250,15 +257,17 @@ int recur__step_f32(recur_state *s, int32_t token, const float *x, float *y)
         pthread_cond_signal(&s->wake);
         pthread_mutex_unlock(&s->lock);
         for (int l = 0; l < s->L; l++) {
-            run_part(s, 0, l);
+            run_part(s, 0, l, NULL);
             barrier(s);
         }
     } else {
         for (int l = 0; l < s->L; l++)
             for (int k = 0; k < s->nparts; k++)
-                run_part(s, k, l);
+                run_part(s, k, l, y);
     }
     s->cur = !s->cur;
+    if (s->fused)
+        return RECUR_OK;
     s->dense(s->O, s->H, m->fc_w, m->fc_b, s->hbuf[s->cur] + (long)(s->L - 1) * s->H, y);
     return RECUR_OK;
 }

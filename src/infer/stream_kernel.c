@@ -35,7 +35,7 @@ void recur__stream_layer_pack(stream_layer *L, const stream_kernel *k, int kind,
 {
     int V = k->V, A = row_slots(kind), Bs = bias_slots(kind);
     long per = block_size(kind, V, I, H), nb = (Hp + V - 1) / V;
-    L->I = I, L->H = H, L->j0 = j0, L->Hp = Hp, L->w = dst;
+    L->I = I, L->H = H, L->j0 = j0, L->Hp = Hp, L->w = dst, L->fc = NULL, L->fc_b = 0;
     memset(dst, 0, (size_t)recur__stream_layer_size(k, kind, I, H, Hp) * sizeof *dst);
     for (long b = 0; b < nb; b++) {
         real *p = dst + b * per;
@@ -58,7 +58,28 @@ void recur__stream_layer_pack(stream_layer *L, const stream_kernel *k, int kind,
     }
 }
 
+long recur__stream_fc_size(const stream_kernel *k, int H)
+{
+    return ((long)H + k->V - 1) / k->V * k->V + 16; /* padded; 16: stay a multiple */
+}
+
+void recur__stream_fc_pack(stream_layer *L, const stream_kernel *k, const real *fc, real fc_b,
+                           real *dst)
+{
+    memset(dst, 0, (size_t)recur__stream_fc_size(k, L->Hp) * sizeof *dst);
+    memcpy(dst, fc + L->j0, (size_t)L->Hp * sizeof *dst);
+    L->fc = dst;
+    L->fc_b = fc_b;
+}
+
 /* ---- the portable kernel ---------------------------------------------------- */
+
+/* An output row's GV lane sums, added up (the fused output and the dense
+ * layer alike, so that outputs do not depend on the thread split). */
+static real lane_total(const real *s)
+{
+    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+}
 
 /* pre[slot[a]][u] += Σ_k v[k] · w[k][a][u] over n rows of A slots. */
 static const real *add_rows(real *pre, const int *slot, int A, const real *w,
@@ -90,9 +111,10 @@ static const real *block_sums(const stream_layer *L, int kind, const real *w,
 }
 
 static void generic_layer(const stream_layer *L, int kind, const real *x, int token,
-                          const real *hp, real *c, real *hn)
+                          const real *hp, real *c, real *hn, float *y)
 {
     const real *w = L->w;
+    real ylanes[GV] = {0};
     for (int j = 0; j < L->Hp; j += GV) {
         real pre[4 * GV];
         w = block_sums(L, kind, w, x, token, hp, pre);
@@ -112,35 +134,33 @@ static void generic_layer(const stream_layer *L, int kind, const real *x, int to
                 hn[j + u] = rnn_unit_summed(pre[u], kind == CELL_RNN_RELU);
                 break;
             }
+            if (L->fc)
+                ylanes[u] += L->fc[j + u] * hn[j + u];
         }
     }
+    if (L->fc)
+        *y = (float)(lane_total(ylanes) + L->fc_b);
 }
 
 #define GENERIC(name, kind)                                                    \
     static void name(const stream_layer *L, const real *x, int token, const real *hp, \
-                     real *c, real *hn)                                        \
+                     real *c, real *hn, float *y)                              \
     {                                                                          \
-        generic_layer(L, kind, x, token, hp, c, hn);                           \
+        generic_layer(L, kind, x, token, hp, c, hn, y);                        \
     }
 GENERIC(generic_lstm, CELL_LSTM)
 GENERIC(generic_gru, CELL_GRU)
 GENERIC(generic_rnn_tanh, CELL_RNN_TANH)
 GENERIC(generic_rnn_relu, CELL_RNN_RELU)
 
-/* Eight partial sums per row, so that the loop vectorises. */
 static void generic_dense(int O, int H, const real *W, const real *b, const real *h,
                           float *y)
 {
     for (int o = 0; o < O; o++, W += H) {
         real s[GV] = {0};
-        int j = 0;
-        for (; j + GV <= H; j += GV)
-            for (int u = 0; u < GV; u++)
-                s[u] += W[j + u] * h[j + u];
-        real t = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7])) + b[o];
-        for (; j < H; j++)
-            t += W[j] * h[j];
-        y[o] = (float)t;
+        for (int j = 0; j < H; j++)
+            s[j % GV] += W[j] * h[j];
+        y[o] = (float)(lane_total(s) + b[o]);
     }
 }
 

@@ -33,14 +33,19 @@
 typedef struct {
     int I, H, j0, Hp; /* input width, hidden width, this part's units */
     const real *w; /* ceil(Hp/V) block panels, one after the other */
+    /* A single output of a one-part top layer, fused into the epilogue
+     * while h is in registers: y = fc_b + fc·h, fc padded with zeros to
+     * whole blocks (recur__stream_fc_pack). NULL: the caller's dense. */
+    const real *fc;
+    real fc_b;
 } stream_layer;
 
 /* x: the layer's input [I] (NULL: one-hot, use `token`); hp: the layer's
  * previous hidden state [H]; c: the cell states of the part's Hp units,
  * updated in place (LSTM only; else unused); hn: where their new h goes
- * [Hp]. hn must not overlap hp. */
+ * [Hp]. hn must not overlap hp. y: the fused output (L->fc set). */
 typedef void (*stream_layer_fn)(const stream_layer *L, const real *x, int token,
-                                const real *hp, real *c, real *hn);
+                                const real *hp, real *c, real *hn, float *y);
 
 /* The dense output layer: y[o] = b[o] + W[o]·h, W [O×H] as the model
  * keeps it. */
@@ -79,5 +84,11 @@ long recur__stream_layer_size(const stream_kernel *k, int kind, int I, int H, in
 void recur__stream_layer_pack(stream_layer *L, const stream_kernel *k, int kind, int I,
                               int H, int j0, int Hp, const real *w_ih, const real *w_hh,
                               const real *b_ih, const real *b_hh, real *dst);
+
+/* Reals the fused output row of H units needs, and packing fc [H] (a
+ * model's only output row) into dst for L. */
+long recur__stream_fc_size(const stream_kernel *k, int H);
+void recur__stream_fc_pack(stream_layer *L, const stream_kernel *k, const real *fc, real fc_b,
+                           real *dst);
 
 #endif

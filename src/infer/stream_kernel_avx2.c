@@ -30,6 +30,7 @@
 #define VFNMA(a, b, c) _mm256_fnmadd_ps(a, b, c)
 #define VLOADU(p) _mm256_loadu_ps(p)
 #define VSTOREU(p, v) _mm256_storeu_ps(p, v)
+#define VSCALE(p, n, k) _mm256_mul_ps(p, VEXP2I(k))
 #define VEXP2I(k)                                                              \
     _mm256_castsi256_ps(_mm256_slli_epi32(                                     \
         _mm256_add_epi32(_mm256_castps_si256(k), _mm256_set1_epi32(127 - 0x4B400000)), 23))

@@ -30,9 +30,7 @@
 #define VFNMA(a, b, c) _mm512_fnmadd_ps(a, b, c)
 #define VLOADU(p) _mm512_loadu_ps(p)
 #define VSTOREU(p, v) _mm512_storeu_ps(p, v)
-#define VEXP2I(k)                                                              \
-    _mm512_castsi512_ps(_mm512_slli_epi32(                                     \
-        _mm512_add_epi32(_mm512_castps_si512(k), _mm512_set1_epi32(127 - 0x4B400000)), 23))
+#define VSCALE(p, n, k) _mm512_scalef_ps(p, n)
 #define VHSUM(v) _mm512_reduce_add_ps(v)
 #define NAME(x) x##_avx512
 #define WIDE_CHAINS 1

@@ -11,8 +11,9 @@
  *   VMAX(a, b), VMIN(a, b)  (b where either is NaN, as maxps and minps)
  *   VFNMA(a, b, c)          c − a·b
  *   VLOADU(p), VSTOREU(p, v), VSTORE(p, v)
- *   VEXP2I(k)               the float whose bits are (bits(k) + 127 −
- *                           bits(1.5·2^23)) << 23 (act_exp's scale)
+ *   VSCALE(p, n, k)         p·2^n for n integral, k = n + 1.5·2^23 (act_exp's
+ *                           exponent bits, or AVX-512's scalef: one
+ *                           operation instead of three)
  *   TARGET        the function attribute that enables the instruction set
  *   NAME(x)       the name of kernel x for this instruction set
  * The accumulators are named variables, not an array (GCC kept an array of
@@ -189,7 +190,7 @@ INLINE VEC v_exp_neg(VEC x, const float s)
                    VSET1(m * m * m * m * 0.0416666679f));
     VEC q46 = VFMA(t2, VSET1(m * m * m * m * m * m * 0.00138888892f), q45);
     VEC p = VFMA(t4, q46, VFMA(t2, q23, q01));
-    return VMUL(p, VEXP2I(k));
+    return VSCALE(p, n, k); /* p·2^n */
 }
 
 INLINE VEC v_sigmoid(VEC x)
@@ -226,11 +227,20 @@ INLINE void store_lanes(float *p, VEC v, int n)
     memcpy(p, t, (size_t)n * sizeof *t);
 }
 
+/* The fused output: y += fc·h over a block while h is in a register. */
+#define FC_ADD(h)                                                              \
+    if (L->fc)                                                                 \
+        yacc = VFMA(VLOAD(L->fc + j), h, yacc)
+#define FC_STORE()                                                             \
+    if (L->fc)                                                                 \
+        *y = VHSUM(yacc) + L->fc_b
+
 static TARGET void NAME(lstm)(const stream_layer *L, const float *x, int token,
-                              const float *hp, float *c, float *hn)
+                              const float *hp, float *c, float *hn, float *y)
 {
     const int I = L->I, H = L->H, Hp = L->Hp;
     const float *w = L->w;
+    VEC yacc = VZERO;
     for (int j = 0; j < Hp; j += V) {
         VEC a0 = VLOAD(w), a1 = VLOAD(w + V), a2 = VLOAD(w + 2 * V), a3 = VLOAD(w + 3 * V);
         VEC b0 = VZERO, b1 = VZERO, b2 = VZERO, b3 = VZERO;
@@ -250,16 +260,20 @@ static TARGET void NAME(lstm)(const stream_layer *L, const float *x, int token,
         /* c = f⊙c' + i⊙g = i⊙(g + 1) + (f⊙c' − i); h = o⊙(tanh c + 1) − o */
         VEC cn = VFMA(i, g1, VFMA(f, load_lanes(c + j, n), VSUB(VZERO, i)));
         store_lanes(c + j, cn, n);
-        store_lanes(hn + j, VFMA(o, v_tanh1(cn), VSUB(VZERO, o)), n);
+        VEC h = VFMA(o, v_tanh1(cn), VSUB(VZERO, o));
+        store_lanes(hn + j, h, n);
+        FC_ADD(h);
     }
+    FC_STORE();
 }
 
 static TARGET void NAME(gru)(const stream_layer *L, const float *x, int token,
-                             const float *hp, float *c, float *hn)
+                             const float *hp, float *c, float *hn, float *y)
 {
     (void)c;
     const int I = L->I, H = L->H, Hp = L->Hp;
     const float *w = L->w, *hown = hp + L->j0;
+    VEC yacc = VZERO;
     for (int j = 0; j < Hp; j += V) {
         /* r z: x and h sums; nx: W_in x + b_in; nh: W_hn h + b_hn */
         VEC r = VLOAD(w), z = VLOAD(w + V), nx = VLOAD(w + 2 * V), nh = VLOAD(w + 3 * V);
@@ -280,15 +294,19 @@ static TARGET void NAME(gru)(const stream_layer *L, const float *x, int token,
         /* h = (1−z)⊙n + z⊙h' = (1−z)⊙(n + 1) + (z⊙h' − (1−z)) */
         VEC omz = VSUB(VSET1(1.0f), z);
         VEC rest = VFMA(z, load_lanes(hown + j, n), VSUB(VZERO, omz));
-        store_lanes(hn + j, VFMA(omz, n1p, rest), n);
+        VEC h = VFMA(omz, n1p, rest);
+        store_lanes(hn + j, h, n);
+        FC_ADD(h);
     }
+    FC_STORE();
 }
 
 INLINE void rnn_layer(const stream_layer *L, const float *x, int token, const float *hp,
-                      float *hn, int relu)
+                      float *hn, float *y, int relu)
 {
     const int I = L->I, H = L->H, Hp = L->Hp;
     const float *w = L->w;
+    VEC yacc = VZERO;
     for (int j = 0; j < Hp; j += V) {
         VEC a0 = VLOAD(w), a1 = VZERO, a2 = VZERO, a3 = VZERO;
         w += V;
@@ -301,45 +319,58 @@ INLINE void rnn_layer(const stream_layer *L, const float *x, int token, const fl
         ROWS1(hp, H, a0, a1, a2, a3);
         VEC pre = VADD(VADD(a0, a1), VADD(a2, a3));
         /* relu: pre > 0 ? pre : 0 (NaN → 0, as rnn_unit) */
-        store_lanes(hn + j, relu ? VMAX(pre, VZERO) : VSUB(v_tanh1(pre), VSET1(1.0f)), Hp - j);
+        VEC h = relu ? VMAX(pre, VZERO) : VSUB(v_tanh1(pre), VSET1(1.0f));
+        store_lanes(hn + j, h, Hp - j);
+        FC_ADD(h);
     }
+    FC_STORE();
 }
 
-/* y[o] = b[o] + W[o]·h: the dense output, row by row (no packing: two
- * accumulators per row and one horizontal sum). */
+/* y[o] = b[o] + W[o]·h: the dense output. Each row is one accumulator
+ * over blocks of V (the last one zero-padded) and one horizontal sum, the
+ * order of the fused output (FC_ADD), so that a model's outputs do not
+ * depend on whether its step was split over threads; four rows at a time
+ * for independent chains. */
 static TARGET void NAME(dense)(int O, int H, const float *W, const float *b,
                                const float *h, float *y)
 {
-    for (int o = 0; o < O; o++, W += H) {
-        VEC a0 = VZERO, a1 = VZERO;
-        int j = 0;
-        for (; j + 2 * V <= H; j += 2 * V) {
-            a0 = VFMA(VLOADU(W + j), VLOADU(h + j), a0);
-            a1 = VFMA(VLOADU(W + j + V), VLOADU(h + j + V), a1);
+    int o = 0;
+    for (; o + 4 <= O; o += 4) {
+        const float *w0 = W + (long)o * H, *w1 = w0 + H, *w2 = w1 + H, *w3 = w2 + H;
+        VEC a0 = VZERO, a1 = VZERO, a2 = VZERO, a3 = VZERO;
+        for (int j = 0; j < H; j += V) {
+            VEC hv = load_lanes(h + j, H - j);
+            a0 = VFMA(load_lanes(w0 + j, H - j), hv, a0);
+            a1 = VFMA(load_lanes(w1 + j, H - j), hv, a1);
+            a2 = VFMA(load_lanes(w2 + j, H - j), hv, a2);
+            a3 = VFMA(load_lanes(w3 + j, H - j), hv, a3);
         }
-        if (j + V <= H) {
-            a0 = VFMA(VLOADU(W + j), VLOADU(h + j), a0);
-            j += V;
-        }
-        float t = VHSUM(VADD(a0, a1)) + b[o];
-        for (; j < H; j++)
-            t += W[j] * h[j];
-        y[o] = t;
+        y[o] = VHSUM(a0) + b[o];
+        y[o + 1] = VHSUM(a1) + b[o + 1];
+        y[o + 2] = VHSUM(a2) + b[o + 2];
+        y[o + 3] = VHSUM(a3) + b[o + 3];
+    }
+    for (; o < O; o++) {
+        const float *w0 = W + (long)o * H;
+        VEC a0 = VZERO;
+        for (int j = 0; j < H; j += V)
+            a0 = VFMA(load_lanes(w0 + j, H - j), load_lanes(h + j, H - j), a0);
+        y[o] = VHSUM(a0) + b[o];
     }
 }
 
 static TARGET void NAME(rnn_tanh)(const stream_layer *L, const float *x, int token,
-                                  const float *hp, float *c, float *hn)
+                                  const float *hp, float *c, float *hn, float *y)
 {
     (void)c;
-    rnn_layer(L, x, token, hp, hn, 0);
+    rnn_layer(L, x, token, hp, hn, y, 0);
 }
 
 static TARGET void NAME(rnn_relu)(const stream_layer *L, const float *x, int token,
-                                  const float *hp, float *c, float *hn)
+                                  const float *hp, float *c, float *hn, float *y)
 {
     (void)c;
-    rnn_layer(L, x, token, hp, hn, 1);
+    rnn_layer(L, x, token, hp, hn, y, 1);
 }
 
 #undef INLINE
@@ -351,3 +382,5 @@ static TARGET void NAME(rnn_relu)(const stream_layer *L, const float *x, int tok
 #undef H_ROWS4
 #undef H_ROWS3
 #undef ONEHOT
+#undef FC_ADD
+#undef FC_STORE
