@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cpu.h"
+#include "infer/stream_kernel.h"
 #include "recur.h"
 #include "testlib.h"
 
@@ -266,7 +268,57 @@ static void step_rejects_bad_input(void)
     recur_model_free(m);
 }
 
+/* Every streaming kernel this CPU has, forced through the internal API
+ * (stream_kernel.h): each steps to recur_forward's outputs for every cell
+ * and input kind, at widths below, at and past its blocks of 8 or 16 units
+ * (the last block partial or not), with one output (fused into the top
+ * layer) and several (the dense kernel), one and two layers. */
+static void every_kernel(void)
+{
+    const int widths[] = {1, 7, 8, 9, 16, 17, 31, 33, 48};
+    int ran = 0;
+    for (int isa = 0; isa < RECUR_ISA_COUNT; isa++) {
+        if (recur__stream_force_isa(isa) < 0) {
+            printf("stream kernel %s: not available on this CPU, skipped\n",
+                   recur__isa_name(isa));
+            continue;
+        }
+        CHECK(recur__stream_kernel_pick(3)->isa == isa);
+        CHECK(recur__stream_kernel_pick(300)->isa == isa);
+        double worst = 0;
+        for (int k = 0; k < 4; k++)
+            for (int w = 0; w < 9; w++)
+                for (int input = 0; input < 3; input++) {
+                    int H = widths[w], layers = 1 + (w + input) % 2, O = (w + k) % 2 ? 1 : 3;
+                    recur_model *m = make_model(cells[k], (recur_input)input, input == 0 ? 5 : 13,
+                                                input == 1 ? 6 : 0, H, layers, O);
+                    if (!m)
+                        continue;
+                    double d = step_vs_sequence(m, 25);
+                    CHECK_MSG(d <= 1e-5, "kernel %s, %s H=%d L=%d input %d O=%d: step vs "
+                              "sequence differ by %g", recur__isa_name(isa),
+                              recur_cell_name(cells[k]), H, layers, input, O, d);
+                    worst = d > worst ? d : worst;
+                    recur_model_free(m);
+                }
+        printf("stream kernel %s (%d lanes): worst step vs sequence %.3g\n",
+               recur__isa_name(isa), recur__stream_kernel_pick(3)->V, worst);
+        ran++;
+    }
+    CHECK(ran >= 1); /* the portable kernel is always there */
+    CHECK(recur__stream_force_isa(-1) == -1);
+    CHECK(recur__stream_force_isa(RECUR_ISA_COUNT) == 0); /* back to automatic */
+    int best = recur__cpu_isa();
+    if (best == RECUR_ISA_AVX512) { /* 16-lane blocks only past 8 units */
+        CHECK(recur__stream_kernel_pick(8)->isa == RECUR_ISA_AVX2);
+        CHECK(recur__stream_kernel_pick(9)->isa == RECUR_ISA_AVX512);
+    } else {
+        CHECK(recur__stream_kernel_pick(64)->isa == best);
+    }
+}
+
 TEST_MAIN("test_stream", TL_CASE(step_equals_sequence), TL_CASE(benchmark_shapes),
           TL_CASE(long_batch_equals_streams),
           TL_CASE(threaded_step),
-          TL_CASE(step_allocates_nothing), TL_CASE(step_rejects_bad_input))
+          TL_CASE(step_allocates_nothing), TL_CASE(step_rejects_bad_input),
+          TL_CASE(every_kernel))
