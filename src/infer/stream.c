@@ -2,11 +2,14 @@
  * carrying the hidden (and cell) states between calls.
  *
  * A step is batch 1, where BLAS call overhead and row-wise reductions cost
- * more than the arithmetic of a small model. So the state keeps its own
- * copy of the weights packed for mat-vec products (matvec.h), and a step is
- * per layer: gx = b_ih + W_ih·x, gh = W_hh·h, one fused gate pass; then the
- * dense output. The gate equations are the training loops' own
- * (nn/cell_gates.h), so both give the same outputs to float rounding.
+ * more than the arithmetic of a small model, and where the step's time is
+ * mostly the latency of h_{t-1} → gates → h_t. So the state keeps its own
+ * copy of each layer packed for one register-blocked kernel
+ * (stream_kernel.h): W_ih·x + W_hh·h + b with every gate's block in
+ * registers, the gate equations in its epilogue (the training loops' own,
+ * nn/cell_gates.h, so both give the same outputs to float rounding), and
+ * a single output fused in while h is still in registers. The kernel is
+ * chosen from cpuid when the state is created, never per step.
  *
  * Large models (8 M multiply-adds per step and up) use two threads inside a step: the hidden units are split
  * in two parts, each with its own packed rows of every gate, so a part
