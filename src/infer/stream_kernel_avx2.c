@@ -28,6 +28,7 @@
 #define VMAX(a, b) _mm256_max_ps(a, b)
 #define VMIN(a, b) _mm256_min_ps(a, b)
 #define VFNMA(a, b, c) _mm256_fnmadd_ps(a, b, c)
+#define VFMS(a, b, c) _mm256_fmsub_ps(a, b, c)
 #define VLOADU(p) _mm256_loadu_ps(p)
 #define VSTOREU(p, v) _mm256_storeu_ps(p, v)
 #define VSCALE(p, n, k) _mm256_mul_ps(p, VEXP2I(k))

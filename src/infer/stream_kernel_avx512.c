@@ -28,6 +28,7 @@
 #define VMAX(a, b) _mm512_max_ps(a, b)
 #define VMIN(a, b) _mm512_min_ps(a, b)
 #define VFNMA(a, b, c) _mm512_fnmadd_ps(a, b, c)
+#define VFMS(a, b, c) _mm512_fmsub_ps(a, b, c)
 #define VLOADU(p) _mm512_loadu_ps(p)
 #define VSTOREU(p, v) _mm512_storeu_ps(p, v)
 #define VSCALE(p, n, k) _mm512_scalef_ps(p, n)

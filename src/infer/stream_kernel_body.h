@@ -10,6 +10,7 @@
  *   VADD(a, b), VSUB(a, b), VMUL(a, b), VDIV(a, b)
  *   VMAX(a, b), VMIN(a, b)  (b where either is NaN, as maxps and minps)
  *   VFNMA(a, b, c)          c − a·b
+ *   VFMS(a, b, c)           a·b − c
  *   VLOADU(p), VSTOREU(p, v), VSTORE(p, v)
  *   VSCALE(p, n, k)         p·2^n for n integral, k = n + 1.5·2^23 (act_exp's
  *                           exponent bits, or AVX-512's scalef: one
@@ -258,9 +259,9 @@ static TARGET void NAME(lstm)(const stream_layer *L, const float *x, int token,
         VEC i = v_sigmoid(VADD(a0, b0)), f = v_sigmoid(VADD(a1, b1));
         VEC g1 = v_tanh1(VADD(a2, b2)), o = v_sigmoid(VADD(a3, b3));
         /* c = f⊙c' + i⊙g = i⊙(g + 1) + (f⊙c' − i); h = o⊙(tanh c + 1) − o */
-        VEC cn = VFMA(i, g1, VFMA(f, load_lanes(c + j, n), VSUB(VZERO, i)));
+        VEC cn = VFMA(i, g1, VFMS(f, load_lanes(c + j, n), i));
         store_lanes(c + j, cn, n);
-        VEC h = VFMA(o, v_tanh1(cn), VSUB(VZERO, o));
+        VEC h = VFMS(o, v_tanh1(cn), o);
         store_lanes(hn + j, h, n);
         FC_ADD(h);
     }
@@ -293,7 +294,7 @@ static TARGET void NAME(gru)(const stream_layer *L, const float *x, int token,
         VEC n1p = v_tanh1(VFMA(r, VADD(nh, m1), VADD(nx, n1))); /* n + 1 */
         /* h = (1−z)⊙n + z⊙h' = (1−z)⊙(n + 1) + (z⊙h' − (1−z)) */
         VEC omz = VSUB(VSET1(1.0f), z);
-        VEC rest = VFMA(z, load_lanes(hown + j, n), VSUB(VZERO, omz));
+        VEC rest = VFMS(z, load_lanes(hown + j, n), omz);
         VEC h = VFMA(omz, n1p, rest);
         store_lanes(hn + j, h, n);
         FC_ADD(h);
