@@ -105,16 +105,20 @@ static void input_rows(const recur_model *m, const recur_config *c)
 /* A row per recurrent layer, and one per dropout after it. */
 static void recurrent_rows(const recur_model *m, const recur_config *c)
 {
-    char layer[96], shape[48];
+    char layer[96], shape[48], proj[40] = "";
     const char *lname = recur_cell_name(c->cell);
+    /* A projected LSTM's outputs are its proj units (of hidden cell units). */
+    if (c->proj)
+        snprintf(proj, sizeof proj, ", %d projected to %d", c->hidden, c->proj);
     for (int l = 0; l < c->layers; l++) {
         if (c->bidirectional)
-            snprintf(layer, sizeof layer, "bidirectional_%d (%s, both ways)", l + 1,
-                     cell_title(c->cell));
+            snprintf(layer, sizeof layer, "bidirectional_%d (%s%s, both ways)", l + 1,
+                     cell_title(c->cell), proj);
         else
-            snprintf(layer, sizeof layer, "%s_%d (%s)", lname, l + 1, cell_title(c->cell));
+            snprintf(layer, sizeof layer, "%s_%d (%s%s)", lname, l + 1, cell_title(c->cell),
+                     proj);
         snprintf(shape, sizeof shape, "(None, None, %d)",
-                 c->hidden * (c->bidirectional ? 2 : 1));
+                 (c->proj ? c->proj : c->hidden) * (c->bidirectional ? 2 : 1));
         row(layer, shape, layer_params(m, l));
         if (c->dropout > 0) { /* after every layer, the last too */
             snprintf(layer, sizeof layer, "dropout_%d (Dropout %g)", l + 1,
@@ -128,7 +132,7 @@ static void recurrent_rows(const recur_model *m, const recur_config *c)
 static void head_rows(const recur_model *m, const recur_config *c)
 {
     char layer[96], shape[48];
-    int DH = c->hidden * (c->bidirectional ? 2 : 1);
+    int DH = (c->proj ? c->proj : c->hidden) * (c->bidirectional ? 2 : 1);
     if (c->readout != RECUR_READOUT_SEQUENCE) {
         snprintf(layer, sizeof layer, "%s (readout: %s)",
                  c->readout == RECUR_READOUT_LAST ? "last_state" : "mean_pool",

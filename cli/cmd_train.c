@@ -158,8 +158,11 @@ static void print_header(const lm_run *r, long target, long start)
         snprintf(input, sizeof input, "an embedding of %d", c->embed_dim);
     else
         snprintf(input, sizeof input, "one-hot input");
-    fprintf(stderr, "Model: %d-layer %s of %d units, %s, vocabulary of %d characters; "
-            "%s parameters.\n", c->layers, recur_cell_name(c->cell), c->hidden, input,
+    char proj[48] = "";
+    if (c->proj)
+        snprintf(proj, sizeof proj, " projected to %d", c->proj);
+    fprintf(stderr, "Model: %d-layer %s of %d units%s, %s, vocabulary of %d characters; "
+            "%s parameters.\n", c->layers, recur_cell_name(c->cell), c->hidden, proj, input,
             c->output_size, params);
     fprintf(stderr, "Data: %s, %s characters: %s for training, %s for validation.\n",
             r->corpus, total, tr, va);

@@ -24,6 +24,7 @@ typedef struct {
                          text_string is used, or NULL: the bundled one */
     const char *model;
     int hidden, layers, embed, bidirectional;
+    int proj; /* an LSTM's projection size (PyTorch's proj_size), 0: none */
     double dropout;
     int seq, batch;
     long epochs, steps;

@@ -64,6 +64,7 @@ void train_model_config(const train_opts *o, int vocab, recur_config *cfg)
     cfg->embed_dim = o->embed;
     cfg->input_size = cfg->output_size = vocab;
     cfg->hidden = o->hidden;
+    cfg->proj = o->proj;
     cfg->layers = o->layers;
     cfg->bidirectional = o->bidirectional;
     cfg->dropout = (float)o->dropout;
@@ -162,6 +163,10 @@ static const cli_option train_options[] = {
     {.name = "hidden", .alias = "rnn-size", .kind = OPT_INT, .at = AT(hidden),
      .metavar = "N", .def = "128", .help = "units per layer (and direction)",
      .lo = 1, .hi = RECUR_MAX_WIDTH, .bounds = AT_LEAST | AT_MOST},
+    {.name = "proj", .alias = "proj-size", .kind = OPT_INT, .at = AT(proj), .metavar = "N",
+     .def = "0", .help = "LSTM only: project each layer's output (and recurrent state) "
+     "to N < --hidden units, as PyTorch's proj_size; 0 = none",
+     .lo = 0, .hi = RECUR_MAX_WIDTH, .bounds = AT_LEAST | AT_MOST},
     {.name = "layers", .alias = "num-layers", .kind = OPT_INT, .at = AT(layers),
      .metavar = "N", .def = "2", .help = "stacked recurrent layers",
      .lo = 1, .bounds = AT_LEAST},
@@ -295,6 +300,10 @@ static int train_check(const train_opts *o, const options_result *res)
     if (recur_optimizer_parse(o->optim) < 0)
         return options_error(spec, "--optim expects one of sgd, adam, adamw, rmsprop, "
                                 "got '%s'", o->optim);
+    if (o->proj && recur_cell_parse(o->model) != RECUR_LSTM)
+        return options_error(spec, "--proj is for --model lstm only, not %s", o->model);
+    if (o->proj >= o->hidden)
+        return options_error(spec, "--proj %d must be below --hidden %d", o->proj, o->hidden);
     if (!*o->save)
         return options_error(spec, "--save expects a file name, got ''");
     if (options_choice(o->init, inits, 2) < 0)
@@ -313,7 +322,7 @@ static int train_check(const train_opts *o, const options_result *res)
 int train_parse(int argc, char **argv, train_opts *out)
 {
     train_opts o = {
-        .model = "lstm", .hidden = 128, .layers = 2, .embed = 0, .dropout = 0,
+        .model = "lstm", .hidden = 128, .proj = 0, .layers = 2, .embed = 0, .dropout = 0,
         .seq = 100, .batch = 32, .epochs = 1, .steps = 0, .time_limit = 0,
         .optim = "adam", .lr = 2e-3, .momentum = 0.9, .rho = 0.99, .weight_decay = 0,
         .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .clip = 5, .lr_decay = 1,

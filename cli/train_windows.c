@@ -182,10 +182,10 @@ static void print_header(const window_run *r, long spe, long target)
     const recur_config *c = recur_model_get_config(r->m);
     long n;
     recur_text_tokens(r->text, &n);
-    fprintf(stderr, "Model: %d-layer %s of %d units (%s initialisation), readout "
+    fprintf(stderr, "Model: %d-layer %s of %d units%s (%s initialisation), readout "
             "of the last step, %d characters; %ld parameters.\n", c->layers,
-            recur_cell_name(c->cell), c->hidden, o->init, c->output_size,
-            recur_model_param_count(r->m));
+            recur_cell_name(c->cell), c->hidden, c->proj ? " (projected)" : "", o->init,
+            c->output_size, recur_model_param_count(r->m));
     fprintf(stderr, "Data: %s, %ld characters: %ld windows of %d, each labelled "
             "with the next character.\n", r->corpus, n, r->win.ds.count, o->window);
     fprintf(stderr, "Training: %s lr %g, eps %g, clip %g, shuffled batches of %d, "

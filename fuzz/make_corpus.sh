@@ -25,6 +25,10 @@ Q=(corpus.txt --seq 4 --batch 2 --val 0 --quiet)
     --save "$C"/model/rnn_relu_ckpt.safetensors
 "$BIN" train corpus.txt --seq 4 --batch 2 --val 0.2 --quiet --model rnn --hidden 2 \
     --steps 1 --optim adamw --dropout 0.1 --stateless --save "$C"/model/rnn_tanh_ckpt.safetensors
+"$BIN" train "${Q[@]}" --model lstm --hidden 3 --proj 2 --layers 2 --steps 2 \
+    --save "$C"/model/lstm_proj_ckpt.safetensors
+# recur_model_load reads ONNX files too (through the importer)
+"$BIN" export "$C"/model/lstm_ckpt.safetensors --format onnx -o "$C"/model/lstm.onnx
 
 # ---- models written directly: plain, bidirectional dense MSE, unicode vocab ----
 "$PY" - "$C"/model <<'PYEOF'

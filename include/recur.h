@@ -123,6 +123,14 @@ typedef struct {
                           states (an encoder) */
     recur_loss loss;   /* softmax cross-entropy or mean squared error */
     recur_readout readout; /* SEQUENCE (the default), LAST or MEAN */
+    int proj;          /* LSTM only: PyTorch's proj_size, 1..hidden-1, or 0
+                          (none). Each layer's output (and recurrent state)
+                          is then h = W_hr·(o ⊙ tanh(c)) of proj units, the
+                          cell state c keeps hidden units; so the next layer,
+                          the dense layer and encoder outputs see proj
+                          (2·proj bidirectional) values per step, W_hh is
+                          [4·hidden × proj], and weight_hr_l{k}[_reverse] is
+                          [proj × hidden] */
 } recur_config;
 
 /* A one-layer LSTM of 128 units over a one-hot vocabulary of 1, XENT. */
@@ -147,8 +155,12 @@ RECUR_API int recur_model_create(const recur_config *cfg, uint64_t seed, recur_m
  * bias 1), embeddings U(-0.05, 0.05). */
 typedef enum { RECUR_INIT_PYTORCH, RECUR_INIT_KERAS } recur_init;
 RECUR_API int recur_model_init(recur_model *m, recur_init scheme, uint64_t seed);
-/* Load a safetensors model (or checkpoint). Every header field, offset, shape
- * and dtype is validated before use; the file is untrusted input. */
+/* Load a safetensors model (or checkpoint): recur's own, or a PyTorch
+ * state_dict as it is (model_infer.c). Every header field, offset, shape
+ * and dtype is validated before use; the file is untrusted input. An ONNX
+ * file (told apart by its first bytes: safetensors starts with a length and
+ * '{', ONNX with the ir_version field's tag) is read by recur_onnx_import
+ * (recur/onnx.h). */
 RECUR_API int recur_model_load(const char *path, recur_model **out);
 /* Write atomically (temporary file, fsync, rename): on failure any existing
  * file at path is left as it was. A successful save also removes the
@@ -233,10 +245,11 @@ RECUR_API int recur_state_step(recur_state *s, int32_t token, const float *x, fl
  * machine of the same byte order. A stream saved after step t and loaded
  * into a fresh state of the same model continues bit-identically (tested).
  * recur_state_size gives the bytes (16 + 4·L·H, twice the states for an
- * LSTM); save writes them into buf (n >= that size, else RECUR_E_INVALID);
+ * LSTM; 16 + 4·L·(proj + H) for an LSTM with a projection); save writes them into buf (n >= that size, else RECUR_E_INVALID);
  * load checks the header against the state's model (RECUR_E_MISMATCH) and
  * n (RECUR_E_INVALID) before changing anything. After the header come the
- * floats h[L][H] then, for an LSTM, c[L][H]: the layout of the state struct
+ * floats h[L][H] (h[L][proj] with a projection) then, for an LSTM, c[L][H]:
+ * the layout of the state struct
  * of recur_export_c's generated C, so a stream may move between the
  * library and a microcontroller. */
 RECUR_API size_t recur_state_size(const recur_state *s);

@@ -59,6 +59,31 @@ expect_ok "train a GRU with embedding, dropout, stateless, sgd" train small.txt 
     "${TINY[@]}" --steps 5 --save gru.safetensors --sample 20 --quiet
 if [ "$(wc -c <out)" -ge 20 ]; then ok "train --sample prints text"; else bad "train --sample prints text"; fi
 
+# ---- an LSTM with a projection (PyTorch's proj_size) ------------------------------
+expect_ok "train an LSTM with --proj" train small.txt --hidden 32 --proj 8 --layers 2 \
+    --seq 32 --batch 8 --steps 60 --save proj.safetensors --log proj.csv --quiet
+first=$(sed -n 2p proj.csv 2>/dev/null | cut -d, -f5)
+last=$(tail -n 1 proj.csv 2>/dev/null | cut -d, -f5)
+check "--proj: the loss falls ($first -> $last)" \
+    'awk -v a="$first" -v b="$last" "BEGIN { exit !(b < a - 0.3) }"'
+expect_ok "info of a projected LSTM" info proj.safetensors
+check "info shows the projection and its tensors" \
+    'grep -q "32 projected to 8" out && grep -q "(None, None, 8)" out && grep -q "rnn.weight_hr_l1 *\[8, 32\]" out' \
+    "$(head -n 8 out)"
+expect_ok "sample a projected LSTM" sample proj.safetensors --prime "It" --length 20 --seed 1
+expect_ok "export a projected LSTM as JSON" export proj.safetensors --format json -o proj.json
+check "the JSON names the projection" 'grep -q "\"proj\": 8," proj.json'
+expect_ok "eval a projected LSTM" eval proj.safetensors small.txt --seq 32 --batch 4
+expect_fail "resume a projected LSTM without --proj" 1 "projected model" train small.txt \
+    --hidden 32 --layers 2 --seq 32 --batch 8 --steps 61 --save proj.safetensors --resume
+expect_fail "ONNX export refuses a projection" 1 "ONNX LSTM operator has no projection" \
+    export proj.safetensors --format onnx -o proj.onnx
+check "the refused export writes no file" '[ ! -e proj.onnx ]'
+expect_fail "--proj with a GRU" 2 "--proj is for --model lstm" train small.txt --model gru \
+    --proj 4 --steps 1 --save x.safetensors
+expect_fail "--proj not below --hidden" 2 "must be below --hidden" train small.txt \
+    --hidden 8 --proj 8 --steps 1 --save x.safetensors
+
 # ---- sample ------------------------------------------------------------------------
 r sample m.safetensors --prime "It is" --length 100 --seed 1
 cp out s1.txt

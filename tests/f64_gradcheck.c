@@ -67,6 +67,7 @@ typedef struct {
     double scale;   /* parameters are drawn U(-scale, scale); 0: 0.8 */
     recur_readout readout; /* LAST / MEAN: one output row per sequence */
     int varlen;     /* 1: random lengths 1..T per sequence (masked padding) */
+    int P;          /* LSTM projection size (proj), 0: none */
 } gc_spec;
 
 typedef struct {
@@ -140,6 +141,7 @@ static int ctx_init(gc_ctx *c, const gc_spec *s, uint64_t seed)
     cfg.input_size = s->V;
     cfg.embed_dim = s->input == RECUR_INPUT_EMBEDDING ? s->E : 0;
     cfg.hidden = s->H;
+    cfg.proj = s->P;
     cfg.layers = s->layers;
     cfg.bidirectional = s->bidir;
     cfg.dropout = s->dropout;
@@ -166,6 +168,7 @@ static int ctx_init(gc_ctx *c, const gc_spec *s, uint64_t seed)
     c->lstm = s->cell == RECUR_LSTM;
     c->dense = s->input == RECUR_INPUT_DENSE;
     c->TB = (long)s->T * s->B;
+    /* h0 [L·D][B][R] with R = P or H lives in the first L·D·B·R; c0 uses all */
     c->nstate = (long)s->layers * (s->bidir ? 2 : 1) * s->B * s->H;
 
     c->rows = s->readout != RECUR_READOUT_SEQUENCE ? s->B : c->TB;
@@ -481,7 +484,7 @@ static void run_gradcheck(const gc_spec *spec)
 
     /* Dropout must actually drop something (and keep something). */
     if (spec->dropout > 0 && !spec->eval_mode) {
-        long DH = (long)spec->H * (spec->bidir ? 2 : 1), zeros = 0, n = 0;
+        long DH = (long)(spec->P ? spec->P : spec->H) * (spec->bidir ? 2 : 1), zeros = 0, n = 0;
         for (int l = 0; l < spec->layers; l++)
             for (long i = 0; i < c.TB * DH; i++, n++)
                 zeros += c.w.mask[l][i] == 0;
@@ -524,11 +527,11 @@ static void run_gradcheck(const gc_spec *spec)
     }
 
     fprintf(stderr,
-            "     %-8s %-9s L=%d %s T=%d B=%d H=%d V=%d O=%d %s %s%s%s%s seed=%llu: "
+            "     %-8s %-9s L=%d %s T=%d B=%d H=%d P=%d V=%d O=%d %s %s%s%s%s seed=%llu: "
             "%ld elements (%ld failed), worst rel err %.2e at %s (central h=1e-6: "
             "%.2e; %ld re-checked five-point, worst %.2e)\n",
             cell_label(spec->cell), input_label(spec->input), spec->layers,
-            spec->bidir ? "bi " : "uni", spec->T, spec->B, spec->H, spec->V, spec->O,
+            spec->bidir ? "bi " : "uni", spec->T, spec->B, spec->H, spec->P, spec->V, spec->O,
             spec->loss == RECUR_LOSS_XENT ? "xent" : "mse",
             recur_readout_name(spec->readout), spec->varlen ? " +lengths" : "",
             spec->states ? " +states" : "",
@@ -696,6 +699,30 @@ static gc_spec spec_encoder(recur_cell k)
     static void tag##_tagging_varlen(void) { gc_spec s = spec_tagging_varlen(kind); run_gradcheck(&s); } \
     static void tag##_encoder(void) { gc_spec s = spec_encoder(kind); run_gradcheck(&s); }
 
+/* The LSTM cases again with a projection of half the hidden units. */
+static gc_spec with_proj(gc_spec s)
+{
+    s.P = s.H / 2 > 0 ? s.H / 2 : 1;
+    return s;
+}
+
+#define GC_PROJ_CASES(tag)                                                     \
+    static void tag##_onehot(void) { gc_spec s = with_proj(spec_onehot(RECUR_LSTM)); run_gradcheck(&s); } \
+    static void tag##_onehot_nostate(void) { gc_spec s = with_proj(spec_onehot_nostate(RECUR_LSTM)); run_gradcheck(&s); } \
+    static void tag##_embed_l2(void) { gc_spec s = with_proj(spec_embed_l2(RECUR_LSTM)); run_gradcheck(&s); } \
+    static void tag##_dense_bi(void) { gc_spec s = with_proj(spec_dense_bi(RECUR_LSTM)); run_gradcheck(&s); } \
+    static void tag##_embed_bi_l2(void) { gc_spec s = with_proj(spec_embed_bi_l2(RECUR_LSTM)); run_gradcheck(&s); } \
+    static void tag##_onehot_bi_l2(void) { gc_spec s = with_proj(spec_onehot_bi_l2(RECUR_LSTM)); run_gradcheck(&s); } \
+    static void tag##_dense_bi_l2_dropout(void) { gc_spec s = with_proj(spec_dense_bi_l2_dropout(RECUR_LSTM)); run_gradcheck(&s); } \
+    static void tag##_dense_l2_dropout(void) { gc_spec s = with_proj(spec_dense_l2_dropout(RECUR_LSTM)); run_gradcheck(&s); } \
+    static void tag##_wide_sampled(void) { gc_spec s = with_proj(spec_wide_sampled(RECUR_LSTM)); run_gradcheck(&s); } \
+    static void tag##_readout_last(void) { gc_spec s = with_proj(spec_readout(RECUR_LSTM, RECUR_READOUT_LAST)); run_gradcheck(&s); } \
+    static void tag##_readout_mean(void) { gc_spec s = with_proj(spec_readout(RECUR_LSTM, RECUR_READOUT_MEAN)); run_gradcheck(&s); } \
+    static void tag##_forecast(void) { gc_spec s = with_proj(spec_forecast(RECUR_LSTM)); run_gradcheck(&s); } \
+    static void tag##_tagging_varlen(void) { gc_spec s = with_proj(spec_tagging_varlen(RECUR_LSTM)); run_gradcheck(&s); } \
+    static void tag##_encoder(void) { gc_spec s = with_proj(spec_encoder(RECUR_LSTM)); run_gradcheck(&s); }
+
+GC_PROJ_CASES(lstm_proj)
 GC_CASES(rnn_tanh, RECUR_RNN_TANH)
 GC_CASES(rnn_relu, RECUR_RNN_RELU)
 GC_CASES(lstm, RECUR_LSTM)
@@ -917,6 +944,6 @@ PAD_CASES(pad_gru, RECUR_GRU)
         TL_CASE(tag##_padded_sequence_bi), TL_CASE(tag##_padded_last_uni)
 
 TEST_MAIN("f64_gradcheck", PAD_LIST(pad_rnn), PAD_LIST(pad_lstm), PAD_LIST(pad_gru), GC_LIST(rnn_tanh), GC_LIST(rnn_relu), GC_LIST(lstm),
-          GC_LIST(gru), TL_CASE(padding_invariance_rnn_tanh),
+          GC_LIST(gru), GC_LIST(lstm_proj), TL_CASE(padding_invariance_rnn_tanh),
           TL_CASE(padding_invariance_lstm), TL_CASE(padding_invariance_gru),
           TL_CASE(lstm_dropout_eval_mode), TL_CASE(gru_dropout_eval_mode))

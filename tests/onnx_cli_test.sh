@@ -37,4 +37,19 @@ expect_fail "export onnx to stdout" 2 "-o FILE" export lstm.safetensors --format
 expect_fail "export an unknown format" 2 "json, csv, c or onnx" export lstm.safetensors --format xml
 expect_fail "export a missing model" 1 "" export none.safetensors --format onnx -o x.onnx
 check "no output for a failed export" "[ ! -e x.onnx ]"
+
+# Model commands read ONNX files directly (recur_model_load tells them from
+# safetensors by their first bytes).
+expect_ok "info on an ONNX file" info "$ONNX/lstm_emb_bi_l2_fc.onnx"
+check "info reads the ONNX graph" "grep -q 'bidirectional_2 (LSTM, both ways)' out"
+head -c 4000 "$ROOT/data/austen.txt" >small.txt
+expect_ok "train a small character model" train small.txt --hidden 16 --layers 1 --seq 16 \
+    --batch 4 --steps 5 --save char.safetensors --quiet
+expect_ok "export it as ONNX" export char.safetensors --format onnx -o char.onnx
+expect_ok "sample the safetensors model" sample char.safetensors --prime "It" --length 40 --greedy
+cp out sample_st.txt
+expect_ok "sample the ONNX file" sample char.onnx --prime "It" --length 40 --greedy
+check "the ONNX file samples the same text" "cmp -s out sample_st.txt"
+expect_ok "eval the ONNX file" eval char.onnx small.txt --seq 16 --batch 4
+check "eval of the ONNX file prints bpc" "grep -Eq '^bpc: +[0-9]' out"
 cli_summary

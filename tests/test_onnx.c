@@ -11,7 +11,10 @@
  *     for bit, vocabulary and loss, for every cell, input kind, readout,
  *     direction count, 1-3 layers, with and without a dense layer;
  *   - hostile bytes: every truncation and thousands of mutations of an
- *     exported model are refused with a message or give a model that runs.
+ *     exported model are refused with a message or give a model that runs;
+ *   - recur_model_load (and its in-memory form) read ONNX files as the
+ *     importer does, and safetensors files as before, even one whose first
+ *     bytes begin as an ONNX file's do.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,6 +23,11 @@
 #include "io/safetensors.h"
 #include "recur.h"
 #include "testlib.h"
+
+/* nn/model_io.h's in-memory recur_model_load (that header's own names would
+ * shadow this file's). */
+int recur__model_load_memory(const unsigned char *bytes, size_t len, const char *label,
+                             recur_model **out);
 
 #ifndef ONNX_DIR
 #define ONNX_DIR "tests/onnx"
@@ -299,5 +307,69 @@ static void hostile_bytes(void)
     recur_model_free(m);
 }
 
+/* recur_model_load tells ONNX from safetensors by the first bytes. */
+static void model_load_reads_onnx(void)
+{
+    for (size_t i = 0; i < sizeof torch_cases / sizeof *torch_cases; i++) {
+        char path[256];
+        snprintf(path, sizeof path, "%s/%s.onnx", ONNX_DIR, torch_cases[i]);
+        recur_model *a = NULL, *b = NULL;
+        CHECK(recur_onnx_import(path, &a) == RECUR_OK);
+        int rc = recur_model_load(path, &b);
+        CHECK_MSG(rc == RECUR_OK, "recur_model_load %s: %s", path, recur_last_error());
+        if (a && b)
+            same_model(a, b, path);
+        recur_model_free(a);
+        recur_model_free(b);
+    }
+    recur_model *m = make_model(RECUR_GRU, RECUR_INPUT_ONEHOT, 2, 0, RECUR_READOUT_SEQUENCE,
+                                4, 11);
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    recur_model *back = NULL;
+    CHECK(m && recur_onnx_export_memory(m, &bytes, &len) == RECUR_OK);
+    CHECK(bytes && recur__model_load_memory(bytes, len, "mem", &back) == RECUR_OK);
+    if (m && back)
+        same_model(m, back, "recur__model_load_memory of ONNX bytes");
+    recur_model_free(back);
+    back = NULL;
+    /* A safetensors file whose header length, 0x120708, begins with the
+     * bytes 08 07 12 of an ONNX file's ir_version 7 and producer tag. */
+    const char *st = "/tmp/recur-onnx-lookalike.safetensors";
+    CHECK(recur_model_save(m, st) == RECUR_OK);
+    FILE *f = fopen(st, "rb");
+    unsigned char *file = malloc((size_t)8 << 20);
+    size_t n = f ? fread(file, 1, (size_t)8 << 20, f) : 0;
+    if (f)
+        fclose(f);
+    uint64_t hl = 0;
+    for (int k = 7; k >= 0; k--)
+        hl = hl << 8 | file[k];
+    const uint64_t want = 0x120708;
+    CHECK(n > 8 + hl && hl < want);
+    unsigned char *out = malloc((size_t)(n - hl + want));
+    for (int k = 0; k < 8; k++)
+        out[k] = (unsigned char)(want >> (8 * k));
+    memcpy(out + 8, file + 8, (size_t)hl);
+    memset(out + 8 + hl, ' ', (size_t)(want - hl));
+    memcpy(out + 8 + want, file + 8 + hl, n - 8 - hl);
+    CHECK(out[0] == 0x08 && out[1] == 0x07 && out[2] == 0x12);
+    f = fopen(st, "wb");
+    CHECK(f && fwrite(out, 1, (size_t)(n - hl + want), f) == n - hl + want);
+    if (f)
+        fclose(f);
+    int rc = recur_model_load(st, &back);
+    CHECK_MSG(rc == RECUR_OK, "the look-alike: %s", recur_last_error());
+    if (back)
+        same_model(m, back, "a safetensors file starting 08 07 12");
+    remove(st);
+    free(file);
+    free(out);
+    free(bytes);
+    recur_model_free(back);
+    recur_model_free(m);
+}
+
 TEST_MAIN("test_onnx", TL_CASE(pytorch_exports_match), TL_CASE(refusals_name_the_problem),
-          TL_CASE(export_import_is_identity), TL_CASE(hostile_bytes))
+          TL_CASE(export_import_is_identity), TL_CASE(hostile_bytes),
+          TL_CASE(model_load_reads_onnx))

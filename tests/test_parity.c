@@ -1,5 +1,6 @@
 /* test_parity.c - forward outputs, final states and every gradient against
- * PyTorch, on the reference vectors in tests/ref (tools/gen_reference.py).
+ * PyTorch, on the reference vectors in tests/ref (tools/gen_reference.py)
+ * and tests/ref/proj (LSTMs with projections, tools/gen_proj_reference.py).
  * Tolerance: max |recur − torch| ≤ 1e-5 · max |torch| for every tensor. */
 #include <stdlib.h>
 #include <string.h>
@@ -77,34 +78,34 @@ static void load_params(recur_model *m, const st_file *f)
 
 /* A recurrent stack alone: a dense-input model whose output layer is the
  * identity, so that logits = y and dlogits = dy reach the stack unchanged. */
-static void check_stack(const char *name)
+static void check_stack_at(const char *path)
 {
-    char path[256];
-    snprintf(path, sizeof path, "%s/stack_%s.safetensors", REF_DIR, name);
     st_file *f = NULL;
     CHECK_MSG(recur__st_read(path, &f) == RECUR_OK, "%s", recur_last_error());
     if (!f)
         return;
     int T = (int)meta_int(f, "T"), B = (int)meta_int(f, "B");
     int L = (int)meta_int(f, "layers"), D = meta_int(f, "bidirectional") ? 2 : 1;
-    int H = (int)meta_int(f, "H");
+    int H = (int)meta_int(f, "H"), P = recur__st_meta(f, "P") ? (int)meta_int(f, "P") : 0;
+    int R = P ? P : H; /* the width of outputs and hidden states */
     recur_config c;
     recur_config_default(&c);
     c.cell = (recur_cell)cell_of(recur__st_meta(f, "cell"));
     c.input = RECUR_INPUT_DENSE;
     c.input_size = (int)meta_int(f, "I");
     c.hidden = H;
+    c.proj = P;
     c.layers = L;
     c.bidirectional = D == 2;
-    c.output_size = D * H;
+    c.output_size = D * R;
     c.loss = RECUR_LOSS_MSE;
     recur_model *m = NULL;
     CHECK(recur__model_alloc(&c, &m) == RECUR_OK);
     load_params(m, f);
-    for (int i = 0; i < D * H; i++)
-        for (int j = 0; j < D * H; j++)
-            m->fc_w[i * D * H + j] = i == j;
-    memset(m->fc_b, 0, (size_t)D * H * sizeof(real));
+    for (int i = 0; i < D * R; i++)
+        for (int j = 0; j < D * R; j++)
+            m->fc_w[i * D * R + j] = i == j;
+    memset(m->fc_b, 0, (size_t)D * R * sizeof(real));
     int lstm = c.cell == RECUR_LSTM;
     real *x = load(f, "x", NULL), *h0 = load(f, "h0", NULL);
     real *c0 = lstm ? load(f, "c0", NULL) : NULL;
@@ -121,7 +122,7 @@ static void check_stack(const char *name)
     compare(path, "final h", w.hn, f, "hn");
     if (lstm)
         compare(path, "final c", w.cn, f, "cn");
-    memcpy(w.dlogits, dy, (size_t)T * B * D * H * sizeof(real));
+    memcpy(w.dlogits, dy, (size_t)T * B * D * R * sizeof(real));
     recur__model_zero_grads(m);
     recur__model_backward(m, &w, T, B, in, dhn, dcn, dx, dh0, lstm ? dc0 : NULL);
     compare(path, "grad x", dx, f, "grad.x");
@@ -143,10 +144,8 @@ static void check_stack(const char *name)
 }
 
 /* The whole model: tokens → one-hot/embedding → stack → dense → mean XENT. */
-static void check_model(const char *name)
+static void check_model_at(const char *path)
 {
-    char path[256];
-    snprintf(path, sizeof path, "%s/model_%s.safetensors", REF_DIR, name);
     st_file *f = NULL;
     CHECK_MSG(recur__st_read(path, &f) == RECUR_OK, "%s", recur_last_error());
     if (!f)
@@ -161,6 +160,7 @@ static void check_model(const char *name)
     c.input_size = c.output_size = (int)meta_int(f, "V");
     c.embed_dim = (int)meta_int(f, "E");
     c.hidden = (int)meta_int(f, "H");
+    c.proj = recur__st_meta(f, "P") ? (int)meta_int(f, "P") : 0;
     c.layers = (int)meta_int(f, "layers");
     c.bidirectional = (int)meta_int(f, "bidirectional");
     recur_model *m = NULL;
@@ -194,8 +194,40 @@ static void check_model(const char *name)
     recur__st_free(f);
 }
 
+static void check_stack(const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/stack_%s.safetensors", REF_DIR, name);
+    check_stack_at(path);
+}
+
+static void check_model(const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/model_%s.safetensors", REF_DIR, name);
+    check_model_at(path);
+}
+
+/* LSTMs with projections: worst relative difference over these alone. */
+static double worst_proj;
+
+static void check_proj(const char *file)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/proj/%s.safetensors", REF_DIR, file);
+    double before = worst_seen;
+    worst_seen = 0;
+    if (strncmp(file, "stack_", 6) == 0)
+        check_stack_at(path);
+    else
+        check_model_at(path);
+    worst_proj = worst_seen > worst_proj ? worst_seen : worst_proj;
+    worst_seen = worst_seen > before ? worst_seen : before;
+}
+
 #define STACK(n) static void stack_##n(void) { check_stack(#n); }
 #define MODEL(n) static void model_##n(void) { check_model(#n); }
+#define PROJ(n) static void proj_##n(void) { check_proj(#n); }
 STACK(rnn_tanh)
 STACK(rnn_relu_l2)
 STACK(rnn_tanh_bi_l2)
@@ -211,11 +243,17 @@ MODEL(gru_embed_bi_l2)
 MODEL(rnn_relu_onehot)
 MODEL(rnn_tanh_embed)
 MODEL(lstm_embed_bi)
+PROJ(stack_lstm_proj)
+PROJ(stack_lstm_proj_l2)
+PROJ(stack_lstm_proj_bi)
+PROJ(stack_lstm_proj_bi_l2)
+PROJ(model_lstm_proj_embed_l2)
+PROJ(model_lstm_proj_embed_bi)
 
 static void report_worst(void)
 {
-    printf("parity: worst relative difference from PyTorch %.3g (limit %g)\n",
-           worst_seen, TOL);
+    printf("parity: worst relative difference from PyTorch %.3g (limit %g); "
+           "LSTMs with projections %.3g\n", worst_seen, TOL, worst_proj);
 }
 
 TEST_MAIN("test_parity", TL_CASE(stack_rnn_tanh), TL_CASE(stack_rnn_relu_l2),
@@ -224,4 +262,7 @@ TEST_MAIN("test_parity", TL_CASE(stack_rnn_tanh), TL_CASE(stack_rnn_relu_l2),
           TL_CASE(stack_gru_l2_t50), TL_CASE(stack_gru_bi), TL_CASE(stack_gru_bi_l2),
           TL_CASE(model_lstm_onehot_l2), TL_CASE(model_gru_embed_bi_l2),
           TL_CASE(model_rnn_relu_onehot), TL_CASE(model_rnn_tanh_embed),
-          TL_CASE(model_lstm_embed_bi), TL_CASE(report_worst))
+          TL_CASE(model_lstm_embed_bi), TL_CASE(proj_stack_lstm_proj),
+          TL_CASE(proj_stack_lstm_proj_l2), TL_CASE(proj_stack_lstm_proj_bi),
+          TL_CASE(proj_stack_lstm_proj_bi_l2), TL_CASE(proj_model_lstm_proj_embed_l2),
+          TL_CASE(proj_model_lstm_proj_embed_bi), TL_CASE(report_worst))

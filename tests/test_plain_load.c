@@ -28,11 +28,13 @@ static const char *tmp(const char *name)
     return buf[k];
 }
 
-static recur_model *make(recur_cell kind, recur_input input, int in, int emb, int hidden,
-                         int layers, int bi, int out, uint64_t seed)
+static recur_model *make_proj(recur_cell kind, recur_input input, int in, int emb,
+                              int hidden, int proj, int layers, int bi, int out,
+                              uint64_t seed)
 {
     recur_config c;
     recur_config_default(&c);
+    c.proj = proj;
     c.cell = kind;
     c.input = input;
     c.input_size = in;
@@ -44,6 +46,12 @@ static recur_model *make(recur_cell kind, recur_input input, int in, int emb, in
     recur_model *m = NULL;
     CHECK(recur_model_create(&c, seed, &m) == RECUR_OK);
     return m;
+}
+
+static recur_model *make(recur_cell kind, recur_input input, int in, int emb, int hidden,
+                         int layers, int bi, int out, uint64_t seed)
+{
+    return make_proj(kind, input, in, emb, hidden, 0, layers, bi, out, seed);
 }
 
 /* How to write a model's tensors as another tool would. */
@@ -119,7 +127,7 @@ static int same_config(const recur_config *a, const recur_config *b)
     return a->cell == b->cell && a->input == b->input && a->input_size == b->input_size &&
            a->embed_dim == b->embed_dim && a->hidden == b->hidden &&
            a->layers == b->layers && a->bidirectional == b->bidirectional &&
-           a->output_size == b->output_size;
+           a->output_size == b->output_size && a->proj == b->proj;
 }
 
 /* Each kind under other module names loads as the same network. */
@@ -130,32 +138,42 @@ static void plain_files_load(void)
         recur_input input;
         int in, emb, hidden, layers, bi, out;
         plain_spec ps;
+        int proj;
     } cases[] = {
         {RECUR_LSTM, RECUR_INPUT_EMBEDDING, 11, 5, 6, 2, 1, 11,
-         {"lstm.", "decoder.", "encoder.", 0, 0, {{0}}, 0, 0}},
+         {"lstm.", "decoder.", "encoder.", 0, 0, {{0}}, 0, 0}, 0},
         {RECUR_GRU, RECUR_INPUT_DENSE, 4, 0, 7, 1, 0, 2,
-         {"gru.", "linear.", "", 0, 0, {{"format", "pt"}}, 0, 0}},
+         {"gru.", "linear.", "", 0, 0, {{"format", "pt"}}, 0, 0}, 0},
         {RECUR_RNN_TANH, RECUR_INPUT_DENSE, 3, 0, 5, 3, 0, 4,
-         {"", "head.out.", "", 0, 0, {{0}}, 0, 0}},
+         {"", "head.out.", "", 0, 0, {{0}}, 0, 0}, 0},
         {RECUR_RNN_RELU, RECUR_INPUT_EMBEDDING, 9, 4, 5, 2, 1, 9,
-         {"model.rnn.", "model.fc.", "model.emb.", 0, 0, {{"cell", "rnn_relu"}}, 0, 0}},
+         {"model.rnn.", "model.fc.", "model.emb.", 0, 0, {{"cell", "rnn_relu"}}, 0, 0}, 0},
         {RECUR_RNN_RELU, RECUR_INPUT_DENSE, 6, 0, 4, 1, 0, 3,
-         {"rnn.", "fc.", "", 0, 0, {{"nonlinearity", "relu"}, {"note", "kept"}}, 0, 0}},
+         {"rnn.", "fc.", "", 0, 0, {{"nonlinearity", "relu"}, {"note", "kept"}}, 0, 0}, 0},
         /* Embedding and a bias-free Linear of the same shape [8, 8]: told
          * apart by name. */
         {RECUR_GRU, RECUR_INPUT_EMBEDDING, 8, 8, 8, 1, 0, 8,
-         {"rnn.", "out.", "my_embedding.", 0, 1, {{0}}, 0, 0}},
+         {"rnn.", "out.", "my_embedding.", 0, 1, {{0}}, 0, 0}, 0},
         /* Encoders: a bare recurrent module, with and without an Embedding. */
         {RECUR_LSTM, RECUR_INPUT_DENSE, 3, 0, 5, 2, 1, 0,
-         {"", "", "", 0, 0, {{0}}, 0, 0}},
+         {"", "", "", 0, 0, {{0}}, 0, 0}, 0},
         {RECUR_GRU, RECUR_INPUT_EMBEDDING, 9, 4, 6, 1, 0, 0,
-         {"encoder.rnn.", "", "encoder.embedding.", 0, 0, {{0}}, 0, 0}},
+         {"encoder.rnn.", "", "encoder.embedding.", 0, 0, {{0}}, 0, 0}, 0},
+        /* LSTMs with projections (weight_hr_l*): proj from its shape. */
+        {RECUR_LSTM, RECUR_INPUT_EMBEDDING, 10, 4, 7, 2, 1, 10,
+         {"lstm.", "fc.", "emb.", 0, 0, {{0}}, 0, 0}, 3},
+        {RECUR_LSTM, RECUR_INPUT_DENSE, 3, 0, 6, 1, 0, 0,
+         {"encoder.", "", "", 1, 0, {{0}}, 0, 0}, 2},
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
-        recur_model *m = make(cases[k].cell, cases[k].input, cases[k].in, cases[k].emb,
-                              cases[k].hidden, cases[k].layers, cases[k].bi,
-                              cases[k].out, 100 + k),
+        recur_model *m = make_proj(cases[k].cell, cases[k].input, cases[k].in, cases[k].emb,
+                                   cases[k].hidden, cases[k].proj, cases[k].layers,
+                                   cases[k].bi, cases[k].out, 100 + k),
                     *p = NULL;
+        if (cases[k].ps.no_rnn_bias) /* what the file will say: zeros */
+            for (int i = 0; i < m->ntensors; i++)
+                if (strstr(m->tensors[i].name, ".bias_"))
+                    memset(m->tensors[i].p, 0, (size_t)m->tensors[i].n * sizeof(real));
         if (cases[k].ps.no_fc_bias) /* what the file will say: zeros */
             memset(m->fc_b, 0, (size_t)cases[k].out * sizeof *m->fc_b);
         write_plain(m, &cases[k].ps, tmp("plain.safetensors"));
@@ -242,6 +260,7 @@ static void hostile_plain_files(void)
 {
     recur_model *lstm = make(RECUR_LSTM, RECUR_INPUT_EMBEDDING, 7, 4, 5, 2, 1, 7, 11);
     recur_model *gru = make(RECUR_GRU, RECUR_INPUT_DENSE, 3, 0, 4, 1, 0, 2, 12);
+    recur_model *pr2 = NULL;
     const char *p = tmp("hostile.safetensors");
     plain_spec ps;
 
@@ -256,7 +275,19 @@ static void hostile_plain_files(void)
     refused("a reverse direction incomplete", p, RECUR_E_MISMATCH, "weight_ih_l0_reverse");
     ps = (plain_spec){"lstm.", "fc.", "emb.", 0, 0, {{0}}, 0, "lstm.weight_hr_l0"};
     write_plain(lstm, &ps, p);
-    refused("proj_size", p, RECUR_E_MISMATCH, "proj_size");
+    refused("a projection in one layer only", p, RECUR_E_MISMATCH, "weight_hr_l0_reverse");
+    /* A projection whose shapes do not chain: W_hr [P, H] but W_hh [4H, H]. */
+    recur_model *pr = make_proj(RECUR_LSTM, RECUR_INPUT_DENSE, 3, 0, 6, 2, 1, 0, 0, 13);
+    ps = (plain_spec){"lstm.", "", "", 0, 0, {{0}}, 0, 0};
+    write_plain(pr, &ps, p);
+    CHECK(recur_model_load(p, &pr2) == RECUR_OK);
+    recur_model_free(pr2);
+    pr2 = make(RECUR_LSTM, RECUR_INPUT_DENSE, 3, 0, 6, 1, 0, 0, 14);
+    ps = (plain_spec){"lstm.", "", "", 0, 0, {{0}}, 0, "lstm.weight_hr_l0"};
+    write_plain(pr2, &ps, p);
+    refused("a projection of the wrong shape", p, RECUR_E_MISMATCH, "LSTM projection");
+    recur_model_free(pr);
+    recur_model_free(pr2);
     ps = (plain_spec){"lstm.", "fc.", "emb.", 0, 0, {{0}}, 0, "decoder.lstm.bias_ih_l0"};
     write_plain(lstm, &ps, p);
     refused("two recurrent modules", p, RECUR_E_MISMATCH, "one recurrent stack");

@@ -239,6 +239,83 @@ static void step_allocates_nothing(void)
     }
 }
 
+/* LSTMs with projections (proj): steps equal the sequence (also past
+ * recur_forward's 512-step windows), a step allocates nothing, the state's
+ * bytes are h [L][proj] then c [L][hidden] and continue a stream exactly,
+ * and the int8 stream refuses them with a status. */
+static void projected_lstm_streams(void)
+{
+    const int widths[] = {3, 8, 33};
+    for (int w = 0; w < 3; w++)
+        for (int layers = 1; layers <= 3; layers += 2)
+            for (int input = 0; input < 3; input++) {
+                int H = widths[w], projs[3] = {1, H / 2, H - 1};
+                for (int k = 0; k < 3; k++) {
+                    recur_config c;
+                    recur_config_default(&c);
+                    c.input = (recur_input)input;
+                    c.input_size = 11;
+                    c.embed_dim = input == 1 ? 5 : 0;
+                    c.hidden = H;
+                    c.proj = projs[k];
+                    c.layers = layers;
+                    c.output_size = 2 + w;
+                    recur_model *m = NULL;
+                    CHECK(recur_model_create(&c, 70 + (uint64_t)k, &m) == RECUR_OK);
+                    if (!m)
+                        continue;
+                    double worst = step_vs_sequence(m, w == 1 && k == 1 ? 1100 : 40);
+                    CHECK_MSG(worst <= 1e-6, "proj %d of %d, L=%d input %d: step vs "
+                              "sequence differ by %g", projs[k], H, layers, input, worst);
+                    recur_model_free(m);
+                }
+            }
+    recur_config c;
+    recur_config_default(&c);
+    c.input = RECUR_INPUT_DENSE;
+    c.input_size = 9;
+    c.hidden = 64;
+    c.proj = 16;
+    c.layers = 2;
+    c.output_size = 9;
+    c.loss = RECUR_LOSS_MSE;
+    recur_model *m = NULL;
+    CHECK(recur_model_create(&c, 5, &m) == RECUR_OK);
+    recur_state *s = NULL, *s2 = NULL;
+    CHECK(m && recur_state_create(m, &s) == RECUR_OK && recur_state_create(m, &s2) == RECUR_OK);
+    if (!s || !s2) {
+        recur_state_free(s);
+        recur_model_free(m);
+        return;
+    }
+    float x[9], y[9], y2[9];
+    for (int i = 0; i < 9; i++)
+        x[i] = uniform();
+    long before = allocations();
+    int bad = 0;
+    for (int t = 0; t < 1000; t++)
+        bad |= recur_state_step(s, 0, x, y) != RECUR_OK;
+    long n = allocations() - before;
+    CHECK(!bad);
+    CHECK_MSG(n == 0, "projected LSTM: %ld allocations in 1000 steps", n);
+    size_t bytes = recur_state_size(s);
+    CHECK_MSG(bytes == 16 + 4 * 2 * (16 + 64), "state size %zu", bytes);
+    unsigned char *buf = malloc(bytes);
+    CHECK(recur_state_save(s, buf, bytes) == RECUR_OK);
+    CHECK(recur_state_load(s2, buf, bytes) == RECUR_OK);
+    for (int i = 0; i < 9; i++)
+        x[i] = uniform();
+    CHECK(recur_state_step(s, 0, x, y) == RECUR_OK && recur_state_step(s2, 0, x, y2) == RECUR_OK);
+    CHECK(memcmp(y, y2, sizeof y) == 0);
+    free(buf);
+    recur_state *q = (recur_state *)&q;
+    CHECK(recur_state_create_quantized(m, RECUR_QUANT_INT8, &q) == RECUR_E_INVALID && !q);
+    CHECK(strstr(recur_last_error(), "projection") != NULL);
+    recur_state_free(s);
+    recur_state_free(s2);
+    recur_model_free(m);
+}
+
 static void step_rejects_bad_input(void)
 {
     recur_model *m = make_model(RECUR_LSTM, RECUR_INPUT_ONEHOT, 5, 0, 4, 1, 5);
@@ -315,7 +392,8 @@ static void single_sequence_forward(void)
  * (stream_kernel.h): each steps to recur_forward's outputs for every cell
  * and input kind, at widths below, at and past its blocks of 8 or 16 units
  * (the last block partial or not), with one output (fused into the top
- * layer) and several (the dense kernel), one and two layers. */
+ * layer) and several (the dense kernel), one and two layers, and LSTMs with
+ * a projection. */
 static void every_kernel(void)
 {
     const int widths[] = {1, 7, 8, 9, 16, 17, 31, 33, 48};
@@ -344,6 +422,27 @@ static void every_kernel(void)
                     worst = d > worst ? d : worst;
                     recur_model_free(m);
                 }
+        for (int H = 9; H <= 33; H += 12) { /* LSTMs with a projection (R < H) */
+            recur_config c;
+            recur_config_default(&c);
+            c.cell = RECUR_LSTM;
+            c.input = RECUR_INPUT_ONEHOT;
+            c.input_size = 11;
+            c.hidden = H;
+            c.proj = H / 2;
+            c.layers = 2;
+            c.output_size = 11;
+            c.loss = RECUR_LOSS_XENT;
+            recur_model *m = NULL;
+            CHECK(recur_model_create(&c, 5, &m) == RECUR_OK);
+            if (!m)
+                continue;
+            double d = step_vs_sequence(m, 25);
+            CHECK_MSG(d <= 1e-5, "kernel %s, LSTM %d proj %d: step vs sequence differ by %g",
+                      recur__isa_name(isa), H, H / 2, d);
+            worst = d > worst ? d : worst;
+            recur_model_free(m);
+        }
         printf("stream kernel %s (%d lanes): worst step vs sequence %.3g\n",
                recur__isa_name(isa), recur__stream_kernel_pick(3)->V, worst);
         ran++;
@@ -363,5 +462,6 @@ static void every_kernel(void)
 TEST_MAIN("test_stream", TL_CASE(step_equals_sequence), TL_CASE(benchmark_shapes),
           TL_CASE(long_batch_equals_streams),
           TL_CASE(threaded_step),
-          TL_CASE(step_allocates_nothing), TL_CASE(step_rejects_bad_input),
-          TL_CASE(every_kernel), TL_CASE(single_sequence_forward))
+          TL_CASE(step_allocates_nothing), TL_CASE(projected_lstm_streams),
+          TL_CASE(step_rejects_bad_input), TL_CASE(every_kernel),
+          TL_CASE(single_sequence_forward))

@@ -57,7 +57,7 @@ int main(int argc, char **argv)
         return fail("cannot load the model", recur_last_error());
     const recur_config *c = recur_model_get_config(m);
     int pooled = c->readout != RECUR_READOUT_SEQUENCE;
-    long O = c->output_size ? c->output_size : (long)c->hidden * (c->bidirectional ? 2 : 1);
+    long O = c->output_size ? c->output_size : (long)(c->proj ? c->proj : c->hidden) * (c->bidirectional ? 2 : 1);
     if (step && (pooled || !c->output_size)) {
         recur_model_free(m);
         return fail("--step needs a per-step model with a dense layer", NULL);

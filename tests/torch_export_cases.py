@@ -62,15 +62,17 @@ class Net(nn.Module):
 
 
 def build(cell, layers, bi, inp, batch_first, names, V=11, E=5, I=4, H=6, O=3,
-          bias=True, seed=0):
+          bias=True, seed=0, proj=0):
     torch.manual_seed(seed)
     in_size = E if inp == "embedding" else (V if inp == "onehot" else I)
     kw = dict(num_layers=layers, bidirectional=bi, batch_first=batch_first, bias=bias)
     if cell.startswith("rnn"):
         rnn = nn.RNN(in_size, H, nonlinearity=cell[4:], **kw)
+    elif cell == "lstm":
+        rnn = nn.LSTM(in_size, H, proj_size=proj, **kw)
     else:
-        rnn = (nn.LSTM if cell == "lstm" else nn.GRU)(in_size, H, **kw)
-    fc = nn.Linear(H * (2 if bi else 1), O, bias=bias)
+        rnn = nn.GRU(in_size, H, **kw)
+    fc = nn.Linear((proj or H) * (2 if bi else 1), O, bias=bias)
     emb = nn.Embedding(V, E) if inp == "embedding" else None
     with torch.no_grad():  # biases of the same scale as the weights, not zero
         for p in list(rnn.parameters()) + list(fc.parameters()):
@@ -225,6 +227,49 @@ def plain_cases():
         compare(name, path, model, inputs(model, inp, 8, 2, seed=k), inp, False, not bi)
 
 
+def proj_cases():
+    """LSTMs with projections (proj_size): recur's file, the state_dict as it is
+    (plain), an encoder, and a torch.save'd state_dict through the CLI."""
+    cases = [
+        ("proj: lstm 2 layers dense", 2, False, "dense", False, ("", "lstm", "fc"), True),
+        ("proj: lstm 2 layers bidirectional embedding batch_first, bias=False", 2, True,
+         "embedding", True, ("emb", "lstm", "head"), False),
+        ("proj: lstm one-hot", 1, False, "onehot", False, ("", "rnn", "fc"), True),
+    ]
+    for k, (name, layers, bi, inp, bf, names, bias) in enumerate(cases):
+        model = build("lstm", layers, bi, inp, bf, names, bias=bias, seed=80 + k, proj=3)
+        for plain in (False, True):
+            if plain and inp == "onehot":
+                continue  # a plain file has no input kind: its input is dense
+            path = os.path.join(TMP, "proj%d%s.safetensors" % (k, "p" if plain else ""))
+            try:
+                ex.export(model, path, plain=plain,
+                          input="onehot" if inp == "onehot" else "dense")
+            except ex.ExportError as e:
+                bad(name, "export refused: %s" % e)
+                continue
+            compare(name + (" (plain state_dict)" if plain else ""), path, model,
+                    inputs(model, inp, 9, 3, seed=k), inp, bf, not bi)
+    torch.manual_seed(90)
+    lstm = nn.LSTM(4, 6, 2, proj_size=2)
+    path = os.path.join(TMP, "projenc.safetensors")
+    ex.export(lstm, path, plain=True)
+    compare("proj: encoder, bare LSTM 2 layers (plain)", path, Encoder(None, lstm),
+            inputs(None, "dense", 7, 3), "dense", False, False)
+    sd = os.path.join(TMP, "proj.pt")
+    model = build("lstm", 1, False, "embedding", False, ("embedding", "rnn", "fc"),
+                  seed=91, proj=2)
+    torch.save(model.state_dict(), sd)
+    out = os.path.join(TMP, "proj_sd.safetensors")
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "export_pytorch.py"),
+                        sd, out], capture_output=True, text=True)
+    if r.returncode == 0 and "proj=2" in r.stdout:
+        compare("proj: CLI, state_dict of an LSTM with proj_size", out, model,
+                inputs(model, "embedding", 7, 2), "embedding", False, True)
+    else:
+        bad("proj: CLI, state_dict of an LSTM with proj_size", r.stdout + r.stderr.strip())
+
+
 def read_header(path):
     import json
     with open(path, "rb") as f:
@@ -304,8 +349,8 @@ def refusals():
             self.fc = nn.Linear(4, 2)
 
     cases = [
-        ("LSTM proj_size", {"rnn": nn.LSTM(3, 4, proj_size=2), "fc": nn.Linear(2, 2)},
-         "proj_size"),
+        ("Linear reading the hidden size of an LSTM with proj_size",
+         {"rnn": nn.LSTM(3, 4, proj_size=2), "fc": nn.Linear(4, 2)}, "proj_size 2"),
         ("two recurrent modules", Two(), "'encoder', 'decoder'"),
         ("LayerNorm", Norm(), "norm.weight"),
         ("Embedding max_norm", {"embedding": nn.Embedding(5, 3, max_norm=1.0),
@@ -331,19 +376,20 @@ def refusals():
     else:
         ok("refusals write no file")
     # The command line: one line on stderr, exit status 1.
-    sd = os.path.join(TMP, "proj.pt")
-    torch.save(nn.LSTM(3, 4, proj_size=2).state_dict(), sd)
+    sd = os.path.join(TMP, "maxnorm.pt")
+    torch.save(nn.ModuleDict({"embedding": nn.Embedding(5, 3, max_norm=1.0),
+                              "rnn": nn.GRU(3, 4), "fc": nn.Linear(4, 2)}), sd)
     r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "export_pytorch.py"),
                         sd, os.path.join(TMP, "x.safetensors")], capture_output=True, text=True)
     lines = r.stderr.strip().splitlines()
-    if r.returncode == 1 and len(lines) == 1 and "proj_size" in lines[0]:
-        ok("CLI refuses a projection in one line: %s" % lines[0])
+    if r.returncode == 1 and len(lines) == 1 and "max_norm" in lines[0]:
+        ok("CLI refuses in one line: %s" % lines[0])
     else:
-        bad("CLI refuses a projection in one line", "exit %d: %r" % (r.returncode, r.stderr))
+        bad("CLI refuses in one line", "exit %d: %r" % (r.returncode, r.stderr))
 
 
 def main():
-    for fn in (module_cases, encoder_cases, plain_cases, cli_cases, refusals):
+    for fn in (module_cases, encoder_cases, plain_cases, proj_cases, cli_cases, refusals):
         try:
             fn()
         except Exception as e:  # a crash in a group counts as one failure

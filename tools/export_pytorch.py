@@ -49,10 +49,10 @@ The exporter assumes the module's forward is embedding -> rnn -> linear on
 every step (what recur computes); it cannot see the forward code. Without
 an nn.Linear the model is an encoder (recur's output_size 0): recur_forward
 gives the recurrent module's output, as PyTorch's rnn(x)[0]. It refuses
-what recur cannot represent, with a message: LSTM proj_size, an Embedding
-with max_norm, more than one recurrent module, Linear or Embedding, any
+what recur cannot represent, with a message: an Embedding with max_norm, more than one recurrent module, Linear or Embedding, any
 other parameterised module, shapes that do not chain, sizes beyond recur's
-limits, non-finite weights. bias=False (recurrent or Linear) is written as
+limits, non-finite weights. An LSTM's proj_size is kept (recur's proj,
+weight_hr_l* as they are). bias=False (recurrent or Linear) is written as
 zero biases, which is exact. float64/float16 weights are rounded to float32.
 """
 
@@ -73,7 +73,7 @@ MAX_VOCAB = 65536
 MAX_LAYERS = 16
 CELLS = {"RNN_TANH": "rnn_tanh", "RNN_RELU": "rnn_relu", "LSTM": "lstm", "GRU": "gru"}
 GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
-RECURRENT = re.compile(r"^(weight|bias)_(ih|hh)_l(0|[1-9][0-9]*)(_reverse)?$")
+RECURRENT = re.compile(r"^(weight|bias)_(ih|hh|hr)_l(0|[1-9][0-9]*)(_reverse)?$")
 
 
 class ExportError(ValueError):
@@ -157,9 +157,6 @@ def _parts_of_state_dict(sd, nonlinearity):
                 raise ExportError("recurrent tensors of two modules ('%s' and '%s'): "
                                   "recur holds one recurrent stack" % (rnn_prefix, prefix))
             rnn_prefix = prefix
-        elif attr.startswith("weight_hr_l"):
-            raise ExportError("'%s' is an LSTM projection (proj_size > 0), which recur "
-                              "does not support" % name)
         elif attr in ("weight", "bias"):
             groups.setdefault(prefix, {})[attr] = t
         else:
@@ -173,14 +170,23 @@ def _parts_of_state_dict(sd, nonlinearity):
     if hh is None or ih is None or hh.dim() != 2 or ih.dim() != 2:
         raise ExportError("'%sweight_ih_l0' and '%sweight_hh_l0' must both be matrices"
                           % (rnn_prefix, rnn_prefix))
-    H = hh.shape[1]
+    hr = rsd.get("weight_hr_l0")  # an LSTM projection: [proj, hidden]
+    if hr is not None and hr.dim() != 2:
+        raise ExportError("'%sweight_hr_l0' must be a matrix" % rnn_prefix)
+    P = hr.shape[0] if hr is not None else 0
+    H = hr.shape[1] if hr is not None else hh.shape[1]
     G = hh.shape[0] // H if H and hh.shape[0] % H == 0 else 0
+    if P and (G != 4 or not 0 < P < H):
+        raise ExportError("'%sweight_hr_l0' %s is not the projection of an LSTM of "
+                          "'%sweight_hh_l0' %s" % (rnn_prefix, list(hr.shape), rnn_prefix,
+                                                   list(hh.shape)))
     if G not in (1, 3, 4):
         raise ExportError("'%sweight_hh_l0' has shape %s: not 1, 3 or 4 gates of %d"
                           % (rnn_prefix, list(hh.shape), H))
     layers = 1 + max(int(RECURRENT.match(k).group(3)) for k in rsd)
     bi = any(k.endswith("_reverse") for k in rsd)
     bias = any(k.startswith("bias_") for k in rsd)
+    lstm_kw = {"proj_size": P} if P else {}
     if G == 1:
         if nonlinearity not in (None, "tanh", "relu"):
             raise ExportError("nonlinearity must be tanh or relu")
@@ -191,13 +197,13 @@ def _parts_of_state_dict(sd, nonlinearity):
             raise ExportError("nonlinearity %s given for a %s" % (nonlinearity,
                                                                  "LSTM" if G == 4 else "GRU"))
         rnn = (nn.LSTM if G == 4 else nn.GRU)(ih.shape[1], H, layers, bias=bias,
-                                              bidirectional=bi)
+                                              bidirectional=bi, **lstm_kw)
     try:
         rnn.load_state_dict(rsd, strict=True)
     except RuntimeError as e:
         raise ExportError("the recurrent tensors do not form one %s: %s"
                           % (type(rnn).__name__, " ".join(str(e).split())))
-    DH, I0 = H * (2 if bi else 1), ih.shape[1]
+    DH, I0 = (P or H) * (2 if bi else 1), ih.shape[1]
 
     def linear_ok(g):
         w, b = g.get("weight"), g.get("bias")
@@ -282,19 +288,19 @@ def recur_tensors(parts, input="dense"):
     cell = CELLS.get(rnn.mode)
     if cell is None:
         raise ExportError("unsupported recurrent mode %s" % rnn.mode)
-    if getattr(rnn, "proj_size", 0):
-        raise ExportError("the LSTM has proj_size=%d: recur has no projection layer"
-                          % rnn.proj_size)
     H, L, D = rnn.hidden_size, rnn.num_layers, 2 if rnn.bidirectional else 1
+    P = getattr(rnn, "proj_size", 0)  # an LSTM's projection, 0: none
+    R = P or H  # the width of each direction's output
     _limit("hidden size", H)
     _limit("layer count", L, MAX_LAYERS)
     _limit("input size", rnn.input_size)
     if not 0 <= rnn.dropout < 1:
         raise ExportError("dropout %g is outside [0, 1)" % rnn.dropout)
-    if fc is not None and fc.in_features != H * D:
+    if fc is not None and fc.in_features != R * D:
         raise ExportError("the Linear reads %d features but the %s gives %d "
-                          "(hidden %d x %d direction(s))"
-                          % (fc.in_features, type(rnn).__name__, H * D, H, D))
+                          "(%s %d x %d direction(s))"
+                          % (fc.in_features, type(rnn).__name__, R * D,
+                             "proj_size" if P else "hidden", R, D))
     if fc is not None:
         _limit("output size", fc.out_features)
     meta = OrderedDict(format="recur", cell=cell)
@@ -316,6 +322,8 @@ def recur_tensors(parts, input="dense"):
                 dropout=repr(float(rnn.dropout)),
                 output_size=fc.out_features if fc is not None else 0,
                 readout="sequence")
+    if P:
+        meta.update(proj=P)
 
     tensors = OrderedDict()
     if emb is not None:
@@ -324,7 +332,8 @@ def recur_tensors(parts, input="dense"):
     for l in range(L):
         for d in range(D):
             sfx = "_l%d%s" % (l, "_reverse" if d else "")
-            for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh") + \
+                    (("weight_hr",) if P else ()):
                 name = "rnn." + kind + sfx
                 t = getattr(rnn, kind + sfx, None)  # None: bias=False
                 tensors[name] = _f32(name, t) if t is not None else torch.zeros(GH)
@@ -474,8 +483,8 @@ def main(argv=None):
         print("export_pytorch.py: %s" % " ".join(str(e).split()), file=sys.stderr)
         return 1
     desc = ", ".join("%s=%s" % (k, v) for k, v in meta.items()
-                     if k in ("cell", "input", "hidden", "layers", "bidirectional",
-                              "output_size"))
+                     if k in ("cell", "input", "hidden", "proj", "layers",
+                              "bidirectional", "output_size"))
     print("wrote %s (%s)" % (a.out, desc or "plain"))
     return 0
 

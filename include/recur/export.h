@@ -26,7 +26,8 @@ typedef enum { RECUR_QUANT_NONE = 0, RECUR_QUANT_INT8 = 1 } recur_quant;
  * recur_state_create's float stream. The state is saved, loaded, reset and
  * freed like any other (recur_state_save / recur_state_load take the same
  * bytes, so a stream may move between the float and the int8 path). The
- * int8 step runs on the calling thread and never allocates. */
+ * int8 step runs on the calling thread and never allocates. An LSTM with a
+ * projection (proj) is refused (RECUR_E_INVALID): its float stream runs it. */
 RECUR_API int recur_state_create_quantized(const recur_model *m, recur_quant q,
                                            recur_state **out);
 
@@ -62,7 +63,8 @@ RECUR_API int recur_state_create_quantized(const recur_model *m, recur_quant q,
  * prefix: a C identifier of at most 48 characters; NULL takes PATH's file
  * name (with characters other than letters, digits and _ made _).
  * Bidirectional models and MEAN readouts cannot stream and are refused
- * (RECUR_E_INVALID), as are non-finite weights. Both files are written to a
+ * (RECUR_E_INVALID), as are LSTMs with a projection (proj: the generated
+ * step has none yet) and non-finite weights. Both files are written to a
  * temporary name first and renamed into place. */
 RECUR_API int recur_export_c(const recur_model *m, const char *path, const char *prefix,
                              recur_quant q);

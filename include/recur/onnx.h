@@ -30,7 +30,10 @@
  * output "y" is what recur_forward computes. A character model's
  * vocabulary and the loss go in the model's metadata_props
  * ("recur.vocab", "recur.loss"), so that importing the export gives back the
- * same model. */
+ * same model. An LSTM with a projection (proj) is refused with
+ * RECUR_E_INVALID: the ONNX LSTM operator has no projection.
+ *
+ * recur_model_load (recur.h) reads ONNX files too, through the importer. */
 #ifndef RECUR_API_ONNX_H
 #define RECUR_API_ONNX_H
 

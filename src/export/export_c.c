@@ -492,6 +492,10 @@ int recur_export_c(const recur_model *m, const char *path, const char *prefix, r
     int rc = recur__stream_refusal(m, "exported as a streaming step");
     if (rc)
         return rc;
+    if (c->proj)
+        return recur__fail(RECUR_E_INVALID, "an LSTM with a projection (proj %d) cannot be "
+                          "exported as C yet: the generated step has no projection "
+                          "(stream it with recur_state_step instead)", c->proj);
     if (q != RECUR_QUANT_NONE && q != RECUR_QUANT_INT8)
         return recur__fail(RECUR_E_INVALID, "unknown quantization %d", (int)q);
     rc = recur__model_check_finite(m, "cannot export the model");

@@ -33,7 +33,7 @@ static void forward_window(const recur_model *m, model_work *w, int t0, int T, i
     /* Outputs per step, or per sequence for a pooled readout; without a
      * dense layer, the top layer's states (or their readout) themselves. */
     int pooled = c->readout != RECUR_READOUT_SEQUENCE;
-    long width = c->output_size ? c->output_size : (long)c->hidden * m->dirs;
+    long width = c->output_size ? c->output_size : (long)model_state_width(c) * m->dirs;
     long n = (pooled ? B : TB) * width;
     const real *src = c->output_size ? w->logits : pooled ? w->pool : w->y[c->layers - 1];
     float *dst = y + (pooled ? 0 : (long)t0 * B * width);
@@ -85,7 +85,7 @@ int recur_forward(const recur_model *m, int T, int B, const int32_t *tokens,
     /* Windows need a state that flows forward only and an output per step. */
     int Tw = c->bidirectional || c->readout != RECUR_READOUT_SEQUENCE || T <= WINDOW
                  ? T : WINDOW;
-    long nstate = (long)c->layers * B * c->hidden;
+    long nstate = (long)c->layers * B * c->hidden; /* room for h and c (model.h) */
     model_work w;
     if ((rc = recur__model_work_alloc(m, Tw, B, &w)))
         return rc;

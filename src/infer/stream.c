@@ -20,7 +20,12 @@
  * state. Every buffer is allocated in recur_state_create: recur_state_step never
  * allocates (tests/test_stream.c counts allocations). Each output is the
  * same sum in the same order whatever the split, so results do not depend
- * on the thread count. */
+ * on the thread count.
+ *
+ * An LSTM with a projection (proj, model.h) carries h_t = W_hr·m_t of R =
+ * proj units, m_t = σ(o)⊙tanh(c_t) of H: the kernel writes m_t to s->mt
+ * and one more product makes h_t. It steps on one thread: the projection
+ * needs all of m_t, so two parts would have to meet twice per layer. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,12 +52,14 @@ typedef struct {
 struct recur_state {
     const recur_model *m;
     int kind, L, H, G, O, nparts;
+    int P, R;      /* projection size (0: none); state width, P or H */
     stream_part part[MAX_PARTS];
     stream_dense_fn dense; /* the output layer's kernel */
     int fused;             /* or the top layer's kernel writes y (O = 1) */
-    real *hbuf[2]; /* [L][H] each: h_{t-1} in hbuf[cur], h_t goes to the other */
+    real *hbuf[2]; /* [L][R] each: h_{t-1} in hbuf[cur], h_t goes to the other */
     int cur;
     real *c;       /* [L][H] LSTM cell states (each part updates its own) */
+    real *mt;      /* [H] a projected LSTM's σ(o)⊙tanh(c) before W_hr */
     real *x;       /* [input width] dense or embedded input of layer 0 */
     int32_t token; /* one-hot input of the current step (x unused) */
     int onehot;
@@ -70,14 +77,37 @@ struct recur_state {
 
 /* ---- one part of one layer ------------------------------------------------ */
 
+/* h = W_hr·m: a projected LSTM's h_t [P] from m_t [H] (eight partial sums
+ * per row, so that the loop vectorises). */
+static void project(const real *W, int P, int H, const real *m, real *h)
+{
+    for (int p = 0; p < P; p++, W += H) {
+        real a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        int j = 0;
+        for (; j + 8 <= H; j += 8)
+            for (int u = 0; u < 8; u++)
+                a[u] += W[j + u] * m[j + u];
+        real t = ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+        for (; j < H; j++)
+            t += W[j] * m[j];
+        h[p] = t;
+    }
+}
+
 static void run_part(recur_state *s, int p, int l, float *y)
 {
     stream_part *q = &s->part[p];
-    int H = s->H;
-    const real *hprev = s->hbuf[s->cur] + (long)l * H;
-    real *hnext = s->hbuf[!s->cur] + (long)l * H;
-    const real *x = l > 0 ? s->hbuf[!s->cur] + (long)(l - 1) * H : s->onehot ? NULL : s->x;
-    q->fn(&q->lay[l], x, s->token, hprev, s->c + (long)l * H + q->j0, hnext + q->j0, y);
+    int H = s->H, R = s->R;
+    const real *hprev = s->hbuf[s->cur] + (long)l * R;
+    real *hnext = s->hbuf[!s->cur] + (long)l * R;
+    const real *x = l > 0 ? s->hbuf[!s->cur] + (long)(l - 1) * R : s->onehot ? NULL : s->x;
+    real *c = s->c + (long)l * H + q->j0;
+    if (s->P) { /* one part (see the top): m_t, then h_t = W_hr·m_t */
+        q->fn(&q->lay[l], x, s->token, hprev, c, s->mt, NULL);
+        project(s->m->cells[l][0].w_hr, s->P, H, s->mt, hnext);
+        return;
+    }
+    q->fn(&q->lay[l], x, s->token, hprev, c, hnext + q->j0, y);
 }
 
 /* ---- the helper thread ---------------------------------------------------- */
@@ -139,14 +169,16 @@ int recur_state_create(const recur_model *m, recur_state **out)
     s->m = m;
     s->kind = m->cells[0][0].kind;
     s->L = c->layers, s->H = c->hidden, s->O = c->output_size;
+    s->P = c->proj, s->R = model_state_width(c);
     s->G = recur__cell_gates(s->kind);
     s->onehot = c->input == RECUR_INPUT_ONEHOT;
-    int H = s->H, G = s->G, xw = m->cells[0][0].I;
-    long macs = (long)s->O * H;
+    int H = s->H, R = s->R, P = s->P, G = s->G, xw = m->cells[0][0].I;
+    long macs = (long)s->O * R;
     for (int l = 0; l < s->L; l++)
-        macs += (long)G * H * ((s->onehot && l == 0 ? 0 : m->cells[l][0].I) + H);
-    s->nparts = H >= 2 && recur__gemm_get_threads() >= 2 && macs >= MIN_MACS_FOR_THREADS ? 2 : 1;
-    long n = 3L * s->L * H + xw, nw = 0;
+        macs += (long)G * H * ((s->onehot && l == 0 ? 0 : m->cells[l][0].I) + R) + (long)P * H;
+    s->nparts = !P && H >= 2 && recur__gemm_get_threads() >= 2 && macs >= MIN_MACS_FOR_THREADS
+                    ? 2 : 1;
+    long n = 2L * s->L * R + (long)s->L * H + H + xw, nw = 0;
     const stream_kernel *kern[MAX_PARTS];
     for (int k = 0; k < s->nparts; k++) {
         stream_part *q = &s->part[k];
@@ -155,10 +187,10 @@ int recur_state_create(const recur_model *m, recur_state **out)
         kern[k] = recur__stream_kernel_pick(q->Hp);
         q->fn = recur__stream_kernel_fn(kern[k], s->kind);
         for (int l = 0; l < s->L; l++)
-            nw += recur__stream_layer_size(kern[k], s->kind, m->cells[l][0].I, H, q->Hp);
+            nw += recur__stream_layer_size(kern[k], s->kind, m->cells[l][0].I, R, q->Hp);
     }
     /* One output of a one-part model: fused into the top layer's kernel. */
-    s->fused = s->nparts == 1 && s->O == 1;
+    s->fused = s->nparts == 1 && s->O == 1 && !P;
     if (s->fused)
         nw += recur__stream_fc_size(kern[0], H);
     real *p = s->mem = calloc((size_t)n, sizeof *p);
@@ -171,23 +203,24 @@ int recur_state_create(const recur_model *m, recur_state **out)
         free(s);
         return recur__fail(RECUR_E_NOMEM, "out of memory for a stream of this model");
     }
-    s->hbuf[0] = p, p += (long)s->L * H;
-    s->hbuf[1] = p, p += (long)s->L * H;
+    s->hbuf[0] = p, p += (long)s->L * R;
+    s->hbuf[1] = p, p += (long)s->L * R;
     s->c = p, p += (long)s->L * H;
+    s->mt = p, p += H;
     s->x = p, p += xw;
     real *w = s->wmem;
     for (int k = 0; k < s->nparts; k++) {
         stream_part *q = &s->part[k];
         for (int l = 0; l < s->L; l++) {
             const cell *ce = &m->cells[l][0];
-            recur__stream_layer_pack(&q->lay[l], kern[k], s->kind, ce->I, H, q->j0, q->Hp,
-                                     ce->w_ih, ce->w_hh, ce->b_ih, ce->b_hh, w);
-            w += recur__stream_layer_size(kern[k], s->kind, ce->I, H, q->Hp);
+            recur__stream_layer_pack(&q->lay[l], kern[k], s->kind, ce->I, H, R, q->j0,
+                                     q->Hp, ce->w_ih, ce->w_hh, ce->b_ih, ce->b_hh, w);
+            w += recur__stream_layer_size(kern[k], s->kind, ce->I, R, q->Hp);
         }
     }
     if (s->fused)
         recur__stream_fc_pack(&s->part[0].lay[s->L - 1], kern[0], m->fc_w, m->fc_b[0], w);
-    s->dense = recur__stream_kernel_pick(H)->dense; /* O = 0: no dense layer (an encoder) */
+    s->dense = recur__stream_kernel_pick(R)->dense; /* O = 0: no dense layer (an encoder) */
     if (s->nparts > 1) {
         pthread_mutex_init(&s->lock, NULL);
         pthread_cond_init(&s->wake, NULL);
@@ -204,10 +237,10 @@ void recur_state_reset(recur_state *s)
         recur__q8_reset(s->q8);
         return;
     }
-    size_t n = (size_t)s->L * s->H * sizeof(real);
+    size_t n = (size_t)s->L * s->R * sizeof(real);
     memset(s->hbuf[0], 0, n);
     memset(s->hbuf[1], 0, n);
-    memset(s->c, 0, n);
+    memset(s->c, 0, (size_t)s->L * s->H * sizeof(real));
 }
 
 void recur_state_free(recur_state *s)
@@ -271,7 +304,7 @@ int recur__step_f32(recur_state *s, int32_t token, const float *x, float *y)
     s->cur = !s->cur;
     if (s->fused)
         return RECUR_OK;
-    s->dense(s->O, s->H, m->fc_w, m->fc_b, s->hbuf[s->cur] + (long)(s->L - 1) * s->H, y);
+    s->dense(s->O, s->R, m->fc_w, m->fc_b, s->hbuf[s->cur] + (long)(s->L - 1) * s->R, y);
     return RECUR_OK;
 }
 
@@ -283,7 +316,7 @@ void recur__state_view(recur_state *s, stream_view *v)
         recur__q8_view(s->q8, v);
         return;
     }
-    v->kind = s->kind, v->L = s->L, v->H = s->H;
+    v->kind = s->kind, v->L = s->L, v->H = s->H, v->R = s->R;
     v->h = s->hbuf[s->cur];
     v->c = s->kind == CELL_LSTM ? s->c : NULL;
 }

@@ -12,10 +12,11 @@
 
 struct recur__q8;
 
-/* The states of a stream at a step boundary: h [L][H] (the last step's),
- * c [L][H] for an LSTM (else NULL). Writing them changes the stream. */
+/* The states of a stream at a step boundary: h [L][R] (the last step's;
+ * R = the projection size of a projected LSTM, else H), c [L][H] for an
+ * LSTM (else NULL). Writing them changes the stream. */
 typedef struct {
-    int kind, L, H; /* cell.h's cell kind */
+    int kind, L, H, R; /* cell.h's cell kind */
     real *h, *c;
 } stream_view;
 

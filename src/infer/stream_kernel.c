@@ -18,25 +18,26 @@
 static int row_slots(int kind) { return recur__cell_gates(kind); }
 static int bias_slots(int kind) { return kind == CELL_GRU ? 4 : recur__cell_gates(kind); }
 
-static long block_size(int kind, int V, int I, int H)
+static long block_size(int kind, int V, int I, int R)
 {
-    return ((long)bias_slots(kind) + (long)(I + H) * row_slots(kind)) * V;
+    return ((long)bias_slots(kind) + (long)(I + R) * row_slots(kind)) * V;
 }
 
-long recur__stream_layer_size(const stream_kernel *k, int kind, int I, int H, int Hp)
+long recur__stream_layer_size(const stream_kernel *k, int kind, int I, int R, int Hp)
 {
     long nb = (Hp + k->V - 1) / k->V;
-    return (nb * block_size(kind, k->V, I, H) + 15) / 16 * 16;
+    return (nb * block_size(kind, k->V, I, R) + 15) / 16 * 16;
 }
 
 void recur__stream_layer_pack(stream_layer *L, const stream_kernel *k, int kind, int I,
-                              int H, int j0, int Hp, const real *w_ih, const real *w_hh,
-                              const real *b_ih, const real *b_hh, real *dst)
+                              int H, int R, int j0, int Hp, const real *w_ih,
+                              const real *w_hh, const real *b_ih, const real *b_hh,
+                              real *dst)
 {
     int V = k->V, A = row_slots(kind), Bs = bias_slots(kind);
-    long per = block_size(kind, V, I, H), nb = (Hp + V - 1) / V;
-    L->I = I, L->H = H, L->j0 = j0, L->Hp = Hp, L->w = dst, L->fc = NULL, L->fc_b = 0;
-    memset(dst, 0, (size_t)recur__stream_layer_size(k, kind, I, H, Hp) * sizeof *dst);
+    long per = block_size(kind, V, I, R), nb = (Hp + V - 1) / V;
+    L->I = I, L->R = R, L->j0 = j0, L->Hp = Hp, L->w = dst, L->fc = NULL, L->fc_b = 0;
+    memset(dst, 0, (size_t)recur__stream_layer_size(k, kind, I, R, Hp) * sizeof *dst);
     for (long b = 0; b < nb; b++) {
         real *p = dst + b * per;
         for (int u = 0; u < V && b * V + u < Hp; u++) {
@@ -51,8 +52,8 @@ void recur__stream_layer_pack(stream_layer *L, const stream_kernel *k, int kind,
             for (int a = 0; a < A; a++) {
                 for (int i = 0; i < I; i++)
                     x[((long)i * A + a) * V + u] = w_ih[(a * H + j) * I + i];
-                for (int i = 0; i < H; i++)
-                    h[((long)i * A + a) * V + u] = w_hh[(a * H + j) * H + i];
+                for (int i = 0; i < R; i++)
+                    h[((long)i * A + a) * V + u] = w_hh[(a * H + j) * R + i];
             }
         }
     }
@@ -107,7 +108,7 @@ static const real *block_sums(const stream_layer *L, int kind, const real *w,
         add_rows(pre, xs, A, w + (long)token * A * GV, (const real[]){1}, 1);
         w += (long)L->I * A * GV;
     }
-    return add_rows(pre, kind == CELL_GRU ? gru_hs : xs, A, w, hp, L->H);
+    return add_rows(pre, kind == CELL_GRU ? gru_hs : xs, A, w, hp, L->R);
 }
 
 static void generic_layer(const stream_layer *L, int kind, const real *x, int token,

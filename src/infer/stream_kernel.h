@@ -6,7 +6,9 @@
  * AVX2 and the portable kernel). A block's weights are one contiguous panel:
  *   bias  [B][V]      B bias slots (below)
  *   x rows [I][A][V]  row k holds column k of W_ih for the block's units,
- *   h rows [H][A][V]  and of W_hh; A gate slots per row, zero past Hp
+ *   h rows [R][A][V]  and of W_hh; A gate slots per row, zero past Hp
+ * (R: the width of h, H, or P for an LSTM with a projection, whose m_t
+ * the caller then projects: h_t = W_hr·m_t)
  * so a block is G·V accumulators held in registers for the whole sum: per
  * input k, one broadcast and A vector FMAs, each FMA with one load and no
  * store (the old transposed loop reloaded and stored its output every few
@@ -31,7 +33,7 @@
 
 /* One layer's units [j0, j0 + Hp) packed for one kernel. */
 typedef struct {
-    int I, H, j0, Hp; /* input width, hidden width, this part's units */
+    int I, R, j0, Hp; /* input width, h width (W_hh's columns), this part's units */
     const real *w; /* ceil(Hp/V) block panels, one after the other */
     /* A single output of a one-part top layer, fused into the epilogue
      * while h is in registers: y = fc_b + fc·h, fc padded with zeros to
@@ -41,7 +43,7 @@ typedef struct {
 } stream_layer;
 
 /* x: the layer's input [I] (NULL: one-hot, use `token`); hp: the layer's
- * previous hidden state [H]; c: the cell states of the part's Hp units,
+ * previous hidden state [R]; c: the cell states of the part's Hp units,
  * updated in place (LSTM only; else unused); hn: where their new h goes
  * [Hp]. hn must not overlap hp. y: the fused output (L->fc set). */
 typedef void (*stream_layer_fn)(const stream_layer *L, const real *x, int token,
@@ -78,12 +80,13 @@ stream_layer_fn recur__stream_kernel_fn(const stream_kernel *k, int kind);
 
 /* Reals the panels of Hp units need (a multiple of 16: each block's panel
  * starts 64-byte aligned when the first does). */
-long recur__stream_layer_size(const stream_kernel *k, int kind, int I, int H, int Hp);
-/* Pack rows {g·H + j0 + u : gate g, u < Hp} of W_ih [G·H×I], W_hh [G·H×H]
+long recur__stream_layer_size(const stream_kernel *k, int kind, int I, int R, int Hp);
+/* Pack rows {g·H + j0 + u : gate g, u < Hp} of W_ih [G·H×I], W_hh [G·H×R]
  * and the biases [G·H] into dst (recur__stream_layer_size reals). */
 void recur__stream_layer_pack(stream_layer *L, const stream_kernel *k, int kind, int I,
-                              int H, int j0, int Hp, const real *w_ih, const real *w_hh,
-                              const real *b_ih, const real *b_hh, real *dst);
+                              int H, int R, int j0, int Hp, const real *w_ih,
+                              const real *w_hh, const real *b_ih, const real *b_hh,
+                              real *dst);
 
 /* Reals the fused output row of H units needs, and packing fc [H] (a
  * model's only output row) into dst for L. */

@@ -239,7 +239,7 @@ INLINE void store_lanes(float *p, VEC v, int n)
 static TARGET void NAME(lstm)(const stream_layer *L, const float *x, int token,
                               const float *hp, float *c, float *hn, float *y)
 {
-    const int I = L->I, H = L->H, Hp = L->Hp;
+    const int I = L->I, R = L->R, Hp = L->Hp;
     const float *w = L->w;
     VEC yacc = VZERO;
     for (int j = 0; j < Hp; j += V) {
@@ -254,7 +254,7 @@ static TARGET void NAME(lstm)(const stream_layer *L, const float *x, int token,
             a2 = VADD(a2, VLOAD(r + 2 * V)), a3 = VADD(a3, VLOAD(r + 3 * V));
             w += (long)I * 4 * V;
         }
-        H_ROWS4(hp, H, a0, a1, a2, a3, b0, b1, b2, b3);
+        H_ROWS4(hp, R, a0, a1, a2, a3, b0, b1, b2, b3);
         int n = Hp - j;
         VEC i = v_sigmoid(VADD(a0, b0)), f = v_sigmoid(VADD(a1, b1));
         VEC g1 = v_tanh1(VADD(a2, b2)), o = v_sigmoid(VADD(a3, b3));
@@ -272,7 +272,7 @@ static TARGET void NAME(gru)(const stream_layer *L, const float *x, int token,
                              const float *hp, float *c, float *hn, float *y)
 {
     (void)c;
-    const int I = L->I, H = L->H, Hp = L->Hp;
+    const int I = L->I, R = L->R, Hp = L->Hp;
     const float *w = L->w, *hown = hp + L->j0;
     VEC yacc = VZERO;
     for (int j = 0; j < Hp; j += V) {
@@ -287,7 +287,7 @@ static TARGET void NAME(gru)(const stream_layer *L, const float *x, int token,
             r = VADD(r, VLOAD(q)), z = VADD(z, VLOAD(q + V)), nx = VADD(nx, VLOAD(q + 2 * V));
             w += (long)I * 3 * V;
         }
-        H_ROWS3(hp, H, r, z, nh, r1, z1, m1);
+        H_ROWS3(hp, R, r, z, nh, r1, z1, m1);
         int n = Hp - j;
         r = v_sigmoid(VADD(r, r1));
         z = v_sigmoid(VADD(z, z1));
@@ -305,7 +305,7 @@ static TARGET void NAME(gru)(const stream_layer *L, const float *x, int token,
 INLINE void rnn_layer(const stream_layer *L, const float *x, int token, const float *hp,
                       float *hn, float *y, int relu)
 {
-    const int I = L->I, H = L->H, Hp = L->Hp;
+    const int I = L->I, R = L->R, Hp = L->Hp;
     const float *w = L->w;
     VEC yacc = VZERO;
     for (int j = 0; j < Hp; j += V) {
@@ -317,7 +317,7 @@ INLINE void rnn_layer(const stream_layer *L, const float *x, int token, const fl
             a0 = VADD(a0, VLOAD(ONEHOT(1, token)));
             w += (long)I * V;
         }
-        ROWS1(hp, H, a0, a1, a2, a3);
+        ROWS1(hp, R, a0, a1, a2, a3);
         VEC pre = VADD(VADD(a0, a1), VADD(a2, a3));
         /* relu: pre > 0 ? pre : 0 (NaN → 0, as rnn_unit) */
         VEC h = relu ? VMAX(pre, VZERO) : VSUB(v_tanh1(pre), VSET1(1.0f));

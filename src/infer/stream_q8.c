@@ -167,7 +167,7 @@ void recur__q8_free(struct recur__q8 *q)
 
 void recur__q8_view(struct recur__q8 *q, stream_view *v)
 {
-    v->kind = q->kind, v->L = q->L, v->H = q->H;
+    v->kind = q->kind, v->L = q->L, v->H = q->H, v->R = q->H;
     v->h = q->h;
     v->c = q->kind == CELL_LSTM ? q->c : NULL;
 }
@@ -256,6 +256,10 @@ int recur_state_create_quantized(const recur_model *m, recur_quant quant, recur_
     int rc = recur__stream_refusal(m, "run step by step");
     if (rc)
         return rc;
+    if (recur_model_get_config(m)->proj)
+        return recur__fail(RECUR_E_INVALID, "the int8 stream has no LSTM projection "
+                          "(proj %d): use the float stream (RECUR_QUANT_NONE)",
+                          recur_model_get_config(m)->proj);
     struct recur__q8 *q;
     rc = recur__q8_create(m, &q);
     return rc ? rc : recur__state_wrap_q8(q, out);

@@ -117,7 +117,7 @@ static const unsigned char magic[4] = {'R', 'C', 'S', '1'};
 
 static size_t floats_of(const stream_view *v)
 {
-    return (size_t)v->L * v->H * (v->c ? 2 : 1);
+    return (size_t)v->L * (v->R + (v->c ? v->H : 0));
 }
 
 size_t recur_state_size(const recur_state *s)
@@ -139,7 +139,7 @@ int recur_state_save(const recur_state *s, void *buf, size_t n)
 {
     stream_view v;
     recur__state_view((recur_state *)s, &v);
-    size_t need = recur_state_size(s), nh = (size_t)v.L * v.H;
+    size_t need = recur_state_size(s), nh = (size_t)v.L * v.R, nc = (size_t)v.L * v.H;
     if (!buf || n < need)
         return recur__fail(RECUR_E_INVALID, "a state of this model needs %zu bytes, "
                           "the buffer has %zu", need, buf ? n : 0);
@@ -153,7 +153,7 @@ int recur_state_save(const recur_state *s, void *buf, size_t n)
         float f = (float)v.h[i];
         memcpy(p, &f, 4);
     }
-    for (size_t i = 0; v.c && i < nh; i++, p += 4) {
+    for (size_t i = 0; v.c && i < nc; i++, p += 4) {
         float f = (float)v.c[i];
         memcpy(p, &f, 4);
     }
@@ -164,7 +164,7 @@ int recur_state_load(recur_state *s, const void *buf, size_t n)
 {
     stream_view v;
     recur__state_view(s, &v);
-    size_t need = recur_state_size(s), nh = (size_t)v.L * v.H;
+    size_t need = recur_state_size(s), nh = (size_t)v.L * v.R, nc = (size_t)v.L * v.H;
     const unsigned char *p = buf;
     if (!buf || n != need)
         return recur__fail(RECUR_E_INVALID, "a saved state of this model has %zu bytes, "
@@ -182,7 +182,7 @@ int recur_state_load(recur_state *s, const void *buf, size_t n)
         memcpy(&f, p, 4);
         v.h[i] = f;
     }
-    for (size_t i = 0; v.c && i < nh; i++, p += 4) {
+    for (size_t i = 0; v.c && i < nc; i++, p += 4) {
         float f;
         memcpy(&f, p, 4);
         v.c[i] = f;

@@ -25,59 +25,68 @@ int recur__cell_saved(int kind)
     }
 }
 
-/* Reals of the packed W_hh, for either orientation. */
-static long whh_packed_size(int kind, int H)
+/* Reals of a packed K×N operand, for either orientation. */
+static long packed_either(int K, int N)
 {
-    int GH = recur__cell_gates(kind) * H;
-    long fwd = recur__gemm_packed_size(H, GH), bwd = recur__gemm_packed_size(GH, H);
+    long fwd = recur__gemm_packed_size(K, N), bwd = recur__gemm_packed_size(N, K);
     return fwd > bwd ? fwd : bwd;
 }
 
-long recur__cell_work_size(int kind, int H, int T, int B)
+long recur__cell_work_size(int kind, int H, int P, int T, int B)
 {
     long GH = (long)recur__cell_gates(kind) * H, BH = (long)B * H, TB = (long)T * B;
+    long R = P ? P : H, BR = (long)B * R;
     long n = TB * GH          /* xg */
-             + (T + 1) * BH   /* hs */
+             + (T + 1) * BR   /* hs */
              + TB * recur__cell_saved(kind) * H
              + B * GH         /* hg */
              + TB * GH        /* dgi */
-             + 2 * BH         /* dh, dc */
-             + whh_packed_size(kind, H);
+             + BR + BH        /* dh, dc */
+             + packed_either((int)R, (int)GH);
     if (kind == CELL_LSTM)
         n += (T + 1) * BH; /* cs */
     if (kind == CELL_GRU)
         n += TB * GH; /* dgh */
+    if (P)
+        n += TB * H + TB * P + BH + packed_either(H, P); /* ms, dhs, dm, whr */
     return n;
 }
 
-void recur__cell_work_bind(cell_work *w, int kind, int H, int T, int B, real *mem)
+void recur__cell_work_bind(cell_work *w, int kind, int H, int P, int T, int B, real *mem)
 {
     long GH = (long)recur__cell_gates(kind) * H, BH = (long)B * H, TB = (long)T * B;
+    long R = P ? P : H, BR = (long)B * R;
     memset(w, 0, sizeof *w);
     w->xg = mem, mem += TB * GH;
-    w->hs = mem, mem += (T + 1) * BH;
+    w->hs = mem, mem += (T + 1) * BR;
     w->acts = mem, mem += TB * recur__cell_saved(kind) * H;
     w->hg = mem, mem += B * GH;
     w->dgi = mem, mem += TB * GH;
-    w->dh = mem, mem += BH;
+    w->dh = mem, mem += BR;
     w->dc = mem, mem += BH;
-    w->whh_mem = mem, mem += whh_packed_size(kind, H);
+    w->whh_mem = mem, mem += packed_either((int)R, (int)GH);
     w->dgh = w->dgi;
     if (kind == CELL_LSTM)
         w->cs = mem, mem += (T + 1) * BH;
     if (kind == CELL_GRU)
-        w->dgh = mem;
+        w->dgh = mem, mem += TB * GH;
+    if (P) {
+        w->ms = mem, mem += TB * H;
+        w->dhs = mem, mem += TB * P;
+        w->dm = mem, mem += BH;
+        w->whr_mem = mem;
+    }
 }
 
-real *recur__cell_h_at(const cell_work *w, int H, int B, int T, int reverse, int t)
+real *recur__cell_h_at(const cell_work *w, int R, int B, int T, int reverse, int t)
 {
     (void)T;
-    return w->hs + (long)(t + !reverse) * B * H;
+    return w->hs + (long)(t + !reverse) * B * R;
 }
 
-real *recur__cell_h_final(const cell_work *w, int H, int B, int T, int reverse)
+real *recur__cell_h_final(const cell_work *w, int R, int B, int T, int reverse)
 {
-    return w->hs + (long)(reverse ? 0 : T) * B * H;
+    return w->hs + (long)(reverse ? 0 : T) * B * R;
 }
 
 real *recur__cell_c_final(const cell_work *w, int H, int B, int T, int reverse)
@@ -114,10 +123,11 @@ static void backward_rows(void *arg, int b0, int b1)
     }
 }
 
-/* Work of one time loop: the recurrent product dominates. */
+/* Work of one time loop: the recurrent product (and projection) dominate. */
 static double loop_flops(const cell *c, int T, int B)
 {
-    return 2.0 * T * B * recur__cell_gates(c->kind) * (double)c->H * c->H;
+    return 2.0 * T * B * (recur__cell_gates(c->kind) + !!c->P) * (double)c->H *
+           cell_out_width(c);
 }
 
 static void put_state(real *slot, const real *src, long n)
@@ -131,12 +141,15 @@ static void put_state(real *slot, const real *src, long n)
 void recur__cell_forward(const cell *c, cell_work *w, int T, int B, int reverse,
                   const real *h0, const real *c0)
 {
-    long BH = (long)B * c->H, first = reverse ? (long)T * BH : 0;
-    put_state(w->hs + first, h0, BH);
+    int R = cell_out_width(c);
+    long BH = (long)B * c->H, BR = (long)B * R;
+    put_state(w->hs + (reverse ? (long)T * BR : 0), h0, BR);
     if (c->kind == CELL_LSTM)
-        put_state(w->cs + first, c0, BH);
+        put_state(w->cs + (reverse ? (long)T * BH : 0), c0, BH);
     int GH = recur__cell_gates(c->kind) * c->H;
-    recur__gemm_pack(&w->whh, 1, c->H, GH, c->w_hh, c->H, w->whh_mem); /* h·W_hhᵀ */
+    recur__gemm_pack(&w->whh, 1, R, GH, c->w_hh, R, w->whh_mem); /* h·W_hhᵀ */
+    if (c->P)
+        recur__gemm_pack(&w->whr, 1, c->H, c->P, c->w_hr, c->H, w->whr_mem); /* m·W_hrᵀ */
     loop_job job = {c, w, T, B, reverse, NULL, 0};
     recur__parallel_rows(B, loop_flops(c, T, B), forward_rows, &job);
 }
@@ -153,22 +166,27 @@ void recur__cell_backward(cell *c, cell_work *w, int T, int B, int reverse,
                    const real *dy, int ldy, const real *dhT, const real *dcT,
                    real *dh0, real *dc0)
 {
-    int H = c->H, GH = recur__cell_gates(c->kind) * H;
-    long BH = (long)B * H, TB = (long)T * B;
-    put_state(w->dh, dhT, BH);
+    int H = c->H, R = cell_out_width(c), GH = recur__cell_gates(c->kind) * H;
+    long BH = (long)B * H, BR = (long)B * R, TB = (long)T * B;
+    put_state(w->dh, dhT, BR);
     if (c->kind == CELL_LSTM)
         put_state(w->dc, dcT, BH);
-    recur__gemm_pack(&w->whh, 0, GH, H, c->w_hh, H, w->whh_mem); /* dG·W_hh */
+    recur__gemm_pack(&w->whh, 0, GH, R, c->w_hh, R, w->whh_mem); /* dG·W_hh */
+    if (c->P)
+        recur__gemm_pack(&w->whr, 0, c->P, H, c->w_hr, H, w->whr_mem); /* dh·W_hr */
     loop_job job = {c, w, T, B, reverse, dy, ldy};
     recur__parallel_rows(B, loop_flops(c, T, B), backward_rows, &job);
     /* dW_hh += Σ_t dG_hᵀ(t) · h_{t-1}: the previous states of all steps are
      * T contiguous slots starting at slot `reverse` (see cell.h). */
-    const real *hprev = w->hs + (reverse ? BH : 0);
-    recur__gemm(1, 0, GH, H, (int)TB, 1, w->dgh, GH, hprev, H, 1, c->gw_hh, H);
+    const real *hprev = w->hs + (reverse ? BR : 0);
+    recur__gemm(1, 0, GH, R, (int)TB, 1, w->dgh, GH, hprev, R, 1, c->gw_hh, R);
+    /* dW_hr += Σ_t dh_tᵀ · m_t */
+    if (c->P)
+        recur__gemm(1, 0, c->P, H, (int)TB, 1, w->dhs, c->P, w->ms, H, 1, c->gw_hr, H);
     add_column_sums(c->gb_ih, w->dgi, TB, GH);
     add_column_sums(c->gb_hh, w->dgh, TB, GH);
     if (dh0)
-        memcpy(dh0, w->dh, (size_t)BH * sizeof *dh0);
+        memcpy(dh0, w->dh, (size_t)BR * sizeof *dh0);
     if (dc0 && c->kind == CELL_LSTM)
         memcpy(dc0, w->dc, (size_t)BH * sizeof *dc0);
 }

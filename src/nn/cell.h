@@ -15,7 +15,11 @@
  * direction keeps h0 in slot 0 and h_t in slot t+1; the reverse direction
  * keeps h0 in slot T and h_t in slot t. So h_t is slot t+fwd and the state
  * that fed step t is slot t+rev, and "all previous states" are T contiguous
- * slots starting at slot rev — ready for one GEMM. Cell states likewise. */
+ * slots starting at slot rev — ready for one GEMM. Cell states likewise.
+ *
+ * An LSTM with a projection (PyTorch's proj_size P > 0) outputs and carries
+ * h_t = W_hr·m_t, m_t = σ(o)⊙tanh(c_t): hidden states are P wide (R = P,
+ * else R = H below), cell states H wide, W_hh is [4H×P], W_hr [P×H]. */
 #ifndef RECUR_CELL_H
 #define RECUR_CELL_H
 
@@ -33,25 +37,39 @@ int recur__cell_saved(int kind);
 
 typedef struct {
     int kind, I, H;
-    real *w_ih, *w_hh, *b_ih, *b_hh;     /* [GH×I] [GH×H] [GH] [GH] */
+    int P;                               /* LSTM projection size, 0: none */
+    real *w_ih, *w_hh, *b_ih, *b_hh;     /* [GH×I] [GH×R] [GH] [GH] */
     real *gw_ih, *gw_hh, *gb_ih, *gb_hh; /* gradients, accumulated */
+    real *w_hr, *gw_hr;                  /* [P×H] (P > 0 only) */
 } cell;
+
+/* Width of the cell's output and hidden state: P if projected, else H. */
+static inline int cell_out_width(const cell *c)
+{
+    return c->P ? c->P : c->H;
+}
 
 /* Buffers for one direction over a window of at most T_cap × B_cap. */
 typedef struct {
     real *xg;   /* [T][B][GH] input projections incl. b_ih, time-indexed */
-    real *hs;   /* [T+1][B][H] hidden states (layout above) */
+    real *hs;   /* [T+1][B][R] hidden states (layout above) */
     real *cs;   /* [T+1][B][H] LSTM cell states */
     real *acts; /* [T][B][saved·H] activations kept for backward */
     real *hg;   /* [B][GH] recurrent projection of the current step */
     real *dgi;  /* [T][B][GH] gate gradients on the input side */
     real *dgh;  /* [T][B][GH] on the recurrent side (GRU; else = dgi) */
-    real *dh;   /* [B][H] gradient carried to the previous step */
+    real *dh;   /* [B][R] gradient carried to the previous step */
     real *dc;   /* [B][H] LSTM cell gradient carried back */
     /* W_hh packed for the time loop's products (gemm.h), once per pass:
      * as W_hhᵀ [H×GH] by forward, as W_hh [GH×H] by backward. */
     gemm_packed whh;
     real *whh_mem;
+    /* With a projection (P > 0), else NULL: */
+    real *ms;   /* [T][B][H] m_t = σ(o)⊙tanh(c_t), before W_hr */
+    real *dhs;  /* [T][B][P] ∂L/∂h_t of every step (for dW_hr) */
+    real *dm;   /* [B][H] ∂L/∂m_t of the current step */
+    gemm_packed whr; /* W_hrᵀ [H×P] by forward, W_hr [P×H] by backward */
+    real *whr_mem;
     /* Set by the caller before a pass, not owned: */
     const int32_t *len; /* [B] valid steps of each row, or NULL: all T. A
                            row's steps t >= len[b] are padding: the state
@@ -80,13 +98,14 @@ void recur__cell_record_dh(cell_work *w, int t, int B, int b, int H, const real 
  * recur__cell_pass_padding). */
 void recur__cell_restore_padding(cell_work *w, int t, int b0, int b1, int H, int GH);
 
-/* Number of reals recur__cell_work_bind needs for (kind, H, T, B). */
-long recur__cell_work_size(int kind, int H, int T, int B);
+/* Number of reals recur__cell_work_bind needs for (kind, H, P, T, B); P is
+ * the projection size (0: none). */
+long recur__cell_work_size(int kind, int H, int P, int T, int B);
 /* Carve the buffers of w out of mem (recur__cell_work_size reals). */
-void recur__cell_work_bind(cell_work *w, int kind, int H, int T, int B, real *mem);
+void recur__cell_work_bind(cell_work *w, int kind, int H, int P, int T, int B, real *mem);
 
-/* Run the time loop. w->xg must hold the input projections. h0 and c0 are
- * [B][H] (c0 for LSTM only); NULL means zeros. */
+/* Run the time loop. w->xg must hold the input projections. h0 is [B][R],
+ * c0 [B][H] (LSTM only); NULL means zeros. */
 void recur__cell_forward(const cell *c, cell_work *w, int T, int B, int reverse,
                   const real *h0, const real *c0);
 
@@ -100,9 +119,10 @@ void recur__cell_backward(cell *c, cell_work *w, int T, int B, int reverse,
                    const real *dy, int ldy, const real *dhT, const real *dcT,
                    real *dh0, real *dc0);
 
-/* Pointer to h_t (time index t) in w->hs, and to the final state. */
-real *recur__cell_h_at(const cell_work *w, int H, int B, int T, int reverse, int t);
-real *recur__cell_h_final(const cell_work *w, int H, int B, int T, int reverse);
+/* Pointer to h_t (time index t) in w->hs, and to the final state; R is the
+ * state width (cell_out_width), H the cell state's. */
+real *recur__cell_h_at(const cell_work *w, int R, int B, int T, int reverse, int t);
+real *recur__cell_h_final(const cell_work *w, int R, int B, int T, int reverse);
 real *recur__cell_c_final(const cell_work *w, int H, int B, int T, int reverse);
 
 /* Per-kind time loops (rnn.c, lstm.c, gru.c) over the batch rows [b0, b1):

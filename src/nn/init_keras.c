@@ -63,9 +63,11 @@ static int init_keras(recur_model *m, uint64_t seed)
             cell *ce = &m->cells[l][d];
             long GH = (long)recur__cell_gates(ce->kind) * ce->H;
             glorot(ce->w_ih, GH, ce->I, &r);
-            int rc = orthogonal(ce->w_hh, GH, ce->H, &r);
+            int rc = orthogonal(ce->w_hh, GH, cell_out_width(ce), &r);
             if (rc)
                 return rc;
+            if (ce->P) /* Keras has no projection: Glorot, as its other kernels */
+                glorot(ce->w_hr, ce->P, ce->H, &r);
             memset(ce->b_ih, 0, (size_t)GH * sizeof(real));
             memset(ce->b_hh, 0, (size_t)GH * sizeof(real));
             if (ce->kind == CELL_LSTM)
@@ -73,7 +75,7 @@ static int init_keras(recur_model *m, uint64_t seed)
                     ce->b_ih[ce->H + j] = 1;
         }
     if (c->output_size > 0) {
-        glorot(m->fc_w, c->output_size, (long)c->hidden * m->dirs, &r);
+        glorot(m->fc_w, c->output_size, (long)model_state_width(c) * m->dirs, &r);
         memset(m->fc_b, 0, (size_t)c->output_size * sizeof(real));
     }
     return RECUR_OK;

@@ -60,21 +60,29 @@ int recur_config_check(const recur_config *c)
                           (double)c->dropout);
     if (c->loss != RECUR_LOSS_XENT && c->loss != RECUR_LOSS_MSE)
         return recur__fail(RECUR_E_INVALID, "unknown loss %d", (int)c->loss);
+    if (c->proj && c->cell != RECUR_LSTM)
+        return recur__fail(RECUR_E_INVALID, "a projection (proj %d) is an LSTM's only, "
+                          "not a %s's", c->proj, recur_cell_name(c->cell));
+    if (c->proj < 0 || c->proj >= c->hidden)
+        return recur__fail(RECUR_E_INVALID, "projection size %d is outside 0..%d "
+                          "(0: none; else below the hidden size, as PyTorch's "
+                          "proj_size)", c->proj, c->hidden - 1);
     /* The largest tensor must stay far below what an int indexes. */
     int G = recur__cell_gates(cell_kind_of(c->cell)), D = c->bidirectional ? 2 : 1;
+    int R = model_state_width(c);
     double widest = (double)G * c->hidden *
-                    fmax(fmax(first_input_width(c), c->hidden * D), c->hidden);
-    if (widest > 1e9 || (double)c->output_size * c->hidden * D > 1e9 ||
+                    fmax(fmax(first_input_width(c), (double)R * D), c->hidden);
+    if (widest > 1e9 || (double)c->output_size * R * D > 1e9 ||
         (double)c->input_size * c->embed_dim > 1e9)
         return recur__fail(RECUR_E_LIMIT, "model too large (a tensor would "
                                          "exceed 10^9 elements)");
     /* Every parameter, as layout() below lays them out, before allocating. */
     double params = (c->input == RECUR_INPUT_EMBEDDING ? (double)c->input_size * c->embed_dim
                                                         : 0) +
-                    (double)c->output_size * (c->hidden * D + 1);
+                    (double)c->output_size * ((double)R * D + 1);
     for (int l = 0; l < c->layers; l++) {
-        double in = l == 0 ? first_input_width(c) : (double)c->hidden * D;
-        params += D * (double)G * c->hidden * (in + c->hidden + 2);
+        double in = l == 0 ? first_input_width(c) : (double)R * D;
+        params += D * ((double)G * c->hidden * (in + R + 2) + (double)c->proj * c->hidden);
     }
     if (params > RECUR_MAX_PARAMS)
         return recur__fail(RECUR_E_LIMIT, "model too large: %.0f parameters, over the "
@@ -101,27 +109,32 @@ static long layout(recur_model *m)
 {
     const recur_config *c = &m->cfg;
     int H = c->hidden, GH = recur__cell_gates(cell_kind_of(c->cell)) * H;
+    int R = model_state_width(c);
     long off = 0;
     char name[40];
     m->ntensors = 0;
     if (c->input == RECUR_INPUT_EMBEDDING)
         add_tensor(m, "embedding.weight", c->input_size, c->embed_dim, &off);
     for (int l = 0; l < c->layers; l++) {
-        int in = l == 0 ? first_input_width(c) : H * m->dirs;
+        int in = l == 0 ? first_input_width(c) : R * m->dirs;
         for (int d = 0; d < m->dirs; d++) {
             const char *sfx = d ? "_reverse" : "";
             snprintf(name, sizeof name, "rnn.weight_ih_l%d%s", l, sfx);
             add_tensor(m, name, GH, in, &off);
             snprintf(name, sizeof name, "rnn.weight_hh_l%d%s", l, sfx);
-            add_tensor(m, name, GH, H, &off);
+            add_tensor(m, name, GH, R, &off);
             snprintf(name, sizeof name, "rnn.bias_ih_l%d%s", l, sfx);
             add_tensor(m, name, GH, 0, &off);
             snprintf(name, sizeof name, "rnn.bias_hh_l%d%s", l, sfx);
             add_tensor(m, name, GH, 0, &off);
+            if (c->proj) {
+                snprintf(name, sizeof name, "rnn.weight_hr_l%d%s", l, sfx);
+                add_tensor(m, name, c->proj, H, &off);
+            }
         }
     }
     if (c->output_size > 0) {
-        add_tensor(m, "fc.weight", c->output_size, (int64_t)H * m->dirs, &off);
+        add_tensor(m, "fc.weight", c->output_size, (int64_t)R * m->dirs, &off);
         add_tensor(m, "fc.bias", c->output_size, 0, &off);
     }
     return off;
@@ -146,12 +159,17 @@ static void bind(recur_model *m)
             cell *ce = &m->cells[l][d];
             ce->kind = cell_kind_of(c->cell);
             ce->H = c->hidden;
-            ce->I = l == 0 ? first_input_width(c) : c->hidden * m->dirs;
+            ce->P = c->proj;
+            ce->I = l == 0 ? first_input_width(c) : model_state_width(c) * m->dirs;
             ce->w_ih = m->tensors[k].p, ce->gw_ih = m->tensors[k].g;
             ce->w_hh = m->tensors[k + 1].p, ce->gw_hh = m->tensors[k + 1].g;
             ce->b_ih = m->tensors[k + 2].p, ce->gb_ih = m->tensors[k + 2].g;
             ce->b_hh = m->tensors[k + 3].p, ce->gb_hh = m->tensors[k + 3].g;
             k += 4;
+            if (c->proj) {
+                ce->w_hr = m->tensors[k].p, ce->gw_hr = m->tensors[k].g;
+                k++;
+            }
         }
     if (c->output_size > 0) {
         m->fc_w = m->tensors[k].p, m->gfc_w = m->tensors[k].g;
@@ -196,7 +214,7 @@ int recur__model_alloc(const recur_config *cfg, recur_model **out)
     return RECUR_OK;
 }
 
-/* PyTorch's defaults: recurrent weights and biases U(-1/√H, 1/√H); Linear
+/* PyTorch's defaults: recurrent weights, biases (and W_hr) U(-1/√H, 1/√H); Linear
  * U(-1/√fan_in, 1/√fan_in); Embedding N(0, 1). */
 void recur__model_init_params(recur_model *m, uint64_t seed)
 {
@@ -209,7 +227,8 @@ void recur__model_init_params(recur_model *m, uint64_t seed)
                 t->p[j] = (real)recur__rng_normal(&r);
             continue;
         }
-        double fan = strncmp(t->name, "fc.", 3) == 0 ? (double)m->cfg.hidden * m->dirs
+        double fan = strncmp(t->name, "fc.", 3) == 0
+                         ? (double)model_state_width(&m->cfg) * m->dirs
                                                      : (double)m->cfg.hidden;
         double k = 1.0 / sqrt(fan);
         for (long j = 0; j < t->n; j++)
@@ -302,7 +321,7 @@ int recur__model_work_alloc(const recur_model *m, int T, int B, model_work *w)
     if (T < 1 || B < 1 || (double)T * B > 1e8)
         return recur__fail(RECUR_E_LIMIT, "window of %d steps x %d sequences "
                                          "is outside the supported range", T, B);
-    long TB = (long)T * B, DH = (long)c->hidden * m->dirs;
+    long TB = (long)T * B, DH = (long)model_state_width(c) * m->dirs;
     long widest = DH > first_input_width(c) ? DH : first_input_width(c);
     long LDBH = (long)c->layers * m->dirs * B * c->hidden;
     int kind = cell_kind_of(c->cell);
@@ -310,7 +329,7 @@ int recur__model_work_alloc(const recur_model *m, int T, int B, model_work *w)
                    2.0 * LDBH + 2.0 * B * DH +
                    (double)c->layers * TB * DH * (c->dropout > 0 ? 2 : 1);
     for (int l = 0; l < c->layers; l++)
-        total += (double)m->dirs * recur__cell_work_size(kind, c->hidden, T, B);
+        total += (double)m->dirs * recur__cell_work_size(kind, c->hidden, c->proj, T, B);
     /* One-hot input: a transposed copy of W_ih per direction makes the
      * gather of a step's columns (and the scatter of their gradients) run
      * along contiguous rows; worth it when there are more rows than
@@ -347,8 +366,8 @@ int recur__model_work_alloc(const recur_model *m, int T, int B, model_work *w)
         if (c->dropout > 0)
             w->mask[l] = p, p += TB * DH;
         for (int d = 0; d < m->dirs; d++) {
-            recur__cell_work_bind(&w->cw[l][d], kind, c->hidden, T, B, p);
-            p += recur__cell_work_size(kind, c->hidden, T, B);
+            recur__cell_work_bind(&w->cw[l][d], kind, c->hidden, c->proj, T, B, p);
+            p += recur__cell_work_size(kind, c->hidden, c->proj, T, B);
         }
     }
     return RECUR_OK;
@@ -476,24 +495,26 @@ static void forward_directions(void *arg, int d0, int d1)
     direction_job *j = arg;
     const recur_model *m = j->m;
     model_work *w = j->w;
-    int H = m->cfg.hidden, D = m->dirs, DH = H * D, T = j->T, B = j->B, l = j->l;
-    long TB = (long)T * B, BH = (long)B * H;
+    int H = m->cfg.hidden, R = model_state_width(&m->cfg), D = m->dirs, DR = R * D;
+    int T = j->T, B = j->B, l = j->l;
+    long TB = (long)T * B, BH = (long)B * H, BR = (long)B * R;
     for (int d = d0; d < d1; d++) {
         const cell *ce = &m->cells[l][d];
         cell_work *cw = &w->cw[l][d];
-        long s = (long)(l * D + d) * BH;
+        long s = (long)(l * D + d) * BR, sc = (long)(l * D + d) * BH;
         input_projection(ce, cw, TB, j->tokens, j->x, w->onehot_t[d]);
         cw->len = j->in.len;
-        recur__cell_forward(ce, cw, T, B, d, j->h0 ? j->h0 + s : NULL, j->c0 ? j->c0 + s : NULL);
+        recur__cell_forward(ce, cw, T, B, d, j->h0 ? j->h0 + s : NULL,
+                            j->c0 ? j->c0 + sc : NULL);
         for (int t = 0; t < T; t++) {
-            const real *h = recur__cell_h_at(cw, H, B, T, d, t);
+            const real *h = recur__cell_h_at(cw, R, B, T, d, t);
             for (int b = 0; b < B; b++)
-                memcpy(w->y[l] + ((long)t * B + b) * DH + d * H, h + (long)b * H,
-                       (size_t)H * sizeof(real));
+                memcpy(w->y[l] + ((long)t * B + b) * DR + d * R, h + (long)b * R,
+                       (size_t)R * sizeof(real));
         }
-        memcpy(w->hn + s, recur__cell_h_final(cw, H, B, T, d), (size_t)BH * sizeof(real));
+        memcpy(w->hn + s, recur__cell_h_final(cw, R, B, T, d), (size_t)BR * sizeof(real));
         if (ce->kind == CELL_LSTM)
-            memcpy(w->cn + s, recur__cell_c_final(cw, H, B, T, d), (size_t)BH * sizeof(real));
+            memcpy(w->cn + sc, recur__cell_c_final(cw, H, B, T, d), (size_t)BH * sizeof(real));
     }
 }
 
@@ -503,19 +524,20 @@ static void backward_directions(void *arg, int d0, int d1)
     direction_job *j = arg;
     recur_model *m = (recur_model *)j->m;
     model_work *w = j->w;
-    int H = m->cfg.hidden, D = m->dirs, DH = H * D, T = j->T, B = j->B, l = j->l;
-    long TB = (long)T * B, BH = (long)B * H;
+    int H = m->cfg.hidden, R = model_state_width(&m->cfg), D = m->dirs, DR = R * D;
+    int T = j->T, B = j->B, l = j->l;
+    long TB = (long)T * B, BH = (long)B * H, BR = (long)B * R;
     int I = m->cells[l][0].I;
     for (int d = d0; d < d1; d++) {
         cell *ce = &m->cells[l][d];
         cell_work *cw = &w->cw[l][d];
-        long s = (long)(l * D + d) * BH;
+        long s = (long)(l * D + d) * BR, sc = (long)(l * D + d) * BH;
         int GH = recur__cell_gates(ce->kind) * H;
         cw->len = j->in.len;
         cw->dhsq = d == 0 ? w->dhsq[l] : NULL;
-        recur__cell_backward(ce, cw, T, B, d, j->dy + d * H, DH, j->dhn ? j->dhn + s : NULL,
-                      j->dcn ? j->dcn + s : NULL, j->dh0 ? j->dh0 + s : NULL,
-                      j->dc0 ? j->dc0 + s : NULL);
+        recur__cell_backward(ce, cw, T, B, d, j->dy + d * R, DR, j->dhn ? j->dhn + s : NULL,
+                      j->dcn ? j->dcn + sc : NULL, j->dh0 ? j->dh0 + s : NULL,
+                      j->dc0 ? j->dc0 + sc : NULL);
         real *wt = w->onehot_t[d];
         if (j->tokens && m->cfg.input == RECUR_INPUT_ONEHOT && wt && TB >= I) {
             /* The scatter along the contiguous rows of wt, then one
@@ -554,8 +576,8 @@ static void run_directions(direction_job *j, void (*fn)(void *, int, int))
         fn(j, 0, 1);
         return;
     }
-    double H = m->cfg.hidden;
-    recur__parallel_rows(2, 2.0 * 2 * j->T * j->B * recur__cell_gates(m->cells[0][0].kind) * H * H,
+    double H = m->cfg.hidden, R = model_state_width(&m->cfg);
+    recur__parallel_rows(2, 2.0 * 2 * j->T * j->B * recur__cell_gates(m->cells[0][0].kind) * H * R,
                   fn, j);
 }
 
@@ -563,7 +585,7 @@ void recur__model_forward(const recur_model *m, model_work *w, int T, int B,
                    model_input in, const real *h0, const real *c0, rng *r)
 {
     const recur_config *c = &m->cfg;
-    int H = c->hidden, D = m->dirs, DH = H * D;
+    int H = model_state_width(c), D = m->dirs, DH = H * D; /* H: the output width */
     long TB = (long)T * B;
     const real *x = in.x;
     const int32_t *onehot = c->input == RECUR_INPUT_ONEHOT ? in.tokens : NULL;
@@ -610,7 +632,7 @@ void recur__model_backward(recur_model *m, model_work *w, int T, int B,
                     real *dx, real *dh0, real *dc0)
 {
     const recur_config *c = &m->cfg;
-    int H = c->hidden, D = m->dirs, DH = H * D, O = c->output_size;
+    int H = model_state_width(c), D = m->dirs, DH = H * D, O = c->output_size;
     long TB = (long)T * B;
     int pooled = c->readout != RECUR_READOUT_SEQUENCE;
     const real *feat = pooled ? w->pool : w->y[c->layers - 1];
@@ -651,8 +673,9 @@ void recur__model_backward(recur_model *m, model_work *w, int T, int B,
         /* dX = Σ_d dG_d·W_ih,d: after both directions, in order. */
         for (int d = 0; d < D && want_dx; d++) {
             const cell *ce = &m->cells[l][d];
-            recur__gemm(0, 0, (int)TB, I, recur__cell_gates(ce->kind) * H, 1, w->cw[l][d].dgi,
-                 recur__cell_gates(ce->kind) * H, ce->w_ih, I, d ? 1 : 0, dnext, I);
+            int GH = recur__cell_gates(ce->kind) * ce->H;
+            recur__gemm(0, 0, (int)TB, I, GH, 1, w->cw[l][d].dgi, GH, ce->w_ih, I, d ? 1 : 0,
+                        dnext, I);
         }
         if (first) {
             if (c->input == RECUR_INPUT_EMBEDDING) {

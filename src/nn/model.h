@@ -14,7 +14,7 @@
 #include "core/rng.h"
 
 #define MODEL_MAX_LAYERS 16
-#define MODEL_MAX_TENSORS (2 + 4 * 2 * MODEL_MAX_LAYERS + 2)
+#define MODEL_MAX_TENSORS (2 + 5 * 2 * MODEL_MAX_LAYERS + 2)
 #define MODEL_MAX_META 64
 
 typedef struct {
@@ -42,25 +42,35 @@ struct recur_model {
     char *meta_key[MODEL_MAX_META], *meta_val[MODEL_MAX_META];
 };
 
+/* Width of each direction's output and hidden state: the LSTM projection
+ * size if there is one, else hidden (R in the shapes below). */
+static inline int model_state_width(const recur_config *c)
+{
+    return c->proj ? c->proj : c->hidden;
+}
+
 /* Activations and gradients of one forward/backward over at most T × B. */
 typedef struct {
     int T, B;     /* capacity */
     real *mem;
     real *x0;     /* [T][B][E] embedded input */
-    real *y[MODEL_MAX_LAYERS];    /* [T][B][D·H] layer outputs (after dropout) */
+    real *y[MODEL_MAX_LAYERS];    /* [T][B][D·R] layer outputs (after dropout) */
     real *mask[MODEL_MAX_LAYERS]; /* dropout scale per output, or NULL */
     int dropout_applied;          /* the last forward used the masks */
     real *dya, *dyb;              /* [T][B][max width] gradient ping-pong */
     real *logits, *dlogits;       /* [T][B][O] */
-    real *hn, *cn;                /* [L·D][B][H] final states */
-    real *pool, *dpool;           /* [B][D·H] the readout (LAST, MEAN) */
+    real *hn, *cn;                /* final states: hn [L·D][B][R], cn
+                                     [L·D][B][H]; each has room for
+                                     [L·D][B][H], so copying L·D·B·H reals
+                                     carries either */
+    real *pool, *dpool;           /* [B][D·R] the readout (LAST, MEAN) */
     real *onehot_t[2];            /* [V][GH] per direction, or NULL: layer 0's
                                      W_ih transposed for one-hot gathers and
                                      scatters along contiguous rows */
     real *dhsq[MODEL_MAX_LAYERS]; /* optional, the caller's [T][B]: backward
                                      records ‖∂L/∂h_t‖² of each layer's
                                      forward direction (gradient reports) */
-    const real *dtop;             /* optional, the caller's [T][B][D·H]: added
+    const real *dtop;             /* optional, the caller's [T][B][D·R]: added
                                      to the gradient of the top layer's outputs
                                      (SEQUENCE readout) by backward, for a head
                                      the caller runs itself (seq2seq attention) */
@@ -86,7 +96,8 @@ const param_tensor *recur__model_find_tensor(const recur_model *m, const char *n
 int recur__model_work_alloc(const recur_model *m, int T, int B, model_work *w);
 void recur__model_work_free(model_work *w);
 
-/* Forward over T steps of B sequences. h0/c0 are [L·D][B][H] (NULL: zeros).
+/* Forward over T steps of B sequences. h0 is [L·D][B][R], c0 [L·D][B][H]
+ * (NULL: zeros).
  * With rng != NULL dropout is applied (training). Logits land in w->logits
  * ([T][B][O] for the SEQUENCE readout, [B][O] for LAST and MEAN, whose
  * pooled vectors are in w->pool), final states in w->hn / w->cn (the state
@@ -95,7 +106,7 @@ void recur__model_forward(const recur_model *m, model_work *w, int T, int B,
                    model_input in, const real *h0, const real *c0, rng *r);
 
 /* Backward from w->dlogits (filled by a loss; unused without a dense layer)
- * and optional final-state gradients dhn/dcn ([L·D][B][H]). Accumulates into m->grads. dx, when
+ * and optional final-state gradients dhn ([L·D][B][R]) and dcn ([L·D][B][H]). Accumulates into m->grads. dx, when
  * non-NULL, receives the gradient w.r.t. dense input features; dh0/dc0 the
  * gradients w.r.t. the initial states. */
 void recur__model_backward(recur_model *m, model_work *w, int T, int B,

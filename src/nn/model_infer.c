@@ -9,8 +9,12 @@
  *                     cell from the gate multiple of weight_hh_l0's rows
  *                     (1 RNN, 3 GRU, 4 LSTM); RNN is tanh unless the metadata
  *                     says cell = rnn_relu or nonlinearity = relu;
- *                     layers and bidirectional from the names;
- *   Linear            optional, a group Q "weight" [outputs, D*H] and
+ *                     layers and bidirectional from the names; an LSTM
+ *                     with weight_hr_l{k}[_reverse] [P, H] in every layer
+ *                     and direction has a projection (proj_size P, its
+ *                     weight_hh [4H, P]);
+ *   Linear            optional, a group Q "weight" [outputs, D*H] (D*P
+ *                     with a projection) and
  *                     optional "bias"; without one the model is an encoder
  *                     (output_size 0: its outputs are the top layer's states,
  *                     as a bare nn.RNN/LSTM/GRU's);
@@ -65,14 +69,15 @@ void recur__tensor_map_recur_prefixed(tensor_map *tm, const char *prefix)
 }
 
 
-/* "weight_ih_l3_reverse" → kind 0..3 (weight_ih, weight_hh, bias_ih,
- * bias_hh), layer 3, dir 1. Returns 1 for such a name, 0 otherwise; -1 for
- * a layer number past what recur holds. */
+/* "weight_ih_l3_reverse" → kind 0..4 (weight_ih, weight_hh, bias_ih,
+ * bias_hh, weight_hr), layer 3, dir 1. Returns 1 for such a name, 0
+ * otherwise; -1 for a layer number past what recur holds. */
+enum { KINDS = 5, KIND_HR = 4 };
 static int parse_recurrent(const char *attr, int *kind, int *layer, int *dir)
 {
-    static const char *const kinds[] = {"weight_ih_l", "weight_hh_l", "bias_ih_l",
-                                        "bias_hh_l"};
-    for (int k = 0; k < 4; k++) {
+    static const char *const kinds[KINDS] = {"weight_ih_l", "weight_hh_l", "bias_ih_l",
+                                             "bias_hh_l", "weight_hr_l"};
+    for (int k = 0; k < KINDS; k++) {
         size_t n = strlen(kinds[k]);
         if (strncmp(attr, kinds[k], n) != 0)
             continue;
@@ -169,12 +174,12 @@ int recur__model_infer_plain(const st_file *f, const char *label, recur_config *
                       tensor_map *tm)
 {
     /* have[layer][dir][kind] */
-    const st_tensor *have[MODEL_MAX_LAYERS][2][4];
+    const st_tensor *have[MODEL_MAX_LAYERS][2][KINDS];
     memset(have, 0, sizeof have);
     const char *rp = NULL;
     size_t rlen = 0;
     group groups[2];
-    int ngroups = 0, layers = 0, dirs = 1, nbias = 0;
+    int ngroups = 0, layers = 0, dirs = 1, nbias = 0, nproj = 0;
     memset(groups, 0, sizeof groups);
     for (size_t i = 0; i < recur__st_count(f); i++) {
         const st_tensor *t = recur__st_at(f, i);
@@ -199,13 +204,10 @@ int recur__model_infer_plain(const st_file *f, const char *label, recur_config *
             have[layer][dir][kind] = t;
             layers = layer + 1 > layers ? layer + 1 : layers;
             dirs = dir ? 2 : dirs;
-            nbias += kind >= 2;
+            nbias += kind == 2 || kind == 3;
+            nproj += kind == KIND_HR;
             continue;
         }
-        if (strncmp(attr, "weight_hr_l", 11) == 0)
-            return recur__fail(RECUR_E_MISMATCH, "%s: tensor '%s' is an LSTM "
-                              "projection (proj_size > 0), which recur does not "
-                              "support", label, recur__json_quote(t->name).s);
         int is_w = strcmp(attr, "weight") == 0, is_b = strcmp(attr, "bias") == 0;
         if (!is_w && !is_b)
             return recur__fail(RECUR_E_MISMATCH, "%s: unexpected tensor '%s' (neither "
@@ -230,24 +232,37 @@ int recur__model_infer_plain(const st_file *f, const char *label, recur_config *
                           "architecture in the metadata) nor a PyTorch RNN/LSTM/GRU "
                           "state_dict (no 'weight_ih_l0' tensor)", label);
     /* Every layer and direction complete; biases everywhere or nowhere. */
-    static const char *const kind_names[] = {"weight_ih", "weight_hh", "bias_ih",
-                                             "bias_hh"};
-    int with_bias = nbias > 0;
+    static const char *const kind_names[KINDS] = {"weight_ih", "weight_hh", "bias_ih",
+                                                  "bias_hh", "weight_hr"};
+    int with_bias = nbias > 0, with_proj = nproj > 0;
     for (int l = 0; l < layers; l++)
         for (int d = 0; d < dirs; d++)
-            for (int k = 0; k < (with_bias ? 4 : 2); k++)
-                if (!have[l][d][k])
+            for (int k = 0; k < KINDS; k++)
+                if (!have[l][d][k] && (k < 2 || (k < 4 && with_bias) ||
+                                       (k == KIND_HR && with_proj)))
                     return recur__fail(RECUR_E_MISMATCH, "%s: missing tensor "
                                       "'%.*s%s_l%d%s'", label, (int)rlen, rp,
                                       kind_names[k], l, d ? "_reverse" : "");
-    const st_tensor *hh = have[0][0][1], *ih = have[0][0][0];
+    const st_tensor *hh = have[0][0][1], *ih = have[0][0][0], *hr = have[0][0][KIND_HR];
     char s1[64], s2[64];
-    if (hh->ndim != 2 || hh->shape[1] < 1 || hh->shape[1] > RECUR_MAX_WIDTH ||
-        hh->shape[0] % hh->shape[1] != 0)
+    /* A projection: W_hr [P, H] gives both sizes; W_hh must be [4H, P]. */
+    int64_t P = 0;
+    if (hr && (hr->ndim != 2 || hr->shape[1] < 2 || hr->shape[1] > RECUR_MAX_WIDTH ||
+               hr->shape[0] < 1 || hr->shape[0] >= hr->shape[1] || hh->ndim != 2 ||
+               hh->shape[0] != 4 * hr->shape[1] || hh->shape[1] != hr->shape[0]))
+        return recur__fail(RECUR_E_MISMATCH, "%s: tensors '%s' %s and '%s' %s are not "
+                          "an LSTM projection [proj, hidden] (proj < hidden) and its "
+                          "[4 x hidden, proj] recurrent weight", label,
+                          recur__json_quote(hr->name).s, shape_str(hr, s1, sizeof s1),
+                          recur__json_quote(hh->name).s, shape_str(hh, s2, sizeof s2));
+    if (hr)
+        P = hr->shape[0];
+    if (!hr && (hh->ndim != 2 || hh->shape[1] < 1 || hh->shape[1] > RECUR_MAX_WIDTH ||
+                hh->shape[0] % hh->shape[1] != 0))
         return recur__fail(RECUR_E_MISMATCH, "%s: tensor '%s' has shape %s, not "
                           "[gates x hidden, hidden]", label, recur__json_quote(hh->name).s,
                           shape_str(hh, s1, sizeof s1));
-    int64_t H = hh->shape[1], G = hh->shape[0] / H;
+    int64_t H = hr ? hr->shape[1] : hh->shape[1], G = hh->shape[0] / H;
     if (G != 1 && G != 3 && G != 4)
         return recur__fail(RECUR_E_MISMATCH, "%s: tensor '%s' has shape %s: %lld "
                           "gates is none of RNN (1), GRU (3), LSTM (4)", label,
@@ -256,7 +271,7 @@ int recur__model_infer_plain(const st_file *f, const char *label, recur_config *
         return recur__fail(RECUR_E_MISMATCH, "%s: tensor '%s' has shape %s, not "
                           "[%lld, inputs]", label, recur__json_quote(ih->name).s,
                           shape_str(ih, s1, sizeof s1), (long long)(G * H));
-    int64_t I0 = ih->shape[1], DH = H * dirs;
+    int64_t I0 = ih->shape[1], DH = (P ? P : H) * dirs; /* the Linear's width */
     for (int g = 0; g < ngroups; g++)
         if (!groups[g].weight)
             return recur__fail(RECUR_E_MISMATCH, "%s: tensor '%s' has no weight "
@@ -319,6 +334,7 @@ int recur__model_infer_plain(const st_file *f, const char *label, recur_config *
     c->input_size = (int)(emb ? emb->weight->shape[0] : I0);
     c->embed_dim = emb ? (int)I0 : 0;
     c->hidden = (int)H;
+    c->proj = (int)P;
     c->layers = layers;
     c->bidirectional = dirs == 2;
     c->output_size = lin ? (int)lin->weight->shape[0] : 0;

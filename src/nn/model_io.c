@@ -20,7 +20,7 @@ static const char *const loss_names[] = {"xent", "mse"};
 static const char *const arch_keys[] = {
     "format", "recur.version", "cell", "input", "input_size", "embed_dim",
     "hidden", "layers", "bidirectional", "dropout", "output_size", "loss", "readout",
-    "vocab"};
+    "vocab", "proj"};
 
 static int is_arch_key(const char *k)
 {
@@ -120,6 +120,8 @@ int recur__model_to_writer_prefixed(const recur_model *m, st_writer *sw, const c
     if (!rc) rc = add_meta_long(w, "output_size", c->output_size);
     if (!rc) rc = put_meta(w, "loss", loss_names[c->loss]);
     if (!rc) rc = put_meta(w, "readout", recur_readout_name(c->readout));
+    if (!rc && c->proj) /* absent: none (files before projections had none) */
+        rc = add_meta_long(w, "proj", c->proj);
     if (!rc && m->nvocab > 0) {
         char *v = malloc((size_t)m->nvocab * 4 + 1);
         if (!v)
@@ -187,7 +189,7 @@ static int read_config(const st_file *f, const char *label, const char *prefix,
     static const char *const cells[] = {"rnn_tanh", "rnn_relu", "lstm", "gru"};
     static const char *const readout_names[] = {"sequence", "last", "mean"};
     int kind = 0, input = 0, loss = 0, readout = 0;
-    long in = 0, emb = 0, hid = 0, lay = 0, bi = 0, out = 0;
+    long in = 0, emb = 0, hid = 0, lay = 0, bi = 0, out = 0, proj = 0;
     double drop = 0;
     int rc = meta_choice(f, label, prefix, "cell", cells, 4, &kind);
     if (!rc) rc = meta_choice(f, label, prefix, "input", input_names, 3, &input);
@@ -199,6 +201,8 @@ static int read_config(const st_file *f, const char *label, const char *prefix,
     if (!rc) rc = meta_long(f, label, prefix, "bidirectional", 0, 1, &bi);
     if (!rc) rc = meta_long(f, label, prefix, "output_size", 0, RECUR_MAX_WIDTH, &out);
     if (!rc) rc = meta_choice(f, label, prefix, "loss", loss_names, 2, &loss);
+    if (!rc && pmeta(f, prefix, "proj")) /* absent in older files: none */
+        rc = meta_long(f, label, prefix, "proj", 0, RECUR_MAX_WIDTH, &proj);
     if (!rc && pmeta(f, prefix, "readout")) /* absent in older files: SEQUENCE */
         rc = meta_choice(f, label, prefix, "readout", readout_names, 3, &readout);
     if (!rc && pmeta(f, prefix, "dropout") &&
@@ -219,6 +223,7 @@ static int read_config(const st_file *f, const char *label, const char *prefix,
     c->output_size = (int)out;
     c->loss = (recur_loss)loss;
     c->readout = (recur_readout)readout;
+    c->proj = (int)proj;
     return RECUR_OK;
 }
 
@@ -357,11 +362,43 @@ int recur__model_from_file_prefixed(const st_file *f, const char *label, const c
     return RECUR_OK;
 }
 
+/* Whether a file's first bytes (n of them, up to 16) are an ONNX model's
+ * rather than safetensors'. A safetensors file starts with its JSON header's
+ * length as a little-endian uint64 (whose top three bytes are zero for any
+ * header under 1 TB) and the header's '{' at byte 8. An ONNX ModelProto
+ * starts with the tag of its field 1, ir_version (0x08: the ONNX spec
+ * requires the field and protobuf writers emit fields in number order),
+ * a small varint, and the tag of a later field (2..8: producer, domain,
+ * version, doc, graph, opset; 14: metadata). */
+static int starts_like_onnx(const unsigned char *p, size_t n)
+{
+    if (n < 16 || (p[8] == '{' && !p[5] && !p[6] && !p[7]))
+        return 0;
+    int next = p[2] >> 3, wire = p[2] & 7;
+    return p[0] == 0x08 && p[1] >= 1 && p[1] < 0x80 &&
+           ((next >= 2 && next <= 8) || next == 14) && (wire == 0 || wire == 2);
+}
+
+/* The first bytes of path into head[16]; how many (0 if unreadable: the
+ * safetensors reader then reports why). */
+static size_t peek(const char *path, unsigned char head[16])
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t n = fread(head, 1, 16, f);
+    fclose(f);
+    return n;
+}
+
 int recur_model_load(const char *path, recur_model **out)
 {
     if (!out)
         return recur__fail(RECUR_E_INVALID, "no output pointer");
     *out = NULL;
+    unsigned char head[16];
+    if (path && starts_like_onnx(head, peek(path, head)))
+        return recur_onnx_import(path, out);
     st_file *f = NULL;
     int rc = recur__st_read(path, &f);
     if (rc)
@@ -379,6 +416,8 @@ int recur__model_load_memory(const unsigned char *bytes, size_t len, const char 
     *out = NULL;
     if (!label)
         label = "<memory>";
+    if (bytes && starts_like_onnx(bytes, len < 16 ? len : 16))
+        return recur_onnx_import_memory(bytes, len, label, out);
     st_file *f = NULL;
     int rc = recur__st_parse(bytes, len, label, &f);
     if (rc)

@@ -357,6 +357,12 @@ int recur_onnx_export_memory(const recur_model *m, unsigned char **bytes, size_t
         return recur__fail(RECUR_E_INVALID, "recur_onnx_export_memory: invalid argument");
     *bytes = NULL;
     *len = 0;
+    /* ONNX's LSTM operator has no projection: no standard graph computes
+     * h = W_hr·(o ⊙ tanh(c)) inside the recurrence. */
+    if (recur_model_get_config(m)->proj)
+        return recur__fail(RECUR_E_INVALID, "an LSTM with a projection (proj %d) cannot "
+                          "be exported to ONNX: the ONNX LSTM operator has no projection",
+                          recur_model_get_config(m)->proj);
     pb_buf model = {0}, graph = {0}, opset = {0};
     recur__pb_put_varint(&model, 1, RECUR_ONNX_IR_VERSION);
     recur__pb_put_string(&model, 2, "recur");

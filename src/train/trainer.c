@@ -262,24 +262,29 @@ int recur_trainer_set_shard(recur_trainer *tr, int rank, int nranks,
     return RECUR_OK;
 }
 
-/* Copy this share's rows of the carried state between the whole-batch
- * layout [L][B][H] (carry_h, carry_c) and the share's [L][hi-lo][H]
- * (carry_loc, or the model's final state when storing). */
+/* Copy this share's rows of one carried state between the whole-batch
+ * layout [L][B][W] (all) and the share's [L][hi-lo][W] (mine). */
+static void share_rows(const recur_trainer *tr, long lo, long hi, long W, real *all,
+                       real *mine, int store)
+{
+    long B = tr->tc.batch, Bl = hi - lo;
+    for (int l = 0; l < tr->m->cfg.layers; l++) {
+        long g = ((long)l * B + lo) * W, s = (long)l * Bl * W;
+        size_t bytes = (size_t)(Bl * W) * sizeof(real);
+        if (store)
+            memcpy(all + g, mine + s, bytes);
+        else
+            memcpy(mine + s, all + g, bytes);
+    }
+}
+
+/* The share's hidden states h (W = the state width, model.h) and cell
+ * states c (W = hidden) to or from carry_h and carry_c. */
 static void share_state(recur_trainer *tr, long lo, long hi, real *h, real *c,
                         int store)
 {
-    long B = tr->tc.batch, H = tr->m->cfg.hidden, Bl = hi - lo;
-    for (int l = 0; l < tr->m->cfg.layers; l++) {
-        long g = ((long)l * B + lo) * H, s = (long)l * Bl * H;
-        size_t bytes = (size_t)(Bl * H) * sizeof(real);
-        if (store) {
-            memcpy(tr->carry_h + g, h + s, bytes);
-            memcpy(tr->carry_c + g, c + s, bytes);
-        } else {
-            memcpy(h + s, tr->carry_h + g, bytes);
-            memcpy(c + s, tr->carry_c + g, bytes);
-        }
-    }
+    share_rows(tr, lo, hi, model_state_width(&tr->m->cfg), tr->carry_h, h, store);
+    share_rows(tr, lo, hi, tr->m->cfg.hidden, tr->carry_c, c, store);
 }
 
 /* One step of this process's share of a text batch. */
