@@ -194,9 +194,8 @@ int recur_state_create(const recur_model *m, recur_state **out)
     if (s->fused)
         nw += recur__stream_fc_size(kern[0], H);
     real *p = s->mem = calloc((size_t)n, sizeof *p);
-    /* aligned_alloc wants a multiple of the alignment: layer sizes are
-     * multiples of 16 reals */
-    s->wmem = aligned_alloc(64, (size_t)(nw > 0 ? nw : 16) * sizeof *s->wmem);
+    /* aligned_alloc wants a size that is a multiple of the alignment */
+    s->wmem = aligned_alloc(64, ((size_t)(nw > 0 ? nw : 1) * sizeof *s->wmem + 63) / 64 * 64);
     if (!p || !s->wmem) {
         free(s->mem);
         free(s->wmem);

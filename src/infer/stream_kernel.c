@@ -61,7 +61,7 @@ void recur__stream_layer_pack(stream_layer *L, const stream_kernel *k, int kind,
 
 long recur__stream_fc_size(const stream_kernel *k, int H)
 {
-    return ((long)H + k->V - 1) / k->V * k->V + 16; /* padded; 16: stay a multiple */
+    return ((long)H + 15) / 16 * 16; /* whole blocks of 8 or 16, a multiple of 16 */
 }
 
 void recur__stream_fc_pack(stream_layer *L, const stream_kernel *k, const real *fc, real fc_b,
