@@ -15,12 +15,13 @@
  *   VSCALE(p, n, k)         p·2^n for n integral, k = n + 1.5·2^23 (act_exp's
  *                           exponent bits, or AVX-512's scalef: one
  *                           operation instead of three)
+ *   VHSUM(v)                the sum of the lanes
  *   TARGET        the function attribute that enables the instruction set
  *   NAME(x)       the name of kernel x for this instruction set
+ *   WIDE_CHAINS   (optional) 32 vector registers: four FMA chains per slot
  * The accumulators are named variables, not an array (GCC kept an array of
  * vectors in registers but stored it to the stack every k: sgemm_avx512.c). */
 #include <string.h>
-
 
 #define INLINE static inline __attribute__((always_inline)) TARGET
 
