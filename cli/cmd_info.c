@@ -299,10 +299,19 @@ static int info_seq2seq(const char *path, recur_seq2seq *s)
     recur_seq2seq_get_vocab(s, 1, &ntgt);
     char count[32];
     progress_fmt_count(recur_seq2seq_param_count(s), count, sizeof count);
-    printf("Sequence-to-sequence model: \"%s\"\n"
-           "An encoder over %d source tokens and a decoder over %d target tokens\n"
-           "(the encoder's final states start the decoder); %s parameters in all.\n\n",
-           path, nsrc, ntgt, count);
+    int features = recur_seq2seq_get_config(s)->src_features;
+    if (features > 0)
+        printf("Sequence-to-sequence model: \"%s\"\n"
+               "A dense layer (tanh) over %d source features (an image's pixels) sets\n"
+               "the initial state of a decoder over %d target tokens; %s parameters in\n"
+               "all (the encoder below is that dense layer, stored as one Elman step\n"
+               "from a zero state: its weight_hh multiplies zeros).\n\n",
+               path, features, ntgt, count);
+    else
+        printf("Sequence-to-sequence model: \"%s\"\n"
+               "An encoder over %d source tokens and a decoder over %d target tokens\n"
+               "(the encoder's final states start the decoder); %s parameters in all.\n\n",
+               path, nsrc, ntgt, count);
     char label[4096];
     snprintf(label, sizeof label, "%s: encoder", path);
     print_layers(label, recur_seq2seq_encoder(s));

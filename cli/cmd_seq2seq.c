@@ -68,29 +68,6 @@ static int loaded_open(const char *path, loaded_model *lm)
     return 0;
 }
 
-/* The target tokens as text: characters joined, or tokens with spaces. */
-static char *join_tokens(const recur_vocab *v, recur_tokens mode, const int32_t *ids,
-                         int n)
-{
-    int nv;
-    const char *const *names = recur_vocab_names(v, &nv);
-    size_t len = 1;
-    for (int i = 0; i < n; i++)
-        len += strlen(names[ids[i]]) + 1;
-    char *s = malloc(len), *o = s;
-    if (!s)
-        return NULL;
-    for (int i = 0; i < n; i++) {
-        if (mode == RECUR_TOKENS_WORDS && i)
-            *o++ = ' ';
-        size_t k = strlen(names[ids[i]]);
-        memcpy(o, names[ids[i]], k);
-        o += k;
-    }
-    *o = 0;
-    return s;
-}
-
 /* Source text to ids (unknown tokens: <unk>). *n = 0 for an empty source. */
 static int encode_source(const loaded_model *lm, const char *text, int32_t **ids, int *n,
                          long *unknown)
@@ -123,7 +100,7 @@ static int translate_one(const loaded_model *lm, const char *text,
         free(res);
         return cli_lib_error(rc);
     }
-    *out = join_tokens(lm->tgt, lm->tgt_mode, res, len);
+    *out = tokens_join(lm->tgt, lm->tgt_mode, res, len);
     free(res);
     return *out ? 0 : cli_error("out of memory");
 }
@@ -355,7 +332,7 @@ static int load_pairs(s2s_run *r)
         (rc = recur_pairs_encode(d->pairs, tri, d->ntrain, 1, r->tm, d->tgt, &d->tr_to,
                                  &d->tr_t, NULL)))
         return cli_lib_error(rc);
-    d->train = (recur_seq2seq_data){d->ntrain, d->tr_so, d->tr_s, d->tr_to, d->tr_t};
+    d->train = (recur_seq2seq_data){d->ntrain, d->tr_so, d->tr_s, d->tr_to, d->tr_t, NULL};
     if (d->nval == 0)
         return 0;
     if ((rc = recur_pairs_encode(d->pairs, vai, d->nval, 0, r->sm, d->src, &d->va_so,
@@ -363,7 +340,7 @@ static int load_pairs(s2s_run *r)
         (rc = recur_pairs_encode(d->pairs, vai, d->nval, 1, r->tm, d->tgt, &d->va_to,
                                  &d->va_t, NULL)))
         return cli_lib_error(rc);
-    d->held = (recur_seq2seq_data){d->nval, d->va_so, d->va_s, d->va_to, d->va_t};
+    d->held = (recur_seq2seq_data){d->nval, d->va_so, d->va_s, d->va_to, d->va_t, NULL};
     return 0;
 }
 
@@ -589,7 +566,7 @@ static int eval_select(s2s_eval *e, const long **idx)
 
 static int teacher_forced(const s2s_eval *e)
 {
-    recur_seq2seq_data dd = {e->nval, e->so, e->si, e->to, e->ti};
+    recur_seq2seq_data dd = {e->nval, e->so, e->si, e->to, e->ti, NULL};
     recur_eval_stats es;
     int rc = recur_seq2seq_evaluate(e->lm.s, &dd, 64, &es);
     if (rc)

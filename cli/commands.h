@@ -190,6 +190,19 @@ typedef struct {
     uint64_t seed;
 } tag_opts;
 
+/* recur caption train|eval|predict (cmd_caption.c): one struct for the
+ * three, .sub says which. */
+enum { CAPTION_TRAIN, CAPTION_EVAL, CAPTION_PREDICT };
+typedef struct {
+    int sub;
+    const char *data, *model, *save, *cell, *tokens, *svg_dir;
+    int image_size, hidden, layers, embed, batch, threads, beam, quiet, resume, show;
+    int val_given, seed_given;
+    long epochs, steps;
+    double val, dropout, lr, clip, lr_decay, time_limit, length_penalty;
+    uint64_t seed;
+} caption_opts;
+
 int train_parse(int argc, char **argv, train_opts *o);
 int sample_parse(int argc, char **argv, sample_opts *o);
 int eval_parse(int argc, char **argv, eval_opts *o);
@@ -201,6 +214,7 @@ int classify_parse(int argc, char **argv, classify_opts *o);
 int forecast_parse(int argc, char **argv, forecast_opts *o);
 int seq2seq_parse(int argc, char **argv, seq2seq_opts *o);
 int tag_parse(int argc, char **argv, tag_opts *o);
+int caption_parse(int argc, char **argv, caption_opts *o);
 
 int cmd_train(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
@@ -213,6 +227,7 @@ int cmd_classify(int argc, char **argv);
 int cmd_seq2seq(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
+int cmd_caption(int argc, char **argv);
 
 /* "recur: <message>" on stderr, one line; returns EXIT_RUNTIME. */
 #if defined(__GNUC__)

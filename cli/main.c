@@ -23,6 +23,7 @@ static const command commands[] = {
     {"import", cmd_import, "convert an ONNX model (RNN, LSTM, GRU) to a recur model"},
     {"classify", cmd_classify, "classify texts (LABEL<TAB>TEXT): train, eval, predict, baseline"},
     {"seq2seq", cmd_seq2seq, "encoder-decoder models: train, eval, translate (TSV pairs)"},
+    {"caption", cmd_caption, "describe images in words: train, eval, predict (image TSV)"},
     {"tag", cmd_tag, "tag every word (WORD<TAB>TAG sentences): train, eval, predict"},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof *commands)

@@ -1,6 +1,6 @@
 /* seq2seq_metrics.c - scoring decoded output of `recur seq2seq` against its
- * references: exact match, token error rate (edit distance) and corpus
- * BLEU-4. Reading, tokenising and encoding the pairs is the library's
+ * references: exact match, token error rate (edit distance), corpus BLEU-4
+ * and corpus chrF. Reading, tokenising and encoding the pairs is the library's
  * (recur_pairs_*, recur_vocab_*). */
 #include "seq2seq_metrics.h"
 
@@ -83,8 +83,82 @@ static int same_gram(char **a, char **b, int k)
     return 1;
 }
 
+/* For k = 1..maxn: the clipped matches of the k-grams of h[0..nh) in
+ * r[0..nr) (each reference k-gram matches at most once) into match[k-1],
+ * the hypothesis's and (ref not NULL) the reference's k-gram counts into
+ * hyp[k-1] and ref[k-1]. 0, or EXIT_RUNTIME after one error line. */
+static int add_ngrams(char **h, int nh, char **r, int nr, int maxn, long *match, long *hyp,
+                      long *ref)
+{
+    char *used = malloc((size_t)nr + 1);
+    if (!used)
+        return cli_error("out of memory");
+    for (int k = 1; k <= maxn; k++) {
+        hyp[k - 1] += nh >= k ? nh - k + 1 : 0;
+        if (ref)
+            ref[k - 1] += nr >= k ? nr - k + 1 : 0;
+        memset(used, 0, (size_t)nr + 1);
+        for (int i = 0; i + k <= nh; i++)
+            for (int j = 0; j + k <= nr; j++)
+                if (!used[j] && same_gram(h + i, r + j, k)) {
+                    used[j] = 1;
+                    match[k - 1]++;
+                    break;
+                }
+    }
+    free(used);
+    return 0;
+}
+
+/* The characters of s without spaces: tokens as recur_tokenize gives them. */
+static int chars_no_space(const char *s, char **buf, char ***t, int *n)
+{
+    int rc = recur_tokenize(s, RECUR_TOKENS_CHARS, buf, t, n);
+    if (rc)
+        return cli_lib_error(rc);
+    int k = 0;
+    for (int i = 0; i < *n; i++)
+        if (strcmp((*t)[i], " "))
+            (*t)[k++] = (*t)[i];
+    *n = k;
+    return 0;
+}
+
+static int add_chrf(s2s_metrics *m, const char *hyp, const char *ref)
+{
+    char *hb, *rb, **ht, **rt;
+    int nh, nr;
+    if (chars_no_space(hyp, &hb, &ht, &nh))
+        return EXIT_RUNTIME;
+    if (chars_no_space(ref, &rb, &rt, &nr)) {
+        free(hb);
+        free(ht);
+        return EXIT_RUNTIME;
+    }
+    int code = add_ngrams(ht, nh, rt, nr, 6, m->chr_match, m->chr_hyp, m->chr_ref);
+    free(hb);
+    free(ht);
+    free(rb);
+    free(rt);
+    return code;
+}
+
+double metrics_chrf(const s2s_metrics *m)
+{
+    double p = 0, r = 0;
+    for (int k = 0; k < 6; k++) {
+        p += m->chr_hyp[k] ? (double)m->chr_match[k] / (double)m->chr_hyp[k] : 0;
+        r += m->chr_ref[k] ? (double)m->chr_match[k] / (double)m->chr_ref[k] : 0;
+    }
+    p /= 6;
+    r /= 6;
+    return p + r > 0 ? 100 * 5 * p * r / (4 * p + r) : 0;
+}
+
 int metrics_add(s2s_metrics *m, const char *hyp, const char *ref, recur_tokens mode)
 {
+    if (add_chrf(m, hyp, ref))
+        return EXIT_RUNTIME;
     char *hb, *rb, **ht, **rt;
     int nh, nr, rc;
     if ((rc = recur_tokenize(hyp, mode, &hb, &ht, &nh)))
@@ -114,22 +188,7 @@ int metrics_add(s2s_metrics *m, const char *hyp, const char *ref, recur_tokens m
     }
     m->hyp_words += nh;
     m->ref_words += nr;
-    char *used = calloc((size_t)nr + 1, 1);
-    for (int k = 1; used && k <= 4; k++) {
-        if (nh >= k)
-            m->total[k - 1] += nh - k + 1;
-        /* Clipped matches: each reference n-gram matches at most once. */
-        memset(used, 0, (size_t)nr + 1);
-        for (int i = 0; i + k <= nh; i++)
-            for (int j = 0; j + k <= nr; j++)
-                if (!used[j] && same_gram(ht + i, rt + j, k)) {
-                    used[j] = 1;
-                    m->match[k - 1]++;
-                    break;
-                }
-    }
-    int code = used ? 0 : cli_error("out of memory");
-    free(used);
+    int code = add_ngrams(ht, nh, rt, nr, 4, m->match, m->total, NULL);
     free(hb);
     free(ht);
     free(rb);
@@ -149,4 +208,26 @@ double metrics_bleu(const s2s_metrics *m)
                     ? exp(1 - (double)m->ref_words / (double)m->hyp_words)
                     : 1;
     return m->hyp_words ? 100 * bp * exp(logp) : 0;
+}
+
+/* The target tokens as text: characters joined, or tokens with spaces. */
+char *tokens_join(const recur_vocab *v, recur_tokens mode, const int32_t *ids, int n)
+{
+    int nv;
+    const char *const *names = recur_vocab_names(v, &nv);
+    size_t len = 1;
+    for (int i = 0; i < n; i++)
+        len += strlen(names[ids[i]]) + 1;
+    char *s = malloc(len), *o = s;
+    if (!s)
+        return NULL;
+    for (int i = 0; i < n; i++) {
+        if (mode == RECUR_TOKENS_WORDS && i)
+            *o++ = ' ';
+        size_t k = strlen(names[ids[i]]);
+        memcpy(o, names[ids[i]], k);
+        o += k;
+    }
+    *o = 0;
+    return s;
 }

@@ -1,7 +1,7 @@
 /* fuzz_args.c - fuzz target for the CLI's option parsing (cli/args.c with
  * each command's real option table, through the command's *_parse). The
- * first byte picks the command (modulo the eleven: train, sample, eval, info,
- * export, grad-report, classify, forecast, seq2seq, import, tag; a
+ * first byte picks the command (modulo the twelve: train, sample, eval, info,
+ * export, grad-report, classify, forecast, seq2seq, import, tag, caption; a
  * subcommand is the first argument); the rest, split on NUL bytes, is its
  * argv. A parse either
  * fails (one line on stderr), prints the help, or succeeds with every number
@@ -242,6 +242,32 @@ static void check_tag(const tag_opts *o)
     }
 }
 
+static void check_caption(const caption_opts *o)
+{
+    if (!o->data || !in(o->beam, 0, 1000) || !in(o->threads, 1, 256) ||
+        !(o->length_penalty >= 0 && o->length_penalty <= 10) || !in(o->val, 0, 1) ||
+        o->val == 1)
+        fail("caption", "DATA is missing or a number is out of range");
+    if (o->sub == CAPTION_TRAIN) {
+        if (!o->save || recur_cell_parse(o->cell) < 0 || recur_tokens_parse(o->tokens) < 0)
+            fail("caption train", "a string is missing or unknown");
+        if (!in(o->image_size, 1, 256) || !in(o->embed, 0, RECUR_MAX_WIDTH) ||
+            !in(o->hidden, 1, RECUR_MAX_WIDTH) || !in(o->layers, 1, 16) ||
+            !in(o->batch, 1, 1e5) || !in(o->epochs, 1, 1e6) ||
+            !(o->dropout >= 0 && o->dropout < 1) || !(o->lr > 0 && o->lr <= 10) ||
+            !(o->lr_decay > 0 && o->lr_decay <= 1) || !in(o->clip, 0, 1e6) ||
+            !in(o->time_limit, 0, 1e9) || o->steps < 0)
+            fail("caption train", "a number is out of range");
+    } else if (o->sub == CAPTION_EVAL || o->sub == CAPTION_PREDICT) {
+        if (!o->model)
+            fail("caption", "MODEL is missing");
+        if (o->svg_dir && o->show < 1)
+            fail("caption eval", "--svg-dir without --show");
+    } else {
+        fail("caption", "an unknown subcommand");
+    }
+}
+
 /* Parse argv as command cmd; check what a successful parse left. */
 static int parse(int cmd, int argc, char **argv)
 {
@@ -308,10 +334,16 @@ static int parse(int cmd, int argc, char **argv)
             fail("import", "MODEL.onnx or -o FILE is missing");
         return a;
     }
-    default: {
+    case 10: {
         tag_opts o;
         if ((a = tag_parse(argc, argv, &o)) == ARGS_OK)
             check_tag(&o);
+        return a;
+    }
+    default: {
+        caption_opts o;
+        if ((a = caption_parse(argc, argv, &o)) == ARGS_OK)
+            check_caption(&o);
         return a;
     }
     }
@@ -322,7 +354,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char *const names[] = {"train",  "sample",   "eval",
                                         "info",   "export",   "grad-report",
                                         "classify", "forecast", "seq2seq",
-                                        "import", "tag"};
+                                        "import", "tag", "caption"};
     enum { NCOMMANDS = (int)(sizeof names / sizeof *names) };
     if (size < 1)
         return 0;

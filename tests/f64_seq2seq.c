@@ -9,7 +9,10 @@
  * ≤ 1e-5, an element missing it re-checked with the five-point stencil at
  * h = 1e-4. Dropout cases reseed the same rng for every evaluation.
  * Attention cases (dot, general, additive) check the head's parameters too,
- * and that padded source steps get zero weight and zero gradient. */
+ * and that padded source steps get zero weight and zero gradient.
+ * Image cases (V_src 0: a source of IMAGE_FEATURES reals through the dense
+ * step into the decoder's initial state, as `recur caption` trains) check
+ * that path for each decoder cell, an LSTM decoder starting from c0 = 0. */
 #include "nn/model.h"
 #include "core/rng.h"
 #include "seq2seq/seq2seq.h"
@@ -27,6 +30,7 @@
 #define NOISE_FLOOR 1e-11
 #define FULL_CHECK_MAX 160
 #define SAMPLE_COUNT 40
+#define IMAGE_FEATURES 7
 
 typedef struct {
     recur_cell cell;
@@ -42,6 +46,7 @@ typedef struct {
     recur_seq2seq_data d;
     long so[8], to[8];
     int32_t src[64], tgt[64];
+    float feat[8 * IMAGE_FEATURES];
     long idx[8];
     int use_drop;
     rng drop;
@@ -183,7 +188,8 @@ static void run_case(const s2s_spec *sp, const char *label)
                                 .tgt_vocab = sp->V_tgt, .bos = 0, .eos = 1,
                                 .embed_dim = sp->embed, .hidden = sp->H,
                                 .layers = sp->layers, .bidirectional = sp->bidir,
-                                .dropout = sp->dropout, .attention = sp->att};
+                                .dropout = sp->dropout, .attention = sp->att,
+                                .src_features = sp->V_src ? 0 : IMAGE_FEATURES};
     ctx c;
     memset(&c, 0, sizeof c);
     CHECK(recur_seq2seq_create(&cfg, sp->seed, &c.s) == RECUR_OK);
@@ -205,8 +211,10 @@ static void run_case(const s2s_spec *sp, const char *label)
     long ns = 0, nt = 0;
     for (int b = 0; b < B; b++) {
         c.so[b] = ns, c.to[b] = nt;
-        for (int t = 0; t < slen[b]; t++)
+        for (int t = 0; sp->V_src && t < slen[b]; t++)
             c.src[ns++] = (int32_t)recur__rng_below(&r, (uint64_t)sp->V_src);
+        for (int j = 0; !sp->V_src && j < IMAGE_FEATURES; j++)
+            c.feat[b * IMAGE_FEATURES + j] = (float)recur__rng_uniform(&r);
         for (int t = 0; t < tlen[b]; t++)
             c.tgt[nt++] = 2 + (int32_t)recur__rng_below(&r, (uint64_t)sp->V_tgt - 2);
         c.idx[b] = b;
@@ -214,6 +222,9 @@ static void run_case(const s2s_spec *sp, const char *label)
     c.so[B] = ns, c.to[B] = nt;
     c.d = (recur_seq2seq_data){.count = B, .src_offsets = c.so, .src = c.src,
                                .tgt_offsets = c.to, .tgt = c.tgt};
+    if (!sp->V_src)
+        c.d = (recur_seq2seq_data){.count = B, .tgt_offsets = c.to, .tgt = c.tgt,
+                                   .features = c.feat};
     CHECK(recur_seq2seq_data_check(c.s, &c.d) == RECUR_OK);
     CHECK(recur__s2s_batch_alloc(c.s, 4, 5, B, &c.b) == RECUR_OK);
     recur__s2s_batch_pack(&c.b, c.s, &c.d, c.idx, B);
@@ -255,7 +266,7 @@ static void batch_equals_singles(recur_cell kind, recur_attention att)
         src[i] = (int32_t)recur__rng_below(&r, 5);
     for (int i = 0; i < 12; i++)
         tgt[i] = 2 + (int32_t)recur__rng_below(&r, 4);
-    recur_seq2seq_data d = {6, so, src, to, tgt};
+    recur_seq2seq_data d = {6, so, src, to, tgt, NULL};
     long idx[6] = {0, 1, 2, 3, 4, 5}, n, k;
     long ne = s->enc->nparams, nd = s->dec->nparams, na = s->att.n;
     real *gsum = calloc((size_t)(ne + nd + na), sizeof *gsum);
@@ -355,9 +366,26 @@ static void rnn_tanh_embed(void)
     run_case(&s, "rnn_tanh embedding, 2 layers");
 }
 
+static void image_gru(void)
+{
+    s2s_spec s = {RECUR_GRU, 1, 0, 3, 4, 0, 6, 5, 0, 31, RECUR_ATTN_NONE};
+    run_case(&s, "image -> dense -> gru decoder");
+}
+static void image_lstm_2layers_dropout(void)
+{
+    s2s_spec s = {RECUR_LSTM, 2, 0, 3, 3, 0, 6, 6, 0.3f, 32, RECUR_ATTN_NONE};
+    run_case(&s, "image -> lstm 2 layers, dropout");
+}
+static void image_rnn_onehot(void)
+{
+    s2s_spec s = {RECUR_RNN_TANH, 1, 0, 0, 3, 0, 5, 4, 0, 33, RECUR_ATTN_NONE};
+    run_case(&s, "image -> rnn_tanh, one-hot");
+}
+
 TEST_MAIN("f64_seq2seq", TL_CASE(lstm_onehot), TL_CASE(lstm_bidir_embed_2layers),
           TL_CASE(gru_bidir_onehot), TL_CASE(gru_embed_2layers_dropout),
           TL_CASE(rnn_tanh_embed), TL_CASE(lstm_batch_equals_singles),
           TL_CASE(gru_batch_equals_singles), TL_CASE(attention_batch_equals_singles),
           TL_CASE(attn_dot_lstm_bidir), TL_CASE(attn_general_gru_2layers),
-          TL_CASE(attn_additive_lstm_bidir), TL_CASE(attn_additive_rnn))
+          TL_CASE(attn_additive_lstm_bidir), TL_CASE(attn_additive_rnn),
+          TL_CASE(image_gru), TL_CASE(image_lstm_2layers_dropout), TL_CASE(image_rnn_onehot))

@@ -61,6 +61,7 @@ suite() {
     run "seq2seq_test [$build]" bash tests/seq2seq_test.sh "$build/recur"
     run "onnx_cli_test [$build]" bash tests/onnx_cli_test.sh "$build/recur"
     run "tag_test [$build]" bash tests/tag_test.sh "$build/recur"
+    run "caption_test [$build]" bash tests/caption_test.sh "$build/recur"
     for t in $FUZZ_TARGETS; do
         run "replay_$t [$build]" "$build/fuzz/replay_$t" fuzz/corpus/"$t" fuzz/regress/"$t"
     done

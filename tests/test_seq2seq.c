@@ -99,7 +99,7 @@ static void teacher_forcing_feeds_previous_target(void)
         return;
     long so[3] = {0, 3, 5}, to[3] = {0, 4, 6};
     int32_t src[5] = {1, 2, 3, 4, 5}, tgt[6] = {7, 8, 9, 0, 5, 6};
-    recur_seq2seq_data d = {2, so, src, to, tgt};
+    recur_seq2seq_data d = {2, so, src, to, tgt, NULL};
     long idx[2] = {0, 1};
     s2s_batch b;
     CHECK(recur__s2s_batch_alloc(s, 3, 5, 2, &b) == RECUR_OK);
@@ -538,7 +538,7 @@ static void bad_arguments(void)
         return;
     long so[2] = {0, 2}, to[2] = {0, 1};
     int32_t src[2] = {1, 5}, tgt[1] = {2};
-    recur_seq2seq_data d = {1, so, src, to, tgt};
+    recur_seq2seq_data d = {1, so, src, to, tgt, NULL};
     CHECK(recur_seq2seq_data_check(s, &d) == RECUR_E_MISMATCH); /* src 5, tgt bos */
     src[1] = 4;
     CHECK(recur_seq2seq_data_check(s, &d) == RECUR_E_MISMATCH); /* tgt is bos */

@@ -61,6 +61,16 @@ typedef struct {
     int bidirectional; /* encoder only */
     float dropout;
     recur_attention attention; /* RECUR_ATTN_NONE (0): the final state only */
+    int src_features;  /* 0: token sources (above). > 0: each source is one
+                          vector of src_features reals (an image's pixels, say:
+                          one to many, captioning), and the encoder is a dense
+                          layer per decoder layer, h0_l = tanh(W_l h0_{l-1} + b_l)
+                          with h0_0 = the vector, stored as a one-step Elman
+                          RNN from a zero state (its weight_hh tensors multiply
+                          that zero state: unused, zero gradient). The decoder's
+                          cell may then be any; an LSTM decoder starts from
+                          c0 = 0. src_vocab must be 0, attention NONE and
+                          bidirectional 0. */
 } recur_seq2seq_config;
 
 RECUR_API int recur_seq2seq_create(const recur_seq2seq_config *c, uint64_t seed,
@@ -98,6 +108,9 @@ typedef struct {
     const int32_t *src;
     const long *tgt_offsets; /* [count + 1], from 0, non-decreasing */
     const int32_t *tgt;
+    const float *features; /* models with src_features: [count][src_features],
+                              finite; src_offsets and src are then unused
+                              (may be NULL) */
 } recur_seq2seq_data;
 
 /* RECUR_OK if d fits s (offsets, token ranges; targets hold no bos/eos). */
@@ -151,6 +164,13 @@ RECUR_API void recur_seq2seq_decode_config_default(recur_seq2seq_decode_config *
 RECUR_API int recur_seq2seq_decode(const recur_seq2seq *s, const int32_t *src, int n,
                          const recur_seq2seq_decode_config *dc, int32_t *out,
                          int *out_len, double *score);
+
+/* The same for a model with src_features: the source is x[src_features]
+ * (finite); RECUR_E_INVALID for a token model (and recur_seq2seq_decode is
+ * RECUR_E_INVALID for a feature model). */
+RECUR_API int recur_seq2seq_decode_features(const recur_seq2seq *s, const float *x,
+                                  const recur_seq2seq_decode_config *dc, int32_t *out,
+                                  int *out_len, double *score);
 
 /* The attention weights of an attention model reading src[0..n) while
  * teacher-forced with tgt[0..m) (e.g. its own translation): weights

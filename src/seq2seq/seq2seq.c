@@ -22,6 +22,14 @@ void recur__s2s_encoder_config(const recur_seq2seq_config *c, recur_config *e)
     e->input = c->embed_dim > 0 ? RECUR_INPUT_EMBEDDING : RECUR_INPUT_ONEHOT;
     e->input_size = c->src_vocab;
     e->embed_dim = c->embed_dim;
+    if (c->src_features > 0) {
+        /* One step from a zero state: h = tanh(W_ih x + b_ih + b_hh), a dense
+         * layer (see recur_seq2seq_config). */
+        e->cell = RECUR_RNN_TANH;
+        e->input = RECUR_INPUT_DENSE;
+        e->input_size = c->src_features;
+        e->embed_dim = 0;
+    }
     e->hidden = c->hidden;
     e->layers = c->layers;
     e->bidirectional = c->bidirectional;
@@ -66,6 +74,14 @@ int recur__s2s_config_check(const recur_seq2seq_config *c)
     if (!recur_attention_name(c->attention))
         return recur__fail(RECUR_E_INVALID, "unknown attention kind %d",
                           (int)c->attention);
+    if (c->src_features < 0)
+        return recur__fail(RECUR_E_INVALID, "source features %d is negative",
+                          c->src_features);
+    if (c->src_features > 0 && (c->src_vocab != 0 || c->bidirectional ||
+                                c->attention != RECUR_ATTN_NONE))
+        return recur__fail(RECUR_E_INVALID, "a model of feature-vector sources has "
+                          "no source vocabulary (got %d), no bidirectional encoder "
+                          "and no attention", c->src_vocab);
     if (c->bidirectional && c->hidden > RECUR_MAX_WIDTH / 2)
         return recur__fail(RECUR_E_LIMIT, "hidden size %d is too large for a "
                           "bidirectional encoder", c->hidden);
@@ -262,10 +278,28 @@ const char *recur_seq2seq_get_meta(const recur_seq2seq *s, const char *key)
 
 /* ---- data ---------------------------------------------------------------- */
 
+static int targets_check(const recur_seq2seq *s, const recur_seq2seq_data *d);
+
+/* Feature-vector sources: every value finite; then the targets. */
+static int features_check(const recur_seq2seq *s, const recur_seq2seq_data *d)
+{
+    long n = d->count * (long)s->cfg.src_features;
+    for (long i = 0; i < n; i++)
+        if (!isfinite(d->features[i]))
+            return recur__fail(RECUR_E_INVALID, "example %ld: source feature %ld is "
+                              "not finite", i / s->cfg.src_features + 1,
+                              i % s->cfg.src_features + 1);
+    return targets_check(s, d);
+}
+
 int recur_seq2seq_data_check(const recur_seq2seq *s, const recur_seq2seq_data *d)
 {
-    if (!s || !d || d->count < 1 || !d->src_offsets || !d->tgt_offsets || !d->src)
+    int feat = s && s->cfg.src_features > 0;
+    if (!s || !d || d->count < 1 || !d->tgt_offsets ||
+        (feat ? !d->features : !d->src_offsets || !d->src))
         return recur__fail(RECUR_E_INVALID, "the data set is empty");
+    if (feat)
+        return features_check(s, d);
     if (d->src_offsets[0] != 0 || d->tgt_offsets[0] != 0)
         return recur__fail(RECUR_E_INVALID, "data set offsets must start at 0");
     for (long i = 0; i < d->count; i++) {
@@ -279,14 +313,32 @@ int recur_seq2seq_data_check(const recur_seq2seq *s, const recur_seq2seq_data *d
             return recur__fail(RECUR_E_LIMIT, "example %ld is longer than 100000 "
                               "tokens", i + 1);
     }
-    long ns = d->src_offsets[d->count], nt = d->tgt_offsets[d->count];
-    if (nt > 0 && !d->tgt)
-        return recur__fail(RECUR_E_INVALID, "the data set has no target tokens");
+    long ns = d->src_offsets[d->count];
     for (long i = 0; i < ns; i++)
         if (d->src[i] < 0 || d->src[i] >= s->cfg.src_vocab)
             return recur__fail(RECUR_E_MISMATCH, "source token %d at position %ld is "
                               "outside the model's vocabulary of %d", (int)d->src[i],
                               i, s->cfg.src_vocab);
+    return targets_check(s, d);
+}
+
+/* The targets of d: offsets from 0, non-decreasing, tokens of the target
+ * vocabulary other than bos and eos. */
+static int targets_check(const recur_seq2seq *s, const recur_seq2seq_data *d)
+{
+    if (d->tgt_offsets[0] != 0)
+        return recur__fail(RECUR_E_INVALID, "data set offsets must start at 0");
+    for (long i = 0; i < d->count; i++) {
+        if (d->tgt_offsets[i + 1] < d->tgt_offsets[i])
+            return recur__fail(RECUR_E_INVALID, "example %ld: target offsets decrease",
+                              i + 1);
+        if (d->tgt_offsets[i + 1] - d->tgt_offsets[i] > 100000)
+            return recur__fail(RECUR_E_LIMIT, "example %ld is longer than 100000 "
+                              "tokens", i + 1);
+    }
+    long nt = d->tgt_offsets[d->count];
+    if (nt > 0 && !d->tgt)
+        return recur__fail(RECUR_E_INVALID, "the data set has no target tokens");
     for (long i = 0; i < nt; i++)
         if (d->tgt[i] < 0 || d->tgt[i] >= s->cfg.tgt_vocab || d->tgt[i] == s->cfg.bos ||
             d->tgt[i] == s->cfg.eos)
@@ -296,11 +348,13 @@ int recur_seq2seq_data_check(const recur_seq2seq *s, const recur_seq2seq_data *d
     return RECUR_OK;
 }
 
-void recur__s2s_data_longest(const recur_seq2seq_data *d, int *src, int *tgt)
+void recur__s2s_data_longest(const recur_seq2seq *s, const recur_seq2seq_data *d, int *src,
+                             int *tgt)
 {
     long a = 1, b = 0;
+    int feat = s->cfg.src_features > 0;
     for (long i = 0; i < d->count; i++) {
-        long ns = d->src_offsets[i + 1] - d->src_offsets[i];
+        long ns = feat ? 1 : d->src_offsets[i + 1] - d->src_offsets[i];
         long nt = d->tgt_offsets[i + 1] - d->tgt_offsets[i];
         a = ns > a ? ns : a;
         b = nt > b ? nt : b;
@@ -319,6 +373,7 @@ void recur__s2s_batch_free(s2s_batch *b)
     free(b->dec_len);
     free(b->labels);
     free(b->h0);
+    free(b->x);
     recur__model_work_free(&b->we);
     recur__model_work_free(&b->wd);
     recur__attn_work_free(&b->wa);
@@ -336,7 +391,10 @@ int recur__s2s_batch_alloc(const recur_seq2seq *s, int Ts, int Tt, int B, s2s_ba
     b->dec_len = calloc((size_t)B, sizeof *b->dec_len);
     b->labels = calloc((size_t)Tt * B, sizeof *b->labels);
     b->h0 = calloc((size_t)ns * 6, sizeof *b->h0);
-    if (!b->src || !b->src_len || !b->dec_in || !b->dec_len || !b->labels || !b->h0) {
+    int P = s->cfg.src_features;
+    b->x = P > 0 ? calloc((size_t)B * P, sizeof *b->x) : NULL;
+    if (!b->src || !b->src_len || !b->dec_in || !b->dec_len || !b->labels || !b->h0 ||
+        (P > 0 && !b->x)) {
         recur__s2s_batch_free(b);
         return recur__fail(RECUR_E_NOMEM, "out of memory for a batch");
     }
@@ -358,21 +416,26 @@ int recur__s2s_batch_alloc(const recur_seq2seq *s, int Ts, int Tt, int B, s2s_ba
 void recur__s2s_batch_pack(s2s_batch *b, const recur_seq2seq *s, const recur_seq2seq_data *d,
                     const long *idx, int B)
 {
-    int ts = 1, tt = 1;
+    int ts = 1, tt = 1, P = s->cfg.src_features;
     for (int k = 0; k < B; k++) {
         long i = idx[k];
-        b->src_len[k] = (int32_t)(d->src_offsets[i + 1] - d->src_offsets[i]);
+        b->src_len[k] = P > 0 ? 1 : (int32_t)(d->src_offsets[i + 1] - d->src_offsets[i]);
         b->dec_len[k] = (int32_t)(d->tgt_offsets[i + 1] - d->tgt_offsets[i] + 1);
         ts = b->src_len[k] > ts ? b->src_len[k] : ts;
         tt = b->dec_len[k] > tt ? b->dec_len[k] : tt;
     }
     b->ts = ts, b->tt = tt, b->b = B;
     for (int k = 0; k < B; k++) {
-        const int32_t *src = d->src + d->src_offsets[idx[k]];
         const int32_t *tgt = d->tgt ? d->tgt + d->tgt_offsets[idx[k]] : NULL;
         int n = b->dec_len[k] - 1;
-        for (int t = 0; t < ts; t++)
-            b->src[(long)t * B + k] = t < b->src_len[k] ? src[t] : 0;
+        if (P > 0) {
+            for (int j = 0; j < P; j++)
+                b->x[(long)k * P + j] = (real)d->features[idx[k] * P + j];
+        } else {
+            const int32_t *src = d->src + d->src_offsets[idx[k]];
+            for (int t = 0; t < ts; t++)
+                b->src[(long)t * B + k] = t < b->src_len[k] ? src[t] : 0;
+        }
         for (int t = 0; t < tt; t++) {
             long r = (long)t * B + k;
             /* Teacher forcing: step t reads the previous target token. */
@@ -409,12 +472,15 @@ double recur__s2s_forward_backward(recur_seq2seq *s, s2s_batch *b, rng *r, int b
 {
     recur_model *enc = s->enc, *dec = s->dec;
     int L = enc->cfg.layers, D = enc->dirs, H = enc->cfg.hidden, B = b->b;
-    int lstm = enc->cfg.cell == RECUR_LSTM;
+    /* A feature encoder (an Elman step) leaves an LSTM decoder's c0 at 0. */
+    int lstm = dec->cfg.cell == RECUR_LSTM, enc_lstm = enc->cfg.cell == RECUR_LSTM;
     model_input ein = {.tokens = b->src, .len = b->src_len};
+    if (s->cfg.src_features > 0)
+        ein = (model_input){.x = b->x};
     model_input din = {.tokens = b->dec_in, .len = b->dec_len};
     recur__model_forward(enc, &b->we, b->ts, B, ein, NULL, NULL, r);
     bridge(b->we.hn, b->h0, L, D, B, H, 0);
-    if (lstm)
+    if (enc_lstm)
         bridge(b->we.cn, b->c0, L, D, B, H, 0);
     recur__model_forward(dec, &b->wd, b->tt, B, din, b->h0, lstm ? b->c0 : NULL, r);
     const s2s_attention *att = &s->att;
@@ -444,10 +510,10 @@ double recur__s2s_forward_backward(recur_seq2seq *s, s2s_batch *b, rng *r, int b
     recur__model_backward(dec, &b->wd, b->tt, B, din, NULL, NULL, NULL, b->dh0,
                    lstm ? b->dc0 : NULL);
     bridge(b->dhn, b->dh0, L, D, B, H, 1);
-    if (lstm)
+    if (enc_lstm)
         bridge(b->dcn, b->dc0, L, D, B, H, 1);
-    recur__model_backward(enc, &b->we, b->ts, B, ein, b->dhn, lstm ? b->dcn : NULL, NULL, NULL,
-                   NULL);
+    recur__model_backward(enc, &b->we, b->ts, B, ein, b->dhn, enc_lstm ? b->dcn : NULL, NULL,
+                   NULL, NULL);
     return loss;
 }
 
@@ -487,7 +553,7 @@ int recur_seq2seq_trainer_create(recur_seq2seq *s, const recur_train_config *tc,
     tr->steps_per_epoch = (d->count + tc->batch - 1) / tc->batch;
     tr->order = malloc((size_t)d->count * sizeof *tr->order);
     int ts, tt, B = tc->batch > d->count ? (int)d->count : tc->batch;
-    recur__s2s_data_longest(d, &ts, &tt);
+    recur__s2s_data_longest(s, d, &ts, &tt);
     if (!tr->order)
         rc = recur__fail(RECUR_E_NOMEM, "out of memory for the trainer");
     if (!rc)
@@ -575,7 +641,7 @@ int recur_seq2seq_evaluate(const recur_seq2seq *s, const recur_seq2seq_data *d,
     if (B > d->count)
         B = (int)d->count;
     int ts, tt;
-    recur__s2s_data_longest(d, &ts, &tt);
+    recur__s2s_data_longest(s, d, &ts, &tt);
     s2s_batch b;
     long *idx = malloc((size_t)B * sizeof *idx);
     if (!idx)
@@ -655,8 +721,9 @@ static void decoder_run_free(decoder_run *r)
     free(r->src_len);
 }
 
-/* Encode src and set up K decoder rows, all starting from its final state. */
-static int decoder_run_init(decoder_run *r, const recur_seq2seq *s, const int32_t *src,
+/* Encode the source (n steps of in) and set up K decoder rows, all starting
+ * from its final state. */
+static int decoder_run_init(decoder_run *r, const recur_seq2seq *s, model_input in,
                             int n, int K)
 {
     memset(r, 0, sizeof *r);
@@ -684,7 +751,6 @@ static int decoder_run_init(decoder_run *r, const recur_seq2seq *s, const int32_
         decoder_run_free(r);
         return rc;
     }
-    model_input in = {.tokens = src};
     recur__model_forward(enc, &we, n, 1, in, NULL, NULL, NULL);
     r->n = n;
     if (s->att.kind != RECUR_ATTN_NONE) {
@@ -913,16 +979,8 @@ static int beam_search(decoder_run *r, const recur_seq2seq_decode_config *dc,
     return RECUR_OK;
 }
 
-int recur_seq2seq_decode(const recur_seq2seq *s, const int32_t *src, int n,
-                         const recur_seq2seq_decode_config *dc, int32_t *out,
-                         int *out_len, double *score)
+static int decode_config_check(const recur_seq2seq_decode_config *dc)
 {
-    if (!s || !src || !dc || !out || !out_len)
-        return recur__fail(RECUR_E_INVALID, "decode: missing argument");
-    *out_len = 0;
-    if (n < 1 || n > 100000)
-        return recur__fail(RECUR_E_INVALID, "decode: the source has %d tokens "
-                          "(1..100000)", n);
     if (dc->beam < 0 || dc->beam > 1000 || dc->max_len < 0 || dc->max_len > 100000)
         return recur__fail(RECUR_E_INVALID, "decode: beam %d or max_len %d out of "
                           "range", dc->beam, dc->max_len);
@@ -930,18 +988,73 @@ int recur_seq2seq_decode(const recur_seq2seq *s, const int32_t *src, int n,
         return recur__fail(RECUR_E_INVALID, "decode: length penalty must be in 0..10");
     if (dc->sample && !(dc->temperature > 0))
         return recur__fail(RECUR_E_INVALID, "decode: temperature must be > 0");
-    int rc = recur__model_check_tokens(s->enc, src, n, RECUR_E_MISMATCH);
-    if (rc)
-        return rc;
-    int K = dc->sample || dc->beam == 0 ? 1 : dc->beam;
+    return RECUR_OK;
+}
+
+/* Encode n steps of in, then decode as dc says. */
+static int decode_source(const recur_seq2seq *s, model_input in, int n,
+                         const recur_seq2seq_decode_config *dc, int32_t *out,
+                         int *out_len, double *score)
+{
+    int rc, K = dc->sample || dc->beam == 0 ? 1 : dc->beam;
     decoder_run r;
-    if ((rc = decoder_run_init(&r, s, src, n, K)))
+    if ((rc = decoder_run_init(&r, s, in, n, K)))
         return rc;
     if (dc->sample || dc->beam == 0)
         rc = decode_single(&r, dc, out, out_len, score);
     else
         rc = beam_search(&r, dc, out, out_len, score);
     decoder_run_free(&r);
+    return rc;
+}
+
+int recur_seq2seq_decode(const recur_seq2seq *s, const int32_t *src, int n,
+                         const recur_seq2seq_decode_config *dc, int32_t *out,
+                         int *out_len, double *score)
+{
+    if (!s || !src || !dc || !out || !out_len)
+        return recur__fail(RECUR_E_INVALID, "decode: missing argument");
+    *out_len = 0;
+    if (s->cfg.src_features > 0)
+        return recur__fail(RECUR_E_INVALID, "decode: the model reads feature vectors, "
+                          "not tokens (recur_seq2seq_decode_features)");
+    if (n < 1 || n > 100000)
+        return recur__fail(RECUR_E_INVALID, "decode: the source has %d tokens "
+                          "(1..100000)", n);
+    int rc = decode_config_check(dc);
+    if (!rc)
+        rc = recur__model_check_tokens(s->enc, src, n, RECUR_E_MISMATCH);
+    if (rc)
+        return rc;
+    return decode_source(s, (model_input){.tokens = src}, n, dc, out, out_len, score);
+}
+
+int recur_seq2seq_decode_features(const recur_seq2seq *s, const float *x,
+                                  const recur_seq2seq_decode_config *dc, int32_t *out,
+                                  int *out_len, double *score)
+{
+    if (!s || !x || !dc || !out || !out_len)
+        return recur__fail(RECUR_E_INVALID, "decode: missing argument");
+    *out_len = 0;
+    int P = s->cfg.src_features;
+    if (P < 1)
+        return recur__fail(RECUR_E_INVALID, "decode: the model reads tokens, not "
+                          "feature vectors (recur_seq2seq_decode)");
+    int rc = decode_config_check(dc);
+    if (rc)
+        return rc;
+    real *v = malloc((size_t)P * sizeof *v);
+    if (!v)
+        return recur__fail(RECUR_E_NOMEM, "out of memory for decoding");
+    for (int j = 0; j < P && !rc; j++)
+        if (!isfinite(x[j]))
+            rc = recur__fail(RECUR_E_INVALID, "decode: source feature %d is not finite",
+                            j + 1);
+        else
+            v[j] = (real)x[j];
+    if (!rc)
+        rc = decode_source(s, (model_input){.x = v}, 1, dc, out, out_len, score);
+    free(v);
     return rc;
 }
 
@@ -953,7 +1066,7 @@ int recur_seq2seq_attention_weights(const recur_seq2seq *s, const int32_t *src, 
     if (s->att.kind == RECUR_ATTN_NONE)
         return recur__fail(RECUR_E_INVALID, "the model has no attention");
     long so[2] = {0, n}, to[2] = {0, m}, idx = 0;
-    recur_seq2seq_data d = {1, so, src, to, tgt};
+    recur_seq2seq_data d = {1, so, src, to, tgt, NULL};
     int rc = recur_seq2seq_data_check(s, &d);
     if (rc)
         return rc;

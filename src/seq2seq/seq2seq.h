@@ -29,6 +29,7 @@ typedef struct {
     int32_t *dec_in;   /* [Tt][B]: bos, y1 .. yn, padding */
     int32_t *dec_len;  /* [B]: n + 1 */
     int32_t *labels;   /* [Tt][B]: y1 .. yn, eos, then -1 */
+    real *x;           /* [B][src_features]: feature sources, or NULL */
     model_work we, wd;
     attn_work wa;      /* attention models */
     real *h0, *c0;     /* [L][B][D·H] the decoder's initial state */
@@ -47,7 +48,8 @@ int recur__s2s_wrap(const recur_seq2seq_config *c, recur_model *enc, recur_model
              recur_seq2seq **out);
 
 /* Longest source and target (without bos/eos) of d. */
-void recur__s2s_data_longest(const recur_seq2seq_data *d, int *src, int *tgt);
+void recur__s2s_data_longest(const recur_seq2seq *s, const recur_seq2seq_data *d, int *src,
+                             int *tgt);
 int recur__s2s_batch_alloc(const recur_seq2seq *s, int Ts, int Tt, int B, s2s_batch *b);
 void recur__s2s_batch_free(s2s_batch *b);
 /* Lay out examples idx[0 .. B) of d. */

@@ -162,6 +162,13 @@ static int s2s_from_file(const st_file *f, const char *label, recur_seq2seq **ou
         .bos = (int)bos, .eos = (int)eos, .embed_dim = e->embed_dim,
         .hidden = e->hidden, .layers = e->layers, .bidirectional = e->bidirectional,
         .dropout = e->dropout, .attention = attention};
+    if (e->input == RECUR_INPUT_DENSE) {
+        /* Feature-vector sources: the encoder is the dense step. */
+        c.cell = d->cell;
+        c.src_vocab = 0;
+        c.src_features = e->input_size;
+        c.embed_dim = d->embed_dim;
+    }
     recur_config we, wd;
     rc = recur__s2s_config_check(&c);
     if (rc)
@@ -170,7 +177,7 @@ static int s2s_from_file(const st_file *f, const char *label, recur_seq2seq **ou
         /* The stored halves must be exactly what the configuration implies. */
         recur__s2s_encoder_config(&c, &we);
         recur__s2s_decoder_config(&c, &wd);
-        if (e->input == RECUR_INPUT_DENSE || memcmp(&we, e, sizeof we) != 0 ||
+        if (memcmp(&we, e, sizeof we) != 0 ||
             d->cell != wd.cell || d->input != wd.input || d->embed_dim != wd.embed_dim ||
             d->hidden != wd.hidden || d->layers != wd.layers || d->bidirectional ||
             d->output_size != wd.output_size || d->loss != wd.loss ||
@@ -305,7 +312,7 @@ int recur_seq2seq_trainer_resume(recur_seq2seq_trainer *tr, const char *path)
         a->tgt_vocab != b->tgt_vocab || a->bos != b->bos || a->eos != b->eos ||
         a->embed_dim != b->embed_dim || a->hidden != b->hidden ||
         a->layers != b->layers || a->bidirectional != b->bidirectional ||
-        a->attention != b->attention) {
+        a->attention != b->attention || a->src_features != b->src_features) {
         rc = recur__fail(RECUR_E_MISMATCH, "%s: the checkpoint holds a different "
                         "model (%s %dx%d, vocabularies %d/%d) from this run's "
                         "(%s %dx%d, %d/%d)", path, recur_cell_name(a->cell), a->layers,
