@@ -14,8 +14,8 @@ SAN    ?=
 # the fused gate kernels (we never rely on floating-point exceptions).
 OPT    ?= -O3
 
-VERSION := 0.1.0
-SOMAJOR := 0
+VERSION := 0.2.0
+SOMAJOR := 1
 
 WARN   := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
           -Wmissing-prototypes -Wno-unused-parameter

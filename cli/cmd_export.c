@@ -66,8 +66,9 @@ static int write_json(FILE *f, const recur_model *m)
     fprintf(f, "    \"input_size\": %d,\n    \"embed_dim\": %d,\n    \"hidden\": %d,\n",
             c->input_size, c->input == RECUR_INPUT_EMBEDDING ? c->embed_dim : 0, c->hidden);
     fprintf(f, "    \"proj\": %d,\n", c->proj); /* an LSTM's projection, 0: none */
-    fprintf(f, "    \"layers\": %d,\n    \"bidirectional\": %s,\n    \"dropout\": %.9g,\n",
-            c->layers, c->bidirectional ? "true" : "false", (double)c->dropout);
+    fprintf(f, "    \"layers\": %d,\n    \"bidirectional\": %s,\n    \"reverse\": %s,\n"
+            "    \"dropout\": %.9g,\n", c->layers, c->bidirectional ? "true" : "false",
+            c->reverse ? "true" : "false", (double)c->dropout);
     fprintf(f, "    \"output_size\": %d,\n    \"loss\": \"%s\",\n    \"readout\": \"%s\",\n",
             c->output_size, c->loss == RECUR_LOSS_XENT ? "xent" : "mse",
             recur_readout_name(c->readout));

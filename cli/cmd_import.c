@@ -23,10 +23,11 @@ static const cli_options import_spec = {
     .usage = "recur import MODEL.onnx -o MODEL.safetensors",
     .description =
         "Convert an ONNX model to a recur model: a graph of ONNX RNN, LSTM or GRU\n"
-        "nodes (stacked, forward or bidirectional; GRU with linear_before_reset=1,\n"
-        "PyTorch's) over token ids (Gather: an embedding; OneHot) or float\n"
-        "features, optionally read out (last state, mean) and through a dense\n"
-        "layer (MatMul + Add, Gemm), as torch.onnx.export writes such models.\n"
+        "nodes (stacked, forward, reverse or bidirectional; GRU with\n"
+        "linear_before_reset=1, PyTorch's) over token ids (Gather: an embedding;\n"
+        "OneHot) or float features, optionally read out (last state, mean) and\n"
+        "through a dense layer (MatMul + Add, Gemm), as torch.onnx.export writes\n"
+        "such models (and tf2onnx Keras's go_backwards layers: direction=reverse).\n"
         "Anything else in the graph is refused with a message naming the node.\n"
         "The model's outputs are the ONNX graph's output.",
     .opts = import_options,
@@ -74,7 +75,8 @@ int cmd_import(int argc, char **argv)
     const recur_config *c = recur_model_get_config(m);
     printf("%s: %s, %d layer%s of %d%s, %ld parameters -> %s\n", o.onnx,
            recur_cell_name(c->cell), c->layers, c->layers > 1 ? "s" : "", c->hidden,
-           c->bidirectional ? " (bidirectional)" : "", recur_model_param_count(m), o.output);
+           c->bidirectional ? " (bidirectional)" : c->reverse ? " (reverse)" : "",
+           recur_model_param_count(m), o.output);
     const char *unused = recur_model_get_meta(m, "onnx.unused_outputs");
     if (unused)
         printf("note: the graph's outputs %s are final states, which recur_forward does not "

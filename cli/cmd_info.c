@@ -115,8 +115,8 @@ static void recurrent_rows(const recur_model *m, const recur_config *c)
             snprintf(layer, sizeof layer, "bidirectional_%d (%s%s, both ways)", l + 1,
                      cell_title(c->cell), proj);
         else
-            snprintf(layer, sizeof layer, "%s_%d (%s%s)", lname, l + 1, cell_title(c->cell),
-                     proj);
+            snprintf(layer, sizeof layer, "%s_%d (%s%s%s)", lname, l + 1, cell_title(c->cell),
+                     proj, c->reverse ? ", last step to first" : "");
         snprintf(shape, sizeof shape, "(None, None, %d)",
                  (c->proj ? c->proj : c->hidden) * (c->bidirectional ? 2 : 1));
         row(layer, shape, layer_params(m, l));
@@ -136,7 +136,8 @@ static void head_rows(const recur_model *m, const recur_config *c)
     if (c->readout != RECUR_READOUT_SEQUENCE) {
         snprintf(layer, sizeof layer, "%s (readout: %s)",
                  c->readout == RECUR_READOUT_LAST ? "last_state" : "mean_pool",
-                 c->readout == RECUR_READOUT_LAST ? "last valid step" : "mean of steps");
+                 c->readout != RECUR_READOUT_LAST ? "mean of steps"
+                 : c->reverse ? "state after step 0" : "last valid step");
         snprintf(shape, sizeof shape, "(None, %d)", DH);
         row(layer, shape, 0);
     }

@@ -46,7 +46,11 @@ static void run_model(const recur_model *m)
         abort();
     if (recur_forward(m, 2, 1, tok, x, y) != RECUR_OK)
         fail("recur_forward");
-    if (!c->bidirectional) {
+    if (c->reverse) { /* reads from the last step: no stream, said so */
+        recur_state *s = NULL;
+        if (recur_state_create(m, &s) != RECUR_E_INVALID || s)
+            fail("recur_state_create accepted a reverse model");
+    } else if (!c->bidirectional) {
         recur_state *s = NULL;
         if (recur_state_create(m, &s) != RECUR_OK)
             fail("recur_state_create");
@@ -62,7 +66,7 @@ static void run_model(const recur_model *m)
     const uint32_t *vocab = recur_model_get_vocab(m, &nv);
     if ((vocab != NULL) != (nv > 0))
         fail("recur_model_get_vocab");
-    if (nv > 0 && !c->bidirectional && c->loss == RECUR_LOSS_XENT &&
+    if (nv > 0 && !c->bidirectional && !c->reverse && c->loss == RECUR_LOSS_XENT &&
         c->output_size == c->input_size && tokens_in) {
         recur_sample_config sc = {.temperature = 1.0f, .top_k = 3, .greedy = 0,
                                   .seed = 7};
@@ -136,7 +140,7 @@ static void resume_checkpoint(recur_model *m, const uint8_t *data, size_t size)
          seed = meta_long(m, "train.seed_id", 0x7fffffffffffffffL);
     if (n < 2 || T < 1 || B < 1 || st < 0 || opt < 0 || seed < 0 ||
         c->input == RECUR_INPUT_DENSE || c->loss != RECUR_LOSS_XENT ||
-        c->output_size != c->input_size || c->bidirectional)
+        c->output_size != c->input_size || c->bidirectional || c->reverse)
         return;
     int32_t *tokens = malloc((size_t)n * sizeof *tokens);
     if (!tokens)

@@ -23,7 +23,8 @@ static void same_tensors(const recur_model *a, const recur_model *b)
     const recur_config *x = recur_model_get_config(a), *y = recur_model_get_config(b);
     if (x->cell != y->cell || x->input != y->input || x->input_size != y->input_size ||
         x->hidden != y->hidden || x->layers != y->layers ||
-        x->bidirectional != y->bidirectional || x->output_size != y->output_size ||
+        x->bidirectional != y->bidirectional || x->reverse != y->reverse ||
+        x->output_size != y->output_size ||
         x->readout != y->readout || x->loss != y->loss ||
         recur_model_tensor_count(a) != recur_model_tensor_count(b))
         fail("export and import changed the configuration");

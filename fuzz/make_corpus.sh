@@ -84,6 +84,11 @@ m["train.note"] = "a \"quoted\" note\twith a tab"
 save(out + "/rnn_embed_meta.safetensors", m,
      [("embedding.weight", [4, 2])] + rnn("rnn_tanh", 1, 1, 2, 2, False) +
      [("fc.weight", [4, 2]), ("fc.bias", [4])])
+# a reverse GRU language model (ONNX direction="reverse"): runs, never streams
+m = meta("gru", 4, 0, 2, 2, 0, 4, "xent", "abcd")
+m["reverse"] = "1"
+save(out + "/gru_reverse_lm.safetensors", m,
+     rnn("gru", 3, 2, 4, 2, False) + [("fc.weight", [4, 2]), ("fc.bias", [4])])
 PYEOF
 
 # ---- JSON: the model headers, and hand-written documents ----------------------

@@ -39,9 +39,9 @@ extern "C" {
 #endif
 
 #define RECUR_VERSION_MAJOR 0
-#define RECUR_VERSION_MINOR 1
+#define RECUR_VERSION_MINOR 2
 #define RECUR_VERSION_PATCH 0
-#define RECUR_VERSION_STRING "0.1.0"
+#define RECUR_VERSION_STRING "0.2.0"
 
 /* RECUR_API marks the public functions: the only symbols the shared library
  * exports (it is built with -fvisibility=hidden). Internal functions carry
@@ -104,7 +104,8 @@ typedef enum { RECUR_LOSS_XENT, RECUR_LOSS_MSE } recur_loss;
  *             char language model or a tagger; outputs are [T][B][O];
  *   LAST:     each sequence's last state (for a bidirectional model the
  *             forward direction at its last valid step and the reverse
- *             direction at step 0): many to one; outputs are [B][O];
+ *             direction at step 0; for a reverse model the state at
+ *             step 0): many to one; outputs are [B][O];
  *   MEAN:     the mean of the top-layer outputs over each sequence's valid
  *             steps: many to one; outputs are [B][O]. */
 typedef enum { RECUR_READOUT_SEQUENCE, RECUR_READOUT_LAST, RECUR_READOUT_MEAN } recur_readout;
@@ -131,6 +132,13 @@ typedef struct {
                           (2·proj bidirectional) values per step, W_hh is
                           [4·hidden × proj], and weight_hr_l{k}[_reverse] is
                           [proj × hidden] */
+    int reverse;       /* 0 or 1: with bidirectional 0, every layer reads its
+                          sequence from the last (valid) step to the first,
+                          as ONNX's direction="reverse" (Keras go_backwards);
+                          y_t is then the state after reading steps T-1..t,
+                          the LAST readout is the state after step 0, and
+                          the model cannot stream (recur_state_create
+                          refuses it). Tensor names are unchanged. */
 } recur_config;
 
 /* A one-layer LSTM of 128 units over a one-hot vocabulary of 1, XENT. */
@@ -212,9 +220,9 @@ typedef struct recur_state recur_state;
 
 /* Per-sequence state (hidden and cell states, scratch) for one batch-1
  * stream over a model. The model must outlive the state and stay unchanged.
- * Bidirectional models and MEAN readouts need whole sequences and are
- * refused (RECUR_E_INVALID); with a LAST readout each step's output is what
- * the model would say if the sequence ended there. */
+ * Bidirectional and reverse models and MEAN readouts need whole sequences
+ * and are refused (RECUR_E_INVALID); with a LAST readout each step's output
+ * is what the model would say if the sequence ended there. */
 RECUR_API int recur_state_create(const recur_model *m, recur_state **out);
 RECUR_API void recur_state_reset(recur_state *s);
 RECUR_API void recur_state_free(recur_state *s);

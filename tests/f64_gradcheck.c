@@ -68,6 +68,7 @@ typedef struct {
     recur_readout readout; /* LAST / MEAN: one output row per sequence */
     int varlen;     /* 1: random lengths 1..T per sequence (masked padding) */
     int P;          /* LSTM projection size (proj), 0: none */
+    int reverse;    /* 1: every layer reads from the last valid step back */
 } gc_spec;
 
 typedef struct {
@@ -144,6 +145,7 @@ static int ctx_init(gc_ctx *c, const gc_spec *s, uint64_t seed)
     cfg.proj = s->P;
     cfg.layers = s->layers;
     cfg.bidirectional = s->bidir;
+    cfg.reverse = s->reverse;
     cfg.dropout = s->dropout;
     cfg.output_size = s->O;
     cfg.loss = s->loss;
@@ -531,7 +533,8 @@ static void run_gradcheck(const gc_spec *spec)
             "%ld elements (%ld failed), worst rel err %.2e at %s (central h=1e-6: "
             "%.2e; %ld re-checked five-point, worst %.2e)\n",
             cell_label(spec->cell), input_label(spec->input), spec->layers,
-            spec->bidir ? "bi " : "uni", spec->T, spec->B, spec->H, spec->P, spec->V, spec->O,
+            spec->bidir ? "bi " : spec->reverse ? "rev" : "uni", spec->T, spec->B, spec->H,
+            spec->P, spec->V, spec->O,
             spec->loss == RECUR_LOSS_XENT ? "xent" : "mse",
             recur_readout_name(spec->readout), spec->varlen ? " +lengths" : "",
             spec->states ? " +states" : "",
@@ -723,6 +726,35 @@ static gc_spec with_proj(gc_spec s)
     static void tag##_encoder(void) { gc_spec s = with_proj(spec_encoder(RECUR_LSTM)); run_gradcheck(&s); }
 
 GC_PROJ_CASES(lstm_proj)
+
+/* Reverse models (ONNX direction="reverse"): every layer from the last
+ * valid step back, over padded batches, with every readout. */
+static gc_spec as_reverse(gc_spec s)
+{
+    s.bidir = 0;
+    s.reverse = 1;
+    return s;
+}
+
+#define GC_REVERSE_CASES(tag, kind)                                            \
+    static void tag##_rev_onehot(void) { gc_spec s = as_reverse(spec_onehot(kind)); run_gradcheck(&s); } \
+    static void tag##_rev_dense_l2_dropout(void) { gc_spec s = as_reverse(spec_dense_bi_l2_dropout(kind)); run_gradcheck(&s); } \
+    static void tag##_rev_readout_last(void) { gc_spec s = as_reverse(spec_readout(kind, RECUR_READOUT_LAST)); run_gradcheck(&s); } \
+    static void tag##_rev_readout_mean(void) { gc_spec s = as_reverse(spec_readout(kind, RECUR_READOUT_MEAN)); run_gradcheck(&s); } \
+    static void tag##_rev_tagging_varlen(void) { gc_spec s = as_reverse(spec_tagging_varlen(kind)); run_gradcheck(&s); } \
+    static void tag##_rev_encoder(void) { gc_spec s = as_reverse(spec_encoder(kind)); run_gradcheck(&s); }
+GC_REVERSE_CASES(rnn_tanh, RECUR_RNN_TANH)
+GC_REVERSE_CASES(lstm, RECUR_LSTM)
+GC_REVERSE_CASES(gru, RECUR_GRU)
+static void lstm_proj_rev_readout_last(void)
+{
+    gc_spec s = as_reverse(with_proj(spec_readout(RECUR_LSTM, RECUR_READOUT_LAST)));
+    run_gradcheck(&s);
+}
+#define GC_REVERSE_LIST(tag)                                                   \
+    TL_CASE(tag##_rev_onehot), TL_CASE(tag##_rev_dense_l2_dropout),           \
+        TL_CASE(tag##_rev_readout_last), TL_CASE(tag##_rev_readout_mean),      \
+        TL_CASE(tag##_rev_tagging_varlen), TL_CASE(tag##_rev_encoder)
 GC_CASES(rnn_tanh, RECUR_RNN_TANH)
 GC_CASES(rnn_relu, RECUR_RNN_RELU)
 GC_CASES(lstm, RECUR_LSTM)
@@ -841,13 +873,13 @@ static double summed_xent(const recur_model *m, model_work *w, int T, int B,
     return recur__loss_softmax_xent(w->logits, tg, (long)T * B, O, w->dlogits, 1, NULL, NULL);
 }
 
-static void check_batch_equals_singles(recur_cell kind, recur_readout how, int bidir)
+static void check_batch_equals_singles(recur_cell kind, recur_readout how, int bidir, int rev)
 {
     enum { T = 6, B = 3 };
     const int32_t len[B] = {6, 2, 4};
     recur_config cfg = {.cell = kind, .input = RECUR_INPUT_EMBEDDING, .input_size = 7,
                         .embed_dim = 3, .hidden = 4, .layers = 2,
-                        .bidirectional = bidir, .output_size = 5,
+                        .bidirectional = bidir, .reverse = rev, .output_size = 5,
                         .loss = RECUR_LOSS_XENT, .readout = how};
     recur_model *m;
     if (recur__model_alloc(&cfg, &m)) {
@@ -924,26 +956,93 @@ static void check_batch_equals_singles(recur_cell kind, recur_readout how, int b
               gworst, gmax);
     fprintf(stderr, "     %-8s %s %s: padded batch vs one by one: loss diff %.1e, "
             "outputs %.1e, gradients %.1e of %.2g\n", cell_label(kind),
-            recur_readout_name(how), bidir ? "bi" : "uni", fabs(Lb - Ls), worst, gworst,
-            gmax);
+            recur_readout_name(how), bidir ? "bi" : rev ? "rev" : "uni", fabs(Lb - Ls), worst,
+            gworst, gmax);
     free(gb);
     free(hnb);
     recur_model_free(m);
 }
 
+/* A reverse model is the forward model read backward: over a padded batch,
+ * its output at step t of a sequence of n valid steps is the forward model's
+ * (same weights) at step n-1-t of that sequence flipped within its length,
+ * and its LAST readout the forward model's last; the reverse pass starts at
+ * each sequence's last valid step, as ONNX's with sequence_lens. */
+static void check_reverse_is_flipped_forward(recur_cell kind, recur_readout how)
+{
+    enum { T = 6, B = 3, O = 4 };
+    const int32_t len[B] = {6, 2, 4};
+    recur_config cfg = {.cell = kind, .input = RECUR_INPUT_EMBEDDING, .input_size = 7,
+                        .embed_dim = 3, .hidden = 4, .layers = 2, .output_size = O,
+                        .loss = RECUR_LOSS_XENT, .readout = how};
+    recur_model *fwd = NULL, *rev = NULL;
+    CHECK(recur__model_alloc(&cfg, &fwd) == 0);
+    cfg.reverse = 1;
+    CHECK(recur__model_alloc(&cfg, &rev) == 0);
+    if (!fwd || !rev) {
+        recur_model_free(fwd);
+        recur_model_free(rev);
+        return;
+    }
+    rng r;
+    recur__rng_seed(&r, 5151 + (uint64_t)kind);
+    fill_uniform(fwd->params, fwd->nparams, -0.6, 0.6, &r);
+    memcpy(rev->params, fwd->params, (size_t)fwd->nparams * sizeof(real));
+    int32_t tok[T * B], flip[T * B];
+    for (int i = 0; i < T * B; i++)
+        tok[i] = flip[i] = (int32_t)recur__rng_below(&r, 7);
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < len[b]; t++)
+            flip[t * B + b] = tok[(len[b] - 1 - t) * B + b];
+    model_work wf, wr;
+    CHECK(recur__model_work_alloc(fwd, T, B, &wf) == 0);
+    CHECK(recur__model_work_alloc(rev, T, B, &wr) == 0);
+    recur__model_forward(fwd, &wf, T, B, (model_input){flip, NULL, len}, NULL, NULL, NULL);
+    recur__model_forward(rev, &wr, T, B, (model_input){tok, NULL, len}, NULL, NULL, NULL);
+    double worst = 0;
+    for (int b = 0; b < B; b++) {
+        int steps = how == RECUR_READOUT_SEQUENCE ? len[b] : 1;
+        for (int t = 0; t < steps; t++) {
+            int seq = how == RECUR_READOUT_SEQUENCE;
+            const real *yr = wr.logits + (seq ? (long)t * B + b : b) * O;
+            const real *yf = wf.logits + (seq ? (long)(len[b] - 1 - t) * B + b : b) * O;
+            for (int o = 0; o < O; o++)
+                worst = fmax(worst, fabs(yr[o] - yf[o]));
+        }
+    }
+    /* The final states too: the reverse one is its state after step 0. */
+    for (long i = 0; i < (long)cfg.layers * B * cfg.hidden; i++)
+        worst = fmax(worst, fabs(wr.hn[i] - wf.hn[i]));
+    CHECK_MSG(worst <= 1e-12, "reverse vs flipped forward: %.3g", worst);
+    fprintf(stderr, "     %-8s %s: reverse vs forward on flipped padded input %.1e\n",
+            cell_label(kind), recur_readout_name(how), worst);
+    recur__model_work_free(&wf);
+    recur__model_work_free(&wr);
+    recur_model_free(fwd);
+    recur_model_free(rev);
+}
+
 #define PAD_CASES(tag, kind)                                                   \
-    static void tag##_padded_last_bi(void) { check_batch_equals_singles(kind, RECUR_READOUT_LAST, 1); } \
-    static void tag##_padded_mean_bi(void) { check_batch_equals_singles(kind, RECUR_READOUT_MEAN, 1); } \
-    static void tag##_padded_sequence_bi(void) { check_batch_equals_singles(kind, RECUR_READOUT_SEQUENCE, 1); } \
-    static void tag##_padded_last_uni(void) { check_batch_equals_singles(kind, RECUR_READOUT_LAST, 0); }
+    static void tag##_padded_last_bi(void) { check_batch_equals_singles(kind, RECUR_READOUT_LAST, 1, 0); } \
+    static void tag##_padded_mean_bi(void) { check_batch_equals_singles(kind, RECUR_READOUT_MEAN, 1, 0); } \
+    static void tag##_padded_sequence_bi(void) { check_batch_equals_singles(kind, RECUR_READOUT_SEQUENCE, 1, 0); } \
+    static void tag##_padded_last_uni(void) { check_batch_equals_singles(kind, RECUR_READOUT_LAST, 0, 0); } \
+    static void tag##_padded_last_rev(void) { check_batch_equals_singles(kind, RECUR_READOUT_LAST, 0, 1); } \
+    static void tag##_padded_sequence_rev(void) { check_batch_equals_singles(kind, RECUR_READOUT_SEQUENCE, 0, 1); } \
+    static void tag##_rev_is_flipped_sequence(void) { check_reverse_is_flipped_forward(kind, RECUR_READOUT_SEQUENCE); } \
+    static void tag##_rev_is_flipped_last(void) { check_reverse_is_flipped_forward(kind, RECUR_READOUT_LAST); }
 PAD_CASES(pad_rnn, RECUR_RNN_TANH)
 PAD_CASES(pad_lstm, RECUR_LSTM)
 PAD_CASES(pad_gru, RECUR_GRU)
 #define PAD_LIST(tag)                                                          \
     TL_CASE(tag##_padded_last_bi), TL_CASE(tag##_padded_mean_bi),             \
-        TL_CASE(tag##_padded_sequence_bi), TL_CASE(tag##_padded_last_uni)
+        TL_CASE(tag##_padded_sequence_bi), TL_CASE(tag##_padded_last_uni),      \
+        TL_CASE(tag##_padded_last_rev), TL_CASE(tag##_padded_sequence_rev),    \
+        TL_CASE(tag##_rev_is_flipped_sequence), TL_CASE(tag##_rev_is_flipped_last)
 
 TEST_MAIN("f64_gradcheck", PAD_LIST(pad_rnn), PAD_LIST(pad_lstm), PAD_LIST(pad_gru), GC_LIST(rnn_tanh), GC_LIST(rnn_relu), GC_LIST(lstm),
-          GC_LIST(gru), GC_LIST(lstm_proj), TL_CASE(padding_invariance_rnn_tanh),
+          GC_LIST(gru), GC_LIST(lstm_proj), GC_REVERSE_LIST(rnn_tanh),
+          GC_REVERSE_LIST(lstm), GC_REVERSE_LIST(gru), TL_CASE(lstm_proj_rev_readout_last),
+          TL_CASE(padding_invariance_rnn_tanh),
           TL_CASE(padding_invariance_lstm), TL_CASE(padding_invariance_gru),
           TL_CASE(lstm_dropout_eval_mode), TL_CASE(gru_dropout_eval_mode))

@@ -24,12 +24,12 @@ check() { # check NAME COMMAND...
 }
 
 check "make install" make -s BUILD="$build" install PREFIX="$prefix"
-for f in lib/librecur.a lib/librecur.so lib/librecur.so.0 include/recur.h bin/recur \
+for f in lib/librecur.a lib/librecur.so lib/librecur.so.1 include/recur.h bin/recur \
          lib/pkgconfig/recur.pc share/man/man1/recur.1; do
     check "installed $f" test -e "$prefix/$f"
 done
-check "shared library has SONAME librecur.so.0" \
-    bash -c "readelf -d '$prefix/lib/librecur.so' | grep -q 'SONAME.*librecur.so.0'"
+check "shared library has SONAME librecur.so.1" \
+    bash -c "readelf -d '$prefix/lib/librecur.so' | grep -q 'SONAME.*librecur.so.1'"
 export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
 check "pkg-config knows recur" pkg-config --exists recur
 check "embed example builds against the installed library" \

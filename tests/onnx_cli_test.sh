@@ -52,4 +52,32 @@ expect_ok "sample the ONNX file" sample char.onnx --prime "It" --length 40 --gre
 check "the ONNX file samples the same text" "cmp -s out sample_st.txt"
 expect_ok "eval the ONNX file" eval char.onnx small.txt --seq 16 --batch 4
 check "eval of the ONNX file prints bpc" "grep -Eq '^bpc: +[0-9]' out"
+
+# direction="reverse" (Keras go_backwards through tf2onnx): imported, run,
+# exported back; what needs a step-by-step stream refuses in one line.
+expect_ok "import a reverse LSTM" import "$ONNX/lstm_emb_rev_l2_fc.onnx" -o rev.safetensors
+check "import says reverse" "grep -q 'lstm, 2 layers of 5 (reverse)' out"
+expect_ok "info on the reverse model" info rev.safetensors
+check "info shows the reading order" "grep -q 'lstm_2 (LSTM, last step to first)' out"
+expect_ok "export the reverse model as ONNX" export rev.safetensors --format onnx -o rev.onnx
+expect_ok "import it back" import rev.onnx -o rev_back.safetensors
+expect_ok "JSON of the reverse model" export rev.safetensors --format json -o ra.json
+expect_ok "JSON of its round trip" export rev_back.safetensors --format json -o rb.json
+check "JSON says reverse" "grep -q '\"reverse\": true' ra.json"
+check "the reverse round trip keeps every tensor and the direction" "cmp -s ra.json rb.json"
+MAKE_MODEL=$(dirname "$BIN")/tests/tool_make_model
+if [ -x "$MAKE_MODEL" ]; then
+    "$MAKE_MODEL" gru onehot 2 2 sequence 6 3 revchar.safetensors abcdef
+    expect_fail "sample refuses a reverse model" 1 "reverse model .*cannot be run step by step" \
+        sample revchar.safetensors --length 5
+    check "in one line" "[ \$(wc -l <err) -eq 1 ]"
+    expect_ok "sample --window reads each window whole" sample revchar.safetensors --length 5 --window 4
+    printf 'abcabcfed' >abc.txt
+    expect_fail "eval refuses a reverse model" 1 "not bidirectional or reverse" eval revchar.safetensors abc.txt
+    expect_fail "grad-report refuses a reverse model" 1 "reverse model" grad-report revchar.safetensors abc.txt --seq-len 3
+    expect_fail "C export refuses a reverse model" 1 "reverse model" export revchar.safetensors --format c -o revc
+    check "no C file written" "[ ! -e revc.c ]"
+else
+    bad "tool_make_model" "$MAKE_MODEL is missing (run make tests)"
+fi
 cli_summary

@@ -118,6 +118,59 @@ static void save_load_sample_identical(void)
     recur_text_free(t);
 }
 
+/* A reverse model's file says so ("reverse": "1", only when set, so other
+ * files are as before); it loads back reverse with the same outputs, and a
+ * bad value is refused. */
+static void reverse_model_saved_and_loaded(void)
+{
+    recur_config c;
+    recur_config_default(&c);
+    c.cell = RECUR_GRU;
+    c.input = RECUR_INPUT_DENSE;
+    c.input_size = 3;
+    c.hidden = 6;
+    c.layers = 2;
+    c.output_size = 2;
+    c.loss = RECUR_LOSS_MSE;
+    c.readout = RECUR_READOUT_LAST;
+    c.reverse = 1;
+    recur_model *m = NULL, *m2 = NULL, *fwd = NULL;
+    CHECK(recur_model_create(&c, 7, &m) == RECUR_OK);
+    c.reverse = 0;
+    CHECK(recur_model_create(&c, 7, &fwd) == RECUR_OK);
+    if (!m || !fwd)
+        return;
+    CHECK(recur_model_save(m, tmp("rev.safetensors")) == RECUR_OK);
+    CHECK(recur_model_save(fwd, tmp("fwd.safetensors")) == RECUR_OK);
+    CHECK(recur_model_load(tmp("rev.safetensors"), &m2) == RECUR_OK);
+    CHECK(m2 && recur_model_get_config(m2)->reverse == 1);
+    float x[4 * 2 * 3], y[2 * 2], y2[2 * 2], yf[2 * 2];
+    for (int i = 0; i < 24; i++)
+        x[i] = (float)((i * 7) % 11) / 5.0f - 1.0f;
+    CHECK(recur_forward(m, 4, 2, NULL, x, y) == RECUR_OK);
+    CHECK(m2 && recur_forward(m2, 4, 2, NULL, x, y2) == RECUR_OK);
+    CHECK(recur_forward(fwd, 4, 2, NULL, x, yf) == RECUR_OK);
+    CHECK(memcmp(y, y2, sizeof y) == 0);
+    CHECK(memcmp(y, yf, sizeof y) != 0); /* same weights, other direction */
+    recur_model_free(m2);
+    m2 = NULL;
+    CHECK(recur_model_load(tmp("fwd.safetensors"), &m2) == RECUR_OK);
+    CHECK(m2 && recur_model_get_config(m2)->reverse == 0);
+    CHECK(m2 && recur_model_get_meta(m2, "reverse") == NULL);
+    recur_model_free(m2);
+    m2 = NULL;
+    /* "reverse": "2" (on the forward model's file, which has no such key) */
+    st_writer *w = recur__st_writer_new();
+    CHECK(recur__model_to_writer(fwd, w) == RECUR_OK);
+    recur__st_writer_meta(w, "reverse", "2");
+    CHECK(recur__st_writer_save(w, tmp("rev2.safetensors")) == RECUR_OK);
+    recur__st_writer_free(w);
+    CHECK(recur_model_load(tmp("rev2.safetensors"), &m2) == RECUR_E_FORMAT);
+    CHECK_MSG(strstr(recur_last_error(), "reverse") != NULL, "%s", recur_last_error());
+    recur_model_free(m);
+    recur_model_free(fwd);
+}
+
 /* Write a file with the model's tensors but one of them reshaped. */
 static void bad_files_refused(void)
 {
@@ -476,4 +529,5 @@ TEST_MAIN("test_api", TL_CASE(save_load_sample_identical), TL_CASE(bad_files_ref
           TL_CASE(nan_detected_and_parameters_kept),
           TL_CASE(training_learns_and_eval_carries_state),
           TL_CASE(adam_and_clipping_by_hand), TL_CASE(text_errors), TL_CASE(resource_limits),
+          TL_CASE(reverse_model_saved_and_loaded),
           TL_CASE(cleanup))

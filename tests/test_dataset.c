@@ -49,6 +49,7 @@ static void make_synth(synth *s, long n, uint64_t seed)
                                .targets = s->targets};
 }
 
+/* bidir: 0 forward, 1 bidirectional, 2 reverse (from the last step back). */
 static recur_model *classifier(recur_cell kind, int bidir, recur_readout how)
 {
     recur_config c;
@@ -58,7 +59,8 @@ static recur_model *classifier(recur_cell kind, int bidir, recur_readout how)
     c.input_size = 5;
     c.embed_dim = 4;
     c.hidden = 12;
-    c.bidirectional = bidir;
+    c.bidirectional = bidir == 1;
+    c.reverse = bidir == 2;
     c.output_size = 2;
     c.readout = how;
     recur_model *m = NULL;
@@ -75,6 +77,11 @@ static recur_train_config train_config(void)
     tc.batch = 16;
     tc.seed = 3;
     return tc;
+}
+
+static const char *dir_label(int bidir)
+{
+    return bidir == 1 ? "bi" : bidir == 2 ? "rev" : "uni";
 }
 
 static void learn_classifier(recur_cell kind, int bidir, recur_readout how)
@@ -99,10 +106,10 @@ static void learn_classifier(recur_cell kind, int bidir, recur_readout how)
     CHECK(recur_evaluate_dataset(m, &test.tok, 64, 0, &after) == RECUR_OK);
     CHECK(after.tokens == 200);
     CHECK_MSG(after.accuracy >= 0.95, "%s %s %s: test accuracy %.3f (before %.3f)",
-              recur_cell_name(kind), bidir ? "bi" : "uni", recur_readout_name(how),
+              recur_cell_name(kind), dir_label(bidir), recur_readout_name(how),
               after.accuracy, before.accuracy);
     fprintf(stderr, "     %s %s %s: test accuracy %.3f -> %.3f, loss %.3f -> %.3f\n",
-            recur_cell_name(kind), bidir ? "bi" : "uni", recur_readout_name(how),
+            recur_cell_name(kind), dir_label(bidir), recur_readout_name(how),
             before.accuracy, after.accuracy, before.loss, after.loss);
     recur_trainer_free(tr);
     recur_model_free(m);
@@ -166,6 +173,7 @@ static void bucketing(void)
 static void gru_last_learns(void) { learn_classifier(RECUR_GRU, 0, RECUR_READOUT_LAST); }
 static void lstm_bi_mean_learns(void) { learn_classifier(RECUR_LSTM, 1, RECUR_READOUT_MEAN); }
 static void rnn_bi_last_learns(void) { learn_classifier(RECUR_RNN_TANH, 1, RECUR_READOUT_LAST); }
+static void lstm_rev_last_learns(void) { learn_classifier(RECUR_LSTM, 2, RECUR_READOUT_LAST); }
 
 /* Regression many to one: the sum of a variable-length series. */
 static void regression_learns(void)
@@ -207,20 +215,27 @@ static void predict_matches_forward(void)
 {
     static synth d;
     make_synth(&d, 40, 8);
-    recur_model *m = classifier(RECUR_LSTM, 1, RECUR_READOUT_LAST);
-    if (!m)
-        return;
-    float out[40 * 2], y[2];
-    CHECK(recur_predict_dataset(m, &d.tok, 16, 0, out) == RECUR_OK);
     double worst = 0;
-    for (long i = 0; i < 40; i++) {
-        int n = (int)(d.offsets[i + 1] - d.offsets[i]);
-        CHECK(recur_forward(m, n, 1, d.tokens + d.offsets[i], NULL, y) == RECUR_OK);
-        for (int o = 0; o < 2; o++)
-            worst = fmax(worst, fabs((double)y[o] - out[i * 2 + o]));
+    /* Bidirectional, then reverse: the backward pass starts at each
+     * sequence's own last step, whatever the padding after it. */
+    for (int bidir = 1; bidir <= 2; bidir++) {
+        recur_model *mb = classifier(RECUR_LSTM, bidir, RECUR_READOUT_LAST);
+        if (!mb)
+            return;
+        float out[40 * 2], y[2];
+        CHECK(recur_predict_dataset(mb, &d.tok, 16, 0, out) == RECUR_OK);
+        worst = 0;
+        for (long i = 0; i < 40; i++) {
+            int n = (int)(d.offsets[i + 1] - d.offsets[i]);
+            CHECK(recur_forward(mb, n, 1, d.tokens + d.offsets[i], NULL, y) == RECUR_OK);
+            for (int o = 0; o < 2; o++)
+                worst = fmax(worst, fabs((double)y[o] - out[i * 2 + o]));
+        }
+        CHECK_MSG(worst <= 1e-5, "%s: batched prediction differs by %.3g",
+                  dir_label(bidir), worst);
+        recur_model_free(mb);
     }
-    CHECK_MSG(worst <= 1e-5, "batched prediction differs by %.3g", worst);
-    recur_model_free(m);
+    recur_model *m;
 
     /* A LAST readout streams: each step's output is the prediction for the
      * sequence so far; a MEAN readout does not. */
@@ -360,6 +375,6 @@ static void bad_data_refused(void)
 }
 
 TEST_MAIN("test_dataset", TL_CASE(bucketing), TL_CASE(gru_last_learns), TL_CASE(lstm_bi_mean_learns),
-          TL_CASE(rnn_bi_last_learns), TL_CASE(regression_learns),
+          TL_CASE(rnn_bi_last_learns), TL_CASE(lstm_rev_last_learns), TL_CASE(regression_learns),
           TL_CASE(predict_matches_forward), TL_CASE(resume_bit_identical),
           TL_CASE(bad_data_refused))

@@ -5,11 +5,15 @@
  *     sequence / last-step / final-state / mean readouts, bare modules, weights
  *     in typed fields and Constant nodes, opsets 9, 10 and 14) import and give
  *     PyTorch's outputs: max |recur - torch| <= 1e-5 * max |torch|;
+ *   - direction="reverse" graphs (edited exports and graphs built with
+ *     onnx.helper) give PyTorch's outputs on time-flipped input, or the
+ *     numpy ONNX interpreter's, to the same limit;
  *   - the graphs recur must refuse (tests/onnx/refusals.txt) are refused in
  *     one line naming the problem;
  *   - export then import is the identity: configuration, every tensor bit
  *     for bit, vocabulary and loss, for every cell, input kind, readout,
- *     direction count, 1-3 layers, with and without a dense layer;
+ *     direction (forward, bidirectional, reverse), 1-3 layers, with and
+ *     without a dense layer;
  *   - hostile bytes: every truncation and thousands of mutations of an
  *     exported model are refused with a message or give a model that runs;
  *   - recur_model_load (and its in-memory form) read ONNX files as the
@@ -42,6 +46,17 @@ static const char *const torch_cases[] = {
     "rnn_relu_dense_bi_l3_mean_fc", "lstm_bare_bi_l2", "gru_bare_l3",
     "lstm_emb_bi_l2_fc_typed", "gru_dense_bi_l1_final_fc_typed", "lstm_emb_bi_l2_fc_opset9",
     "gru_dense_l2_last_fc_bf_opset10",
+};
+
+/* direction="reverse" graphs: PyTorch exports edited to reverse, whose "y"
+ * is PyTorch's on the time-flipped input (flipped back), and graphs built
+ * with onnx.helper as tf2onnx lays out Keras's go_backwards layers, whose
+ * "y" is the numpy ONNX interpreter's (tests/onnx_numpy_runtime.py; the
+ * generator checks it against PyTorch on the edited exports). */
+static const char *const reverse_cases[] = {
+    "rnn_tanh_dense_rev_l1_fc", "rnn_relu_emb_rev_l2", "lstm_emb_rev_l2_fc",
+    "lstm_dense_rev_l1_final_fc", "gru_dense_rev_l2_mean_fc", "gru_emb_rev_l1_final",
+    "gru_rev_l2_last_helper", "lstm_rev_l1_fc_helper", "rnn_rev_l2_last_helper",
 };
 
 static float *tensor(const st_file *f, const char *name, const st_tensor **t)
@@ -132,6 +147,17 @@ static void pytorch_exports_match(void)
             sizeof torch_cases / sizeof *torch_cases, worst, TOL);
 }
 
+static void reverse_graphs_match(void)
+{
+    double worst = 0;
+    for (size_t i = 0; i < sizeof reverse_cases / sizeof *reverse_cases; i++) {
+        double r = run_case(reverse_cases[i]);
+        worst = r > worst ? r : worst;
+    }
+    fprintf(stderr, "  %zu direction=reverse graphs: worst relative difference %.2g "
+            "(limit %g)\n", sizeof reverse_cases / sizeof *reverse_cases, worst, TOL);
+}
+
 static int one_line(const char *s) { return *s && !strchr(s, '\n'); }
 
 static void refusals_name_the_problem(void)
@@ -171,6 +197,7 @@ static uint64_t lcg(uint64_t *s)
 }
 
 /* A random model of the configuration, with a vocabulary for token input. */
+/* bi: 0 forward, 1 bidirectional, 2 reverse. */
 static recur_model *make_model(recur_cell cell, recur_input in, int layers, int bi,
                                recur_readout ro, int out, uint64_t seed)
 {
@@ -182,7 +209,8 @@ static recur_model *make_model(recur_cell cell, recur_input in, int layers, int 
     c.embed_dim = 4;
     c.hidden = 5;
     c.layers = layers;
-    c.bidirectional = bi;
+    c.bidirectional = bi == 1;
+    c.reverse = bi == 2;
     c.output_size = out;
     c.readout = ro;
     c.loss = out && in != RECUR_INPUT_DENSE ? RECUR_LOSS_XENT : RECUR_LOSS_MSE;
@@ -201,7 +229,8 @@ static void same_model(const recur_model *a, const recur_model *b, const char *w
     CHECK_MSG(x->cell == y->cell && x->input == y->input && x->input_size == y->input_size &&
                   (x->input != RECUR_INPUT_EMBEDDING || x->embed_dim == y->embed_dim) &&
                   x->hidden == y->hidden && x->layers == y->layers &&
-                  x->bidirectional == y->bidirectional && x->output_size == y->output_size &&
+                  x->bidirectional == y->bidirectional && x->reverse == y->reverse &&
+                  x->output_size == y->output_size &&
                   x->readout == y->readout && x->loss == y->loss,
               "%s: configuration differs", what);
     CHECK(recur_model_tensor_count(a) == recur_model_tensor_count(b));
@@ -231,7 +260,7 @@ static void export_import_is_identity(void)
     for (int cell = RECUR_RNN_TANH; cell <= RECUR_GRU; cell++)
         for (int in = RECUR_INPUT_ONEHOT; in <= RECUR_INPUT_DENSE; in++)
             for (int ro = RECUR_READOUT_SEQUENCE; ro <= RECUR_READOUT_MEAN; ro++)
-                for (int bi = 0; bi <= 1; bi++)
+                for (int bi = 0; bi <= 2; bi++)
                     for (int out = 0; out <= 4; out += 4) {
                         int layers = 1 + (int)(seed % 3);
                         recur_model *m = make_model(cell, in, layers, bi, ro, out, seed++);
@@ -370,6 +399,7 @@ static void model_load_reads_onnx(void)
     recur_model_free(m);
 }
 
-TEST_MAIN("test_onnx", TL_CASE(pytorch_exports_match), TL_CASE(refusals_name_the_problem),
+TEST_MAIN("test_onnx", TL_CASE(pytorch_exports_match), TL_CASE(reverse_graphs_match),
+          TL_CASE(refusals_name_the_problem),
           TL_CASE(export_import_is_identity), TL_CASE(hostile_bytes),
           TL_CASE(model_load_reads_onnx))

@@ -346,6 +346,23 @@ static void step_rejects_bad_input(void)
     CHECK(recur_state_create(m, &s) == RECUR_E_INVALID);
     CHECK(s == NULL);
     recur_model_free(m);
+    /* A reverse model (ONNX direction="reverse") reads from the last step:
+     * refused by every stream, with a message saying why. */
+    c.bidirectional = 0;
+    c.reverse = 1;
+    m = NULL;
+    CHECK(recur_model_create(&c, 1, &m) == RECUR_OK);
+    s = (recur_state *)&c;
+    CHECK(recur_state_create(m, &s) == RECUR_E_INVALID);
+    CHECK(s == NULL);
+    CHECK_MSG(strstr(recur_last_error(), "reverse model") != NULL, "%s", recur_last_error());
+    s = (recur_state *)&c;
+    CHECK(recur_state_create_quantized(m, RECUR_QUANT_INT8, &s) == RECUR_E_INVALID);
+    CHECK(s == NULL);
+    recur_model_free(m);
+    /* Both at once is no model. */
+    c.bidirectional = 1;
+    CHECK(recur_config_check(&c) == RECUR_E_INVALID);
 }
 
 /* recur_forward of one sequence (through the streaming kernels) equals the

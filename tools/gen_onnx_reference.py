@@ -12,11 +12,23 @@ PyTorch.
 <name>_typed.onnx: two of the models with their weights in the typed
 fields (float_data) instead of raw_data, half of them in Constant nodes.
 
+<name>_rev_*.onnx: direction="reverse" layers (what tf2onnx writes for
+Keras go_backwards=True), two ways: PyTorch exports whose recurrent nodes
+are edited to direction="reverse", and graphs built node by node with
+onnx.helper.make_node as tf2onnx lays them out (Squeeze of the direction
+axis, Y_h into a Gemm). Their "y" is computed by the numpy ONNX interpreter
+tests/onnx_numpy_runtime.py for the graphs built node by node, and
+PyTorch's on the time-flipped input (a reverse stack is the forward stack
+read backward) for the edited exports, where the interpreter is checked
+against it here to 1e-5 relative.
+
 The refuse_<name>.onnx files are graphs recur must refuse, each with the
 words its message must contain in tests/onnx/refusals.txt: made from a
 PyTorch export by editing the graph with the onnx package (an operator recur
-lacks, GRU linear_before_reset=0, direction=reverse, external data,
-sequence_lens, a non-zero initial state).
+lacks, GRU linear_before_reset=0, external data, sequence_lens, a non-zero
+initial state, and reverse layers that do not fit: weights of two
+directions, a bias of the wrong width, a forward layer under a reverse one,
+the last time step of a reverse layer taken as its final state).
 
     /usr/bin/python3 tools/gen_onnx_reference.py --out tests/onnx
 
@@ -32,8 +44,11 @@ import torch
 import onnx
 from onnx import helper, numpy_helper, TensorProto
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 from gen_reference import write_safetensors  # noqa: E402
+import onnx_numpy_runtime as rt  # noqa: E402
 
 warnings.filterwarnings("ignore")
 T, B, V, E, I, H, O = 6, 3, 7, 4, 3, 5, 4
@@ -151,6 +166,176 @@ def typed_variant(out, name):
         f.write(ref)
 
 
+# name: (cell, embedding, layers, Linear, readout, nonlinearity): PyTorch
+# exports (time-major) with every recurrent node edited to direction=reverse.
+REVERSE_CASES = [
+    ("rnn_tanh_dense_rev_l1_fc", ("RNN", 0, 1, 1, "sequence", "tanh")),
+    ("rnn_relu_emb_rev_l2", ("RNN", 1, 2, 0, "sequence", "relu")),
+    ("lstm_emb_rev_l2_fc", ("LSTM", 1, 2, 1, "sequence", "tanh")),
+    ("lstm_dense_rev_l1_final_fc", ("LSTM", 0, 1, 1, "final", "tanh")),
+    ("gru_dense_rev_l2_mean_fc", ("GRU", 0, 2, 1, "mean", "tanh")),
+    ("gru_emb_rev_l1_final", ("GRU", 1, 1, 0, "final", "tanh")),
+]
+
+
+def to_reverse(m):
+    for n in m.graph.node:
+        if n.op_type in ("RNN", "LSTM", "GRU"):
+            for a in list(n.attribute):
+                if a.name == "direction":
+                    n.attribute.remove(a)
+            n.attribute.append(helper.make_attribute("direction", "reverse"))
+    onnx.checker.check_model(m)
+    return m
+
+
+def rel_diff(a, b):
+    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-12))
+
+
+def reverse_case(out, name, spec, seed):
+    """A PyTorch export edited to reverse; y is PyTorch's on the time-flipped
+    input (flipped back), checked here against the numpy interpreter."""
+    cell, emb, layers, fc, readout, nl = spec
+    torch.manual_seed(seed)
+    model = Net(cell, emb, layers, 0, fc, readout, 0, nl).eval()
+    x = torch.randint(0, V, (T, B)) if emb else torch.randn(T, B, I)
+    path = os.path.join(out, name + ".onnx")
+    export(model, x, path)
+    m = to_reverse(onnx.load(path))
+    onnx.save(m, path)
+    y = rt.run(m, {"x": x.numpy() if emb else x.numpy().astype(np.float32)})[0]
+    with torch.no_grad():
+        yt = model(x.flip(0))
+    if readout == "sequence":
+        yt = yt.flip(0)
+    d = rel_diff(y, yt.numpy())
+    assert d <= 1e-5, (name, d)
+    write_safetensors(os.path.join(out, name + ".ref.safetensors"),
+                      [("x", "F32", x.float()), ("y", "F32", yt)],
+                      {"input": "tokens" if emb else "dense", "batch_first": 0,
+                       "readout": readout, "y_from": "pytorch_time_flipped"})
+    return d
+
+
+def onnx_weights(cell, hidden, width, rs):
+    G = {"RNN": 1, "GRU": 3, "LSTM": 4}[cell]
+    k = 1 / np.sqrt(hidden)
+    W = rs.uniform(-k, k, (1, G * hidden, width)).astype(np.float32)
+    R = rs.uniform(-k, k, (1, G * hidden, hidden)).astype(np.float32)
+    Bias = rs.uniform(-k, k, (1, 2 * G * hidden)).astype(np.float32)
+    return W, R, Bias
+
+
+def helper_case(out, name, cell, layers, readout, seed):
+    """A reverse stack built node by node, as tf2onnx lays out Keras's
+    go_backwards layers: x [T, B, I] -> (cell, direction=reverse) -> Squeeze
+    of the direction axis -> ... -> SEQUENCE: MatMul + Add on Y, LAST: Gemm
+    on Y_h."""
+    rs = np.random.RandomState(seed)
+    inits, nodes, prev, width = [], [], "x", I
+    inits.append(numpy_helper.from_array(np.array([1], np.int64), "axis1"))
+    inits.append(numpy_helper.from_array(np.array([0], np.int64), "axis0"))
+    attrs = {"hidden_size": H, "direction": "reverse"}
+    if cell == "GRU":
+        attrs["linear_before_reset"] = 1
+    for l in range(layers):
+        W, R, Bias = onnx_weights(cell, H, width, rs)
+        for nm, a in (("W", W), ("R", R), ("B", Bias)):
+            inits.append(numpy_helper.from_array(a, "%s_%d" % (nm, l)))
+        nodes.append(helper.make_node(cell, [prev, "W_%d" % l, "R_%d" % l, "B_%d" % l],
+                                      ["Y_%d" % l, "Y_h_%d" % l], name="%s_%d" % (cell.lower(), l),
+                                      **attrs))
+        nodes.append(helper.make_node("Squeeze", ["Y_%d" % l, "axis1"], ["seq_%d" % l],
+                                      name="squeeze_%d" % l))
+        prev, width = "seq_%d" % l, H
+    fw = rs.uniform(-0.4, 0.4, (O, H)).astype(np.float32)
+    fb = rs.uniform(-0.4, 0.4, (O,)).astype(np.float32)
+    if readout == "sequence":
+        inits.append(numpy_helper.from_array(fw.T.copy(), "fc_wt"))
+        inits.append(numpy_helper.from_array(fb, "fc_b"))
+        nodes.append(helper.make_node("MatMul", [prev, "fc_wt"], ["dense"], name="dense"))
+        nodes.append(helper.make_node("Add", ["dense", "fc_b"], ["y"], name="dense_bias"))
+        yshape = ["T", "B", O]
+    else:
+        inits.append(numpy_helper.from_array(fw, "fc_w"))
+        inits.append(numpy_helper.from_array(fb, "fc_b"))
+        nodes.append(helper.make_node("Squeeze", ["Y_h_%d" % (layers - 1), "axis0"], ["final"],
+                                      name="squeeze_final"))
+        nodes.append(helper.make_node("Gemm", ["final", "fc_w", "fc_b"], ["y"], name="dense",
+                                      transB=1))
+        yshape = ["B", O]
+    graph = helper.make_graph(
+        nodes, name, [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["T", "B", I])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, yshape)], inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)],
+                          producer_name="gen_onnx_reference")
+    m.ir_version = 7
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(out, name + ".onnx"))
+    x = rs.standard_normal((T, B, I)).astype(np.float32)
+    y = rt.run(m, {"x": x})[0].astype(np.float32)
+    write_safetensors(os.path.join(out, name + ".ref.safetensors"),
+                      [("x", "F32", torch.from_numpy(x)), ("y", "F32", torch.from_numpy(y))],
+                      {"input": "dense", "batch_first": 0,
+                       "readout": "final" if readout == "last" else readout,
+                       "y_from": "onnx_numpy_runtime"})
+
+
+HELPER_CASES = [
+    ("gru_rev_l2_last_helper", "GRU", 2, "last"),
+    ("lstm_rev_l1_fc_helper", "LSTM", 1, "sequence"),
+    ("rnn_rev_l2_last_helper", "RNN", 2, "last"),
+]
+
+
+def reverse_refusals(out, lines):
+    """Reverse layers that do not fit recur, each refused in one line."""
+    def save(name, m, words):
+        onnx.save(m, os.path.join(out, "refuse_%s.onnx" % name))
+        lines.append("refuse_%s.onnx\t%s" % (name, words))
+
+    def exported(layers, readout, seed):
+        torch.manual_seed(seed)
+        model = Net("GRU", 0, layers, 0, 1, readout).eval()
+        tmp = os.path.join(out, "tmp_rev.onnx")
+        export(model, torch.randn(T, B, I), tmp)
+        m = onnx.load(tmp)
+        os.remove(tmp)
+        return m
+
+    def init_of(m, name):
+        return next(t for t in m.graph.initializer if t.name == name)
+
+    def grus(m):
+        return [n for n in m.graph.node if n.op_type == "GRU"]
+
+    # Weights of two directions under direction=reverse.
+    m = to_reverse(exported(1, "sequence", 98))
+    for k in (1, 2, 3):
+        t = init_of(m, grus(m)[0].input[k])
+        a = numpy_helper.to_array(t)
+        t.CopyFrom(numpy_helper.from_array(np.concatenate([a, a]), t.name))
+    save("reverse_two_directions", m, "must be a constant float tensor [1,")
+
+    # A bias of half the width ([Wb] without [Rb]).
+    m = to_reverse(exported(1, "sequence", 98))
+    t = init_of(m, grus(m)[0].input[3])
+    a = numpy_helper.to_array(t)
+    t.CopyFrom(numpy_helper.from_array(a[:, :a.shape[1] // 2].copy(), t.name))
+    save("reverse_bias_width", m, "B must be a constant float tensor [1, %d]" % (6 * H))
+
+    # A reverse layer over a forward one.
+    m = exported(2, "sequence", 97)
+    g = grus(m)[1]
+    g.attribute.append(helper.make_attribute("direction", "reverse"))
+    save("reverse_mixed", m, "all run in one direction")
+
+    # out[-1] of a reverse layer: the state after the last step alone.
+    m = to_reverse(exported(1, "last", 96))
+    save("reverse_last_step", m, "last time step of a reverse layer")
+
+
 def refusals(out):
     """Graphs recur must refuse: a PyTorch export, edited."""
     torch.manual_seed(99)
@@ -175,11 +360,6 @@ def refusals(out):
         if a.name == "linear_before_reset":
             a.i = 0
     save("gru_lbr0", m, "linear_before_reset=0")
-
-    m = onnx.ModelProto()
-    m.CopyFrom(base)
-    node(m, "GRU").attribute.append(helper.make_attribute("direction", "reverse"))
-    save("reverse", m, "direction=reverse")
 
     m = onnx.ModelProto()
     m.CopyFrom(base)
@@ -211,6 +391,8 @@ def refusals(out):
     node(m, "GRU").input[5] = "h0"
     save("initial_h", m, "initial_h")
 
+    reverse_refusals(out, lines)
+
     with open(os.path.join(out, "refusals.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
 
@@ -224,8 +406,15 @@ def main():
         make_case(a.out, name, spec, 1000 + k)
     typed_variant(a.out, "lstm_emb_bi_l2_fc")
     typed_variant(a.out, "gru_dense_bi_l1_final_fc")
+    worst = 0
+    for k, (name, spec) in enumerate(REVERSE_CASES):
+        worst = max(worst, reverse_case(a.out, name, spec, 2000 + k))
+    for k, (name, cell, layers, readout) in enumerate(HELPER_CASES):
+        helper_case(a.out, name, cell, layers, readout, 3000 + k)
     refusals(a.out)
-    print("gen_onnx_reference: %d cases and refusals in %s" % (len(CASES), a.out))
+    print("gen_onnx_reference: %d cases, %d reverse (numpy interpreter vs PyTorch on "
+          "flipped input: worst relative %.1e) and %d built node by node, and refusals in %s"
+          % (len(CASES), len(REVERSE_CASES), worst, len(HELPER_CASES), a.out))
 
 
 if __name__ == "__main__":

@@ -115,10 +115,11 @@ int recur_forecast_read_meta(const recur_model *m, recur_forecast_encoding *e)
     r.scaler.kind = (recur_scale_kind)k;
     const recur_config *c = recur_model_get_config(m);
     if (c->input != RECUR_INPUT_DENSE || c->input_size != recur_forecast_features(&r) ||
-        c->output_size != 1 || c->readout == RECUR_READOUT_MEAN || c->bidirectional)
+        c->output_size != 1 || c->readout == RECUR_READOUT_MEAN || c->bidirectional ||
+        c->reverse)
         return recur__fail(RECUR_E_MISMATCH, "the network does not match its forecasting "
-                          "settings (it needs dense input of %d, readout last or sequence "
-                          "and one output)", recur_forecast_features(&r));
+                          "settings (it needs forward layers over dense input of %d, readout "
+                          "last or sequence and one output)", recur_forecast_features(&r));
     *e = r;
     return RECUR_OK;
 }

@@ -15,10 +15,11 @@ static int check_model(const recur_model *m, const recur_forecast_encoding *e, c
         return recur__fail(RECUR_E_INVALID, "%s: no model", fn);
     const recur_config *c = recur_model_get_config(m);
     if (c->input != RECUR_INPUT_DENSE || c->input_size != recur_forecast_features(e) ||
-        c->output_size != 1 || c->readout == RECUR_READOUT_MEAN || c->bidirectional)
+        c->output_size != 1 || c->readout == RECUR_READOUT_MEAN || c->bidirectional ||
+        c->reverse)
         return recur__fail(RECUR_E_MISMATCH, "%s: the network does not match the encoding "
-                          "(it needs dense input of %d, readout last or sequence and one "
-                          "output)", fn, recur_forecast_features(e));
+                          "(it needs forward layers over dense input of %d, readout last or "
+                          "sequence and one output)", fn, recur_forecast_features(e));
     return RECUR_OK;
 }
 

@@ -83,7 +83,8 @@ int recur_forward(const recur_model *m, int T, int B, const int32_t *tokens,
     if (B == 1 && !c->bidirectional && c->readout != RECUR_READOUT_MEAN && c->output_size > 0)
         return stepwise(m, T, dense ? NULL : tokens, dense ? x : NULL, y);
     /* Windows need a state that flows forward only and an output per step. */
-    int Tw = c->bidirectional || c->readout != RECUR_READOUT_SEQUENCE || T <= WINDOW
+    int Tw = c->bidirectional || c->reverse || c->readout != RECUR_READOUT_SEQUENCE ||
+                     T <= WINDOW
                  ? T : WINDOW;
     long nstate = (long)c->layers * B * c->hidden; /* room for h and c (model.h) */
     model_work w;

@@ -157,6 +157,10 @@ int recur_state_create(const recur_model *m, recur_state **out)
     if (c->bidirectional)
         return recur__fail(RECUR_E_INVALID, "a bidirectional model needs the whole "
                           "sequence and cannot be run step by step");
+    if (c->reverse)
+        return recur__fail(RECUR_E_INVALID, "a reverse model reads the sequence from "
+                          "its last step to its first and cannot be run step by step "
+                          "(use recur_forward)");
     /* A step's output is the dense layer over the current state: the
      * per-step output (SEQUENCE) or what a LAST readout would give if the
      * sequence ended here. A MEAN readout needs the whole sequence. */

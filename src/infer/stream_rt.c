@@ -104,6 +104,9 @@ int recur__stream_refusal(const recur_model *m, const char *what)
     if (c->bidirectional)
         return recur__fail(RECUR_E_INVALID, "a bidirectional model needs the whole "
                           "sequence and cannot be %s", what);
+    if (c->reverse)
+        return recur__fail(RECUR_E_INVALID, "a reverse model reads the sequence from "
+                          "its last step to its first and cannot be %s", what);
     if (c->readout == RECUR_READOUT_MEAN)
         return recur__fail(RECUR_E_INVALID, "a model that reads out the mean over a "
                           "sequence cannot be %s (use recur_forward)", what);

@@ -23,6 +23,10 @@ static int check_model(const recur_model *m)
         return recur__fail(RECUR_E_MISMATCH, "a bidirectional model sees the whole "
                           "window from both ends: its gradient has no single "
                           "distance from the loss; give a unidirectional model");
+    if (c->reverse)
+        return recur__fail(RECUR_E_MISMATCH, "a reverse model reads each window from "
+                          "its end: the report measures distances back from the "
+                          "loss; give a forward model");
     if (c->readout == RECUR_READOUT_MEAN)
         return recur__fail(RECUR_E_MISMATCH, "a model with a mean readout has its "
                           "loss on every step; the report needs the loss at the "

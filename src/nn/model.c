@@ -50,6 +50,10 @@ int recur_config_check(const recur_config *c)
                           c->layers, MODEL_MAX_LAYERS);
     if (c->bidirectional != 0 && c->bidirectional != 1)
         return recur__fail(RECUR_E_INVALID, "bidirectional must be 0 or 1");
+    if (c->reverse != 0 && c->reverse != 1)
+        return recur__fail(RECUR_E_INVALID, "reverse must be 0 or 1");
+    if (c->reverse && c->bidirectional)
+        return recur__fail(RECUR_E_INVALID, "a model is bidirectional or reverse, not both");
     if (c->output_size < 0 || c->output_size > RECUR_MAX_WIDTH)
         return recur__fail(RECUR_E_LIMIT, "output size %d is outside 0..%d",
                           c->output_size, RECUR_MAX_WIDTH);
@@ -419,17 +423,18 @@ static int seq_len_of(const int32_t *len, int T, int b)
 
 /* The many-to-one readouts of the top layer's outputs y [T][B][D·H]:
  * LAST takes the forward half at each sequence's last valid step and the
- * reverse half at step 0 (where the reverse direction ends); MEAN averages
- * over the valid steps. */
+ * reverse half at step 0 (where the reverse direction ends; a reverse
+ * model's only direction, rev = 1, likewise); MEAN averages over the valid
+ * steps. */
 static void readout_pool(recur_readout how, const real *y, const int32_t *len,
-                         int T, int B, int H, int D, real *pool)
+                         int T, int B, int H, int D, int rev, real *pool)
 {
     int DH = D * H;
     for (int b = 0; b < B; b++) {
         int n = seq_len_of(len, T, b);
         real *p = pool + (long)b * DH;
         if (how == RECUR_READOUT_LAST) {
-            memcpy(p, y + ((long)(n - 1) * B + b) * DH, (size_t)H * sizeof(real));
+            memcpy(p, y + ((long)(rev ? 0 : n - 1) * B + b) * DH, (size_t)H * sizeof(real));
             if (D == 2)
                 memcpy(p + H, y + (long)b * DH + H, (size_t)H * sizeof(real));
             continue;
@@ -447,7 +452,7 @@ static void readout_pool(recur_readout how, const real *y, const int32_t *len,
 
 /* The transpose of readout_pool: dy [T][B][D·H] from dpool [B][D·H]. */
 static void readout_unpool(recur_readout how, const real *dpool, const int32_t *len,
-                           int T, int B, int H, int D, real *dy)
+                           int T, int B, int H, int D, int rev, real *dy)
 {
     int DH = D * H;
     memset(dy, 0, (size_t)T * B * DH * sizeof(real));
@@ -455,7 +460,7 @@ static void readout_unpool(recur_readout how, const real *dpool, const int32_t *
         int n = seq_len_of(len, T, b);
         const real *dp = dpool + (long)b * DH;
         if (how == RECUR_READOUT_LAST) {
-            memcpy(dy + ((long)(n - 1) * B + b) * DH, dp, (size_t)H * sizeof(real));
+            memcpy(dy + ((long)(rev ? 0 : n - 1) * B + b) * DH, dp, (size_t)H * sizeof(real));
             if (D == 2)
                 memcpy(dy + (long)b * DH + H, dp + H, (size_t)H * sizeof(real));
             continue;
@@ -473,6 +478,13 @@ static void make_dropout_mask(real *mask, long n, real p, rng *r)
     real keep = 1 / (1 - p);
     for (long i = 0; i < n; i++)
         mask[i] = recur__rng_uniform(r) < p ? 0 : keep;
+}
+
+/* Does direction d run from the last step to the first? The second of a
+ * bidirectional layer, and the only one of a reverse model. */
+static int direction_reversed(const recur_model *m, int d)
+{
+    return d == 1 || m->cfg.reverse;
 }
 
 /* One layer's directions, for forward or backward: [d0, d1) of them. */
@@ -502,19 +514,20 @@ static void forward_directions(void *arg, int d0, int d1)
         const cell *ce = &m->cells[l][d];
         cell_work *cw = &w->cw[l][d];
         long s = (long)(l * D + d) * BR, sc = (long)(l * D + d) * BH;
+        int rev = direction_reversed(m, d);
         input_projection(ce, cw, TB, j->tokens, j->x, w->onehot_t[d]);
         cw->len = j->in.len;
-        recur__cell_forward(ce, cw, T, B, d, j->h0 ? j->h0 + s : NULL,
+        recur__cell_forward(ce, cw, T, B, rev, j->h0 ? j->h0 + s : NULL,
                             j->c0 ? j->c0 + sc : NULL);
         for (int t = 0; t < T; t++) {
-            const real *h = recur__cell_h_at(cw, R, B, T, d, t);
+            const real *h = recur__cell_h_at(cw, R, B, T, rev, t);
             for (int b = 0; b < B; b++)
                 memcpy(w->y[l] + ((long)t * B + b) * DR + d * R, h + (long)b * R,
                        (size_t)R * sizeof(real));
         }
-        memcpy(w->hn + s, recur__cell_h_final(cw, R, B, T, d), (size_t)BR * sizeof(real));
+        memcpy(w->hn + s, recur__cell_h_final(cw, R, B, T, rev), (size_t)BR * sizeof(real));
         if (ce->kind == CELL_LSTM)
-            memcpy(w->cn + sc, recur__cell_c_final(cw, H, B, T, d), (size_t)BH * sizeof(real));
+            memcpy(w->cn + sc, recur__cell_c_final(cw, H, B, T, rev), (size_t)BH * sizeof(real));
     }
 }
 
@@ -535,9 +548,9 @@ static void backward_directions(void *arg, int d0, int d1)
         int GH = recur__cell_gates(ce->kind) * H;
         cw->len = j->in.len;
         cw->dhsq = d == 0 ? w->dhsq[l] : NULL;
-        recur__cell_backward(ce, cw, T, B, d, j->dy + d * R, DR, j->dhn ? j->dhn + s : NULL,
-                      j->dcn ? j->dcn + sc : NULL, j->dh0 ? j->dh0 + s : NULL,
-                      j->dc0 ? j->dc0 + sc : NULL);
+        recur__cell_backward(ce, cw, T, B, direction_reversed(m, d), j->dy + d * R, DR,
+                      j->dhn ? j->dhn + s : NULL, j->dcn ? j->dcn + sc : NULL,
+                      j->dh0 ? j->dh0 + s : NULL, j->dc0 ? j->dc0 + sc : NULL);
         real *wt = w->onehot_t[d];
         if (j->tokens && m->cfg.input == RECUR_INPUT_ONEHOT && wt && TB >= I) {
             /* The scatter along the contiguous rows of wt, then one
@@ -613,7 +626,7 @@ void recur__model_forward(const recur_model *m, model_work *w, int T, int B,
     int O = c->output_size;
     long rows = TB;
     if (c->readout != RECUR_READOUT_SEQUENCE) {
-        readout_pool(c->readout, x, in.len, T, B, H, D, w->pool);
+        readout_pool(c->readout, x, in.len, T, B, H, D, c->reverse, w->pool);
         x = w->pool;
         rows = B;
     }
@@ -653,7 +666,7 @@ void recur__model_backward(recur_model *m, model_work *w, int T, int B,
         for (long i = 0; i < rows * DH; i++)
             dfeat[i] += w->dtop[i];
     if (pooled)
-        readout_unpool(c->readout, w->dpool, in.len, T, B, H, D, dy);
+        readout_unpool(c->readout, w->dpool, in.len, T, B, H, D, c->reverse, dy);
 
     for (int l = c->layers - 1; l >= 0; l--) {
         if (w->dropout_applied)

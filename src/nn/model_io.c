@@ -20,7 +20,7 @@ static const char *const loss_names[] = {"xent", "mse"};
 static const char *const arch_keys[] = {
     "format", "recur.version", "cell", "input", "input_size", "embed_dim",
     "hidden", "layers", "bidirectional", "dropout", "output_size", "loss", "readout",
-    "vocab", "proj"};
+    "vocab", "proj", "reverse"};
 
 static int is_arch_key(const char *k)
 {
@@ -122,6 +122,8 @@ int recur__model_to_writer_prefixed(const recur_model *m, st_writer *sw, const c
     if (!rc) rc = put_meta(w, "readout", recur_readout_name(c->readout));
     if (!rc && c->proj) /* absent: none (files before projections had none) */
         rc = add_meta_long(w, "proj", c->proj);
+    if (!rc && c->reverse) /* absent: forward (files before reverse models) */
+        rc = add_meta_long(w, "reverse", c->reverse);
     if (!rc && m->nvocab > 0) {
         char *v = malloc((size_t)m->nvocab * 4 + 1);
         if (!v)
@@ -189,7 +191,7 @@ static int read_config(const st_file *f, const char *label, const char *prefix,
     static const char *const cells[] = {"rnn_tanh", "rnn_relu", "lstm", "gru"};
     static const char *const readout_names[] = {"sequence", "last", "mean"};
     int kind = 0, input = 0, loss = 0, readout = 0;
-    long in = 0, emb = 0, hid = 0, lay = 0, bi = 0, out = 0, proj = 0;
+    long in = 0, emb = 0, hid = 0, lay = 0, bi = 0, out = 0, proj = 0, rev = 0;
     double drop = 0;
     int rc = meta_choice(f, label, prefix, "cell", cells, 4, &kind);
     if (!rc) rc = meta_choice(f, label, prefix, "input", input_names, 3, &input);
@@ -203,6 +205,8 @@ static int read_config(const st_file *f, const char *label, const char *prefix,
     if (!rc) rc = meta_choice(f, label, prefix, "loss", loss_names, 2, &loss);
     if (!rc && pmeta(f, prefix, "proj")) /* absent in older files: none */
         rc = meta_long(f, label, prefix, "proj", 0, RECUR_MAX_WIDTH, &proj);
+    if (!rc && pmeta(f, prefix, "reverse")) /* absent in older files: forward */
+        rc = meta_long(f, label, prefix, "reverse", 0, 1, &rev);
     if (!rc && pmeta(f, prefix, "readout")) /* absent in older files: SEQUENCE */
         rc = meta_choice(f, label, prefix, "readout", readout_names, 3, &readout);
     if (!rc && pmeta(f, prefix, "dropout") &&
@@ -224,6 +228,7 @@ static int read_config(const st_file *f, const char *label, const char *prefix,
     c->loss = (recur_loss)loss;
     c->readout = (recur_readout)readout;
     c->proj = (int)proj;
+    c->reverse = (int)rev;
     return RECUR_OK;
 }
 
@@ -345,7 +350,7 @@ int recur__model_from_file_prefixed(const st_file *f, const char *label, const c
             rc = recur__fail(RECUR_E_MISMATCH, "%s: unexpected tensor '%s' for a "
                             "%s model with %d layer(s)%s", label, full,
                             recur_cell_name(c.cell), c.layers,
-                            c.bidirectional ? ", bidirectional" : "");
+                            c.bidirectional ? ", bidirectional" : c.reverse ? ", reverse" : "");
     }
     if (!rc)
         rc = read_vocab(f, label, prefix, m);

@@ -9,7 +9,8 @@
  * Transpose(0, 2, 1, 3) and Reshape(0, 0, −1); the readouts are that
  * sequence (SEQUENCE), the top node's Y_h [D, B, H] through Transpose(1, 0,
  * 2) and Reshape(0, −1) (LAST: the forward direction's last state and the
- * reverse direction's state after step 0, as recur defines it), or
+ * reverse direction's state after step 0, as recur defines it; a reverse
+ * model's layers are direction="reverse" nodes, its LAST their Y_h), or
  * ReduceMean over time (MEAN); the dense layer is MatMul by fc.weightᵀ plus
  * Add (on sequences) or Gemm (on [B, F]). Missing initial states are zeros
  * in ONNX, as in recur. */
@@ -247,7 +248,8 @@ static int put_graph(pb_buf *g, const recur_model *m)
         snprintf(r, sizeof r, "R_l%d", l);
         snprintf(b, sizeof b, "B_l%d", l);
         attr_int(&attrs, "hidden_size", c->hidden);
-        attr_string(&attrs, "direction", D == 2 ? "bidirectional" : "forward");
+        attr_string(&attrs, "direction",
+                    D == 2 ? "bidirectional" : c->reverse ? "reverse" : "forward");
         if (c->cell == RECUR_GRU)
             attr_int(&attrs, "linear_before_reset", 1);
         if (c->cell == RECUR_RNN_RELU)

@@ -85,6 +85,7 @@ typedef struct {
     /* layer */
     recur_cell cell;
     int dirs;
+    int reverse;        /* direction="reverse": one direction, read backward */
     int64_t hidden, in_size;
     const float *W, *R, *B; /* ONNX layouts; B may be NULL */
     const ox_node *node;
@@ -451,10 +452,11 @@ static int op_gather(ctx *c, const aval *data, const aval *idx, aval *out)
             !c->chain[data->chain].is_layer)
             return refuse(c, "of a layer's outputs only the last time step (index -1 "
                              "on the time axis) can be taken");
-        if (c->chain[data->chain].dirs != 1)
-            return refuse(c, "the last time step of a bidirectional layer is not its "
-                             "final state (the reverse direction ends at step 0): use "
-                             "the layer's Y_h output for recur's LAST readout");
+        if (c->chain[data->chain].dirs != 1 || c->chain[data->chain].reverse)
+            return refuse(c, "the last time step of a %s layer is not its final state "
+                             "(the reverse direction ends at step 0): use the layer's "
+                             "Y_h output for recur's LAST readout",
+                          c->chain[data->chain].reverse ? "reverse" : "bidirectional");
         *out = *data;
         out->stage = ST_FINAL;
         memmove(out->ax + ax, out->ax + ax + 1, (size_t)(out->nax - ax - 1) * sizeof(axis));
@@ -688,10 +690,11 @@ static int slice_last_step(ctx *c, const aval *x, const int64_t *st, const int64
         en[0] < ((int64_t)1 << 31))
         return refuse(c, "of a layer's outputs only the last time step ([-1:] on the "
                          "time axis) can be sliced");
-    if (c->chain[x->chain].dirs != 1)
-        return refuse(c, "the last time step of a bidirectional layer is not its final "
-                         "state (the reverse direction ends at step 0): use the layer's "
-                         "Y_h output for recur's LAST readout");
+    if (c->chain[x->chain].dirs != 1 || c->chain[x->chain].reverse)
+        return refuse(c, "the last time step of a %s layer is not its final state (the "
+                         "reverse direction ends at step 0): use the layer's Y_h output "
+                         "for recur's LAST readout",
+                      c->chain[x->chain].reverse ? "reverse" : "bidirectional");
     *out = *x;
     out->stage = ST_FINAL;
     out->ax[a].kind = AX_ONE;
@@ -1055,7 +1058,7 @@ static int op_recurrent(ctx *c, recur_cell kind, aval **outs)
                          "recur's GRU (PyTorch's) does not: it computes tanh(W x + "
                          "r*(R h + Rb)), ONNX's linear_before_reset=1 (export with "
                          "PyTorch, or Keras reset_after=True)");
-    int dirs = 1;
+    int dirs = 1, reverse = 0;
     if ((a = recur__ox_attr(n, "direction"))) {
         ox_str d;
         if (recur__ox_attr_string(a, &d))
@@ -1063,8 +1066,7 @@ static int op_recurrent(ctx *c, recur_cell kind, aval **outs)
         if (recur__ox_str_eq(d, "bidirectional"))
             dirs = 2;
         else if (recur__ox_str_eq(d, "reverse"))
-            return refuse(c, "direction=reverse: recur's layers run forward or both ways "
-                             "(bidirectional), not backward alone");
+            reverse = 1;
         else if (!recur__ox_str_eq(d, "forward"))
             return refuse(c, "unknown direction");
     }
@@ -1091,6 +1093,7 @@ static int op_recurrent(ctx *c, recur_cell kind, aval **outs)
     L->is_layer = 1;
     L->cell = kind == RECUR_RNN_TANH && relu ? RECUR_RNN_RELU : kind;
     L->dirs = dirs;
+    L->reverse = reverse;
     L->hidden = H;
     L->in_size = I;
     L->W = W->f;
@@ -1494,6 +1497,12 @@ static int build_model(ctx *c, const aval *out, recur_model **model)
             return refuse(c, "recur's layers all have one cell type, hidden size and "
                              "direction count; node '%s' differs",
                           recur__ox_str_print(top->node->name, name, sizeof name));
+        if (L->reverse != top->reverse)
+            return refuse(c, "recur's layers all run in one direction: node '%s' is "
+                             "%s, this one %s", recur__ox_str_print(top->node->name, name,
+                                                                   sizeof name),
+                          top->reverse ? "reverse" : "forward",
+                          L->reverse ? "reverse" : "forward");
     }
     c->node = NULL;
     if (root->input_size > RECUR_MAX_WIDTH || root->embed_dim > RECUR_MAX_WIDTH)
@@ -1507,6 +1516,7 @@ static int build_model(ctx *c, const aval *out, recur_model **model)
     cfg.hidden = (int)top->hidden;
     cfg.layers = nl;
     cfg.bidirectional = top->dirs == 2;
+    cfg.reverse = top->reverse;
     cfg.loss = root->input == RECUR_INPUT_DENSE ? RECUR_LOSS_MSE : RECUR_LOSS_XENT;
     recur_model *m = NULL;
     int rc = recur_model_create(&cfg, 0, &m);

@@ -181,7 +181,7 @@ static int s2s_from_file(const st_file *f, const char *label, recur_seq2seq **ou
             d->cell != wd.cell || d->input != wd.input || d->embed_dim != wd.embed_dim ||
             d->hidden != wd.hidden || d->layers != wd.layers || d->bidirectional ||
             d->output_size != wd.output_size || d->loss != wd.loss ||
-            d->readout != wd.readout || d->proj)
+            d->readout != wd.readout || d->proj || d->reverse)
             rc = recur__fail(RECUR_E_MISMATCH, "%s: the encoder (%s %dx%d%s) and "
                             "decoder (%s %dx%d, %d outputs) do not fit together",
                             label, recur_cell_name(e->cell), e->layers, e->hidden,

@@ -131,19 +131,19 @@ int recur_trainer_resume(recur_trainer *tr, const char *path)
         a->embed_dim != b->embed_dim || a->hidden != b->hidden ||
         a->layers != b->layers || a->bidirectional != b->bidirectional ||
         a->output_size != b->output_size || a->loss != b->loss ||
-        a->readout != b->readout || a->proj != b->proj) {
+        a->readout != b->readout || a->proj != b->proj || a->reverse != b->reverse) {
         rc = recur__fail(RECUR_E_MISMATCH, "%s: the checkpoint holds a %s %dx%d%s%s "
                         "model (%s input %d, %s readout, %d outputs), this run "
                         "builds a %s %dx%d%s%s model (%s input %d, %s readout, %d "
                         "outputs)", path,
                         recur_cell_name(a->cell), a->layers, a->hidden,
                         a->proj ? " projected" : "",
-                        a->bidirectional ? " bidirectional" : "",
+                        a->bidirectional ? " bidirectional" : a->reverse ? " reverse" : "",
                         input_name(a->input), a->input_size,
                         recur_readout_name(a->readout), a->output_size,
                         recur_cell_name(b->cell), b->layers, b->hidden,
                         b->proj ? " projected" : "",
-                        b->bidirectional ? " bidirectional" : "",
+                        b->bidirectional ? " bidirectional" : b->reverse ? " reverse" : "",
                         input_name(b->input), b->input_size,
                         recur_readout_name(b->readout), b->output_size);
         goto done;

@@ -108,6 +108,9 @@ int recur_trainer_create(recur_model *m, const recur_train_config *tc,
     if (c->bidirectional)
         return recur__fail(RECUR_E_INVALID, "a bidirectional model sees the future "
                           "and cannot be trained to predict the next token");
+    if (c->reverse)
+        return recur__fail(RECUR_E_INVALID, "a reverse model reads each window from "
+                          "its end and cannot be trained to predict the next token");
     int T = tc->seq_len, B = tc->batch;
     if ((rc = recur__model_check_tokens(m, tokens, n, RECUR_E_MISMATCH)))
         return rc;
@@ -440,10 +443,10 @@ int recur_evaluate(const recur_model *m, const int32_t *tokens, long n, int T,
     const recur_config *c = &m->cfg;
     memset(out, 0, sizeof *out);
     if (c->input == RECUR_INPUT_DENSE || c->loss != RECUR_LOSS_XENT ||
-        c->output_size != c->input_size || c->bidirectional ||
+        c->output_size != c->input_size || c->bidirectional || c->reverse ||
         c->readout != RECUR_READOUT_SEQUENCE)
-        return recur__fail(RECUR_E_MISMATCH, "evaluation needs a unidirectional "
-                                            "next-token model");
+        return recur__fail(RECUR_E_MISMATCH, "evaluation needs a forward next-token "
+                                            "model (not bidirectional or reverse)");
     if (n < 2)
         return recur__fail(RECUR_E_INVALID, "the evaluation text needs at least "
                                            "two characters");
