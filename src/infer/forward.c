@@ -80,7 +80,8 @@ int recur_forward(const recur_model *m, int T, int B, const int32_t *tokens,
     int rc = dense ? RECUR_OK : recur__model_check_tokens(m, tokens, TB, RECUR_E_INVALID);
     if (rc)
         return rc;
-    if (B == 1 && !c->bidirectional && c->readout != RECUR_READOUT_MEAN && c->output_size > 0)
+    if (B == 1 && !c->bidirectional && !c->reverse && c->readout != RECUR_READOUT_MEAN &&
+        c->output_size > 0) /* what a stream can run (recur__stream_refusal) */
         return stepwise(m, T, dense ? NULL : tokens, dense ? x : NULL, y);
     /* Windows need a state that flows forward only and an output per step. */
     int Tw = c->bidirectional || c->reverse || c->readout != RECUR_READOUT_SEQUENCE ||
