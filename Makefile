@@ -45,7 +45,7 @@ CLI_LIB_OBJ := $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
 # Fuzz targets (fuzz/fuzz_<name>.c): replayed over fuzz/corpus and
 # fuzz/regress by `make test` with a plain main() (fuzz/replay.c), and built
 # for libFuzzer with clang by `make fuzz`.
-FUZZ_TARGETS := json model text args tsv series pairs onnx conll
+FUZZ_TARGETS := json model text args tsv series pairs onnx conll bpe
 FUZZ_REPLAY  := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
 FUZZ_BUILD   := build/fuzzer
 

@@ -88,6 +88,20 @@ END {
     }
     print "\n(PyTorch: the better of 1 and 2 threads; ratios are how many times faster recur'"'"'s step is.)"
 
+    if (n["mpi"] > 0) {
+        print "\n**Data-parallel training over MPI: the same char-LM steps, 1 process × 2 threads beside 2 ranks × 1 thread (tokens/s, median of runs)**\n"
+        print "| config | params | 1 process, 2 threads | 2 ranks, 1 thread each | 2 ranks / 1 process | 2 ranks, sums after backward | overlap gain | MB summed per step | ms per step in the sums, shared memory | TCP loopback |"
+        print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        for (i = 1; i <= n["mpi"]; i++) {
+            c = order["mpi", i]
+            o1 = get("mpi", c, "recur-1x2t", "tok_s"); r2 = get("mpi", c, "recur-2x1r", "tok_s")
+            no = get("mpi", c, "recur-2x1r-no-overlap", "tok_s")
+            printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c, big(get("mpi", c, "params", "count")),
+                   big(o1), big(r2), ratio(r2, o1), big(no), ratio(r2, no), num(get("mpi", c, "recur-2x1r", "mb_step"), 2),
+                   num(get("mpi", c, "recur-2x1r", "sum_ms_shm"), 1), num(get("mpi", c, "recur-2x1r", "sum_ms_tcp"), 1)
+        }
+    }
+
     for (i = 1; i <= n["sample"]; i++) {
         c = order["sample", i]
         printf "\n**Sampling:** `recur sample` on an LSTM %s: %s characters/s with 2 threads, %s with 1\n", substr(c, 6),

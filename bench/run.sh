@@ -153,6 +153,17 @@ for th in 2 1; do
     median=$(echo $rates | tr ' ' '\n' | sort -n | sed -n 2p)
     printf "sample\tlstm 2x512\trecur-%dt\tchars_s\t%s\n" "$th" "$median" >>"$out"
 done
+# Data-parallel training (issue 12): tokens/s of one process with 2 threads
+# beside 2 MPI ranks with 1 thread each, with and without overlapping the
+# sums with backward; skipped without Open MPI (build/recur-mpi, mpirun).
+if [ -x build/recur-mpi ] && command -v mpirun >/dev/null; then
+    say "data-parallel: 1 process x 2 threads beside 2 MPI ranks x 1 thread..."
+    load mpi
+    CONFIGS="lstm 128 1;lstm 512 2" TSV=1 run bench/mpi_speed.sh \
+        "$([ "$QUICK" = 1 ] && echo 5 || echo 9)" "$([ "$QUICK" = 1 ] && echo 1 || echo 3)"
+else
+    say "Open MPI not found (build/recur-mpi, mpirun; scripts/install-deps.sh): no MPI section"
+fi
 load end
 
 bench/report.sh "$out"

@@ -326,10 +326,11 @@ static char *caption_one(const captioner *m, const float *x,
         cli_lib_error(rc);
         return NULL;
     }
-    char *text = tokens_join(m->tgt, m->mode, ids, len);
+    char *text = NULL;
+    rc = recur_vocab_decode(m->tgt, ids, len, m->mode, &text);
     free(ids);
-    if (!text)
-        cli_error("out of memory");
+    if (rc)
+        cli_lib_error(rc);
     return text;
 }
 

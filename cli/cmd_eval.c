@@ -66,9 +66,7 @@ int cmd_eval(int argc, char **argv)
         rc = recur_text_load(o.text, m, &t);
     recur_eval_stats es;
     if (!rc) {
-        long n;
-        const int32_t *tokens = recur_text_tokens(t, &n);
-        rc = recur_evaluate(m, tokens, n, o.seq, o.batch, &es);
+        rc = recur_evaluate_tokens(m, recur_text_token_array(t), o.seq, o.batch, &es);
     }
     if (rc) {
         cli_lib_error(rc);

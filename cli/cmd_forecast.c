@@ -22,6 +22,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "dist.h"
 #include "progress.h"
 #include "recur.h"
 #include "svg.h"
@@ -363,7 +364,7 @@ static int train_model(forecast_run *r)
     if (rc)
         return cli_lib_error(rc);
     long spe = recur_trainer_steps_per_epoch(r->tr);
-    if (!o->quiet)
+    if (!o->quiet && dist_rank() == 0) /* over MPI, rank 0 prints (dist.h) */
         fprintf(stderr, "Training: %s lr %g, batches of %d windows, %ld steps per epoch, "
                 "%ld epochs.\n", o->optim, o->lr, tc.batch < r->ds.count ? tc.batch :
                 (int)r->ds.count, spe, o->epochs);
@@ -457,10 +458,12 @@ static int train_and_test(forecast_run *r)
     if (!code) code = create_model(r);
     if (code)
         return code;
-    if (!r->o->quiet)
+    if (!r->o->quiet && dist_rank() == 0)
         print_header(r);
     if ((code = train_model(r)))
         return code;
+    if (dist_rank() != 0) /* over MPI, rank 0 tests and writes */
+        return 0;
     if ((code = forecast_test_part(r)))
         return code;
     print_table(r);

@@ -58,7 +58,7 @@ static int run_one(report *r, const char *text_path, int T, int B)
         const int32_t *tok = recur_text_tokens(text, &n);
         r->layers = recur_model_get_config(m)->layers;
         r->norms = malloc((size_t)r->layers * (size_t)T * sizeof *r->norms);
-        rc = r->norms ? recur_grad_report(m, tok, n, T, B, r->norms) : RECUR_E_NOMEM;
+        rc = r->norms && tok ? recur_grad_report(m, tok, n, T, B, r->norms) : RECUR_E_NOMEM;
     }
     int code = 0;
     if (rc == RECUR_E_NOMEM && !*recur_last_error())

@@ -10,6 +10,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "dist.h"
 #include "progress.h"
 #include "recur.h"
 #include "seq2seq_metrics.h"
@@ -33,6 +34,40 @@ static void loaded_free(loaded_model *lm)
     recur_seq2seq_free(lm->s);
     recur_vocab_free(lm->src);
     recur_vocab_free(lm->tgt);
+}
+
+static const char *const bpe_keys[2] = {"data.src_bpe", "data.tgt_bpe"};
+
+/* One side's vocabulary: from its token names, or for subwords from the
+ * table in the metadata, whose token names must be the ones stored. A
+ * library status, or EXIT_RUNTIME after one error line. */
+static int side_vocab(const recur_seq2seq *s, const char *path, int side, recur_tokens mode,
+                      const char *const *names, int n, recur_vocab **out)
+{
+    if (mode != RECUR_TOKENS_BPE)
+        return recur_vocab_from_names(names, n, side, out);
+    const char *text = recur_seq2seq_get_meta(s, bpe_keys[side]);
+    recur_bpe *b = NULL;
+    if (!text)
+        return cli_error("%s: a subword model without its table (metadata '%s')", path,
+                         bpe_keys[side]);
+    if (recur_bpe_from_text(text, &b))
+        return cli_error("%s: metadata '%s': %s", path, bpe_keys[side], recur_last_error());
+    int rc = recur_vocab_from_bpe(b, side, out), nv = 0;
+    recur_bpe_free(b);
+    if (rc)
+        return rc;
+    const char *const *mine = recur_vocab_names(*out, &nv);
+    int same = nv == n;
+    for (int i = 0; same && i < n; i++)
+        same = strcmp(mine[i], names[i]) == 0;
+    if (!same) {
+        recur_vocab_free(*out);
+        *out = NULL;
+        return cli_error("%s: metadata '%s' makes %d tokens that are not the model's %d "
+                         "token names", path, bpe_keys[side], nv, n);
+    }
+    return 0;
 }
 
 static int loaded_open(const char *path, loaded_model *lm)
@@ -60,10 +95,10 @@ static int loaded_open(const char *path, loaded_model *lm)
     lm->max_len = ml ? atoi(ml) : 100;
     if (lm->max_len < 1 || lm->max_len > 100000)
         lm->max_len = 100;
-    if ((rc = recur_vocab_from_names(sn, ns, 0, &lm->src)) ||
-        (rc = recur_vocab_from_names(tn, nt, 1, &lm->tgt))) {
+    if ((rc = side_vocab(lm->s, path, 0, lm->src_mode, sn, ns, &lm->src)) ||
+        (rc = side_vocab(lm->s, path, 1, lm->tgt_mode, tn, nt, &lm->tgt))) {
         loaded_free(lm);
-        return cli_lib_error(rc);
+        return rc == EXIT_RUNTIME ? rc : cli_lib_error(rc);
     }
     return 0;
 }
@@ -100,9 +135,9 @@ static int translate_one(const loaded_model *lm, const char *text,
         free(res);
         return cli_lib_error(rc);
     }
-    *out = tokens_join(lm->tgt, lm->tgt_mode, res, len);
+    rc = recur_vocab_decode(lm->tgt, res, len, lm->tgt_mode, out);
     free(res);
-    return *out ? 0 : cli_error("out of memory");
+    return rc ? cli_lib_error(rc) : 0;
 }
 
 /* The attention matrix of text's translation (dc) as a heat map: one row per
@@ -155,7 +190,13 @@ static int attention_svg(const loaded_model *lm, const char *text,
 
 /* ---- evaluation of decoded output ---------------------------------------------- */
 
-typedef enum { BASE_NONE, BASE_COPY, BASE_NN } baseline_kind;
+typedef enum { BASE_NONE, BASE_COPY, BASE_NN, BASE_FILE } baseline_kind;
+
+/* The error rate of subword output is counted over words. */
+static recur_tokens metric_tokens(recur_tokens mode)
+{
+    return mode == RECUR_TOKENS_BPE ? RECUR_TOKENS_WORDS : mode;
+}
 
 /* Nearest neighbour: the target of the memory pair whose source is closest
  * in edit distance (over source token ids). */
@@ -197,6 +238,7 @@ typedef struct {
     long nmemory;       /* and their sources as token ids */
     const long *mem_so;
     const int32_t *mem_s;
+    char **hyp_lines;   /* BASE_FILE: the outputs to score */
     int show;           /* print this many examples to stderr */
 } decode_eval_opts;
 
@@ -221,6 +263,8 @@ static int decode_and_score(const loaded_model *lm, const recur_pairs *p, const 
         char *hyp = NULL;
         if (o->baseline == BASE_COPY) {
             hyp = strdup(src);
+        } else if (o->baseline == BASE_FILE) {
+            hyp = strdup(o->hyp_lines[i]);
         } else if (o->baseline == BASE_NN) {
             int32_t *q;
             int nq = 0;
@@ -239,16 +283,18 @@ static int decode_and_score(const loaded_model *lm, const recur_pairs *p, const 
             return cli_error("out of memory");
         if (i < o->show)
             fprintf(stderr, "  %s -> %s (reference: %s)\n", src, hyp, ref);
-        int code = metrics_add(&m, hyp, ref, lm->tgt_mode);
+        int code = metrics_add(&m, hyp, ref, metric_tokens(lm->tgt_mode));
         free(hyp);
         if (code)
             return code;
     }
     double el = progress_now() - t0;
-    const char *unit = lm->tgt_mode == RECUR_TOKENS_WORDS ? "token" : "character";
+    const char *unit = lm->tgt_mode == RECUR_TOKENS_CHARS ? "character"
+                       : lm->tgt_mode == RECUR_TOKENS_BPE ? "word" : "token";
     printf("%s: %ld examples%s%s\n", title, m.sentences,
            o->baseline == BASE_COPY ? " (baseline: copy the source)"
            : o->baseline == BASE_NN ? " (baseline: target of the nearest training source)"
+           : o->baseline == BASE_FILE ? " (the outputs of --hypotheses)"
            : "",
            o->baseline == BASE_NONE ? (o->beam ? " (beam search)" : " (greedy)") : "");
     if (o->baseline == BASE_NONE && o->beam)
@@ -257,13 +303,78 @@ static int decode_and_score(const loaded_model *lm, const recur_pairs *p, const 
            m.sentences ? (double)m.exact / (double)m.sentences : 0,
            m.sentences ? 1 - (double)m.exact / (double)m.sentences : 0);
     printf("  %s error rate: %s%.4f (%ld edits / %ld reference %ss)\n", unit,
-           lm->tgt_mode == RECUR_TOKENS_WORDS ? "    " : "", m.ref_tokens ? (double)m.edits /
+           lm->tgt_mode == RECUR_TOKENS_CHARS ? "" : "    ", m.ref_tokens ? (double)m.edits /
                                                     (double)m.ref_tokens : 0,
            m.edits, m.ref_tokens, unit);
     printf("  BLEU-4 (corpus):     %.2f\n", metrics_bleu(&m));
+    printf("  chrF (corpus):       %.2f\n", metrics_chrf(&m));
     if (unknown)
         printf("  unknown source tokens: %ld\n", unknown);
     fprintf(stderr, "Decoded %ld examples in %.1f s.\n", m.sentences, el);
+    return 0;
+}
+
+/* The lines of path (without "\n" or "\r\n") into *lines (malloc'd, one
+ * block: free *lines alone), which must be exactly n. */
+static int read_hypotheses(const char *path, long n, char ***lines)
+{
+    *lines = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return cli_error("--hypotheses %s: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0, cap = 0, k;
+    char chunk[65536];
+    while ((k = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + k + 1 > cap) {
+            cap = (len + k + 1) * 2;
+            char *b = realloc(buf, cap);
+            if (!b) {
+                free(buf);
+                fclose(f);
+                return cli_error("out of memory");
+            }
+            buf = b;
+        }
+        memcpy(buf + len, chunk, k);
+        len += k;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return cli_error("--hypotheses %s: cannot read it", path);
+    }
+    long count = 0;
+    for (size_t i = 0; i < len; i++)
+        count += buf[i] == '\n';
+    count += len > 0 && buf[len - 1] != '\n';
+    if (count != n) {
+        free(buf);
+        return cli_error("--hypotheses %s: %ld lines for %ld pairs to score", path, count, n);
+    }
+    char **l = malloc((size_t)(n ? n : 1) * sizeof *l + len + 1);
+    if (!l) {
+        free(buf);
+        return cli_error("out of memory");
+    }
+    char *text = (char *)(l + (n ? n : 1));
+    if (len)
+        memcpy(text, buf, len);
+    text[len] = 0;
+    free(buf);
+    for (long i = 0, at = 0; i < n; i++) {
+        l[i] = text + at;
+        char *nl = strchr(text + at, '\n');
+        if (nl) {
+            *nl = 0;
+            at = nl - text + 1;
+        }
+        size_t ll = strlen(l[i]);
+        if (ll && l[i][ll - 1] == '\r')
+            l[i][ll - 1] = 0;
+    }
+    *lines = l;
     return 0;
 }
 
@@ -305,6 +416,16 @@ static int set_meta_num(recur_seq2seq *s, const char *key, const char *fmt, doub
     return recur_seq2seq_set_meta(s, key, buf);
 }
 
+/* One side's vocabulary from the training pairs: its tokens, or subwords
+ * learned from its text. */
+static int side_vocab_learn(const recur_pairs *p, const long *idx, long n, int side,
+                            recur_tokens mode, int merges, recur_vocab **out)
+{
+    if (mode == RECUR_TOKENS_BPE)
+        return recur_pairs_vocab_bpe(p, idx, n, side, merges, out);
+    return recur_pairs_vocab(p, idx, n, side, mode, out);
+}
+
 /* The pairs, split by --seed into training and held-out ones, as token ids. */
 static int load_pairs(s2s_run *r)
 {
@@ -325,8 +446,8 @@ static int load_pairs(s2s_run *r)
         return cli_error("out of memory");
     recur_pairs_shuffle(n, o->seed, d->order);
     const long *tri = d->order, *vai = d->order + d->ntrain;
-    if ((rc = recur_pairs_vocab(d->pairs, tri, d->ntrain, 0, r->sm, &d->src)) ||
-        (rc = recur_pairs_vocab(d->pairs, tri, d->ntrain, 1, r->tm, &d->tgt)) ||
+    if ((rc = side_vocab_learn(d->pairs, tri, d->ntrain, 0, r->sm, o->bpe_merges, &d->src)) ||
+        (rc = side_vocab_learn(d->pairs, tri, d->ntrain, 1, r->tm, o->bpe_merges, &d->tgt)) ||
         (rc = recur_pairs_encode(d->pairs, tri, d->ntrain, 0, r->sm, d->src, &d->tr_so,
                                  &d->tr_s, NULL)) ||
         (rc = recur_pairs_encode(d->pairs, tri, d->ntrain, 1, r->tm, d->tgt, &d->tr_to,
@@ -342,6 +463,20 @@ static int load_pairs(s2s_run *r)
         return cli_lib_error(rc);
     d->held = (recur_seq2seq_data){d->nval, d->va_so, d->va_s, d->va_to, d->va_t, NULL};
     return 0;
+}
+
+/* A subword side's table into the model's metadata (nothing for others). */
+static int set_bpe_meta(recur_seq2seq *s, int side, const recur_vocab *v)
+{
+    const recur_bpe *b = recur_vocab_bpe(v);
+    char *text = NULL;
+    if (!b)
+        return RECUR_OK;
+    int rc = recur_bpe_to_text(b, &text);
+    if (!rc)
+        rc = recur_seq2seq_set_meta(s, bpe_keys[side], text);
+    free(text);
+    return rc;
 }
 
 /* The model, its vocabularies and settings; the trainer (resumed with
@@ -379,7 +514,8 @@ static int build(s2s_run *r)
         (rc = set_meta_num(s, "train.split_seed", "%.0f", (double)o->seed)) ||
         (rc = recur_seq2seq_set_meta(s, "train.optimizer", o->optim)) ||
         (rc = set_meta_num(s, "train.lr", "%.9g", o->lr)) ||
-        (rc = set_meta_num(s, "train.clip", "%.9g", o->clip)))
+        (rc = set_meta_num(s, "train.clip", "%.9g", o->clip)) ||
+        (rc = set_bpe_meta(s, 0, d->src)) || (rc = set_bpe_meta(s, 1, d->tgt)))
         return cli_lib_error(rc);
     recur_train_config tc;
     recur_train_config_default(&tc);
@@ -436,6 +572,11 @@ static int s2s_save(train_driver *d)
     return recur_seq2seq_trainer_save(((s2s_run *)d->ctx)->tr, d->save);
 }
 
+static int s2s_set_shard(train_driver *d, int rank, int nranks, recur_allreduce_fn sum)
+{
+    return recur_seq2seq_trainer_set_shard(((s2s_run *)d->ctx)->tr, rank, nranks, sum, NULL);
+}
+
 static int s2s_evaluate(train_driver *d, double *loss)
 {
     s2s_run *r = d->ctx;
@@ -487,11 +628,11 @@ static int s2s_train(s2s_run *r)
     long target = o->steps > 0 ? o->steps : o->epochs * spe;
     if (train_nothing_to_do(o->save, start, target))
         return 0;
-    if (!o->quiet)
+    if (!o->quiet && dist_rank() == 0) /* over MPI, rank 0 prints (dist.h) */
         print_header(r, spe, target, start);
     train_hooks hooks = {.step = s2s_step, .step_count = s2s_step_count, .save = s2s_save,
                          .evaluate = r->d.nval > 0 ? s2s_evaluate : NULL,
-                         .summary = s2s_summary};
+                         .summary = s2s_summary, .set_shard = s2s_set_shard};
     r->driver = (train_driver){
         .hooks = &hooks, .ctx = r, .save = o->save, .steps_per_epoch = spe,
         .target = target, .time_limit = o->time_limit,
@@ -579,7 +720,8 @@ static int teacher_forced(const s2s_eval *e)
 static int run_eval(const seq2seq_eval_opts *o)
 {
     static const char *const baselines[] = {"none", "copy", "nn"};
-    baseline_kind bk = (baseline_kind)options_choice(o->baseline, baselines, 3);
+    baseline_kind bk = o->hypotheses ? BASE_FILE
+                       : (baseline_kind)options_choice(o->baseline, baselines, 3);
     s2s_eval e = {.o = o};
     if (loaded_open(o->model, &e.lm))
         return EXIT_RUNTIME;
@@ -594,8 +736,14 @@ static int run_eval(const seq2seq_eval_opts *o)
                                 &e.msi, &mu);
     if (rc)
         code = cli_lib_error(rc);
+    char **hyp_lines = NULL;
+    if (!code && bk == BASE_FILE) {
+        long scored = o->max_examples > 0 && o->max_examples < e.nval ? o->max_examples : e.nval;
+        code = read_hypotheses(o->hypotheses, scored, &hyp_lines);
+    }
     if (!code) {
         decode_eval_opts eo = {.beam = o->beam, .length_penalty = o->length_penalty,
+                               .hyp_lines = hyp_lines,
                                .max_len = o->max_len,
                                .max_examples = o->max_examples, .baseline = bk,
                                .memory = e.order, .nmemory = nmem, .mem_so = e.mso,
@@ -603,6 +751,7 @@ static int run_eval(const seq2seq_eval_opts *o)
         code = decode_and_score(&e.lm, e.p, idx, e.nval, &eo,
                                 o->val > 0 ? "held-out" : "all");
     }
+    free(hyp_lines);
     s2s_eval_free(&e);
     return code;
 }

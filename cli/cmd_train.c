@@ -22,7 +22,8 @@
 typedef struct {
     const train_opts *o;
     const char *corpus;
-    recur_text *text;
+    recur_text *text;      /* all of it, or (over MPI) this rank's streams */
+    recur_text *val;       /* over MPI, rank 0: the held-out tail (else in text) */
     recur_model *m;
     recur_trainer *tr;
     long n, ntrain, nval;
@@ -32,13 +33,24 @@ typedef struct {
 
 /* ---- the hooks of the driver --------------------------------------------- */
 
+/* Tokens [first, first + n) of a text held from its character `from`, as
+ * a whole stream of n, at the width it holds them. */
+static recur_token_array token_slice(const recur_text *t, long first, long n)
+{
+    recur_token_array a = recur_text_token_array(t);
+    a.ids = (const char *)a.ids + (size_t)(first - a.first) * (size_t)a.width;
+    a.n = a.held = n;
+    a.first = 0;
+    return a;
+}
+
 static int evaluate(train_driver *d, double *loss)
 {
     lm_run *r = d->ctx;
-    long n;
-    const int32_t *tokens = recur_text_tokens(r->text, &n);
     recur_eval_stats es;
-    int rc = recur_evaluate(r->m, tokens + r->ntrain, r->nval, r->o->seq, r->o->batch, &es);
+    int rc = recur_evaluate_tokens(r->m, token_slice(r->val ? r->val : r->text, r->ntrain,
+                                                     r->nval),
+                                   r->o->seq, r->o->batch, &es);
     if (rc)
         return rc;
     *loss = es.loss;
@@ -101,13 +113,37 @@ static FILE *open_log(const char *path, int append)
     return f;
 }
 
+/* Over MPI, stateful streams from a file: this rank keeps only the
+ * characters of its own streams (rows [lo, hi) of the batch: characters
+ * lo·L .. hi·L of the training part, L its stream length), and rank 0 the
+ * held-out tail too, instead of the whole text: the file is read once for
+ * its length, then once more for the part (each time in chunks). */
+static int load_share(lm_run *r)
+{
+    const train_opts *o = r->o;
+    recur_text *whole = NULL;
+    int rc = recur_text_load_part(r->corpus, NULL, 0, 0, &whole);
+    long n = rc ? 0 : recur_text_length(whole);
+    recur_text_free(whole);
+    long nval = (long)floor((double)n * o->val), ntrain = n - nval;
+    long B = o->batch, L = ntrain > 1 ? (ntrain - 1) / B : 0;
+    long lo = dist_rank() * B / dist_size(), hi = (dist_rank() + 1) * B / dist_size();
+    if (!rc)
+        rc = recur_text_load_part(r->corpus, NULL, lo * L, (hi - lo) * L + 1, &r->text);
+    if (!rc && dist_rank() == 0 && nval > 0)
+        rc = recur_text_load_part(r->corpus, NULL, ntrain, nval, &r->val);
+    return rc ? cli_lib_error(rc) : 0;
+}
+
 /* The text, split into training and validation (its last --val). */
 static int load_data(lm_run *r)
 {
     const train_opts *o = r->o;
-    if (load_training_text(o, r->corpus, &r->text))
+    int share = dist_size() > 1 && !o->stateless && !o->text_string &&
+                o->batch >= dist_size();
+    if (share ? load_share(r) : load_training_text(o, r->corpus, &r->text))
         return EXIT_RUNTIME;
-    recur_text_tokens(r->text, &r->n);
+    r->n = recur_text_length(r->text);
     r->nval = (long)floor((double)r->n * o->val);
     r->ntrain = r->n - r->nval;
     if (o->val > 0 && r->nval < 2)
@@ -117,14 +153,22 @@ static int load_data(lm_run *r)
     return 0;
 }
 
+/* The training part's tokens: all of them, or this rank's streams. */
+static recur_token_array training_tokens(const lm_run *r)
+{
+    recur_token_array a = recur_text_token_array(r->text);
+    if (a.first == 0 && a.held == a.n)
+        return token_slice(r->text, 0, r->ntrain);
+    a.n = r->ntrain;
+    return a;
+}
+
 /* The model and its trainer, resumed from --save with --resume. */
 static int build(lm_run *r)
 {
     const train_opts *o = r->o;
     int vocab, rc;
     const uint32_t *cps = recur_text_vocab(r->text, &vocab);
-    long n;
-    const int32_t *tokens = recur_text_tokens(r->text, &n);
     recur_config cfg;
     train_model_config(o, vocab, &cfg);
     recur_train_config tc;
@@ -132,7 +176,7 @@ static int build(lm_run *r)
     if ((rc = recur_config_check(&cfg)) || (rc = recur_model_create(&cfg, o->seed, &r->m)) ||
         (rc = apply_init(r->m, o)) || (rc = recur_model_set_vocab(r->m, cps, vocab)) ||
         (rc = record_settings(r->m, o, r->corpus, r->ntrain, r->nval)) ||
-        (rc = recur_trainer_create(r->m, &tc, tokens, r->ntrain, &r->tr)))
+        (rc = recur_trainer_create_tokens(r->m, &tc, training_tokens(r), &r->tr)))
         return cli_lib_error(rc);
     if (o->resume && check_resume_window(o->save, 0))
         return EXIT_RUNTIME;
@@ -218,6 +262,7 @@ static int run(const train_opts *o)
     recur_trainer_free(r.tr);
     recur_model_free(r.m);
     recur_text_free(r.text);
+    recur_text_free(r.val);
     return code;
 }
 

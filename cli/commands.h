@@ -117,7 +117,7 @@ typedef struct {
     const char *model, *src_tokens, *tgt_tokens, *optim, *save;
     const char *attention; /* "none", "dot", "general", "additive" */
     int hidden, layers, embed, bidirectional, batch, threads, beam, quiet, resume;
-    int max_len, show;
+    int max_len, show, bpe_merges;
     double dropout, lr, clip, val, time_limit, lr_decay, length_penalty;
     long epochs, steps, eval_max, checkpoint_every;
     uint64_t seed;
@@ -131,6 +131,7 @@ typedef struct {
     double length_penalty;
     uint64_t seed;
     const char *baseline; /* "none", "copy" or "nn" */
+    const char *hypotheses; /* score this file's lines instead of decoding */
 } seq2seq_eval_opts;
 
 typedef struct {

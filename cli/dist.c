@@ -49,8 +49,8 @@ int dist_only_one(const char *what)
     int n = dist_launched_size();
     if (n == 1)
         return 0;
-    cli_error("recur %s does not run on several processes yet (mpirun started %d): only "
-              "'recur train' and 'recur classify train' do", what, n);
+    cli_error("recur %s does not run on several processes (mpirun started %d): only "
+              "'recur train' and the train of classify, forecast and seq2seq do", what, n);
     return EXIT_USAGE;
 }
 
@@ -80,12 +80,51 @@ int dist_init(void)
     return 0;
 }
 
+/* The sums begun during backward (recur_trainer_set_overlap), not yet
+ * completed: one request per bucket (a layer's gradients) and per 2^30
+ * floats of it. */
+#define MAX_BEGUN 256
+static MPI_Request g_begun[MAX_BEGUN];
+static int g_nbegun;
+
+/* Complete every begun sum. */
+static int finish_begun(void)
+{
+    int rc = g_nbegun ? MPI_Waitall(g_nbegun, g_begun, MPI_STATUSES_IGNORE) : MPI_SUCCESS;
+    g_nbegun = 0;
+    return rc != MPI_SUCCESS;
+}
+
+/* Start summing a bucket; Open MPI moves non-blocking collectives on only
+ * inside MPI calls, so test the earlier ones on the way. */
+static int mpi_begin(void *user, float *v, long n)
+{
+    (void)user;
+    double t0 = MPI_Wtime();
+    int rc = 0;
+    for (long off = 0; off < n && !rc; off += INT_MAX / 2) {
+        int len = (int)(n - off < INT_MAX / 2 ? n - off : INT_MAX / 2);
+        if (g_nbegun == MAX_BEGUN && finish_begun())
+            return 1;
+        rc = MPI_Iallreduce(MPI_IN_PLACE, v + off, len, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD,
+                            &g_begun[g_nbegun++]) != MPI_SUCCESS;
+    }
+    int done;
+    if (!rc)
+        rc = MPI_Testall(g_nbegun, g_begun, &done, MPI_STATUSES_IGNORE) != MPI_SUCCESS;
+    g_sum_s += MPI_Wtime() - t0;
+    g_sum_bytes += (double)n * sizeof *v;
+    return rc;
+}
+
 /* The shares' gradients (and stats, with the stop requests appended),
- * summed in place on every rank. */
+ * summed in place on every rank, after the begun sums. */
 static int mpi_sum(void *user, float *v, long n, double *d, int nd)
 {
     (void)user;
     double t0 = MPI_Wtime();
+    if (finish_begun())
+        return 1;
     for (long off = 0; off < n; off += INT_MAX / 2) {
         int len = (int)(n - off < INT_MAX / 2 ? n - off : INT_MAX / 2);
         if (MPI_Allreduce(MPI_IN_PLACE, v + off, len, MPI_FLOAT, MPI_SUM,
@@ -109,12 +148,12 @@ static int mpi_sum(void *user, float *v, long n, double *d, int nd)
     return 0;
 }
 
-int dist_attach(recur_trainer *tr)
+recur_allreduce_fn dist_sum_function(void) { return g_size > 1 ? mpi_sum : NULL; }
+
+recur_allreduce_begin_fn dist_begin_function(void)
 {
-    if (g_size == 1)
-        return 0;
-    int rc = recur_trainer_set_shard(tr, g_rank, g_size, mpi_sum, NULL);
-    return rc ? cli_lib_error(rc) : 0;
+    const char *e = getenv("RECUR_MPI_OVERLAP");
+    return g_size > 1 && !(e && strcmp(e, "0") == 0) ? mpi_begin : NULL;
 }
 
 void dist_fail(int code)
@@ -140,11 +179,9 @@ int dist_init(void)
     return 0;
 }
 
-int dist_attach(recur_trainer *tr)
-{
-    (void)tr;
-    return 0;
-}
+recur_allreduce_fn dist_sum_function(void) { return NULL; }
+
+recur_allreduce_begin_fn dist_begin_function(void) { return NULL; }
 
 void dist_fail(int code) { (void)code; }
 

@@ -13,11 +13,11 @@
 /* How many processes mpirun started (its environment; 1 without mpirun),
  * known before MPI starts, in either build. */
 int dist_launched_size(void);
-/* 0 if `what` may run with the processes mpirun started; otherwise one
- * error line (only `recur train` (with --window too) and `recur classify
- * train` train over MPI yet (train_driver.c):
- * several copies of another command would each do all the work and write
- * the same files) and EXIT_USAGE. */
+/* 0 if `what` may run with the processes mpirun started (one); otherwise
+ * one error line (only `recur train`, with --window too, and the train of
+ * classify, forecast and seq2seq train over MPI (train_driver.c): several
+ * copies of another command would each do all the work and write the same
+ * files) and EXIT_USAGE. */
 int dist_only_one(const char *what);
 
 /* Join the MPI job if there is one (idempotent; MPI_Finalize at exit).
@@ -25,9 +25,14 @@ int dist_only_one(const char *what);
 int dist_init(void);
 int dist_rank(void);
 int dist_size(void);
-/* Make tr this rank's share (nothing with one process); 0 or an exit
- * status after one error line. */
-int dist_attach(recur_trainer *tr);
+/* The sum over the ranks for recur_trainer_set_shard and
+ * recur_seq2seq_trainer_set_shard (MPI_Allreduce); NULL with one process. */
+recur_allreduce_fn dist_sum_function(void);
+/* The non-blocking start of a bucket's sum for recur_trainer_set_overlap
+ * (MPI_Iallreduce; completed by the next sum); NULL with one process or
+ * with RECUR_MPI_OVERLAP=0 in the environment (one sum after backward, to
+ * measure what the overlap buys). */
+recur_allreduce_begin_fn dist_begin_function(void);
 /* This rank wants to stop (time limit, signal): the request travels with
  * the next step's sum, and every rank stops after that same step. With one
  * process, stopping is at once. */

@@ -68,6 +68,19 @@ static const command *find_command(const char *name)
     return NULL;
 }
 
+/* The commands that train over MPI ranks (train_driver.c): every other
+ * one, run by several processes, would do all the work N times. */
+static int trains_over_ranks(const char *cmd, const char *sub)
+{
+    static const char *const with_train[] = {"classify", "forecast", "seq2seq"};
+    if (strcmp(cmd, "train") == 0)
+        return 1;
+    for (int i = 0; i < 3; i++)
+        if (strcmp(cmd, with_train[i]) == 0)
+            return strcmp(sub, "train") == 0;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -111,11 +124,11 @@ int main(int argc, char **argv)
             fprintf(stderr, "recur: unknown command '%s' (try 'recur --help')\n", name);
         return EXIT_USAGE;
     }
-    /* Under mpirun: `train` and `classify train` run over the ranks
-     * (dist.h); join the job before anything is printed. */
+    /* Under mpirun: `train` and the `train` of classify, forecast and
+     * seq2seq run over the ranks (dist.h); join the job before anything is
+     * printed. */
     if (dist_launched_size() > 1) {
-        if (strcmp(c->name, "train") != 0 && strcmp(c->name, "classify") != 0 &&
-            dist_only_one(c->name))
+        if (!trains_over_ranks(c->name, argc > 2 ? argv[2] : "") && dist_only_one(c->name))
             return EXIT_USAGE;
         if (dist_init())
             return EXIT_RUNTIME;

@@ -110,36 +110,98 @@ static int add_ngrams(char **h, int nh, char **r, int nr, int maxn, long *match,
     return 0;
 }
 
-/* The characters of s without spaces: tokens as recur_tokenize gives them. */
-static int chars_no_space(const char *s, char **buf, char ***t, int *n)
+/* ---- chrF ---- */
+
+typedef struct {
+    const char *p;
+    size_t n;
+} gram;
+
+static int cmp_gram(const void *x, const void *y)
 {
-    int rc = recur_tokenize(s, RECUR_TOKENS_CHARS, buf, t, n);
+    const gram *a = x, *b = y;
+    int c = memcmp(a->p, b->p, a->n < b->n ? a->n : b->n);
+    return c ? c : (a->n > b->n) - (a->n < b->n);
+}
+
+/* The characters of s without whitespace: *chars (malloc'd) holds them back
+ * to back, (*start)[i] where character i begins ((*start)[*n] = the end). */
+static int chrf_chars(const char *s, char **chars, size_t **start, int *n)
+{
+    char *buf, **toks;
+    int nt, rc = recur_tokenize(s, RECUR_TOKENS_CHARS, &buf, &toks, &nt);
     if (rc)
         return cli_lib_error(rc);
-    int k = 0;
-    for (int i = 0; i < *n; i++)
-        if (strcmp((*t)[i], " "))
-            (*t)[k++] = (*t)[i];
-    *n = k;
+    *chars = malloc(strlen(s) + 1);
+    *start = malloc((size_t)(nt + 1) * sizeof **start);
+    *n = 0;
+    if (!*chars || !*start) {
+        free(buf), free(toks), free(*chars), free(*start);
+        return cli_error("out of memory");
+    }
+    size_t o = 0;
+    for (int i = 0; i < nt; i++) {
+        if (strchr(" \t\n\r\v\f", toks[i][0]))
+            continue;
+        (*start)[(*n)++] = o;
+        memcpy(*chars + o, toks[i], strlen(toks[i]));
+        o += strlen(toks[i]);
+    }
+    (*start)[*n] = o;
+    free(buf);
+    free(toks);
     return 0;
 }
 
-static int add_chrf(s2s_metrics *m, const char *hyp, const char *ref)
+/* The k-grams of a character sequence, sorted. */
+static gram *chrf_grams(const char *c, const size_t *start, int n, int k, int *ng)
 {
-    char *hb, *rb, **ht, **rt;
+    *ng = n >= k ? n - k + 1 : 0;
+    gram *g = malloc((size_t)(*ng ? *ng : 1) * sizeof *g);
+    for (int i = 0; g && i < *ng; i++)
+        g[i] = (gram){c + start[i], start[i + k] - start[i]};
+    if (g)
+        qsort(g, (size_t)*ng, sizeof *g, cmp_gram);
+    return g;
+}
+
+static int chrf_add(s2s_metrics *m, const char *hyp, const char *ref)
+{
+    char *hc, *rc;
+    size_t *hs, *rs;
     int nh, nr;
-    if (chars_no_space(hyp, &hb, &ht, &nh))
+    if (chrf_chars(hyp, &hc, &hs, &nh))
         return EXIT_RUNTIME;
-    if (chars_no_space(ref, &rb, &rt, &nr)) {
-        free(hb);
-        free(ht);
+    if (chrf_chars(ref, &rc, &rs, &nr)) {
+        free(hc), free(hs);
         return EXIT_RUNTIME;
     }
-    int code = add_ngrams(ht, nh, rt, nr, 6, m->chr_match, m->chr_hyp, m->chr_ref);
-    free(hb);
-    free(ht);
-    free(rb);
-    free(rt);
+    int code = 0;
+    for (int k = 1; !code && k <= 6; k++) {
+        int gh, gr;
+        gram *a = chrf_grams(hc, hs, nh, k, &gh), *b = chrf_grams(rc, rs, nr, k, &gr);
+        if (!a || !b) {
+            code = cli_error("out of memory");
+        } else {
+            /* Clipped matches: a merge of the two sorted lists. */
+            long match = 0;
+            for (int i = 0, j = 0; i < gh && j < gr;) {
+                int c = cmp_gram(&a[i], &b[j]);
+                if (c == 0)
+                    match++, i++, j++;
+                else if (c < 0)
+                    i++;
+                else
+                    j++;
+            }
+            m->chr_match[k - 1] += match;
+            m->chr_hyp[k - 1] += gh;
+            m->chr_ref[k - 1] += gr;
+        }
+        free(a);
+        free(b);
+    }
+    free(hc), free(hs), free(rc), free(rs);
     return code;
 }
 
@@ -157,7 +219,7 @@ double metrics_chrf(const s2s_metrics *m)
 
 int metrics_add(s2s_metrics *m, const char *hyp, const char *ref, recur_tokens mode)
 {
-    if (add_chrf(m, hyp, ref))
+    if (chrf_add(m, hyp, ref))
         return EXIT_RUNTIME;
     char *hb, *rb, **ht, **rt;
     int nh, nr, rc;
@@ -208,26 +270,4 @@ double metrics_bleu(const s2s_metrics *m)
                     ? exp(1 - (double)m->ref_words / (double)m->hyp_words)
                     : 1;
     return m->hyp_words ? 100 * bp * exp(logp) : 0;
-}
-
-/* The target tokens as text: characters joined, or tokens with spaces. */
-char *tokens_join(const recur_vocab *v, recur_tokens mode, const int32_t *ids, int n)
-{
-    int nv;
-    const char *const *names = recur_vocab_names(v, &nv);
-    size_t len = 1;
-    for (int i = 0; i < n; i++)
-        len += strlen(names[ids[i]]) + 1;
-    char *s = malloc(len), *o = s;
-    if (!s)
-        return NULL;
-    for (int i = 0; i < n; i++) {
-        if (mode == RECUR_TOKENS_WORDS && i)
-            *o++ = ' ';
-        size_t k = strlen(names[ids[i]]);
-        memcpy(o, names[ids[i]], k);
-        o += k;
-    }
-    *o = 0;
-    return s;
 }

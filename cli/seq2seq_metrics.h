@@ -19,12 +19,8 @@ typedef struct {
 int metrics_add(s2s_metrics *m, const char *hyp, const char *ref, recur_tokens mode);
 double metrics_bleu(const s2s_metrics *m);
 /* Corpus chrF (Popović 2015, as sacreBLEU's default): character 1..6-grams
- * with spaces removed, precision and recall each averaged over n, F with
+ * with whitespace removed, precision and recall each averaged over n, F with
  * beta 2; 0..100. */
 double metrics_chrf(const s2s_metrics *m);
-
-/* Target token ids as text: characters joined, or words with spaces
- * (malloc'd; NULL when out of memory). */
-char *tokens_join(const recur_vocab *v, recur_tokens mode, const int32_t *ids, int n);
 
 #endif

@@ -27,10 +27,15 @@ static const cli_option train_options[] = {
      .help = "dropout on each layer's output while training", .lo = 0, .hi = 1,
      .bounds = AT_LEAST | BELOW},
     {.name = "src-tokens", .kind = OPT_STRING, .at = AT(src_tokens), .metavar = "MODE",
-     .def = "chars", .help = "source side as 'chars' or space-separated 'words'"},
+     .def = "chars",
+     .help = "source side as 'chars', space-separated 'words' or subwords 'bpe'"},
     {.name = "tgt-tokens", .kind = OPT_STRING, .at = AT(tgt_tokens), .metavar = "MODE",
      .def = "chars",
-     .help = "target side as 'chars' or space-separated 'words' (e.g. phonemes)"},
+     .help = "target side as 'chars', space-separated 'words' (e.g. phonemes) or 'bpe'"},
+    {.name = "bpe-merges", .kind = OPT_INT, .at = AT(bpe_merges), .metavar = "N",
+     .def = "4000",
+     .help = "byte-pair merges learned from each 'bpe' side's training text (kept in "
+             "the model)", .lo = 0, .hi = RECUR_BPE_MAX_MERGES, .bounds = AT_LEAST | AT_MOST},
     {.name = "batch", .kind = OPT_INT, .at = AT(batch), .metavar = "B", .def = "64",
      .help = "pairs per batch", .lo = 1, .hi = 100000, .bounds = AT_LEAST | AT_MOST},
     {.name = "epochs", .kind = OPT_LONG, .at = AT(epochs), .metavar = "N", .def = "1",
@@ -131,6 +136,9 @@ static const cli_option eval_options[] = {
     {.name = "show", .kind = OPT_INT, .at = AT(show), .metavar = "N", .def = "0",
      .help = "print the first N outputs to stderr", .lo = 0, .hi = 1e6,
      .bounds = AT_LEAST | AT_MOST},
+    {.name = "hypotheses", .kind = OPT_STRING, .at = AT(hypotheses), .metavar = "FILE",
+     .help = "score FILE's lines (one per scored pair, in order; e.g. another system's "
+             "output) instead of decoding"},
 };
 
 static const char *const eval_pos[] = {"MODEL", "DATA"};
@@ -215,7 +223,7 @@ static const cli_subcommands subcommands = {
 
 static int parse_train(int argc, char **argv, seq2seq_train_opts *o)
 {
-    static const char *const modes[] = {"chars", "words"};
+    static const char *const modes[] = {"chars", "words", "bpe"};
     const cli_options *spec = &train_spec;
     options_result res;
     int a = options_parse(spec, o, argc, argv, &res);
@@ -231,10 +239,10 @@ static int parse_train(int argc, char **argv, seq2seq_train_opts *o)
     if (recur_optimizer_parse(o->optim) < 0)
         return options_error(spec, "--optim expects sgd, adam, adamw or rmsprop, got '%s'",
                              o->optim);
-    if (options_choice(o->src_tokens, modes, 2) < 0 ||
-        options_choice(o->tgt_tokens, modes, 2) < 0)
-        return options_error(spec, "--src-tokens and --tgt-tokens expect 'chars' or "
-                             "'words'");
+    if (options_choice(o->src_tokens, modes, 3) < 0 ||
+        options_choice(o->tgt_tokens, modes, 3) < 0)
+        return options_error(spec, "--src-tokens and --tgt-tokens expect 'chars', "
+                             "'words' or 'bpe'");
     if (!*o->save)
         return options_error(spec, "--save expects a file name, got ''");
     return ARGS_OK;
@@ -254,6 +262,8 @@ static int parse_eval(int argc, char **argv, seq2seq_eval_opts *o)
     if (kind < 0)
         return options_error(spec, "--baseline expects none, copy or nn, got '%s'",
                              o->baseline);
+    if (kind > 0 && o->hypotheses)
+        return options_error(spec, "--hypotheses and --baseline exclude each other");
     if (kind == 2 && !options_given(spec, &res, "val"))
         return options_error(spec, "--baseline nn needs --val (the rest of the data is "
                              "its memory)");
@@ -275,7 +285,8 @@ int seq2seq_parse(int argc, char **argv, seq2seq_opts *out)
                   .optim = "adam", .save = "seq2seq.safetensors", .hidden = 128,
                   .layers = 1, .embed = 64, .batch = 64, .threads = 2, .lr = 2e-3,
                   .clip = 5, .val = 0.05, .epochs = 1, .eval_max = 1000, .lr_decay = 1,
-                  .seed = 1, .attention = "none", .length_penalty = 1},
+                  .seed = 1, .attention = "none", .length_penalty = 1,
+                  .bpe_merges = 4000},
         .eval = {.seed = 1, .baseline = "none", .length_penalty = 1},
         .translate = {.count = 1, .temperature = 1, .seed = 1, .input = "-",
                       .length_penalty = 1}};

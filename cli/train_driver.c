@@ -186,18 +186,26 @@ static int interrupted(const train_driver *d)
 }
 
 /* Over MPI (build/recur-mpi under mpirun): this rank's share of the
- * default trainer's batches; only rank 0 shows progress. */
+ * trainer's batches; only rank 0 shows progress. */
 static int join_ranks(train_driver *d)
 {
     if (dist_init())
         return EXIT_RUNTIME;
     if (dist_size() == 1)
         return 0;
-    if (d->hooks->step || !d->trainer || d->model_only)
+    const train_hooks *h = d->hooks;
+    if (h->step ? !h->set_shard : !d->trainer)
         return cli_error("this training command does not run on several processes "
-                         "yet (mpirun started %d)", dist_size());
-    if (dist_attach(d->trainer))
-        return EXIT_RUNTIME;
+                         "(mpirun started %d)", dist_size());
+    int rc = h->set_shard ? h->set_shard(d, dist_rank(), dist_size(), dist_sum_function())
+                          : recur_trainer_set_shard(d->trainer, dist_rank(), dist_size(),
+                                                    dist_sum_function(), NULL);
+    /* The layers' gradients summed as backward finishes them (not for a
+     * command's own trainer: seq2seq sums after backward). */
+    if (!rc && !h->set_shard)
+        rc = recur_trainer_set_overlap(d->trainer, dist_begin_function());
+    if (rc)
+        return cli_lib_error(rc);
     if (dist_rank() != 0)
         d->mode = PROGRESS_QUIET;
     return 0;

@@ -12,9 +12,9 @@
  * command fills a train_driver with its numbers and hooks (its step, its
  * evaluation, its per-step and per-epoch reporting, its summary), prints its
  * header and calls train_drive. Under mpirun (build/recur-mpi, dist.h) the
- * driver makes .trainer this rank's share of every batch, lets only rank 0
- * print, log, evaluate and save, and stops every rank after the same step;
- * a command with its own step or that saves its model itself is refused. */
+ * driver makes .trainer (or, through .set_shard, the command's own trainer)
+ * this rank's share of every batch, lets only rank 0 print, log, evaluate
+ * and save, and stops every rank after the same step. */
 #ifndef RECUR_CLI_TRAIN_DRIVER_H
 #define RECUR_CLI_TRAIN_DRIVER_H
 
@@ -41,6 +41,10 @@ typedef struct {
     /* Optional: the closing lines of a run that trained and saved without
      * being interrupted; returns an exit status. */
     int (*summary)(train_driver *d);
+    /* Under mpirun: make the command's own trainer this rank's share
+     * (recur_*_set_shard). NULL: .trainer's. A command with its own step
+     * and none of this is refused over MPI. */
+    int (*set_shard)(train_driver *d, int rank, int nranks, recur_allreduce_fn sum);
 } train_hooks;
 
 struct train_driver {
@@ -50,9 +54,9 @@ struct train_driver {
     recur_trainer *trainer; /* for the default step, step_count and save */
     const char *save;       /* the checkpoint file, or NULL: none */
     int model_only;         /* the command saves its model itself once training
-                               is over; the driver saves (with .hooks->save,
-                               and no --resume to offer) only when a signal
-                               stops training */
+                               is over (over MPI: on rank 0 alone); the driver
+                               saves (with .hooks->save, and no --resume to
+                               offer) only when a signal stops training */
     long steps_per_epoch;
     long target;            /* the step to stop at */
     double time_limit;      /* seconds; 0: none */

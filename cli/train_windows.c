@@ -158,6 +158,8 @@ static int build(window_run *r)
         return EXIT_RUNTIME;
     long n;
     const int32_t *tokens = recur_text_tokens(r->text, &n);
+    if (!tokens)
+        return cli_lib_error(RECUR_E_NOMEM);
     if (n <= o->window)
         return cli_error("%s has %ld characters: --window %d needs at least %d (a window "
                          "and the character after it)", r->corpus, n, o->window,
@@ -180,8 +182,7 @@ static void print_header(const window_run *r, long spe, long target)
 {
     const train_opts *o = r->o;
     const recur_config *c = recur_model_get_config(r->m);
-    long n;
-    recur_text_tokens(r->text, &n);
+    long n = recur_text_token_array(r->text).n;
     fprintf(stderr, "Model: %d-layer %s of %d units%s (%s initialisation), readout "
             "of the last step, %d characters; %ld parameters.\n", c->layers,
             recur_cell_name(c->cell), c->hidden, c->proj ? " (projected)" : "", o->init,

@@ -86,7 +86,10 @@ RECUR_API int recur_get_threads(void);
 #define RECUR_MAX_WIDTH 65536          /* any input, hidden or output size */
 #define RECUR_MAX_VOCAB 65536          /* distinct characters of a corpus */
 #define RECUR_MAX_WORK_BYTES 8.0e9     /* activations of one training window */
-#define RECUR_MAX_TEXT_BYTES (1L << 30) /* a text file to train or evaluate on */
+#define RECUR_MAX_TEXT_BYTES (1L << 30) /* a file read whole: labelled texts, pairs */
+/* A corpus (recur_text_load): read in chunks and held at 1 or 2 bytes per
+ * character, so the limit is memory, not the format; 1 TiB. */
+#define RECUR_MAX_CORPUS_BYTES (1L << 40)
 /* Parameters of one model: 1 GiB as float32, so that a training checkpoint
  * (with Adam's two moments) stays under the 4 GiB model-file limit. */
 #define RECUR_MAX_PARAMS (1L << 28)
@@ -202,14 +205,39 @@ RECUR_API const char *recur_model_meta_at(const recur_model *m, int i, const cha
 typedef struct recur_text recur_text;
 
 /* Read a UTF-8 text file (refusing binary, invalid UTF-8, empty files and
- * files over RECUR_MAX_TEXT_BYTES) and tokenise it by code point. With
+ * files over RECUR_MAX_CORPUS_BYTES) and tokenise it by code point. With
  * vocab_of == NULL the vocabulary is the sorted set of its characters;
  * otherwise the model's vocabulary is used and a character outside it is
- * an error naming the character and its line. */
+ * an error naming the character and its line. The file is read in chunks
+ * (never whole) and the tokens kept at the narrowest width: 1 byte per
+ * character for a vocabulary of up to 256, else 2. */
 RECUR_API int recur_text_load(const char *path, const recur_model *vocab_of, recur_text **out);
 RECUR_API int recur_text_from_string(const char *s, size_t len, const recur_model *vocab_of,
                            recur_text **out);
 RECUR_API void recur_text_free(recur_text *t);
+/* The same, keeping only the tokens of characters [first, first + count)
+ * (clipped to the text): the vocabulary and every check still cover the
+ * whole file, which is read twice but never held. For a data-parallel
+ * process that trains on its own streams (recur_trainer_set_shard). */
+RECUR_API int recur_text_load_part(const char *path, const recur_model *vocab_of,
+                                   long first, long count, recur_text **out);
+/* Characters in the whole text (also of a part). */
+RECUR_API long recur_text_length(const recur_text *t);
+/* A token stream of n tokens at its narrowest width, of which ids holds
+ * tokens first .. first + held - 1 (a whole stream: first 0, held n):
+ * token first + i is ((const uint8_t *)ids)[i] (width 1), ((const uint16_t
+ * *)ids)[i] (width 2) or ((const int32_t *)ids)[i] (width 4). */
+typedef struct {
+    const void *ids;
+    int width;
+    long n;
+    long first, held;
+} recur_token_array;
+/* The text's tokens as they are held (valid until recur_text_free). */
+RECUR_API recur_token_array recur_text_token_array(const recur_text *t);
+/* The tokens held as 4-byte ids (*n of them: of a part, only those): a
+ * copy made on the first call (4 bytes per character more; NULL and *n = 0
+ * when out of memory). */
 RECUR_API const int32_t *recur_text_tokens(const recur_text *t, long *n);
 RECUR_API const uint32_t *recur_text_vocab(const recur_text *t, int *n);
 /* Encode one code point as UTF-8 into buf (>= 5 bytes); returns bytes. */
@@ -301,6 +329,7 @@ RECUR_API int recur_sample(const recur_model *m, const char *prime,
 #include "recur/train.h"
 #include "recur/series.h"
 #include "recur/forecast.h"
+#include "recur/bpe.h"
 #include "recur/tsv.h"
 #include "recur/tag.h"
 #include "recur/seq2seq.h"

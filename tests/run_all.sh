@@ -5,7 +5,7 @@
 set -u
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-FUZZ_TARGETS="json model text args tsv series pairs onnx conll"
+FUZZ_TARGETS="json model text args tsv series pairs onnx conll bpe"
 passed=0
 failed=0
 log=$(mktemp)
@@ -59,6 +59,7 @@ suite() {
     run "classify_test [$build]" bash tests/classify_test.sh "$build/recur"
     run "examples_classify_test [$build]" bash tests/examples_classify_test.sh "$build/recur"
     run "seq2seq_test [$build]" bash tests/seq2seq_test.sh "$build/recur"
+    run "seq2seq_bpe_test [$build]" bash tests/seq2seq_bpe_test.sh "$build/recur"
     run "onnx_cli_test [$build]" bash tests/onnx_cli_test.sh "$build/recur"
     run "tag_test [$build]" bash tests/tag_test.sh "$build/recur"
     run "caption_test [$build]" bash tests/caption_test.sh "$build/recur"

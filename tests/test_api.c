@@ -502,17 +502,22 @@ static void resource_limits(void)
     float y[4];
     CHECK(recur_forward(m, 1000000000, 1000000000, tokens, NULL, y) == RECUR_E_LIMIT);
     recur_model_free(m);
-    /* A 2 GiB text file (sparse: no disk, no time) is refused by its size
-     * before it is read. */
+    /* A 2 TiB text file (sparse: no disk, no time) is refused by its size
+     * before it is read; a 2 GiB one is over the old 1 GiB limit and read
+     * in chunks: its first (zero) byte makes it binary. */
     FILE *f = fopen(tmp("big.txt"), "w");
     CHECK(f != NULL);
     if (f) {
-        CHECK(ftruncate(fileno(f), (off_t)2 << 30) == 0);
+        CHECK(ftruncate(fileno(f), (off_t)2 << 40) == 0);
         fclose(f);
         recur_text *t = (recur_text *)&c;
         CHECK(recur_text_load(tmp("big.txt"), NULL, &t) == RECUR_E_LIMIT);
         CHECK(t == NULL);
         CHECK_MSG(strstr(recur_last_error(), "limit") != NULL, "%s", recur_last_error());
+        CHECK(truncate(tmp("big.txt"), (off_t)2 << 30) == 0);
+        CHECK(recur_text_load(tmp("big.txt"), NULL, &t) == RECUR_E_FORMAT);
+        CHECK_MSG(strstr(recur_last_error(), "NUL byte at offset 0") != NULL, "%s",
+                  recur_last_error());
         unlink(tmp("big.txt"));
     }
 }

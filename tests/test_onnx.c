@@ -20,6 +20,7 @@
  *     importer does, and safetensors files as before, even one whose first
  *     bytes begin as an ONNX file's do.
  */
+#include <unistd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -364,7 +365,8 @@ static void model_load_reads_onnx(void)
     back = NULL;
     /* A safetensors file whose header length, 0x120708, begins with the
      * bytes 08 07 12 of an ONNX file's ir_version 7 and producer tag. */
-    const char *st = "/tmp/recur-onnx-lookalike.safetensors";
+    char st[80]; /* per process: parallel runs (ASan and plain) share /tmp */
+    snprintf(st, sizeof st, "/tmp/recur-onnx-lookalike-%ld.safetensors", (long)getpid());
     CHECK(recur_model_save(m, st) == RECUR_OK);
     FILE *f = fopen(st, "rb");
     unsigned char *file = malloc((size_t)8 << 20);

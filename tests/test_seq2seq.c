@@ -291,6 +291,11 @@ static void train_reverser(recur_seq2seq *s, float lr, int steps, double *first,
     tc.batch = 32;
     recur_seq2seq_trainer *tr = NULL;
     CHECK(recur_seq2seq_trainer_create(s, &tc, &train.d, &tr) == RECUR_OK);
+    /* Shares: a sum is needed, and at least one pair each (tests/mpi_test.sh
+     * trains on several); one process is the plain trainer. */
+    CHECK(recur_seq2seq_trainer_set_shard(tr, 0, 2, NULL, NULL) == RECUR_E_INVALID);
+    CHECK(recur_seq2seq_trainer_set_shard(tr, 0, 33, NULL, NULL) == RECUR_E_INVALID);
+    CHECK(recur_seq2seq_trainer_set_shard(tr, 0, 1, NULL, NULL) == RECUR_OK);
     recur_batch_stats st;
     for (int i = 0; tr && i < steps; i++) {
         CHECK(recur_seq2seq_trainer_step(tr, &st) == RECUR_OK);

@@ -68,6 +68,16 @@ static int thread_sum(void *user, float *v, long n, double *d, int nd)
     return 0;
 }
 
+/* recur_trainer_set_overlap's begin: here the sum is done at once (allowed:
+ * begin need not return before it completes); counted. */
+static long begun[MAXR];
+
+static int thread_begin(void *user, float *v, long n)
+{
+    begun[((member *)user)->rank]++;
+    return thread_sum(user, v, n, NULL, 0);
+}
+
 static void *run_member(void *arg)
 {
     member *me = arg;
@@ -84,6 +94,7 @@ typedef struct {
     const int32_t *text;
     long n;                   /* text length, or 0 for the data set */
     const recur_dataset *ds;
+    int overlap;              /* sum each layer's gradients as backward ends it */
 } job;
 
 static recur_trainer *make_trainer(const job *j, recur_model **m)
@@ -126,7 +137,8 @@ static int run_shared(const job *j, int N, long steps, const char *resume,
             CHECK_MSG(0, "resume: %s", recur_last_error());
             ok = 0;
         }
-        if (N > 1 && recur_trainer_set_shard(mem[r].tr, r, N, thread_sum, &mem[r])) {
+        if (N > 1 && (recur_trainer_set_shard(mem[r].tr, r, N, thread_sum, &mem[r]) ||
+                      (j->overlap && recur_trainer_set_overlap(mem[r].tr, thread_begin)))) {
             CHECK_MSG(0, "set_shard: %s", recur_last_error());
             ok = 0;
         }
@@ -341,10 +353,59 @@ static void bad_shares_refused(void)
     CHECK(recur_trainer_set_shard(tr, 0, 2, NULL, NULL) == RECUR_E_INVALID);
     CHECK(recur_trainer_set_shard(tr, 0, 8, thread_sum, NULL) == RECUR_E_INVALID); /* B = 7 */
     CHECK(recur_trainer_set_shard(tr, 0, 1, NULL, NULL) == RECUR_OK);
+    /* Overlap needs shares first. */
+    CHECK(recur_trainer_set_overlap(tr, thread_begin) == RECUR_E_INVALID);
+    CHECK(recur_trainer_set_overlap(tr, NULL) == RECUR_OK);
     recur_trainer_free(tr);
     recur_model_free(m);
 }
 
+/* Overlap: the layers' gradients begun during backward (top down, the
+ * same buckets on every share, an empty share too) give the very same sums
+ * as one sum after backward. */
+static void overlap_sums_the_same(void)
+{
+    make_data();
+    int32_t pooled[41];
+    for (int i = 0; i < 41; i++)
+        pooled[i] = (int32_t)(i % 3);
+    recur_dataset ds = {.count = 41, .offsets = offs, .tokens = toks, .labels = pooled};
+    job jobs[2] = {text_job(RECUR_LSTM, 1), {.ds = &ds}};
+    recur_config_default(&jobs[1].cfg);
+    jobs[1].cfg.input = RECUR_INPUT_EMBEDDING;
+    jobs[1].cfg.input_size = 5;
+    jobs[1].cfg.embed_dim = 4;
+    jobs[1].cfg.hidden = 10;
+    jobs[1].cfg.output_size = 3;
+    jobs[1].cfg.readout = RECUR_READOUT_LAST;
+    recur_train_config_default(&jobs[1].tc);
+    jobs[1].tc.batch = 8;
+    long steps[2] = {8, 13}; /* 13: both epochs' last batch of 1 (empty shares) */
+    /* buckets per step: dense + each layer (+ the embedding) */
+    long buckets[2] = {3, 3};
+    for (int k = 0; k < 2; k++) {
+        long np = nparams_of(&jobs[k]);
+        float *one = malloc((size_t)np * sizeof *one), *a = malloc((size_t)np * sizeof *a);
+        float *b = malloc((size_t)np * sizeof *b);
+        for (int N = 2; N <= 3; N++) {
+            memset(begun, 0, sizeof begun);
+            jobs[k].overlap = 0;
+            int ok = run_shared(&jobs[k], 1, steps[k], NULL, NULL, one) &&
+                     run_shared(&jobs[k], N, steps[k], NULL, NULL, a);
+            CHECK(begun[0] == 0);
+            jobs[k].overlap = 1;
+            ok = ok && run_shared(&jobs[k], N, steps[k], NULL, NULL, b);
+            for (int r = 0; ok && r < N; r++)
+                CHECK_MSG(begun[r] == buckets[k] * steps[k], "job %d: %ld sums begun by %d "
+                          "of %d, expected %ld", k, begun[r], r, N, buckets[k] * steps[k]);
+            CHECK(ok && memcmp(a, b, (size_t)np * sizeof *a) == 0);
+            CHECK(ok && rel_diff(b, one, np) <= 1e-5);
+        }
+        free(one), free(a), free(b);
+    }
+}
+
 TEST_MAIN("test_shard", TL_CASE(text_stateful_lstm), TL_CASE(text_stateless_gru),
           TL_CASE(dataset_classifier), TL_CASE(dataset_tagger_and_regression),
-          TL_CASE(checkpoint_across_counts), TL_CASE(bad_shares_refused))
+          TL_CASE(checkpoint_across_counts), TL_CASE(bad_shares_refused),
+          TL_CASE(overlap_sums_the_same))

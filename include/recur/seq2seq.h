@@ -131,6 +131,18 @@ RECUR_API int recur_seq2seq_trainer_step(recur_seq2seq_trainer *tr, recur_batch_
 RECUR_API long recur_seq2seq_trainer_steps_per_epoch(const recur_seq2seq_trainer *tr);
 RECUR_API long recur_seq2seq_trainer_step_count(const recur_seq2seq_trainer *tr);
 RECUR_API int recur_seq2seq_trainer_epoch(const recur_seq2seq_trainer *tr);
+/* Make tr one of nranks processes that train one model together, each on
+ * a disjoint share of every batch (pairs [rank·B/nranks, (rank+1)·B/nranks)
+ * of each shuffled batch of B), as recur_trainer_set_shard does for one
+ * model (include/recur/train.h): sum() adds up the encoder's, the decoder's
+ * and the attention head's gradients (three calls, the last with {loss,
+ * scored, correct}), the loss is normalised by the whole batch's target
+ * tokens, and every process takes the same step, so that N processes of
+ * B/N follow one of B. Call between steps (after a resume, too); nranks = 1
+ * and sum = NULL undo it. Not in the double-precision test build. */
+RECUR_API int recur_seq2seq_trainer_set_shard(recur_seq2seq_trainer *tr, int rank,
+                                              int nranks, recur_allreduce_fn sum,
+                                              void *user);
 /* A checkpoint: the model file plus optimizer state and position (atomic);
  * resume restores it into a trainer of the same model shape, data size and
  * settings, and training continues bit-identically. */

@@ -56,6 +56,14 @@ typedef struct {
  * output size is its vocabulary. tokens must outlive the trainer. */
 RECUR_API int recur_trainer_create(recur_model *m, const recur_train_config *tc,
                          const int32_t *tokens, long n, recur_trainer **out);
+/* The same over tokens held at 1, 2 or 4 bytes (recur_text_token_array):
+ * a corpus of up to 256 characters costs 1 byte per character. tokens may
+ * hold a part of the stream (recur_text_load_part) for stateful training
+ * on several processes: recur_trainer_set_shard and recur_trainer_step
+ * refuse (RECUR_E_INVALID) a share whose streams are not all held, and
+ * stateless training needs the whole stream. */
+RECUR_API int recur_trainer_create_tokens(recur_model *m, const recur_train_config *tc,
+                                          recur_token_array tokens, recur_trainer **out);
 RECUR_API void recur_trainer_free(recur_trainer *tr);
 /* One optimisation step on the next window; advances the position and the
  * epoch. Fails with RECUR_E_NUMERIC (parameters left as before the step) if
@@ -98,6 +106,17 @@ typedef int (*recur_allreduce_fn)(void *user, float *v, long n, double *d, int n
  * available in the double-precision test build (RECUR_E_INVALID). */
 RECUR_API int recur_trainer_set_shard(recur_trainer *tr, int rank, int nranks,
                                       recur_allreduce_fn sum, void *user);
+/* Overlap (as PyTorch's DDP buckets do): begin(user, v, n) must start
+ * summing v[0..n) over the processes without waiting for it (e.g.
+ * MPI_Iallreduce); the next call of the shard's sum() must first complete
+ * every begun sum. Then, in each sharded step, the gradients of the dense
+ * layer and of each recurrent layer are handed to begin() as soon as
+ * backward has finished them (top down), and sum() gets what is left (the
+ * embedding, or nothing) with the stats. The same buckets on every process,
+ * in the same order, so the calls match; the result is the same sum. NULL:
+ * no overlap (one sum after backward). Call after recur_trainer_set_shard. */
+typedef int (*recur_allreduce_begin_fn)(void *user, float *v, long n);
+RECUR_API int recur_trainer_set_overlap(recur_trainer *tr, recur_allreduce_begin_fn begin);
 
 typedef struct {
     double loss;       /* mean nats per token (XENT) or squared error (MSE) */
@@ -155,6 +174,9 @@ RECUR_API int recur_predict_dataset(const recur_model *m, const recur_dataset *d
  * Deterministic; no dropout. */
 RECUR_API int recur_evaluate(const recur_model *m, const int32_t *tokens, long n, int T,
                    int B, recur_eval_stats *out);
+/* The same over tokens held at 1, 2 or 4 bytes (the whole stream). */
+RECUR_API int recur_evaluate_tokens(const recur_model *m, recur_token_array tokens, int T,
+                                    int B, recur_eval_stats *out);
 
 /* ---- gradient report (BPTT made visible) ------------------------------------ */
 /* How the gradient of a loss fades (or holds) as it flows back in time. B

@@ -202,10 +202,12 @@ RECUR_API long recur_pairs_line(const recur_pairs *p, long i);
  * held-out split: hold out its last k entries). */
 RECUR_API int recur_pairs_shuffle(long n, uint64_t seed, long *order);
 
-/* Each side of a pair is read as characters (every code point a token) or
- * as words (split at spaces; runs of spaces separate like one). */
-typedef enum { RECUR_TOKENS_CHARS, RECUR_TOKENS_WORDS } recur_tokens;
-/* "chars", "words"; and back (-1 if unknown). */
+/* Each side of a pair is read as characters (every code point a token), as
+ * words (split at spaces; runs of spaces separate like one), or as subwords
+ * (byte-pair encoding, recur/bpe.h: learned from the training side, kept in
+ * its vocabulary; recur_tokenize cannot split them without that table). */
+typedef enum { RECUR_TOKENS_CHARS, RECUR_TOKENS_WORDS, RECUR_TOKENS_BPE } recur_tokens;
+/* "chars", "words", "bpe"; and back (-1 if unknown). */
 RECUR_API const char *recur_tokens_name(recur_tokens mode);
 RECUR_API int recur_tokens_parse(const char *name);
 /* Split s (UTF-8, at most RECUR_TSV_MAX_LINE_BYTES) into *n tokens: (*toks)[i]
@@ -228,6 +230,15 @@ typedef struct recur_vocab recur_vocab;
  * RECUR_MAX_VOCAB tokens. */
 RECUR_API int recur_pairs_vocab(const recur_pairs *p, const long *idx, long n, int side,
                                 recur_tokens mode, recur_vocab **out);
+/* The subword vocabulary of one side of pairs idx[0..n): at most `merges`
+ * merges learned from its text (recur_bpe_learn), the side's specials, then
+ * the 256 bytes and the merged tokens, named by recur_bpe_token_name. */
+RECUR_API int recur_pairs_vocab_bpe(const recur_pairs *p, const long *idx, long n, int side,
+                                    int merges, recur_vocab **out);
+/* The same vocabulary around a subword table b (v keeps its own copy). */
+RECUR_API int recur_vocab_from_bpe(const recur_bpe *b, int side, recur_vocab **out);
+/* The subword table of a vocabulary made by those two, else NULL. */
+RECUR_API const recur_bpe *recur_vocab_bpe(const recur_vocab *v);
 /* From names[0..n) (as recur_seq2seq_get_vocab gives them), which must start
  * with the side's special tokens (RECUR_E_MISMATCH) and be distinct. */
 RECUR_API int recur_vocab_from_names(const char *const *names, int n, int side,
@@ -242,6 +253,12 @@ RECUR_API int recur_vocab_id(const recur_vocab *v, const char *name);
  * grows by the tokens read as <unk>. */
 RECUR_API int recur_vocab_encode(const recur_vocab *v, const char *s, recur_tokens mode,
                                  int32_t **ids, int *n, long *unknown);
+/* Token ids back to text (*out malloc'd): characters and subwords joined,
+ * words joined with single spaces; a special token as its name. Subwords
+ * that do not make well-formed UTF-8 (a model may emit part of a
+ * character) give U+FFFD for each stray byte. */
+RECUR_API int recur_vocab_decode(const recur_vocab *v, const int32_t *ids, int n,
+                                 recur_tokens mode, char **out);
 /* One side of pairs idx[0..n) as token ids: example i is (*ids)[(*offsets)[i]
  * .. (*offsets)[i+1]) (*offsets has n + 1 entries; both malloc'd), as
  * recur_seq2seq_data wants them; *unknown (if not NULL) counts <unk>s. */

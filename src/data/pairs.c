@@ -206,16 +206,18 @@ int recur_pairs_shuffle(long n, uint64_t seed, long *order)
 
 /* ---- tokens ----------------------------------------------------------------- */
 
-static const char *const token_modes[] = {"chars", "words"};
+static const char *const token_modes[] = {"chars", "words", "bpe"};
 
 const char *recur_tokens_name(recur_tokens mode)
 {
-    return mode == RECUR_TOKENS_WORDS ? token_modes[1] : token_modes[0];
+    return mode == RECUR_TOKENS_WORDS ? token_modes[1]
+           : mode == RECUR_TOKENS_BPE ? token_modes[2]
+                                      : token_modes[0];
 }
 
 int recur_tokens_parse(const char *name)
 {
-    for (int i = 0; name && i < 2; i++)
+    for (int i = 0; name && i < 3; i++)
         if (strcmp(name, token_modes[i]) == 0)
             return i;
     return -1;
@@ -230,6 +232,9 @@ int recur_tokenize(const char *s, recur_tokens mode, char **buf, char ***toks, i
     *n = 0;
     if (!s)
         return recur__fail(RECUR_E_INVALID, "recur_tokenize: no text");
+    if (mode == RECUR_TOKENS_BPE)
+        return recur__fail(RECUR_E_INVALID, "recur_tokenize: subwords need their table "
+                          "(recur_vocab_encode with a subword vocabulary)");
     size_t len = strlen(s);
     if (len > (size_t)RECUR_TSV_MAX_LINE_BYTES)
         return recur__fail(RECUR_E_LIMIT, "a text of %zu bytes to split into tokens: over "
@@ -279,6 +284,7 @@ struct recur_vocab {
     int n, nspecial, unk;
     char **names; /* [n], the specials first */
     int *order;   /* ids sorted by name, for lookup */
+    recur_bpe *bpe; /* subwords: token nspecial + i is the table's token i */
 };
 
 static const char *const source_specials[] = {RECUR_TOKEN_UNK};
@@ -299,6 +305,7 @@ void recur_vocab_free(recur_vocab *v)
         free(v->names[i]);
     free(v->names);
     free(v->order);
+    recur_bpe_free(v->bpe);
     free(v);
 }
 
@@ -417,14 +424,17 @@ static void sort_unique(char **all, long *n, const char *const *sp, int nsp)
 }
 
 static int side_check(const recur_pairs *p, const long *idx, long n, int side,
-                      recur_tokens mode)
+                      recur_tokens mode, const recur_vocab *v)
 {
     if (!p || (!idx && n))
         return recur__fail(RECUR_E_INVALID, "no pairs or no example indices");
     if (side != 0 && side != 1)
         return recur__fail(RECUR_E_INVALID, "side %d: 0 is the source, 1 the target", side);
-    if (mode != RECUR_TOKENS_CHARS && mode != RECUR_TOKENS_WORDS)
-        return recur__fail(RECUR_E_INVALID, "unknown token mode %d", (int)mode);
+    if (mode != RECUR_TOKENS_CHARS && mode != RECUR_TOKENS_WORDS &&
+        (mode != RECUR_TOKENS_BPE || !v || !v->bpe))
+        return recur__fail(RECUR_E_INVALID, mode == RECUR_TOKENS_BPE
+                          ? "subword tokens need a subword vocabulary"
+                          : "unknown token mode %d", (int)mode);
     for (long i = 0; i < n; i++)
         if (idx[i] < 0 || idx[i] >= p->count)
             return recur__fail(RECUR_E_INVALID, "example index %ld is out of range",
@@ -443,7 +453,7 @@ int recur_pairs_vocab(const recur_pairs *p, const long *idx, long n, int side,
     if (!out)
         return recur__fail(RECUR_E_INVALID, "no output for the vocabulary");
     *out = NULL;
-    int rc = side_check(p, idx, n, side, mode);
+    int rc = side_check(p, idx, n, side, mode, NULL);
     if (rc)
         return rc;
     const char *const *sp;
@@ -525,27 +535,53 @@ int recur_vocab_from_names(const char *const *names, int n, int side, recur_voca
     return rc;
 }
 
+/* Make room for `more` ids after (*ids)[*k] (capacity *cap, doubled). */
+static int reserve_ids(int32_t **ids, long k, long *cap, long more)
+{
+    if (k + more <= *cap)
+        return RECUR_OK;
+    long c = *cap > 0 ? *cap : 16;
+    while (k + more > c)
+        c *= 2;
+    int32_t *a = realloc(*ids, (size_t)c * sizeof *a);
+    if (!a)
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
+    *ids = a;
+    *cap = c;
+    return RECUR_OK;
+}
+
+/* Subwords: the table's ids after the specials (never <unk>). */
+static int append_subwords(const recur_vocab *v, const char *s, int32_t **ids, long *k,
+                           long *cap)
+{
+    if (!v->bpe)
+        return recur__fail(RECUR_E_INVALID, "subword tokens need a subword vocabulary");
+    int32_t *sub;
+    int ns, rc = recur_bpe_encode(v->bpe, s, strlen(s), &sub, &ns);
+    if (!rc)
+        rc = reserve_ids(ids, *k, cap, ns);
+    for (int i = 0; !rc && i < ns; i++)
+        (*ids)[(*k)++] = sub[i] + v->nspecial;
+    free(sub);
+    return rc;
+}
+
 /* Append the ids of the tokens of s to (*ids)[*k ..], growing the array
  * (capacity *cap, doubled as needed); *unknown counts <unk>s. */
 static int append_ids(const recur_vocab *v, const char *s, recur_tokens mode,
                       int32_t **ids, long *k, long *cap, long *unknown)
 {
+    if (mode == RECUR_TOKENS_BPE)
+        return append_subwords(v, s, ids, k, cap);
     char *buf, **toks;
     int nt, rc = recur_tokenize(s, mode, &buf, &toks, &nt);
     if (rc)
         return rc;
-    if (*k + nt > *cap) {
-        long c = *cap > 0 ? *cap : 16;
-        while (*k + nt > c)
-            c *= 2;
-        int32_t *a = realloc(*ids, (size_t)c * sizeof *a);
-        if (!a) {
-            free(buf);
-            free(toks);
-            return recur__fail(RECUR_E_NOMEM, "out of memory");
-        }
-        *ids = a;
-        *cap = c;
+    if ((rc = reserve_ids(ids, *k, cap, nt))) {
+        free(buf);
+        free(toks);
+        return rc;
     }
     for (int t = 0; t < nt; t++) {
         int32_t id = recur_vocab_id(v, toks[t]);
@@ -588,7 +624,7 @@ int recur_pairs_encode(const recur_pairs *p, const long *idx, long n, int side,
     *ids = NULL;
     if (unknown)
         *unknown = 0;
-    int rc = side_check(p, idx, n, side, mode);
+    int rc = side_check(p, idx, n, side, mode, v);
     if (rc)
         return rc;
     long cap = n * 8 + 16, k = 0;
@@ -608,5 +644,136 @@ int recur_pairs_encode(const recur_pairs *p, const long *idx, long n, int side,
     off[n] = k;
     *offsets = off;
     *ids = out;
+    return RECUR_OK;
+}
+
+/* ---- subword vocabularies ------------------------------------------------------- */
+
+int recur_vocab_from_bpe(const recur_bpe *b, int side, recur_vocab **out)
+{
+    if (!out)
+        return recur__fail(RECUR_E_INVALID, "no output for the vocabulary");
+    *out = NULL;
+    if (!b || (side != 0 && side != 1))
+        return recur__fail(RECUR_E_INVALID, "recur_vocab_from_bpe: no table or a bad side");
+    int V = recur_bpe_size(b), rc = RECUR_OK;
+    if (V < RECUR_BPE_BYTES)
+        return recur__fail(RECUR_E_INVALID, "recur_vocab_from_bpe: an empty table");
+    size_t cap = 6 * RECUR_BPE_MAX_PIECE + 1;
+    for (int i = 0; i < V; i++) {
+        size_t len;
+        recur_bpe_token(b, i, &len);
+        if (6 * len + 1 > cap)
+            cap = 6 * len + 1;
+    }
+    char **names = calloc((size_t)V, sizeof *names);
+    char *text = NULL;
+    if (!names)
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
+    for (int i = 0; !rc && i < V; i++)
+        if (!(names[i] = malloc(cap)))
+            rc = recur__fail(RECUR_E_NOMEM, "out of memory");
+        else
+            rc = recur_bpe_token_name(b, i, names[i], cap);
+    if (!rc)
+        rc = vocab_make(side, names, V, out);
+    if (!rc && ((rc = recur_bpe_to_text(b, &text)) ||
+                (rc = recur_bpe_from_text(text, &(*out)->bpe)))) {
+        recur_vocab_free(*out);
+        *out = NULL;
+    }
+    free(text);
+    free_strings(names, V);
+    return rc;
+}
+
+const recur_bpe *recur_vocab_bpe(const recur_vocab *v) { return v ? v->bpe : NULL; }
+
+int recur_pairs_vocab_bpe(const recur_pairs *p, const long *idx, long n, int side, int merges,
+                          recur_vocab **out)
+{
+    if (!out)
+        return recur__fail(RECUR_E_INVALID, "no output for the vocabulary");
+    *out = NULL;
+    int rc = side_check(p, idx, n, side, RECUR_TOKENS_CHARS, NULL);
+    if (rc)
+        return rc;
+    const char **texts = malloc((size_t)(n ? n : 1) * sizeof *texts);
+    if (!texts)
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
+    for (long i = 0; i < n; i++)
+        texts[i] = side_text(p, idx[i], side);
+    recur_bpe *b = NULL;
+    rc = recur_bpe_learn(texts, n, merges, &b);
+    free(texts);
+    if (!rc)
+        rc = recur_vocab_from_bpe(b, side, out);
+    recur_bpe_free(b);
+    return rc;
+}
+
+/* Replace each byte of s that does not start a well-formed UTF-8 character
+ * (a model may emit part of one) by U+FFFD, in place: s has room for 3
+ * bytes per byte. */
+static int valid_utf8(char *s)
+{
+    size_t n = strlen(s);
+    if (recur__utf8_valid(s, n))
+        return RECUR_OK;
+    char *copy = malloc(n + 1);
+    if (!copy)
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
+    memcpy(copy, s, n + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        int k = recur__utf8_decode((const unsigned char *)copy + i, n - i, &cp);
+        if (k > 0)
+            memcpy(s + o, copy + i, (size_t)k);
+        else
+            memcpy(s + o, "\xEF\xBF\xBD", 3);
+        o += k > 0 ? (size_t)k : 3;
+        i += k > 0 ? (size_t)k : 1;
+    }
+    s[o] = 0;
+    free(copy);
+    return RECUR_OK;
+}
+
+int recur_vocab_decode(const recur_vocab *v, const int32_t *ids, int n, recur_tokens mode,
+                       char **out)
+{
+    if (!v || (!ids && n) || n < 0 || !out)
+        return recur__fail(RECUR_E_INVALID, "recur_vocab_decode: a NULL argument");
+    *out = NULL;
+    size_t len = 1;
+    for (int i = 0; i < n; i++) {
+        if (ids[i] < 0 || ids[i] >= v->n)
+            return recur__fail(RECUR_E_INVALID, "token id %d: out of range (%d tokens)",
+                              (int)ids[i], v->n);
+        size_t k = strlen(v->names[ids[i]]);
+        if (mode == RECUR_TOKENS_BPE && v->bpe && ids[i] >= v->nspecial)
+            recur_bpe_token(v->bpe, ids[i] - v->nspecial, &k);
+        len += k + 1;
+    }
+    char *s = malloc(3 * len), *o = s; /* room for U+FFFD (3 bytes) per byte */
+    if (!s)
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        if (mode == RECUR_TOKENS_WORDS && i)
+            *o++ = ' ';
+        size_t k = strlen(v->names[ids[i]]);
+        const char *t = v->names[ids[i]];
+        if (mode == RECUR_TOKENS_BPE && v->bpe && ids[i] >= v->nspecial)
+            t = recur_bpe_token(v->bpe, ids[i] - v->nspecial, &k);
+        memcpy(o, t, k);
+        o += k;
+    }
+    *o = 0;
+    if (mode == RECUR_TOKENS_BPE && valid_utf8(s)) {
+        free(s);
+        return RECUR_E_NOMEM;
+    }
+    *out = s;
     return RECUR_OK;
 }

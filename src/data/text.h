@@ -11,6 +11,10 @@
 
 #include "recur.h"
 
+/* The bytes recur_text_load reads at a time (16 MiB; tests make it tiny
+ * to put characters across the chunks' edges). */
+extern size_t recur__text_chunk_bytes;
+
 /* Index of code point cp in a sorted vocabulary of n, or -1. */
 int recur__text_vocab_index(const uint32_t *vocab, int n, uint32_t cp);
 /* recur_text_from_string with the name that error messages give the text

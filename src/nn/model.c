@@ -640,6 +640,31 @@ void recur__model_forward(const recur_model *m, model_work *w, int T, int B,
 
 /* ---- backward ------------------------------------------------------------- */
 
+/* Where the gradients of layer l begin in m->grads (l = layers: the dense
+ * layer's, or nparams without one); layout() puts the embedding first,
+ * then the layers bottom up (each starting with its forward direction's
+ * W_ih), then the dense layer. */
+static long layer_grads_from(const recur_model *m, int l)
+{
+    if (l < m->cfg.layers)
+        return (long)(m->cells[l][0].gw_ih - m->grads);
+    return m->cfg.output_size > 0 ? (long)(m->gfc_w - m->grads) : m->nparams;
+}
+
+static void grads_ready(model_work *w, long from)
+{
+    if (w->grads_ready)
+        w->grads_ready(w->grads_user, from);
+}
+
+void recur__model_announce_grads(const recur_model *m, model_work *w)
+{
+    for (int l = m->cfg.layers; l >= 0; l--)
+        grads_ready(w, layer_grads_from(m, l));
+    if (m->cfg.input == RECUR_INPUT_EMBEDDING)
+        grads_ready(w, 0);
+}
+
 void recur__model_backward(recur_model *m, model_work *w, int T, int B,
                     model_input in, const real *dhn, const real *dcn,
                     real *dx, real *dh0, real *dc0)
@@ -667,6 +692,7 @@ void recur__model_backward(recur_model *m, model_work *w, int T, int B,
             dfeat[i] += w->dtop[i];
     if (pooled)
         readout_unpool(c->readout, w->dpool, in.len, T, B, H, D, c->reverse, dy);
+    grads_ready(w, layer_grads_from(m, c->layers));
 
     for (int l = c->layers - 1; l >= 0; l--) {
         if (w->dropout_applied)
@@ -683,6 +709,7 @@ void recur__model_backward(recur_model *m, model_work *w, int T, int B,
         direction_job job = {m, w, T, B, in, NULL, NULL, dhn, dcn, dh0, dc0, dy,
                              l, tokens, x};
         run_directions(&job, backward_directions);
+        grads_ready(w, layer_grads_from(m, l));
         /* dX = Σ_d dG_d·W_ih,d: after both directions, in order. */
         for (int d = 0; d < D && want_dx; d++) {
             const cell *ce = &m->cells[l][d];
@@ -704,4 +731,6 @@ void recur__model_backward(recur_model *m, model_work *w, int T, int B,
         dy = dnext;
         dnext = tmp;
     }
+    if (c->input == RECUR_INPUT_EMBEDDING)
+        grads_ready(w, 0);
 }

@@ -74,6 +74,13 @@ typedef struct {
                                      to the gradient of the top layer's outputs
                                      (SEQUENCE readout) by backward, for a head
                                      the caller runs itself (seq2seq attention) */
+    /* Optional: backward calls grads_ready(grads_user, from) each time the
+     * gradients m->grads[from .. nparams) are final (after the dense
+     * layer, after each recurrent layer, top down, and last with 0), so
+     * that a data-parallel trainer can start summing them while the rest
+     * of backward runs. */
+    void (*grads_ready)(void *user, long from);
+    void *grads_user;
     cell_work cw[MODEL_MAX_LAYERS][2];
 } model_work;
 
@@ -112,6 +119,10 @@ void recur__model_forward(const recur_model *m, model_work *w, int T, int B,
 void recur__model_backward(recur_model *m, model_work *w, int T, int B,
                     model_input in, const real *dhn, const real *dcn,
                     real *dx, real *dh0, real *dc0);
+/* The calls of w->grads_ready that a backward makes, without one (a
+ * data-parallel share with no rows must start the same sums as the
+ * others). */
+void recur__model_announce_grads(const recur_model *m, model_work *w);
 
 void recur__model_zero_grads(recur_model *m);
 /* code (with a message) if a token is outside [0, input_size), else OK. */

@@ -470,6 +470,12 @@ real *recur__s2s_logits(const recur_seq2seq *s, s2s_batch *b, int grad)
 double recur__s2s_forward_backward(recur_seq2seq *s, s2s_batch *b, rng *r, int backward,
                             long *counted, long *correct)
 {
+    return recur__s2s_forward_backward_of(s, b, r, backward, 0, counted, correct);
+}
+
+double recur__s2s_forward_backward_of(recur_seq2seq *s, s2s_batch *b, rng *r, int backward,
+                                      long whole, long *counted, long *correct)
+{
     recur_model *enc = s->enc, *dec = s->dec;
     int L = enc->cfg.layers, D = enc->dirs, H = enc->cfg.hidden, B = b->b;
     /* A feature encoder (an Elman step) leaves an LSTM decoder's c0 at 0. */
@@ -492,7 +498,8 @@ double recur__s2s_forward_backward(recur_seq2seq *s, s2s_batch *b, rng *r, int b
     long rows = (long)b->tt * B, n = 0;
     for (long i = 0; i < rows; i++)
         n += b->labels[i] >= 0;
-    real scale = n ? (real)(1.0 / (double)n) : 0;
+    long denom = whole > 0 ? whole : n;
+    real scale = denom ? (real)(1.0 / (double)denom) : 0;
     long k;
     double loss = recur__loss_softmax_xent(recur__s2s_logits(s, b, 0), b->labels, rows,
                                     s->cfg.tgt_vocab,
@@ -550,6 +557,7 @@ int recur_seq2seq_trainer_create(recur_seq2seq *s, const recur_train_config *tc,
     tr->s = s;
     tr->tc = *tc;
     tr->d = *d;
+    tr->nranks = 1;
     tr->steps_per_epoch = (d->count + tc->batch - 1) / tc->batch;
     tr->order = malloc((size_t)d->count * sizeof *tr->order);
     int ts, tt, B = tc->batch > d->count ? (int)d->count : tc->batch;
@@ -594,6 +602,64 @@ long recur_seq2seq_trainer_steps_per_epoch(const recur_seq2seq_trainer *tr)
 long recur_seq2seq_trainer_step_count(const recur_seq2seq_trainer *tr) { return tr->step; }
 int recur_seq2seq_trainer_epoch(const recur_seq2seq_trainer *tr) { return tr->epoch; }
 
+int recur_seq2seq_trainer_set_shard(recur_seq2seq_trainer *tr, int rank, int nranks,
+                                    recur_allreduce_fn sum, void *user)
+{
+    if (!tr)
+        return recur__fail(RECUR_E_INVALID, "no trainer");
+    int rc = recur__check_shard(rank, nranks, sum, tr->tc.batch, "pair");
+    if (rc)
+        return rc;
+    tr->rank = nranks > 1 ? rank : 0;
+    tr->nranks = nranks;
+    tr->sum = nranks > 1 ? sum : NULL;
+    tr->sum_user = user;
+    return RECUR_OK;
+}
+
+/* Target tokens scored in examples idx[0 .. B) (each its tokens and eos). */
+static long batch_targets(const recur_seq2seq_data *d, const long *idx, int B)
+{
+    long n = 0;
+    for (int k = 0; k < B; k++)
+        n += d->tgt_offsets[idx[k] + 1] - d->tgt_offsets[idx[k]] + 1;
+    return n;
+}
+
+/* This process's slice [lo, hi) of the batch of B starting at first (it
+ * may be empty when the last batch is shorter than the number of
+ * processes), scaled by the whole batch's count so that the summed
+ * gradients are the one-process gradient; the sums, in the order encoder,
+ * decoder, attention (with the stats). */
+static double shared_pass(recur_seq2seq_trainer *tr, long first, int B, long *counted,
+                          long *correct, int *rc)
+{
+    recur_seq2seq *s = tr->s;
+    long lo = (long)tr->rank * B / tr->nranks, hi = (long)(tr->rank + 1) * B / tr->nranks;
+    rng drop;
+    recur__share_rng(&tr->dropout_rng, tr->rank, &drop);
+    double loss = 0;
+    *counted = *correct = 0;
+    if (hi > lo) {
+        recur__s2s_batch_pack(&tr->b, s, &tr->d, tr->order + first + lo, (int)(hi - lo));
+        loss = recur__s2s_forward_backward_of(s, &tr->b, s->cfg.dropout > 0 ? &drop : NULL,
+                                              1, batch_targets(&tr->d, tr->order + first, B),
+                                              counted, correct);
+    }
+    double d[3] = {loss, (double)*counted, (double)*correct};
+    *rc = recur__sum_shares(tr->sum, tr->sum_user, tr->nranks, tr->step, s->enc->grads,
+                            s->enc->nparams, NULL, 0);
+    if (!*rc)
+        *rc = recur__sum_shares(tr->sum, tr->sum_user, tr->nranks, tr->step,
+                                s->dec->grads, s->dec->nparams, NULL, 0);
+    if (!*rc)
+        *rc = recur__sum_shares(tr->sum, tr->sum_user, tr->nranks, tr->step, s->att.grads,
+                                s->att.n, d, 3);
+    *counted = (long)d[1];
+    *correct = (long)d[2];
+    return d[0];
+}
+
 int recur_seq2seq_trainer_step(recur_seq2seq_trainer *tr, recur_batch_stats *st)
 {
     if (!tr)
@@ -602,20 +668,28 @@ int recur_seq2seq_trainer_step(recur_seq2seq_trainer *tr, recur_batch_stats *st)
     long first = tr->batch_in_epoch * tr->tc.batch;
     int B = (int)(tr->d.count - first < tr->tc.batch ? tr->d.count - first
                                                      : tr->tc.batch);
-    recur__s2s_batch_pack(&tr->b, s, &tr->d, tr->order + first, B);
     recur__model_zero_grads(s->enc);
     recur__model_zero_grads(s->dec);
     if (s->att.n)
         memset(s->att.grads, 0, (size_t)s->att.n * sizeof *s->att.grads);
     long counted, correct;
-    double loss = recur__s2s_forward_backward(s, &tr->b, s->cfg.dropout > 0 ? &tr->dropout_rng
-                                                                     : NULL,
-                                       1, &counted, &correct);
+    double loss;
+    int rc = 0;
+    if (tr->nranks > 1) {
+        loss = shared_pass(tr, first, B, &counted, &correct, &rc);
+        if (rc)
+            return rc;
+    } else {
+        recur__s2s_batch_pack(&tr->b, s, &tr->d, tr->order + first, B);
+        loss = recur__s2s_forward_backward(s, &tr->b, s->cfg.dropout > 0 ? &tr->dropout_rng
+                                                                          : NULL,
+                                           1, &counted, &correct);
+    }
     param_group g[3] = {{&tr->oe, s->enc->params, s->enc->grads, s->enc->nparams},
                         {&tr->od, s->dec->params, s->dec->grads, s->dec->nparams},
                         {&tr->oa, s->att.params, s->att.grads, s->att.n}};
-    int rc = recur__train_update(&tr->tc, tr->epoch, tr->step, g, s->att.n ? 3 : 2, loss,
-                                 counted, correct, st);
+    rc = recur__train_update(&tr->tc, tr->epoch, tr->step, g, s->att.n ? 3 : 2, loss,
+                             counted, correct, st);
     if (rc)
         return rc;
     tr->step++;

@@ -65,6 +65,10 @@ int recur__s2s_check_finite(const recur_seq2seq *s, const char *what);
  * (sum / counted) is accumulated into both models' grads (zero them first). */
 double recur__s2s_forward_backward(recur_seq2seq *s, s2s_batch *b, rng *r, int backward,
                             long *counted, long *correct);
+/* The same with the gradient of sum / whole instead (whole > 0: the count
+ * of the whole batch that this one is a share of; 0: *counted). */
+double recur__s2s_forward_backward_of(recur_seq2seq *s, s2s_batch *b, rng *r, int backward,
+                                      long whole, long *counted, long *correct);
 
 /* Checkpoint support (seq2seq_io.c). */
 struct recur_seq2seq_trainer {
@@ -78,6 +82,11 @@ struct recur_seq2seq_trainer {
     long *order;
     long steps_per_epoch, step, batch_in_epoch;
     int epoch;
+    /* Data parallel (recur_seq2seq_trainer_set_shard); nranks = 1: one
+     * process. */
+    int rank, nranks;
+    recur_allreduce_fn sum;
+    void *sum_user;
 };
 void recur__s2s_trainer_shuffle(recur_seq2seq_trainer *tr);
 

@@ -306,8 +306,9 @@ static int shared_step(recur_trainer *tr, long first, int B, recur_batch_stats *
     double loss = 0;
     recur__trainer_share(tr, B, &lo, &hi);
     rng drop;
-    recur__trainer_share_rng(tr, &drop);
+    recur__share_rng(&tr->dropout_rng, tr->rank, &drop);
     recur__model_zero_grads(m);
+    recur__trainer_overlap_backward(tr);
     if (hi > lo) {
         data_batch *db = &tr->db;
         int Bl = (int)(hi - lo);

@@ -90,10 +90,68 @@ void recur__trainer_shuffle(recur_trainer *tr)
         recur__dataset_bucket(tr, &r);
 }
 
+/* Token i of a stream held at 1, 2 or 4 bytes (first <= i < first + held). */
+static inline int32_t token_at(recur_token_array a, long i)
+{
+    i -= a.first;
+    return a.width == 1 ? ((const uint8_t *)a.ids)[i]
+           : a.width == 2 ? ((const uint16_t *)a.ids)[i]
+                          : ((const int32_t *)a.ids)[i];
+}
+
+static int whole(recur_token_array a) { return a.first == 0 && a.held == a.n; }
+
+/* RECUR_OK if every token held is a valid input of m (code on failure). */
+static int check_tokens(const recur_model *m, recur_token_array a, int code)
+{
+    if (a.width != 1 && a.width != 2 && a.width != 4)
+        return recur__fail(RECUR_E_INVALID, "tokens of %d bytes: 1, 2 or 4 expected",
+                          a.width);
+    if (a.first < 0 || a.held < 0 || a.first > a.n - a.held)
+        return recur__fail(RECUR_E_INVALID, "tokens %ld .. %ld held of a stream of %ld",
+                          a.first, a.first + a.held, a.n);
+    if (a.held > 0 && !a.ids)
+        return recur__fail(RECUR_E_INVALID, "no tokens");
+    if (a.width == 4)
+        return recur__model_check_tokens(m, a.ids, a.held, code);
+    for (long i = a.first; i < a.first + a.held; i++)
+        if (token_at(a, i) >= m->cfg.input_size)
+            return recur__fail(code, "token %d at position %ld is outside the model's "
+                              "vocabulary of %d", (int)token_at(a, i), i,
+                              m->cfg.input_size);
+    return RECUR_OK;
+}
+
+/* 0 if the tokens held cover what rank of nranks reads: for stateful
+ * text its streams [lo, hi) (tokens lo·L .. hi·L, L the stream length),
+ * otherwise everything (the windows of a shuffled epoch are anywhere). */
+static int holds_share(const recur_trainer *tr, int rank, int nranks)
+{
+    recur_token_array a = tr->tokens;
+    if (tr->ds.count > 0 || whole(a))
+        return RECUR_OK;
+    long B = tr->tc.batch, lo = rank * B / nranks, hi = (rank + 1) * B / nranks;
+    if (tr->tc.stateful && a.first <= lo * tr->stream_len &&
+        hi * tr->stream_len < a.first + a.held)
+        return RECUR_OK;
+    return recur__fail(RECUR_E_INVALID, "process %d of %d reads %s of the text, but only "
+                      "characters %ld .. %ld are held", rank, nranks,
+                      tr->tc.stateful ? "its streams" : "all", a.first,
+                      a.first + a.held - 1);
+}
+
 int recur_trainer_create(recur_model *m, const recur_train_config *tc,
                          const int32_t *tokens, long n, recur_trainer **out)
 {
+    recur_token_array a = {tokens, 4, n, 0, n};
+    return recur_trainer_create_tokens(m, tc, a, out);
+}
+
+int recur_trainer_create_tokens(recur_model *m, const recur_train_config *tc,
+                                recur_token_array tokens, recur_trainer **out)
+{
     *out = NULL;
+    long n = tokens.n;
     const recur_config *c = &m->cfg;
     int rc = recur__trainer_check_config(tc, 1);
     if (rc)
@@ -112,8 +170,11 @@ int recur_trainer_create(recur_model *m, const recur_train_config *tc,
         return recur__fail(RECUR_E_INVALID, "a reverse model reads each window from "
                           "its end and cannot be trained to predict the next token");
     int T = tc->seq_len, B = tc->batch;
-    if ((rc = recur__model_check_tokens(m, tokens, n, RECUR_E_MISMATCH)))
+    if ((rc = check_tokens(m, tokens, RECUR_E_MISMATCH)))
         return rc;
+    if (!tc->stateful && !whole(tokens))
+        return recur__fail(RECUR_E_INVALID, "shuffled windows (stateless) need the "
+                                           "whole token stream, not a part");
     long stream_len = n > 1 ? (n - 1) / B : 0;
     long nwindows = n > 1 ? (n - 1) / T : 0;
     long steps = tc->stateful ? stream_len / T : nwindows / B;
@@ -189,8 +250,8 @@ static void load_window(recur_trainer *tr, long lo, long hi)
                          ? b * tr->stream_len + tr->batch_in_epoch * T
                          : tr->order[tr->batch_in_epoch * B + b] * T;
         for (int t = 0; t < T; t++) {
-            tr->inp[(long)t * Bl + b - lo] = tr->tokens[start + t];
-            tr->tgt[(long)t * Bl + b - lo] = tr->tokens[start + t + 1];
+            tr->inp[(long)t * Bl + b - lo] = token_at(tr->tokens, start + t);
+            tr->tgt[(long)t * Bl + b - lo] = token_at(tr->tokens, start + t + 1);
         }
     }
 }
@@ -201,42 +262,75 @@ void recur__trainer_share(const recur_trainer *tr, long B, long *lo, long *hi)
     *hi = (long)(tr->rank + 1) * B / tr->nranks;
 }
 
-void recur__trainer_share_rng(recur_trainer *tr, rng *r)
+void recur__share_rng(rng *shared, int rank, rng *out)
 {
-    recur__rng_seed(r, recur__rng_next(&tr->dropout_rng) ^
-                           (uint64_t)(tr->rank + 1) * 0xD1B54A32D192ED03ULL);
+    recur__rng_seed(out, recur__rng_next(shared) ^
+                             (uint64_t)(rank + 1) * 0xD1B54A32D192ED03ULL);
 }
 
-/* v[0..n) and d[0..nd) summed over the processes. */
-static int sum_shares(recur_trainer *tr, real *v, long n, double *d, int nd)
+int recur__sum_shares(recur_allreduce_fn sum, void *user, int nranks, long step, real *v,
+                      long n, double *d, int nd)
 {
 #ifdef RECUR_REAL_DOUBLE
-    (void)v, (void)n, (void)d, (void)nd;
+    (void)sum, (void)user, (void)v, (void)n, (void)d, (void)nd;
     return recur__fail(RECUR_E_INVALID, "no data-parallel training in the "
                                        "double-precision build");
 #else
-    if (tr->sum(tr->sum_user, v, n, d, nd))
+    if (sum(user, v, n, d, nd))
         return recur__fail(RECUR_E_IO, "step %ld: the sum over the %d processes "
-                          "failed (did one of them stop?)", tr->step + 1, tr->nranks);
+                          "failed (did one of them stop?)", step + 1, nranks);
     return RECUR_OK;
 #endif
+}
+
+static int sum_shares(recur_trainer *tr, real *v, long n, double *d, int nd)
+{
+    return recur__sum_shares(tr->sum, tr->sum_user, tr->nranks, tr->step, v, n, d, nd);
+}
+
+/* backward's grads_ready: grads[from .. unsent) are final; start their sum. */
+static void begin_bucket(void *user, long from)
+{
+    recur_trainer *tr = user;
+    if (from >= tr->unsent)
+        return;
+#ifndef RECUR_REAL_DOUBLE
+    if (!tr->begin_failed && tr->begin(tr->sum_user, tr->m->grads + from, tr->unsent - from))
+        tr->begin_failed = 1;
+#endif
+    tr->unsent = from;
+}
+
+void recur__trainer_overlap_backward(recur_trainer *tr)
+{
+    tr->unsent = tr->m->nparams;
+    tr->begin_failed = 0;
+    tr->w.grads_ready = tr->begin ? begin_bucket : NULL;
+    tr->w.grads_user = tr;
 }
 
 int recur__trainer_sum_grads(recur_trainer *tr, double *loss, long *counted,
                              long *correct)
 {
     double d[3] = {*loss, (double)*counted, (double)*correct};
-    int rc = sum_shares(tr, tr->m->grads, tr->m->nparams, d, 3);
+    /* A share without rows ran no backward: it begins the same sums. */
+    if (tr->begin && tr->unsent == tr->m->nparams)
+        recur__model_announce_grads(tr->m, &tr->w);
+    tr->w.grads_ready = NULL;
+    int rc = sum_shares(tr, tr->m->grads, tr->begin ? tr->unsent : tr->m->nparams, d, 3);
+    if (!rc && tr->begin_failed)
+        rc = recur__fail(RECUR_E_IO, "step %ld: the sum over the %d processes failed "
+                        "(did one of them stop?)", tr->step + 1, tr->nranks);
     *loss = d[0];
     *counted = (long)d[1];
     *correct = (long)d[2];
     return rc;
 }
 
-int recur_trainer_set_shard(recur_trainer *tr, int rank, int nranks,
-                            recur_allreduce_fn sum, void *user)
+int recur__check_shard(int rank, int nranks, recur_allreduce_fn sum, int batch,
+                       const char *row)
 {
-    if (!tr || nranks < 1 || rank < 0 || rank >= nranks || (nranks > 1 && !sum))
+    if (nranks < 1 || rank < 0 || rank >= nranks || (nranks > 1 && !sum))
         return recur__fail(RECUR_E_INVALID, "rank %d of %d processes (with a sum "
                           "function when more than one) expected", rank, nranks);
 #ifdef RECUR_REAL_DOUBLE
@@ -244,16 +338,29 @@ int recur_trainer_set_shard(recur_trainer *tr, int rank, int nranks,
         return recur__fail(RECUR_E_INVALID, "no data-parallel training in the "
                                            "double-precision build");
 #endif
-    if (nranks > tr->tc.batch)
+    if (nranks > batch)
         return recur__fail(RECUR_E_INVALID, "a batch of %d cannot be shared among "
-                          "%d processes (each needs at least one sequence)",
-                          tr->tc.batch, nranks);
+                          "%d processes (each needs at least one %s)", batch, nranks, row);
+    return RECUR_OK;
+}
+
+int recur_trainer_set_shard(recur_trainer *tr, int rank, int nranks,
+                            recur_allreduce_fn sum, void *user)
+{
+    if (!tr)
+        return recur__fail(RECUR_E_INVALID, "no trainer");
+    int rc = recur__check_shard(rank, nranks, sum, tr->tc.batch, "sequence");
+    if (!rc)
+        rc = holds_share(tr, nranks > 1 ? rank : 0, nranks);
+    if (rc)
+        return rc;
     free(tr->carry_loc);
     tr->carry_loc = NULL;
     tr->rank = nranks > 1 ? rank : 0;
     tr->nranks = nranks;
     tr->sum = nranks > 1 ? sum : NULL;
     tr->sum_user = user;
+    tr->begin = NULL;
     if (nranks > 1 && tr->ds.count == 0 && tr->tc.stateful) {
         long lo, hi;
         recur__trainer_share(tr, tr->tc.batch, &lo, &hi);
@@ -262,6 +369,17 @@ int recur_trainer_set_shard(recur_trainer *tr, int rank, int nranks,
         if (!tr->carry_loc)
             return recur__fail(RECUR_E_NOMEM, "out of memory for the trainer");
     }
+    return RECUR_OK;
+}
+
+int recur_trainer_set_overlap(recur_trainer *tr, recur_allreduce_begin_fn begin)
+{
+    if (!tr)
+        return recur__fail(RECUR_E_INVALID, "no trainer");
+    if (begin && tr->nranks == 1)
+        return recur__fail(RECUR_E_INVALID, "overlap needs a sharded trainer "
+                                           "(recur_trainer_set_shard first)");
+    tr->begin = begin;
     return RECUR_OK;
 }
 
@@ -304,7 +422,7 @@ static int shared_text_step(recur_trainer *tr, recur_batch_stats *st)
     if (carry)
         share_state(tr, lo, hi, tr->carry_loc, tr->carry_loc + nloc, 0);
     rng drop;
-    recur__trainer_share_rng(tr, &drop);
+    recur__share_rng(&tr->dropout_rng, tr->rank, &drop);
     model_input in = {.tokens = tr->inp};
     recur__model_zero_grads(m);
     recur__model_forward(m, &tr->w, T, Bl, in, carry ? tr->carry_loc : NULL,
@@ -317,6 +435,7 @@ static int shared_text_step(recur_trainer *tr, recur_batch_stats *st)
                                            tr->w.dlogits,
                                            (real)(1.0 / ((double)T * tr->tc.batch)),
                                            &counted, &correct);
+    recur__trainer_overlap_backward(tr);
     recur__model_backward(m, &tr->w, T, Bl, in, NULL, NULL, NULL, NULL, NULL);
     int rc = recur__trainer_sum_grads(tr, &loss, &counted, &correct);
     return rc ? rc : recur__trainer_update(tr, loss, counted, correct, st);
@@ -334,6 +453,9 @@ int recur_trainer_step(recur_trainer *tr, recur_batch_stats *st)
 {
     if (tr->ds.count > 0)
         return recur__dataset_step(tr, st);
+    int rc = holds_share(tr, tr->rank, tr->nranks);
+    if (rc)
+        return rc;
     if (tr->nranks > 1)
         return shared_text_step(tr, st);
     recur_model *m = tr->m;
@@ -440,7 +562,15 @@ int recur__trainer_update(recur_trainer *tr, double loss, long counted, long cor
 int recur_evaluate(const recur_model *m, const int32_t *tokens, long n, int T,
                    int B, recur_eval_stats *out)
 {
+    recur_token_array a = {tokens, 4, n, 0, n};
+    return recur_evaluate_tokens(m, a, T, B, out);
+}
+
+int recur_evaluate_tokens(const recur_model *m, recur_token_array tokens, int T, int B,
+                          recur_eval_stats *out)
+{
     const recur_config *c = &m->cfg;
+    long n = tokens.n;
     memset(out, 0, sizeof *out);
     if (c->input == RECUR_INPUT_DENSE || c->loss != RECUR_LOSS_XENT ||
         c->output_size != c->input_size || c->bidirectional || c->reverse ||
@@ -452,9 +582,11 @@ int recur_evaluate(const recur_model *m, const int32_t *tokens, long n, int T,
                                            "two characters");
     if (T < 1 || B < 1)
         return recur__fail(RECUR_E_INVALID, "sequence length and batch must be >= 1");
-    int rc = recur__model_check_tokens(m, tokens, n, RECUR_E_MISMATCH);
+    int rc = check_tokens(m, tokens, RECUR_E_MISMATCH);
     if (rc)
         return rc;
+    if (!whole(tokens))
+        return recur__fail(RECUR_E_INVALID, "evaluation needs the whole token stream");
     if (B > n - 1)
         B = (int)(n - 1);
     long L = (n - 1) / B;
@@ -477,8 +609,8 @@ int recur_evaluate(const recur_model *m, const int32_t *tokens, long n, int T,
         int Tw = (int)(L - pos < T ? L - pos : T);
         for (int b = 0; b < B; b++)
             for (int t = 0; t < Tw; t++) {
-                inp[(long)t * B + b] = tokens[b * L + pos + t];
-                tgt[(long)t * B + b] = tokens[b * L + pos + t + 1];
+                inp[(long)t * B + b] = token_at(tokens, b * L + pos + t);
+                tgt[(long)t * B + b] = token_at(tokens, b * L + pos + t + 1);
             }
         model_input in = {.tokens = inp};
         recur__model_forward(m, &w, Tw, B, in, pos ? h : NULL, pos ? cs : NULL, NULL);

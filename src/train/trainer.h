@@ -19,7 +19,7 @@ typedef struct {
 struct recur_trainer {
     recur_model *m;
     recur_train_config tc;
-    const int32_t *tokens;
+    recur_token_array tokens; /* a token stream (n = tokens.n), or none */
     long n;
     model_work w;
     optimizer opt;
@@ -46,6 +46,9 @@ struct recur_trainer {
     recur_allreduce_fn sum;
     void *sum_user;
     real *carry_loc;         /* [2][L][hi-lo][H]: this share's carried state */
+    recur_allreduce_begin_fn begin; /* recur_trainer_set_overlap, or NULL */
+    long unsent;             /* grads[0 .. unsent) not handed to begin() yet */
+    int begin_failed;
 };
 
 /* Parameters updated together: a model's, or an encoder's and a decoder's
@@ -71,11 +74,23 @@ int recur__trainer_update(recur_trainer *tr, double loss, long counted, long cor
                           recur_batch_stats *st);
 /* This process's rows [*lo, *hi) of a batch of B rows. */
 void recur__trainer_share(const recur_trainer *tr, long B, long *lo, long *hi);
-/* The dropout RNG of a sharded step: a draw of the shared RNG (the same on
- * every process, saved with checkpoints) mixed with the rank. */
-void recur__trainer_share_rng(recur_trainer *tr, rng *r);
-/* Sum the shares' gradients and stats {loss, counted, correct} over the
- * processes (RECUR_E_IO if the sum fails). */
+/* RECUR_OK if rank of nranks (with sum when more than one) can share
+ * batches of `batch` rows (a row named `row` in the message). */
+int recur__check_shard(int rank, int nranks, recur_allreduce_fn sum, int batch,
+                       const char *row);
+/* The dropout RNG *out of a sharded step: a draw of the shared RNG (the
+ * same on every process, saved with checkpoints) mixed with the rank. */
+void recur__share_rng(rng *shared, int rank, rng *out);
+/* v[0..n) and d[0..nd) summed over the nranks processes by sum
+ * (RECUR_E_IO naming step + 1 if the sum fails). */
+int recur__sum_shares(recur_allreduce_fn sum, void *user, int nranks, long step, real *v,
+                      long n, double *d, int nd);
+/* Before a sharded backward: with overlap, make it hand each finished
+ * layer's gradients to begin(). */
+void recur__trainer_overlap_backward(recur_trainer *tr);
+/* Sum the shares' gradients (those not begun during backward, after the
+ * begun ones) and stats {loss, counted, correct} over the processes
+ * (RECUR_E_IO if a sum fails). */
 int recur__trainer_sum_grads(recur_trainer *tr, double *loss, long *counted,
                              long *correct);
 /* One step on supervised data (dataset.c). */
