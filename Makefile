@@ -75,6 +75,10 @@ $(BUILD)/%.o: %.c $(wildcard include/*.h include/recur/*.h src/*/*.h cli/*.h)
 	@echo "CC $<"
 	@$(CC) $(CFLAGS_ALL) -c $< -o $@
 
+# The streaming kernels' exp polynomials as fused multiply-adds (ISO C mode
+# keeps a·b + c as two roundings and two latencies: bench/NOTES.md).
+$(BUILD)/src/infer/stream_kernel_%.o: CFLAGS_ALL += -ffp-contract=fast -falign-functions=64
+
 # The CLI's default training text is the bundled corpus, by absolute path.
 $(BUILD)/cli/%.o: CFLAGS_ALL += -DRECUR_DEFAULT_CORPUS='"$(CURDIR)/data/austen.txt"'
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cpu.h"
+#include "infer/stream_kernel.h"
 #include "recur.h"
 #include "testlib.h"
 
@@ -38,29 +40,32 @@ static recur_model *make_model(recur_cell cell, recur_input input, int in_size,
     return m;
 }
 
-/* Step through T inputs and compare with one whole-sequence forward. */
+/* Step through T inputs and compare with one whole-sequence forward. The
+ * reference runs the sequence twice, as a batch of 2 (a single sequence
+ * would itself go through the streaming kernels), on the training path's
+ * forward; row 0 is compared. */
 static double step_vs_sequence(recur_model *m, int T)
 {
     const recur_config *c = recur_model_get_config(m);
-    int dense = c->input == RECUR_INPUT_DENSE, O = c->output_size;
-    int32_t *tok = malloc((size_t)T * sizeof *tok);
-    float *x = malloc((size_t)T * c->input_size * sizeof *x);
-    float *ys = malloc((size_t)T * O * sizeof *ys), *y = malloc((size_t)O * sizeof *y);
+    int dense = c->input == RECUR_INPUT_DENSE, O = c->output_size, I = c->input_size;
+    int32_t *tok = malloc((size_t)T * 2 * sizeof *tok);
+    float *x = malloc((size_t)T * 2 * I * sizeof *x);
+    float *ys = malloc((size_t)T * 2 * O * sizeof *ys), *y = malloc((size_t)O * sizeof *y);
     for (int t = 0; t < T; t++)
-        tok[t] = (int32_t)((t * 7 + t / 3) % c->input_size);
-    for (long i = 0; i < (long)T * c->input_size; i++)
-        x[i] = uniform();
-    CHECK(recur_forward(m, T, 1, tok, x, ys) == RECUR_OK);
+        tok[2 * t] = tok[2 * t + 1] = (int32_t)((t * 7 + t / 3) % I);
+    for (long i = 0; i < (long)T * I; i++)
+        x[2 * I * (i / I) + i % I] = x[2 * I * (i / I) + I + i % I] = uniform();
+    CHECK(recur_forward(m, T, 2, tok, x, ys) == RECUR_OK);
     recur_state *s = NULL;
     CHECK(recur_state_create(m, &s) == RECUR_OK);
     double worst = 0;
     for (int pass = 0; pass < 2 && s; pass++) { /* reset must restart cleanly */
         recur_state_reset(s);
         for (int t = 0; t < T; t++) {
-            CHECK(recur_state_step(s, tok[t], dense ? x + (long)t * c->input_size : NULL, y) ==
+            CHECK(recur_state_step(s, tok[2 * t], dense ? x + 2L * t * I : NULL, y) ==
                   RECUR_OK);
             for (int o = 0; o < O; o++) {
-                double d = fabs((double)y[o] - ys[(long)t * O + o]);
+                double d = fabs((double)y[o] - ys[2L * t * O + o]);
                 worst = d > worst ? d : worst;
             }
         }
@@ -360,8 +365,120 @@ static void step_rejects_bad_input(void)
     CHECK(recur_config_check(&c) == RECUR_E_INVALID);
 }
 
+/* recur_forward of one sequence (through the streaming kernels) equals the
+ * same sequence in a batch of 2 (the training path's forward), per step and
+ * with a LAST readout. */
+static void single_sequence_forward(void)
+{
+    for (int k = 0; k < 4; k++)
+        for (int last = 0; last < 2; last++) {
+            recur_config c;
+            recur_config_default(&c);
+            c.cell = cells[k];
+            c.input = RECUR_INPUT_DENSE;
+            c.input_size = 3;
+            c.hidden = 20;
+            c.layers = 2;
+            c.output_size = 2;
+            c.loss = RECUR_LOSS_MSE;
+            c.readout = last ? RECUR_READOUT_LAST : RECUR_READOUT_SEQUENCE;
+            recur_model *m = NULL;
+            CHECK(recur_model_create(&c, 3, &m) == RECUR_OK);
+            if (!m)
+                continue;
+            enum { T = 30 };
+            float x1[T * 3], x2[T * 2 * 3], y1[T * 2], y2[T * 2 * 2];
+            for (int t = 0; t < T; t++)
+                for (int i = 0; i < 3; i++)
+                    x1[t * 3 + i] = x2[t * 6 + i] = x2[t * 6 + 3 + i] = uniform();
+            CHECK(recur_forward(m, T, 1, NULL, x1, y1) == RECUR_OK);
+            CHECK(recur_forward(m, T, 2, NULL, x2, y2) == RECUR_OK);
+            double worst = 0;
+            for (int t = 0; t < (last ? 1 : T); t++)
+                for (int o = 0; o < 2; o++) {
+                    double d = fabs((double)y1[t * 2 + o] - y2[t * 4 + o]);
+                    worst = d > worst ? d : worst;
+                }
+            CHECK_MSG(worst <= 1e-6, "%s%s: batch 1 and batch 2 differ by %g",
+                      recur_cell_name(cells[k]), last ? " (last)" : "", worst);
+            recur_model_free(m);
+        }
+}
+
+/* Every streaming kernel this CPU has, forced through the internal API
+ * (stream_kernel.h): each steps to recur_forward's outputs for every cell
+ * and input kind, at widths below, at and past its blocks of 8 or 16 units
+ * (the last block partial or not), with one output (fused into the top
+ * layer) and several (the dense kernel), one and two layers, and LSTMs with
+ * a projection. */
+static void every_kernel(void)
+{
+    const int widths[] = {1, 7, 8, 9, 16, 17, 31, 33, 48};
+    int ran = 0;
+    for (int isa = 0; isa < RECUR_ISA_COUNT; isa++) {
+        if (recur__stream_force_isa(isa) < 0) {
+            printf("stream kernel %s: not available on this CPU, skipped\n",
+                   recur__isa_name(isa));
+            continue;
+        }
+        CHECK(recur__stream_kernel_pick(3)->isa == isa);
+        CHECK(recur__stream_kernel_pick(300)->isa == isa);
+        double worst = 0;
+        for (int k = 0; k < 4; k++)
+            for (int w = 0; w < 9; w++)
+                for (int input = 0; input < 3; input++) {
+                    int H = widths[w], layers = 1 + (w + input) % 2, O = (w + k) % 2 ? 1 : 3;
+                    recur_model *m = make_model(cells[k], (recur_input)input, input == 0 ? 5 : 13,
+                                                input == 1 ? 6 : 0, H, layers, O);
+                    if (!m)
+                        continue;
+                    double d = step_vs_sequence(m, 25);
+                    CHECK_MSG(d <= 1e-5, "kernel %s, %s H=%d L=%d input %d O=%d: step vs "
+                              "sequence differ by %g", recur__isa_name(isa),
+                              recur_cell_name(cells[k]), H, layers, input, O, d);
+                    worst = d > worst ? d : worst;
+                    recur_model_free(m);
+                }
+        for (int H = 9; H <= 33; H += 12) { /* LSTMs with a projection (R < H) */
+            recur_config c;
+            recur_config_default(&c);
+            c.cell = RECUR_LSTM;
+            c.input = RECUR_INPUT_ONEHOT;
+            c.input_size = 11;
+            c.hidden = H;
+            c.proj = H / 2;
+            c.layers = 2;
+            c.output_size = 11;
+            c.loss = RECUR_LOSS_XENT;
+            recur_model *m = NULL;
+            CHECK(recur_model_create(&c, 5, &m) == RECUR_OK);
+            if (!m)
+                continue;
+            double d = step_vs_sequence(m, 25);
+            CHECK_MSG(d <= 1e-5, "kernel %s, LSTM %d proj %d: step vs sequence differ by %g",
+                      recur__isa_name(isa), H, H / 2, d);
+            worst = d > worst ? d : worst;
+            recur_model_free(m);
+        }
+        printf("stream kernel %s (%d lanes): worst step vs sequence %.3g\n",
+               recur__isa_name(isa), recur__stream_kernel_pick(3)->V, worst);
+        ran++;
+    }
+    CHECK(ran >= 1); /* the portable kernel is always there */
+    CHECK(recur__stream_force_isa(-1) == -1);
+    CHECK(recur__stream_force_isa(RECUR_ISA_COUNT) == 0); /* back to automatic */
+    int best = recur__cpu_isa();
+    if (best == RECUR_ISA_AVX512) { /* 16-lane blocks only past 8 units */
+        CHECK(recur__stream_kernel_pick(8)->isa == RECUR_ISA_AVX2);
+        CHECK(recur__stream_kernel_pick(9)->isa == RECUR_ISA_AVX512);
+    } else {
+        CHECK(recur__stream_kernel_pick(64)->isa == best);
+    }
+}
+
 TEST_MAIN("test_stream", TL_CASE(step_equals_sequence), TL_CASE(benchmark_shapes),
           TL_CASE(long_batch_equals_streams),
           TL_CASE(threaded_step),
           TL_CASE(step_allocates_nothing), TL_CASE(projected_lstm_streams),
-          TL_CASE(step_rejects_bad_input))
+          TL_CASE(step_rejects_bad_input), TL_CASE(every_kernel),
+          TL_CASE(single_sequence_forward))

@@ -1,6 +1,7 @@
 /* cpu.h - which instruction sets the running CPU offers, from cpuid.
  *
- * The hot loops (sgemm.c's micro-kernels, matvec.c) are compiled for
+ * The hot loops (sgemm.c's micro-kernels, the streaming kernels of
+ * src/infer/stream_kernel.h) are compiled for
  * several instruction sets and pick one at run time from what cpuid says
  * the CPU and the operating system support (GCC's __builtin_cpu_supports
  * checks both the CPU bits and the register state the OS saves). Never

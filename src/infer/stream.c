@@ -2,11 +2,14 @@
  * carrying the hidden (and cell) states between calls.
  *
  * A step is batch 1, where BLAS call overhead and row-wise reductions cost
- * more than the arithmetic of a small model. So the state keeps its own
- * copy of the weights packed for mat-vec products (matvec.h), and a step is
- * per layer: gx = b_ih + W_ih·x, gh = W_hh·h, one fused gate pass; then the
- * dense output. The gate equations are the training loops' own
- * (nn/cell_gates.h), so both give the same outputs to float rounding.
+ * more than the arithmetic of a small model, and where the step's time is
+ * mostly the latency of h_{t-1} → gates → h_t. So the state keeps its own
+ * copy of each layer packed for one register-blocked kernel
+ * (stream_kernel.h): W_ih·x + W_hh·h + b with every gate's block in
+ * registers, the gate equations in its epilogue (the training loops' own,
+ * nn/cell_gates.h, so both give the same outputs to float rounding), and
+ * a single output fused in while h is still in registers. The kernel is
+ * chosen from cpuid when the state is created, never per step.
  *
  * Large models (8 M multiply-adds per step and up) use two threads inside a step: the hidden units are split
  * in two parts, each with its own packed rows of every gate, so a part
@@ -20,7 +23,7 @@
  * on the thread count.
  *
  * An LSTM with a projection (proj, model.h) carries h_t = W_hr·m_t of R =
- * proj units, m_t = σ(o)⊙tanh(c_t) of H: the gate pass writes m_t to s->mt
+ * proj units, m_t = σ(o)⊙tanh(c_t) of H: the kernel writes m_t to s->mt
  * and one more product makes h_t. It steps on one thread: the projection
  * needs all of m_t, so two parts would have to meet twice per layer. */
 #include <pthread.h>
@@ -29,9 +32,7 @@
 
 #include "core/error.h"
 #include "core/gemm.h"
-#include "core/kernel.h"
-#include "core/matvec.h"
-#include "nn/cell_gates.h"
+#include "infer/stream_kernel.h"
 #include "nn/model.h"
 #include "infer/stream_hook.h"
 
@@ -44,10 +45,8 @@
 
 typedef struct {
     int j0, Hp; /* hidden units [j0, j0 + Hp) */
-    packed_mat wih[MODEL_MAX_LAYERS], whh[MODEL_MAX_LAYERS]; /* their G·Hp rows */
-    packed_mat whr[MODEL_MAX_LAYERS]; /* a projection's W_hr [P×H] (one part) */
-    real *bih[MODEL_MAX_LAYERS], *bhh[MODEL_MAX_LAYERS];     /* [G][Hp] */
-    real *gx, *gh; /* [G][Hp] input and recurrent projections */
+    stream_layer lay[MODEL_MAX_LAYERS]; /* their rows of every gate, packed */
+    stream_layer_fn fn;                 /* the kernel, chosen at creation */
 } stream_part;
 
 struct recur_state {
@@ -55,16 +54,17 @@ struct recur_state {
     int kind, L, H, G, O, nparts;
     int P, R;      /* projection size (0: none); state width, P or H */
     stream_part part[MAX_PARTS];
-    packed_mat fc;
+    stream_dense_fn dense; /* the output layer's kernel */
+    int fused;             /* or the top layer's kernel writes y (O = 1) */
     real *hbuf[2]; /* [L][R] each: h_{t-1} in hbuf[cur], h_t goes to the other */
     int cur;
     real *c;       /* [L][H] LSTM cell states (each part updates its own) */
     real *mt;      /* [H] a projected LSTM's σ(o)⊙tanh(c) before W_hr */
     real *x;       /* [input width] dense or embedded input of layer 0 */
-    real *y;       /* [O] outputs */
     int32_t token; /* one-hot input of the current step (x unused) */
     int onehot;
     real *mem;     /* everything above, one block */
+    real *wmem;    /* the parts' packed layers, 64-byte aligned */
     /* the helper thread running part 1 */
     pthread_t helper;
     int have_helper, quit;
@@ -77,78 +77,37 @@ struct recur_state {
 
 /* ---- one part of one layer ------------------------------------------------ */
 
-/* The fused gate passes over Hp units; gx, gh, bh are [G][Hp], hp the
- * previous states of these units, h the new ones (cell_gates.h). */
-RECUR_KERNEL_BODY lstm_step_body(int H, const real *restrict gx, const real *restrict gh,
-                      const real *restrict bh, real *restrict c, real *restrict h)
+/* h = W_hr·m: a projected LSTM's h_t [P] from m_t [H] (eight partial sums
+ * per row, so that the loop vectorises). */
+static void project(const real *W, int P, int H, const real *m, real *h)
 {
-    for (int j = 0; j < H; j++) {
-        lstm_unit_out u = lstm_unit(gx, gh, bh, H, j, c[j]);
-        c[j] = u.c;
-        h[j] = u.h;
+    for (int p = 0; p < P; p++, W += H) {
+        real a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        int j = 0;
+        for (; j + 8 <= H; j += 8)
+            for (int u = 0; u < 8; u++)
+                a[u] += W[j + u] * m[j + u];
+        real t = ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+        for (; j < H; j++)
+            t += W[j] * m[j];
+        h[p] = t;
     }
 }
-RECUR_KERNEL_PAIR(lstm_step, (int H, const real *restrict gx, const real *restrict gh,
-                       const real *restrict bh, real *restrict c, real *restrict h),
-                  (H, gx, gh, bh, c, h))
 
-RECUR_KERNEL_BODY gru_step_body(int H, const real *restrict gx, const real *restrict gh,
-                     const real *restrict bh, const real *restrict hp, real *restrict h)
-{
-    for (int j = 0; j < H; j++)
-        h[j] = gru_unit(gx, gh, bh, H, j, hp[j]).h;
-}
-RECUR_KERNEL_PAIR(gru_step, (int H, const real *restrict gx, const real *restrict gh,
-                      const real *restrict bh, const real *restrict hp, real *restrict h),
-                  (H, gx, gh, bh, hp, h))
-
-RECUR_KERNEL_BODY rnn_step_body(int H, int relu, const real *restrict gx,
-                     const real *restrict gh, const real *restrict bh,
-                     real *restrict h)
-{
-    if (relu)
-        for (int j = 0; j < H; j++)
-            h[j] = rnn_unit(gx, gh, bh, j, 1);
-    else
-        for (int j = 0; j < H; j++)
-            h[j] = rnn_unit(gx, gh, bh, j, 0);
-}
-RECUR_KERNEL_PAIR(rnn_step, (int H, int relu, const real *restrict gx,
-                      const real *restrict gh, const real *restrict bh,
-                      real *restrict h),
-                  (H, relu, gx, gh, bh, h))
-
-static void run_part(recur_state *s, int p, int l)
+static void run_part(recur_state *s, int p, int l, float *y)
 {
     stream_part *q = &s->part[p];
-    int H = s->H, R = s->R, Hp = q->Hp, GHp = s->G * Hp;
+    int H = s->H, R = s->R;
     const real *hprev = s->hbuf[s->cur] + (long)l * R;
     real *hnext = s->hbuf[!s->cur] + (long)l * R;
-    memcpy(q->gx, q->bih[l], (size_t)GHp * sizeof *q->gx);
-    memset(q->gh, 0, (size_t)GHp * sizeof *q->gh);
-    if (l == 0 && s->onehot)
-        recur__packed_add_column(&q->wih[0], s->token, q->gx);
-    else
-        recur__packed_apply(&q->wih[l], l == 0 ? s->x : s->hbuf[!s->cur] + (long)(l - 1) * R,
-                     q->gx);
-    recur__packed_apply(&q->whh[l], hprev, q->gh);
-    switch (s->kind) {
-    case CELL_LSTM:
-        if (s->P) { /* one part (see the top): m_t, then h_t = W_hr·m_t */
-            lstm_step(Hp, q->gx, q->gh, q->bhh[l], s->c + (long)l * H, s->mt);
-            memset(hnext, 0, (size_t)R * sizeof *hnext);
-            recur__packed_apply(&q->whr[l], s->mt, hnext);
-            break;
-        }
-        lstm_step(Hp, q->gx, q->gh, q->bhh[l], s->c + (long)l * H + q->j0, hnext + q->j0);
-        break;
-    case CELL_GRU:
-        gru_step(Hp, q->gx, q->gh, q->bhh[l], hprev + q->j0, hnext + q->j0);
-        break;
-    default:
-        rnn_step(Hp, s->kind == CELL_RNN_RELU, q->gx, q->gh, q->bhh[l], hnext + q->j0);
-        break;
+    const real *x = l > 0 ? s->hbuf[!s->cur] + (long)(l - 1) * R : s->onehot ? NULL : s->x;
+    real *c = s->c + (long)l * H + q->j0;
+    if (s->P) { /* one part (see the top): m_t, then h_t = W_hr·m_t */
+        q->fn(&q->lay[l], x, s->token, hprev, c, s->mt, NULL);
+        project(s->m->cells[l][0].w_hr, s->P, H, s->mt, hnext);
+        return;
     }
+    q->fn(&q->lay[l], x, s->token, hprev, c, hnext + q->j0, y);
 }
 
 /* ---- the helper thread ---------------------------------------------------- */
@@ -183,29 +142,13 @@ static void *helper_main(void *arg)
         if (quit)
             return NULL;
         for (int l = 0; l < s->L; l++) {
-            run_part(s, 1, l);
+            run_part(s, 1, l, NULL);
             barrier(s);
         }
     }
 }
 
 /* ---- creating a state ----------------------------------------------------- */
-
-/* Pack the rows {g·H + j0 .. g·H + j0 + Hp - 1 : each gate g} of W [G·H×K]. */
-static void pack_part_rows(packed_mat *pm, const real *W, int G, int H, int K, int j0,
-                           int Hp, real *tmp, real *dst)
-{
-    for (int g = 0; g < G; g++)
-        memcpy(tmp + (long)g * Hp * K, W + ((long)g * H + j0) * K,
-               (size_t)Hp * K * sizeof *tmp);
-    recur__packed_init(pm, G * Hp, K, tmp, dst);
-}
-
-static void pick_bias(real *dst, const real *b, int G, int H, int j0, int Hp)
-{
-    for (int g = 0; g < G; g++)
-        memcpy(dst + (long)g * Hp, b + (long)g * H + j0, (size_t)Hp * sizeof *dst);
-}
 
 int recur_state_create(const recur_model *m, recur_state **out)
 {
@@ -234,20 +177,32 @@ int recur_state_create(const recur_model *m, recur_state **out)
     s->G = recur__cell_gates(s->kind);
     s->onehot = c->input == RECUR_INPUT_ONEHOT;
     int H = s->H, R = s->R, P = s->P, G = s->G, xw = m->cells[0][0].I;
-    int widest = xw > H ? xw : H;
     long macs = (long)s->O * R;
     for (int l = 0; l < s->L; l++)
         macs += (long)G * H * ((s->onehot && l == 0 ? 0 : m->cells[l][0].I) + R) + (long)P * H;
     s->nparts = !P && H >= 2 && recur__gemm_get_threads() >= 2 && macs >= MIN_MACS_FOR_THREADS
                     ? 2 : 1;
-    long n = 2L * s->L * R + (long)s->L * H + H + xw + s->O + recur__packed_size(s->O, R) +
-             (long)G * H * widest;
-    for (int l = 0; l < s->L; l++)
-        n += recur__packed_size(G * H, m->cells[l][0].I) + recur__packed_size(G * H, R) +
-             2L * G * H + (P ? recur__packed_size(P, H) : 0);
-    n += 2L * G * H;
+    long n = 2L * s->L * R + (long)s->L * H + H + xw, nw = 0;
+    const stream_kernel *kern[MAX_PARTS];
+    for (int k = 0; k < s->nparts; k++) {
+        stream_part *q = &s->part[k];
+        q->j0 = (int)((long)H * k / s->nparts);
+        q->Hp = (int)((long)H * (k + 1) / s->nparts) - q->j0;
+        kern[k] = recur__stream_kernel_pick(q->Hp);
+        q->fn = recur__stream_kernel_fn(kern[k], s->kind);
+        for (int l = 0; l < s->L; l++)
+            nw += recur__stream_layer_size(kern[k], s->kind, m->cells[l][0].I, R, q->Hp);
+    }
+    /* One output of a one-part model: fused into the top layer's kernel. */
+    s->fused = s->nparts == 1 && s->O == 1 && !P;
+    if (s->fused)
+        nw += recur__stream_fc_size(kern[0], H);
     real *p = s->mem = calloc((size_t)n, sizeof *p);
-    if (!p) {
+    /* aligned_alloc wants a size that is a multiple of the alignment */
+    s->wmem = aligned_alloc(64, ((size_t)(nw > 0 ? nw : 1) * sizeof *s->wmem + 63) / 64 * 64);
+    if (!p || !s->wmem) {
+        free(s->mem);
+        free(s->wmem);
         free(s);
         return recur__fail(RECUR_E_NOMEM, "out of memory for a stream of this model");
     }
@@ -256,33 +211,19 @@ int recur_state_create(const recur_model *m, recur_state **out)
     s->c = p, p += (long)s->L * H;
     s->mt = p, p += H;
     s->x = p, p += xw;
-    s->y = p, p += s->O;
-    real *tmp = p; /* scratch for packing: G·H rows of the widest input */
-    p += (long)G * H * widest;
+    real *w = s->wmem;
     for (int k = 0; k < s->nparts; k++) {
         stream_part *q = &s->part[k];
-        q->j0 = (int)((long)H * k / s->nparts);
-        q->Hp = (int)((long)H * (k + 1) / s->nparts) - q->j0;
-        q->gx = p, p += (long)G * q->Hp;
-        q->gh = p, p += (long)G * q->Hp;
         for (int l = 0; l < s->L; l++) {
             const cell *ce = &m->cells[l][0];
-            pack_part_rows(&q->wih[l], ce->w_ih, G, H, ce->I, q->j0, q->Hp, tmp, p);
-            p += recur__packed_size(G * q->Hp, ce->I);
-            pack_part_rows(&q->whh[l], ce->w_hh, G, H, R, q->j0, q->Hp, tmp, p);
-            p += recur__packed_size(G * q->Hp, R);
-            if (P) {
-                recur__packed_init(&q->whr[l], P, H, ce->w_hr, p);
-                p += recur__packed_size(P, H);
-            }
-            q->bih[l] = p, p += (long)G * q->Hp;
-            q->bhh[l] = p, p += (long)G * q->Hp;
-            pick_bias(q->bih[l], ce->b_ih, G, H, q->j0, q->Hp);
-            pick_bias(q->bhh[l], ce->b_hh, G, H, q->j0, q->Hp);
+            recur__stream_layer_pack(&q->lay[l], kern[k], s->kind, ce->I, H, R, q->j0,
+                                     q->Hp, ce->w_ih, ce->w_hh, ce->b_ih, ce->b_hh, w);
+            w += recur__stream_layer_size(kern[k], s->kind, ce->I, R, q->Hp);
         }
     }
-    if (s->O > 0) /* else no dense layer: nothing to output (an encoder) */
-        recur__packed_init(&s->fc, s->O, R, m->fc_w, p);
+    if (s->fused)
+        recur__stream_fc_pack(&s->part[0].lay[s->L - 1], kern[0], m->fc_w, m->fc_b[0], w);
+    s->dense = recur__stream_kernel_pick(R)->dense; /* O = 0: no dense layer (an encoder) */
     if (s->nparts > 1) {
         pthread_mutex_init(&s->lock, NULL);
         pthread_cond_init(&s->wake, NULL);
@@ -323,6 +264,7 @@ void recur_state_free(recur_state *s)
     }
     recur__q8_free(s->q8); /* hook: the int8 stream */
     free(s->mem);
+    free(s->wmem);
     free(s);
 }
 
@@ -354,22 +296,18 @@ int recur__step_f32(recur_state *s, int32_t token, const float *x, float *y)
         pthread_cond_signal(&s->wake);
         pthread_mutex_unlock(&s->lock);
         for (int l = 0; l < s->L; l++) {
-            run_part(s, 0, l);
+            run_part(s, 0, l, NULL);
             barrier(s);
         }
     } else {
         for (int l = 0; l < s->L; l++)
             for (int k = 0; k < s->nparts; k++)
-                run_part(s, k, l);
+                run_part(s, k, l, y);
     }
     s->cur = !s->cur;
-    if (s->O == 0)
+    if (s->fused)
         return RECUR_OK;
-    const real *top = s->hbuf[s->cur] + (long)(s->L - 1) * s->R;
-    memset(s->y, 0, (size_t)s->O * sizeof *s->y);
-    recur__packed_apply(&s->fc, top, s->y);
-    for (int o = 0; o < s->O; o++)
-        y[o] = (float)(s->y[o] + m->fc_b[o]);
+    s->dense(s->O, s->R, m->fc_w, m->fc_b, s->hbuf[s->cur] + (long)(s->L - 1) * s->R, y);
     return RECUR_OK;
 }
 

@@ -55,12 +55,45 @@ void recur__ftz_leave(fp_mode m)
 #endif
 }
 
+/* Reading and writing the mode costs more than a small model's step: the
+ * read waits for every floating-point operation in flight (for their
+ * exception flags), 11 ns a step on Zen 4 (bench/NOTES.md). A caller that
+ * keeps flush-to-zero on (audio hosts often do) skips both writes. */
+static int ftz_already(fp_mode m)
+{
+#if defined(FTZ_X86)
+    return (m & 0x8040u) == 0x8040u;
+#elif defined(FTZ_ARM64)
+    return (m >> 24) & 1;
+#else
+    (void)m;
+    return 1;
+#endif
+}
+
+static fp_mode ftz_read(void)
+{
+#if defined(FTZ_X86)
+    return _mm_getcsr();
+#elif defined(FTZ_ARM64)
+    unsigned long fpcr;
+    __asm__ __volatile__("mrs %0, fpcr" : "=r"(fpcr));
+    return fpcr;
+#else
+    return 0;
+#endif
+}
+
 int recur_state_step(recur_state *s, int32_t token, const float *x, float *y)
 {
-    fp_mode mode = recur__ftz_enter();
+    fp_mode mode = ftz_read();
+    int set = !ftz_already(mode);
+    if (set)
+        recur__ftz_enter();
     struct recur__q8 *q = recur__state_q8(s);
     int rc = q ? recur__q8_step(q, token, x, y) : recur__step_f32(s, token, x, y);
-    recur__ftz_leave(mode);
+    if (set)
+        recur__ftz_leave(mode);
     return rc;
 }
 

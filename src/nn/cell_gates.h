@@ -66,4 +66,33 @@ static inline gru_unit_out gru_unit(const real *xg, const real *hg, const real *
     return u;
 }
 
+/* The same equations from summed pre-activations (the streaming kernels
+ * form W_ih x + W_hh h + b in one product, stream_kernel.h): slot a of
+ * unit j at pre[a·S + j]. LSTM slots i f g o; GRU slots r z (both sums),
+ * then W_in x + b_in and W_hn h + b_hn apart. */
+static inline lstm_unit_out lstm_unit_summed(const real *pre, int S, int j, real cp)
+{
+    lstm_unit_out u;
+    u.i = act_sigmoid(pre[j]);
+    u.f = act_sigmoid(pre[S + j]);
+    u.g = act_tanh(pre[2 * S + j]);
+    u.o = act_sigmoid(pre[3 * S + j]);
+    u.c = u.f * cp + u.i * u.g;
+    u.tc = act_tanh(u.c);
+    u.h = u.o * u.tc;
+    return u;
+}
+
+static inline real gru_unit_summed(const real *pre, int S, int j, real hp)
+{
+    real r = act_sigmoid(pre[j]), z = act_sigmoid(pre[S + j]);
+    real n = act_tanh(pre[2 * S + j] + r * pre[3 * S + j]);
+    return (1 - z) * n + z * hp;
+}
+
+static inline real rnn_unit_summed(real pre, int relu)
+{
+    return relu ? (pre > 0 ? pre : 0) : act_tanh(pre);
+}
+
 #endif

@@ -1,8 +1,11 @@
-/* forward.c - whole-sequence inference through the public API. */
+/* forward.c - whole-sequence inference through the public API: batches
+ * through the training path's forward (nn/model.h), one sequence through
+ * the streaming kernels. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
+#include "infer/stream_hook.h"
 #include "nn/model.h"
 
 /* Long unidirectional sequences run in windows of this many steps, the
@@ -38,6 +41,27 @@ static void forward_window(const recur_model *m, model_work *w, int t0, int T, i
         dst[i] = (float)src[i];
 }
 
+/* One sequence of a model that can run step by step goes through a
+ * stream (stream_kernel.h): at batch 1 the window path's products are
+ * mat-vecs with a call, a packing and a gate pass per step, and ran
+ * 1.1–2.7× slower than stepping (bench/NOTES.md). Both paths give the same
+ * outputs to float rounding (tests/test_stream.c). The stream flushes no
+ * denormals here: recur__step_f32, not recur_state_step, as the window
+ * path. */
+static int stepwise(const recur_model *m, int T, const int32_t *tokens, const float *x,
+                    float *y)
+{
+    const recur_config *c = &m->cfg;
+    recur_state *s;
+    int rc = recur_state_create(m, &s);
+    long O = c->output_size, last = c->readout == RECUR_READOUT_LAST;
+    for (int t = 0; t < T && !rc; t++)
+        rc = recur__step_f32(s, tokens ? tokens[t] : 0, x ? x + (long)t * c->input_size : NULL,
+                             last ? y : y + t * O);
+    recur_state_free(s);
+    return rc;
+}
+
 int recur_forward(const recur_model *m, int T, int B, const int32_t *tokens,
                   const float *x, float *y)
 {
@@ -56,6 +80,9 @@ int recur_forward(const recur_model *m, int T, int B, const int32_t *tokens,
     int rc = dense ? RECUR_OK : recur__model_check_tokens(m, tokens, TB, RECUR_E_INVALID);
     if (rc)
         return rc;
+    if (B == 1 && !c->bidirectional && !c->reverse && c->readout != RECUR_READOUT_MEAN &&
+        c->output_size > 0) /* what a stream can run (recur__stream_refusal) */
+        return stepwise(m, T, dense ? NULL : tokens, dense ? x : NULL, y);
     /* Windows need a state that flows forward only and an output per step. */
     int Tw = c->bidirectional || c->reverse || c->readout != RECUR_READOUT_SEQUENCE ||
                      T <= WINDOW
