@@ -79,7 +79,9 @@ static double bidir_step(bidir_trainer *t)
                                     t->w.dlogits, (real)(1.0 / (double)TB), &counted,
                                     &correct);
     recur__model_backward(m, &t->w, t->T, t->B, in, NULL, NULL, NULL, NULL, NULL);
-    recur__clip_grad_norm(m->grads, m->nparams, 5.0);
+    double clip = recur__clip_factor(recur__grad_norm(m->grads, m->nparams), 5.0);
+    for (long i = 0; clip != 1 && i < m->nparams; i++)
+        m->grads[i] *= (real)clip;
     recur__optim_step(&t->opt, m->params, m->grads, 2e-3);
     return loss / (double)counted;
 }

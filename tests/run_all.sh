@@ -78,6 +78,7 @@ suite() {
         run "valgrind_test [$build]" bash tests/valgrind_test.sh "$build/recur"
         run "install_test [$build]" bash tests/install_test.sh "$build"
         run "symbols_test [$build]" bash tests/symbols_test.sh "$build"
+        run "bench_build_test [$build]" bash tests/bench_build_test.sh "$build"
         run "torch_export_test [$build]" bash tests/torch_export_test.sh "$build"
         run "onnx_export_test [$build]" bash tests/onnx_export_test.sh "$build"
     fi
