@@ -53,6 +53,19 @@ expect_ok "eval --hypotheses (the sources themselves)" seq2seq eval w.safetensor
     --val 0.1 --hypotheses sources.txt
 check "--hypotheses of the sources scores as the copy baseline" \
     '[ "$(grep -E "BLEU|chrF|error rate" out)" = "$(cat copy.txt)" ]' "$(cat out copy.txt)"
+# chrF against sacreBLEU's documented examples (its README and the
+# Hugging Face metric card): 84.64 for this two-sentence corpus, 61.58 for
+# one sentence. Any model serves: --hypotheses scores text only.
+printf 'x\tThe relationship between dogs and cats is not exactly friendly.\ny\tA good bookshop is just a genteel Black Hole that knows how to read.\n' >chrf.tsv
+printf 'The relationship between cats and dogs is not exactly friendly.\na good bookshop is just a genteel black hole that knows how to read.\n' >chrf.txt
+expect_ok "eval --hypotheses of sacreBLEU's two-sentence example" seq2seq eval w.safetensors \
+    chrf.tsv --hypotheses chrf.txt
+check "its chrF is sacreBLEU's 84.64" 'grep -q "chrF (corpus): *84.64$" out' "$(cat out)"
+printf 'x\tThe ties between Obama and Netanyahu are not particularly friendly.\n' >chrf1.tsv
+printf 'The relationship between Obama and Netanyahu is not exactly friendly.\n' >chrf1.txt
+expect_ok "eval --hypotheses of sacreBLEU's one-sentence example" seq2seq eval w.safetensors \
+    chrf1.tsv --hypotheses chrf1.txt
+check "its chrF is sacreBLEU's 61.58" 'grep -q "chrF (corpus): *61.58$" out' "$(cat out)"
 head -n 5 sources.txt >short.txt
 expect_fail "--hypotheses with too few lines" 1 "5 lines for 300 pairs" seq2seq eval \
     w.safetensors words.tsv --val 0.1 --hypotheses short.txt
