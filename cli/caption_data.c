@@ -21,52 +21,6 @@ void caption_set_free(caption_set *c)
     memset(c, 0, sizeof *c);
 }
 
-static char *read_all(const char *path, size_t *len)
-{
-    if (strcmp(path, "-") == 0)
-        return cli_read_stdin(len);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        cli_error("%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n + 65536 + 1 > cap) {
-            if (cap > (size_t)RECUR_MAX_TEXT_BYTES) {
-                fclose(f);
-                free(buf);
-                cli_error("%s: larger than %ld bytes", path, (long)RECUR_MAX_TEXT_BYTES);
-                return NULL;
-            }
-            cap = cap ? cap * 2 : 1 << 20;
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                fclose(f);
-                free(buf);
-                cli_error("out of memory");
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t k = fread(buf + n, 1, cap - n - 1, f);
-        n += k;
-        if (k == 0)
-            break;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (err) {
-        free(buf);
-        cli_error("%s: read error", path);
-        return NULL;
-    }
-    buf[n] = 0;
-    *len = n;
-    return buf;
-}
-
 /* Split line (NUL-terminated, no newline) at tabs into at most max fields;
  * the count, or max + 1 when there are more. */
 static int split_tabs(char *line, char **f, int max)
@@ -135,7 +89,7 @@ int caption_set_load(const char *path, int side, int need_caption, caption_set *
     memset(c, 0, sizeof *c);
     c->side = side;
     size_t len;
-    if (!(c->buf = read_all(path, &len)))
+    if (!(c->buf = cli_read_path(path, &len)))
         return EXIT_RUNTIME;
     if (memchr(c->buf, 0, len)) {
         caption_set_free(c);

@@ -1,5 +1,5 @@
 /* cli_error.c - the one-line error messages every subcommand shares, and
- * reading stdin whole (with its one-line errors). */
+ * reading stdin or a file whole (with their one-line errors). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,38 +31,39 @@ int cli_lib_error(int rc)
     return cli_error("%s", m && *m ? m : recur_strerror(rc));
 }
 
-/* All of stdin, refusing more than RECUR_MAX_TEXT_BYTES. */
-char *cli_read_stdin(size_t *len)
+/* All of f (named name in messages), NUL-terminated, refusing more than
+ * RECUR_MAX_TEXT_BYTES. */
+static char *read_stream(FILE *f, const char *name, size_t *len)
 {
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
     if (!buf) {
-        cli_error("out of memory reading stdin");
+        cli_error("out of memory reading %s", name);
         return NULL;
     }
     for (;;) {
-        if (n == cap) {
+        if (n + 1 >= cap) { /* room for the NUL */
             if (cap > (size_t)RECUR_MAX_TEXT_BYTES) {
                 free(buf);
-                cli_error("stdin: more than %ld bytes, the limit for a text",
+                cli_error("%s: more than %ld bytes, the limit for a text", name,
                           (long)RECUR_MAX_TEXT_BYTES);
                 return NULL;
             }
             char *b = realloc(buf, cap * 2);
             if (!b) {
                 free(buf);
-                cli_error("out of memory reading stdin");
+                cli_error("out of memory reading %s", name);
                 return NULL;
             }
             buf = b;
             cap *= 2;
         }
-        size_t got = fread(buf + n, 1, cap - n, stdin);
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
         n += got;
         if (got == 0) {
-            if (ferror(stdin)) {
+            if (ferror(f)) {
                 free(buf);
-                cli_error("stdin: %s", strerror(errno));
+                cli_error("%s: %s", name, strerror(errno));
                 return NULL;
             }
             break;
@@ -70,10 +71,27 @@ char *cli_read_stdin(size_t *len)
     }
     if (n > (size_t)RECUR_MAX_TEXT_BYTES) {
         free(buf);
-        cli_error("stdin: more than %ld bytes, the limit for a text",
+        cli_error("%s: more than %ld bytes, the limit for a text", name,
                   (long)RECUR_MAX_TEXT_BYTES);
         return NULL;
     }
+    buf[n] = 0;
     *len = n;
+    return buf;
+}
+
+char *cli_read_stdin(size_t *len) { return read_stream(stdin, "stdin", len); }
+
+char *cli_read_path(const char *path, size_t *len)
+{
+    if (strcmp(path, "-") == 0)
+        return cli_read_stdin(len);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cli_error("%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = read_stream(f, path, len);
+    fclose(f);
     return buf;
 }

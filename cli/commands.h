@@ -238,8 +238,10 @@ int cli_error(const char *fmt, ...);
 /* "recur: <recur_last_error()>" for a failed library call with status rc
  * (the fixed description of rc if the library left no message). */
 int cli_lib_error(int rc);
-/* All of stdin (malloc'd), refusing more than RECUR_MAX_TEXT_BYTES; NULL
- * after one error line. */
+/* All of stdin (malloc'd, NUL-terminated after its *len bytes), refusing
+ * more than RECUR_MAX_TEXT_BYTES; NULL after one error line. */
 char *cli_read_stdin(size_t *len);
+/* The same for a file, or for stdin when path is "-". */
+char *cli_read_path(const char *path, size_t *len);
 
 #endif
