@@ -9,7 +9,11 @@
 #   examples/libreoffice-de-en/run.sh
 # TIME_LIMIT: seconds of training (default 900). QUICK=1: 300 pairs and a
 # few seconds, for the test suite (into $OUT, default a temporary folder;
-# it checks the pipeline, not the numbers).
+# it checks the pipeline, not the numbers). PIN=1: give each training one
+# core of its own (taskset, 1 thread): recur with attention on CPU 0 and
+# PyTorch on CPU 1 at the same time, then recur without attention on CPU 0,
+# so that the two compared models get exactly the same CPU whatever else
+# the machine does (needs 2 cores; twice the wall-clock time).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -35,7 +39,11 @@ if [ -n "${QUICK:-}" ]; then
 fi
 units="--src-tokens bpe --tgt-tokens bpe --bpe-merges ${MERGES:-2000}"
 model="--bidirectional --hidden 128 --embed 128 --dropout 0.2"
-fit="--batch 32 --lr 2e-3 --clip 5 --time-limit $limit --seed 1 --threads 2"
+threads=2 on0= on1=
+if [ -n "${PIN:-}" ]; then
+    threads=1 on0="taskset -c 0" on1="taskset -c 1"
+fi
+fit="--batch 32 --lr 2e-3 --clip 5 --time-limit $limit --seed 1 --threads $threads"
 load() { echo "load $(cut -d' ' -f1-3 /proc/loadavg)"; }
 # The CPU time a training got in its wall-clock time.
 timed() { /usr/bin/time -f "time: %e s wall, %U s user + %S s system CPU" "$@"; }
@@ -46,25 +54,31 @@ echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(grep -m1 'model name' /proc/cpuinfo 
 $RECUR seq2seq train $train $units --hidden 8 --embed 4 --steps 1 --val 0 --quiet \
     --save "$out/subwords.safetensors" 2>/dev/null
 
-timed $RECUR seq2seq train $train $units $model --attention general $fit --epochs 100000 \
+train_plain() {
+    timed $on0 $RECUR seq2seq train $train $units $model $fit --epochs 100000 --val 0 \
+        --save "$out/model_plain.safetensors" >"$out/train_plain.log" 2>&1
+}
+timed $on0 $RECUR seq2seq train $train $units $model --attention general $fit --epochs 100000 \
     --val 0 --save "$out/model_attention.safetensors" >"$out/train_attention.log" 2>&1 &
 pa=$!
-timed $RECUR seq2seq train $train $units $model $fit --epochs 100000 --val 0 \
-    --save "$out/model_plain.safetensors" >"$out/train_plain.log" 2>&1 &
-pp=$!
+pp=
+if [ -z "${PIN:-}" ]; then
+    train_plain &
+    pp=$!
+fi
 pt=
 if $py -c 'import torch' 2>/dev/null; then
-    timed $py tools/seq2seq_torch.py --subwords "$out/subwords.safetensors" --train $train \
+    timed $on1 $py tools/seq2seq_torch.py --subwords "$out/subwords.safetensors" --train $train \
         --test $test --attention general $model --batch 32 --lr 2e-3 --clip 5 \
-        --time-limit $limit --threads 2 --seed 1 --hypotheses "$out/torch_attention.txt" \
+        --time-limit $limit --threads $threads --seed 1 --hypotheses "$out/torch_attention.txt" \
         >"$out/train_torch.log" 2>&1 &
     pt=$!
 else
     echo "PyTorch skipped: $py cannot import torch (Debian: apt-get install python3-torch)"
 fi
 wait $pa
-wait $pp
 [ -z "$pt" ] || wait $pt
+if [ -n "$pp" ]; then wait $pp; else train_plain; fi
 echo "# trained ($(load))"
 for f in attention plain torch; do
     [ -e "$out/train_$f.log" ] || continue
