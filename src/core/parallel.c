@@ -1,7 +1,9 @@
-/* parallel.c - the row-parallel helper behind the recurrent time loops. */
+/* parallel.c - the row-parallel helper behind the recurrent time loops, and
+ * the element-wise passes of a training step that it shares out. */
 #include "core/parallel.h"
 
 #include <pthread.h>
+#include <string.h>
 
 #include "core/gemm.h"
 
@@ -58,4 +60,120 @@ void recur__parallel_rows(int B, double flops, void (*fn)(void *arg, int b0, int
         else
             run_part(&parts[i]); /* no thread to be had: do it here */
     }
+}
+
+/* Column blocks of 16 reals (a cache line), so that threads never write
+ * the same line. */
+#define COLUMN_BLOCK 16
+
+typedef struct {
+    real *acc, *acc2;
+    const real *m;
+    long rows;
+    int cols;
+} column_sums_job;
+
+static void column_sums_part(void *arg, int k0, int k1)
+{
+    column_sums_job *j = arg;
+    int c0 = k0 * COLUMN_BLOCK, c1 = k1 * COLUMN_BLOCK < j->cols ? k1 * COLUMN_BLOCK : j->cols;
+    for (long r = 0; r < j->rows; r++) {
+        const real *row = j->m + r * j->cols;
+        for (int c = c0; c < c1; c++)
+            j->acc[c] += row[c];
+        if (j->acc2)
+            for (int c = c0; c < c1; c++)
+                j->acc2[c] += row[c];
+    }
+}
+
+void recur__add_column_sums(real *acc, real *acc2, const real *m, long rows, int cols)
+{
+    column_sums_job j = {acc, acc2, m, rows, cols};
+    int blocks = (cols + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+    recur__parallel_rows(blocks, (acc2 ? 2.0 : 1.0) * 4.0 * (double)rows * cols,
+                         column_sums_part, &j);
+}
+
+/* Row-wise passes go to threads in blocks of ROW_BLOCK rows (so that a
+ * long count of rows never overflows the helper's int ranges). */
+#define ROW_BLOCK 64
+
+static int row_blocks(long rows) { return (int)((rows + ROW_BLOCK - 1) / ROW_BLOCK); }
+
+static void rows_of_blocks(long rows, int k0, int k1, long *r0, long *r1)
+{
+    *r0 = (long)k0 * ROW_BLOCK;
+    *r1 = (long)k1 * ROW_BLOCK < rows ? (long)k1 * ROW_BLOCK : rows;
+}
+
+typedef struct {
+    real *m;
+    long rows;
+    int cols;
+    const real *b;
+} row_bias_job;
+
+static void row_bias_part(void *arg, int k0, int k1)
+{
+    row_bias_job *j = arg;
+    long r0, r1;
+    rows_of_blocks(j->rows, k0, k1, &r0, &r1);
+    for (long r = r0; r < r1; r++) {
+        real *row = j->m + r * j->cols;
+        for (int c = 0; c < j->cols; c++)
+            row[c] += j->b[c];
+    }
+}
+
+void recur__add_row_bias(real *m, long rows, int cols, const real *b)
+{
+    row_bias_job j = {m, rows, cols, b};
+    recur__parallel_rows(row_blocks(rows), 4.0 * (double)rows * cols, row_bias_part, &j);
+}
+
+/* Rows by token: gather out[r] = in[tokens[r]], scatter out[tokens[r]] += in[r]. */
+typedef struct {
+    real *out;
+    const real *in;
+    const int32_t *tokens;
+    long rows;
+    int width;
+} rows_job;
+
+static void gather_part(void *arg, int k0, int k1)
+{
+    rows_job *j = arg;
+    long r0, r1;
+    rows_of_blocks(j->rows, k0, k1, &r0, &r1);
+    for (long r = r0; r < r1; r++)
+        memcpy(j->out + r * j->width, j->in + (long)j->tokens[r] * j->width,
+               (size_t)j->width * sizeof(real));
+}
+
+void recur__gather_rows(real *dst, const real *table, const int32_t *tokens, long rows,
+                        int width)
+{
+    rows_job j = {dst, table, tokens, rows, width};
+    recur__parallel_rows(row_blocks(rows), 4.0 * (double)rows * width, gather_part, &j);
+}
+
+static void scatter_part(void *arg, int k0, int k1)
+{
+    rows_job *j = arg;
+    int c0 = k0 * COLUMN_BLOCK, c1 = k1 * COLUMN_BLOCK < j->width ? k1 * COLUMN_BLOCK : j->width;
+    for (long r = 0; r < j->rows; r++) {
+        const real *s = j->in + r * j->width;
+        real *row = j->out + (long)j->tokens[r] * j->width;
+        for (int c = c0; c < c1; c++)
+            row[c] += s[c];
+    }
+}
+
+void recur__scatter_add_rows(real *table, const real *src, const int32_t *tokens, long rows,
+                             int width)
+{
+    rows_job j = {table, src, tokens, rows, width};
+    recur__parallel_rows((width + COLUMN_BLOCK - 1) / COLUMN_BLOCK, 4.0 * (double)rows * width,
+                         scatter_part, &j);
 }

@@ -9,6 +9,10 @@
 #ifndef RECUR_PARALLEL_H
 #define RECUR_PARALLEL_H
 
+#include <stdint.h>
+
+#include "core/real.h"
+
 /* Run fn(arg, b0, b1) over disjoint ranges covering [0, B), concurrently
  * when the thread setting allows and the work (about `flops` in all) is large
  * enough to pay for it; otherwise once over [0, B) on the calling thread.
@@ -16,5 +20,25 @@
  * reproducible for a given thread count. */
 void recur__parallel_rows(int B, double flops, void (*fn)(void *arg, int b0, int b1),
                    void *arg);
+
+/* acc[j] += m[r·cols + j] for r = 0 .. rows-1 in that order, for every
+ * column j < cols, and the same into acc2 when it is not NULL: the bias
+ * gradients. Threads take disjoint column ranges, so every sum is the same
+ * for any thread count. */
+void recur__add_column_sums(real *acc, real *acc2, const real *m, long rows, int cols);
+
+/* m[r·cols + j] += b[j] for every row r < rows: a bias added to each row. */
+void recur__add_row_bias(real *m, long rows, int cols, const real *b);
+
+/* dst[r] = table[tokens[r]] for r < rows, rows of `width` reals (an
+ * embedding lookup, or the one-hot input projection), in row ranges. */
+void recur__gather_rows(real *dst, const real *table, const int32_t *tokens, long rows,
+                        int width);
+
+/* table[tokens[r]] += src[r] for r = 0 .. rows-1 in that order: the
+ * transpose of recur__gather_rows. Threads take disjoint column ranges, so
+ * each sum is the same for any thread count. */
+void recur__scatter_add_rows(real *table, const real *src, const int32_t *tokens, long rows,
+                             int width);
 
 #endif

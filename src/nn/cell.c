@@ -154,14 +154,6 @@ void recur__cell_forward(const cell *c, cell_work *w, int T, int B, int reverse,
     recur__parallel_rows(B, loop_flops(c, T, B), forward_rows, &job);
 }
 
-/* acc[j] += Σ_rows m[row][j] */
-static void add_column_sums(real *acc, const real *m, long rows, long cols)
-{
-    for (long r = 0; r < rows; r++)
-        for (long j = 0; j < cols; j++)
-            acc[j] += m[r * cols + j];
-}
-
 void recur__cell_backward(cell *c, cell_work *w, int T, int B, int reverse,
                    const real *dy, int ldy, const real *dhT, const real *dcT,
                    real *dh0, real *dc0)
@@ -183,8 +175,13 @@ void recur__cell_backward(cell *c, cell_work *w, int T, int B, int reverse,
     /* dW_hr += Σ_t dh_tᵀ · m_t */
     if (c->P)
         recur__gemm(1, 0, c->P, H, (int)TB, 1, w->dhs, c->P, w->ms, H, 1, c->gw_hr, H);
-    add_column_sums(c->gb_ih, w->dgi, TB, GH);
-    add_column_sums(c->gb_hh, w->dgh, TB, GH);
+    /* The bias gradients: one pass when both biases see the same dG. */
+    if (w->dgh == w->dgi) {
+        recur__add_column_sums(c->gb_ih, c->gb_hh, w->dgi, TB, GH);
+    } else {
+        recur__add_column_sums(c->gb_ih, NULL, w->dgi, TB, GH);
+        recur__add_column_sums(c->gb_hh, NULL, w->dgh, TB, GH);
+    }
     if (dh0)
         memcpy(dh0, w->dh, (size_t)BR * sizeof *dh0);
     if (dc0 && c->kind == CELL_LSTM)

@@ -4,13 +4,20 @@
 #include <math.h>
 #include <stddef.h>
 
-double recur__loss_softmax_xent(const real *logits, const int32_t *targets, long N,
-                         int O, real *dlogits, real scale, long *counted,
-                         long *correct)
+#include "core/parallel.h"
+
+/* The rows [i0, i1) of the softmax cross-entropy; sums into *sum. */
+typedef struct {
+    double total;
+    long n, hits;
+} xent_sum;
+
+static void xent_rows(const real *logits, const int32_t *targets, long i0, long i1, int O,
+                      real *dlogits, real scale, xent_sum *sum)
 {
     double total = 0;
     long n = 0, hits = 0;
-    for (long i = 0; i < N; i++) {
+    for (long i = i0; i < i1; i++) {
         const real *z = logits + i * O;
         real *dz = dlogits ? dlogits + i * O : NULL;
         int y = targets[i];
@@ -23,22 +30,64 @@ double recur__loss_softmax_xent(const real *logits, const int32_t *targets, long
         for (int o = 1; o < O; o++)
             if (z[o] > z[best])
                 best = o;
-        double zmax = z[best], sum = 0;
+        double zmax = z[best], s = 0;
         for (int o = 0; o < O; o++) {
             double e = exp((double)z[o] - zmax);
-            sum += e;
+            s += e;
             if (dz)
                 dz[o] = (real)e; /* kept to form the softmax below */
         }
-        total += zmax + log(sum) - z[y];
+        total += zmax + log(s) - z[y];
         hits += best == y;
         n++;
         if (dz) {
-            real f = (real)(scale / sum);
+            real f = (real)(scale / s);
             for (int o = 0; o < O; o++)
                 dz[o] *= f;
             dz[y] -= scale;
         }
+    }
+    *sum = (xent_sum){total, n, hits};
+}
+
+/* The rows are cut into XENT_PARTS contiguous parts (fewer for fewer
+ * rows), each summing its own, and the threads share out the parts; the
+ * parts are added in order, so the total does not depend on the thread
+ * count (nor does any row's gradient). */
+#define XENT_PARTS 64
+
+typedef struct {
+    const real *logits;
+    const int32_t *targets;
+    long N;
+    int O, parts;
+    real *dlogits, scale;
+    xent_sum sums[XENT_PARTS];
+} xent_job;
+
+static void xent_parts(void *arg, int p0, int p1)
+{
+    xent_job *j = arg;
+    for (int p = p0; p < p1; p++)
+        xent_rows(j->logits, j->targets, j->N * p / j->parts, j->N * (p + 1) / j->parts, j->O,
+                  j->dlogits, j->scale, &j->sums[p]);
+}
+
+double recur__loss_softmax_xent(const real *logits, const int32_t *targets, long N,
+                         int O, real *dlogits, real scale, long *counted,
+                         long *correct)
+{
+    xent_job j = {logits, targets, N, O, 1, dlogits, scale, {{0, 0, 0}}};
+    /* About 20 flops an element (exp, log and the passes over the row). */
+    double work = 20.0 * (double)N * O;
+    j.parts = N < XENT_PARTS ? (N > 0 ? (int)N : 1) : XENT_PARTS;
+    recur__parallel_rows(j.parts, work, xent_parts, &j);
+    double total = 0;
+    long n = 0, hits = 0;
+    for (int p = 0; p < j.parts; p++) {
+        total += j.sums[p].total;
+        n += j.sums[p].n;
+        hits += j.sums[p].hits;
     }
     if (counted)
         *counted = n;

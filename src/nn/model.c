@@ -396,8 +396,7 @@ static void input_projection(const cell *ce, cell_work *cw, long TB,
         for (int g = 0; g < GH; g++)
             for (int v = 0; v < I; v++)
                 wt[(long)v * GH + g] = ce->w_ih[(long)g * I + v] + ce->b_ih[g];
-        for (long r = 0; r < TB; r++)
-            memcpy(cw->xg + r * GH, wt + (long)tokens[r] * GH, (size_t)GH * sizeof(real));
+        recur__gather_rows(cw->xg, wt, tokens, TB, GH);
         return;
     }
     if (tokens) {
@@ -410,9 +409,7 @@ static void input_projection(const cell *ce, cell_work *cw, long TB,
         return;
     }
     recur__gemm(0, 1, (int)TB, GH, I, 1, x, I, ce->w_ih, I, 0, cw->xg, GH);
-    for (long r = 0; r < TB; r++)
-        for (int g = 0; g < GH; g++)
-            cw->xg[r * GH + g] += ce->b_ih[g];
+    recur__add_row_bias(cw->xg, TB, GH, ce->b_ih);
 }
 
 /* Valid steps of sequence b. */
@@ -556,12 +553,7 @@ static void backward_directions(void *arg, int d0, int d1)
             /* The scatter along the contiguous rows of wt, then one
              * transposed add into dW_ih. */
             memset(wt, 0, (size_t)I * GH * sizeof(real));
-            for (long r = 0; r < TB; r++) {
-                const real *dg = cw->dgi + r * GH;
-                real *row = wt + (long)j->tokens[r] * GH;
-                for (int g = 0; g < GH; g++)
-                    row[g] += dg[g];
-            }
+            recur__scatter_add_rows(wt, cw->dgi, j->tokens, TB, GH);
             for (int g = 0; g < GH; g++)
                 for (int v = 0; v < I; v++)
                     ce->gw_ih[(long)g * I + v] += wt[(long)v * GH + g];
@@ -603,10 +595,7 @@ void recur__model_forward(const recur_model *m, model_work *w, int T, int B,
     const real *x = in.x;
     const int32_t *onehot = c->input == RECUR_INPUT_ONEHOT ? in.tokens : NULL;
     if (c->input == RECUR_INPUT_EMBEDDING) {
-        int E = c->embed_dim;
-        for (long i = 0; i < TB; i++)
-            memcpy(w->x0 + i * E, m->emb + (long)in.tokens[i] * E,
-                   (size_t)E * sizeof(real));
+        recur__gather_rows(w->x0, m->emb, in.tokens, TB, c->embed_dim);
         x = w->x0;
     }
     w->dropout_applied = r != NULL && c->dropout > 0;
@@ -633,9 +622,7 @@ void recur__model_forward(const recur_model *m, model_work *w, int T, int B,
     if (O == 0)
         return;
     recur__gemm(0, 1, (int)rows, O, DH, 1, x, DH, m->fc_w, DH, 0, w->logits, O);
-    for (long i = 0; i < rows; i++)
-        for (int o = 0; o < O; o++)
-            w->logits[i * O + o] += m->fc_b[o];
+    recur__add_row_bias(w->logits, rows, O, m->fc_b);
 }
 
 /* ---- backward ------------------------------------------------------------- */
@@ -680,9 +667,7 @@ void recur__model_backward(recur_model *m, model_work *w, int T, int B,
     if (O > 0) {
         /* Dense: dW += dlogitsᵀ·F, db += Σ dlogits, dF = dlogits·W. */
         recur__gemm(1, 0, O, DH, (int)rows, 1, w->dlogits, O, feat, DH, 1, m->gfc_w, DH);
-        for (long i = 0; i < rows; i++)
-            for (int o = 0; o < O; o++)
-                m->gfc_b[o] += w->dlogits[i * O + o];
+        recur__add_column_sums(m->gfc_b, NULL, w->dlogits, rows, O);
         recur__gemm(0, 0, (int)rows, DH, O, 1, w->dlogits, O, m->fc_w, DH, 0, dfeat, DH);
     } else {
         memset(dfeat, 0, (size_t)rows * DH * sizeof(real));
@@ -719,10 +704,7 @@ void recur__model_backward(recur_model *m, model_work *w, int T, int B,
         }
         if (first) {
             if (c->input == RECUR_INPUT_EMBEDDING) {
-                int E = c->embed_dim;
-                for (long i = 0; i < TB; i++)
-                    for (int e = 0; e < E; e++)
-                        m->gemb[(long)in.tokens[i] * E + e] += dnext[i * E + e];
+                recur__scatter_add_rows(m->gemb, dnext, in.tokens, TB, c->embed_dim);
             } else if (dx && c->input == RECUR_INPUT_DENSE) {
                 memcpy(dx, dnext, (size_t)(TB * I) * sizeof(real));
             }
