@@ -11,7 +11,9 @@ CC     ?= cc
 PREFIX ?= /usr/local
 SAN    ?=
 # -fno-trapping-math lets the compiler vectorise the branch-free clamps in
-# the fused gate kernels (we never rely on floating-point exceptions).
+# the fused gate kernels (we never rely on floating-point exceptions), and
+# -fno-math-errno the square roots of the optimizers' update (nothing reads
+# errno after a math function).
 OPT    ?= -O3
 
 VERSION := 0.2.0
@@ -26,6 +28,7 @@ BLAS_LIBS   := $(shell pkg-config --libs openblas 2>/dev/null || echo -lopenblas
 # -fvisibility=hidden: the shared library exports only what include/ marks
 # RECUR_API (tests/symbols_test.sh checks it).
 CFLAGS_ALL := -std=c11 -D_POSIX_C_SOURCE=200809L $(OPT) -g $(WARN) -fPIC -fno-trapping-math \
+              -fno-math-errno \
               -fvisibility=hidden \
               -Iinclude -Isrc $(BLAS_CFLAGS) $(CFLAGS)
 ifeq ($(SAN),1)

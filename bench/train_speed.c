@@ -80,9 +80,7 @@ static double bidir_step(bidir_trainer *t)
                                     &correct);
     recur__model_backward(m, &t->w, t->T, t->B, in, NULL, NULL, NULL, NULL, NULL);
     double clip = recur__clip_factor(recur__grad_norm(m->grads, m->nparams), 5.0);
-    for (long i = 0; clip != 1 && i < m->nparams; i++)
-        m->grads[i] *= (real)clip;
-    recur__optim_step(&t->opt, m->params, m->grads, 2e-3);
+    recur__optim_step(&t->opt, m->params, m->grads, (real)clip, 2e-3);
     return loss / (double)counted;
 }
 

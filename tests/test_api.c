@@ -420,12 +420,33 @@ static void adam_and_clipping_by_hand(void)
     optimizer o;
     real p[2] = {1, -2}, g[2] = {0.5f, -3};
     CHECK(recur__optim_init(&o, &tc, 2) == RECUR_OK);
-    recur__optim_step(&o, p, g, 0.1);
-    recur__optim_step(&o, p, g, 0.1);
+    CHECK(recur__optim_step(&o, p, g, 1, 0.1) == 0);
+    CHECK(recur__optim_step(&o, p, g, 1, 0.1) == 0);
     /* With a constant gradient Adam's bias-corrected step is lr·g/|g|. */
     CHECK_NEAR(p[0], 1 - 0.2, 1e-5);
     CHECK_NEAR(p[1], -2 + 0.2, 1e-5);
     recur__optim_free(&o);
+    /* The gradient scale (clipping) is applied inside the update: SGD with
+     * g scaled by 0.5 moves p by lr·0.5·g; an update that overflows a
+     * parameter is reported. */
+    tc.optimizer = RECUR_SGD;
+    tc.lr = 1;
+    real ps[3] = {1, 2, 1e38f}, gs[3] = {2, -4, -1e38f};
+    CHECK(recur__optim_init(&o, &tc, 3) == RECUR_OK);
+    CHECK(recur__optim_step(&o, ps, gs, 0.5f, 1.0) == 0);
+    CHECK_NEAR(ps[0], 0, 1e-6);
+    CHECK_NEAR(ps[1], 4, 1e-6);
+    CHECK(gs[0] == 2 && gs[1] == -4); /* the gradient itself is left as it was */
+    CHECK(recur__optim_step(&o, ps, gs, 4.0f, 1.0) == 1); /* 1.5e38 + 4e38 overflows */
+    recur__optim_free(&o);
+    /* The norm over more parts than threads, the same whatever the split. */
+    static real big[100003];
+    double want = 0;
+    for (long i = 0; i < 100003; i++) {
+        big[i] = (real)((i % 7) - 3) * 0.25f;
+        want += (double)big[i] * big[i];
+    }
+    CHECK_NEAR(recur__grad_norm(big, 100003), sqrt(want), 1e-9 * sqrt(want));
     real gv[2] = {3, 4};
     CHECK_NEAR(recur__grad_norm(gv, 2), 5.0, 1e-6);
     CHECK_NEAR(recur__clip_factor(5.0, 1.0), 0.2, 1e-6);

@@ -16,8 +16,10 @@ typedef struct {
 
 int recur__optim_init(optimizer *o, const recur_train_config *tc, long n);
 void recur__optim_free(optimizer *o);
-/* One update p -= f(g) at learning rate lr. */
-void recur__optim_step(optimizer *o, real *p, const real *g, double lr);
+/* One update p -= f(gscale·g) at learning rate lr (gscale: the clipping
+ * factor, 1 for none). Returns 1 if it left a parameter infinite or NaN
+ * (a finite gradient can still overflow one), else 0. */
+int recur__optim_step(optimizer *o, real *p, const real *g, real gscale, double lr);
 
 /* Euclidean norm of g, accumulated in double. */
 double recur__grad_norm(const real *g, long n);

@@ -475,14 +475,6 @@ int recur_trainer_step(recur_trainer *tr, recur_batch_stats *st)
     return recur__trainer_update(tr, loss, counted, correct, st);
 }
 
-static int all_finite(const real *p, long n)
-{
-    for (long i = 0; i < n; i++)
-        if (!isfinite(p[i]))
-            return 0;
-    return 1;
-}
-
 int recur__train_update(const recur_train_config *tc, int epoch, long step,
                         const param_group *g, int ng, double loss, long counted,
                         long correct, recur_batch_stats *st)
@@ -500,24 +492,19 @@ int recur__train_update(const recur_train_config *tc, int epoch, long step,
                           "left as they were before this step", step + 1,
                           isfinite(loss) ? "gradient norm" : "loss",
                           isnan(isfinite(loss) ? norm : loss) ? "NaN" : "infinite");
-    double clip = recur__clip_factor(norm, tc->clip);
-    if (clip != 1) {
-        real f = (real)clip;
-        for (int k = 0; k < ng; k++)
-            for (long i = 0; i < g[k].n; i++)
-                g[k].grads[i] *= f;
-    }
+    /* Clipping scales the gradient inside the update, in the same pass. */
+    real clip = (real)recur__clip_factor(norm, tc->clip);
     double lr = current_lr(tc, epoch);
+    int nonfinite = 0;
     for (int k = 0; k < ng; k++)
-        recur__optim_step(g[k].opt, g[k].params, g[k].grads, lr);
+        nonfinite |= recur__optim_step(g[k].opt, g[k].params, g[k].grads, clip, lr);
     /* A finite gradient can still overflow a parameter (no clipping, a huge
      * learning rate). Checkpoints refuse such a model, so the last good one
      * on disk stays. */
-    for (int k = 0; k < ng; k++)
-        if (!all_finite(g[k].params, g[k].n))
-            return recur__fail(RECUR_E_NUMERIC, "step %ld: the update made the "
-                              "parameters non-finite (try a lower learning rate or "
-                              "gradient clipping)", step + 1);
+    if (nonfinite)
+        return recur__fail(RECUR_E_NUMERIC, "step %ld: the update made the parameters "
+                          "non-finite (try a lower learning rate or gradient clipping)",
+                          step + 1);
     if (st) {
         st->loss = counted ? loss / (double)counted : 0;
         st->accuracy = counted ? (double)correct / (double)counted : 0;
