@@ -10,6 +10,7 @@
 #include "core/sgemm.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/cpu.h"
 
@@ -67,6 +68,21 @@ static void pack_block(int nr, int trans_b, const float *B, int ldb, int k0, int
     }
 }
 
+/* d[0..m) = s[0..m): at the kernels' strip heights a copy of known size,
+ * which the compiler inlines as a few vector moves (a call to memcpy per
+ * 48 bytes cost 4.5% of an LSTM 1×128 training step, bench/NOTES.md). */
+static inline void copy_strip(float *d, const float *s, int m)
+{
+    switch (m) {
+    case 12: memcpy(d, s, 12 * sizeof *d); return;
+    case 6: memcpy(d, s, 6 * sizeof *d); return;
+    case 4: memcpy(d, s, 4 * sizeof *d); return;
+    default:
+        for (int i = 0; i < m; i++)
+            d[i] = s[i];
+    }
+}
+
 /* Copy rows [0, mc) of op(A)'s K block (strides rs, cs) as strips of mr
  * rows, strip s at dst + s·mr·kc, each [kc][mr]. */
 static void pack_a(int mr, int mc, int kc, const float *A, long rs, long cs, float *dst)
@@ -76,8 +92,7 @@ static void pack_a(int mr, int mc, int kc, const float *A, long rs, long cs, flo
         float *d = dst + (long)ir * kc;
         if (rs == 1) { /* op(A) = Aᵀ: the m values of one k are contiguous */
             for (int k = 0; k < kc; k++)
-                for (int i = 0; i < m; i++)
-                    d[(long)k * mr + i] = A[k * cs + ir + i];
+                copy_strip(d + (long)k * mr, A + k * cs + ir, m);
             continue;
         }
         for (int i = 0; i < m; i++) {
