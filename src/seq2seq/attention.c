@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/gemm.h"
+#include "core/parallel.h"
 #include "core/rng.h"
 
 const char *recur_attention_name(recur_attention a)
@@ -128,7 +129,7 @@ int recur__attn_work_alloc(const s2s_attention *a, int Ts, int Tt, int B, attn_w
         return RECUR_OK;
     w->Ts = Ts, w->Tt = Tt, w->B = B;
     long M = a->M, S = (long)Ts * B, T = (long)Tt * B, A = (long)Tt * Ts * B;
-    double total = (double)S * M * 3 + (double)T * M * 9 + 2.0 * A + 2.0 * T * a->V;
+    double total = (double)S * M * 3 + (double)T * M * 11 + 2.0 * A + 2.0 * T * a->V;
     if (total > 1e10)
         return recur__fail(RECUR_E_LIMIT, "attention buffers for %d x %d steps of "
                           "%d rows are too large", Ts, Tt, B);
@@ -145,6 +146,8 @@ int recur__attn_work_alloc(const s2s_attention *a, int Ts, int Tt, int B, attn_w
     w->dx = p, p += T * M * 2;
     w->dq = p, p += T * M;
     w->dh = p, p += T * M;
+    w->htc = p, p += T * M;
+    w->dhtc = p, p += T * M;
     w->a = p, p += A;
     w->da = p, p += A;
     w->logits = p, p += T * a->V;
@@ -212,10 +215,14 @@ void recur__attn_forward(const s2s_attention *a, attn_work *w, const real *e, in
     recur__gemm(0, 1, (int)T, M, 2 * M, 1, w->x, 2 * M, a->w_c, 2 * M, 0, w->ht, M);
     for (long i = 0; i < T * M; i++)
         w->ht[i] = (real)tanh(w->ht[i]);
-    recur__gemm(0, 1, (int)T, V, M, 1, w->ht, M, a->w_o, M, 0, w->logits, V);
-    for (long r = 0; r < T; r++)
-        for (int v = 0; v < V; v++)
-            w->logits[r * V + v] += a->b_o[v];
+    const real *out = w->ht;
+    long n = T;
+    if (w->rows) { /* only the rows that have a label */
+        recur__gather_rows(w->htc, w->ht, w->rows, w->nrows, M);
+        out = w->htc, n = w->nrows;
+    }
+    recur__gemm(0, 1, (int)n, V, M, 1, out, M, a->w_o, M, 0, w->logits, V);
+    recur__add_row_bias(w->logits, n, V, a->b_o);
 }
 
 void recur__attn_backward(s2s_attention *a, attn_work *w, const real *e,
@@ -223,12 +230,18 @@ void recur__attn_backward(s2s_attention *a, attn_work *w, const real *e,
 {
     int M = a->M, V = a->V, ld = B * M;
     long T = (long)tt * B, S = (long)ts * B;
-    /* Output layer and the attentional state. */
-    recur__gemm(1, 0, V, M, (int)T, 1, w->dlogits, V, w->ht, M, 1, a->g_o, M);
-    for (long r = 0; r < T; r++)
-        for (int v = 0; v < V; v++)
-            a->g_bo[v] += w->dlogits[r * V + v];
-    recur__gemm(0, 0, (int)T, M, V, 1, w->dlogits, V, a->w_o, M, 0, w->dht, M);
+    /* Output layer (on w->rows only, if set) and the attentional state. */
+    const real *out = w->rows ? w->htc : w->ht;
+    long nout = w->rows ? w->nrows : T;
+    recur__gemm(1, 0, V, M, (int)nout, 1, w->dlogits, V, out, M, 1, a->g_o, M);
+    recur__add_column_sums(a->g_bo, NULL, w->dlogits, nout, V);
+    if (w->rows) {
+        recur__gemm(0, 0, (int)nout, M, V, 1, w->dlogits, V, a->w_o, M, 0, w->dhtc, M);
+        memset(w->dht, 0, (size_t)T * M * sizeof(real));
+        recur__scatter_add_rows(w->dht, w->dhtc, w->rows, nout, M);
+    } else {
+        recur__gemm(0, 0, (int)T, M, V, 1, w->dlogits, V, a->w_o, M, 0, w->dht, M);
+    }
     for (long i = 0; i < T * M; i++)
         w->dht[i] *= 1 - w->ht[i] * w->ht[i];
     recur__gemm(1, 0, M, 2 * M, (int)T, 1, w->dht, M, w->x, 2 * M, 1, a->g_c, 2 * M);

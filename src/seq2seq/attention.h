@@ -46,7 +46,16 @@ typedef struct {
     real *a;       /* [B][tt][ts] attention weights (packed by the last pass) */
     real *x;       /* [Tt][B][2M] [context; h] */
     real *ht;      /* [Tt][B][M] the attentional state */
-    real *logits, *dlogits; /* [Tt][B][V] */
+    /* The output layer's rows. NULL rows: every decoder row, and logits
+     * and dlogits are [tt][B][V]. Otherwise (set by the caller before the
+     * forward pass: training, where rows without a label are padding) only
+     * rows[0 .. nrows) (row t·B + b, ascending), and logits and dlogits
+     * hold just those, [nrows][V]: the largest product of a step is not
+     * spent on padding. */
+    const int32_t *rows;
+    long nrows;
+    real *htc, *dhtc; /* [nrows][M]: ht of those rows, and its gradient */
+    real *logits, *dlogits; /* [Tt][B][V], or [nrows][V] (rows) */
     real *dht;     /* [Tt][B][M] */
     real *dx;      /* [Tt][B][2M] */
     real *da;      /* [B][tt][ts] */

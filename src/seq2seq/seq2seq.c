@@ -372,6 +372,8 @@ void recur__s2s_batch_free(s2s_batch *b)
     free(b->dec_in);
     free(b->dec_len);
     free(b->labels);
+    free(b->rows);
+    free(b->labels_c);
     free(b->h0);
     free(b->x);
     recur__model_work_free(&b->we);
@@ -390,11 +392,13 @@ int recur__s2s_batch_alloc(const recur_seq2seq *s, int Ts, int Tt, int B, s2s_ba
     b->dec_in = calloc((size_t)Tt * B, sizeof *b->dec_in);
     b->dec_len = calloc((size_t)B, sizeof *b->dec_len);
     b->labels = calloc((size_t)Tt * B, sizeof *b->labels);
+    b->rows = calloc((size_t)Tt * B, sizeof *b->rows);
+    b->labels_c = calloc((size_t)Tt * B, sizeof *b->labels_c);
     b->h0 = calloc((size_t)ns * 6, sizeof *b->h0);
     int P = s->cfg.src_features;
     b->x = P > 0 ? calloc((size_t)B * P, sizeof *b->x) : NULL;
-    if (!b->src || !b->src_len || !b->dec_in || !b->dec_len || !b->labels || !b->h0 ||
-        (P > 0 && !b->x)) {
+    if (!b->src || !b->src_len || !b->dec_in || !b->dec_len || !b->labels || !b->rows ||
+        !b->labels_c || !b->h0 || (P > 0 && !b->x)) {
         recur__s2s_batch_free(b);
         return recur__fail(RECUR_E_NOMEM, "out of memory for a batch");
     }
@@ -491,17 +495,24 @@ double recur__s2s_forward_backward_of(recur_seq2seq *s, s2s_batch *b, rng *r, in
     recur__model_forward(dec, &b->wd, b->tt, B, din, b->h0, lstm ? b->c0 : NULL, r);
     const s2s_attention *att = &s->att;
     const real *mem = b->we.y[L - 1], *top = b->wd.y[L - 1];
+    long rows = (long)b->tt * B, n = 0;
+    for (long i = 0; i < rows; i++)
+        if (b->labels[i] >= 0) {
+            b->rows[n] = (int32_t)i;
+            b->labels_c[n++] = b->labels[i];
+        }
+    const int32_t *labels = b->labels;
     if (att->kind != RECUR_ATTN_NONE) {
+        /* The output layer on the labelled rows only (attn_work.rows). */
+        b->wa.rows = b->rows, b->wa.nrows = n;
+        labels = b->labels_c, rows = n;
         recur__attn_keys(att, &b->wa, mem, (long)b->ts * B);
         recur__attn_forward(att, &b->wa, mem, B, b->src_len, b->ts, top, b->tt, B);
     }
-    long rows = (long)b->tt * B, n = 0;
-    for (long i = 0; i < rows; i++)
-        n += b->labels[i] >= 0;
     long denom = whole > 0 ? whole : n;
     real scale = denom ? (real)(1.0 / (double)denom) : 0;
     long k;
-    double loss = recur__loss_softmax_xent(recur__s2s_logits(s, b, 0), b->labels, rows,
+    double loss = recur__loss_softmax_xent(recur__s2s_logits(s, b, 0), labels, rows,
                                     s->cfg.tgt_vocab,
                                     backward ? recur__s2s_logits(s, b, 1) : NULL, scale, &k,
                                     correct);

@@ -29,6 +29,8 @@ typedef struct {
     int32_t *dec_in;   /* [Tt][B]: bos, y1 .. yn, padding */
     int32_t *dec_len;  /* [B]: n + 1 */
     int32_t *labels;   /* [Tt][B]: y1 .. yn, eos, then -1 */
+    int32_t *rows;     /* the rows t·B + b that have a label (attention's output layer) */
+    int32_t *labels_c; /* their labels, in that order */
     real *x;           /* [B][src_features]: feature sources, or NULL */
     model_work we, wd;
     attn_work wa;      /* attention models */
@@ -55,7 +57,8 @@ void recur__s2s_batch_free(s2s_batch *b);
 /* Lay out examples idx[0 .. B) of d. */
 void recur__s2s_batch_pack(s2s_batch *b, const recur_seq2seq *s, const recur_seq2seq_data *d,
                     const long *idx, int B);
-/* The logits (and their gradient) of a batch's last pass: [tt][b][V]. */
+/* The logits (and their gradient) of a batch's last pass: [tt][b][V], or
+ * with attention only the rows that have a label, [b->wa.nrows][V]. */
 real *recur__s2s_logits(const recur_seq2seq *s, s2s_batch *b, int grad);
 /* RECUR_E_NUMERIC naming the first non-finite tensor of s, prefixed by what. */
 int recur__s2s_check_finite(const recur_seq2seq *s, const char *what);
