@@ -86,22 +86,22 @@ for f in attention plain torch; do
     grep -v '^step ' "$out/train_$f.log" | grep -v '^epoch ' || true
 done
 
-score() { # NAME MODEL [EVAL OPTIONS]: the test split's scores
-    name=$1 m=$2
-    shift 2
+score() { # NAME MODEL DATA [EVAL OPTIONS]: the scores on DATA
+    name=$1 m=$2 data=$3
+    shift 3
     echo "## $name"
-    $RECUR seq2seq eval "$m" $test "$@" 2>&1
+    $RECUR seq2seq eval "$m" "$data" "$@" 2>&1
 }
-score "baseline: copy the German source" "$out/model_attention.safetensors" --baseline copy
-score "recur, no attention, greedy" "$out/model_plain.safetensors" --show 30
-score "recur, no attention, beam 4" "$out/model_plain.safetensors" --beam 4
-score "recur + attention, greedy" "$out/model_attention.safetensors" --show 30
-score "recur + attention, beam 4" "$out/model_attention.safetensors" --beam 4 --show 30
-[ -z "$pt" ] || score "PyTorch + attention, greedy" "$out/model_attention.safetensors" \
+score "baseline: copy the German source" "$out/model_attention.safetensors" $test --baseline copy
+score "recur, no attention, greedy" "$out/model_plain.safetensors" $test --show 30
+score "recur, no attention, beam 4" "$out/model_plain.safetensors" $test --beam 4
+score "recur + attention, greedy" "$out/model_attention.safetensors" $test --show 30
+score "recur + attention, beam 4" "$out/model_attention.safetensors" $test --beam 4 --show 30
+[ -z "$pt" ] || score "PyTorch + attention, greedy" "$out/model_attention.safetensors" $test \
     --hypotheses "$out/torch_attention.txt" --show 30
 tail -n 20 $test >"$out/test_last20.tsv"
-score "recur + attention, beam 4: the last 20 test pairs (help sentences)" \
-    "$out/model_attention.safetensors" --beam 4 --show 20 | grep ' -> '
+echo "## recur + attention, beam 4: the last 20 test pairs (help sentences)"
+score "" "$out/model_attention.safetensors" "$out/test_last20.tsv" --beam 4 --show 20 | grep ' -> '
 printf 'Die Datei wurde nicht gespeichert.\nTabelle einfügen\nWählen Sie eine Farbe aus.\n' |
     $RECUR seq2seq translate "$out/model_attention.safetensors" --beam 4 \
     --attention-svg "$out/attention.svg"
