@@ -60,6 +60,7 @@ suite() {
     run "examples_classify_test [$build]" bash tests/examples_classify_test.sh "$build/recur"
     run "seq2seq_test [$build]" bash tests/seq2seq_test.sh "$build/recur"
     run "seq2seq_bpe_test [$build]" bash tests/seq2seq_bpe_test.sh "$build/recur"
+    run "g2p_split_test [$build]" bash tests/g2p_split_test.sh "$build/recur"
     run "onnx_cli_test [$build]" bash tests/onnx_cli_test.sh "$build/recur"
     run "tag_test [$build]" bash tests/tag_test.sh "$build/recur"
     run "caption_test [$build]" bash tests/caption_test.sh "$build/recur"
