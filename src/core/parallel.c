@@ -62,9 +62,32 @@ void recur__parallel_rows(int B, double flops, void (*fn)(void *arg, int b0, int
     }
 }
 
-/* Column blocks of 16 reals (a cache line), so that threads never write
- * the same line. */
+/* recur__parallel_ranges: blocks handed out by recur__parallel_rows,
+ * turned back into element ranges. */
+typedef struct {
+    long n, block;
+    void (*fn)(void *arg, long i0, long i1);
+    void *arg;
+} ranges_job;
+
+static void ranges_part(void *arg, int k0, int k1)
+{
+    ranges_job *j = arg;
+    long i0 = (long)k0 * j->block, i1 = (long)k1 * j->block;
+    j->fn(j->arg, i0, i1 < j->n ? i1 : j->n);
+}
+
+void recur__parallel_ranges(long n, long block, double flops,
+                            void (*fn)(void *arg, long i0, long i1), void *arg)
+{
+    ranges_job j = {n, block, fn, arg};
+    recur__parallel_rows((int)((n + block - 1) / block), flops, ranges_part, &j);
+}
+
+/* Column passes go to threads in blocks of 16 reals (a cache line), so
+ * that threads never write the same line; row passes in blocks of 64 rows. */
 #define COLUMN_BLOCK 16
+#define ROW_BLOCK 64
 
 typedef struct {
     real *acc, *acc2;
@@ -73,16 +96,15 @@ typedef struct {
     int cols;
 } column_sums_job;
 
-static void column_sums_part(void *arg, int k0, int k1)
+static void column_sums_part(void *arg, long c0, long c1)
 {
     column_sums_job *j = arg;
-    int c0 = k0 * COLUMN_BLOCK, c1 = k1 * COLUMN_BLOCK < j->cols ? k1 * COLUMN_BLOCK : j->cols;
     for (long r = 0; r < j->rows; r++) {
         const real *row = j->m + r * j->cols;
-        for (int c = c0; c < c1; c++)
+        for (long c = c0; c < c1; c++)
             j->acc[c] += row[c];
         if (j->acc2)
-            for (int c = c0; c < c1; c++)
+            for (long c = c0; c < c1; c++)
                 j->acc2[c] += row[c];
     }
 }
@@ -90,35 +112,19 @@ static void column_sums_part(void *arg, int k0, int k1)
 void recur__add_column_sums(real *acc, real *acc2, const real *m, long rows, int cols)
 {
     column_sums_job j = {acc, acc2, m, rows, cols};
-    int blocks = (cols + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
-    recur__parallel_rows(blocks, (acc2 ? 2.0 : 1.0) * 4.0 * (double)rows * cols,
-                         column_sums_part, &j);
-}
-
-/* Row-wise passes go to threads in blocks of ROW_BLOCK rows (so that a
- * long count of rows never overflows the helper's int ranges). */
-#define ROW_BLOCK 64
-
-static int row_blocks(long rows) { return (int)((rows + ROW_BLOCK - 1) / ROW_BLOCK); }
-
-static void rows_of_blocks(long rows, int k0, int k1, long *r0, long *r1)
-{
-    *r0 = (long)k0 * ROW_BLOCK;
-    *r1 = (long)k1 * ROW_BLOCK < rows ? (long)k1 * ROW_BLOCK : rows;
+    recur__parallel_ranges(cols, COLUMN_BLOCK, (acc2 ? 2.0 : 1.0) * 4.0 * (double)rows * cols,
+                           column_sums_part, &j);
 }
 
 typedef struct {
     real *m;
-    long rows;
     int cols;
     const real *b;
 } row_bias_job;
 
-static void row_bias_part(void *arg, int k0, int k1)
+static void row_bias_part(void *arg, long r0, long r1)
 {
     row_bias_job *j = arg;
-    long r0, r1;
-    rows_of_blocks(j->rows, k0, k1, &r0, &r1);
     for (long r = r0; r < r1; r++) {
         real *row = j->m + r * j->cols;
         for (int c = 0; c < j->cols; c++)
@@ -128,8 +134,8 @@ static void row_bias_part(void *arg, int k0, int k1)
 
 void recur__add_row_bias(real *m, long rows, int cols, const real *b)
 {
-    row_bias_job j = {m, rows, cols, b};
-    recur__parallel_rows(row_blocks(rows), 4.0 * (double)rows * cols, row_bias_part, &j);
+    row_bias_job j = {m, cols, b};
+    recur__parallel_ranges(rows, ROW_BLOCK, 4.0 * (double)rows * cols, row_bias_part, &j);
 }
 
 /* Rows by token: gather out[r] = in[tokens[r]], scatter out[tokens[r]] += in[r]. */
@@ -141,11 +147,9 @@ typedef struct {
     int width;
 } rows_job;
 
-static void gather_part(void *arg, int k0, int k1)
+static void gather_part(void *arg, long r0, long r1)
 {
     rows_job *j = arg;
-    long r0, r1;
-    rows_of_blocks(j->rows, k0, k1, &r0, &r1);
     for (long r = r0; r < r1; r++)
         memcpy(j->out + r * j->width, j->in + (long)j->tokens[r] * j->width,
                (size_t)j->width * sizeof(real));
@@ -155,17 +159,16 @@ void recur__gather_rows(real *dst, const real *table, const int32_t *tokens, lon
                         int width)
 {
     rows_job j = {dst, table, tokens, rows, width};
-    recur__parallel_rows(row_blocks(rows), 4.0 * (double)rows * width, gather_part, &j);
+    recur__parallel_ranges(rows, ROW_BLOCK, 4.0 * (double)rows * width, gather_part, &j);
 }
 
-static void scatter_part(void *arg, int k0, int k1)
+static void scatter_part(void *arg, long c0, long c1)
 {
     rows_job *j = arg;
-    int c0 = k0 * COLUMN_BLOCK, c1 = k1 * COLUMN_BLOCK < j->width ? k1 * COLUMN_BLOCK : j->width;
     for (long r = 0; r < j->rows; r++) {
         const real *s = j->in + r * j->width;
         real *row = j->out + (long)j->tokens[r] * j->width;
-        for (int c = c0; c < c1; c++)
+        for (long c = c0; c < c1; c++)
             row[c] += s[c];
     }
 }
@@ -174,6 +177,5 @@ void recur__scatter_add_rows(real *table, const real *src, const int32_t *tokens
                              int width)
 {
     rows_job j = {table, src, tokens, rows, width};
-    recur__parallel_rows((width + COLUMN_BLOCK - 1) / COLUMN_BLOCK, 4.0 * (double)rows * width,
-                         scatter_part, &j);
+    recur__parallel_ranges(width, COLUMN_BLOCK, 4.0 * (double)rows * width, scatter_part, &j);
 }

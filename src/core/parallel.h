@@ -21,6 +21,12 @@
 void recur__parallel_rows(int B, double flops, void (*fn)(void *arg, int b0, int b1),
                    void *arg);
 
+/* fn(arg, i0, i1) over disjoint ranges covering [0, n), each a whole
+ * number of `block` elements (but the last): recur__parallel_rows over the
+ * blocks, for passes whose count may exceed an int. */
+void recur__parallel_ranges(long n, long block, double flops,
+                            void (*fn)(void *arg, long i0, long i1), void *arg);
+
 /* acc[j] += m[r·cols + j] for r = 0 .. rows-1 in that order, for every
  * column j < cols, and the same into acc2 when it is not NULL: the bias
  * gradients. Threads take disjoint column ranges, so every sum is the same

@@ -71,7 +71,7 @@ static inline int exponent_full(real x)
  * each element's update is the same whichever thread makes it. */
 #define STEP_BLOCK 4096
 
-static void step_range(void *arg, int k0, int k1)
+static void step_range(void *arg, long i0, long i1)
 {
     step_job *j = arg;
     optimizer *o = j->o;
@@ -79,9 +79,6 @@ static void step_range(void *arg, int k0, int k1)
     const real *g = j->g;
     real gs = j->gscale;
     int bad = 0;
-    long i0 = (long)k0 * STEP_BLOCK, i1 = (long)k1 * STEP_BLOCK;
-    if (i1 > o->n)
-        i1 = o->n;
     real wd = (real)o->weight_decay, a = (real)j->lr;
     switch (o->kind) {
     case RECUR_SGD: {
@@ -140,8 +137,7 @@ int recur__optim_step(optimizer *o, real *p, const real *g, real gscale, double 
         j.step = (real)(lr / bc1);
         j.rbc2 = (real)(1 / sqrt(bc2));
     }
-    long blocks = (o->n + STEP_BLOCK - 1) / STEP_BLOCK;
-    recur__parallel_rows((int)blocks, 10.0 * (double)o->n, step_range, &j);
+    recur__parallel_ranges(o->n, STEP_BLOCK, 10.0 * (double)o->n, step_range, &j);
     return atomic_load(&j.nonfinite);
 }
 
