@@ -11,9 +11,9 @@ cd "$(dirname "$0")/.."
 QUICK=${QUICK:-0}
 PY=${PYTHON:-/usr/bin/python3}
 if [ "$QUICK" = 1 ]; then
-    TRAIN_STEPS=3 STREAM_STEPS=48000 STREAM_REPS=3 TORCH_STREAM_STEPS=4800 SAMPLE_CHARS=1000 SQUARE=1024
+    TRAIN_STEPS=3 STREAM_STEPS=48000 STREAM_REPS=3 STREAM_ROUNDS=3 TORCH_STREAM_STEPS=4800 SAMPLE_CHARS=1000 SQUARE=1024
 else
-    TRAIN_STEPS=7 STREAM_STEPS=48000 STREAM_REPS=5 TORCH_STREAM_STEPS=24000 SAMPLE_CHARS=4000 SQUARE=2048
+    TRAIN_STEPS=7 STREAM_STEPS=48000 STREAM_REPS=5 STREAM_ROUNDS=5 TORCH_STREAM_STEPS=24000 SAMPLE_CHARS=4000 SQUARE=2048
 fi
 # PyTorch's streaming loops run fewer steps than recur's (their cost per
 # step does not depend on the position); every time is scaled to 48,000.
@@ -80,6 +80,15 @@ load() { echo "# load $1: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out"; }
 } >"$out"
 say() { echo "$*" >&2; }
 run() { "$@" | tee -a "$out" >/dev/null; }
+# The median of each result line's value over the lines of stdin that
+# share its first four fields (rounds of the same measurement).
+medians() {
+    awk -F'\t' 'NF == 5 { k = $1 FS $2 FS $3 FS $4; if (!(k in n)) order[++m] = k; v[k, ++n[k]] = $5 }
+        END { for (i = 1; i <= m; i++) { k = order[i]; c = n[k]
+                  for (a = 2; a <= c; a++) for (b = a; b > 1 && v[k, b - 1] > v[k, b]; b--) {
+                      t = v[k, b]; v[k, b] = v[k, b - 1]; v[k, b - 1] = t }
+                  printf "%s\t%s\n", k, c % 2 ? v[k, (c + 1) / 2] : (v[k, c / 2] + v[k, c / 2 + 1]) / 2 } }'
+}
 
 say "sgemm ceiling..."
 load ceiling
@@ -117,10 +126,16 @@ for cell in lstm gru; do
     for h in $STREAM_HIDDEN; do
         say "streaming $cell $h..."
         load "stream $cell $h"
-        run build/bench/stream_speed $cell "$h" "$STREAM_STEPS" "$STREAM_REPS"
-        if [ $have_eigen = 1 ]; then
-            run build/bench/eigen_stream $cell "$h" "$STREAM_STEPS" "$STREAM_REPS"
-        fi
+        # recur and Eigen take turns, STREAM_ROUNDS times, timed by each
+        # thread's CPU time (single-threaded at these sizes): at 40–2,500 ns
+        # a step, one process against the next differs by up to 50% on a
+        # shared VM (bench/NOTES.md), so each column is the median of rounds.
+        for r in $(seq "$STREAM_ROUNDS"); do
+            build/bench/stream_speed $cell "$h" "$STREAM_STEPS" "$STREAM_REPS" cpu
+            if [ $have_eigen = 1 ]; then
+                build/bench/eigen_stream $cell "$h" "$STREAM_STEPS" "$STREAM_REPS" cpu
+            fi
+        done | medians | tee -a "$out" >/dev/null
         if [ $have_torch = 1 ]; then
             for th in 1 2; do
                 run "$PY" bench/torch_stream.py $cell "$h" "$TORCH_STREAM_STEPS" 3 --threads $th

@@ -263,11 +263,12 @@ RECUR_API int recur_state_step(recur_state *s, int32_t token, const float *x, fl
  *   - no allocation, no system call and no I/O: every buffer is allocated
  *     by recur_state_create (tests/test_stream.c counts allocations);
  *   - a fixed amount of work per step, whatever the input values: no
- *     data-dependent branch except the activations' clamps, and denormals
- *     are flushed to zero for the duration of the step (FTZ/DAZ on x86,
- *     FZ on AArch64; the caller's floating-point mode is restored before
- *     returning), so a silent input after a loud one costs no more (measured
- *     in tests/test_state_keep.c, timed by bench/export_step.c);
+ *     data-dependent branch except the activations' clamps, and no denormal
+ *     state: every state the step stores below FLT_MIN in magnitude is set
+ *     to 0 (in software, as the generated C does: the inputs and weights
+ *     too), so a silent input after a loud one costs no more (tested in
+ *     tests/test_state_keep.c, timed by bench/export_step.c); the caller's
+ *     floating-point mode is neither read nor changed;
  *   - no locks on the calling thread for models under 8 M multiply-adds
  *     per step; larger ones split a step with a helper thread (a mutex and
  *     condition variables): call recur_set_threads(1) before

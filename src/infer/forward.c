@@ -45,9 +45,9 @@ static void forward_window(const recur_model *m, model_work *w, int t0, int T, i
  * stream (stream_kernel.h): at batch 1 the window path's products are
  * mat-vecs with a call, a packing and a gate pass per step, and ran
  * 1.1–2.7× slower than stepping (bench/NOTES.md). Both paths give the same
- * outputs to float rounding (tests/test_stream.c). The stream flushes no
- * denormals here: recur__step_f32, not recur_state_step, as the window
- * path. */
+ * outputs to float rounding (tests/test_stream.c); the stream's states
+ * are flushed to zero below the smallest normal float (stream_kernel.h),
+ * which moves no output by more than that. */
 static int stepwise(const recur_model *m, int T, const int32_t *tokens, const float *x,
                     float *y)
 {

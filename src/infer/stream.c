@@ -20,7 +20,8 @@
  * state. Every buffer is allocated in recur_state_create: recur_state_step never
  * allocates (tests/test_stream.c counts allocations). Each output is the
  * same sum in the same order whatever the split, so results do not depend
- * on the thread count.
+ * on the thread count (nor, since every state is flushed to zero in
+ * software, on a thread's floating-point mode).
  *
  * An LSTM with a projection (proj, model.h) carries h_t = W_hr·m_t of R =
  * proj units, m_t = σ(o)⊙tanh(c_t) of H: the kernel writes m_t to s->mt
@@ -90,7 +91,7 @@ static void project(const real *W, int P, int H, const real *m, real *h)
         real t = ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
         for (; j < H; j++)
             t += W[j] * m[j];
-        h[p] = t;
+        h[p] = recur__flush(t);
     }
 }
 
@@ -131,7 +132,6 @@ static void *helper_main(void *arg)
 {
     recur_state *s = arg;
     unsigned seen = 0;
-    recur__ftz_enter(); /* hook: the library's own thread flushes denormals for good */
     for (;;) {
         pthread_mutex_lock(&s->lock);
         while (s->go == seen && !s->quit)
@@ -280,14 +280,14 @@ int recur__step_f32(recur_state *s, int32_t token, const float *x, float *y)
         if (!x)
             return recur__fail(RECUR_E_INVALID, "a dense-input model needs x");
         for (int i = 0; i < c->input_size; i++)
-            s->x[i] = (real)x[i];
+            s->x[i] = recur__flush((real)x[i]);
     } else {
         int rc = recur__model_check_tokens(m, &token, 1, RECUR_E_INVALID);
         if (rc)
             return rc;
         if (c->input == RECUR_INPUT_EMBEDDING)
-            memcpy(s->x, m->emb + (long)token * c->embed_dim,
-                   (size_t)c->embed_dim * sizeof *s->x);
+            for (int i = 0; i < c->embed_dim; i++)
+                s->x[i] = recur__flush(m->emb[(long)token * c->embed_dim + i]);
         s->token = token;
     }
     if (s->have_helper) {

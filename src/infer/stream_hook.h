@@ -1,5 +1,5 @@
 /* stream_hook.h - what stream.c (the float stream) shares with stream_rt.c
- * (the public recur_state_step: flush to zero; keeping a state) and stream_q8.c
+ * (the public recur_state_step; keeping a state) and stream_q8.c
  * (the int8 stream). A recur_state either runs stream.c's packed float
  * weights or holds an int8 stream (q8) that runs instead. */
 #ifndef RECUR_STREAM_HOOK_H
@@ -27,10 +27,6 @@ struct recur__q8 *recur__state_q8(const recur_state *s);
 /* A recur_state that runs q (and frees it, also on failure). */
 int recur__state_wrap_q8(struct recur__q8 *q, recur_state **out);
 
-/* stream_rt.c: set flush-to-zero (and denormals-are-zero) on the calling
- * thread, returning the mode to give back to recur__ftz_leave. */
-unsigned long recur__ftz_enter(void);
-void recur__ftz_leave(unsigned long mode);
 /* stream_rt.c: RECUR_OK, or RECUR_E_INVALID with a message if m cannot
  * run step by step (bidirectional, MEAN readout); what runs is "what". */
 int recur__stream_refusal(const recur_model *m, const char *what);

@@ -43,17 +43,17 @@ void recur__stream_layer_pack(stream_layer *L, const stream_kernel *k, int kind,
         for (int u = 0; u < V && b * V + u < Hp; u++) {
             long j = j0 + b * V + u; /* the unit; gate a's row is a·H + j */
             for (int a = 0; a < A; a++)
-                p[a * V + u] = b_ih[a * H + j] + b_hh[a * H + j];
+                p[a * V + u] = recur__flush(b_ih[a * H + j] + b_hh[a * H + j]);
             if (kind == CELL_GRU) { /* n: b_in and b_hn apart */
-                p[2 * V + u] = b_ih[2 * H + j];
-                p[3 * V + u] = b_hh[2 * H + j];
+                p[2 * V + u] = recur__flush(b_ih[2 * H + j]);
+                p[3 * V + u] = recur__flush(b_hh[2 * H + j]);
             }
             real *x = p + (long)Bs * V, *h = x + (long)I * A * V;
             for (int a = 0; a < A; a++) {
                 for (int i = 0; i < I; i++)
-                    x[((long)i * A + a) * V + u] = w_ih[(a * H + j) * I + i];
+                    x[((long)i * A + a) * V + u] = recur__flush(w_ih[(a * H + j) * I + i]);
                 for (int i = 0; i < R; i++)
-                    h[((long)i * A + a) * V + u] = w_hh[(a * H + j) * R + i];
+                    h[((long)i * A + a) * V + u] = recur__flush(w_hh[(a * H + j) * R + i]);
             }
         }
     }
@@ -68,9 +68,10 @@ void recur__stream_fc_pack(stream_layer *L, const stream_kernel *k, const real *
                            real *dst)
 {
     memset(dst, 0, (size_t)recur__stream_fc_size(k, L->Hp) * sizeof *dst);
-    memcpy(dst, fc + L->j0, (size_t)L->Hp * sizeof *dst);
+    for (int j = 0; j < L->Hp; j++)
+        dst[j] = recur__flush(fc[L->j0 + j]);
     L->fc = dst;
-    L->fc_b = fc_b;
+    L->fc_b = recur__flush(fc_b);
 }
 
 /* ---- the portable kernel ---------------------------------------------------- */
@@ -124,15 +125,15 @@ static void generic_layer(const stream_layer *L, int kind, const real *x, int to
             switch (kind) {
             case CELL_LSTM: {
                 lstm_unit_out o = lstm_unit_summed(pre, GV, u, c[j + u]);
-                c[j + u] = o.c;
-                hn[j + u] = o.h;
+                c[j + u] = recur__flush(o.c);
+                hn[j + u] = recur__flush(o.h);
                 break;
             }
             case CELL_GRU:
-                hn[j + u] = gru_unit_summed(pre, GV, u, hp[L->j0 + j + u]);
+                hn[j + u] = recur__flush(gru_unit_summed(pre, GV, u, hp[L->j0 + j + u]));
                 break;
             default:
-                hn[j + u] = rnn_unit_summed(pre[u], kind == CELL_RNN_RELU);
+                hn[j + u] = recur__flush(rnn_unit_summed(pre[u], kind == CELL_RNN_RELU));
                 break;
             }
             if (L->fc)

@@ -31,6 +31,19 @@
 
 #include "core/real.h"
 
+/* Flush to zero in software: a value below the smallest normal float in
+ * magnitude becomes 0 (NaN stays NaN). The kernels apply it (VFLUSH for
+ * vectors) to every state they store and the stream to its inputs and
+ * packed weights, so a stream never holds a denormal and its step costs
+ * the same whatever the values, without touching the caller's
+ * floating-point mode (reading MXCSR waits for every operation in flight:
+ * 11 ns a step, bench/NOTES.md). The generated C (export_c.c) and the int8
+ * stream (stream_q8.c) flush the same values. */
+static inline real recur__flush(real v)
+{
+    return v > -1.17549435e-38f && v < 1.17549435e-38f ? 0 : v;
+}
+
 /* One layer's units [j0, j0 + Hp) packed for one kernel. */
 typedef struct {
     int I, R, j0, Hp; /* input width, h width (W_hh's columns), this part's units */

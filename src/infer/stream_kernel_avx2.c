@@ -36,6 +36,11 @@
     _mm256_castsi256_ps(_mm256_slli_epi32(                                     \
         _mm256_add_epi32(_mm256_castps_si256(k), _mm256_set1_epi32(127 - 0x4B400000)), 23))
 #define VHSUM(v) hsum(v)
+/* keep the lanes that are not (|v| < FLT_MIN): NaN is kept */
+#define VFLUSH(v)                                                              \
+    _mm256_and_ps(_mm256_cmp_ps(_mm256_andnot_ps(VSET1(-0.0f), v),             \
+                                VSET1(1.17549435e-38f), _CMP_NLT_UQ),          \
+                  v)
 #define NAME(x) x##_avx2
 
 static inline __attribute__((always_inline)) TARGET float hsum(__m256 v)

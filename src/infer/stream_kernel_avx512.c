@@ -33,6 +33,12 @@
 #define VSTOREU(p, v) _mm512_storeu_ps(p, v)
 #define VSCALE(p, n, k) _mm512_scalef_ps(p, n)
 #define VHSUM(v) _mm512_reduce_add_ps(v)
+/* keep the lanes whose exponent bits are not all 0 (zeros and denormals
+ * become +0; NaN and infinities stay): one test and one masked move */
+#define VFLUSH(v)                                                              \
+    _mm512_maskz_mov_ps(_mm512_test_epi32_mask(_mm512_castps_si512(v),        \
+                                               _mm512_set1_epi32(0x7F800000)), \
+                        v)
 #define NAME(x) x##_avx512
 #define WIDE_CHAINS 1
 

@@ -16,6 +16,8 @@
  *                           exponent bits, or AVX-512's scalef: one
  *                           operation instead of three)
  *   VHSUM(v)                the sum of the lanes
+ *   VFLUSH(v)               0 in the lanes below the smallest normal float
+ *                           in magnitude (recur__flush, stream_kernel.h)
  *   TARGET        the function attribute that enables the instruction set
  *   NAME(x)       the name of kernel x for this instruction set
  *   WIDE_CHAINS   (optional) 32 vector registers: four FMA chains per slot
@@ -261,8 +263,10 @@ static TARGET void NAME(lstm)(const stream_layer *L, const float *x, int token,
         VEC g1 = v_tanh1(VADD(a2, b2)), o = v_sigmoid(VADD(a3, b3));
         /* c = f⊙c' + i⊙g = i⊙(g + 1) + (f⊙c' − i); h = o⊙(tanh c + 1) − o */
         VEC cn = VFMA(i, g1, VFMS(f, load_lanes(c + j, n), i));
-        store_lanes(c + j, cn, n);
-        VEC h = VFMS(o, v_tanh1(cn), o);
+        store_lanes(c + j, VFLUSH(cn), n);
+        /* h from cn as it is: where cn is denormal, h is too and flushes to
+         * the same 0, and the flush of c stays off h's chain */
+        VEC h = VFLUSH(VFMS(o, v_tanh1(cn), o));
         store_lanes(hn + j, h, n);
         FC_ADD(h);
     }
@@ -296,7 +300,7 @@ static TARGET void NAME(gru)(const stream_layer *L, const float *x, int token,
         /* h = (1−z)⊙n + z⊙h' = (1−z)⊙(n + 1) + (z⊙h' − (1−z)) */
         VEC omz = VSUB(VSET1(1.0f), z);
         VEC rest = VFMS(z, load_lanes(hown + j, n), omz);
-        VEC h = VFMA(omz, n1p, rest);
+        VEC h = VFLUSH(VFMA(omz, n1p, rest));
         store_lanes(hn + j, h, n);
         FC_ADD(h);
     }
@@ -321,7 +325,7 @@ INLINE void rnn_layer(const stream_layer *L, const float *x, int token, const fl
         ROWS1(hp, R, a0, a1, a2, a3);
         VEC pre = VADD(VADD(a0, a1), VADD(a2, a3));
         /* relu: pre > 0 ? pre : 0 (NaN → 0, as rnn_unit) */
-        VEC h = relu ? VMAX(pre, VZERO) : VSUB(v_tanh1(pre), VSET1(1.0f));
+        VEC h = VFLUSH(relu ? VMAX(pre, VZERO) : VSUB(v_tanh1(pre), VSET1(1.0f)));
         store_lanes(hn + j, h, Hp - j);
         FC_ADD(h);
     }

@@ -21,6 +21,7 @@
 #include "core/kernel.h"
 #include "core/quant.h"
 #include "infer/stream_hook.h"
+#include "infer/stream_kernel.h"
 #include "nn/model.h"
 
 typedef struct {
@@ -59,10 +60,6 @@ static void matvec_q8(const int8_t *restrict q, const float *restrict scale,
         acc[n] *= scale[n];
 }
 
-/* What the hardware flush-to-zero does to a result (the generated C does
- * the same in software), so that the states agree with it everywhere. */
-static inline real flush(real v) { return v > -1.17549435e-38f && v < 1.17549435e-38f ? 0 : v; }
-
 /* The fused gate pass over H units: g = gx + gh (biases included), the
  * cell's equations (cell.h); hp the previous states, new ones into h. */
 RECUR_KERNEL
@@ -76,9 +73,9 @@ static void gates(int kind, int H, const real *restrict gx, const real *restrict
             real f = act_sigmoid(gx[H + j] + gh[H + j]);
             real g = act_tanh(gx[2 * H + j] + gh[2 * H + j]);
             real o = act_sigmoid(gx[3 * H + j] + gh[3 * H + j]);
-            real cv = flush(f * c[j] + i * g);
+            real cv = recur__flush(f * c[j] + i * g);
             c[j] = cv;
-            h[j] = flush(o * act_tanh(cv));
+            h[j] = recur__flush(o * act_tanh(cv));
         }
         break;
     case CELL_GRU:
@@ -86,18 +83,18 @@ static void gates(int kind, int H, const real *restrict gx, const real *restrict
             real r = act_sigmoid(gx[j] + gh[j]);
             real z = act_sigmoid(gx[H + j] + gh[H + j]);
             real n = act_tanh(gx[2 * H + j] + r * gh[2 * H + j]);
-            h[j] = flush((1 - z) * n + z * h[j]);
+            h[j] = recur__flush((1 - z) * n + z * h[j]);
         }
         break;
     case CELL_RNN_RELU:
         for (int j = 0; j < H; j++) {
             real a = gx[j] + gh[j];
-            h[j] = flush(a > 0 ? a : 0);
+            h[j] = recur__flush(a > 0 ? a : 0);
         }
         break;
     default:
         for (int j = 0; j < H; j++)
-            h[j] = flush(act_tanh(gx[j] + gh[j]));
+            h[j] = recur__flush(act_tanh(gx[j] + gh[j]));
         break;
     }
 }
@@ -129,7 +126,7 @@ int recur__q8_step(struct recur__q8 *q, int32_t token, const float *x, float *y)
         if (!x)
             return recur__fail(RECUR_E_INVALID, "a dense-input model needs x");
         for (int i = 0; i < c->input_size; i++)
-            q->x[i] = (real)x[i];
+            q->x[i] = recur__flush((real)x[i]);
         in = q->x;
     } else {
         int rc = recur__model_check_tokens(m, &token, 1, RECUR_E_INVALID);
@@ -137,7 +134,7 @@ int recur__q8_step(struct recur__q8 *q, int32_t token, const float *x, float *y)
             return rc;
         if (q->embed) {
             for (int e = 0; e < q->E; e++)
-                q->x[e] = (real)q->emb[(long)token * q->E + e] * q->embs[token];
+                q->x[e] = recur__flush((real)q->emb[(long)token * q->E + e] * q->embs[token]);
             in = q->x;
         }
     }

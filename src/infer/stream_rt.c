@@ -1,100 +1,30 @@
 /* stream_rt.c - what a real-time caller and a stream's keeper see around
- * the streaming step: the public recur_state_step (denormals flushed to zero for
- * the duration of a step; the int8 stream's dispatch) and a state's bytes
- * (recur_state_size / _save / _load, recur.h).
+ * the streaming step: the public recur_state_step (the int8 stream's
+ * dispatch) and a state's bytes (recur_state_size / _save / _load, recur.h).
  *
- * Why flush to zero: a stream that falls silent after a loud input decays
- * its states geometrically towards 0 and, on the way, through the
- * denormal range, where each multiply or add can take a slow path
- * (microcode assists on many x86 cores; bench/export_step.c times it, and
- * examples/microcontroller/README.md has the numbers). With
- * FTZ (results) and DAZ (inputs) set, the step's cost no longer depends
- * on the values. The caller's mode is put back before returning, so the
- * rest of the program computes as it did; the helper thread that large
- * models use inside a step (stream.c) is the library's own and keeps the
- * flush on for its whole life. */
+ * Denormals: a stream that falls silent after a loud input decays its
+ * states geometrically towards 0 and, on the way, through the denormal
+ * range, where each multiply or add can take a slow path (microcode
+ * assists on many x86 cores; bench/export_step.c times it, and
+ * examples/microcontroller/README.md has the numbers). The kernels flush
+ * every state they store to zero in software (recur__flush,
+ * stream_kernel.h), as the generated C does, and the stream flushes its
+ * inputs and packed weights, so a stream never computes on a denormal
+ * state and the caller's floating-point mode is never touched. The step
+ * used to set FTZ/DAZ in MXCSR around each call instead; reading MXCSR
+ * waits for every floating-point operation in flight, a barrier between
+ * consecutive steps that cost 8–39% of a small model's step
+ * (bench/NOTES.md). */
 #include <string.h>
-
-#if defined(__SSE__) || defined(__x86_64__)
-#include <xmmintrin.h>
-#define FTZ_X86 1
-#elif defined(__aarch64__)
-#define FTZ_ARM64 1
-#endif
 
 #include "core/error.h"
 #include "infer/stream_hook.h"
 #include "nn/cell.h"
 
-typedef unsigned long fp_mode;
-
-fp_mode recur__ftz_enter(void)
-{
-#if defined(FTZ_X86)
-    unsigned csr = _mm_getcsr();
-    _mm_setcsr(csr | 0x8040u); /* FTZ (bit 15) | DAZ (bit 6) */
-    return csr;
-#elif defined(FTZ_ARM64)
-    unsigned long fpcr;
-    __asm__ __volatile__("mrs %0, fpcr" : "=r"(fpcr));
-    __asm__ __volatile__("msr fpcr, %0" : : "r"(fpcr | (1ul << 24))); /* FZ */
-    return fpcr;
-#else
-    return 0;
-#endif
-}
-
-void recur__ftz_leave(fp_mode m)
-{
-#if defined(FTZ_X86)
-    _mm_setcsr((unsigned)m);
-#elif defined(FTZ_ARM64)
-    __asm__ __volatile__("msr fpcr, %0" : : "r"(m));
-#else
-    (void)m;
-#endif
-}
-
-/* Reading and writing the mode costs more than a small model's step: the
- * read waits for every floating-point operation in flight (for their
- * exception flags), 11 ns a step on Zen 4 (bench/NOTES.md). A caller that
- * keeps flush-to-zero on (audio hosts often do) skips both writes. */
-static int ftz_already(fp_mode m)
-{
-#if defined(FTZ_X86)
-    return (m & 0x8040u) == 0x8040u;
-#elif defined(FTZ_ARM64)
-    return (m >> 24) & 1;
-#else
-    (void)m;
-    return 1;
-#endif
-}
-
-static fp_mode ftz_read(void)
-{
-#if defined(FTZ_X86)
-    return _mm_getcsr();
-#elif defined(FTZ_ARM64)
-    unsigned long fpcr;
-    __asm__ __volatile__("mrs %0, fpcr" : "=r"(fpcr));
-    return fpcr;
-#else
-    return 0;
-#endif
-}
-
 int recur_state_step(recur_state *s, int32_t token, const float *x, float *y)
 {
-    fp_mode mode = ftz_read();
-    int set = !ftz_already(mode);
-    if (set)
-        recur__ftz_enter();
     struct recur__q8 *q = recur__state_q8(s);
-    int rc = q ? recur__q8_step(q, token, x, y) : recur__step_f32(s, token, x, y);
-    if (set)
-        recur__ftz_leave(mode);
-    return rc;
+    return q ? recur__q8_step(q, token, x, y) : recur__step_f32(s, token, x, y);
 }
 
 /* The same conditions as recur_state_create's (stream.c). */
