@@ -175,8 +175,14 @@ void recur__cell_backward(cell *c, cell_work *w, int T, int B, int reverse,
     /* dW_hr += Σ_t dh_tᵀ · m_t */
     if (c->P)
         recur__gemm(1, 0, c->P, H, (int)TB, 1, w->dhs, c->P, w->ms, H, 1, c->gw_hr, H);
-    /* The bias gradients: one pass when both biases see the same dG. */
-    if (w->dgh == w->dgi) {
+    /* The bias gradients: one pass when both biases see the same dG. With
+     * a one-hot table (w->xtab) the caller sums b_ih's (and b_hh's where
+     * dgh = dgi) from the per-token rows it scatters dG into: I rows
+     * instead of T·B (model.c). */
+    if (w->xtab) {
+        if (w->dgh != w->dgi)
+            recur__add_column_sums(c->gb_hh, NULL, w->dgh, TB, GH);
+    } else if (w->dgh == w->dgi) {
         recur__add_column_sums(c->gb_ih, c->gb_hh, w->dgi, TB, GH);
     } else {
         recur__add_column_sums(c->gb_ih, NULL, w->dgi, TB, GH);

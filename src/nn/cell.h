@@ -78,7 +78,20 @@ typedef struct {
                            and a reverse direction starts at its row's
                            last valid step, as PyTorch's packed sequences. */
     real *dhsq;         /* [T][B] or NULL: backward records ‖∂L/∂h_t‖² */
+    /* A one-hot input's projections are rows of a table (model.c: W_ihᵀ
+     * + b_ih, a row per token): with xtab set, the row of step t, batch row
+     * b is xtab + xtok[t·B + b]·GH, read in place instead of gathered into
+     * xg (a 13 MB copy a step of LSTM 1×128: 3%, bench/NOTES.md). */
+    const real *xtab;
+    const int32_t *xtok;
 } cell_work;
+
+/* The input projection (incl. b_ih) of step t, batch row b. */
+static inline const real *cell_xg_row(const cell_work *w, int t, int B, int b, int GH)
+{
+    long r = (long)t * B + b;
+    return w->xtab ? w->xtab + (long)w->xtok[r] * GH : w->xg + r * GH;
+}
 
 /* Is step t of row b padding? */
 static inline int cell_padded(const cell_work *w, int t, int b)

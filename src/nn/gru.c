@@ -68,7 +68,7 @@ void recur__gru_forward(const cell *c, cell_work *w, int T, int B, int reverse,
                 memcpy(h + (long)b * H, hp + (long)b * H, (size_t)H * sizeof(real));
                 continue;
             }
-            gru_gates_forward(H, w->xg + ((long)t * B + b) * GH, w->hg + (long)b * GH,
+            gru_gates_forward(H, cell_xg_row(w, t, B, b, GH), w->hg + (long)b * GH,
                               bh, hp + (long)b * H, h + (long)b * H,
                               w->acts + ((long)t * B + b) * 4 * H);
         }

@@ -83,7 +83,7 @@ void recur__lstm_forward(const cell *c, cell_work *w, int T, int B, int reverse,
                 memcpy(cc + (long)b * H, cp + (long)b * H, (size_t)H * sizeof(real));
                 continue;
             }
-            lstm_gates_forward(H, w->xg + ((long)t * B + b) * GH, w->hg + (long)b * GH,
+            lstm_gates_forward(H, cell_xg_row(w, t, B, b, GH), w->hg + (long)b * GH,
                                bh, cp + (long)b * H, cc + (long)b * H, out + (long)b * H,
                                w->acts + ((long)t * B + b) * 5 * H);
         }

@@ -366,7 +366,7 @@ int recur__model_work_alloc(const recur_model *m, int T, int B, model_work *w)
         w->onehot_t[d] = p, p += c->input_size * GH;
     w->dpool = p, p += (long)B * DH;
     for (int l = 0; l < c->layers; l++) {
-        w->y[l] = p, p += TB * DH;
+        w->y[l] = w->ybuf[l] = p, p += TB * DH;
         if (c->dropout > 0)
             w->mask[l] = p, p += TB * DH;
         for (int d = 0; d < m->dirs; d++) {
@@ -391,12 +391,14 @@ static void input_projection(const cell *ce, cell_work *cw, long TB,
                              const int32_t *tokens, const real *x, real *wt)
 {
     int GH = recur__cell_gates(ce->kind) * ce->H, I = ce->I;
+    cw->xtab = NULL, cw->xtok = NULL;
     if (tokens && wt && TB >= I) {
-        /* wt[v] = W_ih[:, v] + b_ih: then each row is one contiguous copy. */
+        /* wt[v] = W_ih[:, v] + b_ih: each step's row of projections is a
+         * row of wt, which the time loop reads in place (cell.h). */
         for (int g = 0; g < GH; g++)
             for (int v = 0; v < I; v++)
                 wt[(long)v * GH + g] = ce->w_ih[(long)g * I + v] + ce->b_ih[g];
-        recur__gather_rows(cw->xg, wt, tokens, TB, GH);
+        cw->xtab = wt, cw->xtok = tokens;
         return;
     }
     if (tokens) {
@@ -516,7 +518,13 @@ static void forward_directions(void *arg, int d0, int d1)
         cw->len = j->in.len;
         recur__cell_forward(ce, cw, T, B, rev, j->h0 ? j->h0 + s : NULL,
                             j->c0 ? j->c0 + sc : NULL);
-        for (int t = 0; t < T; t++) {
+        /* One direction whose output dropout will not scale in place: the
+         * layer's output is its states [T][B][R] as the cell keeps them, not
+         * a copy (13 MB a step of RNN 1×512: 3% of it, bench/NOTES.md). */
+        int copy = D > 1 || w->dropout_applied;
+        if (!copy)
+            w->y[l] = recur__cell_h_at(cw, R, B, T, rev, 0);
+        for (int t = 0; copy && t < T; t++) {
             const real *h = recur__cell_h_at(cw, R, B, T, rev, t);
             for (int b = 0; b < B; b++)
                 memcpy(w->y[l] + ((long)t * B + b) * DR + d * R, h + (long)b * R,
@@ -549,14 +557,17 @@ static void backward_directions(void *arg, int d0, int d1)
                       j->dhn ? j->dhn + s : NULL, j->dcn ? j->dcn + sc : NULL,
                       j->dh0 ? j->dh0 + s : NULL, j->dc0 ? j->dc0 + sc : NULL);
         real *wt = w->onehot_t[d];
-        if (j->tokens && m->cfg.input == RECUR_INPUT_ONEHOT && wt && TB >= I) {
-            /* The scatter along the contiguous rows of wt, then one
-             * transposed add into dW_ih. */
+        if (cw->xtab) {
+            /* The forward pass read its projections from the table wt
+             * (input_projection): the scatter along its contiguous rows,
+             * then one transposed add into dW_ih, and the bias gradients
+             * as the sums of those I rows (cell.c leaves them to us). */
             memset(wt, 0, (size_t)I * GH * sizeof(real));
             recur__scatter_add_rows(wt, cw->dgi, j->tokens, TB, GH);
             for (int g = 0; g < GH; g++)
                 for (int v = 0; v < I; v++)
                     ce->gw_ih[(long)g * I + v] += wt[(long)v * GH + g];
+            recur__add_column_sums(ce->gb_ih, cw->dgh == cw->dgi ? ce->gb_hh : NULL, wt, I, GH);
         } else if (j->tokens && m->cfg.input == RECUR_INPUT_ONEHOT) {
             /* dW_ih[:, tok] += dG_t: a scatter, the transpose of the gather. */
             for (long r = 0; r < TB; r++) {
@@ -604,6 +615,7 @@ void recur__model_forward(const recur_model *m, model_work *w, int T, int B,
          * thread each, with the whole batch (see run_directions). */
         direction_job job = {m, w, T, B, in, h0, c0, NULL, NULL, NULL, NULL, NULL,
                              l, l == 0 ? onehot : NULL, x};
+        w->y[l] = w->ybuf[l]; /* forward_directions may point it at the states */
         run_directions(&job, forward_directions);
         if (w->dropout_applied) {
             make_dropout_mask(w->mask[l], TB * DH, (real)c->dropout, r);

@@ -54,7 +54,10 @@ typedef struct {
     int T, B;     /* capacity */
     real *mem;
     real *x0;     /* [T][B][E] embedded input */
-    real *y[MODEL_MAX_LAYERS];    /* [T][B][D·R] layer outputs (after dropout) */
+    real *y[MODEL_MAX_LAYERS];    /* [T][B][D·R] layer outputs (after dropout): ybuf, or
+                                   * the cell's own states where they are the same
+                                   * (one direction, no dropout: model.c) */
+    real *ybuf[MODEL_MAX_LAYERS];
     real *mask[MODEL_MAX_LAYERS]; /* dropout scale per output, or NULL */
     int dropout_applied;          /* the last forward used the masks */
     real *dya, *dyb;              /* [T][B][max width] gradient ping-pong */

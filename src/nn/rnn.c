@@ -48,14 +48,13 @@ void recur__rnn_forward(const cell *c, cell_work *w, int T, int B, int reverse,
         int t = reverse ? T - 1 - s : s;
         const real *hp = w->hs + (t + reverse) * BH;
         real *h = w->hs + (t + !reverse) * BH;
-        const real *xg = w->xg + t * BH;
         recur__gemm_packed(b1 - b0, 1, hp + (long)b0 * H, H, &w->whh, 0,
                            w->hg + (long)b0 * H, H);
         for (int b = b0; b < b1; b++) {
             if (cell_padded(w, t, b))
                 memcpy(h + (long)b * H, hp + (long)b * H, (size_t)H * sizeof(real));
             else
-                rnn_act_forward(H, relu, xg + (long)b * H, w->hg + (long)b * H,
+                rnn_act_forward(H, relu, cell_xg_row(w, t, B, b, H), w->hg + (long)b * H,
                                 c->b_hh, h + (long)b * H);
         }
     }
