@@ -38,33 +38,53 @@ const recur__ukernel *recur__ukernel_for(int isa)
 
 static int min_int(int a, int b) { return a < b ? a : b; }
 
+/* d[0..n) = s[0..n) and zeros up to nr: a whole panel row is a copy of
+ * known size, which the compiler inlines as vector moves. */
+static inline void copy_panel_row(float *d, const float *s, int n, int nr)
+{
+    if (n == 32 && nr == 32) {
+        memcpy(d, s, 32 * sizeof *d);
+        return;
+    }
+    if (n == 16 && nr == 16) {
+        memcpy(d, s, 16 * sizeof *d);
+        return;
+    }
+    for (int j = 0; j < n; j++)
+        d[j] = s[j];
+    for (int j = n; j < nr; j++)
+        d[j] = 0;
+}
+
 /* Pack op(B)[k0..k0+kc)[j0..j0+nc) as panels of nr columns, panel q at
- * dst + q·nr·kc, each [kc][nr], zero past nc. */
+ * dst + q·nr·kc, each [kc][nr], zero past nc. Untransposed B is read a
+ * whole row at a time (row k's nc values go to every panel's row k): one
+ * sequential stream, where a panel at a time had swept kc rows 2 KB apart
+ * for 128 bytes each, nc/nr times (bench/NOTES.md). */
 static void pack_block(int nr, int trans_b, const float *B, int ldb, int k0, int kc,
                        int j0, int nc, float *dst)
 {
+    if (!trans_b) {
+        for (int k = 0; k < kc; k++) {
+            const float *src = B + (long)(k0 + k) * ldb + j0;
+            for (int jr = 0; jr < nc; jr += nr)
+                copy_panel_row(dst + (long)jr * kc + (long)k * nr, src + jr,
+                               min_int(nr, nc - jr), nr);
+        }
+        return;
+    }
     for (int jr = 0; jr < nc; jr += nr) {
         int n = min_int(nr, nc - jr);
         float *d = dst + (long)jr * kc;
-        if (trans_b) { /* op(B)[k][j] = B[j][k]: read along rows of B */
-            for (int jj = 0; jj < n; jj++) {
-                const float *src = B + (long)(j0 + jr + jj) * ldb + k0;
-                for (int k = 0; k < kc; k++)
-                    d[(long)k * nr + jj] = src[k];
-            }
-            for (int jj = n; jj < nr; jj++)
-                for (int k = 0; k < kc; k++)
-                    d[(long)k * nr + jj] = 0;
-        } else {
-            for (int k = 0; k < kc; k++) {
-                const float *src = B + (long)(k0 + k) * ldb + j0 + jr;
-                float *row = d + (long)k * nr;
-                for (int jj = 0; jj < n; jj++)
-                    row[jj] = src[jj];
-                for (int jj = n; jj < nr; jj++)
-                    row[jj] = 0;
-            }
+        /* op(B)[k][j] = B[j][k]: read along rows of B */
+        for (int jj = 0; jj < n; jj++) {
+            const float *src = B + (long)(j0 + jr + jj) * ldb + k0;
+            for (int k = 0; k < kc; k++)
+                d[(long)k * nr + jj] = src[k];
         }
+        for (int jj = n; jj < nr; jj++)
+            for (int k = 0; k < kc; k++)
+                d[(long)k * nr + jj] = 0;
     }
 }
 
@@ -87,14 +107,16 @@ static inline void copy_strip(float *d, const float *s, int m)
  * rows, strip s at dst + s·mr·kc, each [kc][mr]. */
 static void pack_a(int mr, int mc, int kc, const float *A, long rs, long cs, float *dst)
 {
+    if (rs == 1) { /* op(A) = Aᵀ: row k of A holds every strip's values of k */
+        for (int k = 0; k < kc; k++)
+            for (int ir = 0; ir < mc; ir += mr)
+                copy_strip(dst + (long)ir * kc + (long)k * mr, A + k * cs + ir,
+                           min_int(mr, mc - ir));
+        return;
+    }
     for (int ir = 0; ir < mc; ir += mr) {
         int m = min_int(mr, mc - ir);
         float *d = dst + (long)ir * kc;
-        if (rs == 1) { /* op(A) = Aᵀ: the m values of one k are contiguous */
-            for (int k = 0; k < kc; k++)
-                copy_strip(d + (long)k * mr, A + k * cs + ir, m);
-            continue;
-        }
         for (int i = 0; i < m; i++) {
             const float *src = A + (long)(ir + i) * rs;
             for (int k = 0; k < kc; k++)
