@@ -6,7 +6,8 @@
  * H = 128 and 512: the per-step recurrent product h·W_hhᵀ and its backward
  * dG·W_hh (own kernel on W_hh packed once, as the time loops use it), the
  * input projection over all steps X·W_ihᵀ, the input gradient dG·W_ih, the
- * weight gradient dGᵀ·X, and a square. The implementations take turns
+ * weight gradient dGᵀ·X, the char model's output layer (81 classes: logits,
+ * its weight gradient and the gradient into the top layer), and a square. The implementations take turns
  * within each round (interleaved, so a burst of load hits all of them);
  * time is the thread's CPU time (bench_thread_cpu), so that a loaded
  * machine's descheduling does not count; GFLOP/s is the median over rounds.
@@ -41,6 +42,9 @@ static const shape shapes[] = {
     {"dx-H512 3200x512x2048", 0, 0, 3200, 512, 2048, 0},
     {"dW-H512 2048x512x3200", 1, 0, 2048, 512, 3200, 0},
     {"dW-H128 512x128x3200", 1, 0, 512, 128, 3200, 0},
+    {"logits-V81 6400x81x512", 0, 1, 6400, 81, 512, 0},
+    {"dWfc-V81 81x512x6400", 1, 0, 81, 512, 6400, 0},
+    {"dfeat-V81 6400x512x81", 0, 0, 6400, 512, 81, 0},
     {"square 1024", 0, 1, 1024, 1024, 1024, 0},
 };
 #define NSHAPES (int)(sizeof shapes / sizeof *shapes)

@@ -80,14 +80,13 @@ load() { echo "# load $1: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out"; }
 } >"$out"
 say() { echo "$*" >&2; }
 run() { "$@" | tee -a "$out" >/dev/null; }
-# The median of each result line's value over the lines of stdin that
-# share its first four fields (rounds of the same measurement).
-medians() {
-    awk -F'\t' 'NF == 5 { k = $1 FS $2 FS $3 FS $4; if (!(k in n)) order[++m] = k; v[k, ++n[k]] = $5 }
-        END { for (i = 1; i <= m; i++) { k = order[i]; c = n[k]
-                  for (a = 2; a <= c; a++) for (b = a; b > 1 && v[k, b - 1] > v[k, b]; b--) {
-                      t = v[k, b]; v[k, b] = v[k, b - 1]; v[k, b - 1] = t }
-                  printf "%s\t%s\n", k, c % 2 ? v[k, (c + 1) / 2] : (v[k, c / 2] + v[k, c / 2 + 1]) / 2 } }'
+# The smallest value of each result line over the lines of stdin that
+# share its first four fields (rounds of the same timing: interference
+# only adds time).
+fastest() {
+    awk -F'\t' 'NF == 5 { k = $1 FS $2 FS $3 FS $4
+                           if (!(k in v)) { order[++m] = k; v[k] = $5 } else if ($5 < v[k]) v[k] = $5 }
+        END { for (i = 1; i <= m; i++) printf "%s\t%s\n", order[i], v[order[i]] }'
 }
 
 say "sgemm ceiling..."
@@ -126,16 +125,17 @@ for cell in lstm gru; do
     for h in $STREAM_HIDDEN; do
         say "streaming $cell $h..."
         load "stream $cell $h"
-        # recur and Eigen take turns, STREAM_ROUNDS times, timed by each
-        # thread's CPU time (single-threaded at these sizes): at 40–2,500 ns
-        # a step, one process against the next differs by up to 50% on a
-        # shared VM (bench/NOTES.md), so each column is the median of rounds.
+        # recur and Eigen take turns, STREAM_ROUNDS processes each, timed by
+        # the thread's CPU time (single-threaded at these sizes): at 40–2,500
+        # ns a step, one process runs up to 30% slower than the next on this
+        # VM, for the whole process (bench/NOTES.md), so each column is its
+        # fastest round.
         for r in $(seq "$STREAM_ROUNDS"); do
             build/bench/stream_speed $cell "$h" "$STREAM_STEPS" "$STREAM_REPS" cpu
             if [ $have_eigen = 1 ]; then
                 build/bench/eigen_stream $cell "$h" "$STREAM_STEPS" "$STREAM_REPS" cpu
             fi
-        done | medians | tee -a "$out" >/dev/null
+        done | fastest | tee -a "$out" >/dev/null
         if [ $have_torch = 1 ]; then
             for th in 1 2; do
                 run "$PY" bench/torch_stream.py $cell "$h" "$TORCH_STREAM_STEPS" 3 --threads $th

@@ -172,7 +172,15 @@ int recur__sgemm(const recur__ukernel *uk, int trans_a, int trans_b, int M, int 
     float *buf = malloc(((size_t)kcmax * ncmax + (size_t)mcmax * kcmax) * sizeof *buf);
     if (!buf)
         return -1;
-    float *apack = buf + (long)kcmax * ncmax;
+    /* op(A) = A with rows of one K block or less (lda <= KC): the kernel
+     * reads a strip's twelve rows in place, at most 2 KB apart, from L1 and
+     * L2; copying them first was slower (6400×2048×512: 99.6 against 104.0
+     * GFLOP/s; 6400×81×512, the logits of a char model: 55 against 81,
+     * where three panels cannot amortise the copy). Longer rows are packed:
+     * twelve rows 4 KB or more apart fall into the same L1 sets
+     * (3200×512×2048: 89 packed, 67 in place). Aᵀ is always packed: its
+     * strips are 12 floats of rows far apart. bench/NOTES.md. */
+    float *apack = trans_a || lda > KC ? buf + (long)kcmax * ncmax : NULL;
     for (int jc = 0; jc < N; jc += NC) {
         int nc = min_int(NC, N - jc);
         for (int pc = 0; pc < K; pc += KC) {
