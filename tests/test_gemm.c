@@ -122,7 +122,8 @@ static void kernels_small(void)
     CHECK(recur__ukernel_for(recur__cpu_isa()) != NULL);
 }
 
-/* Across the K (256) and N (1024) block edges and the M block (144). */
+/* Across the K (512) and N (512) block edges and the M block (72); K = 257
+ * reads an untransposed A in place, K = 520 and 600 pack it (sgemm.c). */
 static void kernels_blocks(void)
 {
     static const int shapes[][3] = {{150, 1030, 257}, {13, 1100, 520}, {290, 70, 600}};
