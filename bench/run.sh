@@ -130,12 +130,15 @@ for cell in lstm gru; do
         # ns a step, one process runs up to 30% slower than the next on this
         # VM, for the whole process (bench/NOTES.md), so each column is its
         # fastest round.
+        rounds=$(mktemp)
         for r in $(seq "$STREAM_ROUNDS"); do
-            build/bench/stream_speed $cell "$h" "$STREAM_STEPS" "$STREAM_REPS" cpu
+            build/bench/stream_speed $cell "$h" "$STREAM_STEPS" "$STREAM_REPS" cpu >>"$rounds"
             if [ $have_eigen = 1 ]; then
-                build/bench/eigen_stream $cell "$h" "$STREAM_STEPS" "$STREAM_REPS" cpu
+                build/bench/eigen_stream $cell "$h" "$STREAM_STEPS" "$STREAM_REPS" cpu >>"$rounds"
             fi
-        done | fastest | tee -a "$out" >/dev/null
+        done
+        fastest <"$rounds" | tee -a "$out" >/dev/null
+        rm -f "$rounds"
         if [ $have_torch = 1 ]; then
             for th in 1 2; do
                 run "$PY" bench/torch_stream.py $cell "$h" "$TORCH_STREAM_STEPS" 3 --threads $th

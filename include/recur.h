@@ -265,8 +265,9 @@ RECUR_API int recur_state_step(recur_state *s, int32_t token, const float *x, fl
  *   - a fixed amount of work per step, whatever the input values: no
  *     data-dependent branch except the activations' clamps, and no denormal
  *     state: every state the step stores below FLT_MIN in magnitude is set
- *     to 0 (in software, as the generated C does: the inputs and weights
- *     too), so a silent input after a loud one costs no more (tested in
+ *     to 0 (in software, as the generated C does; so are the inputs and the
+ *     packed layer weights, and the activations saturate at normal
+ *     values), so a silent input after a loud one costs no more (tested in
  *     tests/test_state_keep.c, timed by bench/export_step.c); the caller's
  *     floating-point mode is neither read nor changed;
  *   - no locks on the calling thread for models under 8 M multiply-adds

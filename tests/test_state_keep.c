@@ -198,13 +198,22 @@ static void int8_within_bound(void)
 
 /* ---- denormals ------------------------------------------------------------- */
 
-/* A relu RNN that halves its state every step (W_hh = I/2, no biases): after
- * one loud input the state falls through the denormal range towards 0. */
-static recur_model *halving_model(void)
+/* Models whose state halves every step once the one loud input has passed,
+ * so that it falls through the denormal range towards 0 (input 1, 4 units,
+ * Dense(1)):
+ *   relu RNN: W_hh = I/2, no biases;
+ *   LSTM: W_hh = 0, f = σ(0) = 1/2, the input gate shut by b_i = −100 and g =
+ *     tanh(0) = 0 after the loud step, so c halves (h = σ(0)·tanh(c) goes to
+ *     0 sooner, below float's epsilon); the loud step opens i and g;
+ *   GRU: W_hh = 0, z = σ(0) = 1/2, n = tanh(0) = 0 after the loud step, so h
+ *     halves; the vector kernels' (1 − z)·(n + 1) − (1 − z) form takes it
+ *     to 0 below float's epsilon instead, so there only "no denormal" and
+ *     "reaches 0" are checked. */
+static recur_model *halving_model(recur_cell cell)
 {
     recur_config c;
     recur_config_default(&c);
-    c.cell = RECUR_RNN_RELU;
+    c.cell = cell;
     c.input = RECUR_INPUT_DENSE;
     c.input_size = 1, c.hidden = 4, c.output_size = 1;
     c.loss = RECUR_LOSS_MSE;
@@ -212,62 +221,88 @@ static recur_model *halving_model(void)
     CHECK(recur_model_create(&c, 1, &m) == RECUR_OK);
     if (!m)
         return NULL;
-    float wih[4] = {1, 0.5f, 0.25f, 2}, whh[16] = {0}, zero[4] = {0}, fc[4] = {1, 1, 1, 1};
-    for (int i = 0; i < 4; i++)
-        whh[i * 5] = 0.5f;
-    CHECK(recur_model_set_tensor(m, "rnn.weight_ih_l0", wih, 4) == RECUR_OK);
-    CHECK(recur_model_set_tensor(m, "rnn.weight_hh_l0", whh, 16) == RECUR_OK);
-    CHECK(recur_model_set_tensor(m, "rnn.bias_ih_l0", zero, 4) == RECUR_OK);
-    CHECK(recur_model_set_tensor(m, "rnn.bias_hh_l0", zero, 4) == RECUR_OK);
+    int G = cell == RECUR_LSTM ? 4 : cell == RECUR_GRU ? 3 : 1;
+    float wih[16] = {0}, bih[16] = {0}, whh[16 * 4] = {0}, zero[16] = {0};
+    float fc[4] = {1, 1, 1, 1};
+    for (int j = 0; j < 4; j++) {
+        if (cell == RECUR_LSTM) { /* gates i f g o */
+            wih[j] = 1, bih[j] = -100;
+            wih[8 + j] = 1;
+        } else if (cell == RECUR_GRU) { /* gates r z n */
+            wih[8 + j] = 1;
+        } else {
+            wih[j] = j == 3 ? 2 : 1.0f / (float)(1 << j);
+            whh[j * 5] = 0.5f;
+        }
+    }
+    CHECK(recur_model_set_tensor(m, "rnn.weight_ih_l0", wih, 4 * G) == RECUR_OK);
+    CHECK(recur_model_set_tensor(m, "rnn.weight_hh_l0", whh, 16 * G) == RECUR_OK);
+    CHECK(recur_model_set_tensor(m, "rnn.bias_ih_l0", bih, 4 * G) == RECUR_OK);
+    CHECK(recur_model_set_tensor(m, "rnn.bias_hh_l0", zero, 4 * G) == RECUR_OK);
     CHECK(recur_model_set_tensor(m, "fc.weight", fc, 4) == RECUR_OK);
     CHECK(recur_model_set_tensor(m, "fc.bias", zero, 1) == RECUR_OK);
     return m;
 }
 
 /* Every kernel this CPU has (float: the portable, AVX2 and AVX-512 ones,
- * each flushing in its own code; then int8), one stream each. */
+ * each flushing in its own code; then int8), one stream each, for each
+ * model above: no state (h, and an LSTM's c) is ever denormal, the states
+ * reach 0, and, where the arithmetic halves exactly, at the step the flush
+ * predicts: below 2^-126 after 1e30·2 = 2^100.6 (relu: about 227 steps) or
+ * 1 (LSTM c: 127 steps). */
 static void decay_never_denormal(void)
 {
-    recur_model *m = halving_model();
-    for (int k = 0; k <= RECUR_ISA_COUNT && m; k++) {
-        int q = k == RECUR_ISA_COUNT; /* the int8 stream after the float kernels */
-        if (!q && recur__stream_force_isa(k) < 0)
-            continue;
-        recur_state *s = NULL;
-        CHECK(recur_state_create_quantized(m, q ? RECUR_QUANT_INT8 : RECUR_QUANT_NONE, &s) ==
-              RECUR_OK);
-        recur__stream_force_isa(RECUR_ISA_COUNT);
-        if (!s)
-            continue;
-        const char *what = q ? "int8" : recur__isa_name(k);
-        float x = 1e30f, y, h[4 + 4];
-        int denormal = 0, zero_at = -1;
+    static const struct {
+        recur_cell cell;
+        int lo, hi; /* the step the state reaches 0, exclusive bounds */
+    } cases[] = {{RECUR_RNN_RELU, 200, 240}, {RECUR_LSTM, 120, 135}, {RECUR_GRU, 0, 240}};
+    for (int n = 0; n < 3; n++) {
+        recur_model *m = halving_model(cases[n].cell);
+        for (int k = 0; k <= RECUR_ISA_COUNT && m; k++) {
+            int q = k == RECUR_ISA_COUNT; /* the int8 stream after the float kernels */
+            if (!q && recur__stream_force_isa(k) < 0)
+                continue;
+            recur_state *s = NULL;
+            CHECK(recur_state_create_quantized(m, q ? RECUR_QUANT_INT8 : RECUR_QUANT_NONE,
+                                               &s) == RECUR_OK);
+            recur__stream_force_isa(RECUR_ISA_COUNT);
+            if (!s)
+                continue;
+            const char *what = q ? "int8" : recur__isa_name(k);
+            size_t size = recur_state_size(s), nv = (size - 16) / sizeof(float);
+            CHECK(size <= 16 + 8 * sizeof(float));
+            float x = 1e30f, y, v[8];
+            unsigned char buf[16 + 8 * sizeof(float)];
+            int denormal = 0, zero_at = -1;
 #if defined(__x86_64__) || defined(__SSE__)
-        unsigned csr = _mm_getcsr();
+            unsigned csr = _mm_getcsr();
 #endif
-        for (int t = 0; t < 400; t++) {
-            CHECK(recur_state_step(s, 0, &x, &y) == RECUR_OK);
-            x = t == 300 ? 1e-40f : 0; /* a denormal input, too */
-            unsigned char buf[16 + 16];
-            CHECK(recur_state_save(s, buf, sizeof buf) == RECUR_OK);
-            memcpy(h, buf + 16, 16);
-            for (int j = 0; j < 4; j++)
-                denormal |= h[j] != 0 && fabsf(h[j]) < FLT_MIN;
-            if (zero_at < 0 && h[0] == 0 && h[1] == 0 && h[2] == 0 && h[3] == 0)
-                zero_at = t;
+            for (int t = 0; t < 400 && size <= sizeof buf; t++) {
+                CHECK(recur_state_step(s, 0, &x, &y) == RECUR_OK);
+                x = t == 300 ? 1e-40f : 0; /* a denormal input, too */
+                CHECK(recur_state_save(s, buf, size) == RECUR_OK);
+                memcpy(v, buf + 16, nv * sizeof *v);
+                int all_zero = 1;
+                for (size_t j = 0; j < nv; j++) {
+                    denormal |= v[j] != 0 && fabsf(v[j]) < FLT_MIN;
+                    all_zero &= v[j] == 0;
+                }
+                if (zero_at < 0 && all_zero)
+                    zero_at = t;
 #if defined(__x86_64__) || defined(__SSE__)
-            /* the caller's mode untouched (bits 0-5 are the sticky
-             * exception flags any float arithmetic sets) */
-            CHECK((_mm_getcsr() & ~0x3Fu) == (csr & ~0x3Fu));
+                /* the caller's mode untouched (bits 0-5 are the sticky
+                 * exception flags any float arithmetic sets) */
+                CHECK((_mm_getcsr() & ~0x3Fu) == (csr & ~0x3Fu));
 #endif
+            }
+            const char *cell = recur_cell_name(cases[n].cell);
+            CHECK_MSG(!denormal, "%s %s: a state went denormal", cell, what);
+            CHECK_MSG(zero_at > cases[n].lo && zero_at < cases[n].hi,
+                      "%s %s: the state reached 0 at step %d", cell, what, zero_at);
+            recur_state_free(s);
         }
-        CHECK_MSG(!denormal, "%s: a state went denormal", what);
-        /* 1e30·2 = 2^100.6 halves to below 2^-126 in about 227 steps */
-        CHECK_MSG(zero_at > 200 && zero_at < 240, "%s: the state reached 0 at step %d", what,
-                  zero_at);
-        recur_state_free(s);
+        recur_model_free(m);
     }
-    recur_model_free(m);
 }
 
 TEST_MAIN("test_state_keep", TL_CASE(save_load_resumes_exactly),

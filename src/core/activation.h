@@ -24,8 +24,12 @@ static inline real act_sqrt(real x) { return sqrt(x); }
 #else
 static inline float act_exp(float x)
 {
+    /* [-87, 87]: every result a normal float, and so is a saturated
+     * gate's σ = 1/(1 + e^87) = 1.6e-38 (with 88 it was 6e-39, a denormal
+     * that the streaming step, which flushes only what it stores, would
+     * have multiplied every step) */
     x = x < -87.0f ? -87.0f : x;
-    x = x > 88.0f ? 88.0f : x;
+    x = x > 87.0f ? 87.0f : x;
     /* k = x/ln2 + 1.5·2^23 rounds x/ln2 to an integer n held in k's low
      * mantissa bits: n = bits(k) − bits(1.5·2^23). Unsigned arithmetic on the
      * bits keeps a NaN input well-defined (it stays NaN through p). */

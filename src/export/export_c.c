@@ -233,7 +233,7 @@ static void write_activations(const gen *g)
             " * put in the exponent bits (recur's own exp, about 2 ulp). */\n"
             "static float %s__exp(float x)\n{\n"
             "    union { float f; uint32_t u; } k, s;\n    float n, r, e;\n"
-            "    x = x < -87.0f ? -87.0f : x;\n    x = x > 88.0f ? 88.0f : x;\n"
+            "    x = x < -87.0f ? -87.0f : x;\n    x = x > 87.0f ? 87.0f : x;\n"
             "    k.f = x * 1.44269504088896341f + 12582912.0f;\n"
             "    n = k.f - 12582912.0f;\n"
             "    r = x - n * 0.693145751953125f - n * 1.428606765330187e-06f;\n"

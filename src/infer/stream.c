@@ -20,8 +20,7 @@
  * state. Every buffer is allocated in recur_state_create: recur_state_step never
  * allocates (tests/test_stream.c counts allocations). Each output is the
  * same sum in the same order whatever the split, so results do not depend
- * on the thread count (nor, since every state is flushed to zero in
- * software, on a thread's floating-point mode).
+ * on the thread count.
  *
  * An LSTM with a projection (proj, model.h) carries h_t = W_hr·m_t of R =
  * proj units, m_t = σ(o)⊙tanh(c_t) of H: the kernel writes m_t to s->mt
@@ -270,8 +269,8 @@ void recur_state_free(recur_state *s)
 
 /* ---- one step ------------------------------------------------------------- */
 
-/* The float step. The public recur_state_step (stream_rt.c) wraps it: flush to
- * zero, and the int8 stream's dispatch. */
+/* The float step. The public recur_state_step (stream_rt.c) dispatches to
+ * it or to the int8 stream. */
 int recur__step_f32(recur_state *s, int32_t token, const float *x, float *y)
 {
     const recur_model *m = s->m;

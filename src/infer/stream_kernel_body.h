@@ -181,7 +181,9 @@
  *     the multiply-add that uses it. */
 INLINE VEC v_exp_neg(VEC x, const float s)
 {
-    x = VMAX(VSET1(-88.0f / s), x); /* −s·x in [−87, 88]; NaN stays NaN */
+    /* −s·x in [−87, 87]: a saturated σ or tanh + 1 stays a normal float
+     * (activation.h's act_exp); NaN stays NaN */
+    x = VMAX(VSET1(-87.0f / s), x);
     x = VMIN(VSET1(87.0f / s), x);
     VEC k = VFMA(x, VSET1(-s * 1.44269504088896341f), VSET1(12582912.0f));
     VEC n = VSUB(k, VSET1(12582912.0f));

@@ -1,7 +1,8 @@
 /* cell.h - one direction of one recurrent layer over a whole sequence.
  *
  * The cuDNN recipe: the caller fills w->xg with the input projections of all
- * time steps at once (one GEMM, or a gather for one-hot input); the cell's
+ * time steps at once (one GEMM; for one-hot input it points w->xtab at a
+ * table of them, a row per token, instead: cell_xg_row); the cell's
  * time loop does only the recurrent product h_{t-1}·W_hhᵀ and one fused pass
  * over the gates. Backward carries dh (and dc) back through time, stores the
  * pre-activation gate gradients of every step, and forms the recurrent weight
@@ -117,7 +118,7 @@ long recur__cell_work_size(int kind, int H, int P, int T, int B);
 /* Carve the buffers of w out of mem (recur__cell_work_size reals). */
 void recur__cell_work_bind(cell_work *w, int kind, int H, int P, int T, int B, real *mem);
 
-/* Run the time loop. w->xg must hold the input projections. h0 is [B][R],
+/* Run the time loop. w->xg (or w->xtab) must hold the input projections. h0 is [B][R],
  * c0 [B][H] (LSTM only); NULL means zeros. */
 void recur__cell_forward(const cell *c, cell_work *w, int T, int B, int reverse,
                   const real *h0, const real *c0);

@@ -334,10 +334,10 @@ int recur__model_work_alloc(const recur_model *m, int T, int B, model_work *w)
                    (double)c->layers * TB * DH * (c->dropout > 0 ? 2 : 1);
     for (int l = 0; l < c->layers; l++)
         total += (double)m->dirs * recur__cell_work_size(kind, c->hidden, c->proj, T, B);
-    /* One-hot input: a transposed copy of W_ih per direction makes the
-     * gather of a step's columns (and the scatter of their gradients) run
-     * along contiguous rows; worth it when there are more rows than
-     * vocabulary entries, and kept to a few MB. */
+    /* One-hot input: a transposed copy of W_ih (plus b_ih) per direction,
+     * a contiguous row per token, which the time loop reads in place and
+     * the backward pass scatters the gate gradients into; worth it when
+     * there are more rows than vocabulary entries, and kept to a few MB. */
     long GH = (long)recur__cell_gates(kind) * c->hidden;
     int transposed = c->input == RECUR_INPUT_ONEHOT && TB >= c->input_size &&
                      (double)c->input_size * GH <= (1 << 22);
@@ -385,8 +385,9 @@ void recur__model_work_free(model_work *w)
 
 /* ---- forward -------------------------------------------------------------- */
 
-/* xg[t][b] = W_ih · x_t + b_ih for every step: a gather of W_ih's columns
- * for one-hot input, one GEMM otherwise. */
+/* xg[t][b] = W_ih · x_t + b_ih for every step: one GEMM; for one-hot input
+ * the table wt of W_ih's columns plus b_ih, which the cell reads by token
+ * (cw->xtab), or where there is no table, a column gather into xg. */
 static void input_projection(const cell *ce, cell_work *cw, long TB,
                              const int32_t *tokens, const real *x, real *wt)
 {
@@ -563,7 +564,7 @@ static void backward_directions(void *arg, int d0, int d1)
              * then one transposed add into dW_ih, and the bias gradients
              * as the sums of those I rows (cell.c leaves them to us). */
             memset(wt, 0, (size_t)I * GH * sizeof(real));
-            recur__scatter_add_rows(wt, cw->dgi, j->tokens, TB, GH);
+            recur__scatter_add_rows(wt, cw->dgi, cw->xtok, TB, GH);
             for (int g = 0; g < GH; g++)
                 for (int v = 0; v < I; v++)
                     ce->gw_ih[(long)g * I + v] += wt[(long)v * GH + g];
