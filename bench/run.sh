@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # recur against PyTorch on this machine, every number measured in this run:
-#   make bench            (7 training steps, 5 stream repetitions per config)
-#   make bench QUICK=1    (3 training steps, shorter PyTorch streams)
+#   make bench            (7 training steps, 3 rounds; 5 stream repetitions, 5 rounds)
+#   make bench QUICK=1    (3 training steps, 1 round; shorter PyTorch streams)
 # Writes the raw tab-separated numbers to bench/results/<UTC date-time>.tsv
 # (lines "section config impl metric value"; '#' lines: machine and load) and
 # prints the tables of bench/report.sh. PyTorch (Debian's python3-torch, run
@@ -11,9 +11,9 @@ cd "$(dirname "$0")/.."
 QUICK=${QUICK:-0}
 PY=${PYTHON:-/usr/bin/python3}
 if [ "$QUICK" = 1 ]; then
-    TRAIN_STEPS=3 STREAM_STEPS=48000 STREAM_REPS=3 STREAM_ROUNDS=3 TORCH_STREAM_STEPS=4800 SAMPLE_CHARS=1000 SQUARE=1024
+    TRAIN_STEPS=3 TRAIN_ROUNDS=1 STREAM_STEPS=48000 STREAM_REPS=3 STREAM_ROUNDS=3 TORCH_STREAM_STEPS=4800 SAMPLE_CHARS=1000 SQUARE=1024
 else
-    TRAIN_STEPS=7 STREAM_STEPS=48000 STREAM_REPS=5 STREAM_ROUNDS=5 TORCH_STREAM_STEPS=24000 SAMPLE_CHARS=4000 SQUARE=2048
+    TRAIN_STEPS=7 TRAIN_ROUNDS=3 STREAM_STEPS=48000 STREAM_REPS=5 STREAM_ROUNDS=5 TORCH_STREAM_STEPS=24000 SAMPLE_CHARS=4000 SQUARE=2048
 fi
 # PyTorch's streaming loops run fewer steps than recur's (their cost per
 # step does not depend on the position); every time is scaled to 48,000.
@@ -88,6 +88,13 @@ fastest() {
                            if (!(k in v)) { order[++m] = k; v[k] = $5 } else if ($5 < v[k]) v[k] = $5 }
         END { for (i = 1; i <= m; i++) printf "%s\t%s\n", order[i], v[order[i]] }'
 }
+# The same for rates: the largest tokens/s of each, the first value of
+# every other metric (memory, loss, FLOPs per token, vocabulary).
+best_rate() {
+    awk -F'\t' 'NF == 5 { k = $1 FS $2 FS $3 FS $4
+                           if (!(k in v)) { order[++m] = k; v[k] = $5 } else if ($4 == "tok_s" && $5 > v[k]) v[k] = $5 }
+        END { for (i = 1; i <= m; i++) printf "%s\t%s\n", order[i], v[order[i]] }'
+}
 
 say "sgemm ceiling..."
 load ceiling
@@ -108,14 +115,23 @@ for cfg in "${TRAIN_CONFIGS[@]}"; do
     set -- $cfg
     say "training $cfg..."
     load "train $cfg"
-    run build/bench/train_speed "$1" "$2" "$3" $B $T "$TRAIN_STEPS" --threads 2 ${4:-}
-    run build/bench/train_speed "$1" "$2" "$3" $B $T "$TRAIN_STEPS" --threads 1 ${4:-}
-    if [ $have_onednn = 1 ]; then
-        vocab=$(awk -F'\t' '$3 == "vocab" { v = $5 } END { print v }' "$out")
-        for th in 2 1; do
-            OMP_NUM_THREADS=$th run build/bench/onednn_rnn "$1" "$2" "$3" $B $T "$TRAIN_STEPS" "$vocab" ${4:-}
-        done
-    fi
+    # recur (2 and 1 threads) and oneDNN (2 and 1) take turns, TRAIN_ROUNDS
+    # times; each keeps its best tokens/s: this VM's speed drifts by 5–10%
+    # within minutes (bench/NOTES.md), and a ratio of two numbers taken
+    # minutes apart carried that drift.
+    rounds=$(mktemp)
+    for r in $(seq "$TRAIN_ROUNDS"); do
+        build/bench/train_speed "$1" "$2" "$3" $B $T "$TRAIN_STEPS" --threads 2 ${4:-} >>"$rounds"
+        build/bench/train_speed "$1" "$2" "$3" $B $T "$TRAIN_STEPS" --threads 1 ${4:-} >>"$rounds"
+        if [ $have_onednn = 1 ]; then
+            vocab=$(awk -F'\t' '$3 == "vocab" { v = $5 } END { print v }' "$rounds")
+            for th in 2 1; do
+                OMP_NUM_THREADS=$th build/bench/onednn_rnn "$1" "$2" "$3" $B $T "$TRAIN_STEPS" "$vocab" ${4:-} >>"$rounds"
+            done
+        fi
+    done
+    best_rate <"$rounds" | tee -a "$out" >/dev/null
+    rm -f "$rounds"
     if [ $have_torch = 1 ]; then
         run "$PY" bench/torch_train.py "$1" "$2" "$3" $B $T "$TRAIN_STEPS" --threads 2 ${4:-}
     fi
