@@ -55,7 +55,7 @@ END {
     }
 
     print "\n(\"Of ceiling\" below is recur'"'"'s GFLOP/s over the better square rate, " num(ceil, 1) " GFLOP/s.)"
-    print "\n**Training: char-LM on data/austen.txt, one-hot input, batch 64, sequence 100, Adam, clip 5 (tokens/s, median of steps)**\n"
+    print "\n**Training: char-LM on data/austen.txt, one-hot input, batch 64, sequence 100, Adam, clip 5 (tokens/s: median of steps; recur and oneDNN the best of their alternating rounds)**\n"
     print "| config | recur 2 threads | recur 1 thread | oneDNN 2 threads | oneDNN 1 thread | recur / oneDNN, 2 threads | 1 thread | PyTorch 2 threads | recur / PyTorch | target | recur GFLOP/s | of ceiling | PyTorch GFLOP/s | peak RSS recur | peak RSS PyTorch |"
     print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"
     for (i = 1; i <= n["train"]; i++) {
@@ -74,7 +74,7 @@ END {
                big(t2), ratio(r2, t2), met, num(g, 1), frac, num(tg, 1), mb(rr), mb(tr)
     }
 
-    print "\n**Streaming: batch 1, one step per call, input 1 → cell → Dense(1); seconds per 48,000 steps (= real-time factor at 48 kHz)**\n"
+    print "\n**Streaming: batch 1, one step per call, input 1 → cell → Dense(1); seconds per 48,000 steps (= real-time factor at 48 kHz; recur and Eigen the fastest of their alternating rounds)**\n"
     print "| model | recur step | recur whole sequence | Eigen fixed-size | PyTorch step loop | PyTorch whole sequence | recur step vs Eigen | recur step vs PyTorch step | vs PyTorch whole sequence |"
     print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     for (i = 1; i <= n["stream"]; i++) {
