@@ -31,6 +31,10 @@
 #define VFMS(a, b, c) _mm256_fmsub_ps(a, b, c)
 #define VLOADU(p) _mm256_loadu_ps(p)
 #define VSTOREU(p, v) _mm256_storeu_ps(p, v)
+/* lanes [0, n) of a mask: the sign bit set where lane < n */
+#define VMASK(n) _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+#define VLOADN(p, n) _mm256_maskload_ps(p, VMASK(n))
+#define VSTOREN(p, v, n) _mm256_maskstore_ps(p, VMASK(n), v)
 #define VSCALE(p, n, k) _mm256_mul_ps(p, VEXP2I(k))
 #define VEXP2I(k)                                                              \
     _mm256_castsi256_ps(_mm256_slli_epi32(                                     \

@@ -31,6 +31,9 @@
 #define VFMS(a, b, c) _mm512_fmsub_ps(a, b, c)
 #define VLOADU(p) _mm512_loadu_ps(p)
 #define VSTOREU(p, v) _mm512_storeu_ps(p, v)
+#define VMASK(n) ((__mmask16)((1u << (n)) - 1))
+#define VLOADN(p, n) _mm512_maskz_loadu_ps(VMASK(n), p)
+#define VSTOREN(p, v, n) _mm512_mask_storeu_ps(p, VMASK(n), v)
 #define VSCALE(p, n, k) _mm512_scalef_ps(p, n)
 #define VHSUM(v) _mm512_reduce_add_ps(v)
 /* keep the lanes whose exponent bits are not all 0 (zeros and denormals

@@ -12,6 +12,8 @@
  *   VFNMA(a, b, c)          c − a·b
  *   VFMS(a, b, c)           a·b − c
  *   VLOADU(p), VSTOREU(p, v), VSTORE(p, v)
+ *   VLOADN(p, n), VSTOREN(p, v, n)  the first n < V lanes, the rest of the
+ *                           load 0 (masked: nothing past p + n is touched)
  *   VSCALE(p, n, k)         p·2^n for n integral, k = n + 1.5·2^23 (act_exp's
  *                           exponent bits, or AVX-512's scalef: one
  *                           operation instead of three)
@@ -23,7 +25,6 @@
  *   WIDE_CHAINS   (optional) 32 vector registers: four FMA chains per slot
  * The accumulators are named variables, not an array (GCC kept an array of
  * vectors in registers but stored it to the stack every k: sgemm_avx512.c). */
-#include <string.h>
 
 #define INLINE static inline __attribute__((always_inline)) TARGET
 
@@ -211,26 +212,20 @@ INLINE VEC v_tanh1(VEC x)
     return VDIV(VSET1(2.0f), VADD(VSET1(1.0f), v_exp_neg(x, 2.0f)));
 }
 
-/* A block's V lanes of p (the last block may have n < V units: through a
- * copy, so that no load or store passes the end of the caller's array). */
+/* A block's V lanes of p (the last block may have n < V units: masked, so
+ * that no load or store passes the end of the caller's array, and without
+ * a buffer on the stack). */
 INLINE VEC load_lanes(const float *p, int n)
 {
-    if (n >= V)
-        return VLOADU(p);
-    float t[V] __attribute__((aligned(64))) = {0};
-    memcpy(t, p, (size_t)n * sizeof *t);
-    return VLOAD(t);
+    return n >= V ? VLOADU(p) : VLOADN(p, n);
 }
 
 INLINE void store_lanes(float *p, VEC v, int n)
 {
-    if (n >= V) {
+    if (n >= V)
         VSTOREU(p, v);
-        return;
-    }
-    float t[V] __attribute__((aligned(64)));
-    VSTORE(t, v);
-    memcpy(p, t, (size_t)n * sizeof *t);
+    else
+        VSTOREN(p, v, n);
 }
 
 /* The fused output: y += fc·h over a block while h is in a register. */
