@@ -178,7 +178,7 @@ static int denormal(int H)
     recur_model_set_tensor(m, "rnn.bias_ih_l0", v, H);
     recur_model_set_tensor(m, "rnn.bias_hh_l0", v, H);
     enum { N = 1800 };
-    static double t_ftz[N], t_raw[N];
+    static double t_recur[N], t_plain[N];
     static int is_denormal[N];
     recur_state *s;
     if (recur_state_create(m, &s))
@@ -200,7 +200,7 @@ static int denormal(int H)
             double d = (bench_now() - a) * 1e9;
             sink += y;
             x = 0;
-            (pass ? t_raw : t_ftz)[t] = d;
+            (pass ? t_plain : t_recur)[t] = d;
             if (pass == 1)
                 is_denormal[t] = h[0] != 0 && fabsf(h[0]) < FLT_MIN;
         }
@@ -211,7 +211,7 @@ static int denormal(int H)
     for (int t = 0; t < N; t++)
         if (is_denormal[t]) {
             first = first < 0 ? t : first;
-            a[na] = t_raw[t], b[na] = t_ftz[t], na++;
+            a[na] = t_plain[t], b[na] = t_recur[t], na++;
         }
     if (na == 0) {
         fprintf(stderr, "export_step: the state never went denormal\n");
@@ -219,7 +219,7 @@ static int denormal(int H)
     }
     int nc = 0;
     for (int t = first - na; t < first; t++)
-        c[nc] = t_raw[t], d[nc] = t_ftz[t], nc++;
+        c[nc] = t_plain[t], d[nc] = t_recur[t], nc++;
     printf("denormal\trelu h%d\tplain-c-no-flush\tdenormal-steps\t%d\tns_per_step\t%.1f\t"
            "normal\t%.1f\n", H, na, bench_median(a, na), bench_median(c, nc));
     printf("denormal\trelu h%d\trecur-state-step\tsame-steps\t%d\tns_per_step\t%.1f\t"
