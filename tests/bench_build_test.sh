@@ -34,6 +34,11 @@ check "bench/gemm_shapes.c builds (without oneDNN)" cc $CFLAGS -Iinclude -Isrc \
     $BLAS -lm -lpthread -o "$tmp/gemm_shapes"
 check "bench/sgemm_ceiling.c builds" cc $CFLAGS $(pkg-config --cflags openblas 2>/dev/null) \
     bench/sgemm_ceiling.c $BLAS -lm -lpthread -o "$tmp/sgemm_ceiling"
+# as examples/microcontroller/README.md builds it: the file sets its own
+# feature macros (it had stopped compiling once, M_PI, unnoticed)
+check "bench/export_step.c builds" cc -O2 -Wall -Wextra -Werror -Iinclude bench/export_step.c \
+    "$build/librecur.a" $BLAS -lm -lpthread -ldl -o "$tmp/export_step"
+check "export_step times a decay through the denormal range" "$tmp/export_step" denormal 32
 check "train_speed runs two steps of an LSTM 16" "$tmp/train_speed" lstm 16 1 4 8 2 --threads 1
 check "stream_speed runs a GRU 8" "$tmp/stream_speed" gru 8 480 1
 
