@@ -11,7 +11,7 @@
  *   VMAX(a, b), VMIN(a, b)  (b where either is NaN, as maxps and minps)
  *   VFNMA(a, b, c)          c − a·b
  *   VFMS(a, b, c)           a·b − c
- *   VLOADU(p), VSTOREU(p, v), VSTORE(p, v)
+ *   VLOADU(p), VSTOREU(p, v)
  *   VLOADN(p, n), VSTOREN(p, v, n)  the first n < V lanes, the rest of the
  *                           load 0 (masked: nothing past p + n is touched)
  *   VSCALE(p, n, k)         p·2^n for n integral, k = n + 1.5·2^23 (act_exp's
