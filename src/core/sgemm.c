@@ -38,22 +38,22 @@ const recur__ukernel *recur__ukernel_for(int isa)
 
 static int min_int(int a, int b) { return a < b ? a : b; }
 
-/* d[0..n) = s[0..n) and zeros up to nr: a whole panel row is a copy of
- * known size, which the compiler inlines as vector moves. */
-static inline void copy_panel_row(float *d, const float *s, int n, int nr)
+/* d[0..n) = s[0..n): at the kernels' strip heights (12, 6, 4) and panel
+ * widths (32, 16) a copy of known size, which the compiler inlines as a
+ * few vector moves (a call to memcpy per 48 bytes cost 4.5% of an LSTM
+ * 1×128 training step, bench/NOTES.md). */
+static inline void copy_known(float *d, const float *s, int n)
 {
-    if (n == 32 && nr == 32) {
-        memcpy(d, s, 32 * sizeof *d);
-        return;
+    switch (n) {
+    case 32: memcpy(d, s, 32 * sizeof *d); return;
+    case 16: memcpy(d, s, 16 * sizeof *d); return;
+    case 12: memcpy(d, s, 12 * sizeof *d); return;
+    case 6: memcpy(d, s, 6 * sizeof *d); return;
+    case 4: memcpy(d, s, 4 * sizeof *d); return;
+    default:
+        for (int i = 0; i < n; i++)
+            d[i] = s[i];
     }
-    if (n == 16 && nr == 16) {
-        memcpy(d, s, 16 * sizeof *d);
-        return;
-    }
-    for (int j = 0; j < n; j++)
-        d[j] = s[j];
-    for (int j = n; j < nr; j++)
-        d[j] = 0;
 }
 
 /* Pack op(B)[k0..k0+kc)[j0..j0+nc) as panels of nr columns, panel q at
@@ -67,9 +67,13 @@ static void pack_block(int nr, int trans_b, const float *B, int ldb, int k0, int
     if (!trans_b) {
         for (int k = 0; k < kc; k++) {
             const float *src = B + (long)(k0 + k) * ldb + j0;
-            for (int jr = 0; jr < nc; jr += nr)
-                copy_panel_row(dst + (long)jr * kc + (long)k * nr, src + jr,
-                               min_int(nr, nc - jr), nr);
+            for (int jr = 0; jr < nc; jr += nr) {
+                float *row = dst + (long)jr * kc + (long)k * nr;
+                int n = min_int(nr, nc - jr);
+                copy_known(row, src + jr, n);
+                for (int j = n; j < nr; j++)
+                    row[j] = 0;
+            }
         }
         return;
     }
@@ -88,21 +92,6 @@ static void pack_block(int nr, int trans_b, const float *B, int ldb, int k0, int
     }
 }
 
-/* d[0..m) = s[0..m): at the kernels' strip heights a copy of known size,
- * which the compiler inlines as a few vector moves (a call to memcpy per
- * 48 bytes cost 4.5% of an LSTM 1×128 training step, bench/NOTES.md). */
-static inline void copy_strip(float *d, const float *s, int m)
-{
-    switch (m) {
-    case 12: memcpy(d, s, 12 * sizeof *d); return;
-    case 6: memcpy(d, s, 6 * sizeof *d); return;
-    case 4: memcpy(d, s, 4 * sizeof *d); return;
-    default:
-        for (int i = 0; i < m; i++)
-            d[i] = s[i];
-    }
-}
-
 /* Copy rows [0, mc) of op(A)'s K block (strides rs, cs) as strips of mr
  * rows, strip s at dst + s·mr·kc, each [kc][mr]. */
 static void pack_a(int mr, int mc, int kc, const float *A, long rs, long cs, float *dst)
@@ -110,7 +99,7 @@ static void pack_a(int mr, int mc, int kc, const float *A, long rs, long cs, flo
     if (rs == 1) { /* op(A) = Aᵀ: row k of A holds every strip's values of k */
         for (int k = 0; k < kc; k++)
             for (int ir = 0; ir < mc; ir += mr)
-                copy_strip(dst + (long)ir * kc + (long)k * mr, A + k * cs + ir,
+                copy_known(dst + (long)ir * kc + (long)k * mr, A + k * cs + ir,
                            min_int(mr, mc - ir));
         return;
     }
