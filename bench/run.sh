@@ -80,19 +80,15 @@ load() { echo "# load $1: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out"; }
 } >"$out"
 say() { echo "$*" >&2; }
 run() { "$@" | tee -a "$out" >/dev/null; }
-# The smallest value of each result line over the lines of stdin that
-# share its first four fields (rounds of the same timing: interference
-# only adds time).
-fastest() {
+# The best of each result line over the lines of stdin that share its
+# first four fields (rounds of the same measurement; interference only
+# costs time): the largest tokens/s, the smallest seconds per 48k steps,
+# the first value of every other metric (memory, loss, FLOPs per token,
+# vocabulary).
+best_of_rounds() {
     awk -F'\t' 'NF == 5 { k = $1 FS $2 FS $3 FS $4
-                           if (!(k in v)) { order[++m] = k; v[k] = $5 } else if ($5 < v[k]) v[k] = $5 }
-        END { for (i = 1; i <= m; i++) printf "%s\t%s\n", order[i], v[order[i]] }'
-}
-# The same for rates: the largest tokens/s of each, the first value of
-# every other metric (memory, loss, FLOPs per token, vocabulary).
-best_rate() {
-    awk -F'\t' 'NF == 5 { k = $1 FS $2 FS $3 FS $4
-                           if (!(k in v)) { order[++m] = k; v[k] = $5 } else if ($4 == "tok_s" && $5 > v[k]) v[k] = $5 }
+                           if (!(k in v)) { order[++m] = k; v[k] = $5 }
+                           else if (($4 == "tok_s" && $5 > v[k]) || ($4 == "s_per_48k" && $5 < v[k])) v[k] = $5 }
         END { for (i = 1; i <= m; i++) printf "%s\t%s\n", order[i], v[order[i]] }'
 }
 
@@ -130,7 +126,7 @@ for cfg in "${TRAIN_CONFIGS[@]}"; do
             done
         fi
     done
-    best_rate <"$rounds" | tee -a "$out" >/dev/null
+    best_of_rounds <"$rounds" | tee -a "$out" >/dev/null
     rm -f "$rounds"
     if [ $have_torch = 1 ]; then
         run "$PY" bench/torch_train.py "$1" "$2" "$3" $B $T "$TRAIN_STEPS" --threads 2 ${4:-}
@@ -153,7 +149,7 @@ for cell in lstm gru; do
                 build/bench/eigen_stream $cell "$h" "$STREAM_STEPS" "$STREAM_REPS" cpu >>"$rounds"
             fi
         done
-        fastest <"$rounds" | tee -a "$out" >/dev/null
+        best_of_rounds <"$rounds" | tee -a "$out" >/dev/null
         rm -f "$rounds"
         if [ $have_torch = 1 ]; then
             for th in 1 2; do
