@@ -57,11 +57,14 @@ static double gemm_error(int ta, int tb, int M, int N, int K, float alpha, const
 
 enum { PLAIN, KERNEL, PACKED };
 
+/* A's row stride for the next product when not 0 (else 3 past its width). */
+static int lda_next;
+
 /* One product through one path; returns the relative error. */
 static double one(int path, const recur__ukernel *uk, int ta, int tb, int M, int N, int K,
                   float alpha, float beta)
 {
-    int lda = (ta ? M : K) + 3, ldb = (tb ? K : N) + 5, ldc = N + 2;
+    int lda = lda_next ? lda_next : (ta ? M : K) + 3, ldb = (tb ? K : N) + 5, ldc = N + 2;
     float *A = random_matrix((long)(ta ? K : M) * lda);
     float *B = random_matrix((long)(tb ? N : K) * ldb);
     float *C = random_matrix((long)M * ldc), *C0 = malloc((size_t)M * ldc * sizeof *C0);
@@ -142,6 +145,29 @@ static void kernels_blocks(void)
     }
 }
 
+/* Rows of A a multiple of 4 KB apart: sgemm copies them to another
+ * stride (both paths, strips of every height, K across a block edge). */
+static void kernels_aliased(void)
+{
+    static const int shapes[][4] = {{29, 70, 1030, 1024}, {64, 256, 1024, 1024},
+                                    {13, 40, 600, 2048}, {1, 33, 512, 1024}};
+    for (int isa = 0; isa < RECUR_ISA_COUNT; isa++) {
+        const recur__ukernel *uk = recur__ukernel_for(isa);
+        if (!uk)
+            continue;
+        for (int s = 0; s < 4; s++)
+            for (int path = KERNEL; path <= PACKED; path++) {
+                lda_next = shapes[s][3];
+                double e = one(path, uk, 0, s & 1, shapes[s][0], shapes[s][1], shapes[s][2],
+                               s == 2 ? -1.0f : 1.0f, s & 1 ? 0.0f : 0.5f);
+                lda_next = 0;
+                CHECK_MSG(e < 1e-6, "%s path %d %dx%dx%d, lda %d: error %g",
+                          recur__isa_name(isa), path, shapes[s][0], shapes[s][1],
+                          shapes[s][2], shapes[s][3], e);
+            }
+    }
+}
+
 /* recur__gemm (vectors, row split over threads, empty sums) with each kernel. */
 static void gemm_entry(void)
 {
@@ -209,5 +235,5 @@ static void model_every_kernel(void)
     recur_model_free(m);
 }
 
-TEST_MAIN("test_gemm", TL_CASE(kernels_small), TL_CASE(kernels_blocks), TL_CASE(gemm_entry),
-          TL_CASE(model_every_kernel))
+TEST_MAIN("test_gemm", TL_CASE(kernels_small), TL_CASE(kernels_blocks), TL_CASE(kernels_aliased),
+          TL_CASE(gemm_entry), TL_CASE(model_every_kernel))

@@ -92,51 +92,52 @@ static void pack_block(int nr, int trans_b, const float *B, int ldb, int k0, int
     }
 }
 
-/* Copy rows [0, mc) of op(A)'s K block (strides rs, cs) as strips of mr
- * rows, strip s at dst + s·mr·kc, each [kc][mr]. */
-static void pack_a(int mr, int mc, int kc, const float *A, long rs, long cs, float *dst)
+/* The row stride of a copied A block: KC plus one cache line, so that a
+ * strip's rows never share an L1 set, whatever A's own stride was. */
+#define ALD (KC + 16)
+
+/* Copy rows [0, mc) of op(A)'s K block (strides rs, cs) to dst for the
+ * kernel. op(A) = Aᵀ (rs = 1): as strips of mr rows, strip s at
+ * dst + s·mr·kc, each [kc][mr]: row k of A holds every strip's values of
+ * k. op(A) = A (cs = 1): row by row, ALD floats apart, read in place by
+ * the kernel; returns the row stride the kernel reads with (1 packed). */
+static long copy_a(int mr, int mc, int kc, const float *A, long rs, long cs, float *dst)
 {
-    if (rs == 1) { /* op(A) = Aᵀ: row k of A holds every strip's values of k */
+    if (rs == 1) {
         for (int k = 0; k < kc; k++)
             for (int ir = 0; ir < mc; ir += mr)
                 copy_known(dst + (long)ir * kc + (long)k * mr, A + k * cs + ir,
                            min_int(mr, mc - ir));
-        return;
+        return 1;
     }
-    for (int ir = 0; ir < mc; ir += mr) {
-        int m = min_int(mr, mc - ir);
-        float *d = dst + (long)ir * kc;
-        for (int i = 0; i < m; i++) {
-            const float *src = A + (long)(ir + i) * rs;
-            for (int k = 0; k < kc; k++)
-                d[(long)k * mr + i] = src[k * cs];
-        }
-    }
+    for (int i = 0; i < mc; i++)
+        memcpy(dst + (long)i * ALD, A + (long)i * rs, (size_t)kc * sizeof *dst);
+    return ALD;
 }
 
 /* C[M×nc] (= alpha·op(A)[M×kc]·Bblock + beta·C); A points at op(A)'s
  * element (0, 0) of this K block, read with strides rs (rows) and cs (k),
- * through apack (MC·KC floats) if given: packed strips keep the kernel's
- * twelve row streams in one contiguous stream (72 → 100 GFLOP/s on the
- * 3200×2048×512 input projection, bench/NOTES.md). */
+ * through acopy (MC·ALD floats) if given (copy_a). */
 static void macro(const recur__ukernel *uk, int M, int nc, int kc, float alpha,
                   const float *A, long rs, long cs, const float *Bblk, float beta,
-                  float *C, int ldc, float *apack)
+                  float *C, int ldc, float *acopy)
 {
     int mr = uk->mr, nr = uk->nr;
     for (int ic = 0; ic < M; ic += MC) {
         int mc = min_int(MC, M - ic);
         long ars = rs, acs = cs; /* the kernel's strides */
-        if (apack) {
-            pack_a(mr, mc, kc, A + (long)ic * rs, rs, cs, apack);
-            ars = 1, acs = mr;
+        if (acopy) {
+            ars = copy_a(mr, mc, kc, A + (long)ic * rs, rs, cs, acopy);
+            acs = ars == 1 ? mr : 1;
         }
         for (int jr = 0; jr < nc; jr += nr) {
             const float *bp = Bblk + (long)jr * kc;
             int n = min_int(nr, nc - jr);
             for (int ir = 0; ir < mc; ir += mr) {
                 int m = min_int(mr, mc - ir);
-                const float *a = apack ? apack + (long)ir * kc : A + (long)(ic + ir) * rs;
+                const float *a = !acopy  ? A + (long)(ic + ir) * rs
+                                 : ars == 1 ? acopy + (long)ir * kc
+                                            : acopy + (long)ir * ALD;
                 float *c = C + (long)(ic + ir) * ldc + jr;
                 uk->run(m, n, kc, a, ars, acs, bp, c, ldc, alpha, beta);
             }
@@ -158,18 +159,19 @@ int recur__sgemm(const recur__ukernel *uk, int trans_a, int trans_b, int M, int 
     int nr = uk->nr, kcmax = min_int(KC, K);
     int ncmax = min_int(NC, (N + nr - 1) / nr * nr);
     int mcmax = min_int(MC, (M + uk->mr - 1) / uk->mr * uk->mr);
-    float *buf = malloc(((size_t)kcmax * ncmax + (size_t)mcmax * kcmax) * sizeof *buf);
+    float *buf = malloc(((size_t)kcmax * ncmax + (size_t)mcmax * ALD) * sizeof *buf);
     if (!buf)
         return -1;
     /* op(A) = A with rows of one K block or less (lda <= KC): the kernel
      * reads a strip's twelve rows in place, at most 2 KB apart, from L1 and
      * L2; copying them first was slower (6400×2048×512: 99.6 against 104.0
      * GFLOP/s; 6400×81×512, the logits of a char model: 55 against 81,
-     * where three panels cannot amortise the copy). Longer rows are packed:
-     * twelve rows 4 KB or more apart fall into the same L1 sets
-     * (3200×512×2048: 89 packed, 67 in place). Aᵀ is always packed: its
-     * strips are 12 floats of rows far apart. bench/NOTES.md. */
-    float *apack = trans_a || lda > KC ? buf + (long)kcmax * ncmax : NULL;
+     * where three panels cannot amortise the copy). Longer rows are copied
+     * ALD apart: twelve rows 4 KB or more apart fall into the same L1 sets
+     * (3200×512×2048: 67 in place, 89 packed as strips, 106 copied as
+     * rows). Aᵀ is always packed: its strips are 12 floats of rows far
+     * apart. bench/NOTES.md. */
+    float *acopy = trans_a || lda > KC ? buf + (long)kcmax * ncmax : NULL;
     for (int jc = 0; jc < N; jc += NC) {
         int nc = min_int(NC, N - jc);
         for (int pc = 0; pc < K; pc += KC) {
@@ -177,7 +179,7 @@ int recur__sgemm(const recur__ukernel *uk, int trans_a, int trans_b, int M, int 
             pack_block(nr, trans_b, B, ldb, pc, kc, jc, nc, buf);
             long rs, cs;
             const float *a = a_at(trans_a, A, lda, pc, &rs, &cs);
-            macro(uk, M, nc, kc, alpha, a, rs, cs, buf, pc == 0 ? beta : 1, C + jc, ldc, apack);
+            macro(uk, M, nc, kc, alpha, a, rs, cs, buf, pc == 0 ? beta : 1, C + jc, ldc, acopy);
         }
     }
     free(buf);
@@ -205,15 +207,29 @@ void recur__sgemm_pack_b(recur__packed_b *pb, const recur__ukernel *uk, int tran
 void recur__sgemm_packed(int trans_a, int M, float alpha, const float *A, int lda,
                          const recur__packed_b *pb, float beta, float *C, int ldc)
 {
-    int K = pb->K, N = pb->N;
+    int K = pb->K, N = pb->N, mr = pb->uk->mr;
+    /* Rows of A a multiple of 4 KB apart (dG·W_hh of an LSTM with H = 256
+     * or 512: lda = 4H) put a twelve-row strip into one set of the 8-way L1:
+     * such strips are copied ALD apart one at a time, on the stack, and
+     * meet every panel from there (32×512×2048: 94 → 109 GFLOP/s; 64×256×
+     * 1024: 106 → 111; bench/NOTES.md). A six-row strip fits the ways. */
+    float strip[RECUR_MAX_MR * ALD];
+    int restride = !trans_a && lda % 1024 == 0 && mr > 8;
     for (int jc = 0; jc < N; jc += NC) {
         int nc = min_int(NC, N - jc);
         for (int pc = 0; pc < K; pc += KC) {
             int kc = min_int(KC, K - pc);
             long rs, cs;
             const float *a = a_at(trans_a, A, lda, pc, &rs, &cs);
-            macro(pb->uk, M, nc, kc, alpha, a, rs, cs, pb->p + (long)pc * pb->Npad + (long)jc * kc,
-                  pc == 0 ? beta : 1, C + jc, ldc, NULL);
+            const float *bp = pb->p + (long)pc * pb->Npad + (long)jc * kc;
+            float b = pc == 0 ? beta : 1;
+            if (!restride) {
+                macro(pb->uk, M, nc, kc, alpha, a, rs, cs, bp, b, C + jc, ldc, NULL);
+                continue;
+            }
+            for (int ir = 0; ir < M; ir += mr)
+                macro(pb->uk, min_int(mr, M - ir), nc, kc, alpha, a + (long)ir * rs, rs, cs, bp,
+                      b, C + (long)ir * ldc + jc, ldc, strip);
         }
     }
 }

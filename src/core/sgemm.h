@@ -27,6 +27,7 @@ typedef struct {
 } recur__ukernel;
 
 #define RECUR_MAX_NR 32 /* the widest kernel panel */
+#define RECUR_MAX_MR 12 /* the tallest kernel strip */
 
 /* The kernels compiled into this build (NULL where an instruction set is
  * not available to the compiler); sgemm_generic always is. */
