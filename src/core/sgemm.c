@@ -104,10 +104,14 @@ static void pack_block(int nr, int trans_b, const float *B, int ldb, int k0, int
 static long copy_a(int mr, int mc, int kc, const float *A, long rs, long cs, float *dst)
 {
     if (rs == 1) {
-        for (int k = 0; k < kc; k++)
+        for (int k = 0; k < kc; k++) {
+            if (k + 8 < kc)
+                for (int i = 0; i < mc; i += 16)
+                    __builtin_prefetch(A + (k + 8) * cs + i);
             for (int ir = 0; ir < mc; ir += mr)
                 copy_known(dst + (long)ir * kc + (long)k * mr, A + k * cs + ir,
                            min_int(mr, mc - ir));
+        }
         return 1;
     }
     for (int i = 0; i < mc; i++)
