@@ -146,15 +146,19 @@ static void kernels_blocks(void)
 }
 
 /* Rows of A a multiple of 4 KB apart: sgemm copies them to another
- * stride (both paths, strips of every height, K across a block edge). */
+ * stride (both paths; full strips and tails of 5, 4 and 1 rows; K across a
+ * block edge). The packed path copies strips only for kernels taller than
+ * 8 rows (AVX-512's 12), which this CPU may not have. */
 static void kernels_aliased(void)
 {
     static const int shapes[][4] = {{29, 70, 1000, 1024}, {64, 256, 1024, 1024},
                                     {13, 40, 600, 2048}, {1, 33, 512, 1024}};
+    int tall = 0;
     for (int isa = 0; isa < RECUR_ISA_COUNT; isa++) {
         const recur__ukernel *uk = recur__ukernel_for(isa);
         if (!uk)
             continue;
+        tall += uk->mr > 8;
         for (int s = 0; s < 4; s++)
             for (int path = KERNEL; path <= PACKED; path++) {
                 lda_next = shapes[s][3];
@@ -166,6 +170,9 @@ static void kernels_aliased(void)
                           shapes[s][2], shapes[s][3], e);
             }
     }
+    printf("aliased rows: the packed path's strip copy %s\n",
+           tall ? "ran (a kernel taller than 8 rows)"
+                : "did not run: no kernel here is taller than 8 rows");
 }
 
 /* recur__gemm (vectors, row split over threads, empty sums) with each kernel. */

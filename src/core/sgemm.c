@@ -3,7 +3,8 @@
  * Loops, outermost first: columns of C in blocks of NC, the K dimension in
  * blocks of KC (op(B)[KC×NC] packed: at most 1 MB, L2), rows of C in
  * blocks of MC, then one NR-wide panel of B (KC×NR: 64 KB, L1/L2) against
- * every MR-row strip of the MC rows of A (MC×KC: 144 KB, L2). The first K
+ * every MR-row strip of the MC rows of A (read in place, or copied: MC×ALD,
+ * 149 KB, L2; see copy_a). The first K
  * block applies beta, later ones add to C. Block sizes measured on Zen 4
  * (bench/NOTES.md): KC 512 rather than 256 halves the passes over a large
  * C (3200×2048×512: 90 → 98 GFLOP/s); MC and NC mattered less. */
@@ -93,7 +94,8 @@ static void pack_block(int nr, int trans_b, const float *B, int ldb, int k0, int
 }
 
 /* The row stride of a copied A block: KC plus one cache line, so that a
- * strip's rows never share an L1 set, whatever A's own stride was. */
+ * strip's elements at one k (what the kernel reads together) never share
+ * an L1 set, whatever A's own stride was. */
 #define ALD (KC + 16)
 
 /* Copy rows [0, mc) of op(A)'s K block (strides rs, cs) to dst for the
@@ -121,7 +123,7 @@ static long copy_a(int mr, int mc, int kc, const float *A, long rs, long cs, flo
 
 /* C[M×nc] (= alpha·op(A)[M×kc]·Bblock + beta·C); A points at op(A)'s
  * element (0, 0) of this K block, read with strides rs (rows) and cs (k),
- * through acopy (MC·ALD floats) if given (copy_a). */
+ * through acopy (min(M, MC)·ALD floats) if given (copy_a). */
 static void macro(const recur__ukernel *uk, int M, int nc, int kc, float alpha,
                   const float *A, long rs, long cs, const float *Bblk, float beta,
                   float *C, int ldc, float *acopy)
@@ -216,9 +218,10 @@ void recur__sgemm_packed(int trans_a, int M, float alpha, const float *A, int ld
      * or 512: lda = 4H) put a twelve-row strip into one set of the 8-way L1:
      * such strips are copied ALD apart one at a time, on the stack, and
      * meet every panel from there (32×512×2048: 94 → 109 GFLOP/s; 64×256×
-     * 1024: 106 → 111; bench/NOTES.md). A six-row strip fits the ways. */
+     * 1024: 106 → 111; bench/NOTES.md). A six-row strip fits the ways.
+     * The buffer is 25 KB of stack (12 × 528 floats), every call. */
     float strip[RECUR_MAX_MR * ALD];
-    int restride = !trans_a && lda % 1024 == 0 && mr > 8;
+    int restride = !trans_a && lda % 1024 == 0 && mr > 8 && mr <= RECUR_MAX_MR;
     for (int jc = 0; jc < N; jc += NC) {
         int nc = min_int(NC, N - jc);
         for (int pc = 0; pc < K; pc += KC) {

@@ -6,9 +6,10 @@
  * of NR columns, each panel K rows of NR contiguous floats (zero-padded
  * past N), so that the micro-kernel's inner loop loads NR floats of B,
  * broadcasts MR floats of A and does MR·NR/16 (or /8) vector FMAs with the
- * MR×NR tile of C in registers. A is read in place with a row and a column
+ * MR×NR tile of C in registers. The kernel reads A with a row and a column
  * stride, which covers op(A) = A and op(A) = Aᵀ alike (for Aᵀ the MR values
- * of one k are contiguous). A weight matrix that feeds many products (W_hh
+ * of one k are contiguous); the driver decides whether A is read in place
+ * or copied first (sgemm.c). A weight matrix that feeds many products (W_hh
  * inside a time loop) is packed once (sgemm_pack_b) and reused. */
 #ifndef RECUR_SGEMM_H
 #define RECUR_SGEMM_H

@@ -11,6 +11,7 @@
 #define TARGET __attribute__((target("avx2,fma")))
 #define MR 6
 #define NR 16
+_Static_assert(MR <= RECUR_MAX_MR && NR <= RECUR_MAX_NR, "sgemm.h's bounds");
 
 /* The accumulators are named variables, not an array: GCC kept an array
  * of vectors in registers but also stored it to the stack every k. */

@@ -16,6 +16,7 @@
 #define TARGET __attribute__((target("avx512f,avx2,fma")))
 #define MR 12
 #define NR 32
+_Static_assert(MR <= RECUR_MAX_MR && NR <= RECUR_MAX_NR, "sgemm.h's bounds");
 
 /* The accumulators are named variables, not an array: GCC kept an array
  * of vectors in registers but also stored it to the stack every k. */

@@ -7,6 +7,7 @@
 
 #define MR 4
 #define NR 16
+_Static_assert(MR <= RECUR_MAX_MR && NR <= RECUR_MAX_NR, "sgemm.h's bounds");
 
 static inline void tile(const int m, int n, long K, const float *restrict a, long rs, long cs,
                         const float *restrict b, float *restrict c, long ldc,
