@@ -74,6 +74,19 @@ END {
                big(t2), ratio(r2, t2), met, num(g, 1), frac, num(tg, 1), mb(rr), mb(tr)
     }
 
+    if (n["small"] > 0) {
+        print "\n**Small models: the same char-LM step at batch b, sequence 100 (tokens/s, the best of alternating rounds); 2 threads must never be slower than 1**\n"
+        print "| config | 1 thread | 2 threads | 2 threads / 1 | never slower |"
+        print "|---|---:|---:|---:|---|"
+        for (i = 1; i <= n["small"]; i++) {
+            c = order["small", i]
+            s1 = get("small", c, "recur-1t", "tok_s"); s2 = get("small", c, "recur-2t", "tok_s")
+            # within 3%: the VM drifts by that much between rounds
+            ok = (s1 == "" || s2 == "") ? "–" : (s2 >= 0.97 * s1 ? "met" : "**not met**")
+            printf "| %s | %s | %s | %s | %s |\n", c, big(s1), big(s2), ratio(s2, s1), ok
+        }
+    }
+
     print "\n**Streaming: batch 1, one step per call, input 1 → cell → Dense(1); seconds per 48,000 steps (= real-time factor at 48 kHz; recur and Eigen the fastest of their alternating rounds)**\n"
     print "| model | recur step | recur whole sequence | Eigen fixed-size | PyTorch step loop | PyTorch whole sequence | recur step vs Eigen | recur step vs PyTorch step | vs PyTorch whole sequence |"
     print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"

@@ -20,6 +20,10 @@ fi
 B=64 T=100
 TRAIN_CONFIGS=("lstm 128 1" "lstm 512 2" "gru 512 1" "rnn_tanh 512 1" "lstm 256 1 --bidir")
 STREAM_HIDDEN="8 16 32 64 128"
+# Small models (cell, hidden, layers, batch): 2 threads must never be
+# slower than 1 (the threading threshold, src/core/parallel.c).
+SMALL_CONFIGS=("lstm 32 1 8" "lstm 32 1 32" "gru 64 1 16" "rnn_tanh 32 1 4" "lstm 32 1 8 --bidir"
+               "lstm 128 1 8")
 
 echo "building..." >&2
 make -s -j2 lib cli >/dev/null
@@ -131,6 +135,23 @@ for cfg in "${TRAIN_CONFIGS[@]}"; do
     if [ $have_torch = 1 ]; then
         run "$PY" bench/torch_train.py "$1" "$2" "$3" $B $T "$TRAIN_STEPS" --threads 2 ${4:-}
     fi
+done
+
+say "small models, 2 threads against 1..."
+load small
+for cfg in "${SMALL_CONFIGS[@]}"; do
+    set -- $cfg
+    # Steps of 1-5 ms: 40 of them and three rounds even in QUICK, or one
+    # slow phase of the VM decides the ratio.
+    rounds=$(mktemp)
+    for r in 1 2 3; do
+        for th in 1 2; do
+            build/bench/train_speed "$1" "$2" "$3" "$4" $T 40 --threads $th ${5:-} |
+                awk -F'\t' -v b="$4" '$4 == "tok_s" { print "small\t" $2 " b" b "\t" $3 "\t" $4 "\t" $5 }' >>"$rounds"
+        done
+    done
+    best_of_rounds <"$rounds" | tee -a "$out" >/dev/null
+    rm -f "$rounds"
 done
 
 for cell in lstm gru; do

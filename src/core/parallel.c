@@ -8,7 +8,13 @@
 #include "core/gemm.h"
 
 #define MAX_PARTS 64
-#define MIN_FLOPS_PER_PART 2e6 /* below this a thread costs more than it saves */
+/* Below this much work a part costs more than it saves: starting and
+ * joining a thread takes 43 µs on the 2-core Zen 4 VM (bench/NOTES.md),
+ * and a split time loop runs smaller products. At 2e6 an LSTM 1×32 at
+ * batch 8 trained 25–40% slower on 2 threads than on 1, GRU 1×64 at batch
+ * 16 15%, LSTM 1×32 at batch 32 10%; at 3e7 none of the small models
+ * measured is slower on 2 threads, and the large ones split as before. */
+#define MIN_FLOPS_PER_PART 3e7
 
 typedef struct {
     void (*fn)(void *arg, int b0, int b1);
