@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/parallel.h"
 #include "nn/model.h"
 #include "nn/model_io.h"
 #include "train/optim.h"
@@ -359,6 +360,53 @@ static void resume_bit_identical(void)
     recur_text_free(t);
 }
 
+/* Two threads split a time loop's rows (and the products) where one
+ * thread runs them all and scatters each step's one-hot gradient rows
+ * inside the loop: the same parameters to the bit, for each cell. (A
+ * bidirectional layer's directions take a thread each and scatter inside
+ * their loops at any thread count: f64_gradcheck checks those.) */
+static void threads_bit_identical(void)
+{
+    char text[6001];
+    for (int i = 0; i < 6000; i++)
+        text[i] = corpus[i % (int)strlen(corpus)];
+    text[6000] = 0;
+    recur_text *t = text_of(text);
+    long n;
+    const int32_t *tok = recur_text_tokens(t, &n);
+    static const recur_cell kinds[] = {RECUR_LSTM, RECUR_GRU, RECUR_RNN_TANH};
+    int old = recur_set_threads(1);
+    for (int k = 0; k < 3; k++) {
+        int hidden = kinds[k] == RECUR_RNN_TANH ? 256 : 128;
+        recur_train_config tc;
+        recur_train_config_default(&tc);
+        tc.seq_len = 20;
+        tc.batch = 64;
+        tc.stateful = 1;
+        tc.seed = 5;
+        recur_model *m[2];
+        for (int th = 0; th < 2; th++) {
+            recur_set_threads(th + 1);
+            m[th] = char_model(kinds[k], hidden, 1, t, 0, 0);
+            recur_trainer *tr = NULL;
+            CHECK(recur_trainer_create(m[th], &tc, tok, n, &tr) == RECUR_OK);
+            train_steps(tr, 2);
+            recur_trainer_free(tr);
+        }
+        /* the two-thread run did split its time loop */
+        int gates = kinds[k] == RECUR_LSTM ? 4 : kinds[k] == RECUR_GRU ? 3 : 1;
+        recur_set_threads(2);
+        CHECK(recur__parallel_parts(tc.batch, 2.0 * tc.seq_len * tc.batch * gates * hidden *
+                                                  hidden) == 2);
+        CHECK_MSG(memcmp(m[0]->params, m[1]->params, (size_t)m[0]->nparams * sizeof(real)) == 0,
+                  "%s: 1 and 2 threads trained different parameters", recur_cell_name(kinds[k]));
+        recur_model_free(m[0]);
+        recur_model_free(m[1]);
+    }
+    recur_set_threads(old);
+    recur_text_free(t);
+}
+
 static void nan_detected_and_parameters_kept(void)
 {
     recur_text *t = text_of(corpus);
@@ -553,6 +601,7 @@ static void cleanup(void)
 
 TEST_MAIN("test_api", TL_CASE(save_load_sample_identical), TL_CASE(bad_files_refused),
           TL_CASE(streaming_matches_sequence), TL_CASE(resume_bit_identical),
+          TL_CASE(threads_bit_identical),
           TL_CASE(nan_detected_and_parameters_kept),
           TL_CASE(training_learns_and_eval_carries_state),
           TL_CASE(adam_and_clipping_by_hand), TL_CASE(text_errors), TL_CASE(resource_limits),

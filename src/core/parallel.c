@@ -36,8 +36,7 @@ static void *run_part(void *p)
     return NULL;
 }
 
-void recur__parallel_rows(int B, double flops, void (*fn)(void *arg, int b0, int b1),
-                   void *arg)
+int recur__parallel_parts(int B, double flops)
 {
     int n = recur__gemm_get_threads();
     if (inside_part)
@@ -48,6 +47,13 @@ void recur__parallel_rows(int B, double flops, void (*fn)(void *arg, int b0, int
         n = MAX_PARTS;
     while (n > 1 && flops / n < MIN_FLOPS_PER_PART)
         n--;
+    return n < 1 ? 1 : n;
+}
+
+void recur__parallel_rows(int B, double flops, void (*fn)(void *arg, int b0, int b1),
+                   void *arg)
+{
+    int n = recur__parallel_parts(B, flops);
     if (n <= 1) {
         fn(arg, 0, B);
         return;
@@ -151,6 +157,8 @@ typedef struct {
     const int32_t *tokens;
     long rows;
     int width;
+    long steps, step_rows; /* scatter: rows in steps of step_rows, */
+    int last_first;        /* taken last step first when set */
 } rows_job;
 
 static void gather_part(void *arg, long r0, long r1)
@@ -164,24 +172,33 @@ static void gather_part(void *arg, long r0, long r1)
 void recur__gather_rows(real *dst, const real *table, const int32_t *tokens, long rows,
                         int width)
 {
-    rows_job j = {dst, table, tokens, rows, width};
+    rows_job j = {dst, table, tokens, rows, width, 0, 0, 0};
     recur__parallel_ranges(rows, ROW_BLOCK, 4.0 * (double)rows * width, gather_part, &j);
 }
 
 static void scatter_part(void *arg, long c0, long c1)
 {
     rows_job *j = arg;
-    for (long r = 0; r < j->rows; r++) {
-        const real *s = j->in + r * j->width;
-        real *row = j->out + (long)j->tokens[r] * j->width;
-        for (long c = c0; c < c1; c++)
-            row[c] += s[c];
+    for (long s = 0; s < j->steps; s++) {
+        long first = (j->last_first ? j->steps - 1 - s : s) * j->step_rows;
+        for (long r = first; r < first + j->step_rows; r++) {
+            const real *in = j->in + r * j->width;
+            real *row = j->out + (long)j->tokens[r] * j->width;
+            for (long c = c0; c < c1; c++)
+                row[c] += in[c];
+        }
     }
+}
+
+void recur__scatter_add_steps(real *table, const real *src, const int32_t *tokens, long steps,
+                              long step_rows, int width, int last_first)
+{
+    rows_job j = {table, src, tokens, steps * step_rows, width, steps, step_rows, last_first};
+    recur__parallel_ranges(width, COLUMN_BLOCK, 4.0 * (double)j.rows * width, scatter_part, &j);
 }
 
 void recur__scatter_add_rows(real *table, const real *src, const int32_t *tokens, long rows,
                              int width)
 {
-    rows_job j = {table, src, tokens, rows, width};
-    recur__parallel_ranges(width, COLUMN_BLOCK, 4.0 * (double)rows * width, scatter_part, &j);
+    recur__scatter_add_steps(table, src, tokens, 1, rows, width, 0);
 }

@@ -20,6 +20,9 @@
  * reproducible for a given thread count. */
 void recur__parallel_rows(int B, double flops, void (*fn)(void *arg, int b0, int b1),
                    void *arg);
+/* How many parts recur__parallel_rows(B, flops, ...) would run (1: on the
+ * calling thread, over all of [0, B)). */
+int recur__parallel_parts(int B, double flops);
 
 /* fn(arg, i0, i1) over disjoint ranges covering [0, n), each a whole
  * number of `block` elements (but the last): recur__parallel_rows over the
@@ -46,5 +49,10 @@ void recur__gather_rows(real *dst, const real *table, const int32_t *tokens, lon
  * each sum is the same for any thread count. */
 void recur__scatter_add_rows(real *table, const real *src, const int32_t *tokens, long rows,
                              int width);
+/* The same over steps × step_rows rows, a step's rows in order and the
+ * steps first to last, or last to first when last_first is set (the order
+ * of a backward time loop, which scatters step by step: cell.c). */
+void recur__scatter_add_steps(real *table, const real *src, const int32_t *tokens, long steps,
+                              long step_rows, int width, int last_first);
 
 #endif

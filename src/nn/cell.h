@@ -85,6 +85,14 @@ typedef struct {
      * xg (a 13 MB copy a step of LSTM 1×128: 3%, bench/NOTES.md). */
     const real *xtab;
     const int32_t *xtok;
+    /* With xtab, the caller may set dtab (zeroed, a row per token like
+     * xtab) for backward to add every step's dG_i rows into by token, the
+     * transpose of reading xtab. When one thread runs the whole batch the
+     * time loop does it at the end of each step, while the rows are still
+     * in cache (recur__cell_scatter_step); else recur__cell_backward does it
+     * after the loop, in the same order: the same sums either way. */
+    real *dtab;
+    int dtab_in_loop;
 } cell_work;
 
 /* The input projection (incl. b_ih) of step t, batch row b. */
@@ -111,6 +119,9 @@ void recur__cell_record_dh(cell_work *w, int t, int B, int b, int H, const real 
  * [b0, b1): put back the carried gradient of padded rows (saved in w->hg by
  * recur__cell_pass_padding). */
 void recur__cell_restore_padding(cell_work *w, int t, int b0, int b1, int H, int GH);
+/* At the end of backward's step t (after padding): w->dtab[xtok] += the
+ * step's dG_i rows, when w->dtab_in_loop (then [b0, b1) is the whole batch). */
+void recur__cell_scatter_step(cell_work *w, int t, int B, int GH);
 
 /* Number of reals recur__cell_work_bind needs for (kind, H, P, T, B); P is
  * the projection size (0: none). */

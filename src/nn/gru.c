@@ -96,5 +96,6 @@ void recur__gru_backward(const cell *c, cell_work *w, int T, int B, int reverse,
         recur__gemm_packed(b1 - b0, 1, w->dgh + ((long)t * B + b0) * GH, GH, &w->whh, 1,
                            w->dh + (long)b0 * H, H);
         recur__cell_restore_padding(w, t, b0, b1, H, GH);
+        recur__cell_scatter_step(w, t, B, GH);
     }
 }

@@ -151,5 +151,6 @@ void recur__lstm_backward(const cell *c, cell_work *w, int T, int B, int reverse
         recur__gemm_packed(b1 - b0, 1, w->dgi + ((long)t * B + b0) * GH, GH, &w->whh, 0,
                            w->dh + (long)b0 * R, R);
         recur__cell_restore_padding(w, t, b0, b1, R, GH);
+        recur__cell_scatter_step(w, t, B, GH);
     }
 }

@@ -554,17 +554,18 @@ static void backward_directions(void *arg, int d0, int d1)
         int GH = recur__cell_gates(ce->kind) * H;
         cw->len = j->in.len;
         cw->dhsq = d == 0 ? w->dhsq[l] : NULL;
+        /* The forward pass read its projections from the table wt
+         * (input_projection): backward scatters dG_i into the same rows
+         * (cell.h's dtab), then one transposed add makes them dW_ih, and
+         * their sums the bias gradients (cell.c leaves them to us). */
+        real *wt = w->onehot_t[d];
+        cw->dtab = cw->xtab ? wt : NULL;
+        if (cw->dtab)
+            memset(wt, 0, (size_t)I * GH * sizeof(real));
         recur__cell_backward(ce, cw, T, B, direction_reversed(m, d), j->dy + d * R, DR,
                       j->dhn ? j->dhn + s : NULL, j->dcn ? j->dcn + sc : NULL,
                       j->dh0 ? j->dh0 + s : NULL, j->dc0 ? j->dc0 + sc : NULL);
-        real *wt = w->onehot_t[d];
         if (cw->xtab) {
-            /* The forward pass read its projections from the table wt
-             * (input_projection): the scatter along its contiguous rows,
-             * then one transposed add into dW_ih, and the bias gradients
-             * as the sums of those I rows (cell.c leaves them to us). */
-            memset(wt, 0, (size_t)I * GH * sizeof(real));
-            recur__scatter_add_rows(wt, cw->dgi, cw->xtok, TB, GH);
             for (int g = 0; g < GH; g++)
                 for (int v = 0; v < I; v++)
                     ce->gw_ih[(long)g * I + v] += wt[(long)v * GH + g];

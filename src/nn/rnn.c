@@ -80,5 +80,6 @@ void recur__rnn_backward(const cell *c, cell_work *w, int T, int B, int reverse,
         recur__gemm_packed(b1 - b0, 1, dg + (long)b0 * H, H, &w->whh, 0,
                            w->dh + (long)b0 * H, H);
         recur__cell_restore_padding(w, t, b0, b1, H, H);
+        recur__cell_scatter_step(w, t, B, H);
     }
 }
