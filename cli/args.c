@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int options_error(const cli_options *spec, const char *fmt, ...)
 {
@@ -245,6 +246,54 @@ static int take_positional(const cli_options *spec, const char *a, options_resul
     return ARGS_OK;
 }
 
+int args_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+static int named(const char *name, const char *const *names)
+{
+    for (; *names; names++)
+        if (strcmp(name, *names) == 0)
+            return 1;
+    return 0;
+}
+
+/* No file a command writes (--save, --csv, -o, ...) may be one it reads (a
+ * positional argument, --test, --train, --input): `recur train s.txt --save
+ * s.txt` would replace the corpus with a model. (--resume and --save may be
+ * the same checkpoint.) */
+static int outputs_apart(const cli_options *spec, const void *opts, const options_result *res)
+{
+    static const char *const outputs[] = {"save", "csv", "svg", "output", "log",
+                                          "hypotheses", "attention-svg", NULL};
+    static const char *const inputs[] = {"test", "train", "input", NULL};
+    for (int i = 0; i < spec->nopts; i++) {
+        const cli_option *o = &spec->opts[i];
+        if (!res->seen[i] || o->kind != OPT_STRING || !named(o->name, outputs))
+            continue;
+        const char *out = *(const char *const *)((const char *)opts + o->at);
+        if (!out || strcmp(out, "-") == 0)
+            continue;
+        for (int p = 0; p < res->npos; p++)
+            if (args_same_file(out, res->pos[p]))
+                return usage_error(spec, "--%s %s is the input %s itself: choose another file",
+                                   o->name, out, res->pos[p]);
+        for (int k = 0; k < spec->nopts; k++) {
+            const cli_option *in = &spec->opts[k];
+            if (!res->seen[k] || in->kind != OPT_STRING || !named(in->name, inputs))
+                continue;
+            const char *path = *(const char *const *)((const char *)opts + in->at);
+            if (path && args_same_file(out, path))
+                return usage_error(spec, "--%s %s is the --%s file itself: choose another file",
+                                   o->name, out, in->name);
+        }
+    }
+    return ARGS_OK;
+}
+
 int options_parse(const cli_options *spec, void *opts, int argc, char **argv, options_result *res)
 {
     memset(res, 0, sizeof *res);
@@ -276,6 +325,8 @@ int options_parse(const cli_options *spec, void *opts, int argc, char **argv, op
     }
     if (rc == ARGS_OK && res->npos < spec->pos_min)
         return usage_error(spec, "missing %s argument", spec->pos_names[res->npos]);
+    if (rc == ARGS_OK)
+        rc = outputs_apart(spec, opts, res);
     return rc;
 }
 

@@ -19,7 +19,9 @@
  * as one line on stderr, prefixed with the command ("recur train: ..."), and
  * makes options_parse return ARGS_ERROR; the caller then exits with status 2.
  * Parsing writes only the options struct and the result: no files, no
- * library calls (fuzz/fuzz_args.c drives every table). */
+ * library calls (fuzz/fuzz_args.c drives every table). Its one look at the
+ * file system: an output (--save, --csv, -o, ...) that names an input file
+ * (a positional argument, --test, --train, --input) is refused. */
 #ifndef RECUR_CLI_ARGS_H
 #define RECUR_CLI_ARGS_H
 
@@ -96,6 +98,8 @@ int options_given(const cli_options *spec, const options_result *res, const char
 __attribute__((format(printf, 2, 3)))
 #endif
 int options_error(const cli_options *spec, const char *fmt, ...);
+/* Do a and b name the same existing file? */
+int args_same_file(const char *a, const char *b);
 
 /* A command made of subcommands (classify, forecast, seq2seq). */
 typedef struct {

@@ -154,12 +154,29 @@ static int write_to(FILE *f, const recur_model *m, int json)
 
 /* Write to path atomically: a temporary file beside it, fsync, rename. On
  * any failure the temporary file is removed and path is left as it was. */
-static int write_file(const char *path, const recur_model *m, int json)
+static int write_file(const char *user_path, const recur_model *m, int json)
 {
+    char *path = NULL;
+    int kind = cli_output_path(user_path, &path);
+    if (kind == OUTPUT_ERROR)
+        return cli_error("cannot write %s: %s", user_path, strerror(errno));
+    if (kind == OUTPUT_STREAM) { /* a device or pipe: written as it is */
+        FILE *f = fopen(user_path, "w");
+        if (!f)
+            return cli_error("cannot write %s: %s", user_path, strerror(errno));
+        int rc = write_to(f, m, json);
+        if (!rc && (fflush(f) != 0 || ferror(f)))
+            rc = cli_error("cannot write %s: %s", user_path, strerror(errno));
+        if (fclose(f) != 0 && !rc)
+            rc = cli_error("cannot write %s: %s", user_path, strerror(errno));
+        return rc;
+    }
     size_t cap = strlen(path) + 48;
     char *tmp = malloc(cap);
-    if (!tmp)
+    if (!tmp) {
+        free(path);
         return cli_error("out of memory");
+    }
     snprintf(tmp, cap, "%s.tmp.%ld", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -170,7 +187,8 @@ static int write_file(const char *path, const recur_model *m, int json)
             unlink(tmp);
         }
         free(tmp);
-        return cli_error("cannot write %s: %s", path, strerror(e));
+        free(path);
+        return cli_error("cannot write %s: %s", user_path, strerror(e));
     }
     int rc = write_to(f, m, json);
     if (!rc && (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0))
@@ -182,14 +200,8 @@ static int write_file(const char *path, const recur_model *m, int json)
     if (rc)
         unlink(tmp);
     free(tmp);
+    free(path);
     return rc;
-}
-
-static int same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
 }
 
 #define AT(field) offsetof(export_opts, field)
@@ -280,8 +292,6 @@ int cmd_export(int argc, char **argv)
     int a = export_parse(argc, argv, &o);
     if (a)
         return a == ARGS_HELP ? 0 : EXIT_USAGE;
-    if (o.output && same_file(o.output, o.model))
-        return cli_error("%s is the model itself: choose another output file", o.output);
     recur_model *m = NULL;
     int rc = recur_model_load(o.model, &m);
     if (rc)

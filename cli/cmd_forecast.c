@@ -472,7 +472,7 @@ static int train_and_test(forecast_run *r)
 
 static int run_train(const forecast_train_opts *o)
 {
-    if ((o->save && cli_check_save_dir("--save", o->save)) ||
+    if ((o->save && cli_check_model_path("--save", o->save)) ||
         (o->csv && cli_check_save_dir("--csv", o->csv)) ||
         (o->svg && cli_check_save_dir("--svg", o->svg)))
         return EXIT_RUNTIME;

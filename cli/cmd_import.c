@@ -61,8 +61,6 @@ int cmd_import(int argc, char **argv)
     int a = import_parse(argc, argv, &o);
     if (a)
         return a == ARGS_HELP ? 0 : EXIT_USAGE;
-    if (strcmp(o.output, o.onnx) == 0)
-        return cli_error("%s is the ONNX model itself: choose another output file", o.output);
     recur_model *m = NULL;
     int rc = recur_onnx_import(o.onnx, &m);
     if (rc)

@@ -93,12 +93,16 @@ int cmd_sample(int argc, char **argv)
         return cli_lib_error(rc);
     if (o.window < 0) {
         const char *w = recur_model_get_meta(m, "train.window");
-        o.window = w ? atoi(w) : 0;
-        if (o.window < 0 || o.window > 100000) {
+        char *end = NULL;
+        long v = w ? strtol(w, &end, 10) : 0;
+        if (w && (end == w || *end || v < 0 || v > 100000)) {
+            /* reported before the model (and w, its metadata) is freed */
+            rc = cli_error("%s: bad train.window '%s' in the model (override it with "
+                           "--window)", o.model, w);
             recur_model_free(m);
-            return cli_error("%s: bad train.window '%s' in the model (override it with "
-                             "--window)", o.model, w);
+            return rc;
         }
+        o.window = (int)v;
     }
     recur_sample_config sc = {.temperature = (float)o.temperature, .top_k = o.top_k,
                               .greedy = o.greedy, .seed = o.seed, .window = o.window};

@@ -243,5 +243,13 @@ int cli_lib_error(int rc);
 char *cli_read_stdin(size_t *len);
 /* The same for a file, or for stdin when path is "-". */
 char *cli_read_path(const char *path, size_t *len);
+/* Where an output file that is written to a temporary file and renamed
+ * over path should go. OUTPUT_FILE: *out (malloc'd) is path, or the file a
+ * symbolic link points to (so that the link stays a link). OUTPUT_STREAM:
+ * path is a character device or a pipe (/dev/stdout, a FIFO), which a
+ * rename would replace: write it directly. OUTPUT_ERROR: a directory (errno
+ * EISDIR) or socket (ENOTSUP), or no memory; nothing printed. */
+enum { OUTPUT_FILE, OUTPUT_STREAM, OUTPUT_ERROR };
+int cli_output_path(const char *path, char **out);
 
 #endif

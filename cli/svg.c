@@ -1,6 +1,7 @@
 /* svg.c - the line plot of svg.h: nice ticks (1, 2, 5 × 10^k) on a linear
  * axis, decades on a log axis, one polyline per run of drawable points. */
 #include "svg.h"
+#include "commands.h"
 
 #include <errno.h>
 #include <math.h>
@@ -327,17 +328,35 @@ int svg_plot_fprint(const svg_plot *p, FILE *f)
     return ferror(f) ? -1 : 0;
 }
 
-/* fn(arg, f) into a temporary file renamed over path. */
-static int write_atomic(const char *path, int (*fn)(const void *, FILE *), const void *arg)
+/* fn(arg, f) into a temporary file renamed over path (or over the file a
+ * link at path points to); a device or pipe is written directly. */
+static int write_atomic(const char *user_path, int (*fn)(const void *, FILE *), const void *arg)
 {
+    char *path = NULL;
+    int kind = cli_output_path(user_path, &path);
+    if (kind == OUTPUT_ERROR)
+        return -1;
+    if (kind == OUTPUT_STREAM) {
+        FILE *f = fopen(user_path, "w");
+        if (!f)
+            return -1;
+        int rc = fn(arg, f), saved = errno;
+        if (fclose(f) != 0 && !rc)
+            rc = -1, saved = errno;
+        errno = saved;
+        return rc;
+    }
     size_t n = strlen(path) + 32;
     char *tmp = malloc(n);
-    if (!tmp)
+    if (!tmp) {
+        free(path);
         return -1;
+    }
     snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f) {
         free(tmp);
+        free(path);
         return -1;
     }
     int rc = fn(arg, f);
@@ -349,6 +368,7 @@ static int write_atomic(const char *path, int (*fn)(const void *, FILE *), const
     if (rc)
         remove(tmp);
     free(tmp);
+    free(path);
     errno = saved;
     return rc;
 }

@@ -39,6 +39,18 @@ int cli_check_save_dir(const char *option, const char *path)
     return 0;
 }
 
+int cli_check_model_path(const char *option, const char *path)
+{
+    struct stat st;
+    if (cli_check_save_dir(option, path))
+        return EXIT_RUNTIME;
+    /* the library refuses to replace these when it saves: say so first */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return cli_error("%s %s: is not a regular file (a device or pipe): refusing to "
+                         "replace it with a model", option, path);
+    return 0;
+}
+
 int cli_set_meta(recur_model *m, const char *key, const char *fmt, double v)
 {
     char buf[64];

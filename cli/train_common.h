@@ -12,6 +12,9 @@ int cli_file_exists(const char *path);
  * (for an atomic save or an output file), and not a directory; otherwise one error line (naming the
  * option, e.g. "--save") and EXIT_RUNTIME. */
 int cli_check_save_dir(const char *option, const char *path);
+/* The same for a model file, which is also refused where a device or pipe
+ * is (the library will not rename a model over one). */
+int cli_check_model_path(const char *option, const char *path);
 
 /* recur_model_set_meta of v formatted with fmt ("%.9g", "%.0f", ...). */
 int cli_set_meta(recur_model *m, const char *key, const char *fmt, double v);

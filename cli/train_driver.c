@@ -79,7 +79,7 @@ int train_check_save(int resume, const char *save)
         return cli_error("--resume: %s does not exist (nothing to resume; leave out "
                          "--resume to start afresh, or name the checkpoint with --save)",
                          save);
-    return cli_check_save_dir("--save", save);
+    return cli_check_model_path("--save", save);
 }
 
 static int save(train_driver *d)

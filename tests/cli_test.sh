@@ -182,9 +182,34 @@ head -c 100 m.safetensors >trunc.safetensors
 expect_fail "export: truncated model" 1 "trunc.safetensors" export trunc.safetensors
 cp m.safetensors keep.safetensors
 before=$(cksum <keep.safetensors)
-expect_fail "export: -o onto the model itself" 1 "model itself" export keep.safetensors -o keep.safetensors
+expect_fail "export: -o onto the model itself" 2 "itself" export keep.safetensors -o keep.safetensors
 check "export: the model is left untouched" '[ "$(cksum <keep.safetensors)" = "$before" ]'
 expect_fail "export: -o into a missing directory" 1 "no/such/dir" export m.safetensors -o no/such/dir/x.json
+
+# ---- outputs that would replace what they should not --------------------------
+cp small.txt own.txt
+before=$(cksum <own.txt)
+expect_fail "train: --save onto its own corpus" 2 "is the input own.txt itself" train own.txt \
+    "${TINY[@]}" --steps 2 --save own.txt
+check "train: the corpus is left untouched" '[ "$(cksum <own.txt)" = "$before" ]'
+expect_fail "export: --output onto its model (alias)" 2 "itself" export keep.safetensors \
+    --output ./keep.safetensors
+mkfifo pipe.safetensors
+expect_fail "train: --save onto a FIFO" 1 "not a regular file" train small.txt "${TINY[@]}" \
+    --steps 2 --save pipe.safetensors
+check "train: the FIFO is still a FIFO" '[ -p pipe.safetensors ]'
+mkfifo pipe.json
+cat pipe.json >from_pipe.json &
+expect_ok "export: -o into a FIFO writes through it" export m.safetensors -o pipe.json
+wait
+check "export: the FIFO is still a FIFO, and the JSON came out of it" \
+    '[ -p pipe.json ] && grep -q "\"config\"" from_pipe.json' "$(head -c 200 from_pipe.json)"
+cp m.safetensors target.safetensors
+ln -s target.safetensors link.safetensors
+expect_ok "train: --save through a symbolic link" train small.txt "${TINY[@]}" --steps 2 \
+    --save link.safetensors
+check "train: the link is still a link" '[ -L link.safetensors ]'
+check "train: the model went to the link's target" '! cmp -s m.safetensors target.safetensors'
 
 # ---- a plain safetensors file (PyTorch names, no recur metadata) -----------------
 if [ -n "$PY" ]; then

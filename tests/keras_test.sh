@@ -37,6 +37,11 @@ check "only the last 3 characters matter" '[ "$(cut -c 2- out)" = "$gen" ]' "$(c
 expect_ok "sample with no prime, drawing" sample "$M" --length 20 --seed 3
 check "20 characters drawn" '[ "$(head -n 1 out | wc -m)" -eq 21 ]' "$(cat out)"
 expect_fail "sample --window -1" 2 "--window" sample "$M" --window -1
+# A recorded window that is not a number (the same length, so the file
+# stays well-formed) is named in the error, which once printed freed memory.
+sed 's/"train.window":"3"/"train.window":"x"/' "$M" >badwin.safetensors
+expect_fail "sample: a bad train.window in the model" 1 "bad train.window 'x'" sample badwin.safetensors
+expect_ok "sample: --window overrides a bad train.window" sample badwin.safetensors --window 3 --length 5
 
 # ---- --text-string, resume, settings ------------------------------------------
 KERAS=(--window 3 --model rnn_relu --hidden 50 --layers 1 --init keras --lr 0.001

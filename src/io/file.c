@@ -1,8 +1,10 @@
 /* file.c - the bounded whole-file reader that every loader uses (file.h). */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "io/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -88,5 +90,29 @@ int recur__read_file(const char *path, uint64_t max_bytes, const char *what, int
     buf[size] = 0;
     *data = buf;
     *len = size;
+    return RECUR_OK;
+}
+
+int recur__save_target(const char *path, char **out)
+{
+    struct stat st, lst;
+    *out = NULL;
+    if (stat(path, &st) != 0) { /* nothing there (or a dangling link): path */
+        if (!(*out = strdup(path)))
+            return recur__fail(RECUR_E_NOMEM, "%s: out of memory", path);
+        return RECUR_OK;
+    }
+    if (!S_ISREG(st.st_mode))
+        return recur__fail(RECUR_E_IO, "%s is not a regular file (a device, pipe or "
+                                       "directory): refusing to replace it",
+                           path);
+    if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+        if (!(*out = realpath(path, NULL)))
+            return recur__fail(RECUR_E_IO, "%s: cannot resolve the link: %s", path,
+                               strerror(errno));
+        return RECUR_OK;
+    }
+    if (!(*out = strdup(path)))
+        return recur__fail(RECUR_E_NOMEM, "%s: out of memory", path);
     return RECUR_OK;
 }

@@ -21,4 +21,12 @@ int recur__file_read_all(int fd, void *buf, size_t size, const char *path);
 int recur__read_file(const char *path, uint64_t max_bytes, const char *what, int nonempty,
                      char **data, size_t *len);
 
+/* Where a save to path may write its temporary file and rename it: path
+ * itself when nothing is there yet or a regular file is, the file a
+ * symbolic link points to (so that the link stays a link), and
+ * RECUR_E_IO "PATH is not a regular file ..." for a device, FIFO, socket
+ * or directory, which a rename would replace (/dev/null with a model).
+ * *out is malloc'd. */
+int recur__save_target(const char *path, char **out);
+
 #endif

@@ -1076,15 +1076,15 @@ static void remove_stale_temps(const char *path)
     free(dir);
 }
 
-int recur__st_writer_save(st_writer *w, const char *path)
+int recur__st_writer_save(st_writer *w, const char *user_path)
 {
     json_buf h = {0};
-    char *tmp = NULL;
+    char *tmp = NULL, *path = NULL;
     int rc;
 
-    if (!w || !path || !*path)
+    if (!w || !user_path || !*user_path)
         return recur__fail(RECUR_E_INVALID, "recur__st_writer_save: invalid argument");
-    if ((rc = build_header(w, &h)))
+    if ((rc = recur__save_target(user_path, &path)) || (rc = build_header(w, &h)))
         goto out;
     uint64_t total = 8 + (uint64_t)h.len;
     for (size_t i = 0; i < w->n && total <= ST_MAX_FILE_SIZE; i++)
@@ -1117,6 +1117,7 @@ int recur__st_writer_save(st_writer *w, const char *path)
     remove_stale_temps(path);
 out:
     free(tmp);
+    free(path);
     recur__json_buf_free(&h);
     return rc;
 }
@@ -1153,14 +1154,20 @@ const char *recur__st_meta_real(char *buf, double v) { return meta_real(buf, v, 
 
 const char *recur__st_meta_real_exact(char *buf, double v) { return meta_real(buf, v, 17); }
 
-int recur__write_file_atomic(const char *path, const void *bytes, size_t len)
+int recur__write_file_atomic(const char *user_path, const void *bytes, size_t len)
 {
-    if (!path || !*path || (!bytes && len))
+    if (!user_path || !*user_path || (!bytes && len))
         return recur__fail(RECUR_E_INVALID, "recur__write_file_atomic: invalid argument");
+    char *path = NULL;
+    int trc = recur__save_target(user_path, &path);
+    if (trc)
+        return trc;
     size_t tlen = strlen(path) + 32;
     char *tmp = malloc(tlen);
-    if (!tmp)
-        return recur__fail(RECUR_E_NOMEM, "%s: out of memory", path);
+    if (!tmp) {
+        free(path);
+        return recur__fail(RECUR_E_NOMEM, "%s: out of memory", user_path);
+    }
     static _Atomic unsigned long writes;
     snprintf(tmp, tlen, "%s.tmp.%ld.%lu", path, (long)getpid(), writes++);
     temp_source src = {NULL, NULL, bytes, len};
@@ -1176,5 +1183,6 @@ int recur__write_file_atomic(const char *path, const void *bytes, size_t len)
         remove_stale_temps(path);
     }
     free(tmp);
+    free(path);
     return rc;
 }
