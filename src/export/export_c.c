@@ -28,6 +28,7 @@
 #include "core/error.h"
 #include "core/quant.h"
 #include "infer/stream_hook.h"
+#include "io/file.h"
 #include "nn/model.h"
 
 #define MAX_PREFIX 48
@@ -437,12 +438,19 @@ typedef struct {
 static int out_open(out_file *o, const char *base, const char *ext)
 {
     size_t n = strlen(base) + strlen(ext) + 1;
-    o->path = malloc(n);
-    o->tmp = malloc(n + 32);
+    char *given = malloc(n);
+    o->path = o->tmp = NULL;
     o->f = NULL;
-    if (!o->path || !o->tmp)
+    if (!given)
         return recur__fail(RECUR_E_NOMEM, "out of memory");
-    snprintf(o->path, n, "%s%s", base, ext);
+    snprintf(given, n, "%s%s", base, ext);
+    int rc = recur__save_target(given, &o->path); /* no device or pipe; through a link */
+    free(given);
+    if (rc)
+        return rc;
+    n = strlen(o->path) + 1;
+    if (!(o->tmp = malloc(n + 32)))
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     snprintf(o->tmp, n + 32, "%s.tmp.%ld", o->path, (long)getpid());
     o->f = fopen(o->tmp, "w");
     if (!o->f)
