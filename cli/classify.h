@@ -27,7 +27,7 @@ int classify_load(const char *data, const char *test, double split, uint64_t see
 /* recur_tsv_load with the messages of classify_load: lines skipped
  * (RECUR_TSV_SKIP_BAD) are reported on stderr with their count per kind,
  * and a bad line's error names the options that get through it (--raw,
- * --skip-bad-lines). */
+ * and --skip-bad-lines but for RECUR_TSV_UNLABELLED: predict has none). */
 int classify_load_tsv(const char *path, int flags, recur_tsv **t);
 void classify_data_free(classify_data *d);
 

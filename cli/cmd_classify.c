@@ -58,6 +58,8 @@ int classify_load_tsv(const char *path, int flags, recur_tsv **t)
         !one_line)
         return cli_lib_error(rc);
     int escape = (flags & RECUR_TSV_ESCAPES) && strstr(m, "backslash");
+    if (flags & RECUR_TSV_UNLABELLED) /* predict: one output line per input line, no skipping */
+        return escape ? cli_error("%s (--raw takes backslashes literally)", m) : cli_lib_error(rc);
     return cli_error("%s (%s--skip-bad-lines skips such lines and counts them)", m,
                      escape ? "--raw takes backslashes literally; " : "");
 }

@@ -63,6 +63,8 @@ static int run_one(report *r, const char *text_path, int T, int B)
     int code = 0;
     if (rc == RECUR_E_NOMEM && !*recur_last_error())
         code = cli_error("%s: out of memory", r->path);
+    else if (rc && strncmp(recur_last_error(), r->path, strlen(r->path)) == 0)
+        code = cli_lib_error(rc); /* the message names the model already */
     else if (rc)
         code = cli_error("%s: %s", r->path, recur_last_error());
     recur_text_free(text);

@@ -72,6 +72,8 @@ check "unseen characters read as unknown, not an error" '[ $? -eq 0 ] && [ "$(wc
 printf 'ab\xffc\n' >badutf.txt
 expect_fail "predict: invalid UTF-8 names the line" 1 "line 1: invalid UTF-8" \
     classify predict m.st badutf.txt
+check "predict's error offers no --skip-bad-lines (it has none)" '! grep -q -- "--skip-bad-lines" err' \
+    "$(cat err)"
 
 # ---- resume continues bit-identically ----------------------------------------------------
 expect_ok "train 1 epoch" classify train train.tsv --test test.tsv "${QUICK[@]}" \

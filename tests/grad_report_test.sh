@@ -42,6 +42,8 @@ expect_fail "--seq-len 0" 2 "--seq-len" grad-report rnn.st small.txt --seq-len 0
 expect_fail "--batch 0" 2 "--batch" grad-report rnn.st small.txt --batch 0
 expect_fail "--threshold 2" 2 "--threshold" grad-report rnn.st small.txt --threshold 2
 expect_fail "--compare ''" 2 "--compare" grad-report rnn.st small.txt --compare ""
+expect_fail "--compare a missing model names it once" 1 "recur: nope.st: cannot open" \
+    grad-report rnn.st small.txt --compare nope.st
 expect_fail "missing model" 1 "nope.st" grad-report nope.st small.txt
 expect_fail "a text file as the model" 1 "small.txt" grad-report small.txt small.txt
 expect_fail "a bad model in --compare" 1 "short.txt" grad-report rnn.st small.txt --compare short.txt --seq-len 5
