@@ -7,6 +7,7 @@
 #include "args.h"
 #include "commands.h"
 #include "progress.h"
+#include "train_common.h"
 #include "recur.h"
 
 #define AT(field) offsetof(eval_opts, field)
@@ -62,6 +63,10 @@ int cmd_eval(int argc, char **argv)
     recur_model *m = NULL;
     recur_text *t = NULL;
     int rc = recur_model_load(o.model, &m);
+    if (!rc && cli_require_char_lm(m, o.model)) {
+        recur_model_free(m);
+        return EXIT_RUNTIME;
+    }
     if (!rc)
         rc = recur_text_load(o.text, m, &t);
     recur_eval_stats es;

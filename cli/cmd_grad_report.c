@@ -16,6 +16,7 @@
 #include "corpus.h"
 #include "recur.h"
 #include "svg.h"
+#include "train_common.h"
 
 #define MAX_MODELS 8
 
@@ -45,11 +46,10 @@ static int run_one(report *r, const char *text_path, int T, int B)
 {
     recur_model *m = NULL;
     recur_text *text = NULL;
-    int nvocab;
     int rc = recur_model_load(r->path, &m);
-    if (!rc && !recur_model_get_vocab(m, &nvocab)) {
+    if (!rc && cli_require_char_lm(m, r->path)) {
         recur_model_free(m);
-        return cli_error("%s: not a character model (it has no vocabulary)", r->path);
+        return EXIT_RUNTIME;
     }
     if (!rc)
         rc = recur_text_load(text_path, m, &text);

@@ -57,3 +57,15 @@ int cli_set_meta(recur_model *m, const char *key, const char *fmt, double v)
     snprintf(buf, sizeof buf, fmt, v);
     return recur_model_set_meta(m, key, buf);
 }
+
+int cli_require_char_lm(const recur_model *m, const char *path)
+{
+    const recur_config *c = recur_model_get_config(m);
+    int n = 0;
+    if (!recur_model_get_vocab(m, &n) || n <= 0)
+        return cli_error("%s: not a character model (it has no vocabulary)", path);
+    if (c->output_size != c->input_size || c->loss != RECUR_LOSS_XENT)
+        return cli_error("%s: not a character language model (a classifier, tagger or "
+                         "regression model?)", path);
+    return 0;
+}

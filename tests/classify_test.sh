@@ -74,6 +74,10 @@ expect_fail "predict: invalid UTF-8 names the line" 1 "line 1: invalid UTF-8" \
     classify predict m.st badutf.txt
 check "predict's error offers no --skip-bad-lines (it has none)" '! grep -q -- "--skip-bad-lines" err' \
     "$(cat err)"
+expect_fail "eval: a classifier is not a language model" 1 "m.st: not a character language model" \
+    eval m.st texts.txt
+expect_fail "grad-report: a classifier is not a language model" 1 "not a character language model" \
+    grad-report m.st texts.txt
 
 # ---- resume continues bit-identically ----------------------------------------------------
 expect_ok "train 1 epoch" classify train train.tsv --test test.tsv "${QUICK[@]}" \
