@@ -254,6 +254,10 @@ else
 fi
 steps=$(cut -d, -f1 split.csv | tr '\n' ' ')
 check "resume appends to the log" '[ "$steps" = "step $(seq -s " " 1 20) " ]' "$steps"
+before=$(cksum <split.safetensors)
+expect_fail "resume with another optimizer names both" 1 "made with the adam optimizer, this run uses sgd" \
+    train small.txt "${TINY[@]}" --steps 25 --save split.safetensors --resume --optim sgd --quiet
+check "the refused resume leaves the checkpoint" '[ "$(cksum <split.safetensors)" = "$before" ]'
 G=(small.txt --model gru --dropout 0.2 --stateless --optim adamw --layers 2 --hidden 16
     --seq 16 --batch 4 --quiet)
 r train "${G[@]}" --steps 12 --save g1.safetensors

@@ -71,6 +71,12 @@ int recur__checkpoint_expect_long(const st_file *f, const char *path, const char
     if (!s || recur__parse_long(s, 0, 0x7fffffffffffffffL, &v))
         return recur__fail(RECUR_E_FORMAT, "%s: not a training checkpoint "
                           "(metadata '%s' missing or malformed)", path, key);
+    if (want >= 0 && v != want && strcmp(key, "train.optimizer_id") == 0)
+        return recur__fail(RECUR_E_MISMATCH, "%s: the checkpoint was made with the %s "
+                          "optimizer, this run uses %s; resume with --optim %s", path,
+                          recur_optimizer_name((recur_optimizer)v),
+                          recur_optimizer_name((recur_optimizer)want),
+                          recur_optimizer_name((recur_optimizer)v));
     if (want >= 0 && v != want)
         return recur__fail(RECUR_E_MISMATCH, "%s: the checkpoint was made with "
                           "%s = %ld, this run has %ld; resume with the same "
