@@ -141,12 +141,12 @@ say "small models, 2 threads against 1..."
 load small
 for cfg in "${SMALL_CONFIGS[@]}"; do
     set -- $cfg
-    # Steps of 1-5 ms: 40 of them and three rounds even in QUICK, or one
+    # Steps of 1-5 ms: 60 of them and five rounds even in QUICK, or one
     # slow phase of the VM decides the ratio.
     rounds=$(mktemp)
-    for r in 1 2 3; do
+    for r in 1 2 3 4 5; do
         for th in 1 2; do
-            build/bench/train_speed "$1" "$2" "$3" "$4" $T 40 --threads $th ${5:-} |
+            build/bench/train_speed "$1" "$2" "$3" "$4" $T 60 --threads $th ${5:-} |
                 awk -F'\t' -v b="$4" '$4 == "tok_s" { print "small\t" $2 " b" b "\t" $3 "\t" $4 "\t" $5 }' >>"$rounds"
         done
     done
