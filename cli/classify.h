@@ -29,6 +29,9 @@ int classify_load(const char *data, const char *test, double split, uint64_t see
  * and a bad line's error names the options that get through it (--raw,
  * and --skip-bad-lines but for RECUR_TSV_UNLABELLED: predict has none). */
 int classify_load_tsv(const char *path, int flags, recur_tsv **t);
+/* Two classes or more among the training examples of data (train and
+ * baseline); else one error line and EXIT_RUNTIME. */
+int classify_require_classes(const char *data, int ncls);
 void classify_data_free(classify_data *d);
 
 /* A naive Bayes baseline (recur_naive_bayes_*, over words or character

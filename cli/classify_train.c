@@ -177,9 +177,8 @@ static int load_data(classify_run *r, const char *data)
                                   o->max_vocab, o->max_len, &r->words, &r->nwords);
     if (rc)
         return cli_lib_error(rc);
-    if (r->ncls < 2)
-        return cli_error("%s: the training examples have %d class%s; a classifier needs at "
-                         "least 2", data, r->ncls, r->ncls == 1 ? "" : "es");
+    if (classify_require_classes(data, r->ncls))
+        return EXIT_RUNTIME;
     if (o->resume && check_resume_classes(o->save, r->classes, r->ncls))
         return EXIT_RUNTIME;
     return 0;

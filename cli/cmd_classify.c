@@ -64,6 +64,14 @@ int classify_load_tsv(const char *path, int flags, recur_tsv **t)
                      escape ? "--raw takes backslashes literally; " : "");
 }
 
+int classify_require_classes(const char *data, int ncls)
+{
+    if (ncls >= 2)
+        return 0;
+    return cli_error("%s: the training examples have %d class%s; a classifier needs at least 2",
+                     data, ncls, ncls == 1 ? "" : "es");
+}
+
 int classify_load(const char *data, const char *test, double split, uint64_t seed,
                   int flags, classify_data *d)
 {
@@ -155,7 +163,7 @@ static int classify_baseline(const classify_baseline_opts *o)
         classify_data_free(&d);
         return cli_lib_error(rc);
     }
-    if (unknown_test_label(&d, classes, ncls))
+    if (classify_require_classes(o->data, ncls) || unknown_test_label(&d, classes, ncls))
         goto done;
     long features = 0, wfeatures = 0;
     double acc = classify_baseline_accuracy(&d, classes, ncls, o->alpha, o->max_len, 0,
