@@ -135,7 +135,8 @@ int main(int argc, char **argv)
     }
     int rc = c->run(argc - 1, argv + 1);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "recur: error writing the output\n");
+        if (!rc) /* a command that failed has said why, in its one line */
+            fprintf(stderr, "recur: error writing the output\n");
         return rc ? rc : EXIT_RUNTIME;
     }
     return rc;

@@ -62,6 +62,12 @@ check "unseen words are tagged" 'grep -q "^Zyxwvutsrqing	." pred_file'
 r tag predict m.st - <words.txt
 check "predict from stdin equals predict from the file" \
     '[ "$RC" -eq 0 ] && cmp -s out pred_file'
+if [ -w /dev/full ]; then
+    "$BIN" tag predict m.st words.txt >/dev/full 2>err
+    RC=$?
+    check "predict into a full disk: exit 1, one line" '[ "$RC" -eq 1 ] && [ "$(wc -l <err)" -eq 1 ]' \
+        "exit $RC: $(cat err)"
+fi
 r tag predict m.st slice.tsv
 check "predict ignores the tags of a tagged file" \
     '[ "$RC" -eq 0 ] && [ "$(grep -c . out)" -eq "$(grep -c . slice.tsv)" ]'
