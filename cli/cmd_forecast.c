@@ -660,7 +660,7 @@ static const cli_option train_options[] = {
     {.name = "optim", .kind = OPT_STRING, .at = AT(optim), .metavar = "NAME", .def = "adam",
      .help = "optimizer: sgd, adam, adamw, rmsprop"},
     {.name = "lr", .kind = OPT_DOUBLE, .at = AT(lr), .metavar = "RATE", .def = "0.01",
-     .help = "learning rate", .lo = 0, .bounds = ABOVE},
+     .help = "learning rate", .lo = 0, .hi = 100, .bounds = ABOVE | BELOW},
     {.name = "clip", .kind = OPT_DOUBLE, .at = AT(clip), .metavar = "NORM", .def = "1",
      .help = "clip the global gradient norm; 0 = off", .lo = 0, .bounds = AT_LEAST},
     {.name = "batch", .kind = OPT_INT, .at = AT(batch), .metavar = "B", .def = "32",

@@ -125,6 +125,9 @@ check "predict --es: the forecasts follow the sine" \
     "$(cat out | tr '\n' ' ')"
 expect_fail "--es with --diff" '--es normalises by the level instead of differencing' \
     forecast train sine.csv "${FAST[@]}" --es --diff 1
+r forecast train sine.csv --lr 1e20
+check "--lr 1e20 is refused while parsing, as train refuses it" \
+    '[ "$RC" -eq 2 ] && grep -q -- "--lr expects a number in (0, 100)" err' "exit $RC: $(cat err)"
 
 # weekly dates with a strong trend: the season is the year, 52 weeks (the
 # periodogram of the raw values would pick the longest period it searches)
