@@ -125,6 +125,9 @@ check "predict --es: the forecasts follow the sine" \
     "$(cat out | tr '\n' ' ')"
 expect_fail "--es with --diff" '--es normalises by the level instead of differencing' \
     forecast train sine.csv "${FAST[@]}" --es --diff 1
+printf 't,v\n1,2e31\n2,3e31\n3,1\n' >huge.csv
+expect_fail "values over 1e30 are named as such" "line 2: column 'v': out of range" \
+    forecast train huge.csv
 r forecast train sine.csv --lr 1e20
 check "--lr 1e20 is refused while parsing, as train refuses it" \
     '[ "$RC" -eq 2 ] && grep -q -- "--lr expects a number in (0, 100)" err' "exit $RC: $(cat err)"
