@@ -136,7 +136,8 @@ int caption_set_load(const char *path, int side, int need_caption, caption_set *
                                  MAX_COLUMNS);
             continue;
         }
-        code = read_image(c, path, line, f, nf, ncol, cap_col, pix_col, c->n);
+        code = read_image(c, path, line, f, nf, ncol, need_caption ? cap_col : -1, pix_col,
+                          c->n); /* predict ignores a caption column, even an empty one */
         c->n++;
     }
     if (!code && c->n == 0)

@@ -53,6 +53,11 @@ cp out pred1
 cut -f1,5 slice.tsv | sed '1s/.*/id\tpixels_hex/' >nocaption.tsv
 r caption predict m.st - <nocaption.tsv
 check "predict reads stdin, without a caption column" '[ "$RC" -eq 0 ] && cmp -s out pred1'
+awk -F'\t' -v OFS='\t' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "caption") c = i; print; next }
+    { $c = ""; print }' slice.tsv >blank.tsv
+r caption predict m.st blank.tsv
+check "predict ignores a caption column, even empty captions" '[ "$RC" -eq 0 ] && cmp -s out pred1' \
+    "exit $RC: $(cat err)"
 cp m.st copy.st
 r caption predict copy.st slice.tsv
 check "a copied (reloaded) model captions the same" '[ "$RC" -eq 0 ] && cmp -s out pred1'
