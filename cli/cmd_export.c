@@ -3,13 +3,10 @@
  * a float exactly. Output goes to stdout, or to a file replaced atomically
  * (temporary file in the same directory, fsync, rename). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "args.h"
 #include "commands.h"
@@ -152,56 +149,15 @@ static int write_to(FILE *f, const recur_model *m, int json)
     return json ? write_json(f, m) : write_csv(f, m);
 }
 
-/* Write to path atomically: a temporary file beside it, fsync, rename. On
- * any failure the temporary file is removed and path is left as it was. */
-static int write_file(const char *user_path, const recur_model *m, int json)
+typedef struct {
+    const recur_model *m;
+    int json;
+} export_job;
+
+static int write_job(const void *arg, FILE *f)
 {
-    char *path = NULL;
-    int kind = cli_output_path(user_path, &path);
-    if (kind == OUTPUT_ERROR)
-        return cli_error("cannot write %s: %s", user_path, strerror(errno));
-    if (kind == OUTPUT_STREAM) { /* a device or pipe: written as it is */
-        FILE *f = fopen(user_path, "w");
-        if (!f)
-            return cli_error("cannot write %s: %s", user_path, strerror(errno));
-        int rc = write_to(f, m, json);
-        if (!rc && (fflush(f) != 0 || ferror(f)))
-            rc = cli_error("cannot write %s: %s", user_path, strerror(errno));
-        if (fclose(f) != 0 && !rc)
-            rc = cli_error("cannot write %s: %s", user_path, strerror(errno));
-        return rc;
-    }
-    size_t cap = strlen(path) + 48;
-    char *tmp = malloc(cap);
-    if (!tmp) {
-        free(path);
-        return cli_error("out of memory");
-    }
-    snprintf(tmp, cap, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        int e = errno;
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
-        free(tmp);
-        free(path);
-        return cli_error("cannot write %s: %s", user_path, strerror(e));
-    }
-    int rc = write_to(f, m, json);
-    if (!rc && (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0))
-        rc = cli_error("cannot write %s: %s", path, strerror(errno));
-    if (fclose(f) != 0 && !rc)
-        rc = cli_error("cannot write %s: %s", path, strerror(errno));
-    if (!rc && rename(tmp, path) != 0)
-        rc = cli_error("cannot write %s: %s", path, strerror(errno));
-    if (rc)
-        unlink(tmp);
-    free(tmp);
-    free(path);
-    return rc;
+    const export_job *j = arg;
+    return write_to(f, j->m, j->json);
 }
 
 #define AT(field) offsetof(export_opts, field)
@@ -307,7 +263,10 @@ int cmd_export(int argc, char **argv)
         return rc ? cli_lib_error(rc) : 0;
     }
     int json = strcmp(o.format, "json") == 0;
-    rc = o.output ? write_file(o.output, m, json) : write_to(stdout, m, json);
+    export_job job = {m, json};
+    rc = o.output ? cli_write_output(o.output, write_job, &job) : write_to(stdout, m, json);
+    if (rc < 0)
+        rc = cli_error("cannot write %s: %s", o.output, strerror(errno));
     recur_model_free(m);
     return rc;
 }

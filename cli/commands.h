@@ -6,6 +6,7 @@
 #define RECUR_CLI_COMMANDS_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
@@ -243,13 +244,12 @@ int cli_lib_error(int rc);
 char *cli_read_stdin(size_t *len);
 /* The same for a file, or for stdin when path is "-". */
 char *cli_read_path(const char *path, size_t *len);
-/* Where an output file that is written to a temporary file and renamed
- * over path should go. OUTPUT_FILE: *out (malloc'd) is path, or the file a
- * symbolic link points to (so that the link stays a link). OUTPUT_STREAM:
- * path is a character device or a pipe (/dev/stdout, a FIFO), which a
- * rename would replace: write it directly. OUTPUT_ERROR: a directory (errno
- * EISDIR) or socket (ENOTSUP), or no memory; nothing printed. */
-enum { OUTPUT_FILE, OUTPUT_STREAM, OUTPUT_ERROR };
-int cli_output_path(const char *path, char **out);
+/* fn(arg, f) into the file path: written to a temporary file beside it,
+ * fsync'd and renamed over it, so that on any failure path is left as it
+ * was; through a symbolic link to the file it points to; a character
+ * device or pipe (/dev/stdout, a FIFO) written directly, not replaced.
+ * 0; fn's own non-zero result when fn fails (fn has said why, if it
+ * prints); or -1 with errno (a directory: EISDIR), nothing printed. */
+int cli_write_output(const char *path, int (*fn)(const void *arg, FILE *f), const void *arg);
 
 #endif

@@ -3,11 +3,9 @@
 #include "svg.h"
 #include "commands.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define W 760.0
 #define H 460.0
@@ -328,56 +326,11 @@ int svg_plot_fprint(const svg_plot *p, FILE *f)
     return ferror(f) ? -1 : 0;
 }
 
-/* fn(arg, f) into a temporary file renamed over path (or over the file a
- * link at path points to); a device or pipe is written directly. */
-static int write_atomic(const char *user_path, int (*fn)(const void *, FILE *), const void *arg)
-{
-    char *path = NULL;
-    int kind = cli_output_path(user_path, &path);
-    if (kind == OUTPUT_ERROR)
-        return -1;
-    if (kind == OUTPUT_STREAM) {
-        FILE *f = fopen(user_path, "w");
-        if (!f)
-            return -1;
-        int rc = fn(arg, f), saved = errno;
-        if (fclose(f) != 0 && !rc)
-            rc = -1, saved = errno;
-        errno = saved;
-        return rc;
-    }
-    size_t n = strlen(path) + 32;
-    char *tmp = malloc(n);
-    if (!tmp) {
-        free(path);
-        return -1;
-    }
-    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        free(tmp);
-        free(path);
-        return -1;
-    }
-    int rc = fn(arg, f);
-    int saved = errno;
-    if (fclose(f) != 0 && !rc)
-        rc = -1, saved = errno;
-    if (!rc && rename(tmp, path) != 0)
-        rc = -1, saved = errno;
-    if (rc)
-        remove(tmp);
-    free(tmp);
-    free(path);
-    errno = saved;
-    return rc;
-}
-
 static int plot_fprint(const void *p, FILE *f) { return svg_plot_fprint(p, f); }
 
 int svg_plot_write(const svg_plot *p, const char *path)
 {
-    return write_atomic(path, plot_fprint, p);
+    return cli_write_output(path, plot_fprint, p);
 }
 
 /* ---- heat map ------------------------------------------------------------- */
@@ -431,5 +384,5 @@ static int heatmap_fprint(const void *h, FILE *f) { return svg_heatmap_fprint(h,
 
 int svg_heatmap_write(const svg_heatmap *h, const char *path)
 {
-    return write_atomic(path, heatmap_fprint, h);
+    return cli_write_output(path, heatmap_fprint, h);
 }

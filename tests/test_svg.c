@@ -2,7 +2,7 @@
  * it is not part of the library): a well-formed document, every point
  * inside the plot area, lines broken where a log axis cannot draw,
  * decade ticks, escaped text, one legend entry per series. */
-#include "../cli/output_path.c" /* first: it sets _XOPEN_SOURCE */
+#include "../cli/output_file.c" /* first: it sets _XOPEN_SOURCE */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
