@@ -354,6 +354,7 @@ static int pick_column(char (*head)[RECUR_MAX_SERIES_FIELD + 1], int ncols,
                           "are %s)", label, column, names);
     }
     int holes = 0, huge = -1;
+    const char *huge_why = NULL;
     for (int c = ncols - 1; c >= (ncols > 1 ? 1 : 0); c--) {
         double v;
         const char *why = parse_number(first[c], &v);
@@ -361,11 +362,11 @@ static int pick_column(char (*head)[RECUR_MAX_SERIES_FIELD + 1], int ncols,
             return c + 1;
         holes |= is_missing(first[c]);
         if (huge < 0 && strncmp(why, "out of range", 12) == 0)
-            huge = c;
+            huge = c, huge_why = why;
     }
     if (huge >= 0) /* a number, but not one a series may hold: say that */
         return recur__fail(RECUR_E_FORMAT, "%s: line 2: column '%.64s': %s", label, head[huge],
-                          parse_number(first[huge], &(double){0}));
+                          huge_why);
     return recur__fail(RECUR_E_FORMAT, "%s: line 2: no numeric value column (the first "
                       "column is the time; a value column must hold numbers)%s", label,
                       holes ? "; if a value is missing there, --missing interpolate, "

@@ -167,8 +167,9 @@ void recur__cell_backward(cell *c, cell_work *w, int T, int B, int reverse,
     if (c->P)
         recur__gemm_pack(&w->whr, 0, c->P, H, c->w_hr, H, w->whr_mem); /* dh·W_hr */
     loop_job job = {c, w, T, B, reverse, dy, ldy};
-    w->dtab_in_loop = w->dtab && recur__parallel_parts(B, loop_flops(c, T, B)) == 1;
-    recur__parallel_rows(B, loop_flops(c, T, B), backward_rows, &job);
+    double flops = loop_flops(c, T, B);
+    w->dtab_in_loop = w->dtab && recur__parallel_parts(B, flops) == 1;
+    recur__parallel_rows(B, flops, backward_rows, &job);
     /* The time loop ran t = T-1 .. 0 (t = 0 .. T-1 reversed): the same
      * order for the scatter it left to us. */
     if (w->dtab && !w->dtab_in_loop)
@@ -231,15 +232,9 @@ void recur__cell_record_dh(cell_work *w, int t, int B, int b, int H, const real 
 
 void recur__cell_scatter_step(cell_work *w, int t, int B, int GH)
 {
-    if (!w->dtab_in_loop)
-        return;
-    for (int b = 0; b < B; b++) {
-        long r = (long)t * B + b;
-        real *row = w->dtab + (long)w->xtok[r] * GH;
-        const real *g = w->dgi + r * GH;
-        for (int j = 0; j < GH; j++)
-            row[j] += g[j];
-    }
+    if (w->dtab_in_loop)
+        recur__scatter_add_rows(w->dtab, w->dgi + (long)t * B * GH, w->xtok + (long)t * B, B,
+                                GH);
 }
 
 void recur__cell_restore_padding(cell_work *w, int t, int b0, int b1, int H, int GH)
