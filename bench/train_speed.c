@@ -4,7 +4,8 @@
  * (--cpu-time, with --threads 1 only: time steps by the thread's CPU time, so
  * that on a machine loaded by other work the time descheduled does not
  * count; for A/B comparisons of single-thread code.)
- * One warm-up step, then STEPS timed steps (Adam, lr 2e-3, clip 5); prints
+ * Warm-up steps until WARMUP_S seconds after the start (one at least), then
+ * STEPS timed steps (Adam, lr 2e-3, clip 5); prints
  * tab-separated result lines "train CONFIG IMPL METRIC VALUE":
  * tok_s (median of the per-step rates), peak RSS of the process in MB, and
  * the useful FLOPs per token (bench/NOTES.md defines them) from which the
@@ -84,8 +85,31 @@ static double bidir_step(bidir_trainer *t)
     return loss / (double)counted;
 }
 
+/* OpenBLAS, which the library links for the CPUs without recur's own
+ * kernels, starts its threads as it loads and they spin for about 0.1 s
+ * (strace: sched_yield from the first ms to the 100th), taking a core from
+ * a 2-thread run of a small model whose timed steps last 40 ms in all
+ * (bench/NOTES.md). */
+#define WARMUP_S 0.25
+
+static int one_step(bidir_trainer *bt, recur_trainer *tr, int bidir, double *loss)
+{
+    if (bidir) {
+        *loss = bidir_step(bt);
+        return 0;
+    }
+    recur_batch_stats st;
+    if (recur_trainer_step(tr, &st)) {
+        fprintf(stderr, "train_speed: %s\n", recur_last_error());
+        return 1;
+    }
+    *loss = st.loss;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    double started = bench_now();
     if (argc < 7) {
         fprintf(stderr, "usage: train_speed CELL HIDDEN LAYERS BATCH SEQ STEPS "
                         "[--bidir] [--threads N] [--text FILE] [--cpu-time]\n");
@@ -157,20 +181,15 @@ int main(int argc, char **argv)
     }
     double *rate = malloc((size_t)steps * sizeof *rate), loss = 0;
     long tokens = (long)tc.batch * tc.seq_len;
-    for (int i = -1; i < steps; i++) { /* step -1 warms up */
+    do
+        if (one_step(&bt, tr, bidir, &loss))
+            return 1;
+    while (bench_now() - started < WARMUP_S);
+    for (int i = 0; i < steps; i++) {
         double a = cpu_time ? bench_thread_cpu() : bench_now();
-        if (bidir) {
-            loss = bidir_step(&bt);
-        } else {
-            recur_batch_stats st;
-            if (recur_trainer_step(tr, &st)) {
-                fprintf(stderr, "train_speed: %s\n", recur_last_error());
-                return 1;
-            }
-            loss = st.loss;
-        }
-        if (i >= 0)
-            rate[i] = (double)tokens / ((cpu_time ? bench_thread_cpu() : bench_now()) - a);
+        if (one_step(&bt, tr, bidir, &loss))
+            return 1;
+        rate[i] = (double)tokens / ((cpu_time ? bench_thread_cpu() : bench_now()) - a);
     }
     double med = bench_median(rate, steps);
     struct rusage ru;
