@@ -2,44 +2,25 @@
  * the element-wise passes of a training step that it shares out. */
 #include "core/parallel.h"
 
-#include <pthread.h>
 #include <string.h>
 
 #include "core/gemm.h"
+#include "core/thread_pool.h"
 
 #define MAX_PARTS 64
-/* Below this much work a part costs more than it saves: starting and
- * joining a thread takes 43 µs on the 2-core Zen 4 VM (bench/NOTES.md),
- * and a split time loop runs smaller products. At 2e6 an LSTM 1×32 at
- * batch 8 trained 25–40% slower on 2 threads than on 1, GRU 1×64 at batch
- * 16 15%, LSTM 1×32 at batch 32 10%; at 3e7 none of the small models
- * measured is slower on 2 threads, and the large ones split as before. */
-#define MIN_FLOPS_PER_PART 3e7
-
-typedef struct {
-    void (*fn)(void *arg, int b0, int b1);
-    void *arg;
-    int b0, b1;
-} part;
-
-/* Set on threads running a part, so that nested calls (a GEMM inside a
- * time loop) stay on their thread instead of splitting again. */
-static _Thread_local int inside_part;
-
-static void *run_part(void *p)
-{
-    part *q = p;
-    int was = inside_part;
-    inside_part = 1;
-    q->fn(q->arg, q->b0, q->b1);
-    inside_part = was;
-    return NULL;
-}
+/* Below this much work a part costs more than it saves. Parts go to the
+ * waiting workers of thread_pool.c, about a µs a call when they are awake;
+ * when each part started a thread of its own (43 µs), 3e7 was the least
+ * that made no small model slower on 2 threads than on 1. With the pool,
+ * training tokens/s on 2 threads against 1 (Zen 4 VM, bench/NOTES.md):
+ * LSTM 1×32 at batch 32 1.0× at 3e7, 1.7× at 1e6; GRU 1×64 at batch 16
+ * 1.0× / 1.7×; LSTM 1×32 at batch 8 1.0× / 1.2–1.3×. */
+#define MIN_FLOPS_PER_PART 1e6
 
 int recur__parallel_parts(int B, double flops)
 {
     int n = recur__gemm_get_threads();
-    if (inside_part)
+    if (recur__pool_inside())
         n = 1;
     if (n > B)
         n = B;
@@ -58,20 +39,10 @@ void recur__parallel_rows(int B, double flops, void (*fn)(void *arg, int b0, int
         fn(arg, 0, B);
         return;
     }
-    part parts[MAX_PARTS];
-    pthread_t tid[MAX_PARTS];
-    int started[MAX_PARTS] = {0};
+    recur__task parts[MAX_PARTS];
     for (int i = 0; i < n; i++)
-        parts[i] = (part){fn, arg, (int)((long)B * i / n), (int)((long)B * (i + 1) / n)};
-    for (int i = 1; i < n; i++)
-        started[i] = pthread_create(&tid[i], NULL, run_part, &parts[i]) == 0;
-    run_part(&parts[0]);
-    for (int i = 1; i < n; i++) {
-        if (started[i])
-            pthread_join(tid[i], NULL);
-        else
-            run_part(&parts[i]); /* no thread to be had: do it here */
-    }
+        parts[i] = (recur__task){fn, arg, (int)((long)B * i / n), (int)((long)B * (i + 1) / n)};
+    recur__pool_run(parts, n);
 }
 
 /* recur__parallel_ranges: blocks handed out by recur__parallel_rows,

@@ -1,0 +1,236 @@
+/* thread_pool.c - workers that wait for parts of recur__parallel_rows
+ * (thread_pool.h).
+ *
+ * Waking a thread asleep on a condition variable took 40-50 µs a call on
+ * the 2-core Zen 4 VM, no less than starting a new one; a worker that is
+ * still awake sees the next call within a µs. So a worker, once its task
+ * is done, watches for the next call for WAIT_NS before it sleeps, and the
+ * caller, once its own task is done, watches for the workers' the same
+ * way. The calls of a training step come well within 1 ms of each other,
+ * a small model's every few tens of µs (bench/NOTES.md). The first
+ * SPIN_NS of a wait spin on the core (pause); after that the waiter
+ * yields it at each look (sched_yield), so that other processes' threads
+ * (MPI ranks sharing the cores) are not kept from it. */
+#include "core/thread_pool.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+
+#define MAX_WORKERS 63
+#define WAIT_NS 1000000L
+#define SPIN_NS 50000L
+
+static _Thread_local int inside_task;
+
+int recur__pool_inside(void) { return inside_task; }
+
+static void run_task(const recur__task *t)
+{
+    int was = inside_task;
+    inside_task = 1;
+    t->fn(t->arg, t->b0, t->b1);
+    inside_task = was;
+}
+
+/* What the workers share. The mutex orders every hand-over: a worker reads
+ * its task and reports it done under it, so it sees what the caller wrote
+ * before the call and the caller what it wrote. The two counters are
+ * atomic only so that a waiter can watch them without the lock. */
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t wake, done;
+    int workers;                /* started; worker i runs tasks[i] */
+    int stopping;               /* set at exit: workers return */
+    _Atomic unsigned long call; /* bumped for each call */
+    const recur__task *tasks;   /* the current call's, ntasks of them */
+    int ntasks;
+    _Atomic int pending;        /* tasks handed to workers, not yet done */
+} pool = {.mu = PTHREAD_MUTEX_INITIALIZER,
+          .wake = PTHREAD_COND_INITIALIZER,
+          .done = PTHREAD_COND_INITIALIZER};
+/* Held by the one call using the pool. */
+static pthread_mutex_t pool_user = PTHREAD_MUTEX_INITIALIZER;
+
+static inline void cpu_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static long ns_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (t.tv_sec - t0->tv_sec) * 1000000000L + (t.tv_nsec - t0->tv_nsec);
+}
+
+static void relax(long waited)
+{
+    if (waited >= SPIN_NS) {
+        sched_yield();
+        return;
+    }
+    for (int i = 0; i < 32; i++)
+        cpu_pause();
+}
+
+/* Until pool.call differs from seen, or WAIT_NS have passed. */
+static void watch_call(unsigned long seen)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (long ns = 0; pool.call == seen && ns < WAIT_NS; ns = ns_since(&t0))
+        relax(ns);
+}
+
+/* Until pool.pending is 0, or WAIT_NS have passed. */
+static void watch_pending(void)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (long ns = 0; pool.pending != 0 && ns < WAIT_NS; ns = ns_since(&t0))
+        relax(ns);
+}
+
+typedef struct {
+    int index;
+    unsigned long seen; /* pool.call when the worker was started */
+} worker_start;
+static worker_start starts[MAX_WORKERS + 1];
+static pthread_t worker_ids[MAX_WORKERS + 1];
+
+static void *worker_main(void *arg)
+{
+    const worker_start *ws = arg;
+    int i = ws->index;
+    unsigned long seen = ws->seen;
+    inside_task = 1;
+    for (;;) {
+        watch_call(seen);
+        pthread_mutex_lock(&pool.mu);
+        while (pool.call == seen)
+            pthread_cond_wait(&pool.wake, &pool.mu);
+        seen = pool.call;
+        if (pool.stopping) {
+            pthread_mutex_unlock(&pool.mu);
+            return NULL;
+        }
+        if (i >= pool.ntasks) { /* this call needs fewer workers */
+            pthread_mutex_unlock(&pool.mu);
+            continue;
+        }
+        recur__task t = pool.tasks[i];
+        pthread_mutex_unlock(&pool.mu);
+        t.fn(t.arg, t.b0, t.b1);
+        pthread_mutex_lock(&pool.mu);
+        if (--pool.pending == 0)
+            pthread_cond_signal(&pool.done);
+        pthread_mutex_unlock(&pool.mu);
+    }
+    return NULL;
+}
+
+/* A child of fork() has only the thread that called fork: no workers. */
+static void after_fork_in_child(void)
+{
+    pthread_mutex_init(&pool.mu, NULL);
+    pthread_cond_init(&pool.wake, NULL);
+    pthread_cond_init(&pool.done, NULL);
+    pthread_mutex_init(&pool_user, NULL);
+    pool.workers = 0;
+    pool.stopping = 0;
+}
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static void pool_init(void) { pthread_atfork(NULL, NULL, after_fork_in_child); }
+
+/* At exit (or when a shared library is unloaded) the workers are woken,
+ * told to return, and joined, so that no thread outlives the library's
+ * code and memory checkers see every thread's memory freed. Not while a
+ * call is running (exit from inside a task, or on another thread). */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((destructor)) static void pool_stop(void)
+{
+    if (pthread_mutex_trylock(&pool_user) != 0)
+        return;
+    pthread_mutex_lock(&pool.mu);
+    int n = pool.workers;
+    pool.stopping = 1;
+    pool.call++;
+    pthread_cond_broadcast(&pool.wake);
+    pthread_mutex_unlock(&pool.mu);
+    for (int i = 1; i <= n; i++)
+        pthread_join(worker_ids[i], NULL);
+    pool.workers = 0;
+    pool.stopping = 0;
+    pthread_mutex_unlock(&pool_user);
+}
+#endif
+
+/* Start workers until tasks 1 .. n-1 have one (under pool.mu). Returns how
+ * many tasks the pool can run: 1 + workers, at most n. */
+static int grow(int n)
+{
+    while (pool.workers < n - 1 && pool.workers < MAX_WORKERS) {
+        int i = pool.workers + 1;
+        starts[i] = (worker_start){i, pool.call};
+        if (pthread_create(&worker_ids[i], NULL, worker_main, &starts[i]) != 0)
+            break;
+        pool.workers = i;
+    }
+    return pool.workers + 1 < n ? pool.workers + 1 : n;
+}
+
+static void *run_task_thread(void *t)
+{
+    run_task(t);
+    return NULL;
+}
+
+/* tasks[from .. n) on threads started for them and tasks[0] here, then
+ * those threads joined. */
+static void run_with_new_threads(recur__task *tasks, int from, int n)
+{
+    pthread_t tid[MAX_WORKERS + 1];
+    int started[MAX_WORKERS + 1] = {0};
+    for (int i = from; i < n; i++)
+        started[i] = pthread_create(&tid[i], NULL, run_task_thread, &tasks[i]) == 0;
+    run_task(&tasks[0]);
+    for (int i = from; i < n; i++) {
+        if (started[i])
+            pthread_join(tid[i], NULL);
+        else
+            run_task(&tasks[i]); /* no thread to be had: run it here */
+    }
+}
+
+void recur__pool_run(recur__task *tasks, int n)
+{
+    if (n > MAX_WORKERS + 1)
+        n = MAX_WORKERS + 1;
+    pthread_once(&once, pool_init);
+    if (n <= 1 || pthread_mutex_trylock(&pool_user) != 0) {
+        run_with_new_threads(tasks, 1, n);
+        return;
+    }
+    pthread_mutex_lock(&pool.mu);
+    int pooled = grow(n);
+    pool.tasks = tasks;
+    pool.ntasks = pooled;
+    pool.pending = pooled - 1;
+    pool.call++;
+    pthread_cond_broadcast(&pool.wake);
+    pthread_mutex_unlock(&pool.mu);
+    run_with_new_threads(tasks, pooled, n);
+    watch_pending();
+    pthread_mutex_lock(&pool.mu);
+    while (pool.pending > 0)
+        pthread_cond_wait(&pool.done, &pool.mu);
+    pool.tasks = NULL, pool.ntasks = 0;
+    pthread_mutex_unlock(&pool.mu);
+    pthread_mutex_unlock(&pool_user);
+}
