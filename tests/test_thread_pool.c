@@ -2,10 +2,12 @@
  * (src/core/thread_pool.c): every part runs once per call and sees what
  * the caller wrote; calls from several threads at once, calls from inside
  * a part, calls after the workers fell asleep, after a part outlasted the
- * caller's wait, and in a child of fork(). */
+ * caller's wait, and in a child of fork(); and signals sent to the
+ * process never land on the pool's threads. */
 #define _DEFAULT_SOURCE
 #include <stdatomic.h>
 #include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -164,6 +166,37 @@ static void in_a_child_of_fork(void)
     recur__gemm_set_threads(old);
 }
 
+static volatile sig_atomic_t got_usr1;
+static void on_usr1(int sig) { (void)sig, got_usr1 = 1; }
+
+static void signals_stay_with_the_program(void)
+{
+    deadline();
+    int old = recur__gemm_set_threads(3);
+    job j = {0};
+    CHECK(one_call(&j, 3, 3) == 0); /* the workers exist */
+    struct sigaction sa, was;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, &was);
+    /* With this thread blocking it, a signal for the process must wait
+     * for this thread: no worker may take it. */
+    sigset_t usr1, prev, pending;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &usr1, &prev);
+    got_usr1 = 0;
+    kill(getpid(), SIGUSR1);
+    sleep_ms(20);
+    CHECK_MSG(!got_usr1, "a pool thread took the process's SIGUSR1");
+    sigpending(&pending);
+    CHECK(sigismember(&pending, SIGUSR1));
+    pthread_sigmask(SIG_SETMASK, &prev, NULL); /* delivered here, now */
+    CHECK(got_usr1);
+    sigaction(SIGUSR1, &was, NULL);
+    recur__gemm_set_threads(old);
+}
+
 static void small_work_stays_on_the_caller(void)
 {
     int old = recur__gemm_set_threads(2);
@@ -175,5 +208,5 @@ static void small_work_stays_on_the_caller(void)
 
 TEST_MAIN("test_thread_pool", TL_CASE(every_row_once_per_call), TL_CASE(after_the_workers_sleep),
           TL_CASE(callers_on_several_threads),
-          TL_CASE(a_call_inside_a_part_stays_on_its_thread), TL_CASE(in_a_child_of_fork),
+          TL_CASE(a_call_inside_a_part_stays_on_its_thread), TL_CASE(in_a_child_of_fork), TL_CASE(signals_stay_with_the_program),
           TL_CASE(small_work_stays_on_the_caller))

@@ -15,6 +15,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <time.h>
 
 #define MAX_WORKERS 63
@@ -22,6 +23,16 @@
 #define SPIN_NS 50000L
 
 static _Thread_local int inside_task;
+
+int recur__start_thread(pthread_t *tid, void *(*fn)(void *), void *arg)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(tid, NULL, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
 
 int recur__pool_inside(void) { return inside_task; }
 
@@ -178,7 +189,7 @@ static int grow(int n)
     while (pool.workers < n - 1 && pool.workers < MAX_WORKERS) {
         int i = pool.workers + 1;
         starts[i] = (worker_start){i, pool.call};
-        if (pthread_create(&worker_ids[i], NULL, worker_main, &starts[i]) != 0)
+        if (recur__start_thread(&worker_ids[i], worker_main, &starts[i]) != 0)
             break;
         pool.workers = i;
     }
@@ -198,7 +209,7 @@ static void run_with_new_threads(recur__task *tasks, int from, int n)
     pthread_t tid[MAX_WORKERS + 1];
     int started[MAX_WORKERS + 1] = {0};
     for (int i = from; i < n; i++)
-        started[i] = pthread_create(&tid[i], NULL, run_task_thread, &tasks[i]) == 0;
+        started[i] = recur__start_thread(&tid[i], run_task_thread, &tasks[i]) == 0;
     run_task(&tasks[0]);
     for (int i = from; i < n; i++) {
         if (started[i])

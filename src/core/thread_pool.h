@@ -7,6 +7,8 @@
 #ifndef RECUR_THREAD_POOL_H
 #define RECUR_THREAD_POOL_H
 
+#include <pthread.h>
+
 typedef struct {
     void (*fn)(void *arg, int b0, int b1);
     void *arg;
@@ -21,6 +23,11 @@ typedef struct {
  * threads) runs its tasks on threads started for it, as does a task that
  * no worker could be started for. */
 void recur__pool_run(recur__task *tasks, int n);
+
+/* pthread_create with every signal blocked in the new thread: the
+ * library's threads never take a signal meant for the program (SIGINT,
+ * SIGTERM, SIGPIPE go to a thread of the caller's). Returns its status. */
+int recur__start_thread(pthread_t *tid, void *(*fn)(void *), void *arg);
 
 /* Whether the calling thread is running a task (so that a product inside
  * a split time loop stays on its thread instead of splitting again). */

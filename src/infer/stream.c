@@ -32,6 +32,7 @@
 
 #include "core/error.h"
 #include "core/gemm.h"
+#include "core/thread_pool.h"
 #include "infer/stream_kernel.h"
 #include "nn/model.h"
 #include "infer/stream_hook.h"
@@ -227,7 +228,7 @@ int recur_state_create(const recur_model *m, recur_state **out)
         pthread_mutex_init(&s->lock, NULL);
         pthread_cond_init(&s->wake, NULL);
         pthread_cond_init(&s->met, NULL);
-        s->have_helper = pthread_create(&s->helper, NULL, helper_main, s) == 0;
+        s->have_helper = recur__start_thread(&s->helper, helper_main, s) == 0;
     }
     *out = s;
     return RECUR_OK;
