@@ -256,7 +256,10 @@ RECUR_API void recur_state_reset(recur_state *s);
 RECUR_API void recur_state_free(recur_state *s);
 /* One time step: token for one-hot/embedding models (x is then ignored),
  * x[input_size] for dense-input models. y receives output_size values
- * (logits for XENT models). Bidirectional models cannot stream. */
+ * (logits for XENT models), or, for a model without a dense layer
+ * (output_size 0, an encoder), the top layer's state: hidden values (proj
+ * with an LSTM projection), as recur_forward gives. Bidirectional models
+ * cannot stream. */
 RECUR_API int recur_state_step(recur_state *s, int32_t token, const float *x, float *y);
 
 /* Real-time guarantees of recur_state_step (audio callbacks, control loops):

@@ -47,7 +47,9 @@ static recur_model *make_model(recur_cell cell, recur_input input, int in_size,
 static double step_vs_sequence(recur_model *m, int T)
 {
     const recur_config *c = recur_model_get_config(m);
-    int dense = c->input == RECUR_INPUT_DENSE, O = c->output_size, I = c->input_size;
+    int dense = c->input == RECUR_INPUT_DENSE, I = c->input_size;
+    /* an encoder (no dense layer) outputs its top layer's state */
+    int O = c->output_size ? c->output_size : c->proj ? c->proj : c->hidden;
     int32_t *tok = malloc((size_t)T * 2 * sizeof *tok);
     float *x = malloc((size_t)T * 2 * I * sizeof *x);
     float *ys = malloc((size_t)T * 2 * O * sizeof *ys), *y = malloc((size_t)O * sizeof *y);
@@ -97,6 +99,57 @@ static void step_equals_sequence(void)
                     CHECK_MSG(worst <= 1e-6, "%s H=%d L=%d input %d: step vs sequence "
                               "differ by %g", recur_cell_name(cells[k]), H, layers,
                               input, worst);
+                    recur_model_free(m);
+                }
+}
+
+/* A model without a dense layer streams its top layer's state, as
+ * recur_forward gives it: every cell, input kind, one and two layers, an
+ * LSTM with a projection; the int8 stream too, against the float one
+ * (every y value written, none left as the -777 it was filled with). */
+static void encoder_streams(void)
+{
+    for (int k = 0; k < 4; k++)
+        for (int layers = 1; layers <= 2; layers++)
+            for (int input = 0; input < 3; input++)
+                for (int proj = 0; proj <= (cells[k] == RECUR_LSTM ? 3 : 0); proj += 3) {
+                    recur_config c;
+                    recur_config_default(&c);
+                    c.cell = cells[k];
+                    c.input = (recur_input)input;
+                    c.input_size = input == 0 ? 11 : 17;
+                    c.embed_dim = input == 1 ? 5 : 0;
+                    c.hidden = 16, c.layers = layers, c.proj = proj, c.output_size = 0;
+                    c.loss = RECUR_LOSS_MSE;
+                    recur_model *m = NULL;
+                    CHECK(recur_model_create(&c, 3, &m) == RECUR_OK);
+                    if (!m)
+                        continue;
+                    double worst = step_vs_sequence(m, 30);
+                    CHECK_MSG(worst <= 1e-6, "%s encoder L=%d input %d proj %d: step vs "
+                              "sequence differ by %g", recur_cell_name(cells[k]), layers,
+                              input, proj, worst);
+                    recur_state *f = NULL, *q = NULL;
+                    if (!proj && recur_state_create(m, &f) == RECUR_OK &&
+                        recur_state_create_quantized(m, RECUR_QUANT_INT8, &q) == RECUR_OK) {
+                        float x[17], yf[16], yq[16];
+                        double diff = 0;
+                        for (int t = 0; t < 10; t++) {
+                            for (int i = 0; i < 17; i++)
+                                x[i] = uniform();
+                            for (int j = 0; j < 16; j++)
+                                yf[j] = yq[j] = -777;
+                            CHECK(recur_state_step(f, t % 11, x, yf) == RECUR_OK);
+                            CHECK(recur_state_step(q, t % 11, x, yq) == RECUR_OK);
+                            for (int j = 0; j < 16; j++)
+                                diff = fmax(diff, fabs((double)yf[j] - yq[j]));
+                        }
+                        CHECK_MSG(diff < 0.05, "%s encoder L=%d input %d: int8 stream "
+                                  "%g from the float one", recur_cell_name(cells[k]),
+                                  layers, input, diff);
+                    }
+                    recur_state_free(f);
+                    recur_state_free(q);
                     recur_model_free(m);
                 }
 }
@@ -476,7 +529,7 @@ static void every_kernel(void)
     }
 }
 
-TEST_MAIN("test_stream", TL_CASE(step_equals_sequence), TL_CASE(benchmark_shapes),
+TEST_MAIN("test_stream", TL_CASE(step_equals_sequence), TL_CASE(encoder_streams), TL_CASE(benchmark_shapes),
           TL_CASE(long_batch_equals_streams),
           TL_CASE(threaded_step),
           TL_CASE(step_allocates_nothing), TL_CASE(projected_lstm_streams),

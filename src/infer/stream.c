@@ -223,7 +223,7 @@ int recur_state_create(const recur_model *m, recur_state **out)
     }
     if (s->fused)
         recur__stream_fc_pack(&s->part[0].lay[s->L - 1], kern[0], m->fc_w, m->fc_b[0], w);
-    s->dense = recur__stream_kernel_pick(R)->dense; /* O = 0: no dense layer (an encoder) */
+    s->dense = recur__stream_kernel_pick(R)->dense;
     if (s->nparts > 1) {
         pthread_mutex_init(&s->lock, NULL);
         pthread_cond_init(&s->wake, NULL);
@@ -307,7 +307,11 @@ int recur__step_f32(recur_state *s, int32_t token, const float *x, float *y)
     s->cur = !s->cur;
     if (s->fused)
         return RECUR_OK;
-    s->dense(s->O, s->R, m->fc_w, m->fc_b, s->hbuf[s->cur] + (long)(s->L - 1) * s->R, y);
+    const real *top = s->hbuf[s->cur] + (long)(s->L - 1) * s->R;
+    if (s->O == 0) /* an encoder: its output is the top layer's state */
+        memcpy(y, top, (size_t)s->R * sizeof *y);
+    else
+        s->dense(s->O, s->R, m->fc_w, m->fc_b, top, y);
     return RECUR_OK;
 }
 

@@ -141,8 +141,11 @@ int recur__q8_step(struct recur__q8 *q, int32_t token, const float *x, float *y)
     layer_step(q, 0, in, token);
     for (int l = 1; l < q->L; l++)
         layer_step(q, l, q->h + (long)(l - 1) * q->H, 0);
-    if (q->O == 0)
+    if (q->O == 0) { /* an encoder: its output is the top layer's state */
+        for (int j = 0; j < q->H; j++)
+            y[j] = (float)q->h[(long)(q->L - 1) * q->H + j];
         return RECUR_OK;
+    }
     matvec_q8(q->fcw, q->fcs, q->h + (long)(q->L - 1) * q->H, q->H, q->O, q->y);
     for (int o = 0; o < q->O; o++)
         y[o] = (float)(m->fc_b[o] + q->y[o]);
