@@ -4,7 +4,9 @@
  *   - Every function that can fail returns an int status: RECUR_OK (0) or a
  *     negative RECUR_E_* code. The message for the last failure on the calling
  *     thread is recur_last_error(). The library never prints, exits or aborts
- *     on bad input.
+ *     on bad input; the functions declared here refuse a NULL where an
+ *     object or a buffer is needed with RECUR_E_INVALID (those that return a
+ *     pointer return NULL, recur_state_size 0, the parse functions -1).
  *   - Objects are opaque; whoever creates one frees it with the matching
  *     *_free function (NULL is accepted and ignored).
  *   - Names: recur_<object>_<verb> acts on an object (recur_model_save,

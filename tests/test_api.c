@@ -592,6 +592,67 @@ static void resource_limits(void)
     }
 }
 
+/* Every function of recur.h refuses a NULL it needs with RECUR_E_INVALID
+ * (NULL from those returning a pointer) instead of crashing. */
+static void null_arguments_refused(void)
+{
+    recur_text *t = text_of(corpus);
+    recur_model *m = char_model(RECUR_GRU, 8, 1, t, 0, 0);
+    recur_state *s = NULL;
+    float y[128], buf[256];
+    int n = 5;
+    long ln = 5;
+    const int E = RECUR_E_INVALID;
+    CHECK(recur_state_create(NULL, &s) == E && s == NULL);
+    CHECK(recur_state_create(m, NULL) == E);
+    CHECK(recur_state_create_quantized(NULL, RECUR_QUANT_INT8, &s) == E && s == NULL);
+    CHECK(recur_state_create_quantized(m, RECUR_QUANT_INT8, NULL) == E);
+    CHECK(recur_state_create(m, &s) == RECUR_OK);
+    CHECK(recur_state_step(NULL, 0, NULL, y) == E);
+    CHECK(recur_state_step(s, 0, NULL, NULL) == E);
+    CHECK(strstr(recur_last_error(), "recur_state_step") && strstr(recur_last_error(), "y"));
+    CHECK(recur_state_size(NULL) == 0);
+    CHECK(recur_state_save(NULL, buf, sizeof buf) == E);
+    CHECK(recur_state_save(s, NULL, sizeof buf) == E);
+    CHECK(recur_state_load(NULL, buf, sizeof buf) == E);
+    CHECK(recur_state_load(s, NULL, recur_state_size(s)) == E);
+    recur_state_reset(NULL);
+    CHECK(recur_forward(NULL, 1, 1, (const int32_t[]){0}, NULL, y) == E);
+    CHECK(recur_model_save(NULL, "x.safetensors") == E);
+    CHECK(recur_model_save(m, NULL) == E);
+    recur_model *m2 = NULL;
+    CHECK(recur_model_load(NULL, &m2) < 0 && m2 == NULL);
+    CHECK(recur_model_get_config(NULL) == NULL);
+    CHECK(recur_model_param_count(NULL) == E);
+    CHECK(recur_model_tensor_count(NULL) == E);
+    CHECK(recur_model_tensor_at(NULL, 0, NULL, NULL) == NULL);
+    CHECK(recur_model_get_tensor(m, NULL, buf, 1) == E);
+    CHECK(recur_model_get_tensor(m, "fc.bias", NULL, 1) == E);
+    CHECK(recur_model_get_tensor(NULL, "fc.bias", buf, 1) == E);
+    CHECK(recur_model_set_tensor(m, "fc.bias", NULL, 1) == E);
+    CHECK(recur_model_set_vocab(m, NULL, 3) == E);
+    CHECK(recur_model_get_vocab(NULL, &n) == NULL && n == 0);
+    CHECK(recur_model_set_meta(NULL, "k", "v") == E);
+    CHECK(recur_model_get_meta(NULL, "k") == NULL && recur_model_get_meta(m, NULL) == NULL);
+    CHECK(recur_model_meta_count(NULL) == E);
+    CHECK(recur_model_meta_at(NULL, 0, NULL) == NULL);
+    CHECK(recur_model_init(NULL, RECUR_INIT_KERAS, 1) == E);
+    CHECK(recur_config_check(NULL) == E);
+    recur_config_default(NULL);
+    CHECK(recur_cell_parse(NULL) == -1 && recur_readout_parse(NULL) == -1);
+    CHECK(recur_text_length(NULL) == E);
+    CHECK(recur_text_tokens(NULL, &ln) == NULL && ln == 0);
+    CHECK(recur_text_vocab(NULL, &n) == NULL && n == 0);
+    CHECK(recur_text_token_array(NULL).n == 0);
+    recur_text *t2 = (recur_text *)1;
+    CHECK(recur_text_load(NULL, NULL, &t2) == E && t2 == NULL);
+    CHECK(recur_text_from_string(NULL, 4, NULL, &t2) == E && t2 == NULL);
+    CHECK(recur_sample(NULL, "a", NULL, 4, NULL, NULL) == E);
+    recur_state_free(s);
+    recur_model_free(m);
+    recur_text_free(t);
+}
+
 static void cleanup(void)
 {
     char cmd[128];
@@ -605,5 +666,5 @@ TEST_MAIN("test_api", TL_CASE(save_load_sample_identical), TL_CASE(bad_files_ref
           TL_CASE(nan_detected_and_parameters_kept),
           TL_CASE(training_learns_and_eval_carries_state),
           TL_CASE(adam_and_clipping_by_hand), TL_CASE(text_errors), TL_CASE(resource_limits),
-          TL_CASE(reverse_model_saved_and_loaded),
+          TL_CASE(reverse_model_saved_and_loaded), TL_CASE(null_arguments_refused),
           TL_CASE(cleanup))

@@ -9,6 +9,15 @@
 int recur__fail(int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
+/* A pointer argument a public function needs: NULL is refused with
+ * RECUR_E_INVALID, the function and the argument named (recur.h's
+ * conventions: the library never crashes on bad input). */
+#define RECUR_NEED(p)                                                          \
+    do {                                                                       \
+        if (!(p))                                                              \
+            return recur__fail(RECUR_E_INVALID, "%s: %s is NULL", __func__, #p); \
+    } while (0)
+
 #endif
     ;
 

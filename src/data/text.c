@@ -258,6 +258,10 @@ int recur__text_from_string_labelled(const char *s, size_t len, const recur_mode
 int recur_text_from_string(const char *s, size_t len, const recur_model *vocab_of,
                            recur_text **out)
 {
+    RECUR_NEED(out);
+    *out = NULL;
+    if (len > 0)
+        RECUR_NEED(s);
     return recur__text_from_string_labelled(s, len, vocab_of, "text", out);
 }
 
@@ -269,7 +273,9 @@ int recur_text_load(const char *path, const recur_model *vocab_of, recur_text **
 int recur_text_load_part(const char *path, const recur_model *vocab_of, long first,
                          long count, recur_text **out)
 {
+    RECUR_NEED(out);
     *out = NULL;
+    RECUR_NEED(path);
     if (first < 0 || count < 0)
         return recur__fail(RECUR_E_INVALID, "a part of a text from %ld for %ld characters",
                           first, count);
@@ -299,14 +305,27 @@ void recur_text_free(recur_text *t)
 
 recur_token_array recur_text_token_array(const recur_text *t)
 {
+    if (!t) {
+        recur_token_array none = {0};
+        return none;
+    }
     recur_token_array a = {t->ids, t->width, t->n, t->first, t->held};
     return a;
 }
 
-long recur_text_length(const recur_text *t) { return t->n; }
+long recur_text_length(const recur_text *t)
+{
+    RECUR_NEED(t);
+    return t->n;
+}
 
 const int32_t *recur_text_tokens(const recur_text *t, long *n)
 {
+    if (!t || !n) {
+        if (n)
+            *n = 0;
+        return NULL;
+    }
     recur_text *w = (recur_text *)t; /* the copy is a cache: t is unchanged */
     if (!w->wide) {
         if (!(w->wide = malloc((size_t)(t->held ? t->held : 1) * sizeof *w->wide))) {
@@ -324,6 +343,7 @@ const int32_t *recur_text_tokens(const recur_text *t, long *n)
 
 const uint32_t *recur_text_vocab(const recur_text *t, int *n)
 {
-    *n = t->nvocab;
-    return t->vocab;
+    if (n)
+        *n = t ? t->nvocab : 0;
+    return t ? t->vocab : NULL;
 }

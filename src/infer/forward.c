@@ -65,6 +65,7 @@ static int stepwise(const recur_model *m, int T, const int32_t *tokens, const fl
 int recur_forward(const recur_model *m, int T, int B, const int32_t *tokens,
                   const float *x, float *y)
 {
+    RECUR_NEED(m);
     const recur_config *c = &m->cfg;
     int dense = c->input == RECUR_INPUT_DENSE;
     if (!y || (dense ? !x : !tokens))

@@ -116,6 +116,8 @@ int recur_sample(const recur_model *m, const char *prime,
                  const recur_sample_config *sc, long length,
                  void (*emit)(const char *utf8, int bytes, void *user), void *user)
 {
+    RECUR_NEED(m);
+    RECUR_NEED(emit);
     const recur_config *c = &m->cfg;
     if (m->nvocab <= 0)
         return recur__fail(RECUR_E_MISMATCH, "the model has no character vocabulary "

@@ -152,7 +152,9 @@ static void *helper_main(void *arg)
 
 int recur_state_create(const recur_model *m, recur_state **out)
 {
+    RECUR_NEED(out);
     *out = NULL;
+    RECUR_NEED(m);
     const recur_config *c = &m->cfg;
     if (c->bidirectional)
         return recur__fail(RECUR_E_INVALID, "a bidirectional model needs the whole "
@@ -236,6 +238,8 @@ int recur_state_create(const recur_model *m, recur_state **out)
 
 void recur_state_reset(recur_state *s)
 {
+    if (!s)
+        return;
     if (s->q8) { /* hook: the int8 stream */
         recur__q8_reset(s->q8);
         return;

@@ -248,6 +248,9 @@ int recur__q8_create(const recur_model *m, struct recur__q8 **out)
 
 int recur_state_create_quantized(const recur_model *m, recur_quant quant, recur_state **out)
 {
+    RECUR_NEED(out);
+    *out = NULL;
+    RECUR_NEED(m);
     if (quant == RECUR_QUANT_NONE)
         return recur_state_create(m, out);
     *out = NULL;

@@ -23,6 +23,8 @@
 
 int recur_state_step(recur_state *s, int32_t token, const float *x, float *y)
 {
+    RECUR_NEED(s);
+    RECUR_NEED(y);
     struct recur__q8 *q = recur__state_q8(s);
     return q ? recur__q8_step(q, token, x, y) : recur__step_f32(s, token, x, y);
 }
@@ -55,6 +57,8 @@ static size_t floats_of(const stream_view *v)
 
 size_t recur_state_size(const recur_state *s)
 {
+    if (!s)
+        return 0;
     stream_view v;
     recur__state_view((recur_state *)s, &v);
     return HEADER_BYTES + floats_of(&v) * sizeof(float);
@@ -70,12 +74,14 @@ static uint32_t get_u32(const unsigned char *p)
 
 int recur_state_save(const recur_state *s, void *buf, size_t n)
 {
+    RECUR_NEED(s);
+    RECUR_NEED(buf);
     stream_view v;
     recur__state_view((recur_state *)s, &v);
     size_t need = recur_state_size(s), nh = (size_t)v.L * v.R, nc = (size_t)v.L * v.H;
-    if (!buf || n < need)
+    if (n < need)
         return recur__fail(RECUR_E_INVALID, "a state of this model needs %zu bytes, "
-                          "the buffer has %zu", need, buf ? n : 0);
+                          "the buffer has %zu", need, n);
     unsigned char *p = buf;
     memcpy(p, magic, 4);
     put_u32(p + 4, (uint32_t)v.kind);
@@ -95,13 +101,15 @@ int recur_state_save(const recur_state *s, void *buf, size_t n)
 
 int recur_state_load(recur_state *s, const void *buf, size_t n)
 {
+    RECUR_NEED(s);
+    RECUR_NEED(buf);
     stream_view v;
     recur__state_view(s, &v);
     size_t need = recur_state_size(s), nh = (size_t)v.L * v.R, nc = (size_t)v.L * v.H;
     const unsigned char *p = buf;
-    if (!buf || n != need)
+    if (n != need)
         return recur__fail(RECUR_E_INVALID, "a saved state of this model has %zu bytes, "
-                          "not %zu", need, buf ? n : 0);
+                          "not %zu", need, n);
     if (memcmp(p, magic, 4) != 0)
         return recur__fail(RECUR_E_FORMAT, "not a saved recur state (bad magic)");
     if (get_u32(p + 4) != (uint32_t)v.kind || get_u32(p + 8) != (uint32_t)v.L ||

@@ -214,7 +214,7 @@ static real to_real(double x)
 int recur__st_read_real(const st_tensor *t, real *dst, int64_t n)
 {
     if (!t || (!dst && n > 0))
-        return recur__fail(RECUR_E_INVALID, "recur__st_read_real: NULL argument");
+        return recur__fail(RECUR_E_INVALID, "NULL argument");
     if (n != t->numel)
         return recur__fail(RECUR_E_MISMATCH,
                           "tensor '%s' has %" PRId64 " elements, expected %" PRId64,
@@ -567,7 +567,7 @@ int recur__st_parse(const unsigned char *bytes, size_t len, const char *label,
              st_file **out)
 {
     if (!out)
-        return recur__fail(RECUR_E_INVALID, "recur__st_parse: NULL output pointer");
+        return recur__fail(RECUR_E_INVALID, "no output pointer");
     *out = NULL;
     if (!label)
         label = "<memory>";
@@ -587,10 +587,10 @@ int recur__st_read(const char *path, st_file **out)
     size_t size = 0;
 
     if (!out)
-        return recur__fail(RECUR_E_INVALID, "recur__st_read: NULL output pointer");
+        return recur__fail(RECUR_E_INVALID, "no output pointer");
     *out = NULL;
     if (!path)
-        return recur__fail(RECUR_E_INVALID, "recur__st_read: NULL path");
+        return recur__fail(RECUR_E_INVALID, "no file name given");
     if ((rc = recur__file_open(path, ST_MAX_FILE_SIZE, "a model file", &fd, &size)))
         return rc;
     /* The first bytes decide whether the file is worth reading at all: a
@@ -665,7 +665,7 @@ int recur__st_expect(const st_file *f, const char *name, int ndim,
     if (out)
         *out = NULL;
     if (!f || !name || ndim < 0 || ndim > ST_MAX_DIMS || (ndim && !shape))
-        return recur__fail(RECUR_E_INVALID, "recur__st_expect: invalid argument");
+        return recur__fail(RECUR_E_INVALID, "invalid argument");
     const st_tensor *t = recur__st_find(f, name);
     if (!t)
         return st_fail(RECUR_E_MISMATCH, f->label, "missing tensor '%s'",
@@ -726,7 +726,7 @@ st_writer *recur__st_writer_new(void)
 {
     st_writer *w = calloc(1, sizeof *w);
     if (!w)
-        recur__fail(RECUR_E_NOMEM, "recur__st_writer_new: out of memory");
+        recur__fail(RECUR_E_NOMEM, "out of memory");
     return w;
 }
 
@@ -762,15 +762,15 @@ static void *grow(void *items, size_t *cap, size_t n, size_t elem)
 int recur__st_writer_meta(st_writer *w, const char *key, const char *value)
 {
     if (!w || !key || !value)
-        return recur__fail(RECUR_E_INVALID, "recur__st_writer_meta: NULL argument");
+        return recur__fail(RECUR_E_INVALID, "NULL argument");
     if (!recur__utf8_valid(key, strlen(key)) || !recur__utf8_valid(value, strlen(value)))
         return recur__fail(RECUR_E_INVALID,
-                          "recur__st_writer_meta: metadata '%s' is not valid UTF-8",
+                          "metadata '%s' is not valid UTF-8",
                           recur__json_quote(key).s);
     for (size_t i = 0; i < w->nmeta; i++)
         if (strcmp(w->mkeys[i], key) == 0)
             return recur__fail(RECUR_E_INVALID,
-                              "recur__st_writer_meta: metadata key '%s' given twice",
+                              "metadata key '%s' given twice",
                               recur__json_quote(key).s);
     /* Two parallel arrays; a failure between the two growths only leaves
      * mkeys with spare room. */
@@ -780,14 +780,14 @@ int recur__st_writer_meta(st_writer *w, const char *key, const char *value)
         w->mkeys = keys;
     char **values = keys ? grow(w->mvalues, &vcap, w->nmeta, sizeof *values) : NULL;
     if (!values)
-        return recur__fail(RECUR_E_NOMEM, "recur__st_writer_meta: out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     w->mvalues = values;
     w->mcap = vcap;
     char *k = copy_string(key), *v = copy_string(value);
     if (!k || !v) {
         free(k);
         free(v);
-        return recur__fail(RECUR_E_NOMEM, "recur__st_writer_meta: out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     }
     w->mkeys[w->nmeta] = k;
     w->mvalues[w->nmeta++] = v;
@@ -797,18 +797,18 @@ int recur__st_writer_meta(st_writer *w, const char *key, const char *value)
 static int check_name(const st_writer *w, const char *name)
 {
     if (!*name)
-        return recur__fail(RECUR_E_INVALID, "recur__st_writer_add: empty tensor name");
+        return recur__fail(RECUR_E_INVALID, "empty tensor name");
     if (strcmp(name, "__metadata__") == 0)
         return recur__fail(RECUR_E_INVALID,
-                          "recur__st_writer_add: '__metadata__' is reserved");
+                          "'__metadata__' is reserved");
     if (!recur__utf8_valid(name, strlen(name)))
         return recur__fail(RECUR_E_INVALID,
-                          "recur__st_writer_add: tensor name '%s' is not valid UTF-8",
+                          "tensor name '%s' is not valid UTF-8",
                           recur__json_quote(name).s);
     for (size_t i = 0; i < w->n; i++)
         if (strcmp(w->e[i].name, name) == 0)
             return recur__fail(RECUR_E_INVALID,
-                              "recur__st_writer_add: tensor '%s' added twice", recur__json_quote(name).s);
+                              "tensor '%s' added twice", recur__json_quote(name).s);
     return RECUR_OK;
 }
 
@@ -819,13 +819,13 @@ static int check_shape(struct st_entry *e, const char *name, int ndim,
 {
     if (ndim < 0 || ndim > ST_MAX_DIMS || (ndim > 0 && !shape))
         return recur__fail(RECUR_E_INVALID,
-                          "recur__st_writer_add: tensor '%s' has invalid ndim %d",
+                          "tensor '%s' has invalid ndim %d",
                           recur__json_quote(name).s, ndim);
     uint64_t numel = 1, esize = recur__st_dtype_size(e->dtype);
     for (int i = 0; i < ndim; i++)
         if (shape[i] < 0)
             return recur__fail(RECUR_E_INVALID,
-                              "recur__st_writer_add: tensor '%s' has negative dimension %" PRId64,
+                              "tensor '%s' has negative dimension %" PRId64,
                               recur__json_quote(name).s, shape[i]);
     for (int i = 0; i < ndim; i++) {
         if (shape[i] == 0) {
@@ -834,11 +834,11 @@ static int check_shape(struct st_entry *e, const char *name, int ndim,
         }
         if (numel > ST_MAX_FILE_SIZE / (uint64_t)shape[i])
             return recur__fail(RECUR_E_LIMIT,
-                              "recur__st_writer_add: tensor '%s' is too large", recur__json_quote(name).s);
+                              "tensor '%s' is too large", recur__json_quote(name).s);
         numel *= (uint64_t)shape[i];
     }
     if (numel * esize > ST_MAX_FILE_SIZE)
-        return recur__fail(RECUR_E_LIMIT, "recur__st_writer_add: tensor '%s' is too large",
+        return recur__fail(RECUR_E_LIMIT, "tensor '%s' is too large",
                           recur__json_quote(name).s);
     e->ndim = ndim;
     for (int i = 0; i < ndim; i++)
@@ -855,18 +855,18 @@ static int add_entry(st_writer *w, const char *name, int ndim,
     int rc;
 
     if (!w || !name)
-        return recur__fail(RECUR_E_INVALID, "recur__st_writer_add: NULL argument");
+        return recur__fail(RECUR_E_INVALID, "NULL argument");
     if ((rc = check_name(w, name)) || (rc = check_shape(&e, name, ndim, shape)))
         return rc;
     if (!data && e.numel > 0)
         return recur__fail(RECUR_E_INVALID,
-                          "recur__st_writer_add: tensor '%s' has NULL data", recur__json_quote(name).s);
+                          "tensor '%s' has NULL data", recur__json_quote(name).s);
     struct st_entry *entries = grow(w->e, &w->cap, w->n, sizeof e);
     if (!entries)
-        return recur__fail(RECUR_E_NOMEM, "recur__st_writer_add: out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     w->e = entries;
     if (!(e.name = copy_string(name)))
-        return recur__fail(RECUR_E_NOMEM, "recur__st_writer_add: out of memory");
+        return recur__fail(RECUR_E_NOMEM, "out of memory");
     w->e[w->n++] = e;
     return RECUR_OK;
 }
@@ -1083,7 +1083,7 @@ int recur__st_writer_save(st_writer *w, const char *user_path)
     int rc;
 
     if (!w || !user_path || !*user_path)
-        return recur__fail(RECUR_E_INVALID, "recur__st_writer_save: invalid argument");
+        return recur__fail(RECUR_E_INVALID, "invalid argument");
     if ((rc = recur__save_target(user_path, &path)) || (rc = build_header(w, &h)))
         goto out;
     uint64_t total = 8 + (uint64_t)h.len;

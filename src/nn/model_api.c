@@ -18,6 +18,8 @@ const char *recur_cell_name(recur_cell c)
 
 int recur_cell_parse(const char *name)
 {
+    if (!name)
+        return -1;
     for (int i = 0; i < 4; i++)
         if (strcmp(name, cell_names[i]) == 0)
             return i;
@@ -38,6 +40,8 @@ const char *recur_readout_name(recur_readout r)
 
 int recur_readout_parse(const char *name)
 {
+    if (!name)
+        return -1;
     for (int i = 0; i < 3; i++)
         if (strcmp(name, readout_names[i]) == 0)
             return i;
@@ -46,6 +50,8 @@ int recur_readout_parse(const char *name)
 
 void recur_config_default(recur_config *c)
 {
+    if (!c)
+        return;
     memset(c, 0, sizeof *c);
     c->cell = RECUR_LSTM;
     c->input = RECUR_INPUT_ONEHOT;
@@ -67,14 +73,24 @@ int recur_model_create(const recur_config *cfg, uint64_t seed, recur_model **out
     return RECUR_OK;
 }
 
-const recur_config *recur_model_get_config(const recur_model *m) { return &m->cfg; }
-long recur_model_param_count(const recur_model *m) { return m->nparams; }
-int recur_model_tensor_count(const recur_model *m) { return m->ntensors; }
+const recur_config *recur_model_get_config(const recur_model *m) { return m ? &m->cfg : NULL; }
+
+long recur_model_param_count(const recur_model *m)
+{
+    RECUR_NEED(m);
+    return m->nparams;
+}
+
+int recur_model_tensor_count(const recur_model *m)
+{
+    RECUR_NEED(m);
+    return m->ntensors;
+}
 
 const char *recur_model_tensor_at(const recur_model *m, int i, int *ndim,
                                int64_t shape[2])
 {
-    if (i < 0 || i >= m->ntensors)
+    if (!m || i < 0 || i >= m->ntensors)
         return NULL;
     const param_tensor *t = &m->tensors[i];
     if (ndim)
@@ -102,6 +118,9 @@ static const param_tensor *tensor_checked(const recur_model *m, const char *name
 
 int recur_model_get_tensor(const recur_model *m, const char *name, float *dst, long n)
 {
+    RECUR_NEED(m);
+    RECUR_NEED(name);
+    RECUR_NEED(dst);
     int rc;
     const param_tensor *t = tensor_checked(m, name, n, &rc);
     for (long i = 0; t && i < n; i++)
@@ -111,6 +130,9 @@ int recur_model_get_tensor(const recur_model *m, const char *name, float *dst, l
 
 int recur_model_set_tensor(recur_model *m, const char *name, const float *src, long n)
 {
+    RECUR_NEED(m);
+    RECUR_NEED(name);
+    RECUR_NEED(src);
     int rc;
     const param_tensor *t = tensor_checked(m, name, n, &rc);
     for (long i = 0; t && i < n; i++)
@@ -120,6 +142,8 @@ int recur_model_set_tensor(recur_model *m, const char *name, const float *src, l
 
 int recur_model_set_vocab(recur_model *m, const uint32_t *cps, int n)
 {
+    RECUR_NEED(m);
+    RECUR_NEED(cps);
     if (m->cfg.input == RECUR_INPUT_DENSE)
         return recur__fail(RECUR_E_INVALID, "a dense-input model has no vocabulary");
     if (n != m->cfg.input_size)
@@ -141,12 +165,14 @@ int recur_model_set_vocab(recur_model *m, const uint32_t *cps, int n)
 
 const uint32_t *recur_model_get_vocab(const recur_model *m, int *n)
 {
-    *n = m->nvocab;
-    return m->nvocab > 0 ? m->vocab : NULL;
+    if (n)
+        *n = m ? m->nvocab : 0;
+    return m && m->nvocab > 0 ? m->vocab : NULL;
 }
 
 int recur_model_set_meta(recur_model *m, const char *key, const char *value)
 {
+    RECUR_NEED(m);
     if (!key || !*key || !value)
         return recur__fail(RECUR_E_INVALID, "metadata needs a key and a value");
     if (!recur__utf8_valid(key, strlen(key)) || !recur__utf8_valid(value, strlen(value)))
@@ -157,14 +183,20 @@ int recur_model_set_meta(recur_model *m, const char *key, const char *value)
 
 const char *recur_model_get_meta(const recur_model *m, const char *key)
 {
+    if (!m || !key)
+        return NULL;
     return recur__model_get_meta(m, key);
 }
 
-int recur_model_meta_count(const recur_model *m) { return m->nmeta; }
+int recur_model_meta_count(const recur_model *m)
+{
+    RECUR_NEED(m);
+    return m->nmeta;
+}
 
 const char *recur_model_meta_at(const recur_model *m, int i, const char **value)
 {
-    if (i < 0 || i >= m->nmeta)
+    if (!m || i < 0 || i >= m->nmeta)
         return NULL;
     if (value)
         *value = m->meta_val[i];

@@ -434,6 +434,8 @@ int recur__model_load_memory(const unsigned char *bytes, size_t len, const char 
 
 int recur_model_save(const recur_model *m, const char *path)
 {
+    RECUR_NEED(m);
+    RECUR_NEED(path);
     /* A model that could not be loaded back is never written. */
     int rc0 = recur__model_check_finite(m, path);
     if (rc0)
