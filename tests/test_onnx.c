@@ -46,7 +46,8 @@ static const char *const torch_cases[] = {
     "rnn_tanh_dense_l1_fc_bf", "rnn_tanh_dense_bi_l1", "rnn_relu_emb_l2_fc",
     "rnn_relu_dense_bi_l3_mean_fc", "lstm_bare_bi_l2", "gru_bare_l3",
     "lstm_emb_bi_l2_fc_typed", "gru_dense_bi_l1_final_fc_typed", "lstm_emb_bi_l2_fc_opset9",
-    "gru_dense_l2_last_fc_bf_opset10",
+    "gru_dense_l2_last_fc_bf_opset10", "gru_dense_l1_hn_last_fc", "lstm_emb_l2_hn_last_fc",
+    "rnn_tanh_dense_l3_hn_last_fc_bf",
 };
 
 /* direction="reverse" graphs: PyTorch exports edited to reverse, whose "y"

@@ -28,7 +28,8 @@ PyTorch export by editing the graph with the onnx package (an operator recur
 lacks, GRU linear_before_reset=0, external data, sequence_lens, a non-zero
 initial state, and reverse layers that do not fit: weights of two
 directions, a bias of the wrong width, a forward layer under a reverse one,
-the last time step of a reverse layer taken as its final state).
+the last time step of a reverse layer taken as its final state, h_n[-1]
+of a bidirectional stack).
 
     /usr/bin/python3 tools/gen_onnx_reference.py --out tests/onnx
 
@@ -82,6 +83,8 @@ class Net(torch.nn.Module):
             out = h.transpose(0, 1).reshape(x.shape[1 - tdim], -1)
         elif self.readout == "mean":
             out = out.mean(tdim)
+        elif self.readout == "hn_last":       # h_n[-1]: the top layer's final state
+            out = h[-1]
         return self.fc(out) if self.fc is not None else out
 
 
@@ -108,6 +111,10 @@ CASES = [
     # older opsets: Slice and Squeeze with attributes (9), out[-1] as Slice (10)
     ("lstm_emb_bi_l2_fc_opset9", ("LSTM", 1, 2, 1, 1, "sequence", 0, "tanh", 9)),
     ("gru_dense_l2_last_fc_bf_opset10", ("GRU", 0, 2, 0, 1, "last", 1, "tanh", 10)),
+    # fc(h_n[-1]), the usual classifier: one layer's Y_h, or the layers' concatenated
+    ("gru_dense_l1_hn_last_fc", ("GRU", 0, 1, 0, 1, "hn_last", 0, "tanh")),
+    ("lstm_emb_l2_hn_last_fc", ("LSTM", 1, 2, 0, 1, "hn_last", 0, "tanh")),
+    ("rnn_tanh_dense_l3_hn_last_fc_bf", ("RNN", 0, 3, 0, 1, "hn_last", 1, "tanh")),
 ]
 
 
@@ -390,6 +397,13 @@ def refusals(out):
     m.graph.initializer.append(numpy_helper.from_array(np.ones((1, B, H), np.float32), "h0"))
     node(m, "GRU").input[5] = "h0"
     save("initial_h", m, "initial_h")
+
+    torch.manual_seed(98)  # h_n[-1] of a bidirectional stack: one direction only
+    tmp = os.path.join(out, "tmp_bi.onnx")
+    export(Net("LSTM", 0, 2, 1, 0, "hn_last").eval(), torch.randn(T, B, I), tmp)
+    m = onnx.load(tmp)
+    os.remove(tmp)
+    save("bi_hn_last", m, "reverse direction's final state alone")
 
     reverse_refusals(out, lines)
 

@@ -70,6 +70,7 @@ typedef struct {
     axis ax[MAXD];
     int chain;   /* the last chain record below this value */
     int readout; /* ST_DENSE: what the dense layer reads */
+    int states_of_hidden; /* ST_STATES: all of them hidden states (h_n, not c_n) */
     const float *dw, *db; /* ST_DENSE: weight [O][F] (recur's layout), bias or NULL */
     int64_t dense_in, dense_out;
 } aval;
@@ -413,6 +414,39 @@ static int shape_vec(ctx *c, const aval *a, sdim *sd, int *n, const char *what)
     return rc;
 }
 
+static int is_state(const aval *a)
+{
+    return a && a->kind == AV_DATA &&
+           (a->stage == ST_FINAL || a->stage == ST_CELL || a->stage == ST_STATES);
+}
+
+/* h_n[-1] (PyTorch's idiom for a classifier's input): the last entry of a
+ * layer's final states Y_h [directions, batch, hidden] on its direction
+ * axis. torch.onnx.export takes it from the top layer's Y_h itself. For a
+ * one-direction layer that is the layer's final state, recur's LAST
+ * readout; of a bidirectional layer it would be the reverse direction's
+ * alone, which recur has no readout for. */
+static int gather_final_state(ctx *c, const aval *data, const aval *idx, int ax, aval *out)
+{
+    int several = data->stage == ST_STATES;
+    if (data->stage == ST_CELL || (several && !data->states_of_hidden))
+        return refuse(c, "of final states only hidden states (Y_h, h_n) can be indexed, "
+                         "not cell states (Y_c, c_n)");
+    if (data->ax[ax].kind != AX_D || idx->ndim != 0 ||
+        (idx->i[0] != -1 && (several || idx->i[0] != data->ax[ax].size - 1)))
+        return refuse(c, "of a layer's final states (Y_h) only the last entry of the "
+                         "direction axis (h_n[-1]) can be taken");
+    if (c->chain[data->chain].dirs != 1)
+        return refuse(c, "h_n[-1] of a bidirectional layer is its reverse direction's final "
+                         "state alone; recur's LAST readout of such a layer is both "
+                         "directions (h_n[-2:] side by side)");
+    *out = *data;
+    out->stage = ST_FINAL;
+    memmove(out->ax + ax, out->ax + ax + 1, (size_t)(out->nax - ax - 1) * sizeof(axis));
+    out->nax--;
+    return RECUR_OK;
+}
+
 static int op_gather(ctx *c, const aval *data, const aval *idx, aval *out)
 {
     int64_t axis_attr = 0;
@@ -447,6 +481,8 @@ static int op_gather(ctx *c, const aval *data, const aval *idx, aval *out)
         int ax = 0, rc = norm_axis(c, axis_attr, data->nax, &ax);
         if (rc)
             return rc;
+        if (is_state(data))
+            return gather_final_state(c, data, idx, ax, out);
         if (data->stage != ST_FEAT || idx->ndim != 0 || idx->i[0] != -1 || !c->time_sym ||
             data->ax[ax].kind != c->time_sym || data->chain < 0 ||
             !c->chain[data->chain].is_layer)
@@ -596,24 +632,35 @@ static int op_squeeze(ctx *c, const aval *x, aval *out)
     return RECUR_OK;
 }
 
-static int is_state(const aval *a)
-{
-    return a && a->kind == AV_DATA &&
-           (a->stage == ST_FINAL || a->stage == ST_CELL || a->stage == ST_STATES);
-}
-
 static int op_concat(ctx *c, aval *out)
 {
     int missing = 0;
     aval *first = in_val(c, 0, &missing);
     if (is_state(first)) { /* torch's h_n / c_n: the layers' final states */
+        aval *last = first;
+        int hidden = 1;
         for (int k = 0; k < c->node->nin; k++) {
             aval *a = in_val(c, k, &missing);
             if (missing || !is_state(a))
                 return refuse(c, "final states can be concatenated only with final states");
+            hidden &= a->stage == ST_FINAL;
+            last = a;
         }
-        *out = *first;
+        int64_t axis_attr = 0;
+        int ax = 0;
+        const ox_attr *at = recur__ox_attr(c->node, "axis");
+        if (at && recur__ox_attr_int(at, &axis_attr))
+            return refuse(c, "%s", recur_last_error());
+        int rc = norm_axis(c, axis_attr, first->nax, &ax);
+        if (rc)
+            return rc;
+        if (first->ax[ax].kind != AX_D)
+            return refuse(c, "final states are concatenated on their first (direction) axis");
+        /* The last input, the top layer's when in torch's order: h_n[-1] is
+         * its last direction (gather_final_state). */
+        *out = *last;
         out->stage = ST_STATES;
+        out->states_of_hidden = hidden;
         return RECUR_OK;
     }
     out->kind = AV_SHAPE;
