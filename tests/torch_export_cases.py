@@ -386,6 +386,24 @@ def refusals():
         ok("CLI refuses in one line: %s" % lines[0])
     else:
         bad("CLI refuses in one line", "exit %d: %r" % (r.returncode, r.stderr))
+    # A whole model pickled from a script's own class: a one-line hint, not
+    # a traceback (the class is not importable in the exporter's process).
+    pk = os.path.join(TMP, "pickled.py")
+    with open(pk, "w") as f:
+        f.write("import torch\n"
+                "class LM(torch.nn.Module):\n"
+                "    def __init__(s):\n"
+                "        super().__init__(); s.rnn = torch.nn.GRU(3, 4)\n"
+                "torch.save(LM(), %r)\n" % os.path.join(TMP, "whole.pt"))
+    subprocess.run([sys.executable, pk], check=True, capture_output=True)
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "export_pytorch.py"),
+                        os.path.join(TMP, "whole.pt"), os.path.join(TMP, "x.safetensors")],
+                       capture_output=True, text=True)
+    lines = r.stderr.strip().splitlines()
+    if r.returncode == 1 and len(lines) == 1 and "state_dict" in lines[0]:
+        ok("a pickled model of an unknown class: %s" % lines[0][:60])
+    else:
+        bad("a pickled model of an unknown class", "exit %d: %r" % (r.returncode, r.stderr))
 
 
 def main():

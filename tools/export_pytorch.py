@@ -440,7 +440,15 @@ def export(module_or_parts, path, vocab=None, input="dense", loss=None,
 # ---- command line ------------------------------------------------------------
 
 def _load(path):
-    obj = torch.load(path, map_location="cpu")
+    try:
+        obj = torch.load(path, map_location="cpu")
+    except (AttributeError, ModuleNotFoundError) as e:
+        # torch.save(model) pickles the module by its class's import path:
+        # unpickling needs that class importable here.
+        raise SystemExit("export_pytorch: %s holds a whole pickled model whose class "
+                         "cannot be found here (%s): run this from where the class is "
+                         "importable (PYTHONPATH), or save model.state_dict() instead"
+                         % (path, e))
     if isinstance(obj, dict) and not isinstance(obj, nn.Module):
         for key in ("state_dict", "model_state_dict", "model"):
             if key in obj and isinstance(obj[key], (dict, nn.Module)) and \
