@@ -43,11 +43,46 @@ static void report_skipped(const recur_tsv *t, const char *path)
     fprintf(stderr, "\n");
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A labelled file read without --header whose line 1 has the one label
+ * that no other line has (every other label on two lines or more): most
+ * likely a header (data/dna_splice.tsv's "label<TAB>seq"), which would
+ * otherwise become a class of one example. */
+static void warn_if_header(const recur_tsv *t, const char *path, int flags)
+{
+    long n = recur_tsv_count(t);
+    if ((flags & (RECUR_TSV_HEADER | RECUR_TSV_UNLABELLED)) || n < 3 ||
+        recur_tsv_line(t, 0) != 1)
+        return;
+    const char *first = recur_tsv_label(t, 0);
+    const char **v = malloc((size_t)n * sizeof *v);
+    if (!v)
+        return;
+    for (long i = 0; i < n; i++)
+        v[i] = recur_tsv_label(t, i);
+    qsort(v, (size_t)n, sizeof *v, cmp_str);
+    int header = 1;
+    for (long i = 0, j; header && i < n; i = j) {
+        for (j = i + 1; j < n && strcmp(v[j], v[i]) == 0; j++)
+            ;
+        header = (j - i == 1) == (strcmp(v[i], first) == 0);
+    }
+    free(v);
+    if (header)
+        fprintf(stderr, "recur: warning: %s: line 1's label '%s' is on no other line; if "
+                        "line 1 is a header, add --header\n", path, first);
+}
+
 int classify_load_tsv(const char *path, int flags, recur_tsv **t)
 {
     int rc = recur_tsv_load(path, flags, t);
     if (!rc) {
         report_skipped(*t, path);
+        warn_if_header(*t, path, flags);
         return 0;
     }
     const char *m = recur_last_error();

@@ -42,6 +42,14 @@ expect_ok "train with --bucket (batches of similar lengths)" classify train trai
 bacc=$(sed -n 's/.*Trained .*test_accuracy: \([0-9.]*\) .*/\1/p' err)
 check "a bucketed run learns the rule too ($bacc >= 0.9)" \
     'awk -v a="$bacc" "BEGIN { exit !(a != \"\" && a >= 0.9) }"' "$(tail -n 2 err)"
+{ printf 'label\ttext\n'; cat train.tsv; } >headed.tsv
+expect_ok "a file with a header line trains" classify baseline headed.tsv --test test.tsv
+check "a line-1 label found nowhere else is flagged as a likely header" \
+    'grep -q "line 1.s label .label. is on no other line; if line 1 is a header, add --header" err' "$(head -n 3 err)"
+expect_ok "with --header it is read as one" classify baseline headed.tsv --test test.tsv --header
+check "and no warning then" '! grep -q "warning" err' "$(head -n 3 err)"
+expect_ok "a file without a header" classify baseline train.tsv --test test.tsv
+check "gets no header warning" '! grep -q "warning" err' "$(head -n 3 err)"
 check "log CSV has a header and one row per epoch" \
     '[ "$(head -n 1 log.csv)" = "epoch,step,elapsed_s,loss,accuracy,test_loss,test_accuracy" ] && [ "$(wc -l <log.csv)" -eq 7 ]'
 expect_ok "the model file loads (recur info)" info m.st
