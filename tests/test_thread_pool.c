@@ -15,6 +15,7 @@
 
 #include "core/gemm.h"
 #include "core/parallel.h"
+#include "core/thread_pool.h"
 #include "testlib.h"
 
 #define ROWS 37
@@ -197,6 +198,61 @@ static void signals_stay_with_the_program(void)
     recur__gemm_set_threads(old);
 }
 
+static void many_tasks(void *arg, int b0, int b1)
+{
+    atomic_int *runs = arg;
+    for (int b = b0; b < b1; b++)
+        atomic_fetch_add(&runs[b], 1);
+}
+
+/* More tasks than can run at once, and the pool growing and shrinking
+ * between calls: every task still runs once. */
+static void more_tasks_than_threads(void)
+{
+    deadline();
+    enum { N = 100 };
+    static atomic_int runs[N];
+    recur__task t[N];
+    for (int i = 0; i < N; i++) {
+        atomic_store(&runs[i], 0);
+        t[i] = (recur__task){many_tasks, runs, i, i + 1};
+    }
+    recur__pool_run(t, N);
+    int bad = 0;
+    for (int i = 0; i < N; i++)
+        bad += atomic_load(&runs[i]) != 1;
+    CHECK_MSG(bad == 0, "%d of %d tasks did not run exactly once", bad, N);
+    int old = recur__gemm_set_threads(1);
+    job j = {0};
+    const int counts[] = {2, 4, 64, 3, 37, 2};
+    for (int k = 0; k < 6; k++) {
+        recur__gemm_set_threads(counts[k]);
+        int parts = counts[k] < ROWS ? counts[k] : ROWS;
+        CHECK_MSG(one_call(&j, k, parts) == 0, "%d threads", counts[k]);
+    }
+    recur__gemm_set_threads(old);
+}
+
+/* Calls about 1 ms apart, around the time a waiter gives up watching and
+ * sleeps, with 1 to 4 threads each. */
+static void calls_around_the_watch(void)
+{
+    deadline();
+    int old = recur__gemm_set_threads(1), bad = 0;
+    job j = {0};
+    unsigned r = 12345;
+    for (int c = 0; c < 200; c++) {
+        r = r * 1103515245u + 12345u;
+        int th = 1 + (int)(r >> 16) % 4;
+        recur__gemm_set_threads(th);
+        bad += one_call(&j, c, th);
+        struct timespec t = {0, 900000L + (long)((r >> 8) % 200000)};
+        nanosleep(&t, NULL);
+    }
+    CHECK_MSG(bad == 0, "%d of 200 calls lost or repeated a row", bad);
+    recur__gemm_set_threads(old);
+}
+
 static void small_work_stays_on_the_caller(void)
 {
     int old = recur__gemm_set_threads(2);
@@ -209,4 +265,5 @@ static void small_work_stays_on_the_caller(void)
 TEST_MAIN("test_thread_pool", TL_CASE(every_row_once_per_call), TL_CASE(after_the_workers_sleep),
           TL_CASE(callers_on_several_threads),
           TL_CASE(a_call_inside_a_part_stays_on_its_thread), TL_CASE(in_a_child_of_fork), TL_CASE(signals_stay_with_the_program),
+          TL_CASE(more_tasks_than_threads), TL_CASE(calls_around_the_watch),
           TL_CASE(small_work_stays_on_the_caller))

@@ -8,6 +8,7 @@
 #include "core/thread_pool.h"
 
 #define MAX_PARTS 64
+_Static_assert(MAX_PARTS <= RECUR_POOL_MAX_TASKS, "every part on a thread of its own");
 /* Below this much work a part costs more than it saves. Parts go to the
  * waiting workers of thread_pool.c, about a µs a call when they are awake;
  * when each part started a thread of its own (43 µs), 3e7 was the least

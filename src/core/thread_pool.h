@@ -9,6 +9,9 @@
 
 #include <pthread.h>
 
+/* The most tasks that run at once (more run on the caller after its own). */
+#define RECUR_POOL_MAX_TASKS 64
+
 typedef struct {
     void (*fn)(void *arg, int b0, int b1);
     void *arg;
@@ -24,9 +27,11 @@ typedef struct {
  * no worker could be started for. */
 void recur__pool_run(recur__task *tasks, int n);
 
-/* pthread_create with every signal blocked in the new thread: the
- * library's threads never take a signal meant for the program (SIGINT,
- * SIGTERM, SIGPIPE go to a thread of the caller's). Returns its status. */
+/* pthread_create with the new thread blocking every signal but the faults
+ * (SIGSEGV, SIGBUS, SIGFPE, SIGILL, delivered to the thread that caused
+ * them): the library's threads never take a signal meant for the program
+ * (SIGINT, SIGTERM, SIGPIPE go to a thread of the caller's). Returns its
+ * status. */
 int recur__start_thread(pthread_t *tid, void *(*fn)(void *), void *arg);
 
 /* Whether the calling thread is running a task (so that a product inside

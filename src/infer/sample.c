@@ -117,7 +117,6 @@ int recur_sample(const recur_model *m, const char *prime,
                  void (*emit)(const char *utf8, int bytes, void *user), void *user)
 {
     RECUR_NEED(m);
-    RECUR_NEED(emit);
     const recur_config *c = &m->cfg;
     if (m->nvocab <= 0)
         return recur__fail(RECUR_E_MISMATCH, "the model has no character vocabulary "
@@ -126,6 +125,8 @@ int recur_sample(const recur_model *m, const char *prime,
     if (c->output_size != c->input_size || c->loss != RECUR_LOSS_XENT)
         return recur__fail(RECUR_E_MISMATCH, "the model is not a character "
                                             "language model");
+    RECUR_NEED(sc);
+    RECUR_NEED(emit);
     if (!sc->greedy && !(sc->temperature > 0 && sc->temperature <= 100))
         return recur__fail(RECUR_E_INVALID, "temperature must be in (0, 100]");
     if (sc->top_k < 0 || length < 0 || sc->window < 0)
