@@ -7,12 +7,15 @@
  * is done, watches for the next call for WAIT_NS before it sleeps, and the
  * caller, once its own task is done, watches for the workers' the same
  * way. The calls of a training step come well within 1 ms of each other,
- * a small model's every few tens of µs (bench/NOTES.md). The first
- * SPIN_NS of a wait spin on the core (pause); after that the waiter calls
- * sched_yield at each look, which lets a thread waiting for that core run
- * first. A call with more tasks than the CPUs this process may run on
- * (sched_getaffinity) does not watch at all: its waiters would only take
- * the cores from the tasks. (A CPU quota of a container is not seen.)
+ * a small model's every few tens of µs (bench/NOTES.md). A waiter looks
+ * once per sched_yield, which also lets a thread waiting for that core run
+ * first. Spinning on `pause` instead looked a few ns faster but made the
+ * second thread of some processes on this VM far slower, their small
+ * models slower on two threads than on one (likely the hypervisor's
+ * pause-loop exiting, which deschedules a vCPU that loops on pause). A call with more tasks than the CPUs this
+ * process may run on (sched_getaffinity) does not watch at all: its
+ * waiters would only take the cores from the tasks. (A CPU quota of a
+ * container is not seen.)
  *
  * Tasks must not fork: a child would wait for workers it does not have. */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
@@ -28,7 +31,6 @@
 
 #define MAX_WORKERS (RECUR_POOL_MAX_TASKS - 1)
 #define WAIT_NS 1000000L
-#define SPIN_NS 50000L
 
 static _Thread_local int inside_task;
 
@@ -80,30 +82,11 @@ static struct {
 static _Atomic int pool_busy;
 static int cpus = 1; /* CPUs this process may run on, at first use */
 
-static inline void cpu_pause(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
 static long ns_since(const struct timespec *t0)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (t.tv_sec - t0->tv_sec) * 1000000000L + (t.tv_nsec - t0->tv_nsec);
-}
-
-static void relax(long waited)
-{
-    if (waited >= SPIN_NS) {
-        sched_yield();
-        return;
-    }
-    for (int i = 0; i < 32; i++)
-        cpu_pause();
 }
 
 /* Until pool.call differs from seen, or WAIT_NS have passed. */
@@ -113,8 +96,8 @@ static void watch_call(uint64_t seen)
         return;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (long ns = 0; pool.call == seen && ns < WAIT_NS; ns = ns_since(&t0))
-        relax(ns);
+    while (pool.call == seen && ns_since(&t0) < WAIT_NS)
+        sched_yield();
 }
 
 /* Until pool.pending is 0, or WAIT_NS have passed. */
@@ -124,8 +107,8 @@ static void watch_pending(void)
         return;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (long ns = 0; pool.pending != 0 && ns < WAIT_NS; ns = ns_since(&t0))
-        relax(ns);
+    while (pool.pending != 0 && ns_since(&t0) < WAIT_NS)
+        sched_yield();
 }
 
 typedef struct {
