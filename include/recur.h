@@ -29,8 +29,9 @@
  *     split over recur_get_threads() threads of the library's own (by batch
  *     rows), kept between calls: after a call they watch for the next one
  *     for 1 ms (yielding the core), then sleep; they block the program's
- *     signals and are joined at exit. OpenBLAS itself is set to one thread for the whole process on
- *     first use, since its spinning workers would compete with ours.
+ *     signals and are joined at exit. OpenBLAS itself is set to one thread
+ *     for the whole process on first use, since its spinning workers would
+ *     compete with ours.
  */
 #ifndef RECUR_H
 #define RECUR_H
