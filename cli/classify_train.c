@@ -345,7 +345,7 @@ int classify_train(const classify_train_opts *o)
 {
     if (train_check_save(o->resume, o->save))
         return EXIT_RUNTIME;
-    recur_set_threads(o->threads);
+    cli_set_threads(o->threads);
     classify_run r = {.o = o};
     int code = train_classifier(&r);
     if (r.log && fclose(r.log) != 0 && code == 0)

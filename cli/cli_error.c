@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "recur.h"
@@ -23,6 +24,18 @@ int cli_error(const char *fmt, ...)
     fflush(stdout);
     fprintf(stderr, "recur: %s\n", msg);
     return EXIT_RUNTIME;
+}
+
+void cli_set_threads(int n)
+{
+    static int warned;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (!warned && cpus > 0 && n > cpus) {
+        warned = 1;
+        fprintf(stderr, "recur: warning: --threads %d is more than the %ld CPUs here; threads "
+                        "beyond the cores only slow training down\n", n, cpus);
+    }
+    recur_set_threads(n);
 }
 
 int cli_lib_error(int rc)

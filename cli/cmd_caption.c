@@ -537,7 +537,7 @@ static int caption_train(const caption_opts *o)
 {
     if (train_check_save(o->resume, o->save))
         return EXIT_RUNTIME;
-    recur_set_threads(o->threads);
+    cli_set_threads(o->threads);
     caption_run r = {.o = o};
     int code = split_load(o->data, o->image_size, o->val, o->seed, &r.s);
     if (!code && r.s.ntrain < 1)
@@ -597,7 +597,7 @@ static int caption_eval(const caption_opts *o)
     captioner m;
     if (captioner_open(o->model, &m))
         return EXIT_RUNTIME;
-    recur_set_threads(o->threads);
+    cli_set_threads(o->threads);
     /* The model's own split unless --val or --seed say otherwise. */
     double val = o->val;
     uint64_t seed = o->seed;
@@ -630,7 +630,7 @@ static int caption_predict(const caption_opts *o)
     captioner m;
     if (captioner_open(o->model, &m))
         return EXIT_RUNTIME;
-    recur_set_threads(o->threads);
+    cli_set_threads(o->threads);
     caption_set c;
     int code = caption_set_load(o->data, m.side, 0, &c);
     recur_seq2seq_decode_config dc;

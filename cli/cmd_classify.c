@@ -387,7 +387,7 @@ static void print_classes(const tally *t, char *const *classes)
 
 static int classify_eval(const classify_use_opts *o)
 {
-    recur_set_threads(o->threads);
+    cli_set_threads(o->threads);
     classifier c;
     if (classifier_load(o->model, o->raw, o->max_len, o->max_len_given, &c))
         return EXIT_RUNTIME;
@@ -419,7 +419,7 @@ static int classify_eval(const classify_use_opts *o)
 
 static int classify_predict(const classify_use_opts *o)
 {
-    recur_set_threads(o->threads);
+    cli_set_threads(o->threads);
     classifier c;
     if (classifier_load(o->model, o->raw, o->max_len, o->max_len_given, &c))
         return EXIT_RUNTIME;

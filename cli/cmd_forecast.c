@@ -476,7 +476,7 @@ static int run_train(const forecast_train_opts *o)
         (o->csv && cli_check_save_dir("--csv", o->csv)) ||
         (o->svg && cli_check_save_dir("--svg", o->svg)))
         return EXIT_RUNTIME;
-    recur_set_threads(o->threads);
+    cli_set_threads(o->threads);
     forecast_run r = {.o = o, .path = o->series};
     int code = train_and_test(&r);
     recur_trainer_free(r.tr);
@@ -590,7 +590,7 @@ static int run_predict(const forecast_predict_opts *o)
     if ((o->csv && cli_check_save_dir("--csv", o->csv)) ||
         (o->svg && cli_check_save_dir("--svg", o->svg)))
         return EXIT_RUNTIME;
-    recur_set_threads(o->threads);
+    cli_set_threads(o->threads);
     predict_run p = {.o = o};
     int code = predict(&p);
     if (!code)

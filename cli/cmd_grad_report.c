@@ -348,7 +348,7 @@ int cmd_grad_report(int argc, char **argv)
     }
     for (int i = 0; i < nr; i++)
         rs[i].path = paths[i];
-    recur_set_threads(o.threads);
+    cli_set_threads(o.threads);
     int code = report_all(&o, rs, nr);
     for (int i = 0; i < nr; i++)
         free(rs[i].norms);

@@ -248,7 +248,7 @@ static void print_vocab_and_meta(const recur_model *m)
             for (int i = 0; i < nvocab; i++)
                 len += (size_t)recur_utf8_encode(vocab[i], s + len);
             s[len] = 0;
-            printf("\nVocabulary (%d characters): ", nvocab);
+            printf("\nVocabulary (%d character%s): ", nvocab, nvocab == 1 ? "" : "s");
             print_escaped(s);
             putchar('\n');
             free(s);

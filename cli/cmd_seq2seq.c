@@ -645,7 +645,7 @@ static int run_train(const seq2seq_train_opts *o)
 {
     if (train_check_save(o->resume, o->save))
         return EXIT_RUNTIME;
-    recur_set_threads(o->threads);
+    cli_set_threads(o->threads);
     s2s_run r = {.o = o, .sm = (recur_tokens)recur_tokens_parse(o->src_tokens),
                  .tm = (recur_tokens)recur_tokens_parse(o->tgt_tokens)};
     int code = s2s_train(&r);

@@ -390,7 +390,7 @@ static int tag_train(tag_opts *o)
 {
     if (train_check_save(o->resume, o->save))
         return EXIT_RUNTIME;
-    recur_set_threads(o->threads);
+    cli_set_threads(o->threads);
     tag_run r = {.o = o, .last_step = -1};
     int code = build(&r);
     if (!code) {
@@ -437,7 +437,7 @@ static int load_tagger(const char *path, recur_model **m, recur_lexicon **lx)
 
 static int tag_eval(const tag_opts *o)
 {
-    recur_set_threads(o->threads);
+    cli_set_threads(o->threads);
     recur_model *m = NULL;
     recur_lexicon *lx = NULL;
     recur_conll *c = NULL, *train = NULL;
@@ -486,7 +486,7 @@ static int tag_eval(const tag_opts *o)
 
 static int tag_predict(const tag_opts *o)
 {
-    recur_set_threads(o->threads);
+    cli_set_threads(o->threads);
     recur_model *m = NULL;
     recur_lexicon *lx = NULL;
     recur_conll *c = NULL;

@@ -205,9 +205,9 @@ static void print_header(const lm_run *r, long target, long start)
     char proj[48] = "";
     if (c->proj)
         snprintf(proj, sizeof proj, " projected to %d", c->proj);
-    fprintf(stderr, "Model: %d-layer %s of %d units%s, %s, vocabulary of %d characters; "
+    fprintf(stderr, "Model: %d-layer %s of %d units%s, %s, vocabulary of %d character%s; "
             "%s parameters.\n", c->layers, recur_cell_name(c->cell), c->hidden, proj, input,
-            c->output_size, params);
+            c->output_size, c->output_size == 1 ? "" : "s", params);
     fprintf(stderr, "Data: %s, %s characters: %s for training, %s for validation.\n",
             r->corpus, total, tr, va);
     fprintf(stderr, "Training: %s lr %g, clip %g, batches of %d x %d (%s), %s steps "
@@ -254,7 +254,7 @@ static int run(const train_opts *o)
 {
     if (train_check_save(o->resume, o->save))
         return EXIT_RUNTIME;
-    recur_set_threads(o->threads);
+    cli_set_threads(o->threads);
     lm_run r = {.o = o, .corpus = o->text};
     int code = train_lm(&r);
     if (r.log && fclose(r.log) != 0 && code == 0)

@@ -239,6 +239,10 @@ int cli_error(const char *fmt, ...);
 /* "recur: <recur_last_error()>" for a failed library call with status rc
  * (the fixed description of rc if the library left no message). */
 int cli_lib_error(int rc);
+/* recur_set_threads(n), with a one-line warning when n exceeds the CPUs
+ * this process may run on (more threads than cores only slow it down:
+ * 2.5× on 2 cores with --threads 64). Once per process. */
+void cli_set_threads(int n);
 /* All of stdin (malloc'd, NUL-terminated after its *len bytes), refusing
  * more than RECUR_MAX_TEXT_BYTES; NULL after one error line. */
 char *cli_read_stdin(size_t *len);

@@ -221,7 +221,7 @@ int train_windows(const train_opts *o, const char *corpus)
 {
     if (train_check_save(o->resume, o->save))
         return EXIT_RUNTIME;
-    recur_set_threads(o->threads);
+    cli_set_threads(o->threads);
     window_run r = {.o = o, .corpus = corpus};
     int code = train_window_run(&r);
     if (r.log && fclose(r.log) != 0 && code == 0)

@@ -363,6 +363,14 @@ expect_fail "train: --epochs -1" 2 "--epochs" train small.txt --epochs -1
 expect_fail "train: --seed -1" 2 "--seed" train small.txt --seed -1
 expect_fail "train: --seed 1e999" 2 "--seed" train small.txt --seed 1e999
 expect_fail "train: --threads 99999999999" 2 "--threads" train small.txt --threads 99999999999
+MORE=$(($(getconf _NPROCESSORS_ONLN) + 1))
+expect_ok "train with --threads $MORE (one more than the CPUs)" train small.txt "${TINY[@]}" \
+    --steps 2 --threads "$MORE" --quiet --save many.safetensors
+check "warns once that threads beyond the cores slow it down" \
+    '[ "$(grep -c "warning: --threads $MORE is more than the" err)" -eq 1 ]' "$(head -c 300 err)"
+expect_ok "train with --threads 1" train small.txt "${TINY[@]}" --steps 2 --threads 1 --quiet \
+    --save one.safetensors
+check "gives no such warning" '! grep -q "warning" err' "$(head -c 300 err)"
 expect_fail "train: --checkpoint-every 0" 2 "--checkpoint-every" train small.txt --checkpoint-every 0
 expect_fail "sample: --length -1" 2 "--length" sample m.safetensors --length -1
 expect_fail "sample: --length overflowing" 2 "--length" sample m.safetensors --length 99999999999999999999
