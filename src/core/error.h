@@ -9,6 +9,9 @@
 int recur__fail(int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
 /* A pointer argument a public function needs: NULL is refused with
  * RECUR_E_INVALID, the function and the argument named (recur.h's
  * conventions: the library never crashes on bad input). */
@@ -17,8 +20,5 @@ int recur__fail(int code, const char *fmt, ...)
         if (!(p))                                                              \
             return recur__fail(RECUR_E_INVALID, "%s: %s is NULL", __func__, #p); \
     } while (0)
-
-#endif
-    ;
 
 #endif

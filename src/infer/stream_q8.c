@@ -253,7 +253,6 @@ int recur_state_create_quantized(const recur_model *m, recur_quant quant, recur_
     RECUR_NEED(m);
     if (quant == RECUR_QUANT_NONE)
         return recur_state_create(m, out);
-    *out = NULL;
     if (quant != RECUR_QUANT_INT8)
         return recur__fail(RECUR_E_INVALID, "unknown quantization %d", (int)quant);
     int rc = recur__stream_refusal(m, "run step by step");
