@@ -16,8 +16,9 @@ int cli_check_save_dir(const char *option, const char *path);
  * is (the library will not rename a model over one). */
 int cli_check_model_path(const char *option, const char *path);
 /* A character language model (a vocabulary, as many outputs as inputs,
- * cross-entropy: what `recur train` makes), as eval, sample and grad-report
- * need; else one error line naming path and EXIT_RUNTIME. */
+ * cross-entropy: what `recur train` makes), as eval and grad-report need
+ * (sample leaves it to recur_sample's own check); else one error line
+ * naming path and EXIT_RUNTIME. */
 int cli_require_char_lm(const recur_model *m, const char *path);
 
 /* recur_model_set_meta of v formatted with fmt ("%.9g", "%.0f", ...). */
